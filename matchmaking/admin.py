@@ -1,0 +1,291 @@
+"""Admin for curators: every model, searchable, filterable, with autocomplete."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import (
+    ApiToken,
+    AssistanceType,
+    Audience,
+    CostModel,
+    Country,
+    DeliveryMode,
+    Invitation,
+    Language,
+    Match,
+    MatchEvent,
+    MemberState,
+    Membership,
+    Need,
+    Priority,
+    Programme,
+    Provider,
+    Region,
+    StakeholderGroup,
+    Theme,
+    Topic,
+    User,
+)
+
+NAME_FIELDS = ("name_en", "name_fr", "name_es", "name_ar", "name_zh", "name_ru")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user", "member_state", "provider")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_curator",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = ("is_curator", "is_staff", "is_superuser", "is_active")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Platform"), {"fields": ("is_curator", "language")}),
+    )
+    inlines = (MembershipInline,)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_en", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", *NAME_FIELDS)
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = (
+        "iso3",
+        "name_en",
+        "region",
+        "subregion",
+        "is_un_member",
+        "is_ldc",
+        "is_lldc",
+        "is_sids",
+    )
+    list_filter = (
+        "is_un_member",
+        "is_observer",
+        "is_ldc",
+        "is_lldc",
+        "is_sids",
+        "region",
+    )
+    search_fields = ("iso3", "iso2", "m49", *NAME_FIELDS)
+    autocomplete_fields = ("region", "subregion", "intermediate_region")
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "position")
+    search_fields = ("slug", "name")
+    ordering = ("position", "slug")
+
+
+class TopicInline(admin.TabularInline):
+    model = Topic
+    extra = 0
+    fields = ("slug", "name", "cmm_dimension", "position")
+
+
+@admin.register(Theme)
+class ThemeAdmin(VocabularyAdmin):
+    list_display = ("slug", "name", "gfce_working_group", "position")
+    inlines = (TopicInline,)
+
+
+@admin.register(Topic)
+class TopicAdmin(VocabularyAdmin):
+    list_display = ("slug", "name", "theme", "cmm_dimension", "position")
+    list_filter = ("theme",)
+
+
+for vocabulary in (
+    AssistanceType,
+    Audience,
+    DeliveryMode,
+    StakeholderGroup,
+    CostModel,
+    Priority,
+):
+    admin.site.register(vocabulary, VocabularyAdmin)
+
+
+@admin.register(MemberState)
+class MemberStateAdmin(admin.ModelAdmin):
+    list_display = ("country", "created_at")
+    search_fields = ("country__name_en", "country__iso3")
+    autocomplete_fields = ("country",)
+    list_filter = ("country__region", "country__is_ldc", "country__is_sids")
+    inlines = (MembershipInline,)
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("name", "ref", "stakeholder_group", "country", "is_verified")
+    list_filter = ("is_verified", "stakeholder_group")
+    search_fields = ("name", "ref", "description")
+    autocomplete_fields = ("country", "verified_by")
+    readonly_fields = ("verified_at", "verified_by", "created_at", "updated_at")
+    inlines = (MembershipInline,)
+    actions = ("mark_verified",)
+
+    @admin.action(description=_("Verify the selected providers"))
+    def mark_verified(self, request, queryset):
+        for provider in queryset:
+            services.verify_provider(user=request.user, provider=provider)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d provider verified.", "%(n)d providers verified.", count
+            )
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "member_state", "provider", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = (
+        "user__username",
+        "user__email",
+        "member_state__country__name_en",
+        "provider__name",
+    )
+    autocomplete_fields = ("user", "member_state", "provider")
+
+
+TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+
+
+class MatchInline(admin.TabularInline):
+    model = Match
+    extra = 0
+    fields = ("programme", "need", "score", "rank", "status", "origin")
+    readonly_fields = ("score", "rank")
+    autocomplete_fields = ("programme", "need")
+    show_change_link = True
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("title", "ref", "provider", "status", "capacity", "ends_on")
+    list_filter = (
+        "status",
+        "topics__theme",
+        "cost_model",
+        "ldc_only",
+        "sids_only",
+        "delivery_modes",
+    )
+    search_fields = ("title", "ref", "summary", "description", "provider__name")
+    autocomplete_fields = (
+        "provider",
+        "owner",
+        "eligible_regions",
+        "eligible_countries",
+        "languages",
+    )
+    filter_horizontal = ("topics", "assistance_types", "audiences", "delivery_modes")
+    readonly_fields = ("created_at", "updated_at")
+    list_select_related = ("provider",)
+    inlines = (MatchInline,)
+
+
+@admin.register(Need)
+class NeedAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "ref",
+        "member_state",
+        "status",
+        "visibility",
+        "priority",
+        "unmet_reason",
+    )
+    list_filter = (
+        "status",
+        "visibility",
+        "unmet_reason",
+        "priority",
+        "topics__theme",
+        "member_state__country__region",
+    )
+    search_fields = ("title", "ref", "summary", "description")
+    autocomplete_fields = ("member_state", "owner", "languages", "shared_with")
+    filter_horizontal = ("topics", "assistance_types", "audiences", "delivery_modes")
+    readonly_fields = ("unmet_reason", "matched_at", "created_at", "updated_at")
+    list_select_related = ("member_state__country", "priority")
+    inlines = (MatchInline,)
+
+
+class MatchEventInline(admin.TabularInline):
+    model = MatchEvent
+    extra = 0
+    readonly_fields = ("from_status", "to_status", "actor", "note", "at")
+    can_delete = False
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = ("need", "programme", "score", "rank", "status", "origin")
+    list_filter = ("status", "origin", "need__member_state__country__region")
+    search_fields = ("need__title", "need__ref", "programme__title", "programme__ref")
+    autocomplete_fields = ("need", "programme", "created_by")
+    readonly_fields = ("components", "reasons", "created_at", "updated_at")
+    list_select_related = ("need", "programme")
+    inlines = (MatchEventInline,)
+
+
+@admin.register(MatchEvent)
+class MatchEventAdmin(admin.ModelAdmin):
+    list_display = ("match", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+    search_fields = ("match__need__title", "match__programme__title", "note")
+    autocomplete_fields = ("match", "actor")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "user", "scope", "expires_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("name", "prefix", "user__username")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("prefix", "key_hash", "last_used_at", "created_at")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "member_state", "provider", "role", "expires_at")
+    list_filter = ("role",)
+    search_fields = ("email",)
+    autocomplete_fields = (
+        "member_state",
+        "provider",
+        "invited_by",
+        "accepted_by",
+    )
+    readonly_fields = ("token_hash", "accepted_at", "accepted_by", "created_at")

@@ -1,0 +1,473 @@
+"""Writes and workflows of the matchmaking side.
+
+Each transition is one function that checks the current state and the actor's
+rights and raises ``ValidationError`` (illegal move) or ``PermissionDenied``
+(not the actor's business). Callers that must hide objects turn a missing
+right into a 404 before calling: these checks are the last line, not the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .enums import (
+    MatchOrigin,
+    MatchStatus,
+    NeedStatus,
+    ProgrammeStatus,
+)
+from .models import (
+    Match,
+    MatchEvent,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    User,
+)
+from .tasks import schedule_need_refresh, schedule_programme_refresh
+
+# --- needs and programmes -------------------------------------------------
+
+NEED_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "priority",
+    "visibility",
+    "needed_by",
+)
+NEED_M2M = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+PROGRAMME_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "ldc_only",
+    "sids_only",
+    "cost_model",
+    "capacity",
+    "starts_on",
+    "ends_on",
+)
+PROGRAMME_M2M = (*NEED_M2M, "eligible_regions", "eligible_countries")
+
+NEED_TRANSITIONS: dict[str, frozenset[str]] = {
+    NeedStatus.DRAFT: frozenset({NeedStatus.OPEN, NeedStatus.WITHDRAWN}),
+    NeedStatus.OPEN: frozenset(
+        {NeedStatus.IN_DISCUSSION, NeedStatus.CLOSED, NeedStatus.WITHDRAWN}
+    ),
+    NeedStatus.IN_DISCUSSION: frozenset(
+        {
+            NeedStatus.OPEN,
+            NeedStatus.IN_DELIVERY,
+            NeedStatus.CLOSED,
+            NeedStatus.WITHDRAWN,
+        }
+    ),
+    NeedStatus.IN_DELIVERY: frozenset({NeedStatus.FULFILLED, NeedStatus.CLOSED}),
+    NeedStatus.FULFILLED: frozenset({NeedStatus.CLOSED}),
+    NeedStatus.CLOSED: frozenset({NeedStatus.OPEN}),
+    NeedStatus.WITHDRAWN: frozenset({NeedStatus.DRAFT}),
+}
+PROGRAMME_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProgrammeStatus.DRAFT: frozenset(
+        {ProgrammeStatus.PUBLISHED, ProgrammeStatus.CLOSED}
+    ),
+    ProgrammeStatus.PUBLISHED: frozenset(
+        {ProgrammeStatus.PAUSED, ProgrammeStatus.CLOSED}
+    ),
+    ProgrammeStatus.PAUSED: frozenset(
+        {ProgrammeStatus.PUBLISHED, ProgrammeStatus.CLOSED}
+    ),
+    ProgrammeStatus.CLOSED: frozenset({ProgrammeStatus.DRAFT}),
+}
+
+
+def can_edit_need(*, user: User, need: Need) -> bool:
+    """Curators and members of the owning state edit a need."""
+    return selectors.is_curator(user) or need.member_state_id in (
+        selectors.member_state_ids(user=user)
+    )
+
+
+def can_edit_programme(*, user: User, programme: Programme) -> bool:
+    """Curators and members of the owning provider edit a programme."""
+    return selectors.is_curator(user) or programme.provider_id in (
+        selectors.provider_ids(user=user)
+    )
+
+
+def _set_fields(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]:
+    changed = []
+    for field in fields:
+        if field in data and getattr(obj, field) != data[field]:
+            setattr(obj, field, data[field])
+            changed.append(field)
+    return changed
+
+
+def _set_m2m(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]:
+    changed = []
+    for field in fields:
+        if field in data:
+            manager = getattr(obj, field)
+            new = {getattr(o, "pk", o) for o in data[field]}
+            if {o.pk for o in manager.all()} != new:
+                manager.set(new)
+                changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def create_need(
+    *, user: User, member_state: MemberState, data: dict[str, Any], publish: bool
+) -> Need:
+    """Post a need for a state the user acts for (a draft unless published)."""
+    if not (
+        selectors.is_curator(user)
+        or member_state.pk in selectors.member_state_ids(user=user)
+    ):
+        raise PermissionDenied
+    need = Need(
+        member_state=member_state,
+        owner=user,
+        status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
+    )
+    _set_fields(need, NEED_FIELDS, data)
+    need.full_clean(exclude=["ref"])
+    need.save()
+    _set_m2m(need, NEED_M2M, data)
+    if "shared_with" in data:
+        need.shared_with.set(data["shared_with"])
+    schedule_need_refresh(need_id=need.pk)
+    return need
+
+
+@transaction.atomic
+def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
+    """Edit a need; its suggestions are refreshed when what matching reads changed."""
+    if not can_edit_need(user=user, need=need):
+        raise PermissionDenied
+    changed = _set_fields(need, NEED_FIELDS, data)
+    need.full_clean()
+    if changed:
+        need.save(update_fields=[*changed, "updated_at"])
+    changed += _set_m2m(need, NEED_M2M, data)
+    if "shared_with" in data:
+        need.shared_with.set(data["shared_with"])
+    if changed:
+        schedule_need_refresh(need_id=need.pk)
+    return need
+
+
+@transaction.atomic
+def set_need_status(*, user: User, need: Need, status: str) -> Need:
+    """Move a need through its life (publish, withdraw, close, reopen)."""
+    if not can_edit_need(user=user, need=need):
+        raise PermissionDenied
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if status not in NEED_TRANSITIONS.get(need.status, frozenset()):
+        raise ValidationError(
+            {
+                "status": _("A need cannot go from %(old)s to %(new)s.")
+                % {"old": need.get_status_display(), "new": status}
+            }
+        )
+    need.status = status
+    need.save(update_fields=["status", "updated_at"])
+    schedule_need_refresh(need_id=need.pk)
+    return need
+
+
+@transaction.atomic
+def create_programme(
+    *, user: User, provider: Provider, data: dict[str, Any], publish: bool
+) -> Programme:
+    """Register a programme for a provider the user acts for."""
+    if not (
+        selectors.is_curator(user) or provider.pk in selectors.provider_ids(user=user)
+    ):
+        raise PermissionDenied
+    programme = Programme(
+        provider=provider,
+        owner=user,
+        status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
+    )
+    _set_fields(programme, PROGRAMME_FIELDS, data)
+    programme.full_clean(exclude=["ref"])
+    programme.save()
+    _set_m2m(programme, PROGRAMME_M2M, data)
+    schedule_programme_refresh(programme_id=programme.pk)
+    return programme
+
+
+@transaction.atomic
+def update_programme(
+    *, user: User, programme: Programme, data: dict[str, Any]
+) -> Programme:
+    """Edit a programme; suggestions against it are refreshed."""
+    if not can_edit_programme(user=user, programme=programme):
+        raise PermissionDenied
+    changed = _set_fields(programme, PROGRAMME_FIELDS, data)
+    programme.full_clean()
+    if changed:
+        programme.save(update_fields=[*changed, "updated_at"])
+    changed += _set_m2m(programme, PROGRAMME_M2M, data)
+    if changed:
+        schedule_programme_refresh(programme_id=programme.pk)
+    return programme
+
+
+@transaction.atomic
+def set_programme_status(*, user: User, programme: Programme, status: str) -> Programme:
+    """Publish, pause, close or reopen a programme."""
+    if not can_edit_programme(user=user, programme=programme):
+        raise PermissionDenied
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if status not in PROGRAMME_TRANSITIONS.get(programme.status, frozenset()):
+        raise ValidationError(
+            {
+                "status": _("A programme cannot go from %(old)s to %(new)s.")
+                % {"old": programme.get_status_display(), "new": status}
+            }
+        )
+    programme.status = status
+    programme.save(update_fields=["status", "updated_at"])
+    schedule_programme_refresh(programme_id=programme.pk)
+    return programme
+
+
+@transaction.atomic
+def verify_provider(
+    *, user: User, provider: Provider, verified: bool = True
+) -> Provider:
+    """Curators vouch for (or withdraw trust in) a provider."""
+    if not selectors.is_curator(user):
+        raise PermissionDenied
+    provider.is_verified = verified
+    provider.verified_at = timezone.now() if verified else None
+    provider.verified_by = user if verified else None
+    provider.save(
+        update_fields=["is_verified", "verified_at", "verified_by", "updated_at"]
+    )
+    return provider
+
+
+# --- matches ----------------------------------------------------------------
+
+STATE = "state"
+PROVIDER = "provider"
+CURATOR = "curator"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A legal move of a match: from which states, to which, and who may make it."""
+
+    sources: frozenset[str]
+    target: str
+    parties: frozenset[str]
+
+
+_OPEN = frozenset(
+    {
+        MatchStatus.SUGGESTED,
+        MatchStatus.INTEREST,
+        MatchStatus.INTRODUCED,
+        MatchStatus.AGREED,
+    }
+)
+MATCH_TRANSITIONS: dict[str, Transition] = {
+    "express_interest": Transition(
+        frozenset({MatchStatus.SUGGESTED}),
+        MatchStatus.INTEREST,
+        frozenset({STATE, CURATOR}),
+    ),
+    "introduce": Transition(
+        frozenset({MatchStatus.INTEREST}),
+        MatchStatus.INTRODUCED,
+        frozenset({PROVIDER, CURATOR}),
+    ),
+    "agree": Transition(
+        frozenset({MatchStatus.INTRODUCED}),
+        MatchStatus.AGREED,
+        frozenset({STATE, PROVIDER, CURATOR}),
+    ),
+    "start_delivery": Transition(
+        frozenset({MatchStatus.AGREED}),
+        MatchStatus.IN_DELIVERY,
+        frozenset({PROVIDER, CURATOR}),
+    ),
+    "complete": Transition(
+        frozenset({MatchStatus.IN_DELIVERY}),
+        MatchStatus.COMPLETED,
+        frozenset({STATE, PROVIDER, CURATOR}),
+    ),
+    "decline": Transition(
+        _OPEN, MatchStatus.DECLINED, frozenset({STATE, PROVIDER, CURATOR})
+    ),
+}
+
+# How a match's progress moves its need along.
+_NEED_FOLLOWS = {
+    MatchStatus.INTEREST: (NeedStatus.OPEN, NeedStatus.IN_DISCUSSION),
+    MatchStatus.IN_DELIVERY: (NeedStatus.IN_DISCUSSION, NeedStatus.IN_DELIVERY),
+    MatchStatus.COMPLETED: (NeedStatus.IN_DELIVERY, NeedStatus.FULFILLED),
+}
+
+
+def match_parties(*, user: User, match: Match) -> frozenset[str]:
+    """The roles the user holds towards this match."""
+    parties = set()
+    if selectors.is_curator(user):
+        parties.add(CURATOR)
+    if match.need.member_state_id in selectors.member_state_ids(user=user):
+        parties.add(STATE)
+    if match.programme.provider_id in selectors.provider_ids(user=user):
+        parties.add(PROVIDER)
+    return frozenset(parties)
+
+
+def allowed_match_actions(*, user: User, match: Match) -> list[str]:
+    """The actions the user may take on this match now, in workflow order."""
+    parties = match_parties(user=user, match=match)
+    return [
+        name
+        for name, t in MATCH_TRANSITIONS.items()
+        if match.status in t.sources and parties & t.parties
+    ]
+
+
+@transaction.atomic
+def transition_match(
+    *,
+    user: User,
+    match: Match,
+    action: str,
+    note: str = "",
+    feedback: dict[str, Any] | None = None,
+) -> Match:
+    """Apply one workflow action to a match, record it, and move the need along."""
+    transition = MATCH_TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationError({"action": _("Unknown action %(a)s.") % {"a": action}})
+    match = (
+        Match.objects.select_for_update()
+        .select_related("need", "programme")
+        .get(pk=match.pk)
+    )
+    if not match_parties(user=user, match=match) & transition.parties:
+        raise PermissionDenied
+    if match.status not in transition.sources:
+        raise ValidationError(
+            {
+                "status": _("This match is %(status)s: it cannot be moved that way.")
+                % {"status": match.get_status_display()}
+            }
+        )
+    if action == "decline" and not note.strip():
+        raise ValidationError({"reason": _("Say why the match is declined.")})
+    if transition.target == MatchStatus.AGREED:
+        _check_capacity(match.programme)
+    update = ["status", "updated_at"]
+    old = match.status
+    match.status = transition.target
+    if action == "decline":
+        match.decline_reason = note
+        update.append("decline_reason")
+    if action == "complete" and feedback:
+        _apply_feedback(match, feedback)
+        update += ["feedback_rating", "feedback_outcome", "feedback_comments"]
+    match.full_clean(exclude=["need", "programme"])
+    match.save(update_fields=update)
+    MatchEvent.objects.create(
+        match=match, from_status=old, to_status=match.status, actor=user, note=note
+    )
+    follow = _NEED_FOLLOWS.get(match.status)
+    if follow:
+        Need.objects.filter(pk=match.need_id, status=follow[0]).update(
+            status=follow[1], updated_at=timezone.now()
+        )
+    return match
+
+
+def _check_capacity(programme: Programme) -> None:
+    if programme.capacity is None:
+        return
+    from .enums import CAPACITY_MATCH_STATUSES
+
+    taken = programme.matches.filter(status__in=CAPACITY_MATCH_STATUSES).count()
+    if taken >= programme.capacity:
+        raise ValidationError({"programme": _("This programme has no capacity left.")})
+
+
+def _apply_feedback(match: Match, feedback: dict[str, Any]) -> None:
+    match.feedback_rating = feedback.get("rating")
+    match.feedback_outcome = feedback.get("outcome", "")
+    match.feedback_comments = feedback.get("comments", "")
+
+
+@transaction.atomic
+def record_feedback(*, user: User, match: Match, feedback: dict[str, Any]) -> Match:
+    """The state (or a curator) rates a completed delivery."""
+    parties = match_parties(user=user, match=match)
+    if not parties & {STATE, CURATOR}:
+        raise PermissionDenied
+    if match.status != MatchStatus.COMPLETED:
+        raise ValidationError(
+            {"status": _("Feedback is given once the delivery is completed.")}
+        )
+    _apply_feedback(match, feedback)
+    match.full_clean(exclude=["need", "programme"])
+    match.save(
+        update_fields=[
+            "feedback_rating",
+            "feedback_outcome",
+            "feedback_comments",
+            "updated_at",
+        ]
+    )
+    return match
+
+
+@transaction.atomic
+def propose_match(*, user: User, need: Need, programme: Programme, note: str) -> Match:
+    """A curator proposes a programme for a need by hand, with a note."""
+    if not selectors.is_curator(user):
+        raise PermissionDenied
+    if not note.strip():
+        raise ValidationError({"note": _("Say why you propose this match.")})
+    match, created = Match.objects.get_or_create(
+        need=need,
+        programme=programme,
+        defaults={
+            "origin": MatchOrigin.CURATOR,
+            "note": note,
+            "created_by": user,
+        },
+    )
+    if not created:
+        if match.status != MatchStatus.SUGGESTED:
+            raise ValidationError(
+                {
+                    "programme": _(
+                        "This programme is already being followed up for the need."
+                    )
+                }
+            )
+        match.origin = MatchOrigin.CURATOR
+        match.note = note
+        match.created_by = user
+        match.save(update_fields=["origin", "note", "created_by", "updated_at"])
+    MatchEvent.objects.create(
+        match=match, from_status="", to_status=match.status, actor=user, note=note
+    )
+    return match

@@ -1,0 +1,40 @@
+"""Background work: keeping engine suggestions fresh after an edit.
+
+Tasks go through Django's ``django.tasks`` API. The default backend runs them
+in-process right after the transaction commits; production uses
+django-tasks-db (``DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend``) and a
+``manage.py db_worker`` process, so a request never waits for the engine.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.tasks import task
+
+
+@task
+def refresh_need_task(need_id: int) -> None:
+    """Recompute the suggestions of one need."""
+    from .services import refresh_need_suggestions
+
+    refresh_need_suggestions(need_id=need_id)
+
+
+@task
+def refresh_programme_task(programme_id: int) -> None:
+    """Recompute the suggestions that involve one programme."""
+    from .services import refresh_programme_suggestions
+
+    refresh_programme_suggestions(programme_id=programme_id)
+
+
+def schedule_need_refresh(*, need_id: int) -> None:
+    """Queue a refresh of one need once the current transaction commits."""
+    transaction.on_commit(partial(refresh_need_task.enqueue, need_id))
+
+
+def schedule_programme_refresh(*, programme_id: int) -> None:
+    """Queue a refresh for one programme once the current transaction commits."""
+    transaction.on_commit(partial(refresh_programme_task.enqueue, programme_id))
