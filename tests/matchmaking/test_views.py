@@ -1,0 +1,27 @@
+"""The home page says what the platform is and shows live figures."""
+
+import pytest
+from django.urls import reverse
+
+from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from tests.factories import NeedFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_counts_only_what_an_anonymous_visitor_may_see(client):
+    NeedFactory()
+    NeedFactory(visibility=Visibility.CONFIDENTIAL)
+    NeedFactory(status=NeedStatus.DRAFT)
+    ProgrammeFactory()
+    ProgrammeFactory(status=ProgrammeStatus.DRAFT)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    figures = response.context["figures"]
+    assert (
+        figures.open_needs,
+        figures.published_programmes,
+        figures.providers,
+        figures.member_states,
+    ) == (1, 1, 2, 1)
+    assert "Matching states" in response.content.decode()

@@ -1,0 +1,71 @@
+"""Every admin changelist and add page loads for a curator."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+from matchmaking.models import ApiToken, Invitation, MatchEvent
+from tests.factories import (
+    MatchFactory,
+    MembershipFactory,
+    PitchFactory,
+    SessionReportFactory,
+    TimeSlotFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [model for model in admin.site._registry if model._meta.app_label != "auth"]
+
+
+def test_every_project_model_is_in_the_admin():
+    from django.apps import apps
+
+    project = {
+        m
+        for app in ("matchmaking", "roundtable")
+        for m in apps.get_app_config(app).get_models()
+    }
+    assert project <= set(admin.site._registry)
+
+
+@pytest.mark.parametrize(
+    "model", MODELS, ids=lambda m: f"{m._meta.app_label}.{m._meta.model_name}"
+)
+def test_changelist_add_and_change_pages_load_for_a_curator(client, curator, model):
+    curator.is_superuser = True
+    curator.save()
+    match = MatchFactory()
+    MatchEvent.objects.create(match=match, to_status="suggested", actor=curator)
+    ApiToken.objects.create(
+        user=curator, name="ci", prefix="abcd1234", key_hash="0" * 64
+    )
+    Invitation.objects.create(
+        email="new@example.org",
+        token_hash="1" * 64,
+        member_state=match.need.member_state,
+        expires_at=timezone.now(),
+    )
+    MembershipFactory()
+    PitchFactory()
+    TimeSlotFactory()
+    SessionReportFactory()
+    client.force_login(curator)
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert client.get(reverse(f"{prefix}_changelist")).status_code == 200
+    assert client.get(reverse(f"{prefix}_add")).status_code == 200
+    obj = model._default_manager.first()
+    assert obj is not None
+    assert client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
+
+
+def test_the_admin_search_finds_a_country_by_name(client, curator):
+    curator.is_superuser = True
+    curator.save()
+    client.force_login(curator)
+    response = client.get(
+        reverse("admin:matchmaking_country_changelist"), {"q": "Sénégal"}
+    )
+    assert response.status_code == 200
+    assert [c.iso3 for c in response.context["cl"].result_list] == ["SEN"]
