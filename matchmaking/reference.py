@@ -21,9 +21,13 @@ _M49_COLUMNS = {
     "subregion": ("Sub-region Code", "Sub-region Name"),
     "intermediate": ("Intermediate Region Code", "Intermediate Region Name"),
 }
-# country-codes.csv gives a UNTERM English short name to the 193 member states
-# and the two observer states only: that is what marks membership.
+# country-codes.csv gives a UNTERM English short name to the UN member states
+# and the two observer states, with three slips in this copy: Côte d'Ivoire and
+# Türkiye have empty cells, and the Cook Islands and Niue (states in free
+# association with New Zealand, marked "**" by UNTERM) are not UN members.
 _OBSERVER_STATES = {"VAT", "PSE"}
+_MEMBERS_WITHOUT_UNTERM = {"CIV", "TUR"}
+_NOT_MEMBERS = {"COK", "NIU"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,10 @@ def load_countries() -> dict[str, CountryRow]:
         iso3 = row["ISO-alpha3 Code"]
         if not iso3:
             continue
-        is_un_state = bool(unterm.get(iso3, {}).get("UNTERM English Short"))
+        is_un_state = (
+            bool(unterm.get(iso3, {}).get("UNTERM English Short"))
+            or iso3 in _MEMBERS_WITHOUT_UNTERM
+        ) and iso3 not in _NOT_MEMBERS
         names = {
             lang: per_lang[lang][index]["Country or Area"] for lang in UN_LANGUAGES
         }

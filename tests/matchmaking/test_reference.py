@@ -36,6 +36,14 @@ def test_reference_data_has_193_un_member_states_and_2_observers():
     ) == ["PSE", "VAT"]
 
 
+def test_membership_flags_cover_the_unterm_gaps():
+    members = set(
+        Country.objects.filter(is_un_member=True).values_list("iso3", flat=True)
+    )
+    assert {"CIV", "TUR", "SEN", "FJI"} <= members
+    assert not {"COK", "NIU", "PRI", "VAT"} & members
+
+
 def test_reference_data_has_every_m49_country_or_area():
     assert Country.objects.count() == len(m49_rows()) == 249
 

@@ -1,0 +1,50 @@
+"""Import providers, programmes and needs from a ``cbm-dataset/1`` file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from matchmaking.dataset import DatasetInvalid, import_dataset
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a cbm-dataset/1 JSON file (- for standard input): records are "
+        "created or updated by ref; on any problem nothing is written."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="path of the JSON file, or - for stdin")
+
+    def handle(self, *args: object, file: str, **options: object) -> None:
+        data = self._read(file)
+        try:
+            result = import_dataset(data=data)
+        except DatasetInvalid as invalid:
+            for problem in invalid.problems:
+                self.stderr.write(str(problem))
+            count = len(invalid.problems)
+            source = "standard input" if file == "-" else file
+            raise CommandError(
+                f"{count} problem{'s' if count != 1 else ''} in {source}; "
+                "nothing was imported."
+            ) from None
+        self.stdout.write(result.summary())
+
+    def _read(self, file: str) -> object:
+        try:
+            if file == "-":
+                stream = getattr(sys.stdin, "buffer", sys.stdin)
+                raw = stream.read()
+            else:
+                raw = Path(file).read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise CommandError(f"{file} is not valid JSON: {error}") from None
