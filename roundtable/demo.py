@@ -1,0 +1,334 @@
+"""The roundtable side of the demo: an event modelled on the UN OEWG Global Roundtable.
+
+Created once and left alone afterwards, so what people change while playing
+with the demo (pitch states, slot assignments) survives each ``make run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from matchmaking.demo import ensure_row
+from matchmaking.models import Programme, Provider, User
+
+from .models import Event, Pitch, Session, TimeSlot
+
+# --- the Global Roundtable ---------------------------------------------------
+
+EVENT_SLUG = "global-roundtable-2027"
+EVENT_TZ = ZoneInfo("America/New_York")
+DAY_ONE = dt.date(2027, 5, 10)
+DAY_TWO = dt.date(2027, 5, 11)
+MATCHMAKING_TITLE = "Matchmaking session: provider elevator pitches"
+BREAKOUT_TITLES = (
+    "ICT policies and governance structures",
+    "Technology, talent and partnerships",
+)
+PITCH_SLOTS = 24
+PITCH_MINUTES = 3
+CHANGEOVER_MINUTES = 1
+MEETING_TABLES = 6
+MEETING_MINUTES = 20
+MEETING_ROUNDS = 6
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=EVENT_TZ)
+
+
+@dataclass(frozen=True)
+class _SessionPlan:
+    key: str
+    kind: str
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: str
+    description: str
+    track: str = ""
+    chair_name: str = ""
+    capacity: int | None = None
+
+
+SESSIONS = (
+    _SessionPlan(
+        "opening",
+        "opening",
+        "Opening plenary",
+        _at(DAY_ONE, 10),
+        _at(DAY_ONE, 10, 45),
+        "Conference Room 4",
+        "Welcome by the Chair of the Open-ended Working Group, remarks by the "
+        "Secretariat on the needs posted by member states, and an overview of "
+        "the day.",
+        chair_name="Chair of the Open-ended Working Group",
+        capacity=400,
+    ),
+    _SessionPlan(
+        "matchmaking",
+        "matchmaking",
+        MATCHMAKING_TITLE,
+        _at(DAY_ONE, 10, 45),
+        _at(DAY_ONE, 12, 45),
+        "Conference Room 4",
+        "Two dozen providers each give a three-minute elevator pitch with at most "
+        "three slides: what they offer, to whom, in which languages and how to "
+        "request it. Questions go to the breakouts and bilateral meetings.",
+        chair_name="Roundtable Secretariat",
+        capacity=400,
+    ),
+    _SessionPlan(
+        "breakout-policy",
+        "breakout",
+        BREAKOUT_TITLES[0],
+        _at(DAY_ONE, 15),
+        _at(DAY_ONE, 16, 30),
+        "Conference Room 11",
+        "Breakout I. National strategies, governance and coordination bodies, "
+        "legal frameworks and cyber diplomacy: what states need, what providers "
+        "offer, and how to sequence support.",
+        track="Breakout I",
+        chair_name="Breakout facilitator (policy track)",
+        capacity=80,
+    ),
+    _SessionPlan(
+        "breakout-technology",
+        "breakout",
+        BREAKOUT_TITLES[1],
+        _at(DAY_ONE, 15),
+        _at(DAY_ONE, 16, 30),
+        "Conference Room 12",
+        "Breakout II. CSIRTs, critical infrastructure, skills and workforce, and "
+        "partnerships with industry, academia and the technical community.",
+        track="Breakout II",
+        chair_name="Breakout facilitator (technology track)",
+        capacity=80,
+    ),
+    _SessionPlan(
+        "bilaterals",
+        "matchmaking",
+        "Bilateral matchmaking meetings",
+        _at(DAY_TWO, 10),
+        _at(DAY_TWO, 12, 30),
+        "Conference Room 1",
+        "Twenty-minute meetings between member-state delegations and providers at "
+        "numbered tables, booked in advance from the matches on the platform.",
+        chair_name="Roundtable Secretariat",
+        capacity=60,
+    ),
+    _SessionPlan(
+        "closing",
+        "closing",
+        "Closing plenary",
+        _at(DAY_TWO, 15),
+        _at(DAY_TWO, 16),
+        "Conference Room 4",
+        "Reports from the breakout rapporteurs, commitments announced by "
+        "providers and states, and next steps towards the OEWG's report.",
+        chair_name="Chair of the Open-ended Working Group",
+        capacity=400,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _PitchPlan:
+    provider: str
+    title: str
+    presenter_name: str
+    state: str
+    programmes: tuple[str, ...]
+    abstract: str
+    slot: int | None = None  # index of the pitch slot it is scheduled in
+    presenter: str = ""  # username of a demo user
+
+
+PITCHES = (
+    _PitchPlan(
+        "nordic-ccp",
+        "From a decree to a working national CSIRT in 18 months",
+        "Ingrid Solberg",
+        "scheduled",
+        ("nordic-csirt-launchpad", "nordic-cip-assessment"),
+        "How our CSIRT Launchpad takes a country from a decision to a team handling "
+        "incidents, with a resident adviser and a Nordic mentor team, and how we "
+        "assess critical infrastructure operators after an incident.",
+        slot=0,
+        presenter="provider",
+    ),
+    _PitchPlan(
+        "kestrel",
+        "Secure government cloud and two years of credits",
+        "Daniel Mensah",
+        "scheduled",
+        ("kestrel-gov-cloud", "kestrel-cloud-skills"),
+        "A hardened cloud landing zone, off-island backups for small states and "
+        "free cloud security training for young people and women.",
+        slot=1,
+        presenter="provider2",
+    ),
+    _PitchPlan(
+        "tcjp",
+        "Cybercrime laws that work across borders",
+        "Programme coordinator, Transnational Cybercrime Justice Programme",
+        "scheduled",
+        ("tcjp-legislation-alignment", "tcjp-247-mla-clinic"),
+        "Free legislative assistance in seven languages and a clinic that sets up "
+        "24/7 points of contact and speeds up requests for electronic evidence.",
+        slot=2,
+    ),
+    _PitchPlan(
+        "wican",
+        "CyberSisters: mentors for Africa's women in cyber",
+        "Network coordinator, Women in Cyber Africa Network",
+        "scheduled",
+        ("wican-cybersisters",),
+        "Mentoring circles that have brought hundreds of women into CSIRTs, "
+        "regulators and banks, and advice for public employers on inclusive hiring.",
+        slot=3,
+    ),
+    _PitchPlan(
+        "pidsf",
+        "Pacific answers to Pacific threats",
+        "Programme officer, Pacific Islands Digital Security Forum",
+        "confirmed",
+        ("pidsf-cyber-safe-communities", "pidsf-maturity-review"),
+        "Maturity reviews scaled to small administrations and community cyber "
+        "safety run with churches, schools and village councils.",
+    ),
+    _PitchPlan(
+        "gcmc",
+        "Know where you stand: national maturity reviews",
+        "Research fellow, Global Cyber Maturity Centre",
+        "accepted",
+        ("gcmc-maturity-review",),
+        "An evidence-based review across five dimensions that gives governments and "
+        "donors a shared baseline and a prioritised list of actions.",
+    ),
+    _PitchPlan(
+        "orbis",
+        "A forensic laboratory in a box",
+        "Head of public sector, Orbis Forensic Systems",
+        "submitted",
+        ("orbis-forensic-lab",),
+        "Workstations, mobile extraction and three years of licences installed on "
+        "site, with two certified examiners per country.",
+    ),
+    _PitchPlan(
+        "irna",
+        "Keeping Africa's internet up: exchange points, DNS and routing",
+        "Community lead, Internet Resilience Network for Africa",
+        "in_review",
+        ("irna-ixp-dns", "irna-routing-security"),
+        "How a community of operators secures exchange points, ccTLDs and routing "
+        "across the continent, and where equipment grants are available.",
+    ),
+)
+
+
+def pitch_slot_times() -> list[tuple[dt.datetime, dt.datetime]]:
+    """Start and end of each pitch slot: 3 minutes plus a changeover, in order."""
+    first = _at(DAY_ONE, 10, 55)  # after the chair's ten-minute introduction
+    step = dt.timedelta(minutes=PITCH_MINUTES + CHANGEOVER_MINUTES)
+    length = dt.timedelta(minutes=PITCH_MINUTES)
+    return [(first + i * step, first + i * step + length) for i in range(PITCH_SLOTS)]
+
+
+def meeting_slot_times() -> list[tuple[dt.datetime, dt.datetime]]:
+    """Start and end of each bilateral meeting round (5 minutes to change tables)."""
+    first = _at(DAY_TWO, 10)
+    step = dt.timedelta(minutes=MEETING_MINUTES + 5)
+    length = dt.timedelta(minutes=MEETING_MINUTES)
+    return [
+        (first + i * step, first + i * step + length) for i in range(MEETING_ROUNDS)
+    ]
+
+
+def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
+    """The demo event, its agenda, slots and pitches; returns the event."""
+
+    event = ensure_row(
+        Event,
+        lookup={"slug": EVENT_SLUG},
+        values={
+            "name": "Global Roundtable on ICT Security Capacity Building 2027",
+            "description": (
+                "A roundtable convened under the UN Open-ended Working Group on "
+                "security of and in the use of ICTs to match the capacity-building "
+                "needs of member states with the programmes of states, "
+                "intergovernmental organisations, industry, academia, civil "
+                "society and the technical community."
+            ),
+            "venue": "United Nations Headquarters, New York",
+            "timezone": str(EVENT_TZ),
+            "starts_on": DAY_ONE,
+            "ends_on": DAY_TWO,
+        },
+    )
+    sessions = {
+        plan.key: ensure_row(
+            Session,
+            lookup={"event": event, "title": plan.title},
+            values={
+                "kind": plan.kind,
+                "description": plan.description,
+                "track": plan.track,
+                "room": plan.room,
+                "starts_at": plan.starts_at,
+                "ends_at": plan.ends_at,
+                "chair_name": plan.chair_name,
+                "capacity": plan.capacity,
+            },
+        )
+        for plan in SESSIONS
+    }
+    pitch_slots = [
+        ensure_row(
+            TimeSlot,
+            lookup={
+                "session": sessions["matchmaking"],
+                "starts_at": start,
+                "location": "",
+            },
+            values={"kind": "pitch", "ends_at": end},
+        )
+        for start, end in pitch_slot_times()
+    ]
+    for start, end in meeting_slot_times():
+        for table in range(1, MEETING_TABLES + 1):
+            ensure_row(
+                TimeSlot,
+                lookup={
+                    "session": sessions["bilaterals"],
+                    "starts_at": start,
+                    "location": f"Table {table}",
+                },
+                values={"kind": "meeting", "ends_at": end},
+            )
+    wanted = {ref for plan in PITCHES for ref in plan.programmes}
+    programmes = dict(Programme.objects.filter(ref__in=wanted).values_list("ref", "pk"))
+    for plan in PITCHES:
+        provider = Provider.objects.get(ref=plan.provider)
+        if Pitch.objects.filter(event=event, provider=provider).exists():
+            continue  # a pitch's state and slot belong to whoever plays the demo
+        pitch = Pitch.objects.create(
+            event=event,
+            provider=provider,
+            session=sessions["matchmaking"],
+            presenter=users.get(plan.presenter),
+            presenter_name=plan.presenter_name,
+            title=plan.title,
+            abstract=plan.abstract,
+            slide_count=3,
+            state=plan.state,
+        )
+        pitch.programmes.set([programmes[ref] for ref in plan.programmes])
+        if plan.slot is not None:
+            slot = pitch_slots[plan.slot]
+            if slot.pitch_id is None:
+                slot.pitch = pitch
+                slot.save(update_fields=["pitch"])
+    return event
