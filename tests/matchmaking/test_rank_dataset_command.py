@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from matchmaking.evaluation import dataset_profiles
 from matchmaking.matching import eligibility
 
-DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.json"
+# The project's copy of ../shared/eval/dev.json.
+DEV = Path(__file__).resolve().parents[1] / "data" / "dev.json"
 DEV_TODAY = date(2026, 6, 1)
 
 
@@ -21,7 +22,6 @@ def run(*args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="shared/eval/dev.json not present")
 def test_rank_dataset_on_dev_set_ranks_every_need_without_the_database():
     # Not marked django_db: any database access would fail this test.
     document = run(str(DEV), "--top", "10", "--today", "2026-06-01")
