@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "matchmaking",
     "roundtable",
 ]
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "matchmaking.views.navigation",
             ],
         },
     },
@@ -169,9 +171,15 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env_str(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# Mail goes to the console in development; production names an SMTP backend
+# (and its options through the backend's own settings).
+MAILERS = {
+    "default": {
+        "BACKEND": env_str(
+            "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        )
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "matchmaking@localhost")
 
 # Security headers. Everything else hardened for production follows DEBUG.
@@ -208,11 +216,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 5_24
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated request gets 401 + WWW-Authenticate.
+        "matchmaking.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
+        "matchmaking.permissions.TokenScopeAllows",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("DJANGO_API_ANON_RATE", "120/min"),
+        "user": env_str("DJANGO_API_USER_RATE", "600/min"),
+        "dataset": env_str("DJANGO_API_DATASET_RATE", "10/min"),
+    },
+    "EXCEPTION_HANDLER": "matchmaking.api.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
@@ -223,8 +246,35 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
 }
 
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cyber capacity-building matchmaking API",
+    "DESCRIPTION": "Needs of UN member states, programmes of providers, "
+    "explainable matches, the Global Roundtable and gap statistics.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NeedStatusEnum": "matchmaking.enums.NeedStatus",
+        "ProgrammeStatusEnum": "matchmaking.enums.ProgrammeStatus",
+        "MatchStatusEnum": "matchmaking.enums.MatchStatus",
+        "SessionKindEnum": "roundtable.enums.SessionKind",
+        "SlotKindEnum": "roundtable.enums.SlotKind",
+        "PitchStateEnum": "roundtable.enums.PitchState",
+    },
+    # Swagger UI from static/vendor (no CDN: the CSP allows 'self' only).
+    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui-dist-5.35.0",
+    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui-dist-5.35.0/"
+    "favicon-32x32.png",
+}
+
 # How many suggestions the engine keeps per need.
 MATCHING_TOP_K = env_int("MATCHING_TOP_K", 10)
+
+# Roundtable: how long a presenter has to answer a follow-up meeting request.
+ROUNDTABLE_MEETING_REQUEST_TTL_HOURS = env_int(
+    "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72
+)
 
 LOGGING = {
     "version": 1,
@@ -236,5 +286,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per task start and end is noise at INFO.
+        "django.tasks": {"level": "WARNING"},
     },
 }

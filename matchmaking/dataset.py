@@ -47,6 +47,7 @@ from .models import (
     Topic,
     User,
 )
+from .tasks import schedule_rematch
 
 FORMAT = "cbm-dataset/1"
 SECTIONS = ("providers", "programmes", "needs")
@@ -688,11 +689,14 @@ def import_dataset(*, data: object, user: User | None = None) -> ImportResult:
         m2m=_NEED_M2M,
         on_create={"status": NeedStatus.OPEN, "owner": user},
     )
-    return ImportResult(
+    result = ImportResult(
         created={section: counts[section][0] for section in SECTIONS},
         updated={section: counts[section][1] for section in SECTIONS},
         unchanged={section: counts[section][2] for section in SECTIONS},
     )
+    if any(result.created.values()) or any(result.updated.values()):
+        schedule_rematch()
+    return result
 
 
 # --- export ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 from .enums import (
+    CAPACITY_MATCH_STATUSES,
     MatchOrigin,
     MatchStatus,
     NeedStatus,
@@ -391,6 +392,11 @@ def transition_match(
     MatchEvent.objects.create(
         match=match, from_status=old, to_status=match.status, actor=user, note=note
     )
+    if match.programme.capacity is not None and (
+        (old in CAPACITY_MATCH_STATUSES) != (match.status in CAPACITY_MATCH_STATUSES)
+    ):
+        # Places taken or freed change who the programme is open to.
+        schedule_programme_refresh(programme_id=match.programme_id)
     follow = _NEED_FOLLOWS.get(match.status)
     if follow:
         Need.objects.filter(pk=match.need_id, status=follow[0]).update(
@@ -402,8 +408,6 @@ def transition_match(
 def _check_capacity(programme: Programme) -> None:
     if programme.capacity is None:
         return
-    from .enums import CAPACITY_MATCH_STATUSES
-
     taken = programme.matches.filter(status__in=CAPACITY_MATCH_STATUSES).count()
     if taken >= programme.capacity:
         raise ValidationError({"programme": _("This programme has no capacity left.")})
@@ -471,3 +475,116 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
         match=match, from_status="", to_status=match.status, actor=user, note=note
     )
     return match
+
+
+# --- invitations --------------------------------------------------------------
+
+INVITATION_VALIDITY_DAYS = 14
+
+
+def hash_invitation_token(token: str) -> str:
+    """The stored form of an invitation token."""
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def invite_user(
+    *,
+    user: User,
+    email: str,
+    member_state: MemberState | None = None,
+    provider: Provider | None = None,
+    role: str,
+    accept_url: Any,
+) -> tuple[Any, str]:
+    """A curator invites someone by email; ``accept_url(token)`` builds the link."""
+    import secrets
+    from datetime import timedelta
+
+    from django.core.mail import send_mail
+
+    from .models import Invitation
+
+    if not selectors.is_curator(user):
+        raise PermissionDenied
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        token_hash=hash_invitation_token(token),
+        member_state=member_state,
+        provider=provider,
+        role=role,
+        invited_by=user,
+        expires_at=timezone.now() + timedelta(days=INVITATION_VALIDITY_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    organisation = str(member_state or provider)
+    link = accept_url(token)
+    transaction.on_commit(
+        lambda: send_mail(
+            _("Invitation to the cyber capacity-building matchmaking platform"),
+            _(
+                "You are invited to act for %(org)s on the matchmaking platform.\n\n"
+                "Open this link within %(days)s days to accept:\n%(link)s\n"
+            )
+            % {"org": organisation, "days": INVITATION_VALIDITY_DAYS, "link": link},
+            None,
+            [email],
+        )
+    )
+    return invitation, token
+
+
+def pending_invitation(*, token: str) -> Any:
+    """The unexpired, unaccepted invitation for a token, or None."""
+    from .models import Invitation
+
+    return (
+        Invitation.objects.select_related("member_state__country", "provider")
+        .filter(
+            token_hash=hash_invitation_token(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def accept_invitation(
+    *, token: str, user: User | None = None, new_user: dict[str, Any] | None = None
+) -> User:
+    """Accept an invitation as a signed-in user or by creating an account."""
+    from .models import Invitation, Membership
+
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(
+            token_hash=hash_invitation_token(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This invitation is not valid any more."))
+    if user is None:
+        data = dict(new_user or {})
+        password = data.pop("password")
+        user = User(email=invitation.email, **data)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    Membership.objects.get_or_create(
+        user=user,
+        member_state=invitation.member_state,
+        provider=invitation.provider,
+        defaults={"role": invitation.role},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user

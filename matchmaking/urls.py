@@ -1,7 +1,92 @@
+"""Routes of the HTML pages (URL names are kebab-case)."""
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import set_language
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Public
+    path("programmes/", views.programme_list, name="programme-list"),
+    path("programmes/new/", views.programme_create, name="programme-create"),
+    path("programmes/<slug:ref>/", views.programme_detail, name="programme-detail"),
+    path("programmes/<slug:ref>/edit/", views.programme_edit, name="programme-edit"),
+    path(
+        "programmes/<slug:ref>/status/",
+        views.programme_status,
+        name="programme-status",
+    ),
+    path(
+        "programmes/<slug:ref>/matches/",
+        views.programme_matches,
+        name="programme-matches",
+    ),
+    path("providers/<slug:ref>/", views.provider_detail, name="provider-detail"),
+    path("needs/", views.need_list, name="need-list"),
+    path("needs/new/", views.need_create, name="need-create"),
+    path("needs/<slug:ref>/", views.need_detail, name="need-detail"),
+    path("needs/<slug:ref>/edit/", views.need_edit, name="need-edit"),
+    path("needs/<slug:ref>/status/", views.need_status, name="need-status"),
+    path("needs/<slug:ref>/propose/", views.match_propose, name="match-propose"),
+    # Matches
+    path("matches/<int:pk>/", views.match_detail, name="match-detail"),
+    path("matches/<int:pk>/act/", views.match_action, name="match-action"),
+    path("matches/<int:pk>/feedback/", views.match_feedback, name="match-feedback"),
+    # Dashboards
+    path("my/needs/", views.state_dashboard, name="state-dashboard"),
+    path("my/programmes/", views.provider_dashboard, name="provider-dashboard"),
+    # Curators
+    path("curation/", views.curator_review, name="curator-review"),
+    path(
+        "curation/providers/<slug:ref>/verify/",
+        views.provider_verify,
+        name="provider-verify",
+    ),
+    path("curation/matches/", views.match_board, name="match-board"),
+    path("curation/gaps/", views.gap_overview, name="gap-overview"),
+    path("curation/invitations/", views.invitation_list, name="invitation-list"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    # Accounts
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/tokens/", views.api_tokens, name="api-tokens"),
+    path(
+        "accounts/tokens/<int:pk>/revoke/",
+        views.api_token_revoke,
+        name="api-token-revoke",
+    ),
+    path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -1,9 +1,136 @@
-"""HTML pages of the matchmaking side (thin: reads come from selectors)."""
+"""HTML pages of the matchmaking side (thin: reads come from selectors).
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Anything the viewer may not see is a 404, exactly like something missing.
+"""
 
-from . import selectors
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import forms, selectors, services
+from .enums import (
+    ACTIVE_NEED_STATUSES,
+    MatchStatus,
+    NeedStatus,
+    ProgrammeStatus,
+    RegionLevel,
+    UnmetReason,
+)
+from .models import (
+    ApiToken,
+    AssistanceType,
+    Audience,
+    CostModel,
+    DeliveryMode,
+    Language,
+    Match,
+    MatchEvent,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    Region,
+    Theme,
+    Topic,
+)
+
+PAGE_SIZE = 20
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, items: Any, param: str = "page") -> Page:
+    """One page of a list, with the links to its neighbours (filters kept)."""
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"{request.path}?{query.urlencode()}"
+
+    page.prev_url = url(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = url(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the page, or only its partial when htmx asks for it."""
+    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the signed-in user acts as, for the navigation."""
+
+    state_ids: frozenset[int]
+    provider_ids: frozenset[int]
+    curator: bool
+
+
+def _roles(user: Any) -> Roles:
+    if not user.is_authenticated:
+        return Roles(frozenset(), frozenset(), curator=False)
+    rows = list(user.memberships.values_list("member_state_id", "provider_id"))
+    return Roles(
+        frozenset(s for s, _p in rows if s),
+        frozenset(p for _s, p in rows if p),
+        curator=selectors.is_curator(user),
+    )
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the user's roles, read once per request when needed."""
+    return {"roles": SimpleLazyObject(lambda: _roles(request.user))}
+
+
+def _member_states(user: Any) -> list[MemberState]:
+    return list(
+        MemberState.objects.filter(memberships__user=user).select_related("country")
+    )
+
+
+def _providers(user: Any) -> list[Provider]:
+    return list(Provider.objects.filter(memberships__user=user))
+
+
+# --- public pages ------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,3 +140,1200 @@ def home(request: HttpRequest) -> HttpResponse:
         "matchmaking/home.html",
         {"figures": selectors.platform_figures(user=request.user)},
     )
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One filter of the catalogue with its options and their counts."""
+
+    name: str
+    label: str
+    options: list[dict[str, Any]]
+
+    @property
+    def selected_count(self) -> int:
+        return sum(1 for o in self.options if o["selected"])
+
+
+# name -> (label, subquery filter builder, grouping path, reference model)
+_FACETS: list[tuple[str, str, str, Any]] = [
+    ("theme", "Theme", "topics__theme", Theme),
+    ("topic", "Topic", "topics", Topic),
+    ("assistance", "Assistance type", "assistance_types", AssistanceType),
+    ("audience", "Audience", "audiences", Audience),
+    ("region", "Eligible region", "eligible_regions", Region),
+    ("language", "Language", "languages", Language),
+    ("mode", "Delivery mode", "delivery_modes", DeliveryMode),
+    ("cost", "Cost", "cost_model", CostModel),
+]
+_FACET_LABELS = {
+    "theme": lambda: _("Theme"),
+    "topic": lambda: _("Topic"),
+    "assistance": lambda: _("Assistance type"),
+    "audience": lambda: _("Audience"),
+    "region": lambda: _("Eligible region"),
+    "language": lambda: _("Language"),
+    "mode": lambda: _("Delivery mode"),
+    "cost": lambda: _("Cost"),
+    "eligibility": lambda: _("Reserved for"),
+}
+
+
+def _facet_q(name: str, path: str, values: list[str]) -> Q:
+    if name == "region":
+        # Programmes open to every state are eligible in every region.
+        return Q(eligible_regions__in=values) | Q(
+            pk__in=Programme.objects.filter(
+                eligible_regions__isnull=True, eligible_countries__isnull=True
+            ).values("pk")
+        )
+    return Q(pk__in=Programme.objects.filter(**{f"{path}__in": values}).values("pk"))
+
+
+def _eligibility_q(values: list[str]) -> Q:
+    q = Q()
+    if "ldc" in values:
+        q |= Q(ldc_only=True)
+    if "sids" in values:
+        q |= Q(sids_only=True)
+    return q
+
+
+def programme_list(request: HttpRequest) -> HttpResponse:
+    """The catalogue of published programmes, with faceted search."""
+    base = selectors.programmes_visible_to(user=request.user).filter(
+        status=ProgrammeStatus.PUBLISHED
+    )
+    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    if query:
+        base = base.filter(
+            Q(title__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(description__icontains=query)
+            | Q(provider__name__icontains=query)
+        )
+    selected = {
+        name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
+        for name in [*[f[0] for f in _FACETS], "eligibility"]
+    }
+    filters: dict[str, Q] = {}
+    for name, _label, path, _model in _FACETS:
+        if selected[name]:
+            filters[name] = _facet_q(name, path, selected[name])
+    if selected["eligibility"]:
+        filters["eligibility"] = _eligibility_q(selected["eligibility"])
+
+    def filtered(excluding: str | None = None) -> QuerySet[Programme]:
+        qs = base
+        for name, q in filters.items():
+            if name != excluding:
+                qs = qs.filter(q)
+        return qs
+
+    facets = []
+    for name, _label, path, model in _FACETS:
+        rows = (
+            filtered(excluding=name)
+            .order_by()
+            .values(path)
+            .annotate(n=Count("pk", distinct=True))
+        )
+        counts = {str(r[path]): r["n"] for r in rows if r[path] is not None}
+        if name == "region":
+            open_to_all = (
+                filtered(excluding=name)
+                .filter(eligible_regions__isnull=True, eligible_countries__isnull=True)
+                .order_by()
+                .values("pk")
+                .distinct()
+                .count()
+            )
+            options_src = list(model.objects.filter(level=RegionLevel.REGION))
+            counts = {
+                str(r.pk): counts.get(str(r.pk), 0) + open_to_all for r in options_src
+            }
+        else:
+            options_src = list(model.objects.all())
+        options = []
+        for ref in options_src:
+            key = str(ref.pk)
+            n = counts.get(key, 0)
+            is_selected = key in selected[name]
+            if n or is_selected:
+                options.append(
+                    {
+                        "value": key,
+                        "label": ref.name,
+                        "count": n,
+                        "selected": is_selected,
+                    }
+                )
+        facets.append(Facet(name, _FACET_LABELS[name](), options))
+    elig = filtered(excluding="eligibility").order_by()
+    elig_counts = elig.aggregate(
+        ldc=Count("pk", filter=Q(ldc_only=True), distinct=True),
+        sids=Count("pk", filter=Q(sids_only=True), distinct=True),
+    )
+    facets.append(
+        Facet(
+            "eligibility",
+            _FACET_LABELS["eligibility"](),
+            [
+                {
+                    "value": "ldc",
+                    "label": _("Least developed countries"),
+                    "count": elig_counts["ldc"],
+                    "selected": "ldc" in selected["eligibility"],
+                },
+                {
+                    "value": "sids",
+                    "label": _("Small island developing States"),
+                    "count": elig_counts["sids"],
+                    "selected": "sids" in selected["eligibility"],
+                },
+            ],
+        )
+    )
+    page = _page(request, filtered().order_by("title", "id"))
+    return _render(
+        request,
+        "matchmaking/programme_list.html",
+        {
+            "page": page,
+            "facets": facets,
+            "query": query,
+            "any_filter": bool(query or filters),
+        },
+        partial="results",
+    )
+
+
+def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """One programme: what it offers, to whom, and how to ask for it."""
+    programme = get_object_or_404(
+        selectors.programmes_visible_to(user=request.user), ref=ref
+    )
+    can_edit = request.user.is_authenticated and services.can_edit_programme(
+        user=request.user, programme=programme
+    )
+    return render(
+        request,
+        "matchmaking/programme_detail.html",
+        {"programme": programme, "can_edit": can_edit},
+    )
+
+
+def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """A provider and its published programmes."""
+    provider = get_object_or_404(
+        selectors.providers_visible_to(user=request.user), ref=ref
+    )
+    programmes = (
+        selectors.programmes_visible_to(user=request.user)
+        .filter(provider=provider, status=ProgrammeStatus.PUBLISHED)
+        .order_by("title", "id")
+    )
+    return render(
+        request,
+        "matchmaking/provider_detail.html",
+        {"provider": provider, "page": _page(request, programmes)},
+    )
+
+
+def need_list(request: HttpRequest) -> HttpResponse:
+    """The register of needs the viewer may see, filterable by theme and region."""
+    needs = selectors.needs_visible_to(user=request.user).exclude(
+        status__in=[NeedStatus.DRAFT, NeedStatus.WITHDRAWN]
+    )
+    theme = request.GET.get("theme", "")
+    region = request.GET.get("region", "")
+    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    if theme:
+        needs = needs.filter(
+            pk__in=Need.objects.filter(topics__theme=theme).values("pk")
+        )
+    if region:
+        needs = needs.filter(member_state__country__region_id=region)
+    if query:
+        needs = needs.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    return _render(
+        request,
+        "matchmaking/need_list.html",
+        {
+            "page": _page(request, needs.order_by("-created_at", "id")),
+            "themes": Theme.objects.all(),
+            "regions": Region.objects.filter(level=RegionLevel.REGION),
+            "theme": theme,
+            "region": region,
+            "query": query,
+        },
+        partial="results",
+    )
+
+
+def _match_rows(matches: list[Match]) -> list[dict[str, Any]]:
+    return [{"match": m, "components": _components(m)} for m in matches]
+
+
+_COMPONENT_LABELS = {
+    "topics": lambda: _("Shared topics"),
+    "topic": lambda: _("Shared topics"),
+    "eligibility": lambda: _("Eligibility"),
+    "language": lambda: _("Language"),
+    "languages": lambda: _("Language"),
+    "delivery": lambda: _("Delivery mode"),
+    "delivery_mode": lambda: _("Delivery mode"),
+    "text": lambda: _("Text relevance"),
+    "assistance": lambda: _("Assistance type"),
+    "audience": lambda: _("Audience"),
+}
+
+
+def _components(match: Match) -> list[tuple[str, int]]:
+    """The score components as (label, percent) rows."""
+    rows = []
+    if isinstance(match.components, dict):
+        for key, value in match.components.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                label = _COMPONENT_LABELS.get(key)
+                text = label() if label else key.replace("_", " ").capitalize()
+                rows.append((text, round(max(0.0, min(1.0, value)) * 100)))
+    return rows
+
+
+def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """One need; its owners (and curators) see the ranked suggestions."""
+    need = get_object_or_404(selectors.needs_visible_to(user=request.user), ref=ref)
+    user = request.user
+    can_edit = user.is_authenticated and services.can_edit_need(user=user, need=need)
+    matches = []
+    if user.is_authenticated:
+        matches = list(
+            selectors.matches_visible_to(user=user)
+            .filter(need=need)
+            .select_related("programme__cost_model")
+            .order_by("rank", "-score", "programme_id")[:50]
+        )
+    for match in matches:
+        match.need = need
+    return render(
+        request,
+        "matchmaking/need_detail.html",
+        {
+            "need": need,
+            "can_edit": can_edit,
+            "matches": _with_actions(user, matches),
+            "transitions": [
+                (value, label)
+                for value, label in NeedStatus.choices
+                if value in services.NEED_TRANSITIONS.get(need.status, ())
+            ],
+        },
+    )
+
+
+def _with_actions(user: Any, matches: list[Match]) -> list[dict[str, Any]]:
+    if not user.is_authenticated:
+        return []
+    roles = _roles(user)
+    rows = []
+    for match in matches:
+        parties = set()
+        if roles.curator:
+            parties.add(services.CURATOR)
+        if match.need.member_state_id in roles.state_ids:
+            parties.add(services.STATE)
+        if match.programme.provider_id in roles.provider_ids:
+            parties.add(services.PROVIDER)
+        actions = [
+            name
+            for name, t in services.MATCH_TRANSITIONS.items()
+            if match.status in t.sources and parties & t.parties
+        ]
+        rows.append(
+            {
+                "match": match,
+                "components": _components(match),
+                "actions": [a for a in actions if a != "decline"],
+                "can_decline": "decline" in actions,
+                "can_give_feedback": match.status == MatchStatus.COMPLETED
+                and bool(parties & {services.STATE, services.CURATOR}),
+            }
+        )
+    return rows
+
+
+# --- match workflow ----------------------------------------------------------
+
+ACTION_LABELS = {
+    "express_interest": lambda: _("Express interest"),
+    "introduce": lambda: _("Accept and introduce"),
+    "agree": lambda: _("Confirm the agreement"),
+    "start_delivery": lambda: _("Start delivery"),
+    "complete": lambda: _("Mark delivery completed"),
+}
+ACTION_DONE = {
+    "express_interest": lambda m: _(
+        "You expressed interest in “%(programme)s”. Its provider can now accept "
+        "and introduce you."
+    ),
+    "introduce": lambda m: _(
+        "You accepted the interest of %(state)s: the match is now introduced."
+    ),
+    "agree": lambda m: _("The agreement on “%(programme)s” is recorded."),
+    "start_delivery": lambda m: _("Delivery of “%(programme)s” has started."),
+    "complete": lambda m: _(
+        "Delivery of “%(programme)s” is completed. Please give feedback."
+    ),
+    "decline": lambda m: _("The match with “%(programme)s” is declined."),
+}
+
+
+def _visible_match(request: HttpRequest, pk: int) -> Match:
+    return get_object_or_404(
+        selectors.matches_visible_to(user=request.user).select_related(
+            "programme__cost_model"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One match: why it was suggested, its history and the next steps."""
+    match = _visible_match(request, pk)
+    events = (
+        MatchEvent.objects.filter(match=match).select_related("actor").order_by("at")
+    )
+    return render(
+        request,
+        "matchmaking/match_detail.html",
+        {
+            "row": _with_actions(request.user, [match])[0],
+            "events": events,
+            "feedback_form": forms.FeedbackForm(
+                initial={
+                    "rating": match.feedback_rating,
+                    "outcome": match.feedback_outcome,
+                    "comments": match.feedback_comments,
+                }
+            ),
+            "decline_form": forms.DeclineForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def match_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a match one step along its workflow."""
+    match = _visible_match(request, pk)
+    action = request.POST.get("action", "")
+    note = request.POST.get("reason", "").strip()[:2000]
+    try:
+        match = services.transition_match(
+            user=request.user, match=match, action=action, note=note
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        done = ACTION_DONE.get(action)
+        if done:
+            messages.success(
+                request,
+                done(match)
+                % {
+                    "programme": match.programme.title,
+                    "state": match.need.member_state,
+                },
+            )
+    if _is_htmx(request):
+        fresh = _visible_match(request, pk)
+        response = render(
+            request,
+            "matchmaking/includes/match_card.html",
+            {
+                "row": _with_actions(request.user, [fresh])[0],
+                "show_need": request.POST.get("show_need") == "1",
+                "htmx_messages": True,
+            },
+        )
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return redirect(_safe_next(request, reverse("match-detail", args=[match.pk])))
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The state rates a completed delivery."""
+    match = _visible_match(request, pk)
+    form = forms.FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_feedback(
+                user=request.user, match=match, feedback=form.cleaned_data
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Thank you: your feedback is recorded."))
+        return redirect("match-detail", pk=match.pk)
+    events = MatchEvent.objects.filter(match=match).select_related("actor")
+    return render(
+        request,
+        "matchmaking/match_detail.html",
+        {
+            "row": _with_actions(request.user, [match])[0],
+            "events": events,
+            "feedback_form": form,
+            "decline_form": forms.DeclineForm(),
+        },
+        status=400,
+    )
+
+
+# --- member-state focal points --------------------------------------------------
+
+
+@login_required
+def state_dashboard(request: HttpRequest) -> HttpResponse:
+    """The needs of the user's member states, by status."""
+    states = _member_states(request.user)
+    needs = selectors.needs_visible_to(user=request.user).filter(
+        member_state__in=[s.pk for s in states]
+    )
+    counts = Counter(
+        dict(
+            needs.order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+    )
+    status = request.GET.get("status", "")
+    if status in NeedStatus.values:
+        needs = needs.filter(status=status)
+    needs = needs.annotate(
+        match_count=Count(
+            "matches", filter=~Q(matches__status=MatchStatus.DECLINED), distinct=True
+        ),
+        interest_count=Count(
+            "matches",
+            filter=Q(
+                matches__status__in=[
+                    MatchStatus.INTEREST,
+                    MatchStatus.INTRODUCED,
+                    MatchStatus.AGREED,
+                    MatchStatus.IN_DELIVERY,
+                ]
+            ),
+            distinct=True,
+        ),
+    ).order_by("-updated_at", "id")
+    return _render(
+        request,
+        "matchmaking/state_dashboard.html",
+        {
+            "states": states,
+            "status_counts": [
+                (value, label, counts.get(value, 0))
+                for value, label in NeedStatus.choices
+            ],
+            "status": status,
+            "total": sum(counts.values()),
+            "page": _page(request, needs),
+        },
+        partial="results",
+    )
+
+
+def _need_form_context(form: forms.NeedForm, need: Need | None) -> dict[str, Any]:
+    return {"form": form, "need": need}
+
+
+def _apply_form_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def need_create(request: HttpRequest) -> HttpResponse:
+    """Post a need for one of the user's member states."""
+    states = _member_states(request.user)
+    if not states:
+        raise Http404
+    form = forms.NeedForm(request.POST or None, member_states=states)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        state = data.pop("member_state")
+        publish = request.POST.get("publish") == "1"
+        try:
+            need = services.create_need(
+                user=request.user, member_state=state, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            if publish:
+                messages.success(
+                    request,
+                    _(
+                        "Your need “%(title)s” is published. Suggested programmes "
+                        "appear below as soon as the matching engine has run."
+                    )
+                    % {"title": need.title},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Your need “%(title)s” is saved as a draft.")
+                    % {"title": need.title},
+                )
+            return redirect("need-detail", ref=need.ref)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "matchmaking/need_form.html",
+        _need_form_context(form, None),
+        status=status,
+    )
+
+
+def _editable_need(request: HttpRequest, ref: str) -> Need:
+    need = get_object_or_404(selectors.needs_visible_to(user=request.user), ref=ref)
+    if not services.can_edit_need(user=request.user, need=need):
+        raise Http404
+    return need
+
+
+@login_required
+def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    """Edit a need of the user's state."""
+    need = _editable_need(request, ref)
+    form = forms.NeedForm(request.POST or None, instance=need)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_need(
+                user=request.user, need=need, data=dict(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("need-detail", ref=need.ref)
+    need.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "matchmaking/need_form.html",
+        _need_form_context(form, need),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def need_status(request: HttpRequest, ref: str) -> HttpResponse:
+    """Publish, withdraw, close or reopen a need."""
+    need = _editable_need(request, ref)
+    try:
+        need = services.set_need_status(
+            user=request.user, need=need, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The need is now %(status)s.")
+            % {"status": need.get_status_display().lower()},
+        )
+    return redirect("need-detail", ref=need.ref)
+
+
+# --- providers ---------------------------------------------------------------
+
+
+@login_required
+def provider_dashboard(request: HttpRequest) -> HttpResponse:
+    """The programmes of the user's providers and interest awaiting an answer."""
+    providers = _providers(request.user)
+    ids = [p.pk for p in providers]
+    programmes = (
+        selectors.programmes_visible_to(user=request.user)
+        .filter(provider__in=ids)
+        .annotate(
+            match_count=Count(
+                "matches",
+                filter=~Q(matches__status=MatchStatus.DECLINED),
+                distinct=True,
+            )
+        )
+        .order_by("title", "id")
+    )
+    waiting = (
+        selectors.matches_visible_to(user=request.user)
+        .filter(programme__provider__in=ids, status=MatchStatus.INTEREST)
+        .order_by("-updated_at", "id")
+    )
+    return render(
+        request,
+        "matchmaking/provider_dashboard.html",
+        {
+            "providers": providers,
+            "page": _page(request, programmes),
+            "waiting": _page(request, waiting, "waiting_page"),
+        },
+    )
+
+
+def _programme_form_page(
+    request: HttpRequest, form: forms.ProgrammeForm, programme: Programme | None
+) -> HttpResponse:
+    return render(
+        request,
+        "matchmaking/programme_form.html",
+        {"form": form, "programme": programme},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    """Register a programme for one of the user's providers."""
+    providers = _providers(request.user)
+    if not providers:
+        raise Http404
+    form = forms.ProgrammeForm(request.POST or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        provider = data.pop("provider")
+        publish = request.POST.get("publish") == "1"
+        try:
+            programme = services.create_programme(
+                user=request.user, provider=provider, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                (
+                    _("“%(title)s” is published in the catalogue.")
+                    if publish
+                    else _("“%(title)s” is saved as a draft.")
+                )
+                % {"title": programme.title},
+            )
+            return redirect("programme-detail", ref=programme.ref)
+    return _programme_form_page(request, form, None)
+
+
+def _editable_programme(request: HttpRequest, ref: str) -> Programme:
+    programme = get_object_or_404(
+        selectors.programmes_visible_to(user=request.user), ref=ref
+    )
+    if not services.can_edit_programme(user=request.user, programme=programme):
+        raise Http404
+    return programme
+
+
+@login_required
+def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    """Edit a programme of the user's provider."""
+    programme = _editable_programme(request, ref)
+    form = forms.ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_programme(
+                user=request.user, programme=programme, data=dict(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("programme-detail", ref=programme.ref)
+    programme.refresh_from_db()
+    return _programme_form_page(request, form, programme)
+
+
+@login_required
+@require_POST
+def programme_status(request: HttpRequest, ref: str) -> HttpResponse:
+    """Publish, pause, close or reopen a programme."""
+    programme = _editable_programme(request, ref)
+    try:
+        programme = services.set_programme_status(
+            user=request.user, programme=programme, status=request.POST.get("status")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The programme is now %(status)s.")
+            % {"status": programme.get_status_display().lower()},
+        )
+    return redirect("programme-detail", ref=programme.ref)
+
+
+@login_required
+def programme_matches(request: HttpRequest, ref: str) -> HttpResponse:
+    """The needs a programme matches, within what its provider may see."""
+    programme = _editable_programme(request, ref)
+    matches = (
+        selectors.matches_visible_to(user=request.user)
+        .filter(programme=programme)
+        .order_by("-score", "need_id")
+    )
+    page = _page(request, matches)
+    for match in page.object_list:
+        match.programme = programme
+    return render(
+        request,
+        "matchmaking/programme_matches.html",
+        {
+            "programme": programme,
+            "page": page,
+            "rows": _with_actions(request.user, list(page.object_list)),
+        },
+    )
+
+
+# --- curators ---------------------------------------------------------------
+
+
+def _curator_only(request: HttpRequest) -> None:
+    if not selectors.is_curator(request.user):
+        raise Http404
+
+
+@login_required
+def curator_review(request: HttpRequest) -> HttpResponse:
+    """Providers to verify and the needs and programmes of the last 30 days."""
+    _curator_only(request)
+    since = timezone.now() - timedelta(days=30)
+    providers = (
+        selectors.providers_visible_to(user=request.user)
+        .filter(is_verified=False)
+        .order_by("created_at", "id")
+    )
+    needs = (
+        selectors.needs_visible_to(user=request.user)
+        .filter(created_at__gte=since)
+        .order_by("-created_at", "id")
+    )
+    programmes = (
+        selectors.programmes_visible_to(user=request.user)
+        .filter(created_at__gte=since)
+        .order_by("-created_at", "id")
+    )
+    return render(
+        request,
+        "matchmaking/curator_review.html",
+        {
+            "providers": _page(request, providers, "providers_page"),
+            "needs": _page(request, needs, "needs_page"),
+            "programmes": _page(request, programmes, "programmes_page"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def provider_verify(request: HttpRequest, ref: str) -> HttpResponse:
+    """A curator verifies (or un-verifies) a provider."""
+    _curator_only(request)
+    provider = get_object_or_404(
+        selectors.providers_visible_to(user=request.user), ref=ref
+    )
+    verified = request.POST.get("verified", "1") == "1"
+    services.verify_provider(user=request.user, provider=provider, verified=verified)
+    messages.success(
+        request,
+        (
+            _("%(name)s is now verified.")
+            if verified
+            else _("%(name)s is no longer verified.")
+        )
+        % {"name": provider.name},
+    )
+    return redirect(_safe_next(request, reverse("curator-review")))
+
+
+@login_required
+def match_board(request: HttpRequest) -> HttpResponse:
+    """All matches by status, region and theme; needs left unmet come first."""
+    _curator_only(request)
+    matches = selectors.matches_visible_to(user=request.user)
+    status = request.GET.get("status", "")
+    region = request.GET.get("region", "")
+    theme = request.GET.get("theme", "")
+    if region:
+        matches = matches.filter(need__member_state__country__region_id=region)
+    if theme:
+        matches = matches.filter(
+            need_id__in=Need.objects.filter(topics__theme=theme).values("pk")
+        )
+    counts = dict(matches.order_by().values_list("status").annotate(n=Count("pk")))
+    if status in MatchStatus.values:
+        matches = matches.filter(status=status)
+    matches = matches.order_by("-updated_at", "id")
+    unmet = (
+        selectors.needs_visible_to(user=request.user)
+        .filter(status__in=ACTIVE_NEED_STATUSES)
+        .exclude(unmet_reason=UnmetReason.NONE)
+        .order_by("created_at", "id")
+    )
+    if region:
+        unmet = unmet.filter(member_state__country__region_id=region)
+    if theme:
+        unmet = unmet.filter(
+            pk__in=Need.objects.filter(topics__theme=theme).values("pk")
+        )
+    return _render(
+        request,
+        "matchmaking/match_board.html",
+        {
+            "unmet": _page(request, unmet, "unmet_page"),
+            "page": _page(request, matches),
+            "status_counts": [
+                (value, label, counts.get(value, 0))
+                for value, label in MatchStatus.choices
+            ],
+            "total": sum(counts.values()),
+            "status": status,
+            "region": region,
+            "theme": theme,
+            "themes": Theme.objects.all(),
+            "regions": Region.objects.filter(level=RegionLevel.REGION),
+        },
+        partial="results",
+    )
+
+
+@login_required
+def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
+    """A curator proposes a programme for a need by hand, with a note."""
+    _curator_only(request)
+    need = get_object_or_404(selectors.needs_visible_to(user=request.user), ref=ref)
+    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    programmes = selectors.programmes_visible_to(user=request.user).filter(
+        status=ProgrammeStatus.PUBLISHED
+    )
+    if query:
+        programmes = programmes.filter(
+            Q(title__icontains=query)
+            | Q(ref__iexact=query)
+            | Q(provider__name__icontains=query)
+        )
+    form = forms.ProposeMatchForm(
+        request.POST or None, initial={"need": need.ref, "programme": ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        programme = programmes.filter(ref=form.cleaned_data["programme"]).first()
+        if programme is None:
+            form.add_error("programme", _("No published programme has this reference."))
+        else:
+            try:
+                match = services.propose_match(
+                    user=request.user,
+                    need=need,
+                    programme=programme,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                _apply_form_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("You proposed “%(programme)s” for “%(need)s”.")
+                    % {"programme": programme.title, "need": need.title},
+                )
+                return redirect("match-detail", pk=match.pk)
+    return render(
+        request,
+        "matchmaking/match_propose.html",
+        {
+            "need": need,
+            "form": form,
+            "query": query,
+            "page": _page(request, programmes.order_by("title", "id"))
+            if query
+            else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def gap_overview(request: HttpRequest) -> HttpResponse:
+    """Active needs against published programmes, by theme and region."""
+    _curator_only(request)
+    themes = list(Theme.objects.all())
+    regions = list(Region.objects.filter(level=RegionLevel.REGION))
+    top = _top_regions()
+    need_rows = (
+        selectors.needs_visible_to(user=request.user)
+        .filter(status__in=ACTIVE_NEED_STATUSES)
+        .order_by()
+        .values_list("topics__theme", "member_state__country__region")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    needs: dict[tuple[str, str], int] = {(t, r): n for t, r, n in need_rows if t and r}
+    published = selectors.programmes_visible_to(user=request.user).filter(
+        status=ProgrammeStatus.PUBLISHED
+    )
+    offers: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for pk, t, r in (
+        published.order_by()
+        .values_list("pk", "topics__theme", "eligible_regions")
+        .distinct()
+    ):
+        if t and r and top.get(r):
+            offers[(t, top[r])].add(pk)
+    for pk, t, r in (
+        published.order_by()
+        .values_list("pk", "topics__theme", "eligible_countries__region")
+        .distinct()
+    ):
+        if t and r:
+            offers[(t, r)].add(pk)
+    for pk, t in (
+        published.filter(eligible_regions__isnull=True, eligible_countries__isnull=True)
+        .order_by()
+        .values_list("pk", "topics__theme")
+        .distinct()
+    ):
+        if t:
+            for region in regions:
+                offers[(t, region.pk)].add(pk)
+    table = [
+        {
+            "theme": theme,
+            "cells": [
+                {
+                    "region": region,
+                    "needs": needs.get((theme.pk, region.pk), 0),
+                    "offers": len(offers.get((theme.pk, region.pk), ())),
+                }
+                for region in regions
+            ],
+        }
+        for theme in themes
+    ]
+    for row in table:
+        for cell in row["cells"]:
+            cell["gap"] = cell["needs"] > 0 and cell["offers"] == 0
+    return render(
+        request,
+        "matchmaking/gap_overview.html",
+        {"table": table, "regions": regions},
+    )
+
+
+def _top_regions() -> dict[str, str]:
+    """Each M49 grouping code mapped to its top-level region."""
+    parents = dict(Region.objects.values_list("code", "parent_id"))
+    top = {}
+    for code in parents:
+        current, seen = code, 0
+        while parents.get(current) and seen < 5:
+            current, seen = parents[current], seen + 1
+        top[code] = current
+    return top
+
+
+@login_required
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """Curators invite users and see the invitations sent."""
+    from .models import Invitation
+
+    _curator_only(request)
+    form = forms.InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.invite_user(
+            user=request.user,
+            email=data["email"],
+            member_state=data["member_state"],
+            provider=data["provider"],
+            role=data["role"],
+            accept_url=lambda token: request.build_absolute_uri(
+                reverse("invitation-accept", args=[token])
+            ),
+        )
+        messages.success(
+            request,
+            _("An invitation is on its way to %(email)s.") % {"email": data["email"]},
+        )
+        return redirect("invitation-list")
+    invitations = Invitation.objects.select_related(
+        "member_state__country", "provider", "invited_by"
+    ).order_by("-created_at", "id")
+    return render(
+        request,
+        "matchmaking/invitation_list.html",
+        {"form": form, "page": _page(request, invitations), "now": timezone.now()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: create an account, or join as the signed-in user."""
+    invitation = services.pending_invitation(token=token)
+    if invitation is None:
+        raise Http404
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else forms.AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            if signed_in:
+                user = services.accept_invitation(token=token, user=request.user)
+            else:
+                data = form.cleaned_data
+                user = services.accept_invitation(
+                    token=token,
+                    new_user={
+                        "username": data["username"],
+                        "first_name": data["first_name"],
+                        "last_name": data["last_name"],
+                        "password": data["password1"],
+                    },
+                )
+                login(
+                    request,
+                    user,
+                    backend="django.contrib.auth.backends.ModelBackend",
+                )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("home")
+        messages.success(
+            request,
+            _("Welcome: you now act for %(org)s.")
+            % {"org": invitation.member_state or invitation.provider},
+        )
+        return redirect(
+            "state-dashboard" if invitation.member_state_id else "provider-dashboard"
+        )
+    return render(
+        request,
+        "matchmaking/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- the user's own pages -----------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's name, email and organisations."""
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    memberships = request.user.memberships.select_related(
+        "member_state__country", "provider"
+    )
+    return render(
+        request,
+        "registration/profile.html",
+        {"form": form, "memberships": memberships},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: create one (shown once) or revoke one."""
+    from . import tokens
+
+    form = forms.ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        expires_at = None
+        if data["expires_on"]:
+            expires_at = timezone.make_aware(
+                datetime.combine(data["expires_on"], time.max)
+            )
+        try:
+            token, new_key = tokens.create_token(
+                user=request.user,
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=expires_at,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
+                error = ValidationError(
+                    {"expires_on": error.error_dict.pop("expires_at")}
+                )
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Token “%(name)s” is created. Copy it now: it will not be "
+                    "shown again."
+                )
+                % {"name": token.name},
+            )
+            form = forms.ApiTokenForm()
+    token_list = ApiToken.objects.filter(user=request.user).order_by(
+        "-created_at", "id"
+    )
+    response = render(
+        request,
+        "registration/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "page": _page(request, token_list),
+            "now": timezone.now(),
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+    # The key is shown once: never let a cache or the back button replay it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's tokens."""
+    from . import tokens
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.revoke_token(user=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("api-tokens")
+
+
+def languages_available() -> list[tuple[str, str]]:
+    """The languages the interface is translated into."""
+    return list(settings.LANGUAGES)

@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from .models import Event, Pitch, Session, SessionReport, TimeSlot
+from .models import (
+    AgendaVersion,
+    BreakoutRegistration,
+    CallForPitches,
+    Event,
+    Meeting,
+    Pitch,
+    Review,
+    Session,
+    SessionReport,
+    TimeSlot,
+)
 
 
 class SessionInline(admin.TabularInline):
@@ -37,6 +48,13 @@ class SessionAdmin(admin.ModelAdmin):
     inlines = (TimeSlotInline,)
 
 
+class ReviewInline(admin.TabularInline):
+    model = Review
+    extra = 0
+    fields = ("curator", "relevance", "clarity", "feasibility", "reach", "comment")
+    autocomplete_fields = ("curator",)
+
+
 @admin.register(Pitch)
 class PitchAdmin(admin.ModelAdmin):
     list_display = (
@@ -50,8 +68,17 @@ class PitchAdmin(admin.ModelAdmin):
     list_filter = ("event", "state")
     search_fields = ("title", "abstract", "presenter_name", "provider__name")
     autocomplete_fields = ("event", "session", "provider", "presenter", "programmes")
-    readonly_fields = ("slide_count", "created_at", "updated_at")
+    readonly_fields = (
+        "slide_count",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "confirmed_at",
+        "created_at",
+        "updated_at",
+    )
     list_select_related = ("provider", "event")
+    inlines = (ReviewInline,)
 
 
 @admin.register(TimeSlot)
@@ -69,3 +96,99 @@ class SessionReportAdmin(admin.ModelAdmin):
     list_filter = ("session__event",)
     search_fields = ("session__title", "summary", "key_issues", "commitments")
     autocomplete_fields = ("session", "rapporteur")
+
+
+@admin.register(CallForPitches)
+class CallForPitchesAdmin(admin.ModelAdmin):
+    list_display = (
+        "event",
+        "opens_at",
+        "closes_at",
+        "max_seconds",
+        "max_slides",
+        "decisions_released_at",
+    )
+    autocomplete_fields = ("event",)
+    filter_horizontal = ("eligible_stakeholder_groups",)
+    readonly_fields = ("decisions_released_at", "created_at", "updated_at")
+    list_select_related = ("event",)
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = (
+        "pitch",
+        "curator",
+        "relevance",
+        "clarity",
+        "feasibility",
+        "reach",
+        "weighted_score",
+    )
+    list_filter = ("pitch__event",)
+    search_fields = ("pitch__title", "curator__username", "comment")
+    autocomplete_fields = ("pitch", "curator")
+    list_select_related = ("pitch", "curator")
+
+
+@admin.register(AgendaVersion)
+class AgendaVersionAdmin(admin.ModelAdmin):
+    """Published versions are a record: read them, never edit them."""
+
+    list_display = ("event", "number", "published_at", "published_by", "note")
+    list_filter = ("event",)
+    readonly_fields = (
+        "event",
+        "number",
+        "published_at",
+        "published_by",
+        "note",
+        "snapshot",
+    )
+    list_select_related = ("event", "published_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = (
+        "pitch",
+        "member_state",
+        "requested_by",
+        "state",
+        "starts_at",
+        "slot",
+        "expires_at",
+    )
+    list_filter = ("state", "pitch__event")
+    search_fields = (
+        "pitch__title",
+        "member_state__country__name_en",
+        "requested_by__username",
+        "message",
+    )
+    autocomplete_fields = (
+        "pitch",
+        "member_state",
+        "requested_by",
+        "presenter",
+        "need",
+        "programme",
+        "slot",
+    )
+    readonly_fields = ("starts_at", "ends_at", "responded_at", "created_at")
+    list_select_related = ("pitch", "member_state__country", "requested_by", "slot")
+
+
+@admin.register(BreakoutRegistration)
+class BreakoutRegistrationAdmin(admin.ModelAdmin):
+    list_display = ("session", "user", "created_at")
+    list_filter = ("session__event", "session")
+    search_fields = ("session__title", "user__username", "user__email")
+    autocomplete_fields = ("session", "user")
+    list_select_related = ("session", "user")

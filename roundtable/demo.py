@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from matchmaking.demo import ensure_row
 from matchmaking.models import Programme, Provider, User
 
-from .models import Event, Pitch, Session, TimeSlot
+from .models import CallForPitches, Event, Pitch, Session, TimeSlot
 
 # --- the Global Roundtable ---------------------------------------------------
 
@@ -33,6 +33,10 @@ CHANGEOVER_MINUTES = 1
 MEETING_TABLES = 6
 MEETING_MINUTES = 20
 MEETING_ROUNDS = 6
+# The call is open while the demo is played with; decisions are not released,
+# so the demo's "accepted" pitch is a staged decision only curators see.
+CALL_OPENS = dt.datetime(2026, 9, 1, 9, tzinfo=EVENT_TZ)
+CALL_CLOSES = dt.datetime(2027, 4, 12, 23, 59, tzinfo=EVENT_TZ)
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -267,6 +271,11 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
             "starts_on": DAY_ONE,
             "ends_on": DAY_TWO,
         },
+    )
+    ensure_row(
+        CallForPitches,
+        lookup={"event": event},
+        values={"opens_at": CALL_OPENS, "closes_at": CALL_CLOSES},
     )
     sessions = {
         plan.key: ensure_row(

@@ -9,6 +9,7 @@ class SessionKind(models.TextChoices):
     PLENARY = "plenary", _("Plenary")
     MATCHMAKING = "matchmaking", _("Matchmaking")
     BREAKOUT = "breakout", _("Breakout")
+    BILATERAL = "bilateral", _("Bilateral meetings")
     CLOSING = "closing", _("Closing")
 
 
@@ -28,3 +29,26 @@ class SlotKind(models.TextChoices):
     PITCH = "pitch", _("Pitch")
     MEETING = "meeting", _("Bilateral meeting")
     BREAK = "break", _("Break")
+
+
+class MeetingState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Pitches that came through curation: they can be scheduled and presented.
+ACCEPTED_PITCH_STATES = (
+    PitchState.ACCEPTED,
+    PitchState.CONFIRMED,
+    PitchState.SCHEDULED,
+    PitchState.PRESENTED,
+)
+# Pitches in a call that count as the provider's one pitch for the event.
+ACTIVE_PITCH_STATES = (
+    PitchState.SUBMITTED,
+    PitchState.IN_REVIEW,
+    *ACCEPTED_PITCH_STATES,
+)

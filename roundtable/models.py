@@ -7,15 +7,24 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.models import Programme, Provider
+from matchmaking.models import (
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    StakeholderGroup,
+)
 
-from .enums import PitchState, SessionKind, SlotKind
+from .enums import ACTIVE_PITCH_STATES, MeetingState, PitchState, SessionKind, SlotKind
 
 MAX_PITCH_SECONDS = 180
+MAX_PITCH_SLIDES = 3
+MAX_DECK_BYTES = 10 * 1024 * 1024
 
 
 class Event(models.Model):
@@ -142,6 +151,17 @@ class Pitch(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=PitchState.choices, default=PitchState.DRAFT
     )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decision staged"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -150,6 +170,14 @@ class Pitch(models.Model):
         verbose_name = _("pitch")
         verbose_name_plural = _("pitches")
         constraints = [
+            models.UniqueConstraint(
+                fields=["event", "provider"],
+                condition=Q(state__in=ACTIVE_PITCH_STATES),
+                name="pitch_one_active_per_provider_and_event",
+                violation_error_message=_(
+                    "A provider gives one pitch per event: this one already has one."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(duration_seconds__gt=0)
                 & Q(duration_seconds__lte=MAX_PITCH_SECONDS),
@@ -259,3 +287,349 @@ class SessionReport(models.Model):
 
     def __str__(self) -> str:
         return _("Report: %(session)s") % {"session": self.session.title}
+
+
+class CallForPitches(models.Model):
+    """An event's call for pitches: when it is open, the rules, who may answer."""
+
+    event = models.OneToOneField(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="call_for_pitches",
+        verbose_name=_("event"),
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    max_seconds = models.PositiveSmallIntegerField(
+        _("longest pitch (seconds)"), default=MAX_PITCH_SECONDS
+    )
+    max_slides = models.PositiveSmallIntegerField(
+        _("most slides"), default=MAX_PITCH_SLIDES
+    )
+    max_bytes = models.PositiveIntegerField(
+        _("largest slide deck (bytes)"), default=MAX_DECK_BYTES
+    )
+    eligible_stakeholder_groups = models.ManyToManyField(
+        StakeholderGroup,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eligible stakeholder groups"),
+        help_text=_("Providers of these groups may submit; none selected: all."),
+    )
+    guidance = models.TextField(_("guidance for presenters"), blank=True)
+    decisions_released_at = models.DateTimeField(
+        _("decisions released"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-opens_at", "id"]
+        verbose_name = _("call for pitches")
+        verbose_name_plural = _("calls for pitches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="call_closes_after_opening",
+                violation_error_message=_("A call must close after it opens."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_seconds__gte=1, max_seconds__lte=MAX_PITCH_SECONDS),
+                name="call_pitch_at_most_3_minutes",
+                violation_error_message=_("A pitch lasts at most 3 minutes."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_slides__gte=1, max_slides__lte=MAX_PITCH_SLIDES),
+                name="call_at_most_3_slides",
+                violation_error_message=_("A pitch has at most 3 slides."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_bytes__gte=1, max_bytes__lte=MAX_DECK_BYTES),
+                name="call_deck_at_most_10_mb",
+                violation_error_message=_("A slide deck is at most 10 MB."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Call for pitches: %(event)s") % {"event": self.event.name}
+
+    def is_open_at(self, moment) -> bool:
+        """Whether pitches can be submitted and edited at that moment."""
+        return self.opens_at <= moment < self.closes_at
+
+    @property
+    def decisions_released(self) -> bool:
+        return self.decisions_released_at is not None
+
+
+# How a curator's scores on each criterion weigh in a review's overall score.
+# Relevance to the needs states have posted counts most: the point of the
+# roundtable is to connect offers to stated needs. Weights add up to 1, so the
+# weighted score stays on the 1..5 scale of the criteria.
+REVIEW_WEIGHTS: dict[str, float] = {
+    "relevance": 0.4,
+    "clarity": 0.2,
+    "feasibility": 0.2,
+    "reach": 0.2,
+}
+_SCORE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Review(models.Model):
+    """A curator's scores (1..5 per criterion) and comment on a pitch."""
+
+    pitch = models.ForeignKey(
+        Pitch, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("pitch")
+    )
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pitch_reviews",
+        verbose_name=_("curator"),
+    )
+    relevance = models.PositiveSmallIntegerField(
+        _("relevance to stated needs"), validators=_SCORE
+    )
+    clarity = models.PositiveSmallIntegerField(_("clarity"), validators=_SCORE)
+    feasibility = models.PositiveSmallIntegerField(_("feasibility"), validators=_SCORE)
+    reach = models.PositiveSmallIntegerField(
+        _("reach to LDCs and SIDS"), validators=_SCORE
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["pitch", "created_at", "id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pitch", "curator"],
+                name="review_one_per_pitch_and_curator",
+                violation_error_message=_("You have already reviewed this pitch."),
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                    name=f"review_{name}_1_to_5",
+                    violation_error_message=_("Scores go from 1 to 5."),
+                )
+                for name in REVIEW_WEIGHTS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pitch} / {self.curator}"
+
+    @property
+    def weighted_score(self) -> float:
+        """The criteria's scores weighted by REVIEW_WEIGHTS (1..5)."""
+        return round(
+            sum(getattr(self, name) * w for name, w in REVIEW_WEIGHTS.items()), 2
+        )
+
+
+class AgendaVersion(models.Model):
+    """A published version of an event's agenda, frozen as JSON."""
+
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="agenda_versions",
+        verbose_name=_("event"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    snapshot = models.JSONField(_("agenda"))
+
+    class Meta:
+        ordering = ["event", "-number"]
+        get_latest_by = "number"
+        verbose_name = _("agenda version")
+        verbose_name_plural = _("agenda versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "number"], name="agenda_version_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="agenda_version_from_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(event)s, agenda v%(number)s") % {
+            "event": self.event.name,
+            "number": self.number,
+        }
+
+
+class Meeting(models.Model):
+    """A bilateral follow-up meeting a member state asks of a pitch's presenter."""
+
+    pitch = models.ForeignKey(
+        Pitch,
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        verbose_name=_("pitch"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        related_name="roundtable_meetings",
+        verbose_name=_("member state"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="requested_meetings",
+        verbose_name=_("requested by"),
+    )
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="presenter_meetings",
+        verbose_name=_("presenter"),
+        help_text=_("Who meets the delegation; set when the request is accepted."),
+    )
+    need = models.ForeignKey(
+        Need,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about the need"),
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about the programme"),
+    )
+    message = models.TextField(_("message"), blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=MeetingState.choices,
+        default=MeetingState.REQUESTED,
+    )
+    expires_at = models.DateTimeField(_("answer by"))
+    slot = models.ForeignKey(
+        TimeSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("slot"),
+    )
+    # Copied from the slot so the database can refuse to book a person twice.
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    response_note = models.TextField(_("answer"), blank=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "created_at", "id"]
+        verbose_name = _("follow-up meeting")
+        verbose_name_plural = _("follow-up meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(state=MeetingState.ACCEPTED),
+                name="meeting_one_per_slot",
+                violation_error_message=_("This table is already taken then."),
+            ),
+            models.UniqueConstraint(
+                fields=["presenter", "starts_at"],
+                condition=Q(state=MeetingState.ACCEPTED),
+                name="meeting_presenter_not_double_booked",
+                violation_error_message=_("The presenter already meets someone then."),
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by", "starts_at"],
+                condition=Q(state=MeetingState.ACCEPTED),
+                name="meeting_requester_not_double_booked",
+                violation_error_message=_("The requester already meets someone then."),
+            ),
+            models.UniqueConstraint(
+                fields=["pitch", "member_state"],
+                condition=Q(state__in=[MeetingState.REQUESTED, MeetingState.ACCEPTED]),
+                name="meeting_one_open_request_per_state_and_pitch",
+                violation_error_message=_(
+                    "Your delegation already has a meeting with this presenter."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=MeetingState.ACCEPTED)
+                | Q(
+                    slot__isnull=False,
+                    presenter__isnull=False,
+                    starts_at__isnull=False,
+                    ends_at__isnull=False,
+                ),
+                name="meeting_accepted_has_slot",
+                violation_error_message=_("An accepted meeting has a slot."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "expires_at"])]
+
+    def __str__(self) -> str:
+        return _("%(state)s with %(presenter)s (%(pitch)s)") % {
+            "state": self.member_state,
+            "presenter": self.pitch.presenter_name,
+            "pitch": self.pitch.title,
+        }
+
+
+class BreakoutRegistration(models.Model):
+    """A participant's seat in a breakout session."""
+
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        verbose_name=_("session"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="breakout_registrations",
+        verbose_name=_("participant"),
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "created_at", "id"]
+        verbose_name = _("breakout registration")
+        verbose_name_plural = _("breakout registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                name="breakout_registration_once",
+                violation_error_message=_("You are already registered."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.session.title}"

@@ -9,3 +9,13 @@ from tests.factories import UserFactory
 def curator(db):
     """A curator of the secretariat."""
     return UserFactory(username="curator", is_curator=True, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_engine():
+    """Each test starts with no cached engine index (the database is new too)."""
+    from matchmaking.suggestions import reset_engine
+
+    reset_engine()
+    yield
+    reset_engine()

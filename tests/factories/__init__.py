@@ -10,22 +10,32 @@ from .matchmaking import (
     UserFactory,
 )
 from .roundtable import (
+    AgendaVersionFactory,
+    BreakoutRegistrationFactory,
+    CallForPitchesFactory,
     EventFactory,
+    MeetingFactory,
     PitchFactory,
+    ReviewFactory,
     SessionFactory,
     SessionReportFactory,
     TimeSlotFactory,
 )
 
 __all__ = [
+    "AgendaVersionFactory",
+    "BreakoutRegistrationFactory",
+    "CallForPitchesFactory",
     "EventFactory",
     "MatchFactory",
+    "MeetingFactory",
     "MemberStateFactory",
     "MembershipFactory",
     "NeedFactory",
     "PitchFactory",
     "ProgrammeFactory",
     "ProviderFactory",
+    "ReviewFactory",
     "SessionFactory",
     "SessionReportFactory",
     "TimeSlotFactory",

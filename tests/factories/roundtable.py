@@ -5,10 +5,21 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from roundtable.enums import SessionKind, SlotKind
-from roundtable.models import Event, Pitch, Session, SessionReport, TimeSlot
+from roundtable.enums import MeetingState, SessionKind, SlotKind
+from roundtable.models import (
+    AgendaVersion,
+    BreakoutRegistration,
+    CallForPitches,
+    Event,
+    Meeting,
+    Pitch,
+    Review,
+    Session,
+    SessionReport,
+    TimeSlot,
+)
 
-from .matchmaking import ProviderFactory
+from .matchmaking import MemberStateFactory, ProviderFactory, UserFactory
 
 START = dt.datetime(2027, 3, 1, 14, 0, tzinfo=dt.UTC)
 
@@ -62,3 +73,53 @@ class SessionReportFactory(DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     summary = "Participants agreed on next steps."
+
+
+class CallForPitchesFactory(DjangoModelFactory):
+    class Meta:
+        model = CallForPitches
+
+    event = factory.SubFactory(EventFactory)
+    opens_at = START - dt.timedelta(days=120)
+    closes_at = START - dt.timedelta(days=30)
+
+
+class ReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    pitch = factory.SubFactory(PitchFactory)
+    curator = factory.SubFactory(UserFactory, is_curator=True)
+    relevance = 4
+    clarity = 3
+    feasibility = 4
+    reach = 2
+
+
+class AgendaVersionFactory(DjangoModelFactory):
+    class Meta:
+        model = AgendaVersion
+
+    event = factory.SubFactory(EventFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    published_at = START - dt.timedelta(days=7)
+    snapshot = factory.LazyFunction(lambda: {"sessions": []})
+
+
+class MeetingFactory(DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    pitch = factory.SubFactory(PitchFactory)
+    member_state = factory.SubFactory(MemberStateFactory)
+    requested_by = factory.SubFactory(UserFactory)
+    state = MeetingState.REQUESTED
+    expires_at = START - dt.timedelta(days=1)
+
+
+class BreakoutRegistrationFactory(DjangoModelFactory):
+    class Meta:
+        model = BreakoutRegistration
+
+    session = factory.SubFactory(SessionFactory, kind=SessionKind.BREAKOUT)
+    user = factory.SubFactory(UserFactory)

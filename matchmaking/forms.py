@@ -1,0 +1,392 @@
+"""HTML forms: they validate shape; services enforce the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .enums import DeliveryOutcome, MembershipRole, RegionLevel
+from .models import (
+    UN_LANGUAGES,
+    Country,
+    Language,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    Region,
+    Topic,
+    User,
+)
+
+# The CSS class GOV.UK Frontend gives each kind of widget.
+_WIDGET_CLASSES = {
+    "textinput": "govuk-input",
+    "emailinput": "govuk-input",
+    "passwordinput": "govuk-input",
+    "numberinput": "govuk-input govuk-input--width-5",
+    "dateinput": "govuk-input govuk-input--width-10",
+    "urlinput": "govuk-input",
+    "textarea": "govuk-textarea",
+    "select": "govuk-select",
+    "selectmultiple": "govuk-select govuk-select--multiple",
+}
+
+
+class GovukFormMixin:
+    """Give widgets GOV.UK classes and point them at their hint and error."""
+
+    fields: dict[str, forms.Field]
+    errors: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, field in self.fields.items():
+            widget_type = type(field.widget).__name__.lower()
+            css = _WIDGET_CLASSES.get(widget_type)
+            if css:
+                field.widget.attrs["class"] = css
+            if widget_type == "selectmultiple":
+                field.widget.attrs.setdefault("size", "8")
+            field.widget.attrs.setdefault("data-field", name)
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            attrs = field.widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = " ".join(
+                x
+                for x in (
+                    f"id_{name}_helptext" if field.help_text else "",
+                    f"id_{name}_error",
+                )
+                if x
+            )
+            attrs["class"] = f"{attrs.get('class', '')} {_error_class(attrs)}".strip()
+
+
+def _error_class(attrs: dict[str, Any]) -> str:
+    css = attrs.get("class", "")
+    for base in ("govuk-input", "govuk-textarea", "govuk-select"):
+        if css.startswith(base):
+            return f"{base}--error"
+    return ""
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def topic_groups(form: forms.BaseForm, name: str = "topics") -> list[tuple[str, list]]:
+    """The topic checkboxes grouped under their theme, for the taxonomy picker."""
+    themes = dict(
+        Topic.objects.select_related("theme").values_list("slug", "theme__name")
+    )
+    groups: dict[str, list] = {}
+    for option in form[name]:
+        theme = themes.get(str(option.data["value"]), "")
+        groups.setdefault(theme, []).append(option)
+    return list(groups.items())
+
+
+class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
+    """Shared set-up of the need and programme forms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].widget = forms.CheckboxSelectMultiple()
+        self.fields["topics"].queryset = Topic.objects.select_related("theme").order_by(
+            "theme__position", "position", "slug"
+        )
+        self.fields["topics"].help_text = _("Choose every topic the help is about.")
+        self.fields["languages"].queryset = Language.objects.filter(
+            code__in=UN_LANGUAGES
+        )
+        self.fields["languages"].help_text = _("The languages the work can be done in.")
+        for name in ("assistance_types", "audiences", "languages", "delivery_modes"):
+            self.fields[name].widget = forms.CheckboxSelectMultiple()
+            self.fields[name].widget.choices = self.fields[name].choices
+            self.fields[name].widget.attrs["data-field"] = name
+
+    def topic_groups(self) -> list[tuple[str, list]]:
+        return topic_groups(self)
+
+
+class NeedForm(TaggedRecordForm):
+    """Create or edit a need."""
+
+    member_state = forms.ModelChoiceField(
+        label=_("Member state"), queryset=MemberState.objects.none()
+    )
+
+    class Meta:
+        model = Need
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "topics",
+            "assistance_types",
+            "audiences",
+            "languages",
+            "delivery_modes",
+            "priority",
+            "visibility",
+            "needed_by",
+        ]
+        widgets = {
+            "priority": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+            "needed_by": _date_widget(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "title": _("A short name for the help you need."),
+            "summary": _("One or two sentences that say what the need is."),
+            "visibility": _(
+                "Public needs are seen by anyone; registered ones by signed-in "
+                "states and providers; confidential ones only by your state and "
+                "the secretariat."
+            ),
+            "needed_by": _("Leave empty if there is no deadline."),
+        }
+
+    def __init__(
+        self, *args: Any, member_states: list[MemberState] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].empty_label = None
+        self.fields["priority"].required = False
+        if self.instance.pk or not member_states:
+            del self.fields["member_state"]
+        else:
+            self.fields["member_state"].queryset = MemberState.objects.filter(
+                pk__in=[s.pk for s in member_states]
+            ).select_related("country")
+            if len(member_states) == 1:
+                self.fields["member_state"].initial = member_states[0].pk
+                self.fields["member_state"].widget = forms.HiddenInput()
+            self.fields["member_state"].widget.attrs["class"] = "govuk-select"
+        self.fields["priority"].widget.choices = self.fields["priority"].choices
+        self.fields["visibility"].widget.choices = self.fields["visibility"].choices
+        self.order_fields(["member_state"])
+
+
+class ProgrammeForm(TaggedRecordForm):
+    """Create or edit a programme."""
+
+    provider = forms.ModelChoiceField(
+        label=_("Provider"), queryset=Provider.objects.none()
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "topics",
+            "assistance_types",
+            "audiences",
+            "languages",
+            "delivery_modes",
+            "eligible_regions",
+            "eligible_countries",
+            "ldc_only",
+            "sids_only",
+            "cost_model",
+            "capacity",
+            "starts_on",
+            "ends_on",
+        ]
+        widgets = {
+            "starts_on": _date_widget(),
+            "ends_on": _date_widget(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "cost_model": forms.RadioSelect,
+        }
+        help_texts = {
+            "eligible_regions": _(
+                "Leave regions and countries empty if any state may apply."
+            ),
+            "eligible_countries": _("Hold Ctrl (or Cmd) to choose several."),
+            "starts_on": _("Leave empty if it runs all year."),
+        }
+
+    def __init__(
+        self, *args: Any, providers: list[Provider] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["eligible_regions"].widget = forms.CheckboxSelectMultiple()
+        self.fields["eligible_regions"].queryset = Region.objects.filter(
+            level=RegionLevel.REGION
+        )
+        self.fields["eligible_countries"].queryset = Country.objects.filter(
+            Q(is_un_member=True) | Q(is_observer=True)
+        )
+        self.fields["cost_model"].empty_label = None
+        self.fields["cost_model"].widget.choices = self.fields["cost_model"].choices
+        if self.instance.pk or not providers:
+            del self.fields["provider"]
+        else:
+            self.fields["provider"].queryset = Provider.objects.filter(
+                pk__in=[p.pk for p in providers]
+            )
+            if len(providers) == 1:
+                self.fields["provider"].initial = providers[0].pk
+                self.fields["provider"].widget = forms.HiddenInput()
+            self.fields["provider"].widget.attrs["class"] = "govuk-select"
+        self.order_fields(["provider"])
+
+
+class DeclineForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you decline?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class FeedbackForm(GovukFormMixin, forms.Form):
+    """How a completed delivery went."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1 is poor, 5 is excellent."),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=DeliveryOutcome.choices, widget=forms.RadioSelect
+    )
+    comments = forms.CharField(
+        label=_("Comments"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ProposeMatchForm(GovukFormMixin, forms.Form):
+    """A curator proposes a programme for a need."""
+
+    need = forms.SlugField(widget=forms.HiddenInput)
+    programme = forms.SlugField(
+        label=_("Programme reference"),
+        help_text=_("For example prog-3f9a1c2b; search above to find it."),
+    )
+    note = forms.CharField(
+        label=_("Why this programme?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The state and the provider both read this note."),
+    )
+
+
+class InvitationForm(GovukFormMixin, forms.Form):
+    """A curator invites someone to act for a state or a provider."""
+
+    email = forms.EmailField(label=_("Email address"))
+    member_state = forms.ModelChoiceField(
+        label=_("Member state"),
+        queryset=MemberState.objects.select_related("country"),
+        required=False,
+        help_text=_("Choose a member state or a provider, not both."),
+    )
+    provider = forms.ModelChoiceField(
+        label=_("Provider"), queryset=Provider.objects.all(), required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=MembershipRole.choices,
+        initial=MembershipRole.FOCAL_POINT,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("member_state")) == bool(data.get("provider")):
+            raise forms.ValidationError(
+                _("Choose a member state or a provider, not both.")
+            )
+        return data
+
+
+class AcceptInvitationForm(GovukFormMixin, forms.Form):
+    """A new user chooses a username and a password."""
+
+    username = forms.RegexField(
+        label=_("Username"),
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                validate_password(p1, User(username=data.get("username", "")))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class ProfileForm(GovukFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email"]
+
+
+class ApiTokenForm(GovukFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("Say what will use it, for example “reporting script”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Access"), choices=(), widget=forms.RadioSelect, initial="read"
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_("Leave empty for a token that does not expire."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import TokenScope
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = TokenScope.choices
+        self.fields["scope"].widget.choices = TokenScope.choices

@@ -1,0 +1,687 @@
+"""Services that drive the matching engine: load profiles, rank, persist suggestions.
+
+``matching.py`` is pure; this module is its only door to the database. It keeps
+one engine index of all programmes (and the encoded active needs) per process
+and brings it up to date from the database before each use, so a web worker
+and a task worker each see every edit, whoever made it.
+
+Persisted suggestions are ``Match`` rows with status "suggested" and origin
+"engine". A match somebody acted on (interest, declined, ...) or a curator's
+proposal is never overwritten or removed by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, QuerySet
+from django.utils import timezone
+
+from . import matching
+from .enums import (
+    ACTIVE_NEED_STATUSES,
+    CAPACITY_MATCH_STATUSES,
+    MatchOrigin,
+    MatchStatus,
+    ProgrammeStatus,
+    UnmetReason,
+)
+from .models import (
+    Country,
+    Match,
+    Need,
+    Programme,
+    Region,
+)
+from .reference import topic_themes
+
+TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+_BULK = 2000
+
+
+def top_k() -> int:
+    """How many suggestions are kept per need."""
+    return settings.MATCHING_TOP_K
+
+
+# --- loading ------------------------------------------------------------------
+
+
+def _m2m_sets(
+    model: type[Programme] | type[Need], field_name: str, ids: Sequence[int] | None
+) -> dict[int, frozenset[str]]:
+    """owner id -> set of related keys, in one query per relation."""
+    relation = model._meta.get_field(field_name)
+    through = relation.remote_field.through
+    owner = relation.m2m_field_name()
+    target = relation.m2m_reverse_field_name()
+    rows = through.objects.all()
+    if ids is not None:
+        rows = rows.filter(**{f"{owner}_id__in": ids})
+    found: dict[int, set[str]] = defaultdict(set)
+    for owner_id, key in rows.values_list(f"{owner}_id", f"{target}_id"):
+        found[owner_id].add(key)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def _capacity_used(ids: Sequence[int] | None = None) -> dict[int, int]:
+    rows = Match.objects.filter(status__in=CAPACITY_MATCH_STATUSES)
+    if ids is not None:
+        rows = rows.filter(programme_id__in=ids)
+    return dict(
+        rows.values("programme_id")
+        .annotate(n=Count("id"))
+        .values_list("programme_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class Loaded[P]:
+    """Engine profiles with the database ids behind their keys."""
+
+    profiles: list[P]
+    ids: dict[str, int]
+
+
+def load_programmes(
+    ids: Sequence[int] | None = None,
+) -> Loaded[matching.ProgrammeProfile]:
+    """Programme profiles (all statuses: eligibility rules out unpublished ones)."""
+    rows = Programme.objects.all()
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    fields = (
+        "id",
+        "ref",
+        "status",
+        "ldc_only",
+        "sids_only",
+        "starts_on",
+        "ends_on",
+        "capacity",
+        "title",
+        "summary",
+        "description",
+    )
+    tags = {name: _m2m_sets(Programme, name, ids) for name in TAGS}
+    regions = _m2m_sets(Programme, "eligible_regions", ids)
+    countries = _m2m_sets(Programme, "eligible_countries", ids)
+    used = _capacity_used(ids)
+    empty: frozenset[str] = frozenset()
+    profiles, keys = [], {}
+    for row in rows.order_by("ref").values(*fields):
+        pk = row["id"]
+        keys[row["ref"]] = pk
+        profiles.append(
+            matching.ProgrammeProfile(
+                key=row["ref"],
+                languages=tags["languages"].get(pk, empty),
+                topics=tags["topics"].get(pk, empty),
+                assistance_types=tags["assistance_types"].get(pk, empty),
+                audiences=tags["audiences"].get(pk, empty),
+                delivery_modes=tags["delivery_modes"].get(pk, empty),
+                regions=regions.get(pk, empty),
+                countries=countries.get(pk, empty),
+                ldc_only=row["ldc_only"],
+                sids_only=row["sids_only"],
+                is_published=row["status"] == ProgrammeStatus.PUBLISHED,
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+                capacity=row["capacity"],
+                capacity_used=used.get(pk, 0),
+                title=row["title"],
+                summary=row["summary"],
+                description=row["description"],
+            )
+        )
+    return Loaded(profiles=profiles, ids=keys)
+
+
+@dataclass(frozen=True)
+class _CountryFacts:
+    regions: frozenset[str]
+    is_ldc: bool
+    is_sids: bool
+
+
+def _country_facts() -> dict[str, _CountryFacts]:
+    return {
+        iso3: _CountryFacts(frozenset(c for c in (region, sub, inter) if c), ldc, sids)
+        for iso3, region, sub, inter, ldc, sids in Country.objects.values_list(
+            "iso3",
+            "region_id",
+            "subregion_id",
+            "intermediate_region_id",
+            "is_ldc",
+            "is_sids",
+        )
+    }
+
+
+def load_needs(
+    queryset: QuerySet[Need] | None = None,
+) -> Loaded[matching.NeedProfile]:
+    """Need profiles of the given needs (default: every active need)."""
+    rows = queryset if queryset is not None else active_needs()
+    values = list(
+        rows.order_by("ref").values(
+            "id",
+            "ref",
+            "member_state__country_id",
+            "title",
+            "summary",
+            "description",
+        )
+    )
+    ids = [row["id"] for row in values]
+    tags = {name: _m2m_sets(Need, name, ids) for name in TAGS}
+    facts = _country_facts()
+    empty: frozenset[str] = frozenset()
+    profiles, keys = [], {}
+    for row in values:
+        pk = row["id"]
+        country = row["member_state__country_id"]
+        fact = facts[country]
+        keys[row["ref"]] = pk
+        profiles.append(
+            matching.NeedProfile(
+                key=row["ref"],
+                country=country,
+                languages=tags["languages"].get(pk, empty),
+                country_regions=fact.regions,
+                is_ldc=fact.is_ldc,
+                is_sids=fact.is_sids,
+                topics=tags["topics"].get(pk, empty),
+                assistance_types=tags["assistance_types"].get(pk, empty),
+                audiences=tags["audiences"].get(pk, empty),
+                delivery_modes=tags["delivery_modes"].get(pk, empty),
+                title=row["title"],
+                summary=row["summary"],
+                description=row["description"],
+            )
+        )
+    return Loaded(profiles=profiles, ids=keys)
+
+
+def active_needs() -> QuerySet[Need]:
+    """Needs still looking for help: the ones the engine ranks programmes for."""
+    return Need.objects.filter(status__in=ACTIVE_NEED_STATUSES)
+
+
+def labels() -> matching.Labels:
+    """Display names for the engine's explanations, from the reference tables."""
+    from .models import AssistanceType, Audience, DeliveryMode, Language, Theme, Topic
+
+    lexicon = matching.textmod.default_lexicon()
+    return matching.Labels(
+        topics=dict(Topic.objects.values_list("slug", "name")),
+        themes=dict(Theme.objects.values_list("slug", "name")),
+        assistance_types=dict(AssistanceType.objects.values_list("slug", "name")),
+        audiences=dict(Audience.objects.values_list("slug", "name")),
+        delivery_modes=dict(DeliveryMode.objects.values_list("slug", "name")),
+        languages=dict(Language.objects.values_list("code", "name")),
+        regions=dict(Region.objects.values_list("code", "name_en")),
+        countries=dict(Country.objects.values_list("iso3", "name_en")),
+        concepts={c.id: c.label for c in lexicon.concepts},
+    )
+
+
+# --- the per-process engine state -------------------------------------------
+
+
+@dataclass
+class _EngineState:
+    """The index of all programmes and the encoded active needs, with watermarks."""
+
+    index: matching.MatchingIndex
+    programme_ids: dict[str, int]
+    programme_watermark: dt.datetime | None
+    capacity: dict[int, int]
+    needs: dict[str, tuple[matching.NeedProfile, matching.NeedFeatures]] = field(
+        default_factory=dict
+    )
+    need_ids: dict[str, int] = field(default_factory=dict)
+    need_watermark: dt.datetime | None = None
+    labels: matching.Labels | None = None
+
+
+_state: _EngineState | None = None
+_lock = threading.RLock()
+
+
+def reset_engine() -> None:
+    """Forget the cached index (tests, or after a bulk load)."""
+    global _state  # one engine state per process, by design
+    with _lock:
+        _state = None
+
+
+def _build_state() -> _EngineState:
+    loaded = load_programmes()
+    index = matching.build_index(loaded.profiles, topic_themes=topic_themes())
+    watermark = Programme.objects.aggregate(m=Max("updated_at"))["m"]
+    return _EngineState(
+        index=index,
+        programme_ids=loaded.ids,
+        programme_watermark=watermark,
+        capacity=_capacity_used(),
+        labels=labels(),
+    )
+
+
+def _catch_up_programmes(state: _EngineState) -> None:
+    """Bring the index up to date with programme edits made anywhere."""
+    changed: set[int] = set()
+    if state.programme_watermark is not None:
+        changed |= set(
+            Programme.objects.filter(
+                updated_at__gte=state.programme_watermark
+            ).values_list("id", flat=True)
+        )
+    else:
+        changed |= set(Programme.objects.values_list("id", flat=True))
+    capacity = _capacity_used()
+    if capacity != state.capacity:
+        changed |= {
+            pk
+            for pk in set(capacity) | set(state.capacity)
+            if capacity.get(pk, 0) != state.capacity.get(pk, 0)
+        }
+        state.capacity = capacity
+    if changed:
+        loaded = load_programmes(sorted(changed))
+        for profile in loaded.profiles:
+            state.index.upsert_programme(profile)
+        state.programme_ids.update(loaded.ids)
+    if Programme.objects.count() != len(state.programme_ids):
+        current = set(Programme.objects.values_list("ref", flat=True))
+        for ref in set(state.programme_ids) - current:
+            # Deleted: its row stays in the index, ineligible.
+            state.index.upsert_programme(
+                matching.ProgrammeProfile(
+                    key=ref, languages=frozenset(), is_published=False
+                )
+            )
+            del state.programme_ids[ref]
+    latest = Programme.objects.aggregate(m=Max("updated_at"))["m"]
+    if latest is not None:
+        state.programme_watermark = latest
+
+
+def _catch_up_needs(state: _EngineState) -> None:
+    """Encode active needs that are new or edited since the last look."""
+    active = dict(active_needs().values_list("ref", "id"))
+    for ref in set(state.needs) - set(active):
+        del state.needs[ref]
+        state.need_ids.pop(ref, None)
+    edited = active_needs()
+    if state.need_watermark is not None:
+        edited = edited.filter(updated_at__gte=state.need_watermark)
+    missing = set(active) - set(state.needs)
+    wanted = edited.values_list("id", flat=True)
+    ids = set(wanted) | {active[ref] for ref in missing}
+    if ids:
+        loaded = load_needs(Need.objects.filter(pk__in=ids))
+        batch = state.index.encode_needs(loaded.profiles)
+        for profile, features in zip(batch.needs, batch.features, strict=True):
+            state.needs[profile.key] = (profile, features)
+        state.need_ids.update(loaded.ids)
+    latest = Need.objects.aggregate(m=Max("updated_at"))["m"]
+    if latest is not None:
+        state.need_watermark = latest
+
+
+def engine_state(*, with_needs: bool = False) -> _EngineState:
+    """The process's engine state, brought up to date with the database."""
+    global _state  # one engine state per process, by design
+    with _lock:
+        if _state is None:
+            _state = _build_state()
+        else:
+            _catch_up_programmes(_state)
+        if with_needs:
+            _catch_up_needs(_state)
+        return _state
+
+
+def _batch(state: _EngineState, refs: Iterable[str]) -> matching.NeedBatch:
+    pairs = [state.needs[ref] for ref in refs if ref in state.needs]
+    return matching.NeedBatch(
+        keys=tuple(p.key for p, _ in pairs),
+        needs=tuple(p for p, _ in pairs),
+        features=tuple(f for _, f in pairs),
+    )
+
+
+# --- persisting ---------------------------------------------------------------
+
+
+def reason_json(
+    reason: matching.Reason, labels: matching.Labels | None
+) -> dict[str, Any]:
+    """A reason as stored with a match: code, JSON-able params and English text."""
+    params = {
+        key: list(value) if isinstance(value, (tuple, frozenset, set)) else value
+        for key, value in reason.params.items()
+    }
+    return {
+        "code": reason.code,
+        "params": params,
+        "text": matching.render_reason(reason, labels),
+    }
+
+
+def components_json(components: matching.Components) -> dict[str, float | None]:
+    """The score components as stored with a match (None: the need gave no data)."""
+    return {
+        key: (round(value, 4) if value is not None else None)
+        for key, value in asdict(components).items()
+    }
+
+
+@transaction.atomic
+def persist_results(
+    results: Sequence[matching.NeedResult],
+    *,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    labels: matching.Labels | None,
+) -> int:
+    """Store the engine's rankings as suggestions, leaving acted-on matches alone.
+
+    Returns how many suggestions were written.
+    """
+    now = timezone.now()
+    pks = [need_ids[r.need] for r in results]
+    protected: set[tuple[int, int]] = set()
+    stale: dict[tuple[int, int], int] = {}
+    for start in range(0, len(pks), _BULK):
+        for pk, need_id, programme_id, status, origin in Match.objects.filter(
+            need_id__in=pks[start : start + _BULK]
+        ).values_list("id", "need_id", "programme_id", "status", "origin"):
+            pair = (need_id, programme_id)
+            if status == MatchStatus.SUGGESTED and origin == MatchOrigin.ENGINE:
+                stale[pair] = pk
+            else:
+                protected.add(pair)
+    rows = []
+    for result in results:
+        need_id = need_ids[result.need]
+        for rank, found in enumerate(result.matches, start=1):
+            pair = (need_id, programme_ids[found.programme])
+            if pair in protected:
+                continue
+            stale.pop(pair, None)
+            rows.append(
+                Match(
+                    need_id=need_id,
+                    programme_id=pair[1],
+                    score=min(1.0, max(0.0, round(found.score, 6))),
+                    rank=rank,
+                    components=components_json(found.components),
+                    reasons=[reason_json(r, labels) for r in found.reasons],
+                    status=MatchStatus.SUGGESTED,
+                    origin=MatchOrigin.ENGINE,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    stale_ids = list(stale.values())
+    for start in range(0, len(stale_ids), _BULK):
+        Match.objects.filter(pk__in=stale_ids[start : start + _BULK]).delete()
+    Match.objects.bulk_create(
+        rows,
+        batch_size=_BULK,
+        update_conflicts=True,
+        unique_fields=["need", "programme"],
+        update_fields=["score", "rank", "components", "reasons", "updated_at"],
+    )
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for result in results:
+        by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
+    for reason, ids in by_reason.items():
+        for start in range(0, len(ids), _BULK):
+            # update() leaves updated_at alone: matching is not an edit of the need.
+            Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
+                unmet_reason=reason, matched_at=now
+            )
+    return len(rows)
+
+
+def _clear_suggestions(need_id: int) -> None:
+    Match.objects.filter(
+        need_id=need_id, status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
+    ).delete()
+    Need.objects.filter(pk=need_id).update(
+        unmet_reason=UnmetReason.NONE, matched_at=None
+    )
+
+
+# --- the services -------------------------------------------------------------
+
+
+def refresh_need_suggestions(*, need_id: int) -> matching.NeedResult | None:
+    """Re-rank one need after it was created or edited (a background task)."""
+    need = Need.objects.filter(pk=need_id).only("id", "status").first()
+    if need is None:
+        return None
+    if need.status not in ACTIVE_NEED_STATUSES:
+        _clear_suggestions(need_id)
+        return None
+    state = engine_state()
+    loaded = load_needs(Need.objects.filter(pk=need_id))
+    result = state.index.rank_need(
+        loaded.profiles[0], today=timezone.localdate(), top=top_k()
+    )
+    persist_results(
+        [result],
+        need_ids=loaded.ids,
+        programme_ids=state.programme_ids,
+        labels=state.labels,
+    )
+    return result
+
+
+def refresh_programme_suggestions(*, programme_id: int) -> int:
+    """Re-rank the needs whose suggestions an edited programme enters or leaves.
+
+    Scores the programme against every active need, then re-ranks the needs
+    where it now beats the weakest kept suggestion or where it was suggested
+    before. Returns how many needs were re-ranked.
+    """
+    state = engine_state(with_needs=True)
+    ref = Programme.objects.filter(pk=programme_id).values_list("ref", flat=True)
+    ref = ref.first()
+    affected = set(
+        Match.objects.filter(
+            programme_id=programme_id,
+            status=MatchStatus.SUGGESTED,
+            origin=MatchOrigin.ENGINE,
+        ).values_list("need__ref", flat=True)
+    )
+    if ref is not None and ref in state.index.position:
+        batch = _batch(state, sorted(state.needs))
+        scored = state.index.top_needs(
+            ref,
+            batch,
+            today=timezone.localdate(),
+            top=len(batch.keys),
+            explain=False,
+        )
+        weakest = _weakest_kept_scores()
+        full = top_k()
+        for found in scored:
+            kept = weakest.get(found.need)
+            if kept is None or kept[1] < full or found.score >= kept[0]:
+                affected.add(found.need)
+    return _rerank(state, sorted(affected))
+
+
+def _weakest_kept_scores() -> dict[str, tuple[float, int]]:
+    """need ref -> (lowest suggested score, number of suggestions)."""
+    rows = (
+        Match.objects.filter(status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE)
+        .values("need__ref")
+        .annotate(low=Min("score"), n=Count("id"))
+        .values_list("need__ref", "low", "n")
+    )
+    return {ref: (low, n) for ref, low, n in rows}
+
+
+def _rerank(state: _EngineState, refs: Sequence[str]) -> int:
+    refs = [ref for ref in refs if ref in state.needs]
+    if not refs:
+        return 0
+    batch = _batch(state, refs)
+    results = list(
+        state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
+    )
+    persist_results(
+        results,
+        need_ids={ref: state.need_ids[ref] for ref in refs},
+        programme_ids=state.programme_ids,
+        labels=state.labels,
+    )
+    return len(results)
+
+
+@dataclass(frozen=True)
+class RematchReport:
+    """What a full rematch did and how long each step took."""
+
+    needs: int
+    programmes: int
+    suggestions: int
+    unmet: int
+    seconds_load: float
+    seconds_rank: float
+    seconds_store: float
+
+
+def rematch_all(*, rebuild: bool = True) -> RematchReport:
+    """Recompute the suggestions of every active need (``manage.py rematch``)."""
+    started = time.perf_counter()
+    if rebuild:
+        reset_engine()
+    state = engine_state(with_needs=True)
+    loaded_at = time.perf_counter()
+    refs = sorted(state.needs)
+    batch = _batch(state, refs)
+    results = list(
+        state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
+    )
+    ranked_at = time.perf_counter()
+    written = persist_results(
+        results,
+        need_ids=state.need_ids,
+        programme_ids=state.programme_ids,
+        labels=state.labels,
+    )
+    # Needs that left the active statuses keep no engine suggestion.
+    inactive = Match.objects.filter(
+        status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
+    ).exclude(need__status__in=ACTIVE_NEED_STATUSES)
+    inactive.delete()
+    stored_at = time.perf_counter()
+    return RematchReport(
+        needs=len(results),
+        programmes=len(state.programme_ids),
+        suggestions=written,
+        unmet=sum(1 for r in results if r.unmet),
+        seconds_load=loaded_at - started,
+        seconds_rank=ranked_at - loaded_at,
+        seconds_store=stored_at - ranked_at,
+    )
+
+
+# --- allocation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    """One pairing of a proposed slate, with the database ids behind it."""
+
+    need_id: int
+    need_ref: str
+    programme_id: int
+    programme_ref: str
+    score: float
+    value: float
+
+
+@dataclass(frozen=True)
+class AllocationProposal:
+    """A capacity-aware slate for curators, and what it took to compute it."""
+
+    pairs: tuple[ProposedPair, ...]
+    total_score: float
+    needs_considered: int
+    needs_served: int
+    fairness: bool
+    seconds_candidates: float
+    seconds_solve: float
+    status: str
+
+
+def propose_allocation(
+    *, fairness: bool = False, need_limit: int = 1, candidates_per_need: int = 50
+) -> AllocationProposal:
+    """Assign programmes to active needs, maximising total relevance within capacity.
+
+    Each programme takes at most its places left; each need at most
+    ``need_limit`` programmes. With ``fairness`` the value of pairs for least
+    developed countries and small island developing States is raised (see
+    ``matching.fairness_weights``). Nothing is written: curators review the
+    slate and propose the pairs they keep.
+    """
+    started = time.perf_counter()
+    state = engine_state(with_needs=True)
+    refs = sorted(state.needs)
+    batch = _batch(state, refs)
+    results = list(
+        state.index.rank_batch(
+            batch,
+            today=timezone.localdate(),
+            top=candidates_per_need,
+            explain=False,
+        )
+    )
+    capacity = {p.key: p.capacity_left for p in state.index.programmes}
+    weights = matching.fairness_weights(batch.needs) if fairness else None
+    ranked_at = time.perf_counter()
+    allocation = matching.allocate(
+        matching.candidates_from_results(results),
+        capacity=capacity,
+        default_limit=need_limit,
+        weights=weights,
+        top_k=candidates_per_need,
+    )
+    pairs = tuple(
+        ProposedPair(
+            need_id=state.need_ids[a.need],
+            need_ref=a.need,
+            programme_id=state.programme_ids[a.programme],
+            programme_ref=a.programme,
+            score=a.score,
+            value=a.value,
+        )
+        for a in allocation.assignments
+    )
+    return AllocationProposal(
+        pairs=pairs,
+        total_score=allocation.total_score,
+        needs_considered=len(refs),
+        needs_served=len({p.need_id for p in pairs}),
+        fairness=fairness,
+        seconds_candidates=ranked_at - started,
+        seconds_solve=allocation.solve_seconds,
+        status=allocation.status,
+    )

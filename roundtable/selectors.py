@@ -1,0 +1,661 @@
+"""Reads of the roundtable side, with visibility built in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.utils import timezone
+
+from matchmaking import selectors as mm_selectors
+from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
+from matchmaking.models import Match, Need, Theme
+from matchmaking.selectors import AnyUser
+
+from .enums import (
+    ACCEPTED_PITCH_STATES,
+    MeetingState,
+    PitchState,
+    SessionKind,
+    SlotKind,
+)
+from .models import (
+    REVIEW_WEIGHTS,
+    AgendaVersion,
+    CallForPitches,
+    Event,
+    Meeting,
+    Pitch,
+    Review,
+    Session,
+    SessionReport,
+    TimeSlot,
+)
+from .scheduling import NO_THEME, dominant_theme
+
+# A pitch is public once the curators have accepted it.
+PUBLIC_PITCH_STATES = (
+    PitchState.ACCEPTED,
+    PitchState.CONFIRMED,
+    PitchState.SCHEDULED,
+    PitchState.PRESENTED,
+)
+
+
+def public_pitch_q(prefix: str = "") -> Q:
+    """Pitches everyone may see: accepted (decision released) and later states."""
+    return Q(
+        **{
+            f"{prefix}state__in": (
+                PitchState.CONFIRMED,
+                PitchState.SCHEDULED,
+                PitchState.PRESENTED,
+            )
+        }
+    ) | (
+        Q(**{f"{prefix}state": PitchState.ACCEPTED})
+        & (
+            Q(**{f"{prefix}event__call_for_pitches__isnull": True})
+            | Q(
+                **{
+                    f"{prefix}event__call_for_pitches__decisions_released_at__isnull": (
+                        False
+                    )
+                }
+            )
+        )
+    )
+
+
+def pitch_visibility_q(*, user: AnyUser) -> Q | None:
+    """Accepted pitches for everyone; providers also see their own; curators all.
+
+    An acceptance is public only once the call's decisions are released (events
+    without a call publish on acceptance): until then it is a staged decision,
+    still revisable. Confirmed and later states come after the release.
+    """
+    if mm_selectors.is_curator(user):
+        return None
+    visible = public_pitch_q()
+    providers = mm_selectors.provider_ids(user=user)
+    if providers:
+        visible |= Q(provider_id__in=providers)
+    return visible
+
+
+def events_visible_to(*, user: AnyUser) -> QuerySet[Event]:
+    """Events are public."""
+    return Event.objects.all()
+
+
+def sessions_visible_to(*, user: AnyUser) -> QuerySet[Session]:
+    """Sessions of the agenda are public."""
+    return Session.objects.select_related("event")
+
+
+def pitches_visible_to(*, user: AnyUser) -> QuerySet[Pitch]:
+    """Pitches the user may see, with provider, event and visible programmes."""
+    qs = Pitch.objects.all()
+    rule = pitch_visibility_q(user=user)
+    if rule is not None:
+        qs = qs.filter(rule)
+    programmes = (
+        mm_selectors.programmes_visible_to(user=user)
+        .select_related(None)
+        .prefetch_related(None)
+        .only("pk", "ref", "title")
+        .order_by("ref")
+    )
+    return qs.select_related("event", "provider", "session").prefetch_related(
+        Prefetch("programmes", queryset=programmes)
+    )
+
+
+def agenda_of(*, user: AnyUser, event: Event) -> list[Session]:
+    """The sessions of an event with their slots; hidden pitches are blanked.
+
+    Three queries: sessions, slots with their pitches, and the visible pitch ids.
+    The returned rows are for display only (never save them).
+    """
+    rule = pitch_visibility_q(user=user)
+    slots = TimeSlot.objects.select_related("pitch__provider").order_by(
+        "starts_at", "location", "id"
+    )
+    sessions = sessions_visible_to(user=user).filter(event=event)
+    sessions = sessions.prefetch_related(Prefetch("slots", queryset=slots))
+    sessions = list(sessions)
+    if rule is None:
+        return sessions
+    visible_ids = set(
+        Pitch.objects.filter(event=event).filter(rule).values_list("pk", flat=True)
+    )
+    for session in sessions:
+        for slot in session.slots.all():
+            if slot.pitch_id not in visible_ids:
+                slot.pitch = None
+    return sessions
+
+
+# --- calls, actions and curation ------------------------------------------------------
+
+
+def call_for_pitches_of(*, event: Event) -> CallForPitches | None:
+    """The event's call for pitches, with its eligible groups."""
+    return (
+        CallForPitches.objects.filter(event=event)
+        .prefetch_related("eligible_stakeholder_groups")
+        .first()
+    )
+
+
+def allowed_pitch_actions(*, user: AnyUser, pitch: Pitch) -> list[str]:
+    """The workflow actions the user may take on a pitch now (for buttons and API)."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    call = CallForPitches.objects.filter(event_id=pitch.event_id).first()
+    now = timezone.now()
+    call_open = call is not None and call.is_open_at(now)
+    released = call is not None and call.decisions_released
+    owner = pitch.provider_id in mm_selectors.provider_ids(user=user)
+    curator = mm_selectors.is_curator(user)
+    state = pitch.state
+    actions = []
+    if owner:
+        if call_open and state in (
+            PitchState.DRAFT,
+            PitchState.SUBMITTED,
+            PitchState.IN_REVIEW,
+        ):
+            actions.append("edit")
+        if call_open and state == PitchState.DRAFT:
+            actions.append("submit")
+    if (owner or pitch.presenter_id == user.pk) and (
+        state == PitchState.ACCEPTED and released
+    ):
+        actions.append("confirm")
+    if owner and state in (
+        PitchState.DRAFT,
+        PitchState.SUBMITTED,
+        PitchState.IN_REVIEW,
+        PitchState.ACCEPTED,
+        PitchState.CONFIRMED,
+        PitchState.SCHEDULED,
+    ):
+        actions.append("withdraw")
+    if curator:
+        if state == PitchState.SUBMITTED:
+            actions.append("start_review")
+        staged = state in (PitchState.ACCEPTED, PitchState.REJECTED) and not released
+        if (state == PitchState.IN_REVIEW or staged) and not owner:
+            actions.append("review")
+        if state in (PitchState.IN_REVIEW, PitchState.REJECTED) and not released:
+            actions.append("accept")
+        if state in (PitchState.IN_REVIEW, PitchState.ACCEPTED) and not released:
+            actions.append("reject")
+        if state == PitchState.SCHEDULED:
+            actions.append("mark_presented")
+    return actions
+
+
+def _weighted_review_score(prefix: str = "") -> Any:
+    return sum(
+        (
+            F(f"{prefix}{name}") * Value(weight)
+            for name, weight in REVIEW_WEIGHTS.items()
+        ),
+        Value(0.0),
+    )
+
+
+CURATION_STATES = (
+    PitchState.SUBMITTED,
+    PitchState.IN_REVIEW,
+    PitchState.ACCEPTED,
+    PitchState.REJECTED,
+)
+
+
+def review_queue(*, user: AnyUser, event: Event) -> QuerySet[Pitch]:
+    """Pitches under curation with their aggregated scores (curators only).
+
+    Each row carries ``review_count``, ``score`` (mean weighted score, 1..5),
+    the mean of each criterion (``avg_relevance`` ...) and ``reviewed_by_me``.
+    Best-scored first; unreviewed pitches last.
+    """
+    if not mm_selectors.is_curator(user):
+        return Pitch.objects.none()
+    per_criterion = {
+        f"avg_{name}": Avg(f"reviews__{name}", output_field=FloatField())
+        for name in REVIEW_WEIGHTS
+    }
+    return (
+        Pitch.objects.filter(event=event, state__in=CURATION_STATES)
+        .select_related("provider__stakeholder_group", "event")
+        .annotate(
+            review_count=Count("reviews"),
+            score=Avg(_weighted_review_score("reviews__"), output_field=FloatField()),
+            reviewed_by_me=Exists(
+                Review.objects.filter(pitch=OuterRef("pk"), curator_id=user.pk)
+            ),
+            **per_criterion,
+        )
+        .order_by(F("score").desc(nulls_last=True), "title", "id")
+    )
+
+
+def reviews_visible_to(*, user: AnyUser) -> QuerySet[Review]:
+    """Reviews are internal to the curators."""
+    if not mm_selectors.is_curator(user):
+        return Review.objects.none()
+    return Review.objects.select_related("pitch", "curator")
+
+
+def theme_order() -> list[str]:
+    """Theme slugs in the taxonomy's order."""
+    return list(
+        Theme.objects.order_by("position", "slug").values_list("slug", flat=True)
+    )
+
+
+def pitch_themes_and_scores(
+    *, pitch_ids: Iterable[int]
+) -> dict[int, tuple[str, float]]:
+    """Per pitch: its dominant theme (from its programmes' topics) and mean score."""
+    ids = list(pitch_ids)
+    order = theme_order()
+    themes: dict[int, list[str]] = {pk: [] for pk in ids}
+    rows = Pitch.objects.filter(pk__in=ids).values_list(
+        "pk", "programmes__topics__theme_id"
+    )
+    for pk, theme in rows:
+        if theme:
+            themes[pk].append(theme)
+    scores = dict(
+        Review.objects.filter(pitch_id__in=ids)
+        .values("pitch_id")
+        .annotate(s=Avg(_weighted_review_score(), output_field=FloatField()))
+        .values_list("pitch_id", "s")
+    )
+    return {
+        pk: (dominant_theme(found, order), round(scores.get(pk) or 0.0, 4))
+        for pk, found in themes.items()
+    }
+
+
+@dataclass(frozen=True)
+class PitchBalance:
+    """How accepted pitches spread over themes, regions and stakeholder groups."""
+
+    total: int
+    themes: tuple[tuple[str, int], ...]
+    regions: tuple[tuple[str, int], ...]
+    stakeholder_groups: tuple[tuple[str, int], ...]
+
+
+def _counted(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def pitch_balance(*, user: AnyUser, event: Event) -> PitchBalance | None:
+    """The balance view of accepted pitches (staged ones included); curators only."""
+    if not mm_selectors.is_curator(user):
+        return None
+    pitches = list(
+        Pitch.objects.filter(event=event, state__in=ACCEPTED_PITCH_STATES)
+        .select_related("provider__stakeholder_group", "provider__country__region")
+        .order_by("pk")
+    )
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
+    found = pitch_themes_and_scores(pitch_ids=[p.pk for p in pitches])
+    themes: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    for pitch in pitches:
+        theme = found[pitch.pk][0]
+        themes[
+            theme_names.get(theme, "No theme") if theme != NO_THEME else "No theme"
+        ] += 1
+        country = pitch.provider.country
+        region = country.region if country and country.region_id else None
+        regions[region.name if region else "No region"] += 1
+        groups[pitch.provider.stakeholder_group.name] += 1
+    return PitchBalance(
+        total=len(pitches),
+        themes=_counted(themes),
+        regions=_counted(regions),
+        stakeholder_groups=_counted(groups),
+    )
+
+
+# --- agenda ---------------------------------------------------------------------------
+
+AGENDA_SLOT_KINDS = (SlotKind.PITCH, SlotKind.BREAK)
+
+
+def _local_iso(moment: dt.datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).isoformat()
+
+
+def agenda_data(*, user: AnyUser, event: Event) -> dict[str, Any]:
+    """The agenda as JSON-able data: sessions, pitch slots, visible pitches.
+
+    Times are ISO 8601 in the event's time zone. This is what a published
+    agenda version freezes, what the JSON export returns and what the
+    iCalendar export reads.
+    """
+    tz = ZoneInfo(event.timezone)
+    sessions = agenda_of(user=user, event=event)
+    pitch_ids = [
+        slot.pitch_id
+        for session in sessions
+        for slot in session.slots.all()
+        if slot.pitch_id and slot.pitch is not None
+    ]
+    found = pitch_themes_and_scores(pitch_ids=pitch_ids)
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
+    published_reports = set(
+        SessionReport.objects.filter(
+            session__event=event, published_at__isnull=False
+        ).values_list("session_id", flat=True)
+    )
+    out_sessions = []
+    for session in sessions:
+        slots = []
+        for slot in session.slots.all():
+            if slot.kind not in AGENDA_SLOT_KINDS:
+                continue
+            pitch = slot.pitch
+            slots.append(
+                {
+                    "id": slot.pk,
+                    "kind": slot.kind,
+                    "starts_at": _local_iso(slot.starts_at, tz),
+                    "ends_at": _local_iso(slot.ends_at, tz),
+                    "location": slot.location,
+                    "pitch": None
+                    if pitch is None
+                    else {
+                        "id": pitch.pk,
+                        "title": pitch.title,
+                        "presenter": pitch.presenter_name,
+                        "provider": pitch.provider.name,
+                        "provider_ref": pitch.provider.ref,
+                        "theme": theme_names.get(found[pitch.pk][0], ""),
+                    },
+                }
+            )
+        out_sessions.append(
+            {
+                "id": session.pk,
+                "kind": session.kind,
+                "title": session.title,
+                "description": session.description,
+                "track": session.track,
+                "room": session.room,
+                "chair": session.chair_name,
+                "capacity": session.capacity,
+                "starts_at": _local_iso(session.starts_at, tz),
+                "ends_at": _local_iso(session.ends_at, tz),
+                "report_published": session.pk in published_reports,
+                "slots": slots,
+            }
+        )
+    return {
+        "event": {
+            "slug": event.slug,
+            "name": event.name,
+            "description": event.description,
+            "venue": event.venue,
+            "timezone": event.timezone,
+            "starts_on": event.starts_on.isoformat(),
+            "ends_on": event.ends_on.isoformat(),
+        },
+        "version": None,
+        "published_at": None,
+        "sessions": out_sessions,
+    }
+
+
+def published_agenda(*, event: Event) -> AgendaVersion | None:
+    """The latest published version of the event's agenda."""
+    return AgendaVersion.objects.filter(event=event).order_by("-number").first()
+
+
+def agenda_versions_of(*, event: Event) -> QuerySet[AgendaVersion]:
+    """Every published version, newest first (without the heavy snapshot)."""
+    return (
+        AgendaVersion.objects.filter(event=event)
+        .defer("snapshot")
+        .select_related("published_by")
+        .order_by("-number")
+    )
+
+
+def pitch_ids_in(snapshot: dict[str, Any]) -> set[int]:
+    """The pitches an agenda snapshot shows."""
+    return {
+        slot["pitch"]["id"]
+        for session in snapshot.get("sessions", ())
+        for slot in session.get("slots", ())
+        if slot.get("pitch")
+    }
+
+
+def can_download_slide_deck(*, user: AnyUser, pitch: Pitch) -> bool:
+    """Curators and the owner always; everyone once a published agenda shows it."""
+    if not pitch.slide_deck:
+        return False
+    if mm_selectors.is_curator(user):
+        return True
+    if pitch.provider_id in mm_selectors.provider_ids(user=user):
+        return True
+    if not Pitch.objects.filter(public_pitch_q(), pk=pitch.pk).exists():
+        return False
+    version = published_agenda(event=pitch.event)
+    return version is not None and pitch.pk in pitch_ids_in(version.snapshot)
+
+
+# --- pitches for you ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PitchForYou:
+    """A pitch relevant to a member state's open needs, and why."""
+
+    pitch: Pitch
+    score: float
+    reasons: tuple[str, ...]
+    need_ids: tuple[int, ...]
+
+
+def _reason_texts(reasons: Any, limit: int = 2) -> list[str]:
+    texts = []
+    for reason in reasons or ():
+        text = reason.get("text") if isinstance(reason, dict) else str(reason)
+        if text:
+            texts.append(text)
+    return texts[:limit]
+
+
+def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYou]:
+    """For a member-state user: public pitches whose programmes meet its open needs.
+
+    The engine's matches (not declined) between the state's open needs and a
+    pitch's programmes come first, with their score; pitches without a match
+    but sharing topics with a need follow, scored by the share of the need's
+    topics they cover (halved, so engine matches rank first).
+    """
+    states = mm_selectors.member_state_ids(user=user)
+    if not states:
+        return []
+    needs = {
+        need.pk: need
+        for need in Need.objects.filter(
+            member_state_id__in=states, status__in=ACTIVE_NEED_STATUSES
+        ).prefetch_related("topics")
+    }
+    if not needs:
+        return []
+    pitches_qs = pitches_visible_to(user=user).filter(public_pitch_q())
+    if event is not None:
+        pitches_qs = pitches_qs.filter(event=event)
+    pitches = {pitch.pk: pitch for pitch in pitches_qs}
+    if not pitches:
+        return []
+    best: dict[int, tuple[float, list[str], set[int]]] = {}
+    matches = (
+        Match.objects.filter(need_id__in=needs, programme__pitches__in=list(pitches))
+        .exclude(status=MatchStatus.DECLINED)
+        .values_list(
+            "programme__pitches", "need_id", "programme__title", "score", "reasons"
+        )
+        .order_by("-score", "need_id", "programme_id")
+    )
+    for pitch_id, need_id, programme_title, score, reasons in matches:
+        if pitch_id not in pitches:
+            continue
+        entry = best.setdefault(pitch_id, (0.0, [], set()))
+        texts = entry[1]
+        texts.append(
+            f"Matches your need “{needs[need_id].title}” through "
+            f"{programme_title} (score {score:.2f})"
+        )
+        if len(entry[2]) == 0:
+            texts.extend(_reason_texts(reasons))
+        entry[2].add(need_id)
+        best[pitch_id] = (max(entry[0], score), texts, entry[2])
+    pitch_topics: dict[int, set[str]] = defaultdict(set)
+    for pk, topic in Pitch.objects.filter(
+        pk__in=[pk for pk in pitches if pk not in best]
+    ).values_list("pk", "programmes__topics"):
+        if topic:
+            pitch_topics[pk].add(topic)
+    topic_names = {t.slug: t.name for need in needs.values() for t in need.topics.all()}
+    for pk, topics in pitch_topics.items():
+        for need in sorted(needs.values(), key=lambda n: n.pk):
+            wanted = {t.slug for t in need.topics.all()}
+            shared = topics & wanted
+            if not shared:
+                continue
+            score = round(0.5 * len(shared) / len(wanted), 4)
+            names = ", ".join(sorted(topic_names[s] for s in shared))
+            entry = best.setdefault(pk, (0.0, [], set()))
+            entry[1].append(f"Shares topics with your need “{need.title}”: {names}")
+            entry[2].add(need.pk)
+            best[pk] = (max(entry[0], score), entry[1], entry[2])
+    found = [
+        PitchForYou(
+            pitch=pitches[pk],
+            score=round(score, 4),
+            reasons=tuple(reasons),
+            need_ids=tuple(sorted(need_ids)),
+        )
+        for pk, (score, reasons, need_ids) in best.items()
+    ]
+    return sorted(found, key=lambda f: (-f.score, f.pitch.title, f.pitch.pk))
+
+
+# --- meetings -------------------------------------------------------------------------
+
+
+def _meeting_related(qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    return qs.select_related(
+        "pitch__provider",
+        "pitch__event",
+        "member_state__country",
+        "requested_by",
+        "presenter",
+        "slot__session",
+        "need",
+        "programme",
+    )
+
+
+def meetings_visible_to(*, user: AnyUser) -> QuerySet[Meeting]:
+    """Meetings seen by curators and the two sides (the state, the provider)."""
+    qs = _meeting_related(Meeting.objects.all())
+    if mm_selectors.is_curator(user):
+        return qs
+    if not (user.is_authenticated and user.is_active):
+        return qs.none()
+    return qs.filter(
+        Q(member_state_id__in=mm_selectors.member_state_ids(user=user))
+        | Q(pitch__provider_id__in=mm_selectors.provider_ids(user=user))
+        | Q(presenter_id=user.pk)
+        | Q(pitch__presenter_id=user.pk)
+    )
+
+
+def meeting_schedule_of(
+    *, user: AnyUser, event: Event | None = None
+) -> QuerySet[Meeting]:
+    """A person's accepted meetings (as requester or presenter), in time order."""
+    if not (user.is_authenticated and user.is_active):
+        return Meeting.objects.none()
+    qs = Meeting.objects.filter(
+        Q(requested_by_id=user.pk) | Q(presenter_id=user.pk),
+        state=MeetingState.ACCEPTED,
+    )
+    if event is not None:
+        qs = qs.filter(pitch__event=event)
+    return _meeting_related(qs).order_by("starts_at", "id")
+
+
+def free_meeting_slots(*, event: Event) -> QuerySet[TimeSlot]:
+    """Future meeting slots of the event that no accepted meeting holds."""
+    taken = Meeting.objects.filter(slot=OuterRef("pk"), state=MeetingState.ACCEPTED)
+    return (
+        TimeSlot.objects.filter(
+            session__event=event, kind=SlotKind.MEETING, starts_at__gt=timezone.now()
+        )
+        .exclude(Exists(taken))
+        .select_related("session")
+        .order_by("starts_at", "location", "id")
+    )
+
+
+# --- breakouts and reports ------------------------------------------------------------
+
+
+def breakouts_of(*, user: AnyUser, event: Event) -> QuerySet[Session]:
+    """The event's breakouts with ``seats_taken`` and ``is_registered``."""
+    from .models import BreakoutRegistration
+
+    mine: Any = Value(False)
+    if user.is_authenticated:
+        mine = Exists(
+            BreakoutRegistration.objects.filter(session=OuterRef("pk"), user_id=user.pk)
+        )
+    return (
+        Session.objects.filter(event=event, kind=SessionKind.BREAKOUT)
+        .select_related("event")
+        .annotate(seats_taken=Count("registrations"), is_registered=mine)
+        .order_by("starts_at", "id")
+    )
+
+
+def reports_visible_to(*, user: AnyUser) -> QuerySet[SessionReport]:
+    """Published reports for all; drafts for curators, the rapporteur and chair."""
+    qs = SessionReport.objects.select_related("session__event", "rapporteur")
+    if mm_selectors.is_curator(user):
+        return qs
+    visible = Q(published_at__isnull=False)
+    if user.is_authenticated and user.is_active:
+        visible |= Q(rapporteur_id=user.pk) | Q(session__chair_id=user.pk)
+    return qs.filter(visible)

@@ -1,0 +1,74 @@
+"""Query counts do not grow with the number of items (no N+1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaking.enums import ProgrammeStatus
+from tests.api.conftest import client_for
+from tests.factories import (
+    EventFactory,
+    MatchFactory,
+    NeedFactory,
+    PitchFactory,
+    ProgrammeFactory,
+    ProviderFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def more(world):
+    """Make n extra items of every kind for state A and provider P."""
+
+    def make(n: int):
+        for i in range(n):
+            need = NeedFactory(ref=f"extra-need-{i}", member_state=world.state_a)
+            prog = ProgrammeFactory(
+                ref=f"extra-prog-{i}",
+                provider=world.provider_p,
+                status=ProgrammeStatus.PUBLISHED,
+            )
+            MatchFactory(need=need, programme=world.prog_p)
+            MatchFactory(need=world.need_a, programme=prog, rank=3 + i)
+            PitchFactory(provider=world.provider_p, state="accepted")
+            EventFactory()
+            ProviderFactory()
+
+    return make
+
+
+# ms_a, authenticated with force_authenticate:
+#   needs (11): member states + providers (visibility rule), count, page,
+#     5 tag prefetches, shared_with, member states once more (the serializer's
+#     owner check, cached per request)
+#   programmes (10): providers (rule), count, page, 7 prefetches
+#   matches (6): member states + providers, the need rule's two, count, page
+#   nested need matches (9): need rule (2) + need row, match rule (4), count,
+#     page; nested programme matches (8): programme rule (1) + row, same 6
+#   providers (2): count, page; events (2): count, page
+#   pitches (5): providers (rule), count, page, programmes rule (1) + prefetch
+URLS = {
+    "/api/v1/needs/": 11,
+    "/api/v1/programmes/": 10,
+    "/api/v1/matches/": 6,
+    "/api/v1/needs/need-a/matches/": 9,
+    "/api/v1/programmes/prog-p/matches/": 8,
+    "/api/v1/providers/": 2,
+    "/api/v1/pitches/": 5,
+    "/api/v1/events/": 2,
+}
+
+
+@pytest.mark.parametrize(("url", "queries"), list(URLS.items()))
+@pytest.mark.parametrize("n", [1, 3])
+def test_list_query_count_is_constant(
+    world, more, django_assert_num_queries, url, queries, n
+):
+    more(n)
+    client = client_for(world, "ms_a")
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.json()["count"] >= n
