@@ -28,6 +28,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
+	@command -v chromium >/dev/null 2>&1 || echo "NOTE: chromium is not installed: the browser tests will be skipped (apt-get install -y chromium)."
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

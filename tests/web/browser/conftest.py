@@ -30,6 +30,8 @@ MOBILE = {"width": 390, "height": 844}
 def browser() -> Iterator:
     """One headless Chromium for the session; skip only when it is not installed."""
     if CHROMIUM is None:
+        if os.environ.get("REQUIRE_BROWSER_TESTS"):
+            pytest.fail("REQUIRE_BROWSER_TESTS is set but chromium is not installed")
         pytest.skip(
             "Chromium is not installed, so the browser tests cannot run here: "
             "`apt-get install -y chromium` (CI installs it)."
