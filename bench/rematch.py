@@ -137,8 +137,7 @@ def main() -> int:
     t0 = time.perf_counter()
     reranked = suggestions.refresh_programme_suggestions(programme_id=programme.pk)
     print(
-        f"programme edit  {time.perf_counter() - t0:.2f} s "
-        f"({reranked} needs re-ranked)"
+        f"programme edit  {time.perf_counter() - t0:.2f} s ({reranked} needs re-ranked)"
     )
 
     t0 = time.perf_counter()

@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
+    path("roundtable/", include("roundtable.urls")),
     path("", include("matchmaking.urls")),
 ]

@@ -157,9 +157,7 @@ class ProviderAdmin(admin.ModelAdmin):
         count = queryset.count()
         self.message_user(
             request,
-            ngettext(
-                "%(n)d provider verified.", "%(n)d providers verified.", count
-            )
+            ngettext("%(n)d provider verified.", "%(n)d providers verified.", count)
             % {"n": count},
             messages.SUCCESS,
         )

@@ -188,6 +188,8 @@ class ApiPagination(PageNumberPagination):
         return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
+        if hasattr(queryset, "ordered") and not queryset.ordered:
+            queryset = queryset.order_by("pk")  # e.g. after ?ordering= (empty)
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as invalid:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters as df
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as df_fields
+from django_filters import widgets as df_widgets
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -81,6 +85,39 @@ class BooleanFilter(df.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class UtcIsoDateTimeField(df_fields.IsoDateTimeField):
+    """An ISO 8601 date-time, normalised to UTC.
+
+    PostgreSQL rejects offsets beyond ±15:59 (a 500 otherwise), and a far-past
+    instant may not survive the conversion: both are a 400.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(
+                _("Enter a valid date/time."), code="invalid"
+            ) from None
+
+
+class UtcIsoDateTimeRangeField(df_fields.RangeField):
+    widget = df_widgets.DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        fields = (UtcIsoDateTimeField(), UtcIsoDateTimeField())
+        super().__init__(fields, *args, **kwargs)
+
+
+class IsoDateTimeFromToRangeFilter(df.IsoDateTimeFromToRangeFilter):
+    """``<name>_after`` / ``<name>_before`` in ISO 8601, compared in UTC."""
+
+    field_class = UtcIsoDateTimeRangeField
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class CodesFilter(df.ModelMultipleChoiceFilter):
     """Slugs or codes of a vocabulary; repeat the parameter for any of several."""
@@ -111,8 +148,8 @@ class TaggedFilter(df.FilterSet):
     audience = _multi(Audience, "audiences")
     language = _multi(Language, "languages")
     delivery_mode = _multi(DeliveryMode, "delivery_modes")
-    created = df.IsoDateTimeFromToRangeFilter(field_name="created_at")
-    updated = df.IsoDateTimeFromToRangeFilter(field_name="updated_at")
+    created = IsoDateTimeFromToRangeFilter(field_name="created_at")
+    updated = IsoDateTimeFromToRangeFilter(field_name="updated_at")
 
     SEARCH_FIELDS: tuple[str, ...] = ("ref", "title", "summary", "description")
 
@@ -233,7 +270,7 @@ class MatchFilter(df.FilterSet):
     programme = df.CharFilter(field_name="programme__ref", max_length=100)
     provider = df.CharFilter(field_name="programme__provider__ref", max_length=100)
     min_score = df.NumberFilter(field_name="score", lookup_expr="gte")
-    created = df.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created = IsoDateTimeFromToRangeFilter(field_name="created_at")
     ordering = df.OrderingFilter(
         fields=(
             ("rank", "rank"),

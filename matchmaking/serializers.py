@@ -167,6 +167,13 @@ class TaggedSerializer(serializers.ModelSerializer):
     def get_themes(self, obj) -> list[str]:
         return _theme_slugs(obj)
 
+    @property
+    def _readable_fields(self):
+        # Tags are rendered once, below, from the prefetched rows.
+        for field in super()._readable_fields:
+            if field.field_name not in self.TAGS:
+                yield field
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         for name in self.TAGS:

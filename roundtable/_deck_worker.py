@@ -31,10 +31,16 @@ CPU_SECONDS = 10
 ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm"}
 
 
+def _cap(kind: int, wanted: int) -> None:
+    _soft, hard = resource.getrlimit(kind)
+    value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(kind, (value, value))
+
+
 def limit_resources() -> None:
-    """Cap memory and CPU of this process (POSIX)."""
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    """Cap memory and CPU of this process (POSIX), never above the hard limits."""
+    _cap(resource.RLIMIT_AS, ADDRESS_SPACE_LIMIT)
+    _cap(resource.RLIMIT_CPU, CPU_SECONDS)
 
 
 def _strip_active_content(writer) -> None:

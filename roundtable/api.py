@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking.api import LIST_ERRORS, READ_ERRORS, REF_REGEX, ApiViewMixin
+from matchmaking.filters import IsoDateTimeFromToRangeFilter
 from matchmaking.permissions import PUBLIC_READ
 
 from . import selectors
@@ -33,7 +34,7 @@ class EventFilter(df.FilterSet):
 class SessionFilter(df.FilterSet):
     event = df.CharFilter(field_name="event__slug", max_length=100)
     kind = df.MultipleChoiceFilter(choices=SessionKind.choices)
-    starts_at = df.IsoDateTimeFromToRangeFilter()
+    starts_at = IsoDateTimeFromToRangeFilter()
 
     class Meta:
         model = Session

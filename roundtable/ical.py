@@ -43,7 +43,7 @@ def build_calendar(
 ) -> bytes:
     """A VCALENDAR with one VEVENT per entry, times in ``tz`` with its VTIMEZONE."""
     zone = ZoneInfo(tz)
-    stamp = (stamp or timezone.now()).astimezone(dt.UTC)
+    stamp = (stamp or timezone.now()).astimezone(dt.UTC).replace(microsecond=0)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

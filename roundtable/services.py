@@ -126,7 +126,7 @@ def _require_provider_member(user: User, provider_id: int) -> None:
 
 def _locked_pitch(pitch: Pitch) -> Pitch:
     return (
-        Pitch.objects.select_for_update()
+        Pitch.objects.select_for_update(of=("self",))
         .select_related("event", "provider", "presenter")
         .get(pk=pitch.pk)
     )
@@ -467,7 +467,7 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
     """Announce every staged decision to its presenter; returns how many."""
     _require_curator(user)
     call = (
-        CallForPitches.objects.select_for_update()
+        CallForPitches.objects.select_for_update(of=("self",))
         .select_related("event")
         .get(pk=call.pk)
     )
@@ -563,7 +563,9 @@ def schedule_pitches(
     """
     _require_curator(user)
     session = (
-        Session.objects.select_for_update().select_related("event").get(pk=session.pk)
+        Session.objects.select_for_update(of=("self",))
+        .select_related("event")
+        .get(pk=session.pk)
     )
     if session.kind != SessionKind.MATCHMAKING:
         raise ValidationError(_("Pitches are scheduled in a matchmaking session."))
@@ -620,7 +622,9 @@ def move_pitch(*, user: User, pitch: Pitch, slot: TimeSlot) -> TimeSlot:
     _require_curator(user)
     pitch = _locked_pitch(pitch)
     slot = (
-        TimeSlot.objects.select_for_update().select_related("session").get(pk=slot.pk)
+        TimeSlot.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .get(pk=slot.pk)
     )
     if slot.kind != SlotKind.PITCH or slot.session.event_id != pitch.event_id:
         raise ValidationError({"slot": _("Choose a pitch slot of this event.")})
@@ -903,7 +907,9 @@ def _advance_match(meeting: Meeting, *, acceptor: User) -> None:
 def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting:
     """The presenter declines a request."""
     meeting = (
-        Meeting.objects.select_for_update().select_related("pitch").get(pk=meeting.pk)
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("pitch")
+        .get(pk=meeting.pk)
     )
     if not _can_answer(user, meeting.pitch):
         raise PermissionDenied
@@ -925,7 +931,9 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
 def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting:
     """Either side calls off a requested or accepted meeting; its table is freed."""
     meeting = (
-        Meeting.objects.select_for_update().select_related("pitch").get(pk=meeting.pk)
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("pitch")
+        .get(pk=meeting.pk)
     )
     requester_side = meeting.member_state_id in mm_selectors.member_state_ids(user=user)
     presenter_side = _can_answer(user, meeting.pitch) or meeting.presenter_id == user.pk
@@ -999,9 +1007,10 @@ def cancel_breakout_registration(*, user: User, session: Session) -> None:
 REPORT_FIELDS = ("summary", "key_issues", "commitments")
 
 
-def _may_write_report(
-    user: User, session: Session, report: SessionReport | None
+def may_write_report(
+    *, user: User, session: Session, report: SessionReport | None
 ) -> bool:
+    """Curators; the rapporteur once named; before that, the session's chair."""
     if mm_selectors.is_curator(user):
         return True
     if not (user.is_authenticated and user.is_active):
@@ -1032,7 +1041,7 @@ def write_session_report(
 ) -> SessionReport:
     """The rapporteur (or the chair, or a curator) writes the report."""
     report = SessionReport.objects.select_for_update().filter(session=session).first()
-    if not _may_write_report(user, session, report):
+    if not may_write_report(user=user, session=session, report=report):
         raise PermissionDenied
     if report is None:
         report = SessionReport(session=session, rapporteur=user)
@@ -1048,11 +1057,11 @@ def write_session_report(
 def publish_session_report(*, user: User, report: SessionReport) -> SessionReport:
     """Make a report public (it is linked from the agenda)."""
     report = (
-        SessionReport.objects.select_for_update()
+        SessionReport.objects.select_for_update(of=("self",))
         .select_related("session")
         .get(pk=report.pk)
     )
-    if not _may_write_report(user, report.session, report):
+    if not may_write_report(user=user, session=report.session, report=report):
         raise PermissionDenied
     if report.published_at is not None:
         raise ValidationError(_("This report is already published."))

@@ -12,511 +12,1656 @@ import matchmaking.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssistanceType',
+            name="AssistanceType",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assistance type',
-                'verbose_name_plural': 'assistance types',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "assistance type",
+                "verbose_name_plural": "assistance types",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Audience',
+            name="Audience",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audience',
-                'verbose_name_plural': 'audiences',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "audience",
+                "verbose_name_plural": "audiences",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CostModel',
+            name="CostModel",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cost model',
-                'verbose_name_plural': 'cost models',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "cost model",
+                "verbose_name_plural": "cost models",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_es', models.CharField(blank=True, max_length=200, verbose_name='name (Spanish)')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_zh', models.CharField(blank=True, max_length=200, verbose_name='name (Chinese)')),
-                ('name_ru', models.CharField(blank=True, max_length=200, verbose_name='name (Russian)')),
-                ('iso3', models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name='ISO alpha-3')),
-                ('iso2', models.CharField(max_length=2, unique=True, verbose_name='ISO alpha-2')),
-                ('m49', models.CharField(max_length=3, unique=True, verbose_name='M49 code')),
-                ('is_ldc', models.BooleanField(default=False, verbose_name='least developed country')),
-                ('is_lldc', models.BooleanField(default=False, verbose_name='landlocked developing country')),
-                ('is_sids', models.BooleanField(default=False, verbose_name='small island developing State')),
-                ('is_un_member', models.BooleanField(default=False, verbose_name='UN member state')),
-                ('is_observer', models.BooleanField(default=False, verbose_name='UN observer state')),
+                (
+                    "name_en",
+                    models.CharField(max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "name_fr",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (French)"
+                    ),
+                ),
+                (
+                    "name_es",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Spanish)"
+                    ),
+                ),
+                (
+                    "name_ar",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Arabic)"
+                    ),
+                ),
+                (
+                    "name_zh",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Chinese)"
+                    ),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Russian)"
+                    ),
+                ),
+                (
+                    "iso3",
+                    models.CharField(
+                        max_length=3,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ISO alpha-3",
+                    ),
+                ),
+                (
+                    "iso2",
+                    models.CharField(
+                        max_length=2, unique=True, verbose_name="ISO alpha-2"
+                    ),
+                ),
+                (
+                    "m49",
+                    models.CharField(
+                        max_length=3, unique=True, verbose_name="M49 code"
+                    ),
+                ),
+                (
+                    "is_ldc",
+                    models.BooleanField(
+                        default=False, verbose_name="least developed country"
+                    ),
+                ),
+                (
+                    "is_lldc",
+                    models.BooleanField(
+                        default=False, verbose_name="landlocked developing country"
+                    ),
+                ),
+                (
+                    "is_sids",
+                    models.BooleanField(
+                        default=False, verbose_name="small island developing State"
+                    ),
+                ),
+                (
+                    "is_un_member",
+                    models.BooleanField(default=False, verbose_name="UN member state"),
+                ),
+                (
+                    "is_observer",
+                    models.BooleanField(
+                        default=False, verbose_name="UN observer state"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'country or area',
-                'verbose_name_plural': 'countries and areas',
-                'ordering': ['name_en'],
+                "verbose_name": "country or area",
+                "verbose_name_plural": "countries and areas",
+                "ordering": ["name_en"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryMode',
+            name="DeliveryMode",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery mode',
-                'verbose_name_plural': 'delivery modes',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "delivery mode",
+                "verbose_name_plural": "delivery modes",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Language',
+            name="Language",
             fields=[
-                ('code', models.CharField(max_length=2, primary_key=True, serialize=False, verbose_name='ISO 639-1 code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=2,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ISO 639-1 code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'language',
-                'verbose_name_plural': 'languages',
-                'ordering': ['code'],
+                "verbose_name": "language",
+                "verbose_name_plural": "languages",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Priority',
+            name="Priority",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'priority',
-                'verbose_name_plural': 'priorities',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "priority",
+                "verbose_name_plural": "priorities",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='StakeholderGroup',
+            name="StakeholderGroup",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stakeholder group',
-                'verbose_name_plural': 'stakeholder groups',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "stakeholder group",
+                "verbose_name_plural": "stakeholder groups",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('gfce_working_group', models.CharField(blank=True, max_length=1, verbose_name='GFCE working group')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
+                (
+                    "gfce_working_group",
+                    models.CharField(
+                        blank=True, max_length=1, verbose_name="GFCE working group"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'theme',
-                'verbose_name_plural': 'themes',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "theme",
+                "verbose_name_plural": "themes",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('is_curator', models.BooleanField(default=False, help_text='Curators verify organisations, curate matches and pitches.', verbose_name='curator')),
-                ('language', models.CharField(blank=True, default='', max_length=8, verbose_name='preferred language')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last login"
+                    ),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={
+                            "unique": "A user with that username already exists."
+                        },
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[
+                            django.contrib.auth.validators.UnicodeUsernameValidator()
+                        ],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="first name"
+                    ),
+                ),
+                (
+                    "last_name",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="last name"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="email address"
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "is_curator",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Curators verify organisations, curate matches and pitches.",
+                        verbose_name="curator",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        max_length=8,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(max_length=12, unique=True, verbose_name='prefix')),
-                ('key_hash', models.CharField(max_length=64, unique=True, verbose_name='key hash')),
-                ('scope', models.CharField(choices=[('read', 'Read'), ('read_write', 'Read and write')], default='read', max_length=16, verbose_name='scope')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "prefix",
+                    models.CharField(max_length=12, unique=True, verbose_name="prefix"),
+                ),
+                (
+                    "key_hash",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="key hash"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("read", "Read"), ("read_write", "Read and write")],
+                        default="read",
+                        max_length=16,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="expires"),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked"),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last used"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'ordering': ['-created_at', 'id'],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "ordering": ["-created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Match',
+            name="Match",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('score', models.FloatField(default=0.0, verbose_name='score')),
-                ('rank', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rank')),
-                ('components', models.JSONField(blank=True, default=dict, verbose_name='score components')),
-                ('reasons', models.JSONField(blank=True, default=list, verbose_name='reasons')),
-                ('status', models.CharField(choices=[('suggested', 'Suggested'), ('interest', 'Interest expressed'), ('introduced', 'Introduced'), ('agreed', 'Agreed'), ('in_delivery', 'In delivery'), ('completed', 'Completed'), ('declined', 'Declined')], default='suggested', max_length=16, verbose_name='status')),
-                ('origin', models.CharField(choices=[('engine', 'Matching engine'), ('curator', 'Curator')], default='engine', max_length=16, verbose_name='origin')),
-                ('note', models.TextField(blank=True, verbose_name="curator's note")),
-                ('decline_reason', models.TextField(blank=True, verbose_name='reason for declining')),
-                ('feedback_rating', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='rating')),
-                ('feedback_outcome', models.CharField(blank=True, choices=[('achieved', 'Objectives achieved'), ('partial', 'Partly achieved'), ('not_achieved', 'Not achieved')], max_length=16, verbose_name='outcome')),
-                ('feedback_comments', models.TextField(blank=True, verbose_name='comments')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                ("score", models.FloatField(default=0.0, verbose_name="score")),
+                (
+                    "rank",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="rank"
+                    ),
+                ),
+                (
+                    "components",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="score components"
+                    ),
+                ),
+                (
+                    "reasons",
+                    models.JSONField(blank=True, default=list, verbose_name="reasons"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("interest", "Interest expressed"),
+                            ("introduced", "Introduced"),
+                            ("agreed", "Agreed"),
+                            ("in_delivery", "In delivery"),
+                            ("completed", "Completed"),
+                            ("declined", "Declined"),
+                        ],
+                        default="suggested",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("engine", "Matching engine"), ("curator", "Curator")],
+                        default="engine",
+                        max_length=16,
+                        verbose_name="origin",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="curator's note")),
+                (
+                    "decline_reason",
+                    models.TextField(blank=True, verbose_name="reason for declining"),
+                ),
+                (
+                    "feedback_rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                (
+                    "feedback_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("achieved", "Objectives achieved"),
+                            ("partial", "Partly achieved"),
+                            ("not_achieved", "Not achieved"),
+                        ],
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "feedback_comments",
+                    models.TextField(blank=True, verbose_name="comments"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'match',
-                'verbose_name_plural': 'matches',
-                'ordering': ['need', 'rank', '-score', 'programme_id'],
+                "verbose_name": "match",
+                "verbose_name_plural": "matches",
+                "ordering": ["need", "rank", "-score", "programme_id"],
             },
         ),
         migrations.CreateModel(
-            name='MatchEvent',
+            name="MatchEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('suggested', 'Suggested'), ('interest', 'Interest expressed'), ('introduced', 'Introduced'), ('agreed', 'Agreed'), ('in_delivery', 'In delivery'), ('completed', 'Completed'), ('declined', 'Declined')], max_length=16, verbose_name='from')),
-                ('to_status', models.CharField(choices=[('suggested', 'Suggested'), ('interest', 'Interest expressed'), ('introduced', 'Introduced'), ('agreed', 'Agreed'), ('in_delivery', 'In delivery'), ('completed', 'Completed'), ('declined', 'Declined')], max_length=16, verbose_name='to')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('match', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='matchmaking.match', verbose_name='match')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("interest", "Interest expressed"),
+                            ("introduced", "Introduced"),
+                            ("agreed", "Agreed"),
+                            ("in_delivery", "In delivery"),
+                            ("completed", "Completed"),
+                            ("declined", "Declined"),
+                        ],
+                        max_length=16,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("interest", "Interest expressed"),
+                            ("introduced", "Introduced"),
+                            ("agreed", "Agreed"),
+                            ("in_delivery", "In delivery"),
+                            ("completed", "Completed"),
+                            ("declined", "Declined"),
+                        ],
+                        max_length=16,
+                        verbose_name="to",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "match",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="matchmaking.match",
+                        verbose_name="match",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'match event',
-                'verbose_name_plural': 'match history',
-                'ordering': ['match', 'at', 'id'],
+                "verbose_name": "match event",
+                "verbose_name_plural": "match history",
+                "ordering": ["match", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MemberState',
+            name="MemberState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('country', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='member_state', to='matchmaking.country', verbose_name='country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                (
+                    "country",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_state",
+                        to="matchmaking.country",
+                        verbose_name="country",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member state',
-                'verbose_name_plural': 'member states',
-                'ordering': ['country__name_en'],
+                "verbose_name": "member state",
+                "verbose_name_plural": "member states",
+                "ordering": ["country__name_en"],
             },
         ),
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('ref', models.SlugField(default=matchmaking.models.new_need_ref, max_length=100, unique=True, verbose_name='reference')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('in_discussion', 'In discussion'), ('in_delivery', 'In delivery'), ('fulfilled', 'Fulfilled'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=16, verbose_name='status')),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('registered', 'Registered users'), ('confidential', 'Confidential')], default='public', max_length=16, verbose_name='visibility')),
-                ('needed_by', models.DateField(blank=True, null=True, verbose_name='needed by')),
-                ('unmet_reason', models.CharField(blank=True, choices=[('', 'Met'), ('no_eligible', 'No eligible programme'), ('none_relevant', 'No programme relevant enough')], default='', max_length=16, verbose_name='unmet')),
-                ('matched_at', models.DateTimeField(blank=True, null=True, verbose_name='last matched')),
-                ('assistance_types', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.assistancetype', verbose_name='assistance types')),
-                ('audiences', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.audience', verbose_name='audiences')),
-                ('delivery_modes', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.deliverymode', verbose_name='delivery modes')),
-                ('languages', models.ManyToManyField(related_name='+', to='matchmaking.language', verbose_name='languages')),
-                ('member_state', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='matchmaking.memberstate', verbose_name='member state')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('priority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.priority', verbose_name='priority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "ref",
+                    models.SlugField(
+                        default=matchmaking.models.new_need_ref,
+                        max_length=100,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open"),
+                            ("in_discussion", "In discussion"),
+                            ("in_delivery", "In delivery"),
+                            ("fulfilled", "Fulfilled"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("registered", "Registered users"),
+                            ("confidential", "Confidential"),
+                        ],
+                        default="public",
+                        max_length=16,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "needed_by",
+                    models.DateField(blank=True, null=True, verbose_name="needed by"),
+                ),
+                (
+                    "unmet_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Met"),
+                            ("no_eligible", "No eligible programme"),
+                            ("none_relevant", "No programme relevant enough"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="unmet",
+                    ),
+                ),
+                (
+                    "matched_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last matched"
+                    ),
+                ),
+                (
+                    "assistance_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.assistancetype",
+                        verbose_name="assistance types",
+                    ),
+                ),
+                (
+                    "audiences",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.audience",
+                        verbose_name="audiences",
+                    ),
+                ),
+                (
+                    "delivery_modes",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.deliverymode",
+                        verbose_name="delivery modes",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.ManyToManyField(
+                        related_name="+",
+                        to="matchmaking.language",
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "member_state",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="matchmaking.memberstate",
+                        verbose_name="member state",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="matchmaking.priority",
+                        verbose_name="priority",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'need',
-                'verbose_name_plural': 'needs',
-                'ordering': ['-created_at', 'id'],
+                "verbose_name": "need",
+                "verbose_name_plural": "needs",
+                "ordering": ["-created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='match',
-            name='need',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='matchmaking.need', verbose_name='need'),
+            model_name="match",
+            name="need",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="matches",
+                to="matchmaking.need",
+                verbose_name="need",
+            ),
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('ref', models.SlugField(default=matchmaking.models.new_programme_ref, max_length=100, unique=True, verbose_name='reference')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('paused', 'Paused'), ('closed', 'Closed')], default='draft', max_length=16, verbose_name='status')),
-                ('ldc_only', models.BooleanField(default=False, verbose_name='least developed countries only')),
-                ('sids_only', models.BooleanField(default=False, verbose_name='small island developing States only')),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='How many beneficiary countries it can take on; empty: no limit.', null=True, verbose_name='capacity')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='starts on')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='ends on')),
-                ('assistance_types', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.assistancetype', verbose_name='assistance types')),
-                ('audiences', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.audience', verbose_name='audiences')),
-                ('cost_model', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.costmodel', verbose_name='cost model')),
-                ('delivery_modes', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.deliverymode', verbose_name='delivery modes')),
-                ('eligible_countries', models.ManyToManyField(blank=True, related_name='+', to='matchmaking.country', verbose_name='eligible countries')),
-                ('languages', models.ManyToManyField(related_name='+', to='matchmaking.language', verbose_name='languages')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "ref",
+                    models.SlugField(
+                        default=matchmaking.models.new_programme_ref,
+                        max_length=100,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("paused", "Paused"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "ldc_only",
+                    models.BooleanField(
+                        default=False, verbose_name="least developed countries only"
+                    ),
+                ),
+                (
+                    "sids_only",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="small island developing States only",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="How many beneficiary countries it can take on; empty: no limit.",
+                        null=True,
+                        verbose_name="capacity",
+                    ),
+                ),
+                (
+                    "starts_on",
+                    models.DateField(blank=True, null=True, verbose_name="starts on"),
+                ),
+                (
+                    "ends_on",
+                    models.DateField(blank=True, null=True, verbose_name="ends on"),
+                ),
+                (
+                    "assistance_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.assistancetype",
+                        verbose_name="assistance types",
+                    ),
+                ),
+                (
+                    "audiences",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.audience",
+                        verbose_name="audiences",
+                    ),
+                ),
+                (
+                    "cost_model",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="matchmaking.costmodel",
+                        verbose_name="cost model",
+                    ),
+                ),
+                (
+                    "delivery_modes",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.deliverymode",
+                        verbose_name="delivery modes",
+                    ),
+                ),
+                (
+                    "eligible_countries",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="matchmaking.country",
+                        verbose_name="eligible countries",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.ManyToManyField(
+                        related_name="+",
+                        to="matchmaking.language",
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'programme',
-                'verbose_name_plural': 'programmes',
-                'ordering': ['title', 'id'],
+                "verbose_name": "programme",
+                "verbose_name_plural": "programmes",
+                "ordering": ["title", "id"],
             },
         ),
         migrations.AddField(
-            model_name='match',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='matchmaking.programme', verbose_name='programme'),
+            model_name="match",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="matches",
+                to="matchmaking.programme",
+                verbose_name="programme",
+            ),
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('ref', models.SlugField(default=matchmaking.models.new_provider_ref, max_length=100, unique=True, verbose_name='reference')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('is_verified', models.BooleanField(default=False, verbose_name='verified')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='matchmaking.country', verbose_name='country')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by')),
-                ('stakeholder_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='matchmaking.stakeholdergroup', verbose_name='stakeholder group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                (
+                    "ref",
+                    models.SlugField(
+                        default=matchmaking.models.new_provider_ref,
+                        max_length=100,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "is_verified",
+                    models.BooleanField(default=False, verbose_name="verified"),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="verified at"
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="matchmaking.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verified by",
+                    ),
+                ),
+                (
+                    "stakeholder_group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="matchmaking.stakeholdergroup",
+                        verbose_name="stakeholder group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'provider',
-                'verbose_name_plural': 'providers',
-                'ordering': ['name'],
+                "verbose_name": "provider",
+                "verbose_name_plural": "providers",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='programme',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='matchmaking.provider', verbose_name='provider'),
+            model_name="programme",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="programmes",
+                to="matchmaking.provider",
+                verbose_name="provider",
+            ),
         ),
         migrations.AddField(
-            model_name='need',
-            name='shared_with',
-            field=models.ManyToManyField(blank=True, help_text='Providers allowed to see this need when it is confidential.', related_name='shared_needs', to='matchmaking.provider', verbose_name='shared with providers'),
+            model_name="need",
+            name="shared_with",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Providers allowed to see this need when it is confidential.",
+                related_name="shared_needs",
+                to="matchmaking.provider",
+                verbose_name="shared with providers",
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('role', models.CharField(choices=[('focal_point', 'Focal point'), ('manager', 'Programme manager'), ('viewer', 'Viewer')], default='focal_point', max_length=20, verbose_name='role')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('member_state', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='matchmaking.memberstate', verbose_name='member state')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='matchmaking.provider', verbose_name='provider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("focal_point", "Focal point"),
+                            ("manager", "Programme manager"),
+                            ("viewer", "Viewer"),
+                        ],
+                        default="focal_point",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "member_state",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="matchmaking.memberstate",
+                        verbose_name="member state",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="matchmaking.provider",
+                        verbose_name="provider",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['user__username'],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='token hash')),
-                ('role', models.CharField(choices=[('focal_point', 'Focal point'), ('manager', 'Programme manager'), ('viewer', 'Viewer')], default='focal_point', max_length=20, verbose_name='role')),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accepted by')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
-                ('member_state', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='matchmaking.memberstate', verbose_name='member state')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='matchmaking.provider', verbose_name='provider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                (
+                    "token_hash",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="token hash"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("focal_point", "Focal point"),
+                            ("manager", "Programme manager"),
+                            ("viewer", "Viewer"),
+                        ],
+                        default="focal_point",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                (
+                    "accepted_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="accepted"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="accepted by",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
+                (
+                    "member_state",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="matchmaking.memberstate",
+                        verbose_name="member state",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="matchmaking.provider",
+                        verbose_name="provider",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['-created_at', 'id'],
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["-created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_es', models.CharField(blank=True, max_length=200, verbose_name='name (Spanish)')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_zh', models.CharField(blank=True, max_length=200, verbose_name='name (Chinese)')),
-                ('name_ru', models.CharField(blank=True, max_length=200, verbose_name='name (Russian)')),
-                ('code', models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name='M49 code')),
-                ('level', models.CharField(choices=[('region', 'Region'), ('subregion', 'Sub-region'), ('intermediate', 'Intermediate region')], max_length=16, verbose_name='level')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='matchmaking.region', verbose_name='parent')),
+                (
+                    "name_en",
+                    models.CharField(max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "name_fr",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (French)"
+                    ),
+                ),
+                (
+                    "name_es",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Spanish)"
+                    ),
+                ),
+                (
+                    "name_ar",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Arabic)"
+                    ),
+                ),
+                (
+                    "name_zh",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Chinese)"
+                    ),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="name (Russian)"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=3,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="M49 code",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("region", "Region"),
+                            ("subregion", "Sub-region"),
+                            ("intermediate", "Intermediate region"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="matchmaking.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='programme',
-            name='eligible_regions',
-            field=models.ManyToManyField(blank=True, related_name='+', to='matchmaking.region', verbose_name='eligible regions'),
+            model_name="programme",
+            name="eligible_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="+",
+                to="matchmaking.region",
+                verbose_name="eligible regions",
+            ),
         ),
         migrations.AddField(
-            model_name='country',
-            name='intermediate_region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.region', verbose_name='intermediate region'),
+            model_name="country",
+            name="intermediate_region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="matchmaking.region",
+                verbose_name="intermediate region",
+            ),
         ),
         migrations.AddField(
-            model_name='country',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.region', verbose_name='region'),
+            model_name="country",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="matchmaking.region",
+                verbose_name="region",
+            ),
         ),
         migrations.AddField(
-            model_name='country',
-            name='subregion',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matchmaking.region', verbose_name='sub-region'),
+            model_name="country",
+            name="subregion",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="matchmaking.region",
+                verbose_name="sub-region",
+            ),
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('slug', models.SlugField(max_length=60, primary_key=True, serialize=False, verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('cmm_dimension', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='CMM dimension')),
-                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='topics', to='matchmaking.theme', verbose_name='theme')),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position"
+                    ),
+                ),
+                (
+                    "cmm_dimension",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="CMM dimension",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="topics",
+                        to="matchmaking.theme",
+                        verbose_name="theme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['position', 'slug'],
-                'abstract': False,
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["position", "slug"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='programme',
-            name='topics',
-            field=models.ManyToManyField(related_name='+', to='matchmaking.topic', verbose_name='topics'),
+            model_name="programme",
+            name="topics",
+            field=models.ManyToManyField(
+                related_name="+", to="matchmaking.topic", verbose_name="topics"
+            ),
         ),
         migrations.AddField(
-            model_name='need',
-            name='topics',
-            field=models.ManyToManyField(related_name='+', to='matchmaking.topic', verbose_name='topics'),
+            model_name="need",
+            name="topics",
+            field=models.ManyToManyField(
+                related_name="+", to="matchmaking.topic", verbose_name="topics"
+            ),
         ),
         migrations.AddIndex(
-            model_name='match',
-            index=models.Index(fields=['programme', 'status'], name='matchmaking_program_234ed3_idx'),
+            model_name="match",
+            index=models.Index(
+                fields=["programme", "status"], name="matchmaking_program_234ed3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.UniqueConstraint(fields=('need', 'programme'), name='match_unique_need_programme'),
+            model_name="match",
+            constraint=models.UniqueConstraint(
+                fields=("need", "programme"), name="match_unique_need_programme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 1)), name='match_score_in_unit_interval'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0), ("score__lte", 1)),
+                name="match_score_in_unit_interval",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='match',
-            constraint=models.CheckConstraint(condition=models.Q(('feedback_rating__isnull', True), models.Q(('feedback_rating__gte', 1), ('feedback_rating__lte', 5)), _connector='OR'), name='match_rating_1_to_5'),
+            model_name="match",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("feedback_rating__isnull", True),
+                    models.Q(("feedback_rating__gte", 1), ("feedback_rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="match_rating_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('member_state__isnull', False), ('provider__isnull', True)), models.Q(('member_state__isnull', True), ('provider__isnull', False)), _connector='OR'), name='membership_one_organisation', violation_error_message='A membership links to a member state or to a provider, not both.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("member_state__isnull", False), ("provider__isnull", True)
+                    ),
+                    models.Q(
+                        ("member_state__isnull", True), ("provider__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_one_organisation",
+                violation_error_message="A membership links to a member state or to a provider, not both.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('member_state__isnull', False)), fields=('user', 'member_state'), name='membership_unique_state'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member_state__isnull", False)),
+                fields=("user", "member_state"),
+                name="membership_unique_state",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider__isnull', False)), fields=('user', 'provider'), name='membership_unique_provider'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider__isnull", False)),
+                fields=("user", "provider"),
+                name="membership_unique_provider",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('member_state__isnull', False), ('provider__isnull', True)), models.Q(('member_state__isnull', True), ('provider__isnull', False)), _connector='OR'), name='invitation_one_organisation'),
+            model_name="invitation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("member_state__isnull", False), ("provider__isnull", True)
+                    ),
+                    models.Q(
+                        ("member_state__isnull", True), ("provider__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="invitation_one_organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='country',
-            constraint=models.CheckConstraint(condition=models.Q(('is_un_member', True), ('is_observer', True), _negated=True), name='country_member_or_observer'),
+            model_name="country",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_un_member", True), ("is_observer", True), _negated=True
+                ),
+                name="country_member_or_observer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provider',
-            constraint=models.CheckConstraint(condition=models.Q(('is_verified', False), ('verified_at__isnull', False), _connector='OR'), name='provider_verified_has_date'),
+            model_name="provider",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_verified", False),
+                    ("verified_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="provider_verified_has_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['status', 'ends_on'], name='matchmaking_status_19e380_idx'),
+            model_name="programme",
+            index=models.Index(
+                fields=["status", "ends_on"], name="matchmaking_status_19e380_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_on__isnull', True), ('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='programme_ends_after_start', violation_error_message='A programme cannot end before it starts.'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("starts_on__isnull", True),
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="programme_ends_after_start",
+                violation_error_message="A programme cannot end before it starts.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='need',
-            index=models.Index(fields=['status', 'visibility'], name='matchmaking_status_c8a446_idx'),
+            model_name="need",
+            index=models.Index(
+                fields=["status", "visibility"], name="matchmaking_status_c8a446_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='need',
-            index=models.Index(fields=['member_state', 'status'], name='matchmaking_member__190cc3_idx'),
+            model_name="need",
+            index=models.Index(
+                fields=["member_state", "status"], name="matchmaking_member__190cc3_idx"
+            ),
         ),
     ]

@@ -45,8 +45,10 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
-    """Uploaded decks go to a fresh folder per test."""
+    """Uploaded decks go to a fresh folder per test; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 at full strength costs over a second per test user here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.MEDIA_ROOT
 
 

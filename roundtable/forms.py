@@ -1,0 +1,191 @@
+"""HTML forms of the roundtable: they validate shape; services enforce the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
+from matchmaking.forms import GovukFormMixin
+from matchmaking.models import MemberState, Need, Programme, Provider, User
+
+from .models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
+
+SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class PitchForm(GovukFormMixin, forms.Form):
+    """A pitch: title, abstract, presenter, programmes, slide deck."""
+
+    provider = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Provider.objects.none()
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    abstract = forms.CharField(
+        label=_("Abstract"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What you offer, to whom, and how to ask for it."),
+    )
+    presenter = forms.ModelChoiceField(
+        label=_("Presenter"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Who gives the pitch and answers meeting requests."),
+    )
+    presenter_name = forms.CharField(
+        label=_("Presenter (as shown on the agenda)"), max_length=200, required=False
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        label=_("Programmes presented"),
+        queryset=Programme.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("They connect your pitch to the needs states have posted."),
+    )
+    duration_seconds = forms.IntegerField(
+        label=_("Length (seconds)"),
+        min_value=30,
+        max_value=MAX_PITCH_SECONDS,
+        initial=MAX_PITCH_SECONDS,
+    )
+    slide_deck = forms.FileField(
+        label=_("Slide deck"),
+        required=False,
+        help_text=_("A PDF of 1 to 3 pages, at most 10 MB, not password-protected."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "class": "govuk-file-upload"}
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        providers: list[Provider],
+        pitch: Pitch | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if pitch is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "provider": pitch.provider_id,
+                "title": pitch.title,
+                "abstract": pitch.abstract,
+                "presenter": pitch.presenter_id,
+                "presenter_name": pitch.presenter_name,
+                "programmes": list(pitch.programmes.values_list("pk", flat=True)),
+                "duration_seconds": pitch.duration_seconds,
+            }
+        super().__init__(*args, **kwargs)
+        ids = [p.pk for p in providers]
+        self.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
+        if pitch is not None or len(providers) == 1:
+            self.fields["provider"].widget = forms.HiddenInput()
+            self.fields["provider"].initial = pitch.provider_id if pitch else ids[0]
+        self.fields["presenter"].queryset = User.objects.filter(
+            memberships__provider_id__in=ids, is_active=True
+        ).distinct()
+        self.fields["programmes"].queryset = Programme.objects.filter(
+            provider_id__in=ids
+        ).exclude(status=ProgrammeStatus.DRAFT)
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("provider", None)
+        data.pop("slide_deck", None)
+        if not data.get("presenter_name") and data.get("presenter"):
+            presenter = data["presenter"]
+            data["presenter_name"] = presenter.get_full_name() or presenter.username
+        return data
+
+
+class ReviewForm(GovukFormMixin, forms.Form):
+    """A curator's scores, 1 to 5 on each criterion, and a comment."""
+
+    relevance = forms.TypedChoiceField(
+        label=_("Relevance to stated needs"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    clarity = forms.TypedChoiceField(
+        label=_("Clarity"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    feasibility = forms.TypedChoiceField(
+        label=_("Feasibility"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    reach = forms.TypedChoiceField(
+        label=_("Reach to LDCs and SIDS"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args: Any, review: Review | None = None, **kwargs: Any):
+        if review is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{name: getattr(review, name) for name in REVIEW_WEIGHTS},
+                "comment": review.comment,
+            }
+        super().__init__(*args, **kwargs)
+
+    def scores(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name in REVIEW_WEIGHTS}
+
+
+class MeetingRequestForm(GovukFormMixin, forms.Form):
+    """A delegation asks a presenter for a bilateral meeting."""
+
+    member_state = forms.ModelChoiceField(
+        label=_("For"), queryset=MemberState.objects.none()
+    )
+    need = forms.ModelChoiceField(
+        label=_("About your need"),
+        queryset=Need.objects.none(),
+        required=False,
+        help_text=_("Naming a need moves its match with this programme along."),
+    )
+    programme = forms.ModelChoiceField(
+        label=_("About the programme"),
+        queryset=Programme.objects.none(),
+        required=False,
+    )
+    message = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(
+        self, *args: Any, states: list[MemberState], pitch: Pitch, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [s.pk for s in states]
+        self.fields["member_state"].queryset = MemberState.objects.filter(
+            pk__in=ids
+        ).select_related("country")
+        if len(states) == 1:
+            self.fields["member_state"].widget = forms.HiddenInput()
+            self.fields["member_state"].initial = ids[0]
+        self.fields["need"].queryset = Need.objects.filter(
+            member_state_id__in=ids, status__in=ACTIVE_NEED_STATUSES
+        ).order_by("title")
+        self.fields["programme"].queryset = pitch.programmes.order_by("title")
+
+
+class ReportForm(GovukFormMixin, forms.Form):
+    """The rapporteur's account of a session."""
+
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    key_issues = forms.CharField(
+        label=_("Key issues"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    commitments = forms.CharField(
+        label=_("Commitments"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
