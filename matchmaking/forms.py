@@ -390,3 +390,19 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = TokenScope.choices
         self.fields["scope"].widget.choices = TokenScope.choices
+
+
+class AllocationForm(GovukFormMixin, forms.Form):
+    """Options of the engine's capacity-aware slate."""
+
+    fairness = forms.BooleanField(
+        label=_("Favour least developed countries and small island developing States"),
+        required=False,
+        help_text=_("Their pairings count 1.25 times (1.5 when both) in the total."),
+    )
+    need_limit = forms.TypedChoiceField(
+        label=_("Programmes per need"),
+        choices=[(str(n), str(n)) for n in range(1, 4)],
+        coerce=int,
+        initial="1",
+    )

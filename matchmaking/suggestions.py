@@ -758,3 +758,48 @@ def propose_allocation(
         seconds_solve=allocation.solve_seconds,
         status=allocation.status,
     )
+
+
+# --- the other direction ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedSuggestion:
+    """A need a programme could serve, with the engine's score and reasons."""
+
+    need: Need
+    score: float
+    components: dict[str, float | None]
+    reasons: list[dict[str, Any]]
+
+
+def suggested_needs_for_programme(
+    *, user: Any, programme: Programme, top: int = 10
+) -> list[NeedSuggestion]:
+    """The open needs, among those the user may see, that a programme suits best."""
+    from .selectors import needs_visible_to
+
+    state = engine_state(with_needs=True)
+    if programme.ref not in state.index.position:
+        return []
+    visible = set(
+        needs_visible_to(user=user)
+        .filter(status__in=ACTIVE_NEED_STATUSES)
+        .values_list("ref", flat=True)
+    )
+    batch = _batch(state, sorted(visible & set(state.needs)))
+    found = state.index.top_needs(
+        programme.ref, batch, today=timezone.localdate(), top=top
+    )
+    needs = Need.objects.select_related("member_state__country").in_bulk(
+        [state.need_ids[m.need] for m in found]
+    )
+    return [
+        NeedSuggestion(
+            need=needs[state.need_ids[m.need]],
+            score=m.score,
+            components=components_json(m.components),
+            reasons=[reason_json(r, state.labels) for r in m.reasons],
+        )
+        for m in found
+    ]

@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("curation/matches/", views.match_board, name="match-board"),
     path("curation/gaps/", views.gap_overview, name="gap-overview"),
+    path("curation/allocation/", views.allocation, name="allocation"),
     path("curation/invitations/", views.invitation_list, name="invitation-list"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     # Accounts

@@ -26,7 +26,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import forms, selectors, services
+from . import forms, selectors, services, suggestions
 from .enums import (
     ACTIVE_NEED_STATUSES,
     MatchStatus,
@@ -1337,3 +1337,36 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def languages_available() -> list[tuple[str, str]]:
     """The languages the interface is translated into."""
     return list(settings.LANGUAGES)
+
+
+@login_required
+def allocation(request: HttpRequest) -> HttpResponse:
+    """A capacity-aware slate proposed by the engine, with how long it took."""
+    _curator_only(request)
+    form = forms.AllocationForm(request.GET or None)
+    proposal = None
+    rows: list[dict] = []
+    if form.is_bound and form.is_valid():
+        proposal = suggestions.propose_allocation(
+            fairness=form.cleaned_data["fairness"],
+            need_limit=form.cleaned_data["need_limit"],
+        )
+        needs = Need.objects.select_related("member_state__country").in_bulk(
+            [p.need_id for p in proposal.pairs]
+        )
+        programmes = Programme.objects.select_related("provider").in_bulk(
+            [p.programme_id for p in proposal.pairs]
+        )
+        rows = [
+            {
+                "need": needs[p.need_id],
+                "programme": programmes[p.programme_id],
+                "score": p.score,
+            }
+            for p in proposal.pairs
+        ]
+    return render(
+        request,
+        "matchmaking/allocation.html",
+        {"form": form, "proposal": proposal, "rows": rows},
+    )

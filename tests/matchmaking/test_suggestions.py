@@ -346,3 +346,31 @@ def test_engine_state_catches_up_with_programme_edits(catalogue):
     )
     state = suggestions.engine_state()
     assert not state.index.programmes[state.index.position["csirt-fr"]].is_published
+
+
+def test_needs_for_a_programme_respect_the_viewers_visibility(catalogue):
+    senegal = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
+    mali = MemberStateFactory(country=Country.objects.get(iso3="MLI"))
+    public = NeedFactory(ref="sen-public", member_state=senegal, languages=["fr"])
+    NeedFactory(
+        ref="mli-secret",
+        member_state=mali,
+        languages=["fr"],
+        visibility=Visibility.CONFIDENTIAL,
+    )
+    NeedFactory(ref="sen-spanish", member_state=senegal, languages=["es"])
+    outsider = UserFactory(username="outsider")
+    found = suggestions.suggested_needs_for_programme(
+        user=outsider, programme=catalogue["csirt"]
+    )
+    assert [s.need.ref for s in found] == ["sen-public"]
+    assert found[0].need == public
+    assert 0 < found[0].score <= 1
+    assert any(r["text"] == "Delivered in French" for r in found[0].reasons)
+    curator = UserFactory(username="cur", is_curator=True)
+    assert sorted(
+        s.need.ref
+        for s in suggestions.suggested_needs_for_programme(
+            user=curator, programme=catalogue["csirt"]
+        )
+    ) == ["mli-secret", "sen-public"]
