@@ -57,6 +57,20 @@ class UserAdmin(BaseUserAdmin):
     )
     inlines = (MembershipInline,)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Curators manage people, but only a superuser hands out superuser
+        # rights, staff status or raw permissions.
+        readonly = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            readonly = (
+                *readonly,
+                "is_superuser",
+                "is_staff",
+                "groups",
+                "user_permissions",
+            )
+        return readonly
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):

@@ -34,8 +34,7 @@ def test_every_project_model_is_in_the_admin():
     "model", MODELS, ids=lambda m: f"{m._meta.app_label}.{m._meta.model_name}"
 )
 def test_changelist_add_and_change_pages_load_for_a_curator(client, curator, model):
-    curator.is_superuser = True
-    curator.save()
+    # A curator is staff but not a superuser: CuratorBackend grants the rights.
     match = MatchFactory()
     MatchEvent.objects.create(match=match, to_status="suggested", actor=curator)
     ApiToken.objects.create(
@@ -69,11 +68,22 @@ def test_changelist_add_and_change_pages_load_for_a_curator(client, curator, mod
 
 
 def test_the_admin_search_finds_a_country_by_name(client, curator):
-    curator.is_superuser = True
-    curator.save()
     client.force_login(curator)
     response = client.get(
         reverse("admin:matchmaking_country_changelist"), {"q": "Sénégal"}
     )
     assert response.status_code == 200
     assert [c.iso3 for c in response.context["cl"].result_list] == ["SEN"]
+
+
+def test_a_curator_cannot_make_anyone_a_superuser(client, curator):
+    from matchmaking.models import User
+
+    client.force_login(curator)
+    other = User.objects.create_user("other", password="x-very-long-password-1")
+    url = reverse("admin:matchmaking_user_change", args=[other.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields
+    assert "user_permissions" not in form.fields
