@@ -4,7 +4,10 @@ Pure functions and immutable values: no ORM, no clock, no network. The caller
 turns model rows into :class:`NeedProfile` / :class:`ProgrammeProfile`, passes
 reference data (topic -> theme map, display names) as plain dicts and passes
 "today" explicitly. Reading the shipped lexicon file once is the only I/O, and
-only when the caller does not pass a :class:`~matchmaking.text.Lexicon`.
+only when the caller does not pass a :class:`~matchmaking.text.Lexicon`. For
+large inputs the engine may fork worker processes (text analysis, scoring of
+need chunks; only from a single-threaded process, see ``workers`` arguments);
+results are the same, in the same order, as in one process.
 
 Hard rules first. A programme is eligible for a need when (DATASET.md):
 geography (worldwide, the country listed, or one of its M49 region codes
@@ -47,15 +50,24 @@ programme's text relevance reaches ``unmet_threshold`` (``none_relevant``); see
 
 from __future__ import annotations
 
+import itertools
 import math
+import multiprocessing
+import operator
+import os
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse import _sparsetools
 
 from matchmaking import text as textmod
 
@@ -209,23 +221,32 @@ def _status_failures(programme: ProgrammeProfile, *, today: date) -> list[str]:
     return failed
 
 
+def _geography(
+    need: NeedProfile, programme: ProgrammeProfile
+) -> tuple[str, str | None]:
+    """(scope, region) through which a programme is open to a need's country.
+
+    ``scope`` is "" when it is not.
+    """
+    if not programme.regions and not programme.countries:
+        return "worldwide", None
+    if need.country in programme.countries:
+        return "country", None
+    hits = sorted(programme.regions & need.country_regions)
+    if hits:
+        # The most specific grouping reads best ("Western Africa" > "Africa").
+        return "region", hits[-1]
+    return "", None
+
+
 def eligibility(
     need: NeedProfile, programme: ProgrammeProfile, *, today: date
 ) -> Eligibility:
     """Check every hard rule of a pair; ``failed`` lists the rules broken."""
     failed: list[str] = []
-    scope, region = "", None
-    if not programme.regions and not programme.countries:
-        scope = "worldwide"
-    elif need.country in programme.countries:
-        scope = "country"
-    else:
-        hits = sorted(programme.regions & need.country_regions)
-        if hits:
-            # The most specific grouping reads best ("Western Africa" > "Africa").
-            scope, region = "region", hits[-1]
-        else:
-            failed.append(RULE_GEOGRAPHY)
+    scope, region = _geography(need, programme)
+    if not scope:
+        failed.append(RULE_GEOGRAPHY)
     if programme.ldc_only and not need.is_ldc:
         failed.append(RULE_LDC_ONLY)
     if programme.sids_only and not need.is_sids:
@@ -465,7 +486,7 @@ def _blend(
 
 
 def _normalised(vector: Mapping[Any, float]) -> dict[Any, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
+    norm = math.sqrt(sum([v * v for v in vector.values()]))
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
@@ -600,6 +621,56 @@ class NeedBatch:
     keys: tuple[str, ...]
     needs: tuple[NeedProfile, ...]
     features: tuple[NeedFeatures, ...]
+    # The batch's need-side arrays for one index layout, made on first use by
+    # MatchingIndex.top_needs; a cache, not part of the value.
+    _arrays: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateArcs:
+    """Each need's best eligible programmes (see :meth:`MatchingIndex.candidates`).
+
+    Arrays of (need, programme, score) arcs, need by need in batch order, each
+    need's best first; iterating gives (need key, programme key, score)
+    triples, so it can go wherever :func:`allocate` takes candidates (which
+    reads the arrays directly).
+    """
+
+    need_keys: tuple[str, ...]
+    programme_keys: tuple[str, ...]
+    needs: np.ndarray  # int64 positions in need_keys
+    programmes: np.ndarray  # int64 positions in programme_keys
+    scores: np.ndarray  # float64, rounded like match scores
+
+    def __len__(self) -> int:
+        return int(self.scores.size)
+
+    def __iter__(self) -> Iterator[tuple[str, str, float]]:
+        need_keys, programme_keys = self.need_keys, self.programme_keys
+        return zip(
+            map(need_keys.__getitem__, self.needs.tolist()),
+            map(programme_keys.__getitem__, self.programmes.tolist()),
+            self.scores.tolist(),
+            strict=True,
+        )
+
+
+# Above one chunk of needs, the chunks are scored in forked worker processes
+# (one per available core, at most this many) while this process builds the
+# results and explanations; see _can_fork for when it does not fork.
+MAX_RANK_WORKERS = 4
+# Programme columns per block of the folded product; and how many cells
+# (stems x programmes) the dense part of the word matrix may take.
+_BLOCK = 1024
+_DENSE_WORD_CELLS = 5_000_000
+# The single-precision pass errs by at most ~(terms + 2) x 2**-24 on a score of
+# at most 1 (its terms, a need row's non-zeros, are non-negative and a few
+# hundred at most): far below this margin, which also covers the rounding.
+_MARGIN = 1e-4
+_PROFILE_CACHE_LIMIT = 200_000
+_index_ids = itertools.count()
 
 
 class MatchingIndex:
@@ -609,6 +680,17 @@ class MatchingIndex:
     idf, concept idf) are fitted on the programmes at build time and kept fixed
     by :meth:`upsert_programme`; rebuild the index now and then (e.g. nightly)
     to refresh them.
+
+    Scoring folds every component into one sparse x dense product: a need row
+    holds its tag weights, its idf-weighted concept vector and its widespread
+    word stems, each scaled by its component's weight over the need's weight
+    total; a programme column holds its tag indicators, concept vector and
+    stems. The other stems' cosine is added from a sparse x sparse product.
+    That product runs in single precision over all pairs; the pairs that can
+    rank (within a margin far above its error) are then scored exactly in
+    double precision and rounded to 6 decimals. The text component of a
+    ranked pair, and the best text relevance of a need whose ranked pairs are
+    all below the unmet threshold, are computed exactly too.
     """
 
     def __init__(
@@ -618,20 +700,25 @@ class MatchingIndex:
         topic_themes: Mapping[str, str],
         lexicon: textmod.Lexicon | None = None,
         config: MatchingConfig = DEFAULT_CONFIG,
+        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        workers: int | None = None,
     ) -> None:
         self.config = config
         self.topic_themes = dict(topic_themes)
         self.lexicon = lexicon or textmod.default_lexicon()
         self._profile_cache: dict[tuple[str, str, str], textmod.TextProfile] = {}
+        self._id = next(_index_ids)
+        self._layout = 0
+        self._last_batch: tuple[Any, ...] | None = None
         keys = [p.key for p in programmes]
         if len(set(keys)) != len(keys):
             raise ValueError("programme keys must be unique")
         self.programmes: list[ProgrammeProfile] = list(programmes)
         self.position: dict[str, int] = {k: i for i, k in enumerate(keys)}
-        profiles = [self.text_profile(p) for p in programmes]
+        analysed = self.text_profiles(programmes, profiles=profiles, workers=workers)
         # Concept idf over the programmes (what distinguishes one from another).
         df: dict[str, int] = {}
-        for prof in profiles:
+        for prof in analysed:
             for concept in prof.concepts:
                 df[concept] = df.get(concept, 0) + 1
         n = max(1, len(programmes))
@@ -641,7 +728,7 @@ class MatchingIndex:
         # Word-stem vocabulary and idf over the programmes; a need's words that
         # no programme uses cannot match anything and are dropped.
         word_df: dict[str, int] = {}
-        for prof in profiles:
+        for prof in analysed:
             for word in prof.words:
                 word_df[word] = word_df.get(word, 0) + 1
         # Stems in more than half of the programmes say little and would make
@@ -651,6 +738,19 @@ class MatchingIndex:
         self.word_idf = np.array(
             [textmod.idf(word_df[w], n) for w in kept], dtype=np.float64
         )
+        self._word_idf = self.word_idf.tolist()
+        # The most widespread stems are scored with the dense product (their
+        # sparse products would be nearly dense), the others sparsely.
+        dense = min(len(kept), _DENSE_WORD_CELLS // n)
+        by_df = sorted(range(len(kept)), key=lambda c: (-word_df[kept[c]], c))
+        self._dense_words = np.array(sorted(by_df[:dense]), dtype=np.int64)
+        self._sparse_words = np.array(sorted(by_df[dense:]), dtype=np.int64)
+        # Stem column -> (True, position among the dense ones) or (False,
+        # position among the sparse ones).
+        self._word_part = {
+            **{c: (True, k) for k, c in enumerate(self._dense_words.tolist())},
+            **{c: (False, k) for k, c in enumerate(self._sparse_words.tolist())},
+        }
         # Vocabularies for the tag matrices.
         self.v_topics = _Vocabulary(
             [*self.topic_themes, *(t for p in programmes for t in p.topics)]
@@ -674,11 +774,26 @@ class MatchingIndex:
         )
         self.features: list[ProgrammeFeatures] = [
             self._programme_features(p, prof)
-            for p, prof in zip(programmes, profiles, strict=True)
+            for p, prof in zip(programmes, analysed, strict=True)
         ]
         self._rebuild_matrices()
 
     # -- encoding ----------------------------------------------------------
+
+    @property
+    def profile_cache(self) -> Mapping[tuple[str, str, str], textmod.TextProfile]:
+        """Text analyses made or given so far, by (title, summary, description).
+
+        Read-only; a caller may persist them (``TextProfile.to_dict``, keyed
+        with ``lexicon.fingerprint``) and pass them back as ``profiles``.
+        """
+        return MappingProxyType(self._profile_cache)
+
+    def _remember(
+        self, key: tuple[str, str, str], profile: textmod.TextProfile
+    ) -> None:
+        if len(self._profile_cache) < _PROFILE_CACHE_LIMIT:
+            self._profile_cache[key] = profile
 
     def text_profile(
         self, record: NeedProfile | ProgrammeProfile
@@ -688,33 +803,78 @@ class MatchingIndex:
         cached = self._profile_cache.get(key)
         if cached is None:
             cached = self.lexicon.profile(_text_fields(record))
-            if len(self._profile_cache) < 200_000:
-                self._profile_cache[key] = cached
+            self._remember(key, cached)
         return cached
 
+    def text_profiles(
+        self,
+        records: Sequence[NeedProfile | ProgrammeProfile],
+        *,
+        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        workers: int | None = None,
+    ) -> list[textmod.TextProfile]:
+        """The lexicon analyses of many records, in order.
+
+        Each comes from the index's cache, else from ``profiles`` (looked up by
+        the record's (title, summary, description), then by its key: a profile
+        given by key is trusted to be that of the record's current text), else
+        it is computed, in ``workers`` processes when there are many (see
+        :meth:`~matchmaking.text.Lexicon.profiles`; the result is the same).
+        """
+        found: list[textmod.TextProfile | None] = []
+        missing: dict[tuple[str, str, str], list[int]] = {}
+        for n, record in enumerate(records):
+            key = (record.title, record.summary, record.description)
+            prof = self._profile_cache.get(key)
+            if prof is None and profiles is not None:
+                prof = profiles.get(key)
+                if prof is None:
+                    prof = profiles.get(record.key)
+                if prof is not None:
+                    self._remember(key, prof)
+            if prof is None:
+                missing.setdefault(key, []).append(n)
+            found.append(prof)
+        if missing:
+            todo = list(missing)
+            made = self.lexicon.profiles(
+                [{"title": t, "summary": s, "description": d} for t, s, d in todo],
+                workers=workers,
+            )
+            for key, prof in zip(todo, made, strict=True):
+                self._remember(key, prof)
+                for n in missing[key]:
+                    found[n] = prof
+        return found  # type: ignore[return-value]
+
     def _concept_vector(self, prof: textmod.TextProfile) -> dict[str, float]:
+        idf_of = self.concept_idf
         vector = {
-            c: math.log1p(w) * self.concept_idf.get(c, 1.0)
-            for c, w in prof.concepts.items()
+            c: math.log1p(w) * idf_of.get(c, 1.0) for c, w in prof.concepts.items()
         }
         beta = self.config.topic_in_text
         if beta:
-            norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-            tnorm = math.sqrt(sum(v * v for v in prof.topics.values())) or 1.0
+            norm = math.sqrt(sum([v * v for v in vector.values()])) or 1.0
+            tnorm = math.sqrt(sum([v * v for v in prof.topics.values()])) or 1.0
             for slug, strength in prof.topics.items():
                 vector["topic:" + slug] = beta * strength * norm / tnorm
         return _normalised(vector)
 
     def _word_vector(self, prof: textmod.TextProfile) -> dict[int, float]:
-        vector = {}
-        for word, tf in prof.words.items():
-            col = self.word_column.get(word)
-            if col is not None:
-                vector[col] = math.log1p(tf) * float(self.word_idf[col])
+        column, idf_of, log1p = self.word_column, self._word_idf, math.log1p
+        pairs = [
+            (col, log1p(tf) * idf_of[col])
+            for word, tf in prof.words.items()
+            if (col := column.get(word)) is not None
+        ]
         # Only a record's most distinctive stems: they carry nearly all of the
         # cosine, and a short vector keeps the sparse products sparse.
-        kept = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]
-        return _normalised(dict(sorted(kept)))
+        if len(pairs) > MAX_WORDS:
+            best = sorted([(-v, col) for col, v in pairs])[:MAX_WORDS]
+            pairs = [(col, -v) for v, col in best]
+        pairs.sort()
+        norm = math.sqrt(sum([v * v for _, v in pairs]))
+        return {col: v / norm for col, v in pairs} if norm else {}
 
     def _programme_features(
         self, programme: ProgrammeProfile, prof: textmod.TextProfile
@@ -732,9 +892,15 @@ class MatchingIndex:
             words=self._word_vector(prof),
         )
 
-    def need_features(self, need: NeedProfile) -> NeedFeatures:
+    def need_features(
+        self, need: NeedProfile, *, profile: textmod.TextProfile | None = None
+    ) -> NeedFeatures:
         """Encode one need (tags blended with what its text implies)."""
-        prof = self.text_profile(need)
+        return self._need_features(need, profile or self.text_profile(need))
+
+    def _need_features(
+        self, need: NeedProfile, prof: textmod.TextProfile
+    ) -> NeedFeatures:
         cfg = self.config
         # Tagged audiences/types are the need's own words; only an untagged need
         # borrows them from its text.
@@ -758,9 +924,22 @@ class MatchingIndex:
             words=self._word_vector(prof),
         )
 
-    def encode_needs(self, needs: Sequence[NeedProfile]) -> NeedBatch:
-        """Encode needs once for repeated vectorised scoring."""
-        features = [self.need_features(need) for need in needs]
+    def encode_needs(
+        self,
+        needs: Sequence[NeedProfile],
+        *,
+        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        workers: int | None = None,
+    ) -> NeedBatch:
+        """Encode needs once for repeated vectorised scoring.
+
+        ``profiles`` and ``workers`` as in :meth:`text_profiles`.
+        """
+        analysed = self.text_profiles(needs, profiles=profiles, workers=workers)
+        features = [
+            self._need_features(need, prof)
+            for need, prof in zip(needs, analysed, strict=True)
+        ]
         return NeedBatch(
             keys=tuple(n.key for n in needs),
             needs=tuple(needs),
@@ -783,6 +962,9 @@ class MatchingIndex:
         for col, theme in enumerate(theme_of):
             if theme >= 0:
                 self._theme_columns[theme, col] = 1.0
+        self._theme_topic_cols = [
+            np.flatnonzero(theme_of == t) for t in range(len(self.v_themes))
+        ]
         self._key_rank = np.empty(n, dtype=np.int64)
         order = sorted(range(n), key=lambda i: self.programmes[i].key)
         self._key_rank[order] = np.arange(n)
@@ -800,8 +982,7 @@ class MatchingIndex:
         self._published = np.zeros(n, dtype=bool)
         self._full = np.zeros(n, dtype=bool)
         self._ends = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        for i in range(n):
-            self._fill_row(i)
+        self._fill_rows()
         rows = [self.features[i].words for i in range(n)]
         self._p_words = _dict_rows_to_csr(rows, len(self.word_column))
         self._p_words_t = self._p_words.T.tocsr()
@@ -818,54 +999,172 @@ class MatchingIndex:
         one_hot = np.zeros((len(self.programmes), len(patterns)))
         one_hot[np.arange(len(self.programmes)), self._mode_pattern] = 1.0
         self._need_patterns: dict[frozenset[str], int] = {}
-        self._delivery_rows: list[list[float]] = []
         self._delivery_table = np.zeros((0, len(patterns)))
-        self._tag_block = np.hstack(
-            [self._credit, self._focus_rows, self._p_aud, self._p_assist, one_hot]
+        # Programme columns of the folded product (see the class docstring),
+        # in blocks of columns that stay in cache while a chunk is scored.
+        combined = np.hstack(
+            [
+                self._credit,
+                self._focus_rows,
+                self._p_aud,
+                self._p_assist,
+                one_hot,
+                self._p_concepts,
+                self._p_words[:, self._dense_words].toarray(),
+            ]
         )
-        self._tag_block_t = np.ascontiguousarray(self._tag_block.T)
-        self._p_concepts_t = np.ascontiguousarray(self._p_concepts.T)
-        self._p_places_t = sp.csr_matrix(self._p_places.T.astype(np.float64))
+        # Row by row (for exact scores of chosen cells), and in single
+        # precision as (block, feature, programme in block), padded with zero
+        # columns, for the first, approximate pass over all cells.
+        self._combined_rows = np.ascontiguousarray(combined)
+        blocks = -(-len(self.programmes) // _BLOCK)
+        padded = np.zeros((blocks * _BLOCK, combined.shape[1]), dtype=np.float32)
+        padded[: len(self.programmes)] = combined
+        self._combined32 = np.ascontiguousarray(
+            padded.reshape(blocks, _BLOCK, combined.shape[1]).transpose(0, 2, 1)
+        )
+        self._refresh_sparse_words()
+        self._places_t = np.ascontiguousarray(self._p_places.T)
+        self._langs_t = np.ascontiguousarray(self._p_langs.T > 0)
+        self._explain_context: dict[int, _ProgrammeFacts] = {}
+        self._reason_cache: dict[tuple[Any, ...], Any] = {}
+        # Need-side arrays made for the previous layout no longer fit.
+        self._layout += 1
 
-    def _grow(self, attr: str, vocab: _Vocabulary) -> np.ndarray:
+    def _update_derived(self, i: int) -> None:
+        """Refresh the derived columns of programme ``i`` (same layout)."""
+        k = self._prog_patterns[self.programmes[i].delivery_modes]
+        self._mode_pattern[i] = k
+        one_hot = np.zeros(len(self._prog_patterns))
+        one_hot[k] = 1.0
+        column = np.concatenate(
+            [
+                self._credit[i],
+                self._focus_rows[i],
+                self._p_aud[i],
+                self._p_assist[i],
+                one_hot,
+                self._p_concepts[i],
+                self._p_words[i][:, self._dense_words].toarray().ravel(),
+            ]
+        )
+        self._combined_rows[i] = column
+        self._combined32[i // _BLOCK, :, i % _BLOCK] = column
+        self._places_t[:, i] = self._p_places[i]
+        self._langs_t[:, i] = self._p_langs[i] > 0
+        self._explain_context.pop(i, None)
+
+    def _refresh_sparse_words(self) -> None:
+        self._sparse_words_rows = self._p_words[:, self._sparse_words].tocsr()
+        self._sparse_words_t = self._sparse_words_rows.T.tocsr()
+
+    def _column(self, i: int) -> np.ndarray:
+        """Programme ``i``'s column of the folded product."""
+        return self._combined_rows[i]
+
+    def _grow(self, attr: str, vocab: _Vocabulary) -> bool:
         array = getattr(self, attr)
         if array.shape[1] < len(vocab):
             extra = np.zeros((array.shape[0], len(vocab) - array.shape[1]), array.dtype)
-            array = np.hstack([array, extra])
-            setattr(self, attr, array)
-        return array
+            setattr(self, attr, np.hstack([array, extra]))
+            return True
+        return False
+
+    def _fill_rows(self) -> None:
+        """Fill every programme row at once (what _fill_row does for one)."""
+        th = self.config.theme_credit
+        topic_index, theme_index = self.v_topics.index, self.v_themes.index
+        credit: tuple[list[int], list[int]] = ([], [])
+        topics: tuple[list[int], list[int], list[float]] = ([], [], [])
+        assist: tuple[list[int], list[int]] = ([], [])
+        aud: tuple[list[int], list[int]] = ([], [])
+        concepts: tuple[list[int], list[int], list[float]] = ([], [], [])
+        langs: tuple[list[int], list[int]] = ([], [])
+        places: tuple[list[int], list[int]] = ([], [])
+        flags = []
+        never = np.iinfo(np.int64).max
+        for i, (p, f) in enumerate(zip(self.programmes, self.features, strict=True)):
+            for theme in f.themes:
+                cols = self._theme_topic_cols[theme_index[theme]].tolist()
+                credit[0].extend([i] * len(cols))
+                credit[1].extend(cols)
+            for t in p.topics:
+                topics[0].append(i)
+                topics[1].append(topic_index[t])
+                topics[2].append(1.0 / len(p.topics))
+            for slug in p.assistance_types:
+                assist[0].append(i)
+                assist[1].append(self.v_assist.index[slug])
+            for slug in p.audiences:
+                aud[0].append(i)
+                aud[1].append(self.v_aud.index[slug])
+            for c, w in f.concepts.items():
+                concepts[0].append(i)
+                concepts[1].append(self.v_concepts.index[c])
+                concepts[2].append(w)
+            for lang in p.languages:
+                langs[0].append(i)
+                langs[1].append(self.v_langs.index[lang])
+            for place in (*p.regions, *p.countries):
+                places[0].append(i)
+                places[1].append(self.v_places.index[place])
+            flags.append(
+                (
+                    not p.regions and not p.countries,
+                    p.ldc_only,
+                    p.sids_only,
+                    p.is_published,
+                    p.capacity is not None and p.capacity_used >= p.capacity,
+                    p.ends_on.toordinal() if p.ends_on is not None else never,
+                )
+            )
+        self._credit[credit] = th
+        self._credit[topics[0], topics[1]] = 1.0
+        self._focus_rows[topics[0], topics[1]] = topics[2]
+        self._p_assist[assist] = 1.0
+        self._p_aud[aud] = 1.0
+        self._p_concepts[concepts[0], concepts[1]] = concepts[2]
+        self._p_langs[langs] = 1.0
+        self._p_places[places] = True
+        if flags:
+            worldwide, ldc, sids, published, full, ends = zip(*flags, strict=True)
+            self._worldwide[:] = worldwide
+            self._ldc_only[:] = ldc
+            self._sids_only[:] = sids
+            self._published[:] = published
+            self._full[:] = full
+            self._ends[:] = ends
 
     def _fill_row(self, i: int) -> None:
         p = self.programmes[i]
         f = self.features[i]
-        th = self.config.theme_credit
-        prog_themes = {self.v_themes.index[t] for t in f.themes}
         credit = self._credit[i]
         credit[:] = 0.0
-        for col in range(self.n_topics):
-            if self._theme_of[col] >= 0 and self._theme_of[col] in prog_themes:
-                credit[col] = th
+        for theme in f.themes:
+            credit[self._theme_topic_cols[self.v_themes.index[theme]]] = (
+                self.config.theme_credit
+            )
         focus = self._focus_rows[i]
         focus[:] = 0.0
-        for t in p.topics:
-            col = self.v_topics.index[t]
-            credit[col] = 1.0
-            focus[col] = 1.0 / len(p.topics)
+        if p.topics:
+            cols = [self.v_topics.index[t] for t in p.topics]
+            credit[cols] = 1.0
+            focus[cols] = 1.0 / len(p.topics)
         self._p_assist[i] = 0.0
-        for a in p.assistance_types:
-            self._p_assist[i, self.v_assist.index[a]] = 1.0
+        self._p_assist[i, [self.v_assist.index[a] for a in p.assistance_types]] = 1.0
         self._p_aud[i] = 0.0
-        for a in p.audiences:
-            self._p_aud[i, self.v_aud.index[a]] = 1.0
+        self._p_aud[i, [self.v_aud.index[a] for a in p.audiences]] = 1.0
         self._p_concepts[i] = 0.0
-        for c, w in f.concepts.items():
-            self._p_concepts[i, self.v_concepts.index[c]] = w
+        if f.concepts:
+            index = self.v_concepts.index
+            self._p_concepts[i, [index[c] for c in f.concepts]] = list(
+                f.concepts.values()
+            )
         self._p_langs[i] = 0.0
-        for lang in p.languages:
-            self._p_langs[i, self.v_langs.index[lang]] = 1.0
+        self._p_langs[i, [self.v_langs.index[lang] for lang in p.languages]] = 1.0
         self._p_places[i] = False
-        for place in (*p.regions, *p.countries):
-            self._p_places[i, self.v_places.index[place]] = True
+        places = [self.v_places.index[x] for x in (*p.regions, *p.countries)]
+        self._p_places[i, places] = True
         self._worldwide[i] = not p.regions and not p.countries
         self._ldc_only[i] = p.ldc_only
         self._sids_only[i] = p.sids_only
@@ -875,8 +1174,16 @@ class MatchingIndex:
             p.ends_on.toordinal() if p.ends_on is not None else np.iinfo(np.int64).max
         )
 
-    def upsert_programme(self, programme: ProgrammeProfile) -> None:
-        """Add or replace one programme (text statistics stay as fitted)."""
+    def upsert_programme(
+        self,
+        programme: ProgrammeProfile,
+        *,
+        profile: textmod.TextProfile | None = None,
+    ) -> None:
+        """Add or replace one programme (text statistics stay as fitted).
+
+        ``profile``: its text analysis, if the caller has it (else computed).
+        """
         for slug in programme.topics:
             self.v_topics.add(slug)
         for a in programme.assistance_types:
@@ -887,7 +1194,13 @@ class MatchingIndex:
             self.v_langs.add(lang)
         for place in (*programme.regions, *programme.countries):
             self.v_places.add(place)
-        features = self._programme_features(programme, self.text_profile(programme))
+        if profile is not None:
+            self._remember(
+                (programme.title, programme.summary, programme.description), profile
+            )
+        features = self._programme_features(
+            programme, profile or self.text_profile(programme)
+        )
         if len(self.v_topics) != self.n_topics or programme.key not in self.position:
             # A new row or a new topic column: rebuild the (small) dense arrays.
             if programme.key in self.position:
@@ -901,74 +1214,94 @@ class MatchingIndex:
             return
         i = self.position[programme.key]
         self.programmes[i], self.features[i] = programme, features
+        grew = False
         for attr, vocab in (
             ("_p_assist", self.v_assist),
             ("_p_aud", self.v_aud),
             ("_p_langs", self.v_langs),
             ("_p_places", self.v_places),
         ):
-            self._grow(attr, vocab)
+            grew |= self._grow(attr, vocab)
         self._fill_row(i)
         row = _dict_rows_to_csr([features.words], self._p_words.shape[1])
         self._p_words = sp.vstack(
             [self._p_words[:i], row, self._p_words[i + 1 :]], format="csr"
         )
         self._p_words_t = self._p_words.T.tocsr()
-        self._refresh_derived()
+        self._refresh_sparse_words()
+        if grew or programme.delivery_modes not in self._prog_patterns:
+            self._refresh_derived()
+        else:
+            self._update_derived(i)
 
     # -- scoring -----------------------------------------------------------
 
     def _need_arrays(self, batch: NeedBatch, rows: slice) -> dict[str, Any]:
-        """Dense/sparse need-side arrays of a chunk, aligned with the index."""
+        """Need-side arrays of some rows of a batch, aligned with the index."""
         needs = batch.needs[rows]
         feats = batch.features[rows]
         m = len(needs)
-        th = self.config.theme_credit
+        cfg = self.config
+        th = cfg.theme_credit
+        topic_index, theme_index = self.v_topics.index, self.v_themes.index
         topic_w = np.zeros((m, self.n_topics))
         focus_q = np.zeros((m, self.n_topics))
         assist = np.zeros((m, len(self.v_assist)))
         aud = np.zeros((m, len(self.v_aud)))
         mode_pattern = np.zeros(m, dtype=np.int64)
         concepts = np.zeros((m, len(self.v_concepts)))
-        langs = np.zeros((m, len(self.v_langs)))
         has = np.zeros((m, 5), dtype=bool)
-        ldc = np.zeros(m, dtype=bool)
-        sids = np.zeros(m, dtype=bool)
-        place_rows: list[dict[int, float]] = []
+        signatures: dict[tuple[Any, ...], int] = {}
+        signature = np.zeros(m, dtype=np.int64)
         word_rows = []
+        theme_rows: dict[frozenset[int], np.ndarray] = {}
         for r, (need, f) in enumerate(zip(needs, feats, strict=True)):
             # Unknown slugs still count in the totals: they can never be covered.
             total = sum(f.topics.values())
             need_themes = set()
+            topic_cols = []
             for slug, w in f.topics.items():
-                col = self.v_topics.index.get(slug)
+                col = topic_index.get(slug)
                 theme = self.topic_themes.get(slug)
                 if theme is not None:
-                    need_themes.add(self.v_themes.index.get(theme, -1))
+                    need_themes.add(theme_index.get(theme, -1))
                 if col is not None:
                     topic_w[r, col] = w / total
+                    topic_cols.append(col)
             if need_themes:
-                focus_q[r] = th * self._theme_columns[sorted(need_themes)].max(axis=0)
-            for slug in f.topics:
-                col = self.v_topics.index.get(slug)
-                if col is not None:
-                    focus_q[r, col] = 1.0
+                key = frozenset(need_themes)
+                credit = theme_rows.get(key)
+                if credit is None:
+                    credit = theme_rows[key] = th * self._theme_columns[
+                        sorted(need_themes)
+                    ].max(axis=0)
+                focus_q[r] = credit
+            focus_q[r, topic_cols] = 1.0
             _fill_weights(assist[r], f.assistance_types, self.v_assist)
             _fill_weights(aud[r], f.audiences, self.v_aud)
             mode_pattern[r] = self._need_pattern(f.delivery_modes)
-            for c, w in f.concepts.items():
-                concepts[r, self.v_concepts.index[c]] = w
-            for lang in need.languages:
-                col = self.v_langs.index.get(lang)
-                if col is not None:
-                    langs[r, col] = 1.0
-            place_rows.append(
-                {
-                    self.v_places.index[p]: 1.0
-                    for p in (need.country, *need.country_regions)
-                    if p in self.v_places.index
-                }
+            if f.concepts:
+                index = self.v_concepts.index
+                concepts[r, [index[c] for c in f.concepts]] = list(f.concepts.values())
+            # Eligibility depends on the need through these facts only.
+            places = tuple(
+                sorted(
+                    {
+                        self.v_places.index[p]
+                        for p in (need.country, *need.country_regions)
+                        if p in self.v_places.index
+                    }
+                )
             )
+            langs = tuple(
+                sorted(
+                    self.v_langs.index[lang]
+                    for lang in need.languages
+                    if lang in self.v_langs.index
+                )
+            )
+            facts = (places, langs, need.is_ldc, need.is_sids)
+            signature[r] = signatures.setdefault(facts, len(signatures))
             has[r] = (
                 bool(f.topics),
                 bool(f.concepts or f.words),
@@ -976,8 +1309,41 @@ class MatchingIndex:
                 bool(f.assistance_types),
                 bool(f.delivery_modes),
             )
-            ldc[r], sids[r] = need.is_ldc, need.is_sids
             word_rows.append(f.words)
+        w = cfg.weights
+        weights = np.array([w.topic, w.text, w.audience, w.assistance, w.delivery])
+        den = has @ weights
+        den[den == 0] = 1.0
+        # Each need's factor per component: its weight over the need's total.
+        scale = has * (weights / den[:, None])
+        words = _dict_rows_to_csr(word_rows, self._p_words.shape[1])
+        # The need's stems, weighted like the concepts, split between the
+        # dense product (widespread stems) and the sparse one (the others).
+        word_scale = (scale[:, 1] * (1 - cfg.concept_share)).tolist()
+        dense_words = np.zeros((m, len(self._dense_words)))
+        sparse_rows: list[dict[int, float]] = []
+        part = self._word_part
+        for r, row in enumerate(word_rows):
+            factor = word_scale[r]
+            rare = {}
+            for col, w in row.items():
+                dense, k = part[col]
+                if dense:
+                    dense_words[r, k] = factor * w
+                else:
+                    rare[k] = factor * w
+            sparse_rows.append(rare)
+        linear = np.hstack(
+            [
+                topic_w * (scale[:, 0:1] * (1 - cfg.focus)),
+                focus_q * (scale[:, 0:1] * cfg.focus),
+                aud * scale[:, 2:3],
+                assist * scale[:, 3:4],
+                self._delivery_table[mode_pattern] * scale[:, 4:5],
+                concepts * (scale[:, 1:2] * cfg.concept_share),
+                dense_words,
+            ]
+        )
         return {
             "topic_w": topic_w,
             "focus_q": focus_q,
@@ -985,83 +1351,251 @@ class MatchingIndex:
             "aud": aud,
             "mode_pattern": mode_pattern,
             "concepts": concepts,
-            "words": _dict_rows_to_csr(word_rows, self._p_words.shape[1]),
-            "langs": langs,
-            "places": _dict_rows_to_csr(place_rows, len(self.v_places)),
+            "words": words,
+            "linear": (linear := sp.csr_matrix(linear)),
+            "linear32": linear.astype(np.float32),
+            "sparse_words": _dict_rows_to_csr(sparse_rows, len(self._sparse_words)),
             "has": has,
-            "ldc": ldc,
-            "sids": sids,
+            "signatures": list(signatures),
+            "signature": signature,
         }
 
-    def _score_block(
-        self, arrays: Mapping[str, Any], today: date, cols: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Scores (rounded), eligibility mask and text relevance, needs x programmes.
+    def _batch_arrays(self, batch: NeedBatch) -> dict[str, Any]:
+        """The need-side arrays of a whole batch, made once per layout.
 
-        Every component but text is linear in one-hot/weight encodings (delivery
-        through a small pattern table), so they are folded into one product:
-        each need row carries its component weights, num = [weighted need
-        blocks] @ [programme blocks].T. Text is added separately because the
-        unmet rule needs its matrix.
+        Kept with the batch, and with the index for the last batch: a caller
+        that builds a new batch of the same encoded needs (the same objects)
+        for each programme edit finds them again.
         """
-        cfg = self.config
-        w = cfg.weights
-        sel = slice(None) if cols is None else cols
-        has = arrays["has"].astype(np.float64)
-        wt = has[:, 0:1] * w.topic
-        need_block = np.hstack(
-            [
-                arrays["topic_w"] * (wt * (1 - cfg.focus)),
-                arrays["focus_q"] * (wt * cfg.focus),
-                arrays["aud"] * (has[:, 2:3] * w.audience),
-                arrays["assist"] * (has[:, 3:4] * w.assistance),
-                self._delivery_table[arrays["mode_pattern"]]
-                * (has[:, 4:5] * w.delivery),
-            ]
-        )
-        if cols is None and need_block.shape[0] <= _FEW_ROWS:
-            # A handful of needs (one edited need, a request): their rows are
-            # sparse, and a sparse x dense product avoids BLAS thread start-up.
-            num = sp.csr_matrix(need_block) @ self._tag_block_t
-            text = sp.csr_matrix(arrays["concepts"]) @ self._p_concepts_t
+        key = (self._id, self._layout)
+        arrays = batch._arrays.get(key)
+        if arrays is not None:
+            return arrays
+        last = self._last_batch
+        if (
+            last is not None
+            and last[0] == self._layout
+            and len(last[1]) == len(batch.needs)
+            and all(map(operator.is_, last[1], batch.needs))
+            and all(map(operator.is_, last[2], batch.features))
+        ):
+            arrays = last[3]
         else:
-            prog_block = self._tag_block if cols is None else self._tag_block[cols]
-            num = need_block @ prog_block.T
-            text = arrays["concepts"] @ self._p_concepts[sel].T
-        text *= cfg.concept_share
-        words_t = self._p_words_t if cols is None else self._p_words[cols].T.tocsr()
-        word_sim = arrays["words"] @ words_t
-        if word_sim.nnz:
-            word_sim.data *= 1 - cfg.concept_share
-            text += word_sim.toarray()
-        del word_sim
-        np.clip(text, 0.0, 1.0, out=text)
-        text_w = has[:, 1:2] * w.text
-        num += text * text_w
-        den = has @ np.array([w.topic, w.text, w.audience, w.assistance, w.delivery])
-        den[den == 0] = 1.0
-        num /= den[:, None]
-        scores = np.round(num, SCORE_DECIMALS, out=num)
-        # Eligibility, all rules at once: place, language, then the status and
-        # LDC/SIDS rules, which depend on the need only through 4 categories.
-        ok = (arrays["places"] @ self._p_places_t[:, sel]).toarray() > 0
-        ok |= self._worldwide[sel][None, :]
-        ok &= (arrays["langs"] @ self._p_langs[sel].T) > 0
+            arrays = self._need_arrays(batch, slice(None))
+            self._last_batch = (self._layout, batch.needs, batch.features, arrays)
+        batch._arrays.clear()
+        batch._arrays[key] = arrays
+        return arrays
+
+    def _eligible(
+        self, arrays: Mapping[str, Any], today: date, cols: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Eligibility of needs x programmes (all, or the columns ``cols``).
+
+        Needs with the same places, languages and LDC/SIDS status share a row,
+        computed once from the programmes' rules.
+        """
+        if cols is not None and len(cols) == 1:
+            return self._eligible_one(arrays, today, int(cols[0]))
+        sel = slice(None) if cols is None else cols
         open_now = (
             self._published[sel]
             & ~self._full[sel]
             & (self._ends[sel] >= today.toordinal())
         )
-        allowed = np.stack(
-            [
-                open_now & (~self._ldc_only[sel] | ldc) & (~self._sids_only[sel] | sids)
-                for ldc in (False, True)
-                for sids in (False, True)
-            ]
+        worldwide = self._worldwide[sel]
+        not_ldc_only, not_sids_only = ~self._ldc_only[sel], ~self._sids_only[sel]
+        signatures = arrays["signatures"]
+        table = np.zeros((len(signatures), open_now.size), dtype=bool)
+        for s, (places, langs, ldc, sids) in enumerate(signatures):
+            if not langs:
+                continue
+            row = table[s]
+            if places:
+                np.any(self._places_t[list(places)][:, sel], axis=0, out=row)
+                row |= worldwide
+            else:
+                row[:] = worldwide
+            row &= self._langs_t[list(langs)][:, sel].any(axis=0)
+            row &= open_now
+            if not ldc:
+                row &= not_ldc_only
+            if not sids:
+                row &= not_sids_only
+        return table[arrays["signature"]]
+
+    def _eligible_one(
+        self, arrays: Mapping[str, Any], today: date, i: int
+    ) -> np.ndarray:
+        """:meth:`_eligible` for the one programme ``i`` (a needs x 1 column)."""
+        places = set(np.flatnonzero(self._places_t[:, i]).tolist())
+        langs = set(np.flatnonzero(self._langs_t[:, i]).tolist())
+        worldwide = bool(self._worldwide[i])
+        ldc_only, sids_only = bool(self._ldc_only[i]), bool(self._sids_only[i])
+        open_now = bool(
+            self._published[i]
+            and not self._full[i]
+            and self._ends[i] >= today.toordinal()
         )
-        category = arrays["ldc"].astype(np.int64) * 2 + arrays["sids"]
-        ok &= allowed[category]
-        return scores, ok, text
+        table = np.array(
+            [
+                open_now
+                and (worldwide or not places.isdisjoint(need_places))
+                and not langs.isdisjoint(need_langs)
+                and (ldc or not ldc_only)
+                and (sids or not sids_only)
+                for need_places, need_langs, ldc, sids in arrays["signatures"]
+            ],
+            dtype=bool,
+        ).reshape(-1, 1)
+        return table[arrays["signature"]]
+
+    def _scores(self, arrays: Mapping[str, Any]) -> np.ndarray:
+        """Approximate scores of needs x all programmes, in single precision.
+
+        Unrounded, and within far less than ``_MARGIN`` of the exact scores.
+        """
+        linear = arrays["linear32"]
+        n = len(self.programmes)
+        scores = np.empty((linear.shape[0], n), dtype=np.float32)
+        for b in range(self._combined32.shape[0]):
+            start = b * _BLOCK
+            width = min(_BLOCK, n - start)
+            part = linear @ self._combined32[b]
+            scores[:, start : start + width] = part[:, :width]
+        words = arrays["sparse_words"] @ self._sparse_words_t
+        _add_sparse(scores, words.astype(np.float32))
+        return scores
+
+    def _exact_scores(
+        self, arrays: Mapping[str, Any], rows: np.ndarray, cols: np.ndarray
+    ) -> np.ndarray:
+        """Rounded scores of chosen (need row, programme) cells, exactly.
+
+        The folded product's terms are summed in the same order as the sparse
+        x dense product would (the need row's stored order).
+        """
+        linear = arrays["linear"]
+        indptr = linear.indptr
+        counts = (indptr[rows + 1] - indptr[rows]).astype(np.int64)
+        pair = np.repeat(np.arange(rows.size), counts)
+        offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        nz = np.repeat(indptr[rows], counts) + offset
+        width = self._combined_rows.shape[1]
+        flat = cols[pair] * width + linear.indices[nz]
+        terms = linear.data[nz] * np.take(self._combined_rows.reshape(-1), flat)
+        scores = np.bincount(pair, weights=terms, minlength=rows.size)
+        words = arrays["sparse_words"][rows].multiply(self._sparse_words_rows[cols])
+        if words.nnz:
+            scores += np.asarray(words.sum(axis=1)).ravel()
+        return np.round(scores, SCORE_DECIMALS, out=scores)
+
+    def _select(
+        self,
+        arrays: Mapping[str, Any],
+        scores: np.ndarray,
+        ok: np.ndarray,
+        k: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The k best eligible columns of each row: score desc, then key asc.
+
+        Returns (rows, columns, exact rounded scores), row by row, best first.
+        ``scores`` (approximate, see _scores) is overwritten: ineligible cells
+        become -1.
+
+        Each row is cut into blocks; k blocks each hold a value at least the
+        k-th largest block maximum, so the k-th largest approximate score is at
+        least that bound. A cell of the exact top k (or tied with its last
+        one) scores at least that bound less twice the approximation error and
+        the rounding: the cells above the bound less ``_MARGIN`` are scored
+        exactly, and only they are sorted.
+        """
+        m, n = scores.shape
+        if m == 0 or n == 0 or k <= 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0)
+        # Ineligible cells to -1: x * 1 - 0 = x, x * 0 - 1 = -1 (exactly).
+        np.multiply(scores, ok, out=scores)
+        np.subtract(scores, ~ok, out=scores)
+        blocks = min(n, max(64, 4 * k))
+        if k < blocks:
+            starts = np.linspace(0, n, blocks, endpoint=False).astype(np.int64)
+            block_max = np.maximum.reduceat(scores, starts, axis=1)
+            bound = np.partition(block_max, blocks - k, axis=1)[:, blocks - k]
+            # Eligible cells score at least 0; ineligible ones are -1.
+            np.maximum(bound, 0.0, out=bound)
+        else:
+            bound = np.zeros(m, dtype=scores.dtype)
+        bound -= _MARGIN
+        rows, cols = np.nonzero(scores >= bound[:, None])
+        values = self._exact_scores(arrays, rows, cols)
+        order = np.lexsort((self._key_rank[cols], -values, rows))
+        rows, cols, values = rows[order], cols[order], values[order]
+        # Rank of each cell within its row; keep the first k.
+        counts = np.bincount(rows, minlength=m)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        keep = np.arange(rows.size) - first < k
+        return rows[keep], cols[keep], values[keep]
+
+    def _pair_text(
+        self, arrays: Mapping[str, Any], rows: np.ndarray, cols: np.ndarray
+    ) -> np.ndarray:
+        """Text relevance of chosen (need row, programme) cells."""
+        share = self.config.concept_share
+        concept = np.einsum(
+            "ij,ij->i", arrays["concepts"][rows], self._p_concepts[cols]
+        )
+        words = arrays["words"][rows].multiply(self._p_words[cols]).sum(axis=1)
+        text = share * concept + (1 - share) * np.asarray(words).ravel()
+        return np.clip(text, 0.0, 1.0, out=text)
+
+    def _text_rows(self, arrays: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
+        """Text relevance of some need rows against every programme."""
+        share = self.config.concept_share
+        text = arrays["concepts"][rows] @ self._p_concepts.T
+        text *= share
+        words = arrays["words"][rows] @ self._p_words_t
+        if words.nnz:
+            words.data *= 1 - share
+            _add_sparse(text, words)
+        return np.clip(text, 0.0, 1.0, out=text)
+
+    def _unmet(
+        self,
+        arrays: Mapping[str, Any],
+        ok: np.ndarray,
+        rows: np.ndarray,
+        text: np.ndarray,
+    ) -> list[str | None]:
+        """The unmet reason of each need row, given its ranked pairs' text."""
+        m = ok.shape[0]
+        threshold = self.config.unmet_threshold
+        best = np.full(m, -1.0)
+        np.maximum.at(best, rows, text)
+        counts = np.bincount(rows, minlength=m)
+        unmet: list[str | None] = [None] * m
+        # The best text over all eligible programmes is at least the best of
+        # the ranked ones: only needs below the threshold there need it all.
+        check = [
+            r
+            for r, (b, c) in enumerate(zip(best.tolist(), counts.tolist(), strict=True))
+            if c and round(b, SCORE_DECIMALS) < threshold
+        ]
+        # A need with neither concepts nor stems has no text relevance at all.
+        has_text = arrays["has"][:, 1].tolist()
+        for r in check:
+            if not has_text[r]:
+                unmet[r] = "none_relevant"
+        check = [r for r in check if has_text[r]]
+        if check:
+            full = self._text_rows(arrays, np.array(check))
+            full[~ok[check]] = -1.0
+            for r, b in zip(check, full.max(axis=1).tolist(), strict=True):
+                if round(b, SCORE_DECIMALS) < threshold:
+                    unmet[r] = "none_relevant"
+        for r in np.flatnonzero(counts == 0).tolist():
+            unmet[r] = "no_eligible"
+        return unmet
 
     def _need_pattern(self, modes: frozenset[str]) -> int:
         """Row of the delivery table for a need's modes (added on first sight)."""
@@ -1075,16 +1609,19 @@ class MatchingIndex:
             self._delivery_table = np.vstack([self._delivery_table, [row]])
         return k
 
-    def _components_many(
+    def _component_values(
         self,
         arrays: Mapping[str, Any],
         rows: np.ndarray,
         cols: np.ndarray,
         text: np.ndarray,
-    ) -> list[Components]:
-        """The components of chosen (need row, programme) cells, vectorised."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Components of chosen (need row, programme) cells, and which apply.
+
+        Two (cells x 5) arrays: topic, text, audience, assistance, delivery
+        values, and whether the need has data for each.
+        """
         cfg = self.config
-        has = arrays["has"][rows]
         coverage = np.einsum("ij,ij->i", arrays["topic_w"][rows], self._credit[cols])
         focus = np.einsum("ij,ij->i", arrays["focus_q"][rows], self._focus_rows[cols])
         topic = (1 - cfg.focus) * coverage + cfg.focus * focus
@@ -1093,19 +1630,18 @@ class MatchingIndex:
         delivery = self._delivery_table[
             arrays["mode_pattern"][rows], self._mode_pattern[cols]
         ]
-        out = []
-        for j in range(len(rows)):
-            h = has[j]
-            out.append(
-                Components(
-                    topic=float(topic[j]) if h[0] else None,
-                    text=float(text[j]) if h[1] else None,
-                    audience=float(audience[j]) if h[2] else None,
-                    assistance=float(assistance[j]) if h[3] else None,
-                    delivery=float(delivery[j]) if h[4] else None,
-                )
-            )
-        return out
+        values = np.stack([topic, text, audience, assistance, delivery], axis=1)
+        return values, arrays["has"][rows]
+
+    def _components_many(
+        self,
+        arrays: Mapping[str, Any],
+        rows: np.ndarray,
+        cols: np.ndarray,
+        text: np.ndarray,
+    ) -> list[Components]:
+        """The components of chosen (need row, programme) cells, vectorised."""
+        return _components(*self._component_values(arrays, rows, cols, text))
 
     def _top(self, scores: np.ndarray, ok: np.ndarray, k: int) -> np.ndarray:
         """Indices of the k best eligible columns: score desc, then key asc."""
@@ -1121,6 +1657,87 @@ class MatchingIndex:
         order = np.lexsort((self._key_rank[eligible], -values))
         return eligible[order[:k]]
 
+    def _rank_chunk(
+        self, batch: NeedBatch, rows: slice, today: date, top: int
+    ) -> tuple[Any, ...]:
+        """The numeric part of ranking some needs (runs in a worker process)."""
+        arrays = self._need_arrays(batch, rows)
+        ok = self._eligible(arrays, today)
+        scores = self._scores(arrays)
+        sel_rows, sel_cols, sel_scores = self._select(arrays, scores, ok, top)
+        del scores
+        text = self._pair_text(arrays, sel_rows, sel_cols)
+        values, has = self._component_values(arrays, sel_rows, sel_cols, text)
+        unmet = self._unmet(arrays, ok, sel_rows, text)
+        counts = np.bincount(sel_rows, minlength=ok.shape[0])
+        return counts, sel_cols, sel_scores, values, has, unmet
+
+    def _candidate_chunk(
+        self, batch: NeedBatch, rows: slice, today: date, top: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        arrays = self._need_arrays(batch, rows)
+        ok = self._eligible(arrays, today)
+        scores = self._scores(arrays)
+        return self._select(arrays, scores, ok, top)
+
+    def _chunks(
+        self,
+        batch: NeedBatch,
+        chunk_size: int,
+        job: str,
+        today: date,
+        top: int,
+        workers: int | None,
+    ) -> Iterator[tuple[int, Any]]:
+        """(start, result of the method ``job``) for each chunk, in order.
+
+        With more than one chunk and more than one worker, the chunks are
+        computed in forked processes (they inherit the index and the batch;
+        only the small results travel back); otherwise, or if processes
+        cannot be started, here.
+        """
+        # Delivery patterns are added on first sight: add them all now, so
+        # that the jobs only read the index.
+        for f in batch.features:
+            self._need_pattern(f.delivery_modes)
+        size = max(1, chunk_size)
+        starts = list(range(0, len(batch.keys), size))
+        if workers is None:
+            workers = min(os.process_cpu_count() or 1, MAX_RANK_WORKERS)
+        workers = min(workers, len(starts))
+        run = getattr(self, job)
+        pool: ProcessPoolExecutor | None = None
+        futures: list[Future] = []
+        if workers > 1 and _can_fork():
+            global _fork_state  # read by the forked workers, cleared below
+            _fork_state = (self, batch)
+            try:
+                pool = ProcessPoolExecutor(
+                    workers, mp_context=multiprocessing.get_context("fork")
+                )
+                futures = [
+                    pool.submit(_run_chunk, job, start, size, today, top)
+                    for start in starts
+                ]
+            except (OSError, BrokenProcessPool):
+                futures = []
+            finally:
+                _fork_state = None
+        try:
+            for n, start in enumerate(starts):
+                result = None
+                if futures:
+                    try:
+                        result = futures[n].result()
+                    except (OSError, BrokenProcessPool):
+                        futures = []
+                if result is None:
+                    result = run(batch, slice(start, start + size), today, top)
+                yield start, result
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
     def rank_batch(
         self,
         batch: NeedBatch,
@@ -1129,48 +1746,83 @@ class MatchingIndex:
         top: int = 10,
         chunk_size: int = 1024,
         explain: bool = True,
+        workers: int | None = None,
     ) -> Iterator[NeedResult]:
-        """Top programmes for every need in the batch, chunk by chunk."""
-        threshold = self.config.unmet_threshold
-        for start in range(0, len(batch.keys), chunk_size):
-            rows = slice(start, start + chunk_size)
-            arrays = self._need_arrays(batch, rows)
-            scores, ok, text = self._score_block(arrays, today)
-            tops = [self._top(scores[r], ok[r], top) for r in range(scores.shape[0])]
-            sel_rows = np.repeat(np.arange(len(tops)), [len(t) for t in tops])
-            sel_cols = np.concatenate([*tops, np.empty(0, dtype=np.int64)])
-            sel_text = text[sel_rows, sel_cols]
-            sel_scores = scores[sel_rows, sel_cols].tolist()
-            components = self._components_many(arrays, sel_rows, sel_cols, sel_text)
-            np.copyto(text, -1.0, where=~ok)
-            best_text = text.max(axis=1, initial=-1.0)
-            del scores, ok, text
+        """Top programmes for every need in the batch, chunk by chunk.
+
+        ``workers``: processes scoring the chunks (None: one per core, at most
+        ``MAX_RANK_WORKERS``; 1: this process only); same results either way.
+        """
+        for start, result in self._chunks(
+            batch, chunk_size, "_rank_chunk", today, top, workers
+        ):
+            counts, cols, scores, values, has, unmet = result
+            components = _components(values, has)
+            scores = scores.tolist()
             j = 0
-            for r, chosen in enumerate(tops):
+            for r, count in enumerate(counts.tolist()):
                 b = start + r
                 matches = []
-                for i in chosen.tolist():
+                facts = None
+                if explain and count:
+                    facts = _need_facts(
+                        batch.needs[b], batch.features[b], self.topic_themes
+                    )
+                for i in cols[j : j + count].tolist():
                     matches.append(
                         self._match(
-                            batch, b, i, sel_scores[j], components[j], explain, today
+                            batch,
+                            b,
+                            i,
+                            scores[j],
+                            components[j],
+                            explain,
+                            today,
+                            facts,
                         )
                     )
                     j += 1
-                unmet = None
-                if not matches:
-                    unmet = "no_eligible"
-                elif round(float(best_text[r]), SCORE_DECIMALS) < threshold:
-                    unmet = "none_relevant"
                 yield NeedResult(
-                    need=batch.keys[b], matches=tuple(matches), unmet=unmet
+                    need=batch.keys[b], matches=tuple(matches), unmet=unmet[r]
                 )
+
+    def candidates(
+        self,
+        batch: NeedBatch,
+        *,
+        today: date,
+        top_k: int = 50,
+        chunk_size: int = 1024,
+        workers: int | None = None,
+    ) -> CandidateArcs:
+        """Each need's ``top_k`` best eligible programmes, for :func:`allocate`.
+
+        The same pairs and scores as ``rank_batch(batch, top=top_k)`` would
+        list, without building matches, components or explanations.
+        """
+        need_idx, prog_idx, scores = [], [], []
+        for start, (rows, cols, values) in self._chunks(
+            batch, chunk_size, "_candidate_chunk", today, top_k, workers
+        ):
+            need_idx.append(rows + start)
+            prog_idx.append(cols)
+            scores.append(values)
+        return CandidateArcs(
+            need_keys=tuple(batch.keys),
+            programme_keys=tuple(p.key for p in self.programmes),
+            needs=np.concatenate([*need_idx, np.empty(0, dtype=np.int64)]),
+            programmes=np.concatenate([*prog_idx, np.empty(0, dtype=np.int64)]),
+            scores=np.concatenate([*scores, np.empty(0)]),
+        )
 
     def rank_need(
         self, need: NeedProfile, *, today: date, top: int = 10, explain: bool = True
     ) -> NeedResult:
         """Top programmes for one (new or just edited) need."""
         batch = self.encode_needs([need])
-        return next(self.rank_batch(batch, today=today, top=top, explain=explain))
+        return next(
+            self.rank_batch(batch, today=today, top=top, explain=explain, workers=1)
+        )
 
     def rank_needs(
         self,
@@ -1199,25 +1851,39 @@ class MatchingIndex:
         chunk_size: int = 4096,
         explain: bool = True,
     ) -> tuple[Match, ...]:
-        """Top needs for one programme among candidate needs (already visible)."""
+        """Top needs for one programme among candidate needs (already visible).
+
+        The batch's need-side arrays are made once and kept with the batch, so
+        re-scoring a just edited programme against the same batch is cheap.
+        ``chunk_size`` is kept for compatibility.
+        """
         i = self.position[programme_key]
-        cols = np.array([i])
-        found: list[tuple[float, str, int, Components]] = []
-        for start in range(0, len(batch.keys), chunk_size):
-            arrays = self._need_arrays(batch, slice(start, start + chunk_size))
-            scores, ok, text = self._score_block(arrays, today, cols=cols)
-            rows = np.flatnonzero(ok[:, 0])
-            comps = self._components_many(
-                arrays, rows, np.full(rows.size, i), text[rows, 0]
-            )
-            for r, c in zip(rows.tolist(), comps, strict=True):
-                b = start + r
-                found.append((float(scores[r, 0]), batch.keys[b], b, c))
-            found.sort(key=lambda t: (-t[0], t[1]))
-            del found[top:]
+        arrays = self._batch_arrays(batch)
+        ok = self._eligible(arrays, today, cols=np.array([i]))[:, 0]
+        rows = np.flatnonzero(ok)
+        if rows.size == 0 or top <= 0:
+            return ()
+        scores = arrays["linear"][rows] @ self._column(i)
+        words = arrays["sparse_words"][rows] @ self._sparse_words_t[:, [i]]
+        scores += words.toarray().ravel()
+        scores = np.round(scores, SCORE_DECIMALS)
+        if rows.size > top:
+            # Everything tied with the top-th score, so that key order decides.
+            kth = np.partition(scores, rows.size - top)[rows.size - top]
+            keep = scores >= kth
+            rows, scores = rows[keep], scores[keep]
+        keys = batch.keys
+        ranked = sorted(
+            zip(scores.tolist(), rows.tolist(), strict=True),
+            key=lambda sb: (-sb[0], keys[sb[1]]),
+        )[:top]
+        chosen = np.array([b for _, b in ranked], dtype=np.int64)
+        cols = np.full(chosen.size, i)
+        text = self._pair_text(arrays, chosen, cols)
+        comps = self._components_many(arrays, chosen, cols, text)
         return tuple(
-            self._match(batch, b, i, score, comps, explain, today)
-            for score, _, b, comps in found
+            self._match(batch, b, i, score, c, explain, today)
+            for (score, b), c in zip(ranked, comps, strict=True)
         )
 
     def _match(
@@ -1229,18 +1895,28 @@ class MatchingIndex:
         components: Components,
         explain: bool,
         today: date,
+        need_facts: _NeedFacts | None = None,
     ) -> Match:
         need, feats = batch.needs[b], batch.features[b]
         programme = self.programmes[i]
         reasons: tuple[Reason, ...] = ()
         if explain:
-            reasons = explain_match(
+            facts = self._explain_context.get(i)
+            if facts is None:
+                facts = self._explain_context[i] = _programme_facts(
+                    programme, self.topic_themes
+                )
+            if need_facts is None:
+                need_facts = _need_facts(need, feats, self.topic_themes)
+            reasons = _explain(
                 need,
+                feats,
+                need_facts,
                 programme,
-                need_features=feats,
-                programme_features=self.features[i],
-                topic_themes=self.topic_themes,
-                today=today,
+                self.features[i],
+                facts,
+                self.topic_themes,
+                self._reason_cache,
             )
         return Match(
             need=need.key,
@@ -1249,6 +1925,61 @@ class MatchingIndex:
             components=components,
             reasons=reasons,
         )
+
+
+def _add_sparse(dense: np.ndarray, matrix: sp.csr_matrix) -> None:
+    """``dense += matrix`` in place, for a CSR matrix of the same shape."""
+    if matrix.nnz == 0:
+        return
+    matrix = sp.csr_matrix(matrix)
+    if (
+        dense.flags.c_contiguous
+        and dense.dtype in (np.float32, np.float64)
+        and matrix.dtype == dense.dtype
+    ):
+        # scipy's own densifier accumulates into the array it is given.
+        rows, cols = matrix.shape
+        _sparsetools.csr_todense(
+            rows, cols, matrix.indptr, matrix.indices, matrix.data, dense
+        )
+    else:
+        dense += matrix.toarray()
+
+
+def _components(values: np.ndarray, has: np.ndarray) -> list[Components]:
+    """Components objects from the arrays of :meth:`_component_values`."""
+    return [
+        Components(
+            topic=t if h0 else None,
+            text=x if h1 else None,
+            audience=a if h2 else None,
+            assistance=s if h3 else None,
+            delivery=d if h4 else None,
+        )
+        for (t, x, a, s, d), (h0, h1, h2, h3, h4) in zip(
+            values.tolist(), has.tolist(), strict=True
+        )
+    ]
+
+
+# What the forked workers of one ranking inherit: (index, batch).
+_fork_state: tuple[MatchingIndex, NeedBatch] | None = None
+
+
+def _run_chunk(job: str, start: int, size: int, today: date, top: int) -> Any:
+    """A chunk job in a forked worker process."""
+    if _fork_state is None:
+        raise RuntimeError("no ranking state in this worker")
+    index, batch = _fork_state
+    return getattr(index, job)(batch, slice(start, start + size), today, top)
+
+
+def _can_fork() -> bool:
+    """Forking is only safe from a single-threaded process (and where it exists)."""
+    return (
+        threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 def _fill_weights(
@@ -1267,10 +1998,23 @@ def build_index(
     topic_themes: Mapping[str, str],
     lexicon: textmod.Lexicon | None = None,
     config: MatchingConfig = DEFAULT_CONFIG,
+    profiles: Mapping[Any, textmod.TextProfile] | None = None,
+    workers: int | None = None,
 ) -> MatchingIndex:
-    """Encode all programmes once (see :class:`MatchingIndex`)."""
+    """Encode all programmes once (see :class:`MatchingIndex`).
+
+    ``profiles`` maps a record's (title, summary, description), or its key, to
+    a :class:`~matchmaking.text.TextProfile` already made (e.g. cached by the
+    caller); the others are analysed, in ``workers`` processes when there are
+    many (None: decided by size; 1: in this process).
+    """
     return MatchingIndex(
-        programmes, topic_themes=topic_themes, lexicon=lexicon, config=config
+        programmes,
+        topic_themes=topic_themes,
+        lexicon=lexicon,
+        config=config,
+        profiles=profiles,
+        workers=workers,
     )
 
 
@@ -1294,6 +2038,7 @@ def _dict_rows_to_csr(rows: Sequence[Mapping[int, float]], width: int) -> sp.csr
 # Explanations of a match
 
 _MAX_CONCEPTS = 3
+_TOPIC_DIMENSION = "topic:"
 
 
 def explain_match(
@@ -1306,59 +2051,186 @@ def explain_match(
     today: date,
 ) -> tuple[Reason, ...]:
     """Structured reasons why a programme suits a need, most telling first."""
-    reasons: list[Reason] = []
-    need_topics = set(need.topics) or {
-        t for t, w in need_features.topics.items() if w > 0
-    }
-    shared = sorted(need_topics & programme.topics)
-    if shared:
-        reasons.append(Reason("shared_topics", {"topics": tuple(shared)}))
-    need_themes = {topic_themes.get(t) for t in need_topics} - {None}
-    covered_themes = {topic_themes.get(t) for t in shared}
-    for theme in sorted(need_themes - covered_themes):
-        related = sorted(t for t in programme.topics if topic_themes.get(t) == theme)
-        if related:
-            reasons.append(
-                Reason("same_theme", {"theme": theme, "topics": tuple(related)})
-            )
-    contributions = {
-        c: w * programme_features.concepts[c]
-        for c, w in need_features.concepts.items()
-        if c in programme_features.concepts
-    }
-    top_concepts = sorted(contributions, key=lambda c: (-contributions[c], c))
-    if top_concepts:
-        reasons.append(
-            Reason("shared_concepts", {"concepts": tuple(top_concepts[:_MAX_CONCEPTS])})
+    return _explain(
+        need,
+        need_features,
+        _need_facts(need, need_features, topic_themes),
+        programme,
+        programme_features,
+        _programme_facts(programme, topic_themes),
+        topic_themes,
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class _NeedFacts:
+    """What explanations use of a need: its topics and their themes, its slugs."""
+
+    topics: frozenset[str]
+    themes: frozenset[str]
+    assistance_types: tuple[str, ...]
+    audiences: tuple[str, ...]
+
+
+def _need_facts(
+    need: NeedProfile, features: NeedFeatures, topic_themes: Mapping[str, str]
+) -> _NeedFacts:
+    """The topics a need is about (its tags, else its text's), and so on."""
+    topics = frozenset(need.topics) or frozenset(
+        t for t, w in features.topics.items() if w > 0
+    )
+    themes = frozenset(topic_themes.get(t) for t in topics) - {None}
+    return _NeedFacts(
+        topics=topics,
+        themes=themes,  # type: ignore[arg-type]
+        assistance_types=tuple(sorted(features.assistance_types)),
+        audiences=tuple(sorted(features.audiences)),
+    )
+
+
+@dataclass(frozen=True)
+class _ProgrammeFacts:
+    """A programme's slugs, sorted, as explanations list them."""
+
+    by_theme: Mapping[str, tuple[str, ...]]
+    topics: tuple[str, ...]
+    assistance_types: tuple[str, ...]
+    audiences: tuple[str, ...]
+    delivery_modes: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+def _programme_facts(
+    programme: ProgrammeProfile, topic_themes: Mapping[str, str]
+) -> _ProgrammeFacts:
+    by_theme: dict[str, list[str]] = {}
+    topics = tuple(sorted(programme.topics))
+    for topic in topics:
+        theme = topic_themes.get(topic)
+        if theme is not None:
+            by_theme.setdefault(theme, []).append(topic)
+    return _ProgrammeFacts(
+        by_theme={theme: tuple(group) for theme, group in by_theme.items()},
+        topics=topics,
+        assistance_types=tuple(sorted(programme.assistance_types)),
+        audiences=tuple(sorted(programme.audiences)),
+        delivery_modes=tuple(sorted(programme.delivery_modes)),
+        languages=tuple(sorted(programme.languages)),
+    )
+
+
+_REASON_CACHE_LIMIT = 200_000
+_NONE: Any = object()
+
+
+def _explain(
+    need: NeedProfile,
+    need_features: NeedFeatures,
+    nf: _NeedFacts,
+    programme: ProgrammeProfile,
+    programme_features: ProgrammeFeatures,
+    pf: _ProgrammeFacts,
+    topic_themes: Mapping[str, str],
+    cache: dict[tuple[Any, ...], Any],
+) -> tuple[Reason, ...]:
+    """The reasons of :func:`explain_match`, from facts prepared once.
+
+    Reasons that depend on few facts (topics, slugs, languages, geography) are
+    made once per distinct facts and shared through ``cache`` (they are
+    immutable values).
+    """
+    if len(cache) > _REASON_CACHE_LIMIT:
+        cache.clear()
+    key: tuple[Any, ...] = (0, nf.topics, pf.topics)
+    topical = cache.get(key)
+    if topical is None:
+        topical = cache[key] = _topic_reasons(nf, pf, topic_themes)
+    reasons = list(topical[0])
+    offered = programme_features.concepts
+    wanted = need_features.concepts
+    # "topic:..." dimensions carry implied topics into the text vector; the
+    # topic reasons already say those in words.
+    contributions = sorted(
+        [
+            (-(wanted[c] * offered[c]), c)
+            for c in wanted.keys() & offered.keys()
+            if not c.startswith(_TOPIC_DIMENSION)
+        ]
+    )
+    if contributions:
+        top_concepts = tuple([c for _, c in contributions[:_MAX_CONCEPTS]])
+        reasons.append(Reason("shared_concepts", {"concepts": top_concepts}))
+    key = (1, nf.assistance_types, pf.assistance_types)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([a for a in pf.assistance_types if a in nf.assistance_types])
+        found = cache[key] = (
+            Reason("assistance", {"assistance_types": shared}) if shared else None
         )
-    assist = sorted(set(need_features.assistance_types) & programme.assistance_types)
-    if assist:
-        reasons.append(Reason("assistance", {"assistance_types": tuple(assist)}))
-    audiences = sorted(set(need_features.audiences) & programme.audiences)
-    if audiences:
-        reasons.append(Reason("audience", {"audiences": tuple(audiences)}))
-    modes = sorted(need.delivery_modes & programme.delivery_modes)
-    if modes:
-        reasons.append(Reason("delivery", {"modes": tuple(modes)}))
-    elig = eligibility(need, programme, today=today)
-    if elig.shared_languages:
-        reasons.append(Reason("language", {"languages": elig.shared_languages}))
-    reasons.append(
-        Reason(
+    if found is not None:
+        reasons.append(found)
+    key = (2, nf.audiences, pf.audiences)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([a for a in pf.audiences if a in nf.audiences])
+        found = cache[key] = (
+            Reason("audience", {"audiences": shared}) if shared else None
+        )
+    if found is not None:
+        reasons.append(found)
+    key = (4, need.delivery_modes, pf.delivery_modes)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([m for m in pf.delivery_modes if m in need.delivery_modes])
+        found = cache[key] = Reason("delivery", {"modes": shared}) if shared else None
+    if found is not None:
+        reasons.append(found)
+    key = (5, need.languages, pf.languages)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([lang for lang in pf.languages if lang in need.languages])
+        found = cache[key] = (
+            Reason("language", {"languages": shared}) if shared else None
+        )
+    if found is not None:
+        reasons.append(found)
+    scope, region = _geography(need, programme)
+    key = (3, scope, region, need.country, programme.ldc_only, programme.sids_only)
+    open_to = cache.get(key)
+    if open_to is None:
+        open_to = cache[key] = Reason(
             "open_to",
             {
-                "scope": elig.scope,
-                "region": elig.region,
+                "scope": scope,
+                "region": region,
                 "country": need.country,
                 "ldc_only": programme.ldc_only,
                 "sids_only": programme.sids_only,
             },
         )
-    )
-    extra = sorted(programme.topics - need_topics)
-    if extra:
-        reasons.append(Reason("also_covers", {"topics": tuple(extra)}))
+    reasons.append(open_to)
+    if topical[1] is not None:
+        reasons.append(topical[1])
     return tuple(reasons)
+
+
+def _topic_reasons(
+    nf: _NeedFacts, pf: _ProgrammeFacts, topic_themes: Mapping[str, str]
+) -> tuple[tuple[Reason, ...], Reason | None]:
+    """(shared topics and same-theme reasons, also-covers reason or None)."""
+    reasons = []
+    shared = [t for t in pf.topics if t in nf.topics]
+    if shared:
+        reasons.append(Reason("shared_topics", {"topics": tuple(shared)}))
+    covered_themes = {topic_themes.get(t) for t in shared}
+    for theme in sorted(nf.themes - covered_themes):
+        related = pf.by_theme.get(theme)
+        if related:
+            reasons.append(Reason("same_theme", {"theme": theme, "topics": related}))
+    extra = tuple([t for t in pf.topics if t not in nf.topics])
+    also = Reason("also_covers", {"topics": extra}) if extra else None
+    return tuple(reasons), also
 
 
 def unmet_reason(result: NeedResult, *, threshold: float) -> Reason | None:
@@ -1473,7 +2345,7 @@ def fairness_weights(
 
 
 def allocate(
-    candidates: Iterable[tuple[str, str, float]],
+    candidates: Iterable[tuple[str, str, float]] | CandidateArcs,
     *,
     capacity: Mapping[str, int | None],
     need_limits: Mapping[str, int] | None = None,
@@ -1483,85 +2355,123 @@ def allocate(
 ) -> Allocation:
     """Slate maximising total (weighted) relevance, solved exactly by min-cost flow.
 
-    ``candidates`` are (need, programme, score) triples of eligible pairs; only
-    each need's ``top_k`` best arcs are kept. ``capacity`` gives each
-    programme's places left (None = unlimited; a missing programme gets none).
-    ``need_limits`` caps how many programmes a need may receive. ``weights``
-    multiplies arc values per need (see :func:`fairness_weights`). Every unit
-    of flow either takes a pair (cost SCALE - value) or an overflow arc (cost
-    SCALE), so the minimum cost maximises the total value and partial slates
-    are allowed.
+    ``candidates`` are (need, programme, score) triples of eligible pairs (or
+    the :class:`CandidateArcs` of :meth:`MatchingIndex.candidates`, read as
+    arrays); only each need's ``top_k`` best arcs are kept. ``capacity`` gives
+    each programme's places left (None = unlimited; a missing programme gets
+    none). ``need_limits`` caps how many programmes a need may receive.
+    ``weights`` multiplies arc values per need (see :func:`fairness_weights`).
+    Every unit of flow either takes a pair (cost SCALE - value) or an overflow
+    arc (cost SCALE), so the minimum cost maximises the total value and partial
+    slates are allowed.
     """
     from ortools.graph.python import min_cost_flow
 
     limits = need_limits or {}
     fair = weights or {}
-    per_need: dict[str, list[tuple[float, str, float]]] = {}
-    for need, programme, score in candidates:
-        cap = capacity.get(programme, 0)
-        if cap is not None and cap <= 0:
-            continue
-        value = score * fair.get(need, 1.0)
-        per_need.setdefault(need, []).append((value, programme, score))
-    need_keys = sorted(per_need)
-    arcs: list[tuple[str, str, float, float]] = []
-    for need in need_keys:
-        best = sorted(per_need[need], key=lambda t: (-t[0], t[1]))[:top_k]
-        arcs.extend((need, prog, value, score) for value, prog, score in best)
-    prog_keys = sorted({a[1] for a in arcs})
-    n_needs = len(need_keys)
-    need_node = {k: 2 + i for i, k in enumerate(need_keys)}
-    prog_node = {k: 2 + n_needs + i for i, k in enumerate(prog_keys)}
+    arcs = candidates if isinstance(candidates, CandidateArcs) else _arcs(candidates)
+    # Keys in sorted order (a key listed twice gets one rank).
+    need_names, need_rank = _ranks(arcs.need_keys)
+    prog_names, prog_rank = _ranks(arcs.programme_keys)
+    closed = np.array(
+        [
+            cap is not None and cap <= 0
+            for cap in (capacity.get(k, 0) for k in arcs.programme_keys)
+        ],
+        dtype=bool,
+    )
+    keep = ~closed[arcs.programmes]
+    needs = need_rank[arcs.needs[keep]]
+    progs = prog_rank[arcs.programmes[keep]]
+    scores = arcs.scores[keep]
+    fairness = np.array([fair.get(k, 1.0) for k in need_names])
+    values = scores * fairness[needs]
+    # Need by need (key order), best value first, then programme key; top_k.
+    order = np.lexsort((progs, -values, needs))
+    needs, progs, values, scores = (
+        needs[order],
+        progs[order],
+        values[order],
+        scores[order],
+    )
+    size = needs.size
+    starts = np.flatnonzero(np.r_[True, needs[1:] != needs[:-1]]) if size else needs
+    first = np.zeros(size, dtype=np.int64)
+    if size:
+        first[starts] = starts
+        np.maximum.accumulate(first, out=first)
+    best = np.arange(size) - first < top_k
+    needs, progs, values, scores = needs[best], progs[best], values[best], scores[best]
+    need_used = np.unique(needs)
+    prog_used = np.unique(progs)
+    need_keys = [need_names[k] for k in need_used.tolist()]
+    prog_keys = [prog_names[k] for k in prog_used.tolist()]
+    n_needs, n_progs = len(need_keys), len(prog_keys)
+    need_node = np.zeros(len(need_names), dtype=np.int64)
+    need_node[need_used] = 2 + np.arange(n_needs)
+    prog_node = np.zeros(len(prog_names), dtype=np.int64)
+    prog_node[prog_used] = 2 + n_needs + np.arange(n_progs)
     source, sink = 0, 1
-    demand = {k: max(0, limits.get(k, default_limit)) for k in need_keys}
-    total = sum(demand.values())
-    max_value = max((a[2] for a in arcs), default=0.0)
+    demand = np.array(
+        [max(0, limits.get(k, default_limit)) for k in need_keys], dtype=np.int64
+    )
+    total = int(demand.sum())
+    max_value = float(values.max()) if values.size else 0.0
     scale_top = math.ceil(max_value * _VALUE_SCALE) + 1
-
-    tails: list[int] = []
-    heads: list[int] = []
-    caps: list[int] = []
-    costs: list[int] = []
-    for k in need_keys:
-        tails.append(source)
-        heads.append(need_node[k])
-        caps.append(demand[k])
-        costs.append(0)
-    first_pair_arc = len(tails)
-    for need, prog, value, _ in arcs:
-        tails.append(need_node[need])
-        heads.append(prog_node[prog])
-        caps.append(1)
-        costs.append(scale_top - round(value * _VALUE_SCALE))
-    for k in prog_keys:
-        cap = capacity.get(k)
-        tails.append(prog_node[k])
-        heads.append(sink)
-        caps.append(total if cap is None else min(cap, total))
-        costs.append(0)
-    for k in need_keys:
-        tails.append(need_node[k])
-        heads.append(sink)
-        caps.append(demand[k])
-        costs.append(scale_top)
+    caps_left = [capacity.get(k) for k in prog_keys]
+    nodes = need_node[need_used]
+    tails = np.concatenate(
+        [np.full(n_needs, source), need_node[needs], prog_node[prog_used], nodes]
+    )
+    heads = np.concatenate(
+        [nodes, prog_node[progs], np.full(n_progs, sink), np.full(n_needs, sink)]
+    )
+    caps = np.concatenate(
+        [
+            demand,
+            np.ones(needs.size, dtype=np.int64),
+            np.array(
+                [total if c is None else min(c, total) for c in caps_left],
+                dtype=np.int64,
+            ),
+            demand,
+        ]
+    )
+    costs = np.concatenate(
+        [
+            np.zeros(n_needs, dtype=np.int64),
+            scale_top - np.rint(values * _VALUE_SCALE).astype(np.int64),
+            np.zeros(n_progs, dtype=np.int64),
+            np.full(n_needs, scale_top, dtype=np.int64),
+        ]
+    )
+    first_pair_arc = n_needs
     started = time.perf_counter()
     solver = min_cost_flow.SimpleMinCostFlow()
-    if tails:
+    if tails.size:
         solver.add_arcs_with_capacity_and_unit_cost(
-            np.array(tails), np.array(heads), np.array(caps), np.array(costs)
+            tails.astype(np.int64), heads.astype(np.int64), caps, costs
         )
-    supplies = np.zeros(2 + n_needs + len(prog_keys), dtype=np.int64)
+    supplies = np.zeros(2 + n_needs + n_progs, dtype=np.int64)
     supplies[source], supplies[sink] = total, -total
     solver.set_nodes_supplies(np.arange(len(supplies)), supplies)
-    status = solver.solve() if tails else solver.OPTIMAL
+    status = solver.solve() if tails.size else solver.OPTIMAL
     elapsed = time.perf_counter() - started
     if status != solver.OPTIMAL:
         return Allocation((), 0.0, 0.0, elapsed, str(status))
-    flows = solver.flows(np.arange(first_pair_arc, first_pair_arc + len(arcs)))
+    flows = solver.flows(np.arange(first_pair_arc, first_pair_arc + needs.size))
+    taken = np.flatnonzero(flows > 0)
     chosen = [
-        Assignment(need=a[0], programme=a[1], score=a[3], value=round(a[2], 6))
-        for a, f in zip(arcs, flows.tolist(), strict=True)
-        if f > 0
+        Assignment(
+            need=need_names[n], programme=prog_names[p], score=s, value=round(v, 6)
+        )
+        for n, p, v, s in zip(
+            needs[taken].tolist(),
+            progs[taken].tolist(),
+            values[taken].tolist(),
+            scores[taken].tolist(),
+            strict=True,
+        )
     ]
     chosen.sort(key=lambda a: (a.need, a.programme))
     return Allocation(
@@ -1571,6 +2481,31 @@ def allocate(
         solve_seconds=elapsed,
         status="optimal",
     )
+
+
+def _arcs(candidates: Iterable[tuple[str, str, float]]) -> CandidateArcs:
+    """(need, programme, score) triples as arrays."""
+    need_pos: dict[str, int] = {}
+    prog_pos: dict[str, int] = {}
+    needs, progs, scores = [], [], []
+    for need, programme, score in candidates:
+        needs.append(need_pos.setdefault(need, len(need_pos)))
+        progs.append(prog_pos.setdefault(programme, len(prog_pos)))
+        scores.append(score)
+    return CandidateArcs(
+        need_keys=tuple(need_pos),
+        programme_keys=tuple(prog_pos),
+        needs=np.array(needs, dtype=np.int64),
+        programmes=np.array(progs, dtype=np.int64),
+        scores=np.array(scores, dtype=np.float64),
+    )
+
+
+def _ranks(keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct keys sorted, and each key's position among them."""
+    names = sorted(set(keys))
+    position = {k: i for i, k in enumerate(names)}
+    return names, np.array([position[k] for k in keys], dtype=np.int64)
 
 
 def candidates_from_results(
@@ -1588,6 +2523,7 @@ __all__ = [
     "RULES",
     "Allocation",
     "Assignment",
+    "CandidateArcs",
     "Components",
     "Eligibility",
     "Labels",

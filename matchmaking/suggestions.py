@@ -719,19 +719,14 @@ def propose_allocation(
     state = engine_state(with_needs=True)
     refs = sorted(state.needs)
     batch = _batch(state, refs)
-    results = list(
-        state.index.rank_batch(
-            batch,
-            today=timezone.localdate(),
-            top=candidates_per_need,
-            explain=False,
-        )
+    arcs = state.index.candidates(
+        batch, today=timezone.localdate(), top_k=candidates_per_need
     )
     capacity = {p.key: p.capacity_left for p in state.index.programmes}
     weights = matching.fairness_weights(batch.needs) if fairness else None
     ranked_at = time.perf_counter()
     allocation = matching.allocate(
-        matching.candidates_from_results(results),
+        arcs,
         capacity=capacity,
         default_limit=need_limit,
         weights=weights,

@@ -1,5 +1,7 @@
 """The pure matching engine: no database, no clock, no network."""
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -7,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchmaking import matching
+from matchmaking import matching, synthetic
+from matchmaking import text as textmod
 from matchmaking.matching import (
     Labels,
     NeedProfile,
@@ -508,3 +511,341 @@ def test_profiles_are_frozen():
     with pytest.raises(AttributeError):
         need().key = "other"  # type: ignore[misc]
     assert replace(programme(), key="x").key == "x"
+
+
+# -- text analysis: same results, faster paths, reusable profiles ---------------
+
+# Profiles of these texts as the analysis made them before it was optimised
+# (the per-channel, per-token implementation): concepts, and a digest of the
+# whole profile as JSON (every field, in order), which must not change.
+TEXT_SAMPLES = [
+    (
+        {
+            "title": "Mise en place du CSIRT national",
+            "description": "Créer l'équipe nationale de réponse aux incidents "
+            "informatiques et former ses analystes.",
+        },
+        {
+            "csirt": 3.0,
+            "establishment": 3.0,
+            "incident-response": 1.0,
+            "security-operations": 1.0,
+            "tools-equipment": 1.0,
+        },
+        "9fd912f9af44a5146fbc",
+    ),
+    (
+        {
+            "title": "National CSIRT establishment",
+            "summary": "Helps a country set up its computer incident response team.",
+            "description": "Readiness assessment, incident handling procedures and "
+            "training of the first analysts of the national CSIRT.",
+        },
+        {
+            "maturity-assessment": 1.0,
+            "assessment": 1.0,
+            "csirt": 4.5,
+            "establishment": 2.0,
+            "incident-response": 2.5,
+            "security-operations": 1.0,
+            "training": 1.0,
+        },
+        "e555d937978cdb0de1d0",
+    ),
+    (
+        {
+            "title": "Estrategia nacional de ciberseguridad",
+            "summary": "Apoyo para redactar la estrategia y su plan de acción.",
+            "description": "Talleres con los ministerios y el sector privado sobre "
+            "la protección de infraestructuras críticas.",
+        },
+        {
+            "cybersecurity": 2.0,
+            "strategy": 3.5,
+            "action-plan": 1.5,
+            "critical-infrastructure": 1.0,
+            "training": 1.0,
+            "private-sector": 1.0,
+            "public-sector": 1.0,
+        },
+        "98ebd01391c3c4e2b2dc",
+    ),
+    (
+        {
+            "title": "Equipa de resposta a incidentes",
+            "summary": "Formação em segurança da informação para os CSIRTs",
+            "description": "Equipamento e formação em cibersegurança com a polícia "
+            "e o ministério público.",
+        },
+        {
+            "cybersecurity": 2.5,
+            "csirt": 3.5,
+            "incident-response": 2.0,
+            "police": 1.0,
+            "prosecution-judiciary": 1.0,
+            "training": 2.5,
+            "tools-equipment": 1.0,
+            "public-sector": 1.0,
+        },
+        "e8ded72eb6901b178813",
+    ),
+    (
+        {
+            "title": "Национальная стратегия кибербезопасности",
+            "summary": "Реагирование на компьютерные инциденты",
+            "description": "Информационная безопасность и защита критической "
+            "информационной инфраструктуры.",
+        },
+        {
+            "cybersecurity": 3.0,
+            "strategy": 2.0,
+            "incident-response": 1.5,
+            "critical-infrastructure": 1.0,
+        },
+        "df06df5dc96bd92f007b",
+    ),
+    (
+        {
+            "title": "الأمن السيبراني",
+            "summary": "فريق الاستجابة لحوادث الحاسوب",
+            "description": "والتدريب على أمن المعلومات وحماية البنية التحتية الحرجة",
+        },
+        {
+            "cybersecurity": 3.0,
+            "csirt": 1.5,
+            "incident-response": 1.5,
+            "critical-infrastructure": 1.0,
+            "training": 1.0,
+        },
+        "cba837ac1d62705ec544",
+    ),
+    (
+        {
+            "title": "Cyber hygiene for SMEs",
+            "description": "Awareness raising on phishing and ransomware; response "
+            "to computer incidents; SOCs and CERTs.",
+        },
+        {
+            "csirt": 1.0,
+            "incident-response": 1.0,
+            "security-operations": 1.0,
+            "cyber-attacks": 1.0,
+            "awareness": 1.0,
+            "online-safety": 2.0,
+            "phishing": 1.0,
+            "smes": 2.0,
+        },
+        "ff1f9f4e1bc9aadd28d5",
+    ),
+]
+
+
+def _digest(profile: textmod.TextProfile) -> str:
+    raw = json.dumps(profile.to_dict(), ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:20]
+
+
+def _sample_records(count: int = 120) -> list[dict[str, str]]:
+    """Varied records in several languages (synthetic data plus the samples)."""
+    lines = "".join(
+        synthetic.generate_lines(needs=count // 2, programmes=count // 2, seed=7)
+    )
+    data = json.loads(lines)
+    records = [
+        {k: r.get(k) or "" for k in ("title", "summary", "description")}
+        for r in (*data["programmes"], *data["needs"])
+    ]
+    return records + [fields for fields, _, _ in TEXT_SAMPLES]
+
+
+@pytest.mark.parametrize(("fields", "concepts", "digest"), TEXT_SAMPLES)
+def test_text_profiles_are_the_same_as_before_the_optimisation(
+    fields, concepts, digest
+):
+    textmod.clear_caches()
+    profile = textmod.default_lexicon().profile(fields)
+    assert list(profile.concepts.items()) == list(concepts.items())
+    assert _digest(profile) == digest
+
+
+def test_batch_and_parallel_analysis_give_the_single_record_profiles():
+    lexicon = textmod.default_lexicon()
+    records = _sample_records()
+    lexicon.clear_memos()
+    one_by_one = [lexicon.profile(fields) for fields in records]
+    lexicon.clear_memos()
+    batched = lexicon.profiles(records, workers=1)  # numpy batch scan
+    lexicon.clear_memos()
+    forked = lexicon.profiles(records, workers=2)  # in-process if it cannot fork
+    assert [_digest(p) for p in batched] == [_digest(p) for p in one_by_one]
+    assert [_digest(p) for p in forked] == [_digest(p) for p in one_by_one]
+
+
+def test_text_profile_round_trips_through_json():
+    profile = textmod.default_lexicon().profile(TEXT_SAMPLES[1][0])
+    again = textmod.TextProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    assert again == profile
+    assert list(again.words) == list(profile.words)
+    fingerprint = textmod.default_lexicon().fingerprint
+    assert len(fingerprint) == 16
+    assert (
+        fingerprint
+        == textmod.Lexicon(
+            json.loads((textmod.LEXICON_DIR / "concepts.json").read_text("utf-8"))[
+                "concepts"
+            ]
+        ).fingerprint
+    )
+
+
+def test_cached_profiles_can_be_passed_back_by_content_or_by_key():
+    programmes = [
+        programme(key="cirt"),
+        programme(key="law", title="Cybercrime law", summary="", description=""),
+    ]
+    index = build_index(programmes, topic_themes=THEMES)
+    stored = {
+        key: prof.to_dict() for key, prof in index.profile_cache.items()
+    }  # what a service would persist (with lexicon.fingerprint)
+    by_content = {k: textmod.TextProfile.from_dict(v) for k, v in stored.items()}
+    by_key = {p.key: index.text_profile(p) for p in programmes}
+
+    class Refuse(textmod.Lexicon):
+        def profile(self, fields):
+            raise AssertionError("profile recomputed")
+
+        def profiles(self, records, *, workers=None):
+            if records:
+                raise AssertionError("profiles recomputed")
+            return []
+
+    refusing = Refuse.__new__(Refuse)
+    refusing.__setstate__(textmod.default_lexicon().__getstate__())
+    for cached in (by_content, by_key):
+        again = build_index(
+            programmes, topic_themes=THEMES, lexicon=refusing, profiles=cached
+        )
+        assert again.features == index.features
+    n = need()
+    batch = again.encode_needs([n], profiles={n.key: index.text_profile(n)})
+    assert batch.features == index.encode_needs([n]).features
+
+
+# -- vectorised paths agree with the reference ones ------------------------------
+
+
+def _small_world():
+    programmes = [
+        programme(
+            key=f"p{i:02d}",
+            topics=frozenset(TOPICS[i % len(TOPICS) : i % len(TOPICS) + 2]),
+            regions=frozenset([REGIONS[i % 4]] if i % 3 else []),
+            languages=frozenset(LANGS[: 1 + i % 3]),
+            ldc_only=i % 7 == 0,
+            capacity=[None, 0, 1, 3][i % 4],
+            delivery_modes=frozenset([["online"], ["hybrid"], ["in-person"]][i % 3]),
+        )
+        for i in range(30)
+    ]
+    # Twins: equal scores, so ties must be settled by key.
+    programmes += [
+        programme(key=f"twin-{k}", languages=frozenset(LANGS)) for k in "cab"
+    ]
+    needs = [
+        need(
+            key=f"n{i:02d}",
+            languages=frozenset(LANGS[i % 3 : i % 3 + 1]),
+            country_regions=frozenset(REGIONS[: 1 + i % 4]),
+            topics=frozenset(TOPICS[i % 5 : i % 5 + i % 3]),
+            audiences=frozenset() if i % 2 else frozenset({"csirt-staff"}),
+            is_sids=i % 5 == 0,
+        )
+        for i in range(40)
+    ]
+    return programmes, needs
+
+
+def test_candidates_and_allocation_agree_with_rankings():
+    programmes, needs = _small_world()
+    index = build_index(programmes, topic_themes=THEMES)
+    batch = index.encode_needs(needs)
+    ranked = index.rank_batch(batch, today=TODAY, top=5, explain=False)
+    triples = list(matching.candidates_from_results(ranked))
+    arcs = index.candidates(batch, today=TODAY, top_k=5, chunk_size=7)
+    assert list(arcs) == triples
+    capacity = {p.key: p.capacity_left for p in programmes}
+    fair = fairness_weights(needs)
+    assert (
+        allocate(arcs, capacity=capacity, weights=fair, top_k=3).assignments
+        == allocate(triples, capacity=capacity, weights=fair, top_k=3).assignments
+    )
+
+
+def test_chunked_and_forked_ranking_give_the_same_results():
+    programmes, needs = _small_world()
+    index = build_index(programmes, topic_themes=THEMES)
+    batch = index.encode_needs(needs)
+    whole = list(index.rank_batch(batch, today=TODAY, top=4, workers=1))
+    chunked = list(index.rank_batch(batch, today=TODAY, top=4, chunk_size=6, workers=1))
+    forked = list(index.rank_batch(batch, today=TODAY, top=4, chunk_size=6, workers=2))
+    assert whole == chunked == forked
+    twins = [
+        [m.programme for m in r.matches if m.programme.startswith("twin-")]
+        for r in whole
+    ]
+    assert ["twin-a", "twin-b", "twin-c"] in twins
+    slow = naive_rank_all(needs, programmes, topic_themes=THEMES, today=TODAY, top=4)
+    assert [
+        (r.need, r.unmet, [(m.programme, m.score) for m in r.matches]) for r in whole
+    ] == [(r.need, r.unmet, [(m.programme, m.score) for m in r.matches]) for r in slow]
+
+
+def test_explanations_match_the_reference_function():
+    programmes, needs = _small_world()
+    index = build_index(programmes, topic_themes=THEMES)
+    batch = index.encode_needs(needs)
+    features = dict(zip((p.key for p in programmes), index.features, strict=True))
+    by_key = {p.key: p for p in programmes}
+    for b, result in enumerate(index.rank_batch(batch, today=TODAY, top=6)):
+        for m in result.matches:
+            assert m.reasons == matching.explain_match(
+                needs[b],
+                by_key[m.programme],
+                need_features=batch.features[b],
+                programme_features=features[m.programme],
+                topic_themes=THEMES,
+                today=TODAY,
+            )
+
+
+def test_programme_edit_rescored_against_kept_need_arrays():
+    programmes, needs = _small_world()
+    index = build_index(programmes, topic_themes=THEMES)
+    batch = index.encode_needs(needs)
+    index.top_needs("p03", batch, today=TODAY, top=5)  # keeps the need arrays
+    edited = replace(
+        programmes[3],
+        topics=frozenset({"csirt-establishment"}),
+        description="National CSIRT cyber exercises.",
+    )
+    index.upsert_programme(edited)
+    # A new batch of the same encoded needs, as the service layer makes.
+    again = matching.NeedBatch(
+        keys=batch.keys, needs=batch.needs, features=batch.features
+    )
+    after = index.top_needs("p03", again, today=TODAY, top=5)
+    i = index.position["p03"]
+    expected = sorted(
+        (
+            (
+                -matching.score_components(
+                    f, index.features[i], topic_themes=THEMES
+                ).total(matching.Weights()),
+                n.key,
+            )
+            for n, f in zip(needs, batch.features, strict=True)
+            if eligibility(n, edited, today=TODAY).eligible
+        )
+    )[:5]
+    assert [(m.need, m.score) for m in after] == [(k, -s) for s, k in expected]
+    assert after
