@@ -414,6 +414,17 @@ def persist_results(
             else:
                 protected.add(pair)
     rows = []
+    # The engine shares identical reason tuples between matches: render each
+    # once, keyed by identity (``results`` keeps every tuple alive meanwhile;
+    # a Reason's hash leaves out its params, so hashing them would collide).
+    rendered: dict[int, list[dict[str, Any]]] = {}
+
+    def _render(reasons: tuple[matching.Reason, ...]) -> list[dict[str, Any]]:
+        found = rendered.get(id(reasons))
+        if found is None:
+            found = rendered[id(reasons)] = [reason_json(r, labels) for r in reasons]
+        return found
+
     for result in results:
         need_id = need_ids[result.need]
         for rank, found in enumerate(result.matches, start=1):
@@ -428,7 +439,7 @@ def persist_results(
                     score=min(1.0, max(0.0, round(found.score, 6))),
                     rank=rank,
                     components=components_json(found.components),
-                    reasons=[reason_json(r, labels) for r in found.reasons],
+                    reasons=_render(found.reasons),
                 )
             )
     stale_ids = list(stale.values())
@@ -484,6 +495,15 @@ def _upsert_postgresql(rows: Sequence[_Suggestion], *, now: dt.datetime) -> None
     if not rows:
         return
     table = Match._meta.db_table
+    encoded: dict[int, str] = {}
+
+    def _dumps(reasons: list[dict[str, Any]]) -> str:
+        # Rendered reason lists are shared objects: encode each one once.
+        text = encoded.get(id(reasons))
+        if text is None:
+            text = encoded[id(reasons)] = json.dumps(reasons, ensure_ascii=False)
+        return text
+
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE cbm_suggestion (need_id bigint, "
@@ -502,7 +522,7 @@ def _upsert_postgresql(rows: Sequence[_Suggestion], *, now: dt.datetime) -> None
                         row.score,
                         row.rank,
                         json.dumps(row.components),
-                        json.dumps(row.reasons, ensure_ascii=False),
+                        _dumps(row.reasons),
                     )
                 )
         # The table name comes from the model, the values are parameters.
