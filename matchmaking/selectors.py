@@ -17,7 +17,6 @@ from .enums import NeedStatus, ProgrammeStatus, Visibility
 from .models import (
     Match,
     Membership,
-    MemberState,
     Need,
     Programme,
     Provider,
@@ -165,7 +164,12 @@ def platform_figures(*, user: AnyUser) -> PlatformFigures:
         .filter(status=ProgrammeStatus.PUBLISHED)
         .count(),
         providers=Provider.objects.count(),
-        member_states=MemberState.objects.filter(needs__isnull=False)
+        # Counted over visible needs: a state whose needs are all hidden from
+        # this user must not show up as a state with needs.
+        member_states=needs_visible_to(user=user)
+        .filter(status__in=ACTIVE_NEED_STATUSES)
+        .order_by()
+        .values("member_state_id")
         .distinct()
         .count(),
     )

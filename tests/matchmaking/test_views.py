@@ -25,3 +25,16 @@ def test_home_counts_only_what_an_anonymous_visitor_may_see(client):
         figures.member_states,
     ) == (1, 1, 2, 1)
     assert "Matching states" in response.content.decode()
+
+
+def test_home_does_not_count_a_state_whose_needs_are_all_hidden(client):
+    from matchmaking.models import Country
+    from tests.factories import MemberStateFactory
+
+    NeedFactory()
+    NeedFactory(
+        member_state=MemberStateFactory(country=Country.objects.get(iso3="MLI")),
+        visibility=Visibility.CONFIDENTIAL,
+    )
+    figures = client.get(reverse("home")).context["figures"]
+    assert (figures.open_needs, figures.member_states) == (1, 1)
