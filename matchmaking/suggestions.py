@@ -13,11 +13,12 @@ proposal is never overwritten or removed by the engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -353,6 +354,17 @@ def engine_state(*, with_needs: bool = False) -> _EngineState:
         return _state
 
 
+def _holding_engine[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Run a service with the engine to itself: the index is updated in place."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _lock:
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def _batch(state: _EngineState, refs: Iterable[str]) -> matching.NeedBatch:
     pairs = [state.needs[ref] for ref in refs if ref in state.needs]
     return matching.NeedBatch(
@@ -561,6 +573,7 @@ def _clear_suggestions(need_id: int) -> None:
 # --- the services -------------------------------------------------------------
 
 
+@_holding_engine
 def refresh_need_suggestions(*, need_id: int) -> matching.NeedResult | None:
     """Re-rank one need after it was created or edited (a background task)."""
     need = Need.objects.filter(pk=need_id).only("id", "status").first()
@@ -583,6 +596,7 @@ def refresh_need_suggestions(*, need_id: int) -> matching.NeedResult | None:
     return result
 
 
+@_holding_engine
 def refresh_programme_suggestions(*, programme_id: int) -> int:
     """Re-rank the needs whose suggestions an edited programme enters or leaves.
 
@@ -659,6 +673,7 @@ class RematchReport:
     seconds_store: float
 
 
+@_holding_engine
 def rematch_all(*, rebuild: bool = True) -> RematchReport:
     """Recompute the suggestions of every active need (``manage.py rematch``)."""
     started = time.perf_counter()
@@ -724,6 +739,7 @@ class AllocationProposal:
     status: str
 
 
+@_holding_engine
 def propose_allocation(
     *, fairness: bool = False, need_limit: int = 1, candidates_per_need: int = 50
 ) -> AllocationProposal:
@@ -788,6 +804,7 @@ class NeedSuggestion:
     reasons: list[dict[str, Any]]
 
 
+@_holding_engine
 def suggested_needs_for_programme(
     *, user: Any, programme: Programme, top: int = 10
 ) -> list[NeedSuggestion]:
