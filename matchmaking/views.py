@@ -393,7 +393,11 @@ def _components(match: Match) -> list[tuple[str, int]]:
     """The score components as (label, percent) rows."""
     rows = []
     if isinstance(match.components, dict):
-        for key, value in match.components.items():
+        # jsonb (PostgreSQL) does not keep key order: show them in a fixed one.
+        order = {key: i for i, key in enumerate(_COMPONENT_LABELS)}
+        keys = sorted(match.components, key=lambda k: (order.get(k, len(order)), k))
+        for key in keys:
+            value = match.components[key]
             if isinstance(value, int | float) and not isinstance(value, bool):
                 label = _COMPONENT_LABELS.get(key)
                 text = label() if label else key.replace("_", " ").capitalize()

@@ -15,7 +15,9 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connection when it is done: run outside the
+# test's wrapping transaction, which that would break on PostgreSQL.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _use_backend(settings, backend: str) -> None:
