@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.tasks import task_backends
 from django.utils.connection import Local
 from django_tasks_db.models import DBTaskResult
@@ -15,9 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-# The worker closes its database connection when it is done: run outside the
-# test's wrapping transaction, which that would break on PostgreSQL.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _use_backend(settings, backend: str) -> None:
@@ -36,7 +35,7 @@ def database_backend(settings):
 
 
 def test_a_need_edit_is_queued_for_the_worker_then_refreshed(
-    database_backend, django_capture_on_commit_callbacks
+    database_backend, django_capture_on_commit_callbacks, monkeypatch
 ):
     ProgrammeFactory(ref="csirt", languages=["fr"])
     senegal = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
@@ -59,6 +58,9 @@ def test_a_need_edit_is_queued_for_the_worker_then_refreshed(
         ("matchmaking.tasks.refresh_need_task", "READY")
     ]
     assert not Match.objects.exists()
+    # The worker closes its connection when done; inside the test's transaction
+    # that would end the test's database session on PostgreSQL.
+    monkeypatch.setattr(connection, "close", lambda: None)
     call_command(
         "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
     )
