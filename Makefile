@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate demo clean
+.PHONY: install run test lint format migrate demo clean messages
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found: install it (pyenv install 3.13) or set PYTHON=/path/to/python3.13"; exit 1; }
@@ -30,6 +30,11 @@ run: demo
 test: install
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: chromium is not installed: the browser tests will be skipped (apt-get install -y chromium)."
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Compile locale/*/LC_MESSAGES/django.po into the committed .mo files (GNU
+# gettext); `manage.py check_translations` says whether they are complete.
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=staticfiles
 
 lint: install
 	$(VENV)/bin/ruff check .

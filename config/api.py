@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from matchmaking import api as mm
+from matchmaking import api_stats as stats
 from roundtable import api as rt
 
 
@@ -27,9 +28,20 @@ router.register("matches", mm.MatchViewSet, basename="match")
 router.register("tokens", mm.ApiTokenViewSet, basename="token")
 router.register("dataset", mm.DatasetViewSet, basename="dataset")
 router.register("stats/gaps", mm.GapStatsViewSet, basename="gap-stats")
+router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
+router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")
+router.register(
+    "stats/unmet-needs", stats.UnmetNeedsStatsViewSet, basename="stats-unmet-needs"
+)
+router.register("stats/timeline", stats.TimelineStatsViewSet, basename="stats-timeline")
+router.register(
+    "stats/providers", stats.ProviderStatsViewSet, basename="stats-providers"
+)
+router.register("stats/map", stats.MapStatsViewSet, basename="stats-map")
 router.register("events", rt.EventViewSet, basename="event")
 router.register("sessions", rt.SessionViewSet, basename="session")
 router.register("pitches", rt.PitchViewSet, basename="pitch")
+router.register("meetings", rt.MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

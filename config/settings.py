@@ -6,6 +6,7 @@ DATABASE_URL (PostgreSQL); see README.md.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,20 +76,33 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "simple_history",
     "matchmaking",
     "roundtable",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production only (below): hashed, compressed static files from the app server.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # LocaleMiddleware that keeps English unprefixed and honours the profile,
+    # the language cookie and Accept-Language (see matchmaking/i18n.py).
+    "matchmaking.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.security.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: history records name the user who made a change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "matchmaking.views.navigation",
+                "matchmaking.i18n.languages",
             ],
         },
     },
@@ -132,6 +147,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "matchmaking.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt while the client is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "matchmaking.backends.CuratorBackend",
 ]
@@ -152,8 +169,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The six official UN languages; English is the source. A language shows in the
+# switcher once locale/<dir>/LC_MESSAGES/django.mo exists (matchmaking/i18n.py).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("ru", "Русский"),
+    ("zh-hans", "中文"),
+]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+# Named formats per language (templates use date:"SHORT_DATE_FORMAT" ...).
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -162,6 +194,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Production serves `collectstatic` output with hashed, compressed names
+# (WhiteNoise, long cache headers); tests and runserver keep the plain storage
+# so they need no collectstatic.
+STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "config.storage.StaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if STATIC_MANIFEST:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -186,6 +235,16 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "matchmaking@localhost")
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
+        "port": env_int("DJANGO_EMAIL_PORT", 587),
+        "username": env_str("DJANGO_EMAIL_HOST_USER", ""),
+        "password": env_str("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
+        "timeout": env_int("DJANGO_EMAIL_TIMEOUT", 10),
+    }
+SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Security headers. Everything else hardened for production follows DEBUG.
 SECURE_CSP = {
@@ -218,6 +277,28 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 5_242_880)
+
+# Sessions: a working day at most; logout, a password change and deactivation
+# end them (Django's session auth hash and ModelBackend.user_can_authenticate).
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 60 * 60)
+
+# Login lockout (django-axes): after AXES_FAILURE_LIMIT failed attempts for one
+# username from one client address, that pair is refused (429) for the
+# cool-off period, even with the right password. The client address is
+# REMOTE_ADDR, or the proxy-appended X-Forwarded-For entry when
+# DJANGO_NUM_PROXIES says how many proxies to trust, the same rule as the API
+# throttles, so a forged header cannot buy fresh attempts.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# A failure while locked out must not extend the lock forever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# Two-factor authentication (TOTP, django-otp): optional, offered to curators.
+OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "CBM matchmaking")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -275,6 +356,8 @@ SPECTACULAR_SETTINGS = {
 
 # How many suggestions the engine keeps per need.
 MATCHING_TOP_K = env_int("MATCHING_TOP_K", 10)
+# Gap statistics are cached this many seconds per scope and filters (0: off).
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
 
 # Roundtable: how long a presenter has to answer a follow-up meeting request.
 ROUNDTABLE_MEETING_REQUEST_TTL_HOURS = env_int(
@@ -293,5 +376,15 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per task start and end is noise at INFO.
         "django.tasks": {"level": "WARNING"},
+        # django-axes logs every login at INFO with masked fields; its lockout
+        # warnings stay, and the "security" logger records the events.
+        "axes": {"level": "WARNING"},
+        # Denied object access, failed logins, lockouts (matchmaking/audit.py):
+        # always kept at INFO, whatever the root level, for the security trail.
+        "security": {"level": "INFO"},
     },
 }
+
+# Audit trail (django-simple-history): the admin shows each object's history
+# but offers no "revert", which would bypass the services' workflow checks.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -4,12 +4,14 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
     ApiToken,
     AssistanceType,
     Audience,
+    ContentTranslation,
     CostModel,
     Country,
     DeliveryMode,
@@ -155,7 +157,7 @@ class MemberStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(SimpleHistoryAdmin):
     list_display = ("name", "ref", "stakeholder_group", "country", "is_verified")
     list_filter = ("is_verified", "stakeholder_group")
     search_fields = ("name", "ref", "description")
@@ -178,7 +180,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ("user", "member_state", "provider", "role", "created_at")
     list_filter = ("role",)
     search_fields = (
@@ -203,7 +205,7 @@ class MatchInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SimpleHistoryAdmin):
     list_display = ("title", "ref", "provider", "status", "capacity", "ends_on")
     list_filter = (
         "status",
@@ -228,7 +230,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Need)
-class NeedAdmin(admin.ModelAdmin):
+class NeedAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "ref",
@@ -262,7 +264,7 @@ class MatchEventInline(admin.TabularInline):
 
 
 @admin.register(Match)
-class MatchAdmin(admin.ModelAdmin):
+class MatchAdmin(SimpleHistoryAdmin):
     list_display = ("need", "programme", "score", "rank", "status", "origin")
     list_filter = ("status", "origin", "need__member_state__country__region")
     search_fields = ("need__title", "need__ref", "programme__title", "programme__ref")
@@ -301,3 +303,13 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_by",
     )
     readonly_fields = ("token_hash", "accepted_at", "accepted_by", "created_at")
+
+
+@admin.register(ContentTranslation)
+class ContentTranslationAdmin(admin.ModelAdmin):
+    """Owners' translations of titles and summaries (edited on the site)."""
+
+    list_display = ("title", "language", "content_type", "object_id", "updated_at")
+    list_filter = ("language", "content_type")
+    search_fields = ("title", "summary")
+    readonly_fields = ("content_type", "object_id", "created_by", "created_at")

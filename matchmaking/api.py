@@ -10,15 +10,18 @@ import dataclasses
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -33,7 +36,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from . import selectors, services, tokens
+from . import audit, selectors, services, tokens, translations
 from .enums import ACTIVE_NEED_STATUSES, MatchStatus
 from .filters import (
     CountryFilter,
@@ -78,6 +81,7 @@ from .serializers import (
     ProgrammeStatusSerializer,
     ProposeMatchSerializer,
     ProviderSerializer,
+    ProviderWriteSerializer,
     RegionSerializer,
     TaxonomySerializer,
 )
@@ -125,6 +129,14 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses to read it)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
+
+
 def api_exception_handler(exc, context):
     """One JSON error shape for every failure; never a traceback."""
     if isinstance(exc, DjangoValidationError):
@@ -133,6 +145,10 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError()
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("API error", exc_info=exc)
@@ -205,6 +221,20 @@ class ApiViewMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_query_params(request)
+
+    def get_object(self):
+        """DRF's lookup; a 404 on an object that exists leaves a security record."""
+        try:
+            return super().get_object()
+        except Http404:
+            value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if value is not None:
+                audit.note_if_hidden(
+                    self.request,
+                    self.get_queryset().model,
+                    **{self.lookup_field: value},
+                )
+            raise
 
     def filtered_page(self, filterset_class, queryset, serializer_class):
         """Filter, paginate and serialize a nested list."""
@@ -311,9 +341,43 @@ class TaxonomyViewSet(ApiViewMixin, viewsets.ViewSet):
 @extend_schema_view(
     list=extend_schema(responses={200: ProviderSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(responses={200: ProviderSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={201: ProviderSerializer, **errors(400, 401, 403, 429)},
+        description="A signed-in user who acts for no organisation registers one: "
+        "it starts unverified and the user becomes its member.",
+        examples=[
+            OpenApiExample(
+                "Register a provider",
+                request_only=True,
+                value={
+                    "name": "Cyber Capacity Foundation",
+                    "stakeholder_group": "civil-society",
+                    "country": "KEN",
+                    "website": "https://example.org",
+                    "description": "Trains CSIRT staff in East Africa.",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **WRITE_ERRORS},
+        description="Members of the provider (and curators) edit its profile; "
+        "`is_verified` is never written here.",
+    ),
+    partial_update=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **WRITE_ERRORS},
+    ),
 )
-class ProviderViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
-    """Organisations offering programmes (public)."""
+class ProviderViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organisations offering programmes (public); registered and edited by users."""
 
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
@@ -323,6 +387,72 @@ class ProviderViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.providers_visible_to(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("verify", "unverify"):
+            return [permission() for permission in CURATORS]
+        return super().get_permissions()
+
+    def _reloaded(self, provider, code=status.HTTP_200_OK):
+        obj = self.get_queryset().get(pk=provider.pk)
+        return Response(ProviderSerializer(obj).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        if selectors.member_state_ids(user=request.user) or selectors.provider_ids(
+            user=request.user
+        ):
+            raise exceptions.PermissionDenied(_("You already act for an organisation."))
+        payload = ProviderWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        provider = services.register_provider(
+            user=request.user, data=dict(payload.validated_data)
+        )
+        return self._reloaded(provider, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        provider = self.get_object()
+        if not (
+            selectors.is_curator(request.user)
+            or provider.pk in selectors.provider_ids(user=request.user)
+        ):
+            raise exceptions.PermissionDenied
+        payload = ProviderWriteSerializer(
+            provider, data=request.data, partial=kwargs.get("partial", False)
+        )
+        payload.is_valid(raise_exception=True)
+        provider = services.update_provider(
+            user=request.user, provider=provider, data=dict(payload.validated_data)
+        )
+        return self._reloaded(provider)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProviderSerializer, **errors(401, 403, 404, 429)},
+        description="Curators vouch for the provider.",
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, ref=None):
+        """Mark the provider verified (curators)."""
+        provider = services.verify_provider(
+            user=request.user, provider=self.get_object(), verified=True
+        )
+        return self._reloaded(provider)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProviderSerializer, **errors(401, 403, 404, 429)},
+        description="Curators withdraw their trust in the provider.",
+    )
+    @action(detail=True, methods=["post"])
+    def unverify(self, request, ref=None):
+        """Mark the provider unverified (curators)."""
+        provider = services.verify_provider(
+            user=request.user, provider=self.get_object(), verified=False
+        )
+        return self._reloaded(provider)
 
 
 # --- needs and programmes ---------------------------------------------------
@@ -366,8 +496,22 @@ class TaggedViewSet(
         if not self.can_edit(instance):
             raise exceptions.PermissionDenied
         _serializer, data = self._validated(instance, kwargs.get("partial", False))
-        obj = self.update_service(instance, data)
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            obj = self.update_service(instance, data)
+            self.save_translations(obj, items)
         return Response(self.get_serializer(self.reload(obj)).data)
+
+    def save_translations(self, obj, items) -> None:
+        """Replace the record's translations when the request gave the list."""
+        if items is None:
+            return
+        translations.replace_translations(
+            user=self.request.user,
+            obj=obj,
+            items=items,
+            can_edit=lambda: self.can_edit(obj),
+        )
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
@@ -402,7 +546,7 @@ class NeedViewSet(TaggedViewSet):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)
         return selectors.needs_visible_to(user=self.request.user).prefetch_related(
-            "shared_with"
+            "shared_with", "translations"
         )
 
     def can_edit(self, need: Need) -> bool:
@@ -416,12 +560,15 @@ class NeedViewSet(TaggedViewSet):
             )
         serializer, data = self._validated()
         member_state = data.pop("member_state")
-        need = services.create_need(
-            user=user,
-            member_state=member_state,
-            data=data,
-            publish=serializer.validated_data.get("publish", False),
-        )
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            need = services.create_need(
+                user=user,
+                member_state=member_state,
+                data=data,
+                publish=serializer.validated_data.get("publish", False),
+            )
+            self.save_translations(need, items)
         return Response(
             self.get_serializer(self.reload(need)).data, status=status.HTTP_201_CREATED
         )
@@ -459,7 +606,8 @@ class NeedViewSet(TaggedViewSet):
     )
     def matches(self, request, ref=None):
         """Programmes ranked for the need (rank, then score), with explanations."""
-        need = get_object_or_404(
+        need = audit.get_visible_or_404(
+            request,
             selectors.needs_visible_to(user=request.user).prefetch_related(None),
             ref=ref,
         )
@@ -489,7 +637,9 @@ class ProgrammeViewSet(TaggedViewSet):
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)
-        return selectors.programmes_visible_to(user=self.request.user)
+        return selectors.programmes_visible_to(user=self.request.user).prefetch_related(
+            "translations"
+        )
 
     def can_edit(self, programme: Programme) -> bool:
         return services.can_edit_programme(user=self.request.user, programme=programme)
@@ -502,12 +652,15 @@ class ProgrammeViewSet(TaggedViewSet):
             )
         serializer, data = self._validated()
         provider = data.pop("provider")
-        programme = services.create_programme(
-            user=user,
-            provider=provider,
-            data=data,
-            publish=serializer.validated_data.get("publish", False),
-        )
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            programme = services.create_programme(
+                user=user,
+                provider=provider,
+                data=data,
+                publish=serializer.validated_data.get("publish", False),
+            )
+            self.save_translations(programme, items)
         return Response(
             self.get_serializer(self.reload(programme)).data,
             status=status.HTTP_201_CREATED,
@@ -548,7 +701,8 @@ class ProgrammeViewSet(TaggedViewSet):
     )
     def matches(self, request, ref=None):
         """Needs this programme is matched with, as far as the user may see them."""
-        programme = get_object_or_404(
+        programme = audit.get_visible_or_404(
+            request,
             selectors.programmes_visible_to(user=request.user).prefetch_related(None),
             ref=ref,
         )

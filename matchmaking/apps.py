@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MatchmakingConfig(AppConfig):
     name = "matchmaking"
     verbose_name = _("Matchmaking")
+
+    def ready(self) -> None:
+        # Security logging only: auth signals are the one hook Django offers.
+        from .audit import connect_security_signals
+
+        connect_security_signals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -31,6 +32,14 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Invalid, expired or revoked token.")
             )
+        if not request.headers.get("Accept-Language"):
+            # No Accept-Language: answer in the token owner's profile language.
+            from .i18n import supported
+
+            language = supported(token.user.language)
+            if language:
+                translation.activate(language)
+                request._request.LANGUAGE_CODE = language
         return token.user, token
 
     def authenticate_header(self, request) -> str:

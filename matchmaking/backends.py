@@ -6,7 +6,10 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
-CURATED_APPS = frozenset({"matchmaking", "roundtable", "django_tasks_database"})
+# "axes": curators see login lockouts and lift them (delete the attempt).
+# Two-factor devices (otp_totp) stay with superusers: whoever adds a device to
+# an account can sign in as its owner.
+CURATED_APPS = frozenset({"matchmaking", "roundtable", "django_tasks_database", "axes"})
 
 
 class CuratorBackend(BaseBackend):

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -23,13 +24,13 @@ class Visibility(models.TextChoices):
 
 
 class NeedStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    IN_DISCUSSION = "in_discussion", _("In discussion")
-    IN_DELIVERY = "in_delivery", _("In delivery")
-    FULFILLED = "fulfilled", _("Fulfilled")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DRAFT = "draft", pgettext_lazy("need status", "Draft")
+    OPEN = "open", pgettext_lazy("need status", "Open")
+    IN_DISCUSSION = "in_discussion", pgettext_lazy("need status", "In discussion")
+    IN_DELIVERY = "in_delivery", pgettext_lazy("need status", "In delivery")
+    FULFILLED = "fulfilled", pgettext_lazy("need status", "Fulfilled")
+    CLOSED = "closed", pgettext_lazy("need status", "Closed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("need status", "Withdrawn")
 
 
 # Needs still looking for help: the engine ranks programmes for these.
@@ -37,20 +38,20 @@ ACTIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_DISCUSSION)
 
 
 class ProgrammeStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    PAUSED = "paused", _("Paused")
-    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", pgettext_lazy("programme status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("programme status", "Published")
+    PAUSED = "paused", pgettext_lazy("programme status", "Paused")
+    CLOSED = "closed", pgettext_lazy("programme status", "Closed")
 
 
 class MatchStatus(models.TextChoices):
-    SUGGESTED = "suggested", _("Suggested")
-    INTEREST = "interest", _("Interest expressed")
-    INTRODUCED = "introduced", _("Introduced")
-    AGREED = "agreed", _("Agreed")
-    IN_DELIVERY = "in_delivery", _("In delivery")
-    COMPLETED = "completed", _("Completed")
-    DECLINED = "declined", _("Declined")
+    SUGGESTED = "suggested", pgettext_lazy("match status", "Suggested")
+    INTEREST = "interest", pgettext_lazy("match status", "Interest expressed")
+    INTRODUCED = "introduced", pgettext_lazy("match status", "Introduced")
+    AGREED = "agreed", pgettext_lazy("match status", "Agreed")
+    IN_DELIVERY = "in_delivery", pgettext_lazy("match status", "In delivery")
+    COMPLETED = "completed", pgettext_lazy("match status", "Completed")
+    DECLINED = "declined", pgettext_lazy("match status", "Declined")
 
 
 # A match in one of these states counts against a programme's capacity.

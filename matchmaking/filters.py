@@ -13,6 +13,7 @@ from django_filters import widgets as df_widgets
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import translations
 from .enums import MatchOrigin, MatchStatus, NeedStatus, ProgrammeStatus, Visibility
 from .models import (
     AssistanceType,
@@ -154,7 +155,10 @@ class TaggedFilter(df.FilterSet):
     SEARCH_FIELDS: tuple[str, ...] = ("ref", "title", "summary", "description")
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(search_q(value, self.SEARCH_FIELDS))
+        # The owners' translations of the title and summary match too.
+        return queryset.filter(
+            translations.search_q(queryset.model, value, self.SEARCH_FIELDS)
+        )
 
 
 class NeedFilter(TaggedFilter):

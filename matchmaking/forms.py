@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.contrib.auth.password_validation import validate_password
-from django.db.models import Q
+from django.db.models import Case, Q, QuerySet, When
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .enums import DeliveryOutcome, MembershipRole, RegionLevel
@@ -87,11 +94,19 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def sort_choices_by_name(field: forms.ModelChoiceField) -> None:
+    """Offer a field's rows in the reader's alphabetical order, in their language."""
+    from .i18n import display_name, sorted_by_name
+
+    rows = sorted_by_name(field.queryset, display_name)
+    field.widget.choices = [(row.pk, display_name(row)) for row in rows]
+
+
 def topic_groups(form: forms.BaseForm, name: str = "topics") -> list[tuple[str, list]]:
     """The topic checkboxes grouped under their theme, for the taxonomy picker."""
-    themes = dict(
-        Topic.objects.select_related("theme").values_list("slug", "theme__name")
-    )
+    themes = {
+        topic.slug: topic.theme.label for topic in Topic.objects.select_related("theme")
+    }
     groups: dict[str, list] = {}
     for option in form[name]:
         theme = themes.get(str(option.data["value"]), "")
@@ -99,11 +114,72 @@ def topic_groups(form: forms.BaseForm, name: str = "topics") -> list[tuple[str, 
     return list(groups.items())
 
 
+class ContentLanguageField(forms.ModelChoiceField):
+    """The language a text is written in: the six UN languages first, then others."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Written in"))
+        kwargs.setdefault(
+            "help_text", _("The language you write the title and text in.")
+        )
+        kwargs.setdefault("empty_label", None)
+        # Optional: a form posted without it keeps the record's language (a
+        # new record: the author's interface language).
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=content_languages(), **kwargs)
+        self.widget.attrs["class"] = "govuk-select"
+
+    def label_from_instance(self, obj: Language) -> str:
+        from .explain import language_name
+
+        return language_name(obj.code, obj.name)
+
+
+def content_languages() -> QuerySet[Language]:
+    """Languages a text may be written in, the UN languages first."""
+    return Language.objects.annotate(
+        un_first=Case(When(code__in=UN_LANGUAGES, then=0), default=1)
+    ).order_by("un_first", "code")
+
+
+def default_content_language() -> str:
+    """The active (UI) language when the Language table has it, else English."""
+    from .explain import active_language
+
+    code = active_language()
+    return code if Language.objects.filter(code=code).exists() else "en"
+
+
+class TranslationForm(GovukFormMixin, forms.Form):
+    """Add or edit the translation of a record's title and summary."""
+
+    language = ContentLanguageField(
+        label=_("Language"), help_text=_("The language of this translation.")
+    )
+    title = forms.CharField(label=_("Translated title"), max_length=300)
+    summary = forms.CharField(
+        label=_("Translated summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, original: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if original:
+            self.fields["language"].queryset = content_languages().exclude(
+                code=original
+            )
+
+
 class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
     """Shared set-up of the need and programme forms."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["content_language"] = ContentLanguageField()
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("content_language", default_content_language())
         self.fields["topics"].widget = forms.CheckboxSelectMultiple()
         self.fields["topics"].queryset = Topic.objects.select_related("theme").order_by(
             "theme__position", "position", "slug"
@@ -121,6 +197,14 @@ class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
     def topic_groups(self) -> list[tuple[str, list]]:
         return topic_groups(self)
 
+    def clean_content_language(self) -> Language:
+        chosen = self.cleaned_data.get("content_language")
+        if chosen is not None:
+            return chosen
+        if self.instance.pk:
+            return self.instance.content_language
+        return Language.objects.get(code=default_content_language())
+
 
 class NeedForm(TaggedRecordForm):
     """Create or edit a need."""
@@ -135,6 +219,7 @@ class NeedForm(TaggedRecordForm):
             "title",
             "summary",
             "description",
+            "content_language",
             "topics",
             "assistance_types",
             "audiences",
@@ -195,6 +280,7 @@ class ProgrammeForm(TaggedRecordForm):
             "title",
             "summary",
             "description",
+            "content_language",
             "topics",
             "assistance_types",
             "audiences",
@@ -234,6 +320,8 @@ class ProgrammeForm(TaggedRecordForm):
         self.fields["eligible_countries"].queryset = Country.objects.filter(
             Q(is_un_member=True) | Q(is_observer=True)
         )
+        for name in ("eligible_regions", "eligible_countries"):
+            sort_choices_by_name(self.fields[name])
         self.fields["cost_model"].empty_label = None
         self.fields["cost_model"].widget.choices = self.fields["cost_model"].choices
         if self.instance.pk or not providers:
@@ -365,7 +453,20 @@ class AcceptInvitationForm(GovukFormMixin, forms.Form):
 class ProfileForm(GovukFormMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email"]
+        fields = ["first_name", "last_name", "email", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .i18n import available_languages
+
+        super().__init__(*args, **kwargs)
+        # Only languages the interface is translated into; blank follows the
+        # browser's Accept-Language.
+        choices = [("", _("The browser's language"))] + [
+            (language["code"], language["name_local"])
+            for language in available_languages()
+        ]
+        self.fields["language"].choices = choices
+        self.fields["language"].widget.choices = choices
 
 
 class ApiTokenForm(GovukFormMixin, forms.Form):
@@ -406,3 +507,43 @@ class AllocationForm(GovukFormMixin, forms.Form):
         coerce=int,
         initial="1",
     )
+
+
+class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
+    """Django's reset form, mailing each user in their profile language."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from .i18n import supported
+
+        language = supported(getattr(context.get("user"), "language", "")) or (
+            translation.get_language()
+        )
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
+
+
+class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
+    """Django's new-password form (after a reset link) with GOV.UK inputs."""
+
+
+class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
+    """Django's password change form with GOV.UK inputs."""
+
+
+class GovukAuthenticationForm(GovukFormMixin, AuthenticationForm):
+    """Django's sign-in form with GOV.UK inputs (and their focus style)."""

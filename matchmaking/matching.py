@@ -330,78 +330,18 @@ class Labels:
     concepts: Mapping[str, str] = field(default_factory=dict)
 
 
-def _names(slugs: Iterable[str], table: Mapping[str, str], lower: bool = False) -> str:
-    names = [table.get(s, s.replace("-", " ")) for s in slugs]
-    if lower:
-        names = [n[:1].lower() + n[1:] if not n[:2].isupper() else n for n in names]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def render_reason(reason: Reason, labels: Labels | None = None) -> str:
-    """English text of a reason (the UI may translate codes instead)."""
-    lb = labels or Labels()
-    p = reason.params
-    code = reason.code
-    if code == "shared_topics":
-        return f"Both concern {_names(p['topics'], lb.topics, lower=True)}"
-    if code == "same_theme":
-        theme = lb.themes.get(p["theme"], p["theme"])
-        topics = _names(p["topics"], lb.topics, lower=True)
-        return f"Related work under {theme}: {topics}"
-    if code == "also_covers":
-        return f"Also covers: {_names(p['topics'], lb.topics, lower=True)}"
-    if code == "shared_concepts":
-        return f"Both mention {_names(p['concepts'], lb.concepts)}"
-    if code == "assistance":
-        types = _names(p["assistance_types"], lb.assistance_types, lower=True)
-        return f"Offers {types}"
-    if code == "audience":
-        return f"Aimed at {_names(p['audiences'], lb.audiences, lower=True)}"
-    if code == "delivery":
-        return f"Delivered {_names(p['modes'], lb.delivery_modes, lower=True)}"
-    if code == "language":
-        return f"Delivered in {_names(p['languages'], lb.languages)}"
-    if code == "open_to":
-        return _render_open_to(p, lb)
-    if code == "not_in_area":
-        country = lb.countries.get(p.get("country", ""), p.get("country", ""))
-        return f"Not open to {country}"
-    if code == "ldc_only":
-        return "Reserved for least developed countries"
-    if code == "sids_only":
-        return "Reserved for small island developing states"
-    if code == "no_shared_language":
-        return f"Not offered in {_names(p.get('languages', ()), lb.languages)}"
-    if code == "ended":
-        return f"Ended on {p['ends_on']}"
-    if code == "unpublished":
-        return "Not published"
-    if code == "capacity_full":
-        return "No places left"
-    if code == "no_eligible":
-        return "No programme is open to this need"
-    if code == "none_relevant":
-        return "No open programme is a close enough match"
-    return code
+    """Text of a reason in the active language (``explain.render_reason``).
 
+    The unknown code of a newer engine is returned as is. Imported lazily: the
+    engine's own functions never need Django's translation machinery.
+    """
+    from . import explain
 
-def _render_open_to(p: Mapping[str, Any], lb: Labels) -> str:
-    groups = []
-    if p.get("ldc_only"):
-        groups.append("least developed countries")
-    if p.get("sids_only"):
-        groups.append("small island developing states")
-    who = " and ".join(groups)
-    scope = p.get("scope")
-    if scope == "country":
-        country = lb.countries.get(p["country"], p["country"])
-        return f"Open to {country}"
-    if scope == "region":
-        region = lb.regions.get(p["region"], p["region"])
-        return f"Open to {who} in {region}" if who else f"Open to {region}"
-    return f"Open to {who} worldwide" if who else "Open worldwide"
+    try:
+        return explain.render_reason(reason, labels)
+    except KeyError:
+        return reason.code
 
 
 def why_not(

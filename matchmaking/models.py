@@ -6,12 +6,15 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .enums import (
     DeliveryOutcome,
@@ -37,7 +40,12 @@ class User(AbstractUser):
         help_text=_("Curators verify organisations, curate matches and pitches."),
     )
     language = models.CharField(
-        _("preferred language"), max_length=8, blank=True, default=""
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Pages and emails are in this language."),
     )
 
     def __str__(self) -> str:
@@ -68,6 +76,13 @@ class MultilingualName(models.Model):
         if lang in UN_LANGUAGES:
             return getattr(self, f"name_{lang}") or self.name_en
         return self.name_en
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in each UN language (English where one is missing)."""
+        return {
+            lang: getattr(self, f"name_{lang}") or self.name_en for lang in UN_LANGUAGES
+        }
 
 
 class Region(MultilingualName):
@@ -165,12 +180,26 @@ class Language(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def label(self) -> str:
+        """The language's name in the active language (Django's translations)."""
+        try:
+            return str(get_language_info(self.code)["name_translated"])
+        except KeyError:
+            return self.name
+
 
 class Vocabulary(models.Model):
     """An entry of a controlled vocabulary from taxonomy.json, keyed by its slug."""
 
     slug = models.SlugField(_("slug"), max_length=60, primary_key=True)
+    # English, the source; the other UN languages come from taxonomy_i18n.json.
     name = models.CharField(_("name"), max_length=200)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -178,7 +207,23 @@ class Vocabulary(models.Model):
         ordering = ["position", "slug"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language, English when missing."""
+        lang = (get_language() or "en").split("-")[0]
+        if lang in UN_LANGUAGES and lang != "en":
+            return getattr(self, f"name_{lang}") or self.name
         return self.name
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in each UN language (English where one is missing)."""
+        return {
+            lang: (getattr(self, f"name_{lang}") if lang != "en" else "") or self.name
+            for lang in UN_LANGUAGES
+        }
 
 
 class Theme(Vocabulary):
@@ -328,6 +373,8 @@ class Provider(Timestamped):
         related_name="+",
         verbose_name=_("verified by"),
     )
+    # Audit trail (who, when, what changed), verification above all.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -375,6 +422,7 @@ class Membership(Timestamped):
         choices=MembershipRole.choices,
         default=MembershipRole.FOCAL_POINT,
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["user__username"]
@@ -435,6 +483,15 @@ class TaggedRecord(Timestamped):
         related_name="+",
         verbose_name=_("owner"),
     )
+    content_language = models.ForeignKey(
+        Language,
+        on_delete=models.PROTECT,
+        default="en",
+        related_name="+",
+        verbose_name=_("written in"),
+        help_text=_("The language the title, summary and description are written in."),
+    )
+    translations = GenericRelation("matchmaking.ContentTranslation")
 
     class Meta:
         abstract = True
@@ -487,6 +544,7 @@ class Programme(TaggedRecord):
     )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title", "id"]
@@ -501,7 +559,31 @@ class Programme(TaggedRecord):
                 violation_error_message=_("A programme cannot end before it starts."),
             ),
         ]
-        indexes = [models.Index(fields=["status", "ends_on"])]
+        indexes = [
+            models.Index(fields=["status", "ends_on"]),
+            # The catalogue: published programmes by title, one page at a time.
+            models.Index(
+                fields=["status", "title", "id"], name="programme_catalogue_idx"
+            ),
+            # Every status by title (curators, the API's default order).
+            models.Index(fields=["title", "id"], name="programme_title_idx"),
+            # The review queue: newest first.
+            models.Index(fields=["-created_at", "id"], name="programme_newest_idx"),
+            # Gap statistics: the programmes on offer and their provider and
+            # flags read from the index alone (not the wide programme rows).
+            models.Index(
+                fields=[
+                    "status",
+                    "ends_on",
+                    "starts_on",
+                    "provider",
+                    "ldc_only",
+                    "sids_only",
+                    "id",
+                ],
+                name="programme_offer_idx",
+            ),
+        ]
 
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
@@ -555,6 +637,11 @@ class Need(TaggedRecord):
         default=UnmetReason.NONE,
     )
     matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
+    # shared_with decides who sees a confidential need, so its changes are
+    # audited too; matched_at is the engine's bookkeeping, not a change.
+    history = HistoricalRecords(
+        excluded_fields=["matched_at"], m2m_fields=[shared_with]
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -563,6 +650,21 @@ class Need(TaggedRecord):
         indexes = [
             models.Index(fields=["status", "visibility"]),
             models.Index(fields=["member_state", "status"]),
+            # The needs register and the review queue: newest first.
+            models.Index(fields=["-created_at", "id"], name="need_newest_idx"),
+            # Gap statistics: every column they read of a need, so that their
+            # scans read the index alone (not the wide need rows).
+            models.Index(
+                fields=[
+                    "status",
+                    "visibility",
+                    "member_state",
+                    "unmet_reason",
+                    "created_at",
+                    "id",
+                ],
+                name="need_stats_idx",
+            ),
         ]
 
 
@@ -614,6 +716,11 @@ class Match(Timestamped):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # Every human step (interest, introduction, agreement ...) is recorded.
+    # Engine suggestions are written in bulk (matchmaking/suggestions.py) and
+    # get no per-row history: see README "Audit trail". components and reasons
+    # are the engine's explanation, rewritten on every rematch.
+    history = HistoricalRecords(excluded_fields=["components", "reasons"])
 
     class Meta:
         ordering = ["need", "rank", "-score", "programme_id"]
@@ -633,7 +740,17 @@ class Match(Timestamped):
                 name="match_rating_1_to_5",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "status"])]
+        indexes = [
+            models.Index(fields=["programme", "status"]),
+            # The match board: latest first, overall and by status.
+            models.Index(fields=["-updated_at", "id"], name="match_latest_idx"),
+            models.Index(
+                fields=["status", "-updated_at", "id"], name="match_status_latest_idx"
+            ),
+            # Gap statistics: a need's live matches and the needs of the match
+            # history read from the index alone (not the wide match rows).
+            models.Index(fields=["need", "status", "id"], name="match_need_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.need} ↔ {self.programme}"
@@ -766,3 +883,52 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.member_state or self.provider}"
+
+
+class ContentTranslation(Timestamped):
+    """The owner's translation of a need's, programme's or pitch's title and summary.
+
+    One per object and language, never in the object's own content language
+    (``matchmaking.translations`` enforces it); the matching engine reads the
+    translations' text too.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    language = models.ForeignKey(
+        Language,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("language"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        ordering = ["language_id", "id"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "language"],
+                name="content_translation_one_per_language",
+                violation_error_message=_(
+                    "There is already a translation in this language."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language_id})"

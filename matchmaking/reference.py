@@ -149,6 +149,45 @@ def load_taxonomy() -> dict:
 
 
 @cache
+def load_taxonomy_names() -> dict[str, dict[str, dict[str, str]]]:
+    """Translated vocabulary names: ``{vocabulary: {slug: {lang: name}}}``.
+
+    ``taxonomy_i18n.json`` translates every entry of ``taxonomy.json`` (themes
+    and topics included), with the UN's established terms.
+    """
+    data = json.loads((DATA_DIR / "taxonomy_i18n.json").read_text(encoding="utf-8"))
+    return data["names"]
+
+
+VOCABULARY_MODELS = {
+    "themes": "Theme",
+    "topics": "Topic",
+    "assistance_types": "AssistanceType",
+    "audiences": "Audience",
+    "delivery_modes": "DeliveryMode",
+    "stakeholder_groups": "StakeholderGroup",
+    "cost_models": "CostModel",
+    "priorities": "Priority",
+}
+TRANSLATED_LANGUAGES = ("ar", "es", "fr", "ru", "zh")
+
+
+def sync_vocabulary_names(apps) -> None:
+    """Store the translated vocabulary names (skipped before the columns exist)."""
+    names = load_taxonomy_names()
+    for vocabulary, model_name in VOCABULARY_MODELS.items():
+        model = apps.get_model("matchmaking", model_name)
+        fields = [f"name_{lang}" for lang in TRANSLATED_LANGUAGES]
+        if not all(hasattr(model, field) for field in fields):
+            return
+        rows = list(model.objects.filter(pk__in=names.get(vocabulary, {})))
+        for row in rows:
+            for lang in TRANSLATED_LANGUAGES:
+                setattr(row, f"name_{lang}", names[vocabulary][row.pk].get(lang, ""))
+        model.objects.bulk_update(rows, fields)
+
+
+@cache
 def load_languages() -> tuple[tuple[str, str], ...]:
     """ISO 639-1 codes with their English names."""
     return tuple(
@@ -260,3 +299,4 @@ def sync_reference_data(apps) -> None:
             model.objects.update_or_create(
                 slug=entry["slug"], defaults={"name": entry["name"], "position": pos}
             )
+    sync_vocabulary_names(apps)

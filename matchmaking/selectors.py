@@ -79,14 +79,20 @@ def need_visibility_q(*, user: AnyUser) -> Q | None:
     return visible
 
 
-def needs_visible_to(*, user: AnyUser) -> QuerySet[Need]:
-    """Needs the user may see, with their relations loaded."""
+def needs_visible_to(*, user: AnyUser, with_tags: bool = True) -> QuerySet[Need]:
+    """Needs the user may see, with their relations (and tags) loaded.
+
+    ``with_tags=False`` skips the five tag prefetches, for pages that show none.
+    """
     qs = Need.objects.all()
     rule = need_visibility_q(user=user)
     if rule is not None:
         # The shared_with join can repeat a row; filter by id to keep it flat.
         qs = qs.filter(pk__in=Need.objects.filter(rule).values("pk"))
-    return qs.select_related("member_state__country", "priority").prefetch_related(
+    qs = qs.select_related("member_state__country", "priority")
+    if not with_tags:
+        return qs
+    return qs.prefetch_related(
         "topics", "assistance_types", "audiences", "languages", "delivery_modes"
     )
 
@@ -102,13 +108,21 @@ def programme_visibility_q(*, user: AnyUser) -> Q | None:
     return visible
 
 
-def programmes_visible_to(*, user: AnyUser) -> QuerySet[Programme]:
-    """Programmes the user may see: anything not a draft, plus their own drafts."""
+def programmes_visible_to(
+    *, user: AnyUser, with_tags: bool = True
+) -> QuerySet[Programme]:
+    """Programmes the user may see: anything not a draft, plus their own drafts.
+
+    ``with_tags=False`` skips the seven tag prefetches, for pages that show none.
+    """
     qs = Programme.objects.all()
     rule = programme_visibility_q(user=user)
     if rule is not None:
         qs = qs.filter(rule)
-    return qs.select_related("provider", "cost_model").prefetch_related(
+    qs = qs.select_related("provider", "cost_model")
+    if not with_tags:
+        return qs
+    return qs.prefetch_related(
         "topics",
         "assistance_types",
         "audiences",

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from . import selectors
+from . import explain, selectors
+from . import translations as translations_mod
 from .enums import DeliveryOutcome, NeedStatus, ProgrammeStatus
 from .models import (
     ApiToken,
@@ -24,6 +25,7 @@ from .models import (
     Programme,
     Provider,
     Region,
+    StakeholderGroup,
     Theme,
     TokenScope,
     Topic,
@@ -51,12 +53,23 @@ def slugs(model, *, many: bool = True, field: str = "slug", **kwargs):
 # --- reference data --------------------------------------------------------
 
 
+def names_field() -> serializers.DictField:
+    """The name in each UN language; ``name`` follows Accept-Language."""
+    return serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The name in each UN language (ar, zh, en, fr, ru, es); "
+        "`name` is the one of the request's Accept-Language.",
+    )
+
+
 class RegionSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True)
+    names = names_field()
 
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "parent"]
+        fields = ["code", "name", "names", "level", "parent"]
 
 
 class CountrySerializer(serializers.ModelSerializer):
@@ -65,6 +78,7 @@ class CountrySerializer(serializers.ModelSerializer):
     intermediate_region = serializers.CharField(
         source="intermediate_region_id", allow_null=True
     )
+    names = names_field()
 
     class Meta:
         model = Country
@@ -73,6 +87,7 @@ class CountrySerializer(serializers.ModelSerializer):
             "iso2",
             "m49",
             "name",
+            "names",
             "region",
             "subregion",
             "intermediate_region",
@@ -86,24 +101,32 @@ class CountrySerializer(serializers.ModelSerializer):
 
 class VocabularySerializer(serializers.Serializer):
     slug = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="label", read_only=True)
+    names = names_field()
 
 
 class TopicSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
+    names = names_field()
+
     class Meta:
         model = Topic
-        fields = ["slug", "name", "cmm_dimension"]
+        fields = ["slug", "name", "names", "cmm_dimension"]
 
 
 class ThemeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
+    names = names_field()
     topics = TopicSerializer(many=True)
 
     class Meta:
         model = Theme
-        fields = ["slug", "name", "gfce_working_group", "topics"]
+        fields = ["slug", "name", "names", "gfce_working_group", "topics"]
 
 
 class LanguageSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
+
     class Meta:
         model = Language
         fields = ["code", "name"]
@@ -140,6 +163,24 @@ class ProviderSerializer(serializers.ModelSerializer):
         ]
 
 
+class ProviderWriteSerializer(serializers.ModelSerializer):
+    """Registering or editing a provider: its profile only, never its verification."""
+
+    stakeholder_group = SafeSlugRelatedField(
+        slug_field="slug", queryset=StakeholderGroup.objects.all()
+    )
+    country = SafeSlugRelatedField(
+        slug_field="iso3",
+        queryset=Country.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Provider
+        fields = ["name", "stakeholder_group", "country", "website", "description"]
+
+
 # --- needs and programmes --------------------------------------------------
 
 
@@ -152,7 +193,80 @@ def _keys(manager) -> list[str]:
     return sorted(str(obj.pk) for obj in manager.all())
 
 
-class TaggedSerializer(serializers.ModelSerializer):
+class TranslationSerializer(serializers.Serializer):
+    """The owner's translation of the title and summary into another language."""
+
+    language = serializers.CharField(
+        max_length=8, help_text=_("ISO 639-1 code of the translation's language.")
+    )
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000
+    )
+
+
+class ShownSerializer(serializers.Serializer):
+    """The version shown in the request's language (Accept-Language)."""
+
+    language = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    is_original = serializers.BooleanField()
+    notice = serializers.CharField(
+        help_text=_("Says so when the request's language has no version yet.")
+    )
+
+
+def content_language_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    """The language a text is written in, as an ISO 639-1 code."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Language.objects.all(),
+        required=False,
+        error_messages={
+            "does_not_exist": _("Unknown language code “{pk_value}”."),
+            "incorrect_type": _("Give an ISO 639-1 code, for example “fr”."),
+        },
+        help_text=_(
+            "ISO 639-1 code of the language the text is written in (default: "
+            "your interface language, else en)."
+        ),
+        **kwargs,
+    )
+
+
+class TranslatedSerializerMixin(serializers.Serializer):
+    """``content_language``, the owner's ``translations`` and the ``shown`` version.
+
+    ``translations`` is written as a whole (the list replaces the stored one)
+    by the record's owners and curators; the view hands it to
+    ``translations.replace_translations``.
+    """
+
+    content_language = content_language_field()
+    translations = TranslationSerializer(many=True, required=False)
+    shown = serializers.SerializerMethodField()
+
+    @extend_schema_field(ShownSerializer)
+    def get_shown(self, obj) -> dict:
+        version = translations_mod.shown_version(obj)
+        return {
+            "language": version.language,
+            "title": version.title,
+            "summary": version.summary,
+            "is_original": version.is_original,
+            "notice": version.notice,
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["translations"] = [
+            {"language": t.language_id, "title": t.title, "summary": t.summary}
+            for t in translations_mod.translations_of(instance)
+        ]
+        return data
+
+
+class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     """Tags are written as slugs and read back sorted."""
 
     topics = slugs(Topic)
@@ -218,6 +332,9 @@ class NeedSerializer(TaggedSerializer):
             "title",
             "summary",
             "description",
+            "content_language",
+            "translations",
+            "shown",
             "country",
             "country_name",
             "status",
@@ -306,6 +423,9 @@ class ProgrammeSerializer(TaggedSerializer):
             "title",
             "summary",
             "description",
+            "content_language",
+            "translations",
+            "shown",
             "provider",
             "provider_name",
             "status",
@@ -381,6 +501,22 @@ class FeedbackSerializer(serializers.Serializer):
     comments = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReasonsField(serializers.JSONField):
+    """A match's reasons, ``[{code, params, text}]``, text in the request's language.
+
+    Stored reasons hold only code and params; the text is rendered on read
+    (``explain``), in the language the locale middleware activated from the
+    request's Accept-Language.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return explain.explained(value)
+
+
 class MatchSerializer(serializers.ModelSerializer):
     need = serializers.CharField(source="need.ref", read_only=True)
     country = serializers.CharField(
@@ -390,6 +526,7 @@ class MatchSerializer(serializers.ModelSerializer):
     programme_title = serializers.CharField(source="programme.title", read_only=True)
     provider = serializers.CharField(source="programme.provider.ref", read_only=True)
     feedback = serializers.SerializerMethodField()
+    reasons = ReasonsField()
 
     class Meta:
         model = Match

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import audit, selectors
 from .enums import (
     CAPACITY_MATCH_STATUSES,
     MatchOrigin,
@@ -26,6 +26,7 @@ from .enums import (
     ProgrammeStatus,
 )
 from .models import (
+    Language,
     Match,
     MatchEvent,
     MemberState,
@@ -42,6 +43,7 @@ NEED_FIELDS = (
     "title",
     "summary",
     "description",
+    "content_language",
     "priority",
     "visibility",
     "needed_by",
@@ -51,6 +53,7 @@ PROGRAMME_FIELDS = (
     "title",
     "summary",
     "description",
+    "content_language",
     "ldc_only",
     "sids_only",
     "cost_model",
@@ -90,6 +93,13 @@ PROGRAMME_TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     ProgrammeStatus.CLOSED: frozenset({ProgrammeStatus.DRAFT}),
 }
+
+
+def default_content_language(user: Any) -> str:
+    """A new text's language: the author's UI language when known, else English."""
+    preferred = getattr(user, "language", "") or translation.get_language() or "en"
+    code = preferred.split("-")[0]
+    return code if Language.objects.filter(code=code).exists() else "en"
 
 
 def can_edit_need(*, user: User, need: Need) -> bool:
@@ -143,6 +153,8 @@ def create_need(
         status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
     )
     _set_fields(need, NEED_FIELDS, data)
+    if "content_language" not in data:
+        need.content_language_id = default_content_language(user)
     need.full_clean(exclude=["ref"])
     need.save()
     _set_m2m(need, NEED_M2M, data)
@@ -182,6 +194,7 @@ def set_need_status(*, user: User, need: Need, status: str) -> Need:
                 % {"old": need.get_status_display(), "new": status}
             }
         )
+    audit.set_change_reason(need, f"status set to {status}")
     need.status = status
     need.save(update_fields=["status", "updated_at"])
     schedule_need_refresh(need_id=need.pk)
@@ -203,6 +216,8 @@ def create_programme(
         status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
     )
     _set_fields(programme, PROGRAMME_FIELDS, data)
+    if "content_language" not in data:
+        programme.content_language_id = default_content_language(user)
     programme.full_clean(exclude=["ref"])
     programme.save()
     _set_m2m(programme, PROGRAMME_M2M, data)
@@ -240,6 +255,7 @@ def set_programme_status(*, user: User, programme: Programme, status: str) -> Pr
                 % {"old": programme.get_status_display(), "new": status}
             }
         )
+    audit.set_change_reason(programme, f"status set to {status}")
     programme.status = status
     programme.save(update_fields=["status", "updated_at"])
     schedule_programme_refresh(programme_id=programme.pk)
@@ -256,9 +272,52 @@ def verify_provider(
     provider.is_verified = verified
     provider.verified_at = timezone.now() if verified else None
     provider.verified_by = user if verified else None
+    audit.set_change_reason(
+        provider, "verified" if verified else "verification withdrawn"
+    )
     provider.save(
         update_fields=["is_verified", "verified_at", "verified_by", "updated_at"]
     )
+    return provider
+
+
+PROVIDER_FIELDS = ("name", "stakeholder_group", "country", "website", "description")
+
+
+@transaction.atomic
+def register_provider(*, user: User, data: dict[str, Any]) -> Provider:
+    """A signed-in user with no organisation registers one (unverified) and joins it."""
+    from .enums import MembershipRole
+    from .models import Membership
+
+    if not (user.is_authenticated and user.is_active):
+        raise PermissionDenied
+    if Membership.objects.filter(user=user).exists():
+        raise ValidationError(
+            _("You already act for an organisation: ask a curator to add another.")
+        )
+    provider = Provider(
+        is_verified=False, **{f: data[f] for f in PROVIDER_FIELDS if f in data}
+    )
+    provider.full_clean()
+    provider.save()
+    Membership.objects.create(user=user, provider=provider, role=MembershipRole.MANAGER)
+    return provider
+
+
+@transaction.atomic
+def update_provider(
+    *, user: User, provider: Provider, data: dict[str, Any]
+) -> Provider:
+    """Members of a provider (and curators) edit its profile; not its verification."""
+    if not (
+        selectors.is_curator(user) or provider.pk in selectors.provider_ids(user=user)
+    ):
+        raise PermissionDenied
+    changed = _set_fields(provider, PROVIDER_FIELDS, data)
+    provider.full_clean()
+    if changed:
+        provider.save(update_fields=[*changed, "updated_at"])
     return provider
 
 
@@ -315,6 +374,16 @@ MATCH_TRANSITIONS: dict[str, Transition] = {
     "decline": Transition(
         _OPEN, MatchStatus.DECLINED, frozenset({STATE, PROVIDER, CURATOR})
     ),
+}
+
+# The workflow step, as the audit trail names it.
+MATCH_CHANGE_REASONS = {
+    "express_interest": "interest expressed",
+    "introduce": "introduced",
+    "agree": "agreed",
+    "start_delivery": "delivery started",
+    "complete": "completed",
+    "decline": "declined",
 }
 
 # How a match's progress moves its need along.
@@ -388,6 +457,7 @@ def transition_match(
         _apply_feedback(match, feedback)
         update += ["feedback_rating", "feedback_outcome", "feedback_comments"]
     match.full_clean(exclude=["need", "programme"])
+    audit.set_change_reason(match, MATCH_CHANGE_REASONS[action])
     match.save(update_fields=update)
     MatchEvent.objects.create(
         match=match, from_status=old, to_status=match.status, actor=user, note=note
@@ -399,9 +469,16 @@ def transition_match(
         schedule_programme_refresh(programme_id=match.programme_id)
     follow = _NEED_FOLLOWS.get(match.status)
     if follow:
-        Need.objects.filter(pk=match.need_id, status=follow[0]).update(
-            status=follow[1], updated_at=timezone.now()
+        # A save, not update(): the need's audit trail records the move too.
+        need = (
+            Need.objects.select_for_update()
+            .filter(pk=match.need_id, status=follow[0])
+            .first()
         )
+        if need is not None:
+            need.status = follow[1]
+            audit.set_change_reason(need, f"match {MATCH_CHANGE_REASONS[action]}")
+            need.save(update_fields=["status", "updated_at"])
     return match
 
 
@@ -431,6 +508,7 @@ def record_feedback(*, user: User, match: Match, feedback: dict[str, Any]) -> Ma
         )
     _apply_feedback(match, feedback)
     match.full_clean(exclude=["need", "programme"])
+    audit.set_change_reason(match, "feedback recorded")
     match.save(
         update_fields=[
             "feedback_rating",
@@ -470,6 +548,7 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
         match.origin = MatchOrigin.CURATOR
         match.note = note
         match.created_by = user
+        audit.set_change_reason(match, "proposed by a curator")
         match.save(update_fields=["origin", "note", "created_by", "updated_at"])
     MatchEvent.objects.create(
         match=match, from_status="", to_status=match.status, actor=user, note=note
@@ -503,8 +582,7 @@ def invite_user(
     import secrets
     from datetime import timedelta
 
-    from django.core.mail import send_mail
-
+    from . import i18n
     from .models import Invitation
 
     if not selectors.is_curator(user):
@@ -521,18 +599,28 @@ def invite_user(
     )
     invitation.full_clean()
     invitation.save()
-    organisation = str(member_state or provider)
     link = accept_url(token)
-    transaction.on_commit(
-        lambda: send_mail(
+    language = translation.get_language()
+
+    def compose() -> tuple[str, str]:
+        # Rendered in the invitee's language (their profile's, else the one
+        # the curator works in); the organisation's name follows it too.
+        return (
             _("Invitation to the cyber capacity-building matchmaking platform"),
             _(
                 "You are invited to act for %(org)s on the matchmaking platform.\n\n"
                 "Open this link within %(days)s days to accept:\n%(link)s\n"
             )
-            % {"org": organisation, "days": INVITATION_VALIDITY_DAYS, "link": link},
-            None,
-            [email],
+            % {
+                "org": str(member_state or provider),
+                "days": INVITATION_VALIDITY_DAYS,
+                "link": i18n.url_in_language(link, translation.get_language()),
+            },
+        )
+
+    transaction.on_commit(
+        lambda: i18n.send_mail_in_languages(
+            recipients=[email], compose=compose, default=language
         )
     )
     return invitation, token

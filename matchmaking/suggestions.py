@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from . import matching
+from . import explain, matching, translations
 from .enums import (
     ACTIVE_NEED_STATUSES,
     CAPACITY_MATCH_STATUSES,
@@ -41,7 +41,6 @@ from .models import (
     Match,
     Need,
     Programme,
-    Region,
 )
 from .reference import topic_themes
 
@@ -117,6 +116,7 @@ def load_programmes(
     regions = _m2m_sets(Programme, "eligible_regions", ids)
     countries = _m2m_sets(Programme, "eligible_countries", ids)
     used = _capacity_used(ids)
+    translated = translations.texts_by_object(Programme, ids)
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
     for row in rows.order_by("ref").values(*fields):
@@ -140,7 +140,7 @@ def load_programmes(
                 capacity=row["capacity"],
                 capacity_used=used.get(pk, 0),
                 title=row["title"],
-                summary=row["summary"],
+                summary=_with_translations(row["summary"], translated.get(pk)),
                 description=row["description"],
             )
         )
@@ -185,6 +185,7 @@ def load_needs(
     )
     ids = [row["id"] for row in values]
     tags = {name: _m2m_sets(Need, name, ids) for name in TAGS}
+    translated = translations.texts_by_object(Need, ids)
     facts = _country_facts()
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
@@ -206,34 +207,26 @@ def load_needs(
                 audiences=tags["audiences"].get(pk, empty),
                 delivery_modes=tags["delivery_modes"].get(pk, empty),
                 title=row["title"],
-                summary=row["summary"],
+                summary=_with_translations(row["summary"], translated.get(pk)),
                 description=row["description"],
             )
         )
     return Loaded(profiles=profiles, ids=keys)
 
 
+def _with_translations(summary: str, translated: str | None) -> str:
+    """The summary the engine reads: the original, then the owner's translations.
+
+    A translation restates the record in another language, so it is read with
+    the summary's weight: the record then also shares words with texts in
+    that language.
+    """
+    return f"{summary}\n{translated}" if translated else summary
+
+
 def active_needs() -> QuerySet[Need]:
     """Needs still looking for help: the ones the engine ranks programmes for."""
     return Need.objects.filter(status__in=ACTIVE_NEED_STATUSES)
-
-
-def labels() -> matching.Labels:
-    """Display names for the engine's explanations, from the reference tables."""
-    from .models import AssistanceType, Audience, DeliveryMode, Language, Theme, Topic
-
-    lexicon = matching.textmod.default_lexicon()
-    return matching.Labels(
-        topics=dict(Topic.objects.values_list("slug", "name")),
-        themes=dict(Theme.objects.values_list("slug", "name")),
-        assistance_types=dict(AssistanceType.objects.values_list("slug", "name")),
-        audiences=dict(Audience.objects.values_list("slug", "name")),
-        delivery_modes=dict(DeliveryMode.objects.values_list("slug", "name")),
-        languages=dict(Language.objects.values_list("code", "name")),
-        regions=dict(Region.objects.values_list("code", "name_en")),
-        countries=dict(Country.objects.values_list("iso3", "name_en")),
-        concepts={c.id: c.label for c in lexicon.concepts},
-    )
 
 
 # --- the per-process engine state -------------------------------------------
@@ -252,7 +245,6 @@ class _EngineState:
     )
     need_ids: dict[str, int] = field(default_factory=dict)
     need_watermark: dt.datetime | None = None
-    labels: matching.Labels | None = None
 
 
 _state: _EngineState | None = None
@@ -275,7 +267,6 @@ def _build_state() -> _EngineState:
         programme_ids=loaded.ids,
         programme_watermark=watermark,
         capacity=_capacity_used(),
-        labels=labels(),
     )
 
 
@@ -378,18 +369,18 @@ def _batch(state: _EngineState, refs: Iterable[str]) -> matching.NeedBatch:
 
 
 def reason_json(
-    reason: matching.Reason, labels: matching.Labels | None
+    reason: matching.Reason, labels: matching.Labels | None = None
 ) -> dict[str, Any]:
-    """A reason as stored with a match: code, JSON-able params and English text."""
+    """A reason as stored with a match: its code and JSON-able params.
+
+    The text is rendered on read, in the reader's language (``explain``);
+    ``labels`` is accepted for callers of the former signature and unused.
+    """
     params = {
         key: list(value) if isinstance(value, (tuple, frozenset, set)) else value
         for key, value in reason.params.items()
     }
-    return {
-        "code": reason.code,
-        "params": params,
-        "text": matching.render_reason(reason, labels),
-    }
+    return {"code": reason.code, "params": params}
 
 
 def components_json(components: matching.Components) -> dict[str, float | None]:
@@ -406,7 +397,6 @@ def persist_results(
     *,
     need_ids: Mapping[str, int],
     programme_ids: Mapping[str, int],
-    labels: matching.Labels | None,
 ) -> int:
     """Store the engine's rankings as suggestions, leaving acted-on matches alone.
 
@@ -434,7 +424,7 @@ def persist_results(
     def _render(reasons: tuple[matching.Reason, ...]) -> list[dict[str, Any]]:
         found = rendered.get(id(reasons))
         if found is None:
-            found = rendered[id(reasons)] = [reason_json(r, labels) for r in reasons]
+            found = rendered[id(reasons)] = [reason_json(r) for r in reasons]
         return found
 
     for result in results:
@@ -539,7 +529,7 @@ def _upsert_postgresql(rows: Sequence[_Suggestion], *, now: dt.datetime) -> None
                 )
         # The table name comes from the model, the values are parameters.
         cursor.execute(
-            f"INSERT INTO {table} (need_id, programme_id, score, rank, "  # noqa: S608
+            f"INSERT INTO {table} (need_id, programme_id, score, rank, "  # noqa: S608  # nosec B608
             "components, reasons, status, origin, note, decline_reason, "
             "feedback_outcome, feedback_comments, created_at, updated_at) "
             "SELECT need_id, programme_id, score, rank, components, reasons, "
@@ -591,7 +581,6 @@ def refresh_need_suggestions(*, need_id: int) -> matching.NeedResult | None:
         [result],
         need_ids=loaded.ids,
         programme_ids=state.programme_ids,
-        labels=state.labels,
     )
     return result
 
@@ -655,7 +644,6 @@ def _rerank(state: _EngineState, refs: Sequence[str]) -> int:
         results,
         need_ids={ref: state.need_ids[ref] for ref in refs},
         programme_ids=state.programme_ids,
-        labels=state.labels,
     )
     return len(results)
 
@@ -691,7 +679,6 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         results,
         need_ids=state.need_ids,
         programme_ids=state.programme_ids,
-        labels=state.labels,
     )
     # Needs that left the active statuses keep no engine suggestion.
     inactive = Match.objects.filter(
@@ -831,7 +818,7 @@ def suggested_needs_for_programme(
             need=needs[state.need_ids[m.need]],
             score=m.score,
             components=components_json(m.components),
-            reasons=[reason_json(r, state.labels) for r in m.reasons],
+            reasons=explain.explained([reason_json(r) for r in m.reasons]),
         )
         for m in found
     ]

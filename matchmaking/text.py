@@ -156,14 +156,118 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _ARABIC_DIACRITICS = re.compile(r"[\u064B-\u0652\u0640\u0670]")
 
 
+# Chinese is written without spaces: a run of Han characters is not split into
+# words but searched for the lexicon's Chinese terms (see _segment_han).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_SCRIPT_RUNS = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits) of a text."""
-    return _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
+    """Lower-cased word tokens (letters and digits) of a text.
+
+    A run of Chinese characters gives the lexicon's Chinese terms found in it,
+    then character pairs of what no term covers (see :func:`_segment_han`).
+    """
+    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
+    if not _HAN_CHAR.search(text):
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        if not _HAN_CHAR.search(token):
+            out.append(token)
+            continue
+        for run in _SCRIPT_RUNS.findall(token):
+            if _HAN_CHAR.match(run):
+                out.extend(_segment_han(run))
+            else:
+                out.append(run)
+    return out
+
+
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
+_CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
+_LATIN_CHAR = re.compile("[a-zA-Z\u00c0-\u024f]")
+
+
+def detect_language(text: str) -> str:
+    """The language a text is most likely written in ("en" when it cannot tell).
+
+    By script first (Chinese, Arabic, Russian), then, for Latin script, by the
+    function-word cues that also pick the stemmer (en, fr, es, pt).
+    """
+    counts = {
+        "zh": len(_HAN_CHAR.findall(text)) * 2,  # a Han character is about a word
+        "ar": len(_ARABIC_CHAR.findall(text)),
+        "ru": len(_CYRILLIC_CHAR.findall(text)),
+        "latin": len(_LATIN_CHAR.findall(text)),
+    }
+    script = max(counts, key=lambda k: counts[k])
+    if counts[script] == 0:
+        return "en"
+    if script != "latin":
+        return script
+    latin = latin_languages(_TOKEN.findall(text.casefold()))
+    return latin[-1] if len(latin) <= 2 else "en"
+
+
+@cache
+def _han_terms() -> dict[str, tuple[tuple[str, frozenset[str]], ...]]:
+    """The shipped lexicon's Chinese terms by first character, longest first."""
+    raw = json.loads((LEXICON_DIR / "concepts.json").read_text(encoding="utf-8"))
+    concepts_of: dict[str, set[str]] = {}
+    for concept in raw["concepts"]:
+        for form in concept["terms"].get("zh", ()):
+            term = "".join(form.split())
+            concepts_of.setdefault(term, set()).add(concept["id"])
+    by_first: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for term, ids in concepts_of.items():
+        by_first.setdefault(term[0], []).append((term, frozenset(ids)))
+    return {
+        first: tuple(sorted(terms, key=lambda t: (-len(t[0]), t[0])))
+        for first, terms in by_first.items()
+    }
+
+
+@lru_cache(maxsize=100_000)
+def _segment_han(run: str) -> tuple[str, ...]:
+    """The tokens of a run of Chinese characters.
+
+    Every occurrence of a lexicon term, in text order (terms nested in one
+    another both count, as overlapping English terms do), except a term inside
+    a longer one of the same concept ("网络安全" inside "网络安全战略" is one
+    mention); then the character pairs of the stretches no term covers, so
+    that Chinese texts still share word features with each other.
+    """
+    terms = _han_terms()
+    found: list[tuple[int, int, str, frozenset[str]]] = []
+    for start, char in enumerate(run):
+        for term, concepts in terms.get(char, ()):
+            if run.startswith(term, start):
+                end = start + len(term)
+                if not any(
+                    s <= start and end <= e and concepts & c for s, e, _, c in found
+                ):
+                    found.append((start, end, term, concepts))
+    covered = [False] * len(run)
+    for start, end, _, _ in found:
+        covered[start:end] = [True] * (end - start)
+    out = [term for _, _, term, _ in found]
+    stretch = ""
+    for char, done in zip((*run, ""), (*covered, True), strict=True):
+        if not done:
+            stretch += char
+            continue
+        out.extend(stretch[i : i + 2] for i in range(len(stretch) - 1))
+        stretch = ""
+    return tuple(out)
 
 
 @lru_cache(maxsize=500_000)
 def _script(token: str) -> str:
     for char in token:
+        if _HAN_CHAR.match(char):
+            return "zh"
         if "\u0600" <= char <= "\u06ff":
             return "ar"
         if "\u0400" <= char <= "\u04ff":
@@ -312,7 +416,7 @@ class Concept:
 PROFILE_FIELDS = ("concepts", "topics", "audiences", "assistance_types", "words")
 # Part of Lexicon.fingerprint: bump it whenever a change to the analysis code
 # alters profiles, so that profiles cached by callers are recomputed.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -406,7 +510,7 @@ class Lexicon:
             terms = raw["terms"]
             labels = {
                 lang: terms[lang][0].replace("=", "")
-                for lang in LANGUAGES
+                for lang in (*LANGUAGES, "zh")
                 if terms.get(lang)
             }
             built.append(
@@ -419,9 +523,15 @@ class Lexicon:
                     assistance_types=dict(raw.get("assistance_types", {})),
                 )
             )
-            for channel, surface_forms in terms.items():
+            for language, surface_forms in terms.items():
+                # A Chinese term is one token of the text (tokenize finds it
+                # in runs of Han characters): a key of the ``any`` channel.
+                channel = "any" if language == "zh" else language
                 for form in surface_forms:
-                    stems = self._compile(channel, form, stops)
+                    if language == "zh":
+                        stems: tuple[str, ...] = ("".join(form.split()),)
+                    else:
+                        stems = self._compile(channel, form, stops)
                     if stems:
                         bucket = self._terms[channel].setdefault(stems[0], [])
                         if (stems, index) not in bucket:
@@ -1254,7 +1364,12 @@ def _word_feature(own: str, token: str) -> str | None:
     else:
         script = _script(token)
         lang = own if script == "latin" else script
-        feature = None if token in stopwords()[lang] else f"{lang}:{stem(lang, token)}"
+        if script == "zh":
+            feature = f"zh:{token}"
+        elif token in stopwords()[lang]:
+            feature = None
+        else:
+            feature = f"{lang}:{stem(lang, token)}"
     _memo_put(_FEATURES.setdefault(own, {}), token, feature, _TOKEN_MEMO_LIMIT)
     return feature
 

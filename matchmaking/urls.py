@@ -2,9 +2,8 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.i18n import set_language
 
-from . import views
+from . import forms, two_factor, views, views_stats, views_translations
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +12,16 @@ urlpatterns = [
     path("programmes/new/", views.programme_create, name="programme-create"),
     path("programmes/<slug:ref>/", views.programme_detail, name="programme-detail"),
     path("programmes/<slug:ref>/edit/", views.programme_edit, name="programme-edit"),
+    path(
+        "programmes/<slug:ref>/translations/",
+        views_translations.programme_translations,
+        name="programme-translations",
+    ),
+    path(
+        "programmes/<slug:ref>/translations/<slug:language>/delete/",
+        views_translations.programme_translation_delete,
+        name="programme-translation-delete",
+    ),
     path(
         "programmes/<slug:ref>/status/",
         views.programme_status,
@@ -25,9 +34,28 @@ urlpatterns = [
     ),
     path("providers/<slug:ref>/", views.provider_detail, name="provider-detail"),
     path("needs/", views.need_list, name="need-list"),
+    # Gap dashboard and open data
+    path("gaps/", views_stats.gap_dashboard, name="gap-dashboard"),
+    path("gaps/<slug:name>.csv", views_stats.gap_csv, name="gap-csv"),
+    path("open-data/", views_stats.open_data, name="open-data"),
+    path(
+        "open-data/<str:name>",
+        views_stats.open_data_download,
+        name="open-data-download",
+    ),
     path("needs/new/", views.need_create, name="need-create"),
     path("needs/<slug:ref>/", views.need_detail, name="need-detail"),
     path("needs/<slug:ref>/edit/", views.need_edit, name="need-edit"),
+    path(
+        "needs/<slug:ref>/translations/",
+        views_translations.need_translations,
+        name="need-translations",
+    ),
+    path(
+        "needs/<slug:ref>/translations/<slug:language>/delete/",
+        views_translations.need_translation_delete,
+        name="need-translation-delete",
+    ),
     path("needs/<slug:ref>/status/", views.need_status, name="need-status"),
     path("needs/<slug:ref>/propose/", views.match_propose, name="match-propose"),
     # Matches
@@ -50,11 +78,17 @@ urlpatterns = [
     path("curation/invitations/", views.invitation_list, name="invitation-list"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     # Accounts
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        two_factor.LoginView.as_view(authentication_form=forms.GovukAuthenticationForm),
+        name="login",
+    ),
+    path("accounts/login/verify/", two_factor.login_verify, name="login-verify"),
+    path("accounts/two-factor/", two_factor.two_factor, name="two-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=forms.GovukPasswordChangeForm),
         name="password_change",
     ),
     path(
@@ -64,7 +98,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(
+            form_class=forms.LocalisedPasswordResetForm
+        ),
         name="password_reset",
     ),
     path(
@@ -74,7 +110,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=forms.GovukSetPasswordForm
+        ),
         name="password_reset_confirm",
     ),
     path(
@@ -89,5 +127,4 @@ urlpatterns = [
         views.api_token_revoke,
         name="api-token-revoke",
     ),
-    path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,17 +17,29 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import forms, selectors, services, suggestions
+from . import (
+    audit,
+    duplicates,
+    forms,
+    i18n,
+    selectors,
+    services,
+    suggestions,
+    translations,
+)
 from .enums import (
     ACTIVE_NEED_STATUSES,
     MatchStatus,
@@ -59,9 +72,17 @@ PAGE_SIZE = 20
 # --- helpers ------------------------------------------------------------------
 
 
-def _page(request: HttpRequest, items: Any, param: str = "page") -> Page:
-    """One page of a list, with the links to its neighbours (filters kept)."""
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+def _page(
+    request: HttpRequest, items: Any, param: str = "page", count: int | None = None
+) -> Page:
+    """One page of a list, with the links to its neighbours (filters kept).
+
+    ``count``: the number of items when the view already knows it (no COUNT).
+    """
+    paginator = Paginator(items, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not queried
+    page = paginator.get_page(request.GET.get(param))
 
     def url(number: int) -> str:
         query = request.GET.copy()
@@ -179,14 +200,32 @@ _FACET_LABELS = {
 }
 
 
+def _open_to_all_q() -> Q:
+    """Programmes without a region or country limit: eligible everywhere."""
+    regions = Programme.eligible_regions.through.objects.filter(
+        programme_id=OuterRef("pk")
+    )
+    countries = Programme.eligible_countries.through.objects.filter(
+        programme_id=OuterRef("pk")
+    )
+    return Q(~Exists(regions), ~Exists(countries))
+
+
 def _facet_q(name: str, path: str, values: list[str]) -> Q:
+    # Subqueries, never joins: the filtered rows stay one per programme, so
+    # the counts below need no DISTINCT.
     if name == "region":
         # Programmes open to every state are eligible in every region.
-        return Q(eligible_regions__in=values) | Q(
-            pk__in=Programme.objects.filter(
-                eligible_regions__isnull=True, eligible_countries__isnull=True
-            ).values("pk")
+        return (
+            Q(
+                pk__in=Programme.eligible_regions.through.objects.filter(
+                    region_id__in=values
+                ).values("programme_id")
+            )
+            | _open_to_all_q()
         )
+    if name == "cost":
+        return Q(cost_model__in=values)
     return Q(pk__in=Programme.objects.filter(**{f"{path}__in": values}).values("pk"))
 
 
@@ -199,9 +238,172 @@ def _eligibility_q(values: list[str]) -> Q:
     return q
 
 
+def _catalogue_counts(
+    searched: QuerySet[Programme], filters: dict[str, Q], *, text_search: bool
+) -> dict[str, dict[str | None, int]]:
+    """Every count of the catalogue's filters, in one query.
+
+    facet -> option -> programmes; "open" (no region or country limit),
+    "ldc", "sids" and "total" (the results) under the key None. Each facet
+    counts the programmes passing every *other* filter (OR within a facet,
+    AND across facets).
+
+    The programmes a facet counts are one subquery: the visible, published,
+    searched programmes passing the other filters; facets without a selection
+    share the same one. With ``text_search`` the search is a CTE run once (it
+    scans every row, so running it per facet would cost a scan each) and each
+    distinct subquery is a CTE over it, evaluated once however many facets
+    read it. Without, the (indexed)
+    subqueries stay inline, where the planner knows their size. Tags are
+    counted on the M2M tables alone, restricted by ``IN``, so no count needs
+    DISTINCT except themes (a programme with two topics of one theme counts
+    once). Identifiers come from the models; every value is a parameter.
+    """
+    quote = connection.ops.quote_name
+    subqueries: dict[str, tuple[str, str, tuple[Any, ...]]] = {}
+    branches: list[tuple[str, list[Any]]] = []
+
+    def restrict(column: str, excluding: str) -> tuple[str, list[Any]]:
+        """SQL keeping ``column`` among the searched ids passing other filters."""
+        key = excluding if excluding in filters else ""
+        if key not in subqueries:
+            # With a text search, each set starts from the searched ids (CTE
+            # "search", below): the search itself runs once.
+            qs = (
+                Programme.objects.filter(pk__in=RawSQL("SELECT pk FROM search", ()))
+                if text_search
+                else searched
+            )
+            for name, q in filters.items():
+                if name != key:
+                    qs = qs.filter(q)
+            inner, params = (
+                qs.select_related(None).order_by().values("pk").query.sql_with_params()
+            )
+            subqueries[key] = (f"s{len(subqueries)}", inner, params)
+        cte, inner, params = subqueries[key]
+        if text_search:
+            return f"{column} IN (SELECT pk FROM {cte})", []  # noqa: S608
+        return f"{column} IN ({inner})", list(params)
+
+    programme = quote(Programme._meta.db_table)
+    for name, _label, path, _model in _FACETS:
+        if name == "theme":
+            table = quote(Programme.topics.through._meta.db_table)
+            topics = quote(Topic._meta.db_table)
+            where, where_params = restrict("pt.programme_id", name)
+            sql = " ".join(
+                (
+                    "SELECT 'theme', pairs.theme_id, COUNT(*) FROM (SELECT DISTINCT",
+                    "t.theme_id, pt.programme_id FROM",
+                    table,
+                    "pt INNER JOIN",
+                    topics,
+                    "t ON t.slug = pt.topic_id WHERE",
+                    where,
+                    ") pairs GROUP BY pairs.theme_id",
+                )
+            )
+        elif name == "cost":
+            where, where_params = restrict("p.id", name)
+            sql = " ".join(
+                (
+                    "SELECT 'cost', p.cost_model_id, COUNT(*) FROM",
+                    programme,
+                    "p WHERE",
+                    where,
+                    "GROUP BY p.cost_model_id",
+                )
+            )
+        else:
+            field = Programme._meta.get_field(path)
+            table = quote(field.remote_field.through._meta.db_table)
+            column = quote(field.m2m_reverse_name())
+            where, where_params = restrict("programme_id", name)
+            sql = " ".join(
+                (
+                    f"SELECT '{name}',",
+                    column,
+                    ", COUNT(*) FROM",
+                    table,
+                    "WHERE",
+                    where,
+                    "GROUP BY",
+                    column,
+                )
+            )
+        branches.append((sql, where_params))
+    regions = quote(Programme.eligible_regions.through._meta.db_table)
+    countries = quote(Programme.eligible_countries.through._meta.db_table)
+    where, where_params = restrict("p.id", "region")
+    sql = " ".join(
+        (
+            "SELECT 'open', NULL, COUNT(*) FROM",
+            programme,
+            "p WHERE",
+            where,
+            "AND NOT EXISTS (SELECT 1 FROM",
+            regions,
+            "r WHERE r.programme_id = p.id) AND NOT EXISTS (SELECT 1 FROM",
+            countries,
+            "c WHERE c.programme_id = p.id)",
+        )
+    )
+    branches.append((sql, where_params))
+    for flag in ("ldc", "sids"):
+        where, where_params = restrict("p.id", "eligibility")
+        sql = " ".join(
+            (
+                f"SELECT '{flag}', NULL, COUNT(*) FROM",
+                programme,
+                "p WHERE",
+                where,
+                f"AND p.{flag}_only",
+            )
+        )
+        branches.append((sql, where_params))
+    # The number of results, for the paginator: every filter applies.
+    where, where_params = restrict("p.id", "")
+    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p WHERE", where))
+    branches.append((sql, where_params))
+    sql = " UNION ALL ".join(b for b, _ in branches)
+    params = [p for _sql, branch in branches for p in branch]
+    if text_search:
+        search, search_params = (
+            searched.select_related(None)
+            .order_by()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        ctes = ", ".join(
+            [f"search (pk) AS ({search})"]
+            + [f"{cte} (pk) AS ({inner})" for cte, inner, _ in subqueries.values()]
+        )
+        sql = f"WITH {ctes} {sql}"
+        params = [
+            *search_params,
+            *(p for _c, _i, cte_params in subqueries.values() for p in cte_params),
+        ]
+    counts: dict[str, dict[str | None, int]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for facet, key, n in cursor.fetchall():
+            counts[facet][None if key is None else str(key)] = n
+    return counts
+
+
+def _facet_options(name: str, model: Any) -> list[Any]:
+    """The reference rows a facet offers, in display order."""
+    if name == "region":
+        return i18n.sorted_by_name(model.objects.filter(level=RegionLevel.REGION))
+    if model is Language:
+        return i18n.sorted_by_name(model.objects.all(), i18n.display_name)
+    return list(model.objects.all())
+
+
 def programme_list(request: HttpRequest) -> HttpResponse:
     """The catalogue of published programmes, with faceted search."""
-    base = selectors.programmes_visible_to(user=request.user).filter(
+    base = selectors.programmes_visible_to(user=request.user, with_tags=False).filter(
         status=ProgrammeStatus.PUBLISHED
     )
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
@@ -211,6 +413,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             | Q(summary__icontains=query)
             | Q(description__icontains=query)
             | Q(provider__name__icontains=query)
+            | i18n.reference_search_q(query, Programme)
+            | translations.translated_q(Programme, query)
         )
     selected = {
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
@@ -223,57 +427,33 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     if selected["eligibility"]:
         filters["eligibility"] = _eligibility_q(selected["eligibility"])
 
-    def filtered(excluding: str | None = None) -> QuerySet[Programme]:
-        qs = base
-        for name, q in filters.items():
-            if name != excluding:
-                qs = qs.filter(q)
-        return qs
-
+    counts = _catalogue_counts(base, filters, text_search=bool(query))
     facets = []
-    for name, _label, path, model in _FACETS:
-        rows = (
-            filtered(excluding=name)
-            .order_by()
-            .values(path)
-            .annotate(n=Count("pk", distinct=True))
-        )
-        counts = {str(r[path]): r["n"] for r in rows if r[path] is not None}
+    for name, _label, _path, model in _FACETS:
+        options_src = _facet_options(name, model)
+        found = counts.get(name, {})
         if name == "region":
-            open_to_all = (
-                filtered(excluding=name)
-                .filter(eligible_regions__isnull=True, eligible_countries__isnull=True)
-                .order_by()
-                .values("pk")
-                .distinct()
-                .count()
-            )
-            options_src = list(model.objects.filter(level=RegionLevel.REGION))
-            counts = {
-                str(r.pk): counts.get(str(r.pk), 0) + open_to_all for r in options_src
+            # Programmes open to every state count in every region.
+            open_to_all = counts.get("open", {}).get(None, 0)
+            found = {
+                str(r.pk): found.get(str(r.pk), 0) + open_to_all for r in options_src
             }
-        else:
-            options_src = list(model.objects.all())
         options = []
         for ref in options_src:
             key = str(ref.pk)
-            n = counts.get(key, 0)
+            n = found.get(key, 0)
             is_selected = key in selected[name]
             if n or is_selected:
                 options.append(
                     {
                         "value": key,
-                        "label": ref.name,
+                        "label": i18n.display_name(ref),
                         "count": n,
                         "selected": is_selected,
                     }
                 )
         facets.append(Facet(name, _FACET_LABELS[name](), options))
-    elig = filtered(excluding="eligibility").order_by()
-    elig_counts = elig.aggregate(
-        ldc=Count("pk", filter=Q(ldc_only=True), distinct=True),
-        sids=Count("pk", filter=Q(sids_only=True), distinct=True),
-    )
+    elig_counts = {flag: counts.get(flag, {}).get(None, 0) for flag in ("ldc", "sids")}
     facets.append(
         Facet(
             "eligibility",
@@ -294,7 +474,14 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
-    page = _page(request, filtered().order_by("title", "id"))
+    # The page shows topics only: prefetch nothing else. Its count came above.
+    page = _page(
+        request,
+        base.filter(*filters.values())
+        .order_by("title", "id")
+        .prefetch_related("topics", "translations"),
+        count=counts["total"][None],
+    )
     return _render(
         request,
         "matchmaking/programme_list.html",
@@ -310,8 +497,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """One programme: what it offers, to whom, and how to ask for it."""
-    programme = get_object_or_404(
-        selectors.programmes_visible_to(user=request.user), ref=ref
+    programme = audit.get_visible_or_404(
+        request, selectors.programmes_visible_to(user=request.user), ref=ref
     )
     can_edit = request.user.is_authenticated and services.can_edit_programme(
         user=request.user, programme=programme
@@ -319,8 +506,19 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return render(
         request,
         "matchmaking/programme_detail.html",
-        {"programme": programme, "can_edit": can_edit},
+        {
+            "programme": programme,
+            "can_edit": can_edit,
+            "history": _history_for_curators(request, programme),
+        },
     )
+
+
+def _history_for_curators(request: HttpRequest, obj: Any) -> list | None:
+    """The audit trail of an object the viewer already sees; curators only."""
+    if not selectors.is_curator(request.user):
+        return None
+    return audit.history_entries(obj)
 
 
 def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
@@ -329,7 +527,7 @@ def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
         selectors.providers_visible_to(user=request.user), ref=ref
     )
     programmes = (
-        selectors.programmes_visible_to(user=request.user)
+        selectors.programmes_visible_to(user=request.user, with_tags=False)
         .filter(provider=provider, status=ProgrammeStatus.PUBLISHED)
         .order_by("title", "id")
     )
@@ -342,7 +540,8 @@ def provider_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 def need_list(request: HttpRequest) -> HttpResponse:
     """The register of needs the viewer may see, filterable by theme and region."""
-    needs = selectors.needs_visible_to(user=request.user).exclude(
+    # The register shows no tags: none are prefetched.
+    needs = selectors.needs_visible_to(user=request.user, with_tags=False).exclude(
         status__in=[NeedStatus.DRAFT, NeedStatus.WITHDRAWN]
     )
     theme = request.GET.get("theme", "")
@@ -355,14 +554,23 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if region:
         needs = needs.filter(member_state__country__region_id=region)
     if query:
-        needs = needs.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+        needs = needs.filter(
+            Q(title__icontains=query)
+            | Q(summary__icontains=query)
+            | translations.translated_q(Need, query)
+        )
     return _render(
         request,
         "matchmaking/need_list.html",
         {
-            "page": _page(request, needs.order_by("-created_at", "id")),
+            "page": _page(
+                request,
+                needs.order_by("-created_at", "id").prefetch_related("translations"),
+            ),
             "themes": Theme.objects.all(),
-            "regions": Region.objects.filter(level=RegionLevel.REGION),
+            "regions": i18n.sorted_by_name(
+                Region.objects.filter(level=RegionLevel.REGION)
+            ),
             "theme": theme,
             "region": region,
             "query": query,
@@ -407,7 +615,9 @@ def _components(match: Match) -> list[tuple[str, int]]:
 
 def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """One need; its owners (and curators) see the ranked suggestions."""
-    need = get_object_or_404(selectors.needs_visible_to(user=request.user), ref=ref)
+    need = audit.get_visible_or_404(
+        request, selectors.needs_visible_to(user=request.user), ref=ref
+    )
     user = request.user
     can_edit = user.is_authenticated and services.can_edit_need(user=user, need=need)
     matches = []
@@ -432,6 +642,7 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
                 for value, label in NeedStatus.choices
                 if value in services.NEED_TRANSITIONS.get(need.status, ())
             ],
+            "history": _history_for_curators(request, need),
         },
     )
 
@@ -494,7 +705,8 @@ ACTION_DONE = {
 
 
 def _visible_match(request: HttpRequest, pk: int) -> Match:
-    return get_object_or_404(
+    return audit.get_visible_or_404(
+        request,
         selectors.matches_visible_to(user=request.user).select_related(
             "programme__cost_model"
         ),
@@ -515,6 +727,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "row": _with_actions(request.user, [match])[0],
             "events": events,
+            "history": _history_for_curators(request, match),
             "feedback_form": forms.FeedbackForm(
                 initial={
                     "rating": match.feedback_rating,
@@ -605,6 +818,7 @@ def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "row": _with_actions(request.user, [match])[0],
             "events": events,
+            "history": _history_for_curators(request, match),
             "feedback_form": form,
             "decline_form": forms.DeclineForm(),
         },
@@ -619,7 +833,7 @@ def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 def state_dashboard(request: HttpRequest) -> HttpResponse:
     """The needs of the user's member states, by status."""
     states = _member_states(request.user)
-    needs = selectors.needs_visible_to(user=request.user).filter(
+    needs = selectors.needs_visible_to(user=request.user, with_tags=False).filter(
         member_state__in=[s.pk for s in states]
     )
     counts = Counter(
@@ -723,8 +937,11 @@ def need_create(request: HttpRequest) -> HttpResponse:
 
 
 def _editable_need(request: HttpRequest, ref: str) -> Need:
-    need = get_object_or_404(selectors.needs_visible_to(user=request.user), ref=ref)
+    need = audit.get_visible_or_404(
+        request, selectors.needs_visible_to(user=request.user), ref=ref
+    )
     if not services.can_edit_need(user=request.user, need=need):
+        audit.log_denied_access(request, Need, need.pk, action="edit")
         raise Http404
     return need
 
@@ -783,7 +1000,7 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
     providers = _providers(request.user)
     ids = [p.pk for p in providers]
     programmes = (
-        selectors.programmes_visible_to(user=request.user)
+        selectors.programmes_visible_to(user=request.user, with_tags=False)
         .filter(provider__in=ids)
         .annotate(
             match_count=Count(
@@ -853,10 +1070,11 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 def _editable_programme(request: HttpRequest, ref: str) -> Programme:
-    programme = get_object_or_404(
-        selectors.programmes_visible_to(user=request.user), ref=ref
+    programme = audit.get_visible_or_404(
+        request, selectors.programmes_visible_to(user=request.user), ref=ref
     )
     if not services.can_edit_programme(user=request.user, programme=programme):
+        audit.log_denied_access(request, Programme, programme.pk, action="edit")
         raise Http404
     return programme
 
@@ -941,23 +1159,33 @@ def curator_review(request: HttpRequest) -> HttpResponse:
         .filter(is_verified=False)
         .order_by("created_at", "id")
     )
+    # The queue shows no tags: none are prefetched.
     needs = (
-        selectors.needs_visible_to(user=request.user)
+        selectors.needs_visible_to(user=request.user, with_tags=False)
         .filter(created_at__gte=since)
         .order_by("-created_at", "id")
     )
     programmes = (
-        selectors.programmes_visible_to(user=request.user)
+        selectors.programmes_visible_to(user=request.user, with_tags=False)
         .filter(created_at__gte=since)
         .order_by("-created_at", "id")
     )
+    need_page = _page(request, needs, "needs_page")
+    programme_page = _page(request, programmes, "programmes_page")
     return render(
         request,
         "matchmaking/curator_review.html",
         {
             "providers": _page(request, providers, "providers_page"),
-            "needs": _page(request, needs, "needs_page"),
-            "programmes": _page(request, programmes, "programmes_page"),
+            "needs": need_page,
+            "programmes": programme_page,
+            # Likely duplicates of the records on these pages (issue #7).
+            "need_duplicates": duplicates.need_duplicates(
+                user=request.user, need_ids=[n.pk for n in need_page]
+            ),
+            "programme_duplicates": duplicates.programme_duplicates(
+                user=request.user, programme_ids=[p.pk for p in programme_page]
+            ),
         },
     )
 
@@ -998,12 +1226,21 @@ def match_board(request: HttpRequest) -> HttpResponse:
         matches = matches.filter(
             need_id__in=Need.objects.filter(topics__theme=theme).values("pk")
         )
-    counts = dict(matches.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = dict(
+        matches.select_related(None)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    shown = sum(counts.values())
     if status in MatchStatus.values:
         matches = matches.filter(status=status)
+        shown = counts.get(status, 0)
+    # Latest first, one page in SQL (index match_latest_idx); the count comes
+    # from the counts by status above.
     matches = matches.order_by("-updated_at", "id")
     unmet = (
-        selectors.needs_visible_to(user=request.user)
+        selectors.needs_visible_to(user=request.user, with_tags=False)
         .filter(status__in=ACTIVE_NEED_STATUSES)
         .exclude(unmet_reason=UnmetReason.NONE)
         .order_by("created_at", "id")
@@ -1019,7 +1256,7 @@ def match_board(request: HttpRequest) -> HttpResponse:
         "matchmaking/match_board.html",
         {
             "unmet": _page(request, unmet, "unmet_page"),
-            "page": _page(request, matches),
+            "page": _page(request, matches, count=shown),
             "status_counts": [
                 (value, label, counts.get(value, 0))
                 for value, label in MatchStatus.choices
@@ -1029,7 +1266,9 @@ def match_board(request: HttpRequest) -> HttpResponse:
             "region": region,
             "theme": theme,
             "themes": Theme.objects.all(),
-            "regions": Region.objects.filter(level=RegionLevel.REGION),
+            "regions": i18n.sorted_by_name(
+                Region.objects.filter(level=RegionLevel.REGION)
+            ),
         },
         partial="results",
     )
@@ -1091,80 +1330,13 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
 
 @login_required
 def gap_overview(request: HttpRequest) -> HttpResponse:
-    """Active needs against published programmes, by theme and region."""
+    """The former curators' gap table: the gap dashboard now covers it.
+
+    Curators see the dashboard over every need (matchmaking/stats.py), with
+    its filters, map and CSV exports; this address stays for bookmarks.
+    """
     _curator_only(request)
-    themes = list(Theme.objects.all())
-    regions = list(Region.objects.filter(level=RegionLevel.REGION))
-    top = _top_regions()
-    need_rows = (
-        selectors.needs_visible_to(user=request.user)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .order_by()
-        .values_list("topics__theme", "member_state__country__region")
-        .annotate(n=Count("pk", distinct=True))
-    )
-    needs: dict[tuple[str, str], int] = {(t, r): n for t, r, n in need_rows if t and r}
-    published = selectors.programmes_visible_to(user=request.user).filter(
-        status=ProgrammeStatus.PUBLISHED
-    )
-    offers: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for pk, t, r in (
-        published.order_by()
-        .values_list("pk", "topics__theme", "eligible_regions")
-        .distinct()
-    ):
-        if t and r and top.get(r):
-            offers[(t, top[r])].add(pk)
-    for pk, t, r in (
-        published.order_by()
-        .values_list("pk", "topics__theme", "eligible_countries__region")
-        .distinct()
-    ):
-        if t and r:
-            offers[(t, r)].add(pk)
-    for pk, t in (
-        published.filter(eligible_regions__isnull=True, eligible_countries__isnull=True)
-        .order_by()
-        .values_list("pk", "topics__theme")
-        .distinct()
-    ):
-        if t:
-            for region in regions:
-                offers[(t, region.pk)].add(pk)
-    table = [
-        {
-            "theme": theme,
-            "cells": [
-                {
-                    "region": region,
-                    "needs": needs.get((theme.pk, region.pk), 0),
-                    "offers": len(offers.get((theme.pk, region.pk), ())),
-                }
-                for region in regions
-            ],
-        }
-        for theme in themes
-    ]
-    for row in table:
-        for cell in row["cells"]:
-            cell["gap"] = cell["needs"] > 0 and cell["offers"] == 0
-    return render(
-        request,
-        "matchmaking/gap_overview.html",
-        {"table": table, "regions": regions},
-    )
-
-
-def _top_regions() -> dict[str, str]:
-    """Each M49 grouping code mapped to its top-level region."""
-    parents = dict(Region.objects.values_list("code", "parent_id"))
-    top = {}
-    for code in parents:
-        current, seen = code, 0
-        while parents.get(current) and seen < 5:
-            current, seen = parents[current], seen + 1
-        top[code] = current
-    return top
+    return redirect("gap-dashboard")
 
 
 @login_required
@@ -1256,9 +1428,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     """The user's name, email and organisations."""
     form = forms.ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        user = form.save()
+        language = i18n.supported(user.language) or (
+            i18n.accept_language(request) or settings.LANGUAGE_CODE
+        )
+        with translation.override(language):
+            messages.success(request, _("Your profile is saved."))
+            return redirect(i18n.path_in_language(reverse("profile"), language))
     memberships = request.user.memberships.select_related(
         "member_state__country", "provider"
     )
@@ -1336,6 +1512,45 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     tokens.revoke_token(user=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("api-tokens")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: remember the choice, show the same page in it.
+
+    Signed-in users keep it in their profile (it then follows them to every
+    device and into their mail), others in the language cookie.
+    """
+    code = request.POST.get("language")
+    if code not in i18n.available_codes():
+        return HttpResponseBadRequest(
+            _("language: choose one of the languages offered.")
+        )
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    bare = i18n.url_in_language(next_url, settings.LANGUAGE_CODE)
+    # Pages outside the language prefixes (the admin, the API docs) keep
+    # their URL and follow the new preference.
+    prefixable = i18n.has_language_version(urlsplit(bare).path, code)
+    response = redirect(i18n.url_in_language(bare, code) if prefixable else bare)
+    if request.user.is_authenticated:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    else:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def languages_available() -> list[tuple[str, str]]:

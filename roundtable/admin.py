@@ -1,6 +1,7 @@
 """Admin for the roundtable: events, sessions, slots, pitches and reports."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     AgendaVersion,
@@ -56,7 +57,7 @@ class ReviewInline(admin.TabularInline):
 
 
 @admin.register(Pitch)
-class PitchAdmin(admin.ModelAdmin):
+class PitchAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "provider",
@@ -115,7 +116,7 @@ class CallForPitchesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(SimpleHistoryAdmin):
     list_display = (
         "pitch",
         "curator",
@@ -155,7 +156,7 @@ class AgendaVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(SimpleHistoryAdmin):
     list_display = (
         "pitch",
         "member_state",

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SessionKind(models.TextChoices):
@@ -14,15 +15,15 @@ class SessionKind(models.TextChoices):
 
 
 class PitchState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    IN_REVIEW = "in_review", _("In review")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    CONFIRMED = "confirmed", _("Confirmed")
-    SCHEDULED = "scheduled", _("Scheduled")
-    PRESENTED = "presented", _("Presented")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DRAFT = "draft", pgettext_lazy("pitch status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("pitch status", "Submitted")
+    IN_REVIEW = "in_review", pgettext_lazy("pitch status", "In review")
+    ACCEPTED = "accepted", pgettext_lazy("pitch status", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("pitch status", "Rejected")
+    CONFIRMED = "confirmed", pgettext_lazy("pitch status", "Confirmed")
+    SCHEDULED = "scheduled", pgettext_lazy("pitch status", "Scheduled")
+    PRESENTED = "presented", pgettext_lazy("pitch status", "Presented")
+    WITHDRAWN = "withdrawn", pgettext_lazy("pitch status", "Withdrawn")
 
 
 class SlotKind(models.TextChoices):
@@ -32,11 +33,11 @@ class SlotKind(models.TextChoices):
 
 
 class MeetingState(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    EXPIRED = "expired", _("Expired")
-    CANCELLED = "cancelled", _("Cancelled")
+    REQUESTED = "requested", pgettext_lazy("meeting status", "Requested")
+    ACCEPTED = "accepted", pgettext_lazy("meeting status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("meeting status", "Declined")
+    EXPIRED = "expired", pgettext_lazy("meeting status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("meeting status", "Cancelled")
 
 
 # Pitches that came through curation: they can be scheduled and presented.

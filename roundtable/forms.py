@@ -8,7 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
-from matchmaking.forms import GovukFormMixin
+from matchmaking.forms import (
+    ContentLanguageField,
+    GovukFormMixin,
+    default_content_language,
+)
 from matchmaking.models import MemberState, Need, Programme, Provider, User
 
 from .models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
@@ -27,6 +31,9 @@ class PitchForm(GovukFormMixin, forms.Form):
         label=_("Abstract"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you offer, to whom, and how to ask for it."),
+    )
+    content_language = ContentLanguageField(
+        help_text=_("The language you write the title and abstract in.")
     )
     presenter = forms.ModelChoiceField(
         label=_("Presenter"),
@@ -71,12 +78,15 @@ class PitchForm(GovukFormMixin, forms.Form):
                 "provider": pitch.provider_id,
                 "title": pitch.title,
                 "abstract": pitch.abstract,
+                "content_language": pitch.content_language_id,
                 "presenter": pitch.presenter_id,
                 "presenter_name": pitch.presenter_name,
                 "programmes": list(pitch.programmes.values_list("pk", flat=True)),
                 "duration_seconds": pitch.duration_seconds,
             }
         super().__init__(*args, **kwargs)
+        if pitch is None and not self.is_bound:
+            self.initial.setdefault("content_language", default_content_language())
         ids = [p.pk for p in providers]
         self.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
         if pitch is not None or len(providers) == 1:
@@ -93,6 +103,9 @@ class PitchForm(GovukFormMixin, forms.Form):
         data = dict(self.cleaned_data)
         data.pop("provider", None)
         data.pop("slide_deck", None)
+        if data.get("content_language") is None:
+            # Not posted: the pitch keeps its language (a new one: the author's).
+            data.pop("content_language", None)
         if not data.get("presenter_name") and data.get("presenter"):
             presenter = data["presenter"]
             data["presenter_name"] = presenter.get_full_name() or presenter.username

@@ -6,13 +6,17 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from matchmaking.models import (
+    ContentTranslation,
+    Language,
     MemberState,
     Need,
     Programme,
@@ -138,6 +142,16 @@ class Pitch(models.Model):
     presenter_name = models.CharField(_("presenter (as shown)"), max_length=200)
     title = models.CharField(_("title"), max_length=200)
     abstract = models.TextField(_("abstract"))
+    content_language = models.ForeignKey(
+        Language,
+        on_delete=models.PROTECT,
+        default="en",
+        related_name="+",
+        verbose_name=_("written in"),
+        help_text=_("The language the title and abstract are written in."),
+    )
+    # Translations of the title and abstract (the translation's "summary").
+    translations = GenericRelation(ContentTranslation)
     programmes = models.ManyToManyField(
         Programme, blank=True, related_name="pitches", verbose_name=_("programmes")
     )
@@ -164,6 +178,8 @@ class Pitch(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Audit trail of the pitch workflow (submitted, accepted, confirmed ...).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "title", "id"]
@@ -398,6 +414,7 @@ class Review(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pitch", "created_at", "id"]
@@ -542,6 +559,7 @@ class Meeting(models.Model):
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["starts_at", "created_at", "id"]

@@ -22,7 +22,9 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from matchmaking import explain as mm_explain
 from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
 from matchmaking.models import Match, Need, Theme
@@ -485,12 +487,7 @@ class PitchForYou:
 
 
 def _reason_texts(reasons: Any, limit: int = 2) -> list[str]:
-    texts = []
-    for reason in reasons or ():
-        text = reason.get("text") if isinstance(reason, dict) else str(reason)
-        if text:
-            texts.append(text)
-    return texts[:limit]
+    return mm_explain.reason_texts(reasons)[:limit]
 
 
 def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYou]:
@@ -533,8 +530,14 @@ def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYo
         entry = best.setdefault(pitch_id, (0.0, [], set()))
         texts = entry[1]
         texts.append(
-            f"Matches your need “{needs[need_id].title}” through "
-            f"{programme_title} (score {score:.2f})"
+            gettext(
+                "Matches your need “%(need)s” through %(programme)s (score %(score)s)"
+            )
+            % {
+                "need": needs[need_id].title,
+                "programme": programme_title,
+                "score": f"{score:.2f}",
+            }
         )
         if len(entry[2]) == 0:
             texts.extend(_reason_texts(reasons))
@@ -546,7 +549,12 @@ def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYo
     ).values_list("pk", "programmes__topics"):
         if topic:
             pitch_topics[pk].add(topic)
-    topic_names = {t.slug: t.name for need in needs.values() for t in need.topics.all()}
+    language = mm_explain.active_language()
+    topic_names = {
+        t.slug: mm_explain.localised_name(t, language)
+        for need in needs.values()
+        for t in need.topics.all()
+    }
     for pk, topics in pitch_topics.items():
         for need in sorted(needs.values(), key=lambda n: n.pk):
             wanted = {t.slug for t in need.topics.all()}
@@ -556,7 +564,10 @@ def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYo
             score = round(0.5 * len(shared) / len(wanted), 4)
             names = ", ".join(sorted(topic_names[s] for s in shared))
             entry = best.setdefault(pk, (0.0, [], set()))
-            entry[1].append(f"Shares topics with your need “{need.title}”: {names}")
+            entry[1].append(
+                gettext("Shares topics with your need “%(need)s”: %(topics)s")
+                % {"need": need.title, "topics": names}
+            )
             entry[2].add(need.pk)
             best[pk] = (max(entry[0], score), entry[1], entry[2])
     found = [

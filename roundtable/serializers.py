@@ -1,10 +1,31 @@
-"""Serializers of the roundtable API (read-only)."""
+"""Serializers of the roundtable API: shape only; the services enforce the rules."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import Event, Pitch, Session, TimeSlot
+from matchmaking import selectors as mm_selectors
+from matchmaking.models import MemberState, Need, Programme, Provider, User
+from matchmaking.serializers import (
+    SafeSlugRelatedField,
+    TranslatedSerializerMixin,
+    TranslationSerializer,
+    content_language_field,
+)
+
+from .models import (
+    MAX_PITCH_SECONDS,
+    REVIEW_WEIGHTS,
+    AgendaVersion,
+    Event,
+    Meeting,
+    Pitch,
+    Review,
+    Session,
+    SessionReport,
+    TimeSlot,
+)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -46,7 +67,9 @@ class ProgrammeRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class PitchSerializer(serializers.ModelSerializer):
+class PitchSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
+    """A pitch; ``shown`` is its title and abstract in the request's language."""
+
     event = serializers.CharField(source="event.slug", read_only=True)
     provider = serializers.CharField(source="provider.ref", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
@@ -63,6 +86,9 @@ class PitchSerializer(serializers.ModelSerializer):
             "presenter_name",
             "title",
             "abstract",
+            "content_language",
+            "translations",
+            "shown",
             "programmes",
             "state",
             "duration_seconds",
@@ -97,3 +123,347 @@ class AgendaSessionSerializer(SessionSerializer):
 class AgendaSerializer(serializers.Serializer):
     event = EventSerializer()
     sessions = AgendaSessionSerializer(many=True)
+
+
+# --- writes -------------------------------------------------------------------------
+
+
+class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id relation: a foreign or missing object gives the same error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str) and not data.isdigit():
+            self.fail("incorrect_type", data_type="str")
+        if int(data) > 2**63 - 1:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+def _user(context):
+    request = context.get("request")
+    return request.user if request is not None else None
+
+
+class PitchWriteSerializer(serializers.Serializer):
+    """A pitch as its provider writes it (JSON, or multipart with the deck)."""
+
+    event = SafeSlugRelatedField(
+        slug_field="slug",
+        queryset=Event.objects.all(),
+        help_text=_("Slug of the event (on creation only)."),
+    )
+    provider = SafeSlugRelatedField(
+        slug_field="ref",
+        queryset=Provider.objects.none(),
+        help_text=_("Reference of the provider; only providers you act for."),
+    )
+    title = serializers.CharField(max_length=200)
+    abstract = serializers.CharField()
+    content_language = content_language_field()
+    translations = TranslationSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "Translations of the title and abstract (as summary); the list "
+            "replaces the stored one. JSON requests only."
+        ),
+    )
+    presenter_name = serializers.CharField(max_length=200, required=False)
+    presenter = SafeSlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Username of the presenter; a member of the pitch's provider."),
+    )
+    duration_seconds = serializers.IntegerField(
+        min_value=1, max_value=MAX_PITCH_SECONDS, required=False
+    )
+    programmes = SafeSlugRelatedField(
+        many=True,
+        slug_field="ref",
+        queryset=Programme.objects.none(),
+        required=False,
+        help_text=_("References of your organisation's published programmes."),
+    )
+    slide_deck = serializers.FileField(
+        required=False,
+        write_only=True,
+        help_text=_("PDF of 1 to 3 pages, at most 10 MB (multipart only)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self.context)
+        if user is None:
+            return
+        providers = mm_selectors.provider_ids(user=user)
+        self.fields["provider"].queryset = Provider.objects.filter(pk__in=providers)
+        self.fields["presenter"].queryset = User.objects.filter(
+            memberships__provider_id__in=providers, is_active=True
+        ).distinct()
+        self.fields["programmes"].child_relation.queryset = (
+            mm_selectors.programmes_visible_to(user=user)
+            .select_related(None)
+            .prefetch_related(None)
+        )
+        if self.instance is not None:  # a pitch never moves to another event
+            for name in ("event", "provider"):
+                self.fields[name].read_only = True
+
+
+class SlideDeckUploadSerializer(serializers.Serializer):
+    slide_deck = serializers.FileField(
+        help_text=_("PDF of 1 to 3 pages, at most 10 MB; checked by its content.")
+    )
+
+
+class ReviewWriteSerializer(serializers.Serializer):
+    relevance = serializers.IntegerField(min_value=1, max_value=5)
+    clarity = serializers.IntegerField(min_value=1, max_value=5)
+    feasibility = serializers.IntegerField(min_value=1, max_value=5)
+    reach = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def scores(self) -> dict[str, int]:
+        return {name: self.validated_data[name] for name in REVIEW_WEIGHTS}
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    curator = serializers.CharField(source="curator.username", read_only=True)
+    weighted_score = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "pitch",
+            "curator",
+            *REVIEW_WEIGHTS,
+            "weighted_score",
+            "comment",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class QueuedPitchSerializer(serializers.ModelSerializer):
+    """A pitch in the curators' queue, with its aggregated review scores."""
+
+    provider = serializers.CharField(source="provider.ref", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    stakeholder_group = serializers.CharField(
+        source="provider.stakeholder_group_id", read_only=True
+    )
+    review_count = serializers.IntegerField(read_only=True)
+    score = serializers.FloatField(read_only=True, allow_null=True)
+    reviewed_by_me = serializers.BooleanField(read_only=True)
+    avg_relevance = serializers.FloatField(read_only=True, allow_null=True)
+    avg_clarity = serializers.FloatField(read_only=True, allow_null=True)
+    avg_feasibility = serializers.FloatField(read_only=True, allow_null=True)
+    avg_reach = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Pitch
+        fields = [
+            "id",
+            "title",
+            "provider",
+            "provider_name",
+            "stakeholder_group",
+            "state",
+            "review_count",
+            "score",
+            "reviewed_by_me",
+            "avg_relevance",
+            "avg_clarity",
+            "avg_feasibility",
+            "avg_reach",
+        ]
+
+
+class ScheduleRequestSerializer(serializers.Serializer):
+    session = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("Id of a matchmaking session of this event."),
+    )
+    lead_in_seconds = serializers.IntegerField(
+        min_value=0, max_value=4 * 3600, default=0
+    )
+    changeover_seconds = serializers.IntegerField(
+        min_value=0, max_value=600, required=False
+    )
+
+
+class PlacementSerializer(serializers.Serializer):
+    pitch = serializers.IntegerField(source="pitch_id")
+    theme = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class SchedulePlanSerializer(serializers.Serializer):
+    placements = PlacementSerializer(many=True)
+    overflow = serializers.ListField(child=serializers.IntegerField())
+
+
+class PublishAgendaSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class AgendaVersionSerializer(serializers.ModelSerializer):
+    event = serializers.CharField(source="event.slug", read_only=True)
+
+    class Meta:
+        model = AgendaVersion
+        fields = ["event", "number", "published_at", "note"]
+
+
+class ReleaseResultSerializer(serializers.Serializer):
+    released = serializers.IntegerField(help_text=_("Decisions announced."))
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    pitch_title = serializers.CharField(source="pitch.title", read_only=True)
+    event = serializers.CharField(source="pitch.event.slug", read_only=True)
+    member_state = serializers.CharField(
+        source="member_state.country_id", read_only=True
+    )
+    member_state_name = serializers.CharField(
+        source="member_state.country.name", read_only=True
+    )
+    presenter_name = serializers.CharField(
+        source="pitch.presenter_name", read_only=True
+    )
+    need = serializers.CharField(source="need.ref", read_only=True, allow_null=True)
+    programme = serializers.CharField(
+        source="programme.ref", read_only=True, allow_null=True
+    )
+    location = serializers.CharField(
+        source="slot.location", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "pitch",
+            "pitch_title",
+            "event",
+            "member_state",
+            "member_state_name",
+            "presenter_name",
+            "need",
+            "programme",
+            "message",
+            "state",
+            "expires_at",
+            "slot",
+            "starts_at",
+            "ends_at",
+            "location",
+            "response_note",
+            "responded_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MeetingRequestSerializer(serializers.Serializer):
+    """A delegation asks the presenter of a pitch for a meeting."""
+
+    pitch = SafePrimaryKeyRelatedField(
+        queryset=Pitch.objects.none(), help_text=_("Id of an accepted pitch.")
+    )
+    member_state = SafeSlugRelatedField(
+        slug_field="country_id",
+        queryset=MemberState.objects.none(),
+        help_text=_("ISO alpha-3 of the member state; only states you act for."),
+    )
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    need = SafeSlugRelatedField(
+        slug_field="ref",
+        queryset=Need.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("Reference of an open need of your state."),
+    )
+    programme = SafeSlugRelatedField(
+        slug_field="ref",
+        queryset=Programme.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("Reference of a programme presented in the pitch."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from . import selectors
+
+        super().__init__(*args, **kwargs)
+        user = _user(self.context)
+        if user is None:
+            return
+        states = mm_selectors.member_state_ids(user=user)
+        self.fields["pitch"].queryset = (
+            selectors.pitches_visible_to(user=user)
+            .select_related(None)
+            .prefetch_related(None)
+        )
+        self.fields["member_state"].queryset = MemberState.objects.filter(pk__in=states)
+        self.fields["need"].queryset = Need.objects.filter(member_state_id__in=states)
+        self.fields["programme"].queryset = (
+            mm_selectors.programmes_visible_to(user=user)
+            .select_related(None)
+            .prefetch_related(None)
+        )
+
+
+class MeetingAcceptSerializer(serializers.Serializer):
+    slot = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text=_("Id of a free meeting slot; the first free one if omitted."),
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class BreakoutSeatSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    capacity = serializers.IntegerField(allow_null=True)
+    seats_taken = serializers.IntegerField()
+    is_registered = serializers.BooleanField()
+
+
+class SessionReportSerializer(serializers.ModelSerializer):
+    rapporteur = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SessionReport
+        fields = [
+            "session",
+            "rapporteur",
+            "summary",
+            "key_issues",
+            "commitments",
+            "published_at",
+            "updated_at",
+        ]
+
+    def get_rapporteur(self, report) -> str | None:
+        person = report.rapporteur
+        if person is None:
+            return None
+        return person.get_full_name() or person.username
+
+
+class SessionReportWriteSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True)
+    key_issues = serializers.CharField(required=False, allow_blank=True)
+    commitments = serializers.CharField(required=False, allow_blank=True)

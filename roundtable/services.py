@@ -25,22 +25,25 @@ Meeting life (``MeetingState``)::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
+from matchmaking.audit import set_change_reason
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus, ProgrammeStatus
+from matchmaking.i18n import send_mail_in_languages
 from matchmaking.models import Match, MemberState, Need, Programme, Provider, User
 
 from . import scheduling, selectors
@@ -71,7 +74,13 @@ MEETING_REQUEST_TTL = dt.timedelta(
     hours=getattr(settings, "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72)
 )
 
-PITCH_FIELDS = ("title", "abstract", "presenter_name", "duration_seconds")
+PITCH_FIELDS = (
+    "title",
+    "abstract",
+    "content_language",
+    "presenter_name",
+    "duration_seconds",
+)
 EDITABLE_PITCH_STATES = (PitchState.DRAFT, PitchState.SUBMITTED, PitchState.IN_REVIEW)
 WITHDRAWABLE_PITCH_STATES = (
     PitchState.DRAFT,
@@ -155,12 +164,43 @@ def _require_eligible(call: CallForPitches, provider: Provider) -> None:
         )
 
 
-def _on_commit_mail(subject: str, body: str, recipients: Iterable[str]) -> None:
+def _on_commit_mail(
+    compose: Callable[[], tuple[str, str]], recipients: Iterable[str]
+) -> None:
+    """After commit, mail each recipient in their profile language.
+
+    ``compose`` returns (subject, body); it runs once per language.
+    """
     to = sorted({address for address in recipients if address})
     if to:
+        language = translation.get_language()
         transaction.on_commit(
-            lambda: send_mail(subject, body, None, to, fail_silently=False)
+            lambda: send_mail_in_languages(
+                recipients=to, compose=compose, default=language
+            )
         )
+
+
+def _decision_mail(*, pitch: Pitch, call: CallForPitches) -> tuple[str, str]:
+    """Subject and body telling a presenter the curators' decision."""
+    if pitch.state == PitchState.ACCEPTED:
+        subject = _("Your pitch is accepted: %(title)s") % {"title": pitch.title}
+        body = _(
+            'Your pitch "%(title)s" is accepted for %(event)s.\n\n'
+            "Please confirm that you will present it: three minutes, at most "
+            "%(slides)s slides."
+        ) % {
+            "title": pitch.title,
+            "event": call.event.name,
+            "slides": call.max_slides,
+        }
+    else:
+        subject = _("Your pitch: %(title)s") % {"title": pitch.title}
+        body = _(
+            'Thank you for proposing "%(title)s" for %(event)s. The curators '
+            "could not include it in the matchmaking session this time."
+        ) % {"title": pitch.title, "event": call.event.name}
+    return subject, body
 
 
 def _pitch_contacts(pitch: Pitch) -> list[str]:
@@ -261,6 +301,13 @@ def _check_deck(call: CallForPitches, upload: Any) -> CheckedDeck | None:
     return check_slide_deck(upload, max_pages=call.max_slides, max_bytes=call.max_bytes)
 
 
+def can_translate_pitch(*, user: User, pitch: Pitch) -> bool:
+    """The pitch's provider's users and curators translate its title and abstract."""
+    return mm_selectors.is_curator(user) or pitch.provider_id in (
+        mm_selectors.provider_ids(user=user)
+    )
+
+
 @transaction.atomic
 def create_pitch(
     *,
@@ -277,6 +324,8 @@ def create_pitch(
     _require_eligible(call, provider)
     pitch = Pitch(event=event, provider=provider, state=PitchState.DRAFT)
     _apply_pitch_data(pitch, call, data)
+    if "content_language" not in data:
+        pitch.content_language_id = mm_services.default_content_language(user)
     if not pitch.presenter_name and pitch.presenter_id:
         pitch.presenter_name = pitch.presenter.get_full_name() or str(pitch.presenter)
     programmes = _check_programmes(pitch, data.get("programmes", ()))
@@ -348,6 +397,7 @@ def submit_pitch(*, user: User, pitch: Pitch) -> Pitch:
         )
     pitch.state = PitchState.SUBMITTED
     pitch.submitted_at = timezone.now()
+    set_change_reason(pitch, "submitted")
     pitch.save(update_fields=["state", "submitted_at", "updated_at"])
     return pitch
 
@@ -360,6 +410,7 @@ def withdraw_pitch(*, user: User, pitch: Pitch) -> Pitch:
     if pitch.state not in WITHDRAWABLE_PITCH_STATES:
         raise _illegal(pitch, _("withdrawn"))
     pitch.state = PitchState.WITHDRAWN
+    set_change_reason(pitch, "withdrawn")
     pitch.save(update_fields=["state", "updated_at"])
     TimeSlot.objects.filter(pitch=pitch).update(pitch=None)
     Meeting.objects.filter(pitch=pitch, state=MeetingState.REQUESTED).update(
@@ -382,6 +433,7 @@ def start_review(*, user: User, pitch: Pitch) -> Pitch:
     if pitch.state != PitchState.SUBMITTED:
         raise _illegal(pitch, _("put in review"))
     pitch.state = PitchState.IN_REVIEW
+    set_change_reason(pitch, "review started")
     pitch.save(update_fields=["state", "updated_at"])
     return pitch
 
@@ -446,6 +498,7 @@ def _stage_decision(user: User, pitch: Pitch, target: str, action: str) -> Pitch
     pitch.state = target
     pitch.decided_at = timezone.now()
     pitch.decided_by = user
+    set_change_reason(pitch, f"decision staged: {target}")
     pitch.save(update_fields=["state", "decided_at", "decided_by", "updated_at"])
     return pitch
 
@@ -480,7 +533,12 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
     ).count()
     if pending:
         raise ValidationError(
-            _("%(n)s pitches still await a decision.") % {"n": pending}
+            ngettext(
+                "%(n)s pitch still awaits a decision.",
+                "%(n)s pitches still await a decision.",
+                pending,
+            )
+            % {"n": pending}
         )
     call.decisions_released_at = timezone.now()
     call.save(update_fields=["decisions_released_at", "updated_at"])
@@ -490,24 +548,9 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
         ).select_related("presenter")
     )
     for pitch in decided:
-        if pitch.state == PitchState.ACCEPTED:
-            subject = _("Your pitch is accepted: %(title)s") % {"title": pitch.title}
-            body = _(
-                'Your pitch "%(title)s" is accepted for %(event)s.\n\n'
-                "Please confirm that you will present it: three minutes, at most "
-                "%(slides)s slides."
-            ) % {
-                "title": pitch.title,
-                "event": call.event.name,
-                "slides": call.max_slides,
-            }
-        else:
-            subject = _("Your pitch: %(title)s") % {"title": pitch.title}
-            body = _(
-                'Thank you for proposing "%(title)s" for %(event)s. The curators '
-                "could not include it in the matchmaking session this time."
-            ) % {"title": pitch.title, "event": call.event.name}
-        _on_commit_mail(subject, body, _pitch_contacts(pitch))
+        _on_commit_mail(
+            partial(_decision_mail, pitch=pitch, call=call), _pitch_contacts(pitch)
+        )
     return len(decided)
 
 
@@ -525,6 +568,7 @@ def confirm_pitch(*, user: User, pitch: Pitch) -> Pitch:
     has_slot = TimeSlot.objects.filter(pitch=pitch).exists()
     pitch.state = PitchState.SCHEDULED if has_slot else PitchState.CONFIRMED
     pitch.confirmed_at = timezone.now()
+    set_change_reason(pitch, "confirmed by the presenter")
     pitch.save(update_fields=["state", "confirmed_at", "updated_at"])
     return pitch
 
@@ -537,6 +581,7 @@ def mark_presented(*, user: User, pitch: Pitch) -> Pitch:
     if pitch.state != PitchState.SCHEDULED:
         raise _illegal(pitch, _("marked as presented"))
     pitch.state = PitchState.PRESENTED
+    set_change_reason(pitch, "presented")
     pitch.save(update_fields=["state", "updated_at"])
     return pitch
 
@@ -768,19 +813,21 @@ def request_meeting(
             note=_("Meeting requested at %(event)s.") % {"event": pitch.event.name},
         )
     _on_commit_mail(
-        _("Meeting request: %(state)s") % {"state": member_state},
-        _(
-            "The delegation of %(state)s asks to meet you about your pitch "
-            '"%(title)s".\n\n%(message)s\n\nPlease answer by %(expires)s.'
-        )
-        % {
-            "state": member_state,
-            "title": pitch.title,
-            "message": message,
-            "expires": timezone.localtime(meeting.expires_at).isoformat(
-                timespec="minutes"
-            ),
-        },
+        lambda: (
+            _("Meeting request: %(state)s") % {"state": member_state},
+            _(
+                "The delegation of %(state)s asks to meet you about your pitch "
+                '"%(title)s".\n\n%(message)s\n\nPlease answer by %(expires)s.'
+            )
+            % {
+                "state": member_state,
+                "title": pitch.title,
+                "message": message,
+                "expires": timezone.localtime(meeting.expires_at).isoformat(
+                    timespec="minutes"
+                ),
+            },
+        ),
         _pitch_contacts(pitch),
     )
     return meeting
@@ -854,6 +901,7 @@ def accept_meeting(
     meeting.starts_at = chosen.starts_at
     meeting.ends_at = chosen.ends_at
     meeting.responded_at = now
+    set_change_reason(meeting, "accepted")
     try:
         with transaction.atomic():
             meeting.save(
@@ -873,13 +921,17 @@ def accept_meeting(
         ) from None
     _advance_match(meeting, acceptor=user)
     _on_commit_mail(
-        _("Meeting accepted: %(title)s") % {"title": pitch.title},
-        _("%(presenter)s will meet your delegation at %(when)s, %(where)s.")
-        % {
-            "presenter": pitch.presenter_name,
-            "when": timezone.localtime(chosen.starts_at).isoformat(timespec="minutes"),
-            "where": chosen.location,
-        },
+        lambda: (
+            _("Meeting accepted: %(title)s") % {"title": pitch.title},
+            _("%(presenter)s will meet your delegation at %(when)s, %(where)s.")
+            % {
+                "presenter": pitch.presenter_name,
+                "when": timezone.localtime(chosen.starts_at).isoformat(
+                    timespec="minutes"
+                ),
+                "where": chosen.location,
+            },
+        ),
         [meeting.requested_by.email],
     )
     return meeting
@@ -916,12 +968,15 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
     if meeting.state != MeetingState.REQUESTED:
         raise _illegal(meeting, _("declined"))
     meeting.state = MeetingState.DECLINED
+    set_change_reason(meeting, "declined")
     meeting.response_note = reason
     meeting.responded_at = timezone.now()
     meeting.save(update_fields=["state", "response_note", "responded_at", "updated_at"])
     _on_commit_mail(
-        _("Meeting request declined: %(title)s") % {"title": meeting.pitch.title},
-        reason or _("The presenter cannot meet your delegation this time."),
+        lambda: (
+            _("Meeting request declined: %(title)s") % {"title": meeting.pitch.title},
+            reason or _("The presenter cannot meet your delegation this time."),
+        ),
         [meeting.requested_by.email],
     )
     return meeting
@@ -942,6 +997,7 @@ def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting
     if meeting.state not in (MeetingState.REQUESTED, MeetingState.ACCEPTED):
         raise _illegal(meeting, _("cancelled"))
     meeting.state = MeetingState.CANCELLED
+    set_change_reason(meeting, "cancelled")
     meeting.response_note = reason
     meeting.responded_at = timezone.now()
     meeting.save(update_fields=["state", "response_note", "responded_at", "updated_at"])

@@ -23,6 +23,16 @@ urlpatterns = [
     path("events/<slug:slug>/pitches/new/", views.pitch_create, name="pitch-create"),
     path("pitches/<int:pk>/", views.pitch_detail, name="pitch-detail"),
     path("pitches/<int:pk>/edit/", views.pitch_edit, name="pitch-edit"),
+    path(
+        "pitches/<int:pk>/translations/",
+        views.pitch_translations,
+        name="pitch-translations",
+    ),
+    path(
+        "pitches/<int:pk>/translations/<slug:language>/delete/",
+        views.pitch_translation_delete,
+        name="pitch-translation-delete",
+    ),
     path("pitches/<int:pk>/slides.pdf", views.pitch_deck, name="pitch-deck"),
     path("pitches/<int:pk>/action/", views.pitch_action, name="pitch-action"),
     path("pitches/<int:pk>/review/", views.pitch_review, name="pitch-review"),

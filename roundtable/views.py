@@ -15,11 +15,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import selectors as mm_selectors
+from matchmaking.audit import get_visible_or_404, log_denied_access
 from matchmaking.models import MemberState, Provider
+from matchmaking.views_translations import (
+    delete_and_redirect,
+    panel_urls,
+    translations_page,
+)
 
 from . import forms, selectors, services
 from .enums import MeetingState, SessionKind
@@ -49,7 +57,9 @@ def _event(slug: str, user: Any) -> Event:
 
 
 def _visible_pitch(request: HttpRequest, pk: int) -> Pitch:
-    return get_object_or_404(selectors.pitches_visible_to(user=request.user), pk=pk)
+    return get_visible_or_404(
+        request, selectors.pitches_visible_to(user=request.user), pk=pk
+    )
 
 
 def _require_curator(request: HttpRequest) -> None:
@@ -202,7 +212,13 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 raise ValidationError(_("This event has no call for pitches."))
             count = services.release_decisions(user=request.user, call=call)
             messages.success(
-                request, _("%(n)s decisions are announced.") % {"n": count}
+                request,
+                ngettext(
+                    "%(n)s decision is announced.",
+                    "%(n)s decisions are announced.",
+                    count,
+                )
+                % {"n": count},
             )
         elif action == "schedule":
             session = get_object_or_404(
@@ -213,11 +229,16 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 session=session,
                 lead_in_seconds=int(request.POST.get("lead_in_minutes") or 0) * 60,
             )
-            text = _("%(n)s pitches are on the running order.") % {
-                "n": len(plan.placements)
-            }
-            if plan.overflow:
-                text += " " + _("%(n)s did not fit.") % {"n": len(plan.overflow)}
+            placed, overflow = len(plan.placements), len(plan.overflow)
+            text = ngettext(
+                "%(n)s pitch is on the running order.",
+                "%(n)s pitches are on the running order.",
+                placed,
+            ) % {"n": placed}
+            if overflow:
+                text += " " + ngettext(
+                    "%(n)s pitch did not fit.", "%(n)s pitches did not fit.", overflow
+                ) % {"n": overflow}
             messages.success(request, text)
         elif action == "publish":
             version = services.publish_agenda(
@@ -247,6 +268,8 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pitch": pitch,
         "actions": selectors.allowed_pitch_actions(user=user, pitch=pitch),
         "can_download": selectors.can_download_slide_deck(user=user, pitch=pitch),
+        "can_translate": user.is_authenticated
+        and services.can_translate_pitch(user=user, pitch=pitch),
     }
     if "review" in context["actions"]:
         mine = Review.objects.filter(pitch=pitch, curator=user).first()
@@ -263,6 +286,7 @@ def pitch_deck(request: HttpRequest, pk: int) -> HttpResponse:
     """The slide deck, to those allowed; 404 to everyone else."""
     pitch = get_object_or_404(Pitch.objects.select_related("event"), pk=pk)
     if not selectors.can_download_slide_deck(user=request.user, pitch=pitch):
+        log_denied_access(request, Pitch, pitch.pk, action="slide_deck")
         raise Http404
     return slide_deck_response(pitch)
 
@@ -357,6 +381,45 @@ def pitch_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "roundtable/pitch_form.html",
         {"form": form, "event": pitch.event, "pitch": pitch},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _translatable_pitch(request: HttpRequest, pk: int) -> Pitch:
+    """A pitch the user sees and may translate; 404 otherwise, as if missing."""
+    pitch = _visible_pitch(request, pk)
+    if not services.can_translate_pitch(user=request.user, pitch=pitch):
+        log_denied_access(request, Pitch, pitch.pk, action="translate")
+        raise Http404
+    return pitch
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pitch_translations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The translations of a pitch's title and abstract (its provider, curators)."""
+    pitch = _translatable_pitch(request, pk)
+    return translations_page(
+        request,
+        obj=pitch,
+        can_edit=lambda: services.can_translate_pitch(user=request.user, pitch=pitch),
+        urls=panel_urls("pitch", pitch.pk),
+        back_url=reverse("pitch-detail", args=[pitch.pk]),
+    )
+
+
+@login_required
+@require_POST
+def pitch_translation_delete(
+    request: HttpRequest, pk: int, language: str
+) -> HttpResponse:
+    """Delete a pitch's translation in one language."""
+    pitch = _translatable_pitch(request, pk)
+    return delete_and_redirect(
+        request,
+        obj=pitch,
+        language=language,
+        can_edit=lambda: services.can_translate_pitch(user=request.user, pitch=pitch),
+        back_url=reverse("pitch-translations", args=[pitch.pk]),
     )
 
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from matchmaking import services, suggestions
+from matchmaking import explain, services, suggestions
 from matchmaking.dataset import import_dataset
 from matchmaking.enums import (
     NeedStatus,
@@ -115,7 +115,9 @@ def test_posting_a_need_stores_ranked_explained_suggestions(
         "assistance",
         "delivery",
     }
-    texts = [reason["text"] for reason in best.reasons]
+    # Stored: code and params only; the text is rendered on read.
+    assert all(set(reason) == {"code", "params"} for reason in best.reasons)
+    texts = explain.reason_texts(best.reasons)
     assert "Both concern establishing and maturing national CSIRTs/CERTs" in texts
     assert "Delivered in French" in texts
     assert "Open worldwide" in texts

@@ -270,7 +270,7 @@ def test_release_needs_a_closed_call_and_no_pending_pitch(cast):
     close_call(cast)
     with pytest.raises(ValidationError) as refused:
         services.release_decisions(user=cast.curator, call=cast.call)
-    assert refused.value.messages == ["1 pitches still await a decision."]
+    assert refused.value.messages == ["1 pitch still awaits a decision."]
     with pytest.raises(PermissionDenied):
         services.release_decisions(user=cast.presenter, call=cast.call)
     cast.call.refresh_from_db()

@@ -112,7 +112,7 @@ class Visitor:
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_load_state("networkidle")
 
-    def check(self, name: str) -> None:
+    def check(self, name: str, *, screenshots: bool = True) -> None:
         """0 axe violations at WCAG 2.1 AA, 0 console problems; screenshots."""
         self.page.add_script_tag(
             url=f"{self.base_url}/static/vendor/axe-core-4.14.1/axe.min.js"
@@ -127,6 +127,8 @@ class Visitor:
         ]
         assert violations == [], (name, violations)
         assert self.problems == [], (name, self.problems)
+        if not screenshots:
+            return
         SCREENSHOTS.mkdir(exist_ok=True)
         self.page.screenshot(path=SCREENSHOTS / f"{name}-desktop.png", full_page=True)
         self.page.set_viewport_size(MOBILE)

@@ -89,7 +89,6 @@ def test_need_goes_from_posting_to_introduction(visit, world):
     curator.check("match-board-introduced")
     for path, name in (
         ("/curation/", "curator-review"),
-        ("/curation/gaps/", "gap-overview"),
         (f"/needs/{need.ref}/propose/", "match-propose"),
     ):
         curator.goto(path)

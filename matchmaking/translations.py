@@ -1,0 +1,274 @@
+"""Content language: the owner's translations of a record's title and summary.
+
+Needs, programmes and pitches record the language they are written in
+(``content_language``); their owners (and curators) may add a translation of
+the title and summary in other languages (``ContentTranslation``, one per
+language). Pages and the API show the reader's language when there is a
+version in it, and otherwise the original with a notice saying so.
+
+Writes go through :func:`save_translation`, :func:`delete_translation` and
+:func:`replace_translations`; the caller's app decides who may translate (the
+``can_edit`` argument: the same people who may edit the record). A need's or
+programme's translations are part of what the matching engine reads, so a
+change marks the record as edited and queues its refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import explain
+from .models import ContentTranslation, Language, Need, Programme
+
+MAX_SUMMARY = 5000
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The version of a record's title and summary a reader is shown."""
+
+    title: str
+    summary: str
+    language: str
+    is_original: bool
+    #: "Shown in French: no English version yet" when the reader's language
+    #: has no version; empty otherwise.
+    notice: str
+
+
+def summary_field(obj: Model) -> str:
+    """The field a translation's summary translates ("abstract" for a pitch)."""
+    return "summary" if hasattr(obj, "summary") else "abstract"
+
+
+def translations_of(obj: Model) -> list[ContentTranslation]:
+    """A record's translations (from the prefetch cache when there is one)."""
+    return sorted(obj.translations.all(), key=lambda t: t.language_id)
+
+
+def shown_version(obj: Model, language: str | None = None) -> Shown:
+    """The reader's language version of a record, else the original with a notice."""
+    lang = language or explain.active_language()
+    original = obj.content_language_id
+    if original != lang:
+        for translation in obj.translations.all():
+            if translation.language_id == lang:
+                return Shown(
+                    title=translation.title,
+                    summary=translation.summary,
+                    language=lang,
+                    is_original=False,
+                    notice="",
+                )
+    notice = ""
+    if original != lang:
+        notice = _("Shown in %(language)s: no %(user_language)s version yet") % {
+            "language": explain.language_name(original),
+            "user_language": explain.language_name(lang),
+        }
+    return Shown(
+        title=obj.title,
+        summary=getattr(obj, summary_field(obj)),
+        language=original,
+        is_original=True,
+        notice=notice,
+    )
+
+
+def translated_q(model: type[Model], text: str) -> Q:
+    """Records of ``model`` with a translation whose title or summary has ``text``."""
+    matching = ContentTranslation.objects.filter(
+        Q(title__icontains=text) | Q(summary__icontains=text),
+        content_type=ContentType.objects.get_for_model(model),
+    ).values("object_id")
+    return Q(pk__in=matching)
+
+
+def search_q(model: type[Model], value: str, fields: Sequence[str]) -> Q:
+    """Every word in one of the record's fields or in one of its translations."""
+    query = Q()
+    for word in value.split()[:10]:
+        word_q = translated_q(model, word)
+        for field in fields:
+            word_q |= Q(**{f"{field}__icontains": word})
+        query &= word_q
+    return query
+
+
+def texts_by_object(
+    model: type[Model], ids: Iterable[int] | None = None
+) -> dict[int, str]:
+    """object id -> the text of its translations (for the matching engine)."""
+    rows = ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(model)
+    )
+    found: dict[int, list[str]] = {}
+    chunks: list[list[int] | None] = [None]
+    if ids is not None:
+        wanted = list(ids)
+        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
+    for chunk in chunks:
+        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
+        for object_id, title, summary in selected.order_by(
+            "object_id", "language_id"
+        ).values_list("object_id", "title", "summary"):
+            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
+    return {pk: "\n".join(parts) for pk, parts in found.items()}
+
+
+# --- writes ---------------------------------------------------------------------
+
+
+def _clean(obj: Model, language: str, title: str, summary: str) -> tuple[str, str]:
+    title, summary = (title or "").strip(), (summary or "").strip()
+    errors: dict[str, str] = {}
+    if not Language.objects.filter(code=language).exists():
+        errors["language"] = _("Unknown language code “%(code)s”.") % {"code": language}
+    elif language == obj.content_language_id:
+        errors["language"] = _(
+            "The text is written in this language: pick another one."
+        )
+    max_title = obj._meta.get_field("title").max_length
+    if not title:
+        errors["title"] = _("Enter the translated title.")
+    elif len(title) > max_title:
+        errors["title"] = _("The title has at most %(n)s characters.") % {
+            "n": max_title
+        }
+    if len(summary) > MAX_SUMMARY:
+        errors["summary"] = _("The summary has at most %(n)s characters.") % {
+            "n": MAX_SUMMARY
+        }
+    if errors:
+        raise ValidationError(errors)
+    return title, summary
+
+
+def _touched(obj: Model) -> None:
+    """Mark the record edited: the engine reads its translations too."""
+    now = timezone.now()
+    type(obj).objects.filter(pk=obj.pk).update(updated_at=now)
+    obj.updated_at = now
+    if isinstance(obj, Need):
+        from .tasks import schedule_need_refresh
+
+        schedule_need_refresh(need_id=obj.pk)
+    elif isinstance(obj, Programme):
+        from .tasks import schedule_programme_refresh
+
+        schedule_programme_refresh(programme_id=obj.pk)
+
+
+def _upsert(
+    obj: Model, *, user: Any, language: str, title: str, summary: str
+) -> ContentTranslation:
+    translation, _created = ContentTranslation.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        language_id=language,
+        defaults={"title": title, "summary": summary},
+        create_defaults={
+            "title": title,
+            "summary": summary,
+            "created_by": user if getattr(user, "is_authenticated", False) else None,
+        },
+    )
+    return translation
+
+
+@transaction.atomic
+def save_translation(
+    *,
+    user: Any,
+    obj: Model,
+    language: str,
+    title: str,
+    summary: str = "",
+    can_edit: Callable[[], bool],
+) -> ContentTranslation:
+    """Add or replace the translation of a record in one language."""
+    if not can_edit():
+        raise PermissionDenied
+    title, summary = _clean(obj, language, title, summary)
+    translation = _upsert(
+        obj, user=user, language=language, title=title, summary=summary
+    )
+    _touched(obj)
+    return translation
+
+
+@transaction.atomic
+def delete_translation(
+    *, user: Any, obj: Model, language: str, can_edit: Callable[[], bool]
+) -> None:
+    """Remove a record's translation in one language (ValidationError if none)."""
+    if not can_edit():
+        raise PermissionDenied
+    deleted, _rows = ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        language_id=language,
+    ).delete()
+    if not deleted:
+        raise ValidationError(
+            {"language": _("There is no translation in this language.")}
+        )
+    _touched(obj)
+
+
+@transaction.atomic
+def replace_translations(
+    *,
+    user: Any,
+    obj: Model,
+    items: Sequence[Mapping[str, str]],
+    can_edit: Callable[[], bool],
+) -> list[ContentTranslation]:
+    """Make a record's translations exactly ``items`` (the API's nested write)."""
+    if not can_edit():
+        raise PermissionDenied
+    cleaned: dict[str, tuple[str, str]] = {}
+    for position, item in enumerate(items):
+        language = str(item.get("language") or "")
+        if language in cleaned:
+            raise ValidationError(
+                {
+                    "translations": _(
+                        "Item %(n)s: there is already a translation in “%(code)s”."
+                    )
+                    % {"n": position + 1, "code": language}
+                }
+            )
+        try:
+            cleaned[language] = _clean(
+                obj, language, item.get("title", ""), item.get("summary", "")
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    "translations": [
+                        _("Item %(n)s: %(field)s: %(message)s")
+                        % {"n": position + 1, "field": field, "message": message}
+                        for field, messages in error.message_dict.items()
+                        for message in messages
+                    ]
+                }
+            ) from error
+    ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).exclude(language_id__in=list(cleaned)).delete()
+    saved = [
+        _upsert(obj, user=user, language=language, title=title, summary=summary)
+        for language, (title, summary) in cleaned.items()
+    ]
+    _touched(obj)
+    return saved

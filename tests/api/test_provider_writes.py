@@ -1,0 +1,130 @@
+"""Providers over the API: registration, editing one's own, curator verification."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaking.enums import MembershipRole
+from matchmaking.models import Membership, Provider
+from tests.api.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW = {
+    "name": "Cyber Capacity Foundation",
+    "stakeholder_group": "civil-society",
+    "country": "KEN",
+    "website": "https://ccf.example.org",
+    "description": "Trains CSIRT staff.",
+}
+
+
+def provider_row(ref: str) -> tuple:
+    p = Provider.objects.get(ref=ref)
+    return (p.name, p.stakeholder_group_id, p.country_id, p.is_verified, p.website)
+
+
+def test_a_user_without_organisation_registers_an_unverified_provider(world):
+    newcomer = UserFactory(username="newcomer")
+    client = client_for(world, "anon")
+    client.force_authenticate(newcomer)
+    response = client.post(
+        "/api/v1/providers/", {**NEW, "is_verified": True}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    provider = Provider.objects.get(name="Cyber Capacity Foundation")
+    assert response.json() == {
+        "ref": provider.ref,
+        "name": "Cyber Capacity Foundation",
+        "stakeholder_group": "civil-society",
+        "country": "KEN",
+        "website": "https://ccf.example.org",
+        "description": "Trains CSIRT staff.",
+        "is_verified": False,
+    }
+    membership = Membership.objects.get(user=newcomer)
+    assert (membership.provider, membership.role) == (provider, MembershipRole.MANAGER)
+    again = client.post("/api/v1/providers/", {**NEW, "name": "Second"}, format="json")
+    assert again.status_code == 403
+    assert not Provider.objects.filter(name="Second").exists()
+
+
+@pytest.mark.parametrize(("role", "code"), [("anon", 401), ("ms_a", 403)])
+def test_anonymous_and_members_cannot_register_providers(world, role, code):
+    count = Provider.objects.count()
+    response = client_for(world, role).post("/api/v1/providers/", NEW, format="json")
+    assert response.status_code == code
+    assert Provider.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**NEW, "stakeholder_group": "nope"}, "stakeholder_group"),
+        ({**NEW, "country": "XXX"}, "country"),
+        ({**NEW, "name": ""}, "name"),
+        ({**NEW, "website": "javascript:alert(1)"}, "website"),
+    ],
+)
+def test_provider_registration_names_the_bad_field(world, payload, field):
+    newcomer = UserFactory()
+    client = client_for(world, "anon")
+    client.force_authenticate(newcomer)
+    response = client.post("/api/v1/providers/", payload, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_members_edit_their_own_provider_but_not_its_verification(world):
+    client = client_for(world, "prov_p")
+    response = client.patch(
+        "/api/v1/providers/prov-p/",
+        {"name": "Provider P (renamed)", "is_verified": True, "ref": "hijack"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "Provider P (renamed)"
+    assert response.json()["is_verified"] is False
+    assert provider_row("prov-p")[0] == "Provider P (renamed)"
+    assert not Provider.objects.filter(ref="hijack").exists()
+
+
+@pytest.mark.parametrize("role", ["prov_q", "ms_a", "read_token"])
+def test_others_cannot_edit_a_provider(world, role):
+    before = provider_row("prov-p")
+    response = client_for(world, role).patch(
+        "/api/v1/providers/prov-p/", {"name": "Taken over"}, format="json"
+    )
+    assert response.status_code == 403
+    assert provider_row("prov-p") == before
+
+
+def test_curators_verify_and_unverify(world):
+    curator = client_for(world, "curator")
+    verified = curator.post("/api/v1/providers/prov-q/verify/")
+    assert verified.status_code == 200
+    assert verified.json()["is_verified"] is True
+    provider = Provider.objects.get(ref="prov-q")
+    assert provider.verified_by == world.users["curator"]
+    assert provider.verified_at is not None
+    unverified = curator.post("/api/v1/providers/prov-q/unverify/")
+    assert unverified.json()["is_verified"] is False
+    provider.refresh_from_db()
+    assert (provider.is_verified, provider.verified_at) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [("anon", 401), ("prov_q", 403), ("ms_a", 403), ("read_token", 403)],
+)
+def test_only_curators_verify(world, role, code):
+    response = client_for(world, role).post("/api/v1/providers/prov-q/verify/")
+    assert response.status_code == code
+    assert provider_row("prov-q")[3] is False
+
+
+def test_verifying_a_missing_provider_is_404(world):
+    response = client_for(world, "curator").post("/api/v1/providers/nope/verify/")
+    assert response.status_code == 404

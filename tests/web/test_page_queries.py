@@ -1,0 +1,134 @@
+"""Every key page runs a fixed number of SQL queries, whatever the data's size.
+
+Each page is requested over 1 and 3 items of everything it lists (programmes,
+needs, matches) and must run exactly the same queries. The comment of each
+page lists them. Session and user are two queries for a signed-in viewer; the
+content types are cached per process (warmed below). bench/pages.py times the
+same pages at 10,000 needs x 10,000 programmes.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from matchmaking.models import Need, Programme
+from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    role: str | None  # a World attribute, None: anonymous
+    url: Callable[[], str]
+    queries: int
+    # The number of rows the page lists at n=1; it lists n - 1 more at n.
+    rows: int | None = None
+
+
+def _count(response) -> int:
+    return response.context["page"].paginator.count
+
+
+PAGES = {
+    # needs visible and active, programmes published, providers, member
+    # states with a visible active need
+    "home": KeyPage(None, lambda: reverse("home"), 4),
+    # one query for every facet count and the result count (one UNION ALL);
+    # the options of the 8 facets; the page; its topics; its translations
+    "catalogue": KeyPage(None, lambda: reverse("programme-list"), 12, rows=2),
+    # the same, plus the countries and topics the search text names
+    "catalogue filtered": KeyPage(
+        None,
+        lambda: (
+            reverse("programme-list")
+            + "?theme=incident-management-cip&region=002&q=csirt"
+        ),
+        14,
+        rows=1,
+    ),
+    # the programme and its 7 tag relations
+    "programme": KeyPage(None, lambda: reverse("programme-detail", args=["prog-p"]), 8),
+    # the provider, its programme count, the page (no tags shown, none loaded)
+    "provider": KeyPage(
+        None, lambda: reverse("provider-detail", args=["prov-p"]), 3, rows=1
+    ),
+    # count, regions, themes, page, translations (no tags shown, none loaded)
+    "needs register": KeyPage(None, lambda: reverse("need-list"), 5, rows=1),
+    # the need and its 5 tag relations
+    "public need": KeyPage(None, lambda: reverse("need-detail", args=["need-a"]), 6),
+    # session, user, member states, state and provider ids (visibility),
+    # counts by status, count of needs without a match, roles, page
+    "state dashboard": KeyPage("ms_a", lambda: reverse("state-dashboard"), 9, rows=1),
+    # session, user, state and provider ids, the need and its 5 tag
+    # relations, 5 lookups of state and provider ids (visibility of the
+    # matches and of the actions), the matches, roles twice (navigation)
+    "need + matches": KeyPage(
+        "ms_a", lambda: reverse("need-detail", args=["need-a"]), 18
+    ),
+    # session, user, providers, 2 x (provider ids + state ids) and provider
+    # ids again (selectors), programme count, waiting count, roles, page
+    "provider dashboard": KeyPage(
+        "prov_p", lambda: reverse("provider-dashboard"), 12, rows=1
+    ),
+    # session, user, provider ids, the programme and its 7 tag relations,
+    # state and provider ids x 2 and provider ids (visibility), match count,
+    # matches, roles twice
+    "programme matches": KeyPage(
+        "prov_p", lambda: reverse("programme-matches", args=["prog-p"]), 20, rows=1
+    ),
+    # session, user, counts of new needs, new programmes and unverified
+    # providers; the needs page, then its duplicates (items, candidates); the
+    # programmes page, then its duplicates (items, topics, candidates, their
+    # topics); roles; the providers page
+    "review queue": KeyPage("curator", lambda: reverse("curator-review"), 15),
+    # session, user, matches by status (also the match count), unmet count,
+    # regions, roles, themes, unmet page, match page
+    "match board": KeyPage("curator", lambda: reverse("match-board"), 9),
+}
+
+
+def _grow(world, n: int) -> None:
+    """n - 1 more programmes, needs and matches on both sides."""
+    for _ in range(n - 1):
+        programme = ProgrammeFactory(provider=world.provider_p)
+        need = NeedFactory(member_state=world.need_a.member_state)
+        MatchFactory(need=need, programme=world.programme_p)
+        MatchFactory(need=world.need_a, programme=programme)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize("name", PAGES)
+def test_key_page_runs_a_constant_number_of_queries(
+    client, world, django_assert_num_queries, name, n
+):
+    page = PAGES[name]
+    _grow(world, n)
+    ContentType.objects.get_for_model(Programme)
+    ContentType.objects.get_for_model(Need)
+    if page.role:
+        client.force_login(getattr(world, page.role))
+    url = page.url()
+    with django_assert_num_queries(page.queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    if page.rows is not None:
+        # The data did grow: the same queries listed more rows.
+        assert _count(response) == page.rows + n - 1
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_match_board_filtered_by_status_counts_from_the_status_counts(
+    client, world, django_assert_num_queries, n
+):
+    _grow(world, n)
+    client.force_login(world.curator)
+    # as the match board: the page's count comes from the counts by status
+    with django_assert_num_queries(9):
+        response = client.get(reverse("match-board"), {"status": "suggested"})
+    suggested = response.context["page"]
+    assert suggested.paginator.count == 2 + 2 * (n - 1)
+    assert {m.status for m in suggested} == {"suggested"}
