@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import get_visible_or_404, log_denied_access
-from matchmaking.models import MemberState, Provider
+from matchmaking.models import MemberState, Provider, Theme
 from matchmaking.views_translations import (
     delete_and_redirect,
     panel_urls,
@@ -95,8 +95,22 @@ def _when(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value)
 
 
+def _pitch_in_language(
+    pitch: dict[str, Any] | None, labels: dict[str, str]
+) -> dict[str, Any] | None:
+    """A slot's pitch with its theme named in the active language.
+
+    The agenda data (frozen in published versions, exported as JSON and
+    iCalendar) names themes in English; pages show the reader's language.
+    """
+    if not pitch:
+        return pitch
+    return {**pitch, "theme": labels.get(pitch["theme"], pitch["theme"])}
+
+
 def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
     """Sessions and slots with real datetimes (and the breakout's seats)."""
+    labels = {theme.name: theme.label for theme in Theme.objects.all()}
     return [
         {
             **session,
@@ -106,6 +120,7 @@ def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
             "slots": [
                 {
                     **slot,
+                    "pitch": _pitch_in_language(slot["pitch"], labels),
                     "start": _when(slot["starts_at"]),
                     "end": _when(slot["ends_at"]),
                 }
