@@ -131,15 +131,16 @@ def test_key_pages_stay_within_the_asset_budget(
             f"{f['path']:42} {len(f['files']):5d} {f['raw'] / 1024:8.1f} "
             f"{f['gzip'] / 1024:8.1f} {br}"
         )
-    print("assets:", ", ".join(figures[0]["files"]))  # noqa: T201
+    print("assets:", ", ".join(sorted({n for f in figures for n in f["files"]})))  # noqa: T201
     over = [(f["path"], f["gzip"]) for f in figures if f["gzip"] > BUDGET_BYTES]
     assert over == []
-    # Every page loads the same styles and scripts (and at least the base ones).
-    assert {tuple(f["files"]) for f in figures} == {tuple(figures[0]["files"])}
-    assert {
+    # Every page loads the base styles and scripts; a few add their own (the
+    # gap dashboard's chart styles), which the budget above already counts.
+    base = {
         "css/site.css",
         "js/app.mjs",
         "vendor/govuk-frontend-6.6.0/govuk-frontend.min.css",
         "vendor/govuk-frontend-6.6.0/govuk-frontend.min.js",
         "vendor/htmx-2.0.11/htmx.min.js",
-    } <= set(figures[0]["files"])
+    }
+    assert [f["path"] for f in figures if not base <= set(f["files"])] == []
