@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -170,14 +169,12 @@ def on_locked_out(
 
 
 def connect_security_signals() -> None:
-    """Hook failed logins (and lockouts, where django-axes is installed)."""
+    """Hook failed logins and django-axes lockouts (called from the app's ready)."""
+    from axes.signals import user_locked_out
     from django.contrib.auth.signals import user_login_failed
 
     user_login_failed.connect(on_login_failed, dispatch_uid="security-login-failed")
-    if apps.is_installed("axes"):
-        from axes.signals import user_locked_out
-
-        user_locked_out.connect(on_locked_out, dispatch_uid="security-locked-out")
+    user_locked_out.connect(on_locked_out, dispatch_uid="security-locked-out")
 
 
 # --- audit trail -----------------------------------------------------------------

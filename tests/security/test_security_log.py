@@ -11,7 +11,6 @@ import logging
 from datetime import datetime
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
@@ -226,7 +225,6 @@ def test_failed_login_logs_the_username_and_ip_but_no_password(client, security)
     )
 
 
-@pytest.mark.skipif(not apps.is_installed("axes"), reason="django-axes not installed")
 def test_lockout_is_logged(client, security, settings):
     settings.AXES_FAILURE_LIMIT = 2
     UserFactory(username="grace")
