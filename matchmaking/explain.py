@@ -14,6 +14,7 @@ its parameters are incomplete). A reason stored as a bare string is shown as is.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -269,13 +270,40 @@ def reason_text(stored: Any, *, language: str | None = None) -> str:
         return str(legacy)
     params = stored.get("params") or {}
     labels = labels_for(lang)
+    memo = _memo_for(lang, labels)
+    try:
+        key = (code, json.dumps(params, sort_keys=True))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in memo:
+        return memo[key]
     if _missing(params, labels):
         clear_labels()
         labels = labels_for(lang)
+        memo = _memo_for(lang, labels)
     try:
-        return render_reason(matching.Reason(str(code), params), labels, language=lang)
+        text = render_reason(matching.Reason(str(code), params), labels, language=lang)
     except (KeyError, TypeError, ValueError, AttributeError):
         return str(legacy)
+    if key is not None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = text
+    return text
+
+
+# Rendered texts per language, valid as long as the labels they were made with:
+# a page of matches repeats the same few reasons many times.
+_MEMO_SIZE = 20_000
+_memos: dict[str, tuple[matching.Labels, dict[tuple[str, str], str]]] = {}
+
+
+def _memo_for(language: str, labels: matching.Labels) -> dict[tuple[str, str], str]:
+    found = _memos.get(language)
+    if found is None or found[0] is not labels:
+        found = (labels, {})
+        _memos[language] = found
+    return found[1]
 
 
 def explained(reasons: Any, *, language: str | None = None) -> list[Any]:

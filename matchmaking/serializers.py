@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from . import explain, selectors
+from . import explain, selectors, tagkeys
 from . import translations as translations_mod
 from .enums import DeliveryOutcome, NeedStatus, ProgrammeStatus
 from .models import (
@@ -279,7 +279,8 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 
     def get_themes(self, obj) -> list[str]:
-        return _theme_slugs(obj)
+        attached = tagkeys.tag_keys(obj, "themes")
+        return _theme_slugs(obj) if attached is None else attached
 
     @property
     def _readable_fields(self):
@@ -291,7 +292,10 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         for name in self.TAGS:
-            data[name] = _keys(getattr(instance, name))
+            attached = tagkeys.tag_keys(instance, name)
+            data[name] = (
+                _keys(getattr(instance, name)) if attached is None else attached
+            )
         return data
 
 

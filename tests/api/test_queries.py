@@ -43,10 +43,11 @@ def more(world):
 
 
 # ms_a, authenticated with force_authenticate:
-#   needs (12): member states + providers (visibility rule), count, page,
-#     5 tag prefetches, translations, shared_with, member states once more
-#     (the serializer's owner check, cached per request)
-#   programmes (11): providers (rule), count, page, 7 prefetches, translations
+#   needs (8): member states + providers (visibility rule), count, page,
+#     the page's tag keys (one UNION ALL, matchmaking/tagkeys.py),
+#     translations, shared_with, member states once more (the serializer's
+#     owner check, cached per request)
+#   programmes (5): providers (rule), count, page, tag keys, translations
 #   matches (6): member states + providers, the need rule's two, count, page
 #   nested need matches (9): need rule (2) + need row, match rule (4), count,
 #     page; nested programme matches (8): programme rule (1) + row, same 6
@@ -54,8 +55,8 @@ def more(world):
 #   pitches (6): providers (rule), count, page, programmes rule (1) + prefetch,
 #     translations
 URLS = {
-    "/api/v1/needs/": 12,
-    "/api/v1/programmes/": 11,
+    "/api/v1/needs/": 8,
+    "/api/v1/programmes/": 5,
     "/api/v1/matches/": 6,
     "/api/v1/needs/need-a/matches/": 9,
     "/api/v1/programmes/prog-p/matches/": 8,
