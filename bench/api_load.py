@@ -249,6 +249,13 @@ def main() -> int:
         help="mean seconds each client waits between requests (0: saturate); "
         "implies --tool python, since wrk cannot pace its connections",
     )
+    parser.add_argument(
+        "--api-cache",
+        type=int,
+        default=60,
+        help="API_CACHE_SECONDS of the server (default 60, as deployed; "
+        "0: every answer computed from the database)",
+    )
     args = parser.parse_args()
     if args.think:
         args.tool = "python"
@@ -263,6 +270,7 @@ def main() -> int:
         DJANGO_API_ANON_RATE="1000000/min",
         DJANGO_API_USER_RATE="1000000/min",
         DJANGO_LOG_LEVEL="WARNING",
+        API_CACHE_SECONDS=str(args.api_cache),
     )
     if not args.skip_load:
         prepare(env, args.needs, args.programmes)
@@ -286,7 +294,10 @@ def main() -> int:
             return "programmes", f"/api/v1/programmes/?page={rnd.randint(1, pages)}"
 
         short = max(args.duration / 3, 5)
-        print(f"--- load generator: {args.tool}")
+        print(
+            f"--- load generator: {args.tool}; gunicorn {args.workers} workers x "
+            f"{args.threads} threads; API_CACHE_SECONDS={args.api_cache}"
+        )
         # Warm-up: every worker thread serves a few of each kind of request.
         drive(mixed, key, 8, 3)
         print(f"--- {args.clients} clients, {args.duration:.0f} s, mixed")

@@ -36,7 +36,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from . import audit, selectors, services, tokens, translations
+from . import audit, selectors, services, tagkeys, tokens, translations
+from .api_cache import CachedReadMixin
 from .enums import ACTIVE_NEED_STATUSES, MatchStatus
 from .filters import (
     CountryFilter,
@@ -212,6 +213,9 @@ class ApiPagination(PageNumberPagination):
             raise exceptions.ValidationError({"page": [invalid.detail]}) from None
 
 
+PAGING = frozenset({"page", "page_size"})
+
+
 class ApiViewMixin:
     """Pagination, filtering and parameter hygiene common to every viewset."""
 
@@ -238,12 +242,15 @@ class ApiViewMixin:
 
     def filtered_page(self, filterset_class, queryset, serializer_class):
         """Filter, paginate and serialize a nested list."""
-        filterset = filterset_class(
-            self.request.query_params, queryset=queryset, request=self.request
-        )
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        page = self.paginate_queryset(filterset.qs)
+        if set(self.request.query_params) > PAGING:
+            filterset = filterset_class(
+                self.request.query_params, queryset=queryset, request=self.request
+            )
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            queryset = filterset.qs
+        # else no filter given: skip building the filter form
+        page = self.paginate_queryset(queryset)
         data = serializer_class(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
 
@@ -280,7 +287,7 @@ def paginated(serializer_class, name: str):
     list=extend_schema(responses={200: CountrySerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(responses={200: CountrySerializer, **READ_ERRORS}),
 )
-class CountryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """UN M49 countries and areas with their regions and LDC/LLDC/SIDS flags."""
 
     queryset = Country.objects.all()
@@ -299,7 +306,7 @@ class CountryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     list=extend_schema(responses={200: RegionSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(responses={200: RegionSerializer, **READ_ERRORS}),
 )
-class RegionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """M49 regions, sub-regions and intermediate regions."""
 
     queryset = Region.objects.all()
@@ -310,7 +317,7 @@ class RegionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]{3}"
 
 
-class TaxonomyViewSet(ApiViewMixin, viewsets.ViewSet):
+class TaxonomyViewSet(CachedReadMixin, ApiViewMixin, viewsets.ViewSet):
     """The controlled vocabularies: themes with their topics, and the others."""
 
     permission_classes = PUBLIC_READ
@@ -372,6 +379,7 @@ class TaxonomyViewSet(ApiViewMixin, viewsets.ViewSet):
     ),
 )
 class ProviderViewSet(
+    CachedReadMixin,
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -459,6 +467,7 @@ class ProviderViewSet(
 
 
 class TaggedViewSet(
+    CachedReadMixin,
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -475,11 +484,28 @@ class TaggedViewSet(
     lookup_value_regex = REF_REGEX
 
     def reload(self, obj):
-        return self.get_queryset().get(pk=obj.pk)
+        record = self.get_queryset().get(pk=obj.pk)
+        tagkeys.attach_tag_keys([record])
+        return record
+
+    def get_object(self):
+        record = super().get_object()
+        if self.action != "matches":
+            tagkeys.attach_tag_keys([record])
+        return record
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            # The tags of the whole page in one query (see tagkeys).
+            tagkeys.attach_tag_keys(page)
+        return page
 
     def filter_queryset(self, queryset):
         if self.action == "matches":  # filtered by filtered_page instead
             return queryset
+        if self.action == "list" and set(self.request.query_params) <= PAGING:
+            return queryset  # no filter given: skip building the filter form
         return super().filter_queryset(queryset)
 
     def _validated(self, instance=None, partial=False):
@@ -545,9 +571,9 @@ class NeedViewSet(TaggedViewSet):
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)
-        return selectors.needs_visible_to(user=self.request.user).prefetch_related(
-            "shared_with", "translations"
-        )
+        return selectors.needs_visible_to(
+            user=self.request.user, with_tags=False
+        ).prefetch_related("shared_with", "translations")
 
     def can_edit(self, need: Need) -> bool:
         return services.can_edit_need(user=self.request.user, need=need)
@@ -637,9 +663,9 @@ class ProgrammeViewSet(TaggedViewSet):
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)
-        return selectors.programmes_visible_to(user=self.request.user).prefetch_related(
-            "translations"
-        )
+        return selectors.programmes_visible_to(
+            user=self.request.user, with_tags=False
+        ).prefetch_related("translations")
 
     def can_edit(self, programme: Programme) -> bool:
         return services.can_edit_programme(user=self.request.user, programme=programme)
@@ -756,6 +782,7 @@ def _match_action(name: str, request_serializer, doc: str):
     ),
 )
 class MatchViewSet(
+    CachedReadMixin,
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -11,3 +11,7 @@ class MatchmakingConfig(AppConfig):
         from .audit import connect_security_signals
 
         connect_security_signals()
+
+        from .api_cache import connect_signals
+
+        connect_signals()

@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import api_cache
 from .enums import NeedStatus, ProgrammeStatus, Visibility
 from .models import (
     AssistanceType,
@@ -723,6 +724,7 @@ def import_dataset(*, data: object, user: User | None = None) -> ImportResult:
         on_create={"status": NeedStatus.OPEN, "owner": user},
         user=user,
     )
+    api_cache.changed()  # bulk writes send no signal
     result = ImportResult(
         created={section: counts[section][0] for section in SECTIONS},
         updated={section: counts[section][1] for section in SECTIONS},

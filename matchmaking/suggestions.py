@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from . import explain, matching, translations
+from . import api_cache, explain, matching, translations
 from .enums import (
     ACTIVE_NEED_STATUSES,
     CAPACITY_MATCH_STATUSES,
@@ -475,6 +475,7 @@ def persist_results(
             Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
                 unmet_reason=reason, matched_at=now
             )
+    api_cache.changed()  # bulk writes send no signal
     return len(rows)
 
 
@@ -558,6 +559,7 @@ def _clear_suggestions(need_id: int) -> None:
     Need.objects.filter(pk=need_id).update(
         unmet_reason=UnmetReason.NONE, matched_at=None
     )
+    api_cache.changed()
 
 
 # --- the services -------------------------------------------------------------
@@ -685,6 +687,7 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
     ).exclude(need__status__in=ACTIVE_NEED_STATUSES)
     inactive.delete()
+    api_cache.changed()  # bulk writes send no signal
     stored_at = time.perf_counter()
     return RematchReport(
         needs=len(results),

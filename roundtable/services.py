@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from matchmaking import api_cache
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
@@ -1007,9 +1008,12 @@ def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting
 def expire_meeting_requests(*, now: dt.datetime | None = None) -> int:
     """Requests left unanswered past their deadline expire; returns how many."""
     now = now or timezone.now()
-    return Meeting.objects.filter(
+    count = Meeting.objects.filter(
         state=MeetingState.REQUESTED, expires_at__lte=now
     ).update(state=MeetingState.EXPIRED, updated_at=now)
+    if count:
+        api_cache.changed()  # an update() sends no signal
+    return count
 
 
 @transaction.atomic

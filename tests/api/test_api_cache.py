@@ -1,0 +1,176 @@
+"""The API read cache: kept answers, retired by any change, never shared wrongly.
+
+The suite runs with the cache off (tests/conftest.py), since a test's
+transaction never commits and the generation moves after the commit. The tests
+here turn it on and really commit (transactional tests), as in production.
+"""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from matchmaking import api_cache, tokens
+from matchmaking.models import Need, Programme, Provider, TokenScope
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.API_CACHE_SECONDS = 60
+
+
+def client_for(user=None, **headers) -> APIClient:
+    client = APIClient(**headers)
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return sorted(row["title"] for row in response.json()["results"])
+
+
+def test_a_repeated_get_is_answered_from_the_cache(world):
+    client = client_for(world.users["curator"])
+    first = client.get("/api/v1/programmes/")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/v1/programmes/")
+    assert again.content == first.content
+    assert again["Content-Type"] == "application/json"
+    # Only the generation is read (the user is forced): no programme.
+    assert len(queries) == 1
+    assert "cbm_data_generation" in queries[0]["sql"]
+
+
+def test_a_change_the_cache_cannot_see_stays_until_the_generation_moves(world):
+    client = client_for(world.users["curator"])
+    before = titles(client.get("/api/v1/programmes/"))
+    # update() sends no signal: the kept answer is still given...
+    Programme.objects.filter(pk=world.prog_p.pk).update(title="Renamed quietly")
+    assert titles(client.get("/api/v1/programmes/")) == before
+    # ...until the generation moves on (as every writing path makes it do).
+    api_cache.changed()
+    assert "Renamed quietly" in titles(client.get("/api/v1/programmes/"))
+
+
+def test_a_write_through_the_api_retires_kept_answers(world):
+    client = client_for(world.users["ms_a"])
+    assert "A public need" in titles(client.get("/api/v1/needs/"))
+    response = client.patch(
+        f"/api/v1/needs/{world.need_a.ref}/",
+        {"title": "A need, retitled"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    listed = titles(client.get("/api/v1/needs/"))
+    assert "A need, retitled" in listed
+    assert "A public need" not in listed
+    detail = client.get(f"/api/v1/needs/{world.need_a.ref}/")
+    assert detail.json()["title"] == "A need, retitled"
+
+
+def test_a_saved_record_retires_kept_answers(world):
+    client = client_for()
+    assert "P programme" in titles(client.get("/api/v1/programmes/"))
+    with transaction.atomic():
+        programme = Programme.objects.get(pk=world.prog_p.pk)
+        programme.title = "Saved with a signal"
+        programme.save()
+        programme.topics.clear()
+    assert "Saved with a signal" in titles(client.get("/api/v1/programmes/"))
+
+
+def test_a_changed_relation_retires_kept_answers(world):
+    provider_p = client_for(world.users["prov_p"])
+    assert "B secret forensics" not in titles(provider_p.get("/api/v1/needs/"))
+    world.need_b_secret.shared_with.add(world.provider_p)
+    assert "B secret forensics" in titles(provider_p.get("/api/v1/needs/"))
+
+
+def test_one_users_answer_is_never_given_to_another(world):
+    curator = client_for(world.users["curator"])
+    assert "B secret forensics" in titles(curator.get("/api/v1/needs/"))
+    for user in (None, world.users["ms_a"], world.users["prov_q"]):
+        assert "B secret forensics" not in titles(
+            client_for(user).get("/api/v1/needs/")
+        )
+    hidden = f"/api/v1/needs/{world.need_b_secret.ref}/"
+    assert curator.get(hidden).status_code == 200
+    assert client_for(world.users["ms_a"]).get(hidden).status_code == 404
+
+
+def test_authentication_comes_before_the_cache(world):
+    token, key = tokens.create_token(
+        user=world.users["curator"], name="soon revoked", scope=TokenScope.READ
+    )
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/needs/").status_code == 200
+    tokens.revoke_token(user=world.users["curator"], token=token)
+    assert client.get("/api/v1/needs/").status_code == 401
+
+
+def test_answers_are_kept_per_language(world):
+    client = client_for()
+    english = client.get("/api/v1/taxonomy/", HTTP_ACCEPT_LANGUAGE="en")
+    french = client.get("/api/v1/taxonomy/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert english.status_code == french.status_code == 200
+    assert english.content != french.content
+    assert french["Content-Language"] == "fr"
+
+
+def test_an_error_is_not_kept(world):
+    client = client_for(world.users["curator"])
+    missing = "/api/v1/needs/need-later/"
+    assert client.get(missing).status_code == 404
+    Need.objects.filter(pk=world.need_a.pk).update(ref="need-later")
+    assert client.get(missing).status_code == 200
+
+
+def test_the_cache_off_reads_the_database_every_time(world, settings):
+    settings.API_CACHE_SECONDS = 0
+    client = client_for(world.users["curator"])
+    client.get("/api/v1/programmes/")
+    Programme.objects.filter(pk=world.prog_p.pk).update(title="Seen at once")
+    assert "Seen at once" in titles(client.get("/api/v1/programmes/"))
+
+
+def test_a_transaction_moves_the_generation_once_after_its_commit():
+    start = api_cache.generation()
+    with transaction.atomic():
+        api_cache.changed()
+        api_cache.changed()
+        assert api_cache.generation() == start  # not before the commit
+    assert api_cache.generation() == start + 1
+    with transaction.atomic():
+        api_cache.changed()
+        transaction.set_rollback(True)
+    assert api_cache.generation() == start + 1  # rolled back: nothing changed
+    api_cache.changed()  # outside a transaction: at once
+    assert api_cache.generation() == start + 2
+
+
+def test_the_engines_bulk_writes_move_the_generation(world):
+    from matchmaking.suggestions import refresh_need_suggestions, rematch_all
+
+    start = api_cache.generation()
+    rematch_all()
+    after_rematch = api_cache.generation()
+    assert after_rematch > start
+    refresh_need_suggestions(need_id=world.need_a.pk)
+    assert api_cache.generation() > after_rematch
+
+
+def test_a_bulk_import_moves_the_generation(world):
+    from matchmaking.dataset import export_dataset, import_dataset
+
+    start = api_cache.generation()
+    document = export_dataset(
+        providers=Provider.objects.all(),
+        programmes=Programme.objects.all(),
+        needs=Need.objects.exclude(status="draft"),
+    )
+    import_dataset(data=document)
+    assert api_cache.generation() > start
