@@ -256,6 +256,15 @@ def main() -> int:
         help="API_CACHE_SECONDS of the server (default 60, as deployed; "
         "0: every answer computed from the database)",
     )
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL of the server, e.g. redis://127.0.0.1:6379/15 (emptied "
+        "first); default: local memory in each gunicorn process",
+    )
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn worker class"
+    )
     args = parser.parse_args()
     if args.think:
         args.tool = "python"
@@ -271,7 +280,12 @@ def main() -> int:
         DJANGO_API_USER_RATE="1000000/min",
         DJANGO_LOG_LEVEL="WARNING",
         API_CACHE_SECONDS=str(args.api_cache),
+        CACHE_URL=args.cache_url,
     )
+    if args.cache_url:
+        import redis
+
+        redis.Redis.from_url(args.cache_url).flushdb()  # no answer kept before
     if not args.skip_load:
         prepare(env, args.needs, args.programmes)
     key, refs, pages = fixtures(env)
@@ -281,6 +295,7 @@ def main() -> int:
     server = subprocess.Popen(  # noqa: S603
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(args.workers), "--threads", str(args.threads),
+         "-k", args.worker_class,
          "--log-level", "warning",
          "-c", str(GUNICORN_CONFIG)],
         cwd=ROOT, env=env,
@@ -295,8 +310,10 @@ def main() -> int:
 
         short = max(args.duration / 3, 5)
         print(
-            f"--- load generator: {args.tool}; gunicorn {args.workers} workers x "
-            f"{args.threads} threads; API_CACHE_SECONDS={args.api_cache}"
+            f"--- load generator: {args.tool}; gunicorn {args.workers} "
+            f"{args.worker_class} workers x {args.threads} threads; "
+            f"API_CACHE_SECONDS={args.api_cache}; "
+            f"cache: {args.cache_url or 'local memory per process'}"
         )
         # Warm-up: every worker thread serves a few of each kind of request.
         drive(mixed, key, 8, 3)

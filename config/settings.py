@@ -363,14 +363,30 @@ STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
 # API GET answers are kept this long at most (0: off); any change to the data
 # retires them at once (see matchmaking/api_cache.py).
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
-# The default cache (statistics, API answers): local memory in each process,
-# holding at most CACHE_MAX_ENTRIES entries.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+# The default cache (API throttles, statistics, API answers). Without
+# CACHE_URL: local memory in each process (at most CACHE_MAX_ENTRIES entries),
+# right for one process; with several app-server processes set CACHE_URL to a
+# Redis server so that they share throttle counters and kept answers.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "cbm"),
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
 
 # Roundtable: how long a presenter has to answer a follow-up meeting request.
 ROUNDTABLE_MEETING_REQUEST_TTL_HOURS = env_int(

@@ -521,6 +521,9 @@ class ReasonsField(serializers.JSONField):
         return explain.explained(value)
 
 
+_DATETIME = serializers.DateTimeField()  # read side only: formats a datetime
+
+
 class MatchSerializer(serializers.ModelSerializer):
     need = serializers.CharField(source="need.ref", read_only=True)
     country = serializers.CharField(
@@ -563,6 +566,32 @@ class MatchSerializer(serializers.ModelSerializer):
             "rating": obj.feedback_rating,
             "outcome": obj.feedback_outcome,
             "comments": obj.feedback_comments,
+        }
+
+    def to_representation(self, instance):
+        # Every field is read-only and plain: built directly, the same values
+        # as the declared fields give (tests/api compare the two), at a tenth
+        # of the cost of the field-by-field walk on a list of matches.
+        need, programme = instance.need, instance.programme
+        moment = _DATETIME.to_representation
+        return {
+            "id": instance.id,
+            "need": need.ref,
+            "country": need.member_state.country_id,
+            "programme": programme.ref,
+            "programme_title": programme.title,
+            "provider": programme.provider.ref,
+            "rank": instance.rank,
+            "score": instance.score,
+            "components": instance.components,
+            "reasons": explain.explained(instance.reasons),
+            "status": instance.status,
+            "origin": instance.origin,
+            "note": instance.note,
+            "decline_reason": instance.decline_reason,
+            "feedback": self.get_feedback(instance),
+            "created_at": moment(instance.created_at),
+            "updated_at": moment(instance.updated_at),
         }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.security.conftest import PRODUCTION_ENV, load_profile, run_with_env
 
 CHECK = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
@@ -130,3 +132,38 @@ def test_production_static_files_have_hashed_names_and_cache_forever(tmp_path):
     assert url != "/static/css/site.css"  # a content hash in the name
     assert asset == "200 max-age=315360000, public, immutable"
     assert linked == "True"  # pages link the hashed name
+
+
+CACHE_SCRIPT = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps(settings.CACHES['default']))"
+)
+
+
+def test_several_app_server_processes_share_a_redis_cache_when_told():
+    # Throttle counters and kept API answers must be shared by the processes
+    # of a deployment: CACHE_URL names the Redis server.
+    shared = run_with_env(
+        ["-c", CACHE_SCRIPT],
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "CACHE_URL": "redis://cache.internal:6379/2",
+        },
+    )
+    assert shared.returncode == 0, shared.stderr
+    assert json.loads(shared.stdout.strip().splitlines()[-1]) == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/2",
+        "KEY_PREFIX": "cbm",
+    }
+    local = run_with_env(
+        ["-c", CACHE_SCRIPT], {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
+    assert json.loads(local.stdout.strip().splitlines()[-1])["BACKEND"].endswith(
+        "LocMemCache"
+    )
+    wrong = run_with_env(
+        ["manage.py", "check"], {**PRODUCTION_ENV, "CACHE_URL": "memcached://x"}
+    )
+    assert wrong.returncode != 0
+    assert "CACHE_URL must be a redis://, rediss:// or unix:// URL" in wrong.stderr
