@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py --scale demo
     .venv/bin/python bench/pages.py --needs 10000 --programmes 10000 [--skip-load]
+    .venv/bin/python bench/pages.py --skip-load --only catalogue   # some pages
 
 Each scale gets its own PostgreSQL database (``--database-url``, default
 ``postgres://postgres@127.0.0.1:5432/cbm_bench_pages_<scale>``), recreated
@@ -139,7 +140,7 @@ def pages(found) -> list[tuple[str, str | None, str]]:
     return rows
 
 
-def measure(repeat: int) -> int:
+def measure(repeat: int, only: list[str] | None = None) -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -152,6 +153,8 @@ def measure(repeat: int) -> int:
     failures = 0
     print(f"{'page':22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     for label, role, path in pages(found):
+        if only and not any(label.startswith(prefix) for prefix in only):
+            continue
         client = clients[role]
         for _ in range(2):
             client.get(path, secure=True)
@@ -188,6 +191,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database-url")
     parser.add_argument("--skip-load", action="store_true", help="reuse the DB")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="LABEL",
+        help="time only the pages whose label starts with this (repeatable)",
+    )
     args = parser.parse_args()
     suffix = "demo" if args.scale == "demo" else f"{args.needs}x{args.programmes}"
     url = args.database_url or (
@@ -211,7 +220,7 @@ def main() -> int:
 
     django.setup()
     print(f"--- server time per page, scale {suffix}, PostgreSQL, DEBUG off")
-    return measure(args.repeat)
+    return measure(args.repeat, args.only)
 
 
 if __name__ == "__main__":

@@ -309,6 +309,23 @@ def _searchable(query: str) -> bool:
     return len(folded) >= (3 if folded.isascii() else 2)
 
 
+@lru_cache(maxsize=4096)
+def _folded_names(names: tuple[str, ...]) -> str:
+    """The folded names of a reference row, as ``matches`` searches them.
+
+    Cached: every search folds the same country and topic names again, and
+    folding them is most of its time. Keyed by the names, so an edited name is
+    folded afresh.
+    """
+    return " ".join(fold(text) for text in names if text)
+
+
+def _names_match(words: list[str], names: tuple[str, ...]) -> bool:
+    """``matches`` for a query already folded and split into ``words``."""
+    haystack = _folded_names(names)
+    return all(word in haystack for word in words)
+
+
 def countries_matching(query: str) -> list[str]:
     """ISO alpha-3 codes of the countries whose code or name in any UN language
     matches the query, accents, case and Arabic marks aside."""
@@ -317,10 +334,13 @@ def countries_matching(query: str) -> list[str]:
     if not _searchable(query):
         return []
     fields = ("iso3", "iso2", *(f"name_{lang}" for lang in UN_LANGUAGES))
+    folded = fold(query)
+    words = folded.split()
     return [
         row[0]
         for row in Country.objects.order_by().values_list(*fields)
-        if matches(query, *row[2:]) or fold(query) in {fold(row[0]), fold(row[1])}
+        if _names_match(words, row[2:])
+        or folded in {_folded_names(row[:1]), _folded_names(row[1:2])}
     ]
 
 
@@ -332,10 +352,11 @@ def topics_matching(query: str) -> list[str]:
         return []
     langs = ("name", "name_ar", "name_es", "name_fr", "name_ru", "name_zh")
     fields = ("slug", *langs, *(f"theme__{name}" for name in langs))
+    words = fold(query).split()
     return [
         row[0]
         for row in Topic.objects.order_by().values_list(*fields)
-        if matches(query, *row[1:7]) or matches(query, *row[7:])
+        if _names_match(words, row[1:7]) or _names_match(words, row[7:])
     ]
 
 

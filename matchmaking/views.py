@@ -5,9 +5,12 @@ Anything the viewer may not see is a 404, exactly like something missing.
 
 from __future__ import annotations
 
+import operator
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import reduce
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,9 +19,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -82,7 +85,11 @@ def _page(
     paginator = Paginator(items, PAGE_SIZE)
     if count is not None:
         paginator.count = count  # a cached_property: set, it is not queried
-    page = paginator.get_page(request.GET.get(param))
+    return _linked(request, paginator.get_page(request.GET.get(param)), param)
+
+
+def _linked(request: HttpRequest, page: Page, param: str) -> Page:
+    """The page with the links to its neighbours (filters kept)."""
 
     def url(number: int) -> str:
         query = request.GET.copy()
@@ -202,13 +209,13 @@ _FACET_LABELS = {
 
 def _open_to_all_q() -> Q:
     """Programmes without a region or country limit: eligible everywhere."""
-    regions = Programme.eligible_regions.through.objects.filter(
-        programme_id=OuterRef("pk")
-    )
-    countries = Programme.eligible_countries.through.objects.filter(
-        programme_id=OuterRef("pk")
-    )
-    return Q(~Exists(regions), ~Exists(countries))
+    # NOT IN, not NOT EXISTS: the same rows (programme_id is never NULL), but
+    # PostgreSQL estimates a correlated NOT EXISTS at a cost per row that
+    # puts every catalogue query filtered by region above the JIT threshold
+    # (two seconds of compilation for a query that runs in 50 ms).
+    regions = Programme.eligible_regions.through.objects.values("programme_id")
+    countries = Programme.eligible_countries.through.objects.values("programme_id")
+    return ~Q(pk__in=regions) & ~Q(pk__in=countries)
 
 
 def _facet_q(name: str, path: str, values: list[str]) -> Q:
@@ -226,7 +233,16 @@ def _facet_q(name: str, path: str, values: list[str]) -> Q:
         )
     if name == "cost":
         return Q(cost_model__in=values)
-    return Q(pk__in=Programme.objects.filter(**{f"{path}__in": values}).values("pk"))
+    # On the M2M table alone (joined to topics for themes): a subquery over
+    # the programmes too makes the planner loop over them.
+    relation, _sep, rest = path.partition("__")
+    field = Programme._meta.get_field(relation)
+    target = "__".join(filter(None, (field.m2m_reverse_field_name(), rest)))
+    return Q(
+        pk__in=field.remote_field.through.objects.filter(
+            **{f"{target}__in": values}
+        ).values(field.m2m_field_name())
+    )
 
 
 def _eligibility_q(values: list[str]) -> Q:
@@ -238,55 +254,87 @@ def _eligibility_q(values: list[str]) -> Q:
     return q
 
 
+@dataclass(frozen=True)
+class CatalogueCounts:
+    """The catalogue's counts and the ids of one page of its results."""
+
+    counts: dict[str, dict[str | None, int]]
+    page_ids: list[int]
+
+
 def _catalogue_counts(
-    searched: QuerySet[Programme], filters: dict[str, Q], *, text_search: bool
-) -> dict[str, dict[str | None, int]]:
+    searched: QuerySet[Programme],
+    filters: dict[str, Q],
+    *,
+    shared: bool,
+    page: tuple[int, int] | None = None,
+) -> CatalogueCounts:
     """Every count of the catalogue's filters, in one query.
 
     facet -> option -> programmes; "open" (no region or country limit),
     "ldc", "sids" and "total" (the results) under the key None. Each facet
     counts the programmes passing every *other* filter (OR within a facet,
-    AND across facets).
+    AND across facets). ``page`` (offset, limit), with ``shared`` only: the
+    same query also reads the ids of that slice of the results in catalogue
+    order (title, id), so the search and filters are not run again for the
+    page.
 
-    The programmes a facet counts are one subquery: the visible, published,
+    The programmes a facet counts are one set: the visible, published,
     searched programmes passing the other filters; facets without a selection
-    share the same one. With ``text_search`` the search is a CTE run once (it
-    scans every row, so running it per facet would cost a scan each) and each
-    distinct subquery is a CTE over it, evaluated once however many facets
-    read it. Without, the (indexed)
-    subqueries stay inline, where the planner knows their size. Tags are
-    counted on the M2M tables alone, restricted by ``IN``, so no count needs
-    DISTINCT except themes (a programme with two topics of one theme counts
-    once). Identifiers come from the models; every value is a parameter.
+    share the same one. With ``shared`` (a text search or a filter) the
+    searched programmes are a CTE read once (a text search reads every row,
+    so running it per facet would cost a read each; with two filters or more
+    it reads only the rows some count needs) and each distinct set is a CTE
+    over it, evaluated once however many facets read it, and joined (its ids
+    are unique): ``IN`` would make the planner guess its size and loop over
+    it. Without (nothing asked), the one (indexed) subquery stays inline as
+    ``IN``, where the planner knows its size and PostgreSQL reads the counts
+    in parallel (CTEs would not let it). Tags are counted on the M2M
+    tables alone, so no count needs DISTINCT except themes (a programme with
+    two topics of one theme counts once). Identifiers come from the models;
+    every value is a parameter.
     """
     quote = connection.ops.quote_name
-    subqueries: dict[str, tuple[str, str, tuple[Any, ...]]] = {}
+    # key -> (CTE name, compiled subquery or None for "search" itself, params)
+    subqueries: dict[str, tuple[str, str | None, tuple[Any, ...]]] = {}
     branches: list[tuple[str, list[Any]]] = []
 
-    def restrict(column: str, excluding: str) -> tuple[str, list[Any]]:
-        """SQL keeping ``column`` among the searched ids passing other filters."""
+    def restrict(
+        column: str, excluding: str, *conditions: str
+    ) -> tuple[str, list[Any]]:
+        """The join and WHERE keeping ``column`` among the searched ids passing
+        the other filters, and ``conditions``."""
         key = excluding if excluding in filters else ""
+        others = [q for name, q in filters.items() if name != key]
         if key not in subqueries:
-            # With a text search, each set starts from the searched ids (CTE
-            # "search", below): the search itself runs once.
-            qs = (
-                Programme.objects.filter(pk__in=RawSQL("SELECT pk FROM search", ()))
-                if text_search
-                else searched
-            )
-            for name, q in filters.items():
-                if name != key:
-                    qs = qs.filter(q)
-            inner, params = (
-                qs.select_related(None).order_by().values("pk").query.sql_with_params()
-            )
-            subqueries[key] = (f"s{len(subqueries)}", inner, params)
+            if shared and not others:
+                subqueries[key] = ("search", None, ())
+            else:
+                # Shared sets start from the searched ids (CTE "search",
+                # below): the search itself runs once.
+                qs = (
+                    Programme.objects.filter(pk__in=RawSQL("SELECT pk FROM search", ()))
+                    if shared
+                    else searched
+                ).filter(*others)
+                inner, params = (
+                    qs.select_related(None)
+                    .order_by()
+                    .values("pk")
+                    .query.sql_with_params()
+                )
+                subqueries[key] = (f"s{len(subqueries)}", inner, params)
         cte, inner, params = subqueries[key]
-        if text_search:
+        if shared:
             # Only generated CTE names and model columns are formatted in;
             # every value stays a parameter of the compiled querysets.
-            return f"{column} IN (SELECT pk FROM {cte})", []  # noqa: S608  # nosec B608
-        return f"{column} IN ({inner})", list(params)
+            join = f"INNER JOIN {cte} ON {cte}.pk = {column}"
+            where = list(conditions)
+            params = ()
+        else:
+            join = ""
+            where = [f"{column} IN ({inner})", *conditions]
+        return f"{join} WHERE {' AND '.join(where)}" if where else join, list(params)
 
     programme = quote(Programme._meta.db_table)
     for name, _label, path, _model in _FACETS:
@@ -301,7 +349,7 @@ def _catalogue_counts(
                     table,
                     "pt INNER JOIN",
                     topics,
-                    "t ON t.slug = pt.topic_id WHERE",
+                    "t ON t.slug = pt.topic_id",
                     where,
                     ") pairs GROUP BY pairs.theme_id",
                 )
@@ -312,7 +360,7 @@ def _catalogue_counts(
                 (
                     "SELECT 'cost', p.cost_model_id, COUNT(*) FROM",
                     programme,
-                    "p WHERE",
+                    "p",
                     where,
                     "GROUP BY p.cost_model_id",
                 )
@@ -320,15 +368,15 @@ def _catalogue_counts(
         else:
             field = Programme._meta.get_field(path)
             table = quote(field.remote_field.through._meta.db_table)
-            column = quote(field.m2m_reverse_name())
-            where, where_params = restrict("programme_id", name)
+            column = "m." + quote(field.m2m_reverse_name())
+            where, where_params = restrict("m.programme_id", name)
             sql = " ".join(
                 (
                     f"SELECT '{name}',",
                     column,
                     ", COUNT(*) FROM",
                     table,
-                    "WHERE",
+                    "m",
                     where,
                     "GROUP BY",
                     column,
@@ -337,40 +385,59 @@ def _catalogue_counts(
         branches.append((sql, where_params))
     regions = quote(Programme.eligible_regions.through._meta.db_table)
     countries = quote(Programme.eligible_countries.through._meta.db_table)
-    where, where_params = restrict("p.id", "region")
-    sql = " ".join(
-        (
-            "SELECT 'open', NULL, COUNT(*) FROM",
-            programme,
-            "p WHERE",
-            where,
-            "AND NOT EXISTS (SELECT 1 FROM",
-            regions,
-            "r WHERE r.programme_id = p.id) AND NOT EXISTS (SELECT 1 FROM",
-            countries,
-            "c WHERE c.programme_id = p.id)",
-        )
+    where, where_params = restrict(
+        "p.id",
+        "region",
+        " ".join(
+            (
+                "NOT EXISTS (SELECT 1 FROM",
+                regions,
+                "r WHERE r.programme_id = p.id) AND NOT EXISTS (SELECT 1 FROM",
+                countries,
+                "c WHERE c.programme_id = p.id)",
+            )
+        ),
     )
+    sql = " ".join(("SELECT 'open', NULL, COUNT(*) FROM", programme, "p", where))
     branches.append((sql, where_params))
     for flag in ("ldc", "sids"):
-        where, where_params = restrict("p.id", "eligibility")
-        sql = " ".join(
-            (
-                f"SELECT '{flag}', NULL, COUNT(*) FROM",
-                programme,
-                "p WHERE",
-                where,
-                f"AND p.{flag}_only",
-            )
-        )
+        where, where_params = restrict("p.id", "eligibility", f"p.{flag}_only")
+        sql = " ".join((f"SELECT '{flag}', NULL, COUNT(*) FROM", programme, "p", where))
         branches.append((sql, where_params))
     # The number of results, for the paginator: every filter applies.
     where, where_params = restrict("p.id", "")
-    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p WHERE", where))
+    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p", where))
     branches.append((sql, where_params))
+    if page is not None:
+        offset, limit = page
+        where, where_params = restrict("p.id", "")
+        sql = " ".join(
+            (
+                "SELECT 'page', NULL, pg.id FROM (SELECT p.id FROM",
+                programme,
+                "p",
+                where,
+                "ORDER BY p.title, p.id LIMIT %s OFFSET %s) pg",
+            )
+        )
+        branches.append((sql, [*where_params, limit, offset]))
     sql = " UNION ALL ".join(b for b, _ in branches)
     params = [p for _sql, branch in branches for p in branch]
-    if text_search:
+    if shared:
+        if len(filters) > 1:
+            # Every count reads programmes passing all filters but at most
+            # one: the search (a text search is slow) need not read the others.
+            searched = searched.filter(
+                reduce(
+                    operator.or_,
+                    (
+                        reduce(
+                            operator.and_, (q for n, q in filters.items() if n != name)
+                        )
+                        for name in filters
+                    ),
+                )
+            )
         search, search_params = (
             searched.select_related(None)
             .order_by()
@@ -379,35 +446,64 @@ def _catalogue_counts(
         )
         ctes = ", ".join(
             [f"search (pk) AS ({search})"]
-            + [f"{cte} (pk) AS ({inner})" for cte, inner, _ in subqueries.values()]
+            + [
+                f"{cte} (pk) AS ({inner})"
+                for cte, inner, _ in subqueries.values()
+                if inner is not None
+            ]
         )
         sql = f"WITH {ctes} {sql}"
         params = [
             *search_params,
             *(p for _c, _i, cte_params in subqueries.values() for p in cte_params),
+            *params,
         ]
     counts: dict[str, dict[str | None, int]] = defaultdict(dict)
+    page_ids: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for facet, key, n in cursor.fetchall():
-            counts[facet][None if key is None else str(key)] = n
-    return counts
+            if facet == "page":
+                page_ids.append(n)
+            else:
+                counts[facet][None if key is None else str(key)] = n
+    return CatalogueCounts(counts, page_ids)
 
 
 def _facet_options(name: str, model: Any) -> list[Any]:
-    """The reference rows a facet offers, in display order."""
+    """The reference rows a facet may offer, in display order once sorted."""
     if name == "region":
-        return i18n.sorted_by_name(model.objects.filter(level=RegionLevel.REGION))
-    if model is Language:
-        return i18n.sorted_by_name(model.objects.all(), i18n.display_name)
+        return list(model.objects.filter(level=RegionLevel.REGION))
     return list(model.objects.all())
+
+
+def _sorted_options(name: str, model: Any, rows: list[Any]) -> list[Any]:
+    """The options shown, in display order: by name in the reader's language
+    for regions and languages (sorted once filtered: collation keys are slow
+    and most of the 184 languages are not offered)."""
+    if name == "region":
+        return i18n.sorted_by_name(rows)
+    if model is Language:
+        return i18n.sorted_by_name(rows, i18n.display_name)
+    return rows
+
+
+def _page_number(paginator: Paginator, raw: Any) -> int | None:
+    """The page ``Paginator.get_page`` shows for ``raw``; None: out of range."""
+    try:
+        return paginator.validate_number(raw)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return None
 
 
 def programme_list(request: HttpRequest) -> HttpResponse:
     """The catalogue of published programmes, with faceted search."""
-    base = selectors.programmes_visible_to(user=request.user, with_tags=False).filter(
-        status=ProgrammeStatus.PUBLISHED
-    )
+    visible = selectors.programmes_visible_to(
+        user=request.user, with_tags=False
+    ).filter(status=ProgrammeStatus.PUBLISHED)
+    base = visible
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
     if query:
         base = base.filter(
@@ -429,7 +525,21 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     if selected["eligibility"]:
         filters["eligibility"] = _eligibility_q(selected["eligibility"])
 
-    counts = _catalogue_counts(base, filters, text_search=bool(query))
+    # With a search or a filter, the ids of the page asked for are read with
+    # the counts, so the search and filters run once; a number past the last
+    # page (known with the count only) reads its page afterwards. Without,
+    # the page is a query of its own, on the title index.
+    shared = bool(query or filters)
+    probe = Paginator((), PAGE_SIZE)
+    probe.count = sys.maxsize
+    wanted = _page_number(probe, request.GET.get("page")) if shared else None
+    read = _catalogue_counts(
+        base,
+        filters,
+        shared=shared,
+        page=None if wanted is None else ((wanted - 1) * PAGE_SIZE, PAGE_SIZE),
+    )
+    counts = read.counts
     facets = []
     for name, _label, _path, model in _FACETS:
         options_src = _facet_options(name, model)
@@ -440,20 +550,20 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             found = {
                 str(r.pk): found.get(str(r.pk), 0) + open_to_all for r in options_src
             }
-        options = []
-        for ref in options_src:
-            key = str(ref.pk)
-            n = found.get(key, 0)
-            is_selected = key in selected[name]
-            if n or is_selected:
-                options.append(
-                    {
-                        "value": key,
-                        "label": i18n.display_name(ref),
-                        "count": n,
-                        "selected": is_selected,
-                    }
-                )
+        shown = [
+            ref
+            for ref in options_src
+            if found.get(str(ref.pk), 0) or str(ref.pk) in selected[name]
+        ]
+        options = [
+            {
+                "value": str(ref.pk),
+                "label": i18n.display_name(ref),
+                "count": found.get(str(ref.pk), 0),
+                "selected": str(ref.pk) in selected[name],
+            }
+            for ref in _sorted_options(name, model, shown)
+        ]
         facets.append(Facet(name, _FACET_LABELS[name](), options))
     elig_counts = {flag: counts.get(flag, {}).get(None, 0) for flag in ("ldc", "sids")}
     facets.append(
@@ -477,13 +587,24 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         )
     )
     # The page shows topics only: prefetch nothing else. Its count came above.
-    page = _page(
-        request,
+    paginator = Paginator(
         base.filter(*filters.values())
         .order_by("title", "id")
         .prefetch_related("topics", "translations"),
-        count=counts["total"][None],
+        PAGE_SIZE,
     )
+    paginator.count = counts["total"][None]
+    number = _page_number(paginator, request.GET.get("page"))
+    if number is not None and number == wanted:
+        # Its ids came with the counts: read those rows only.
+        rows = (
+            visible.filter(pk__in=read.page_ids)
+            .order_by("title", "id")
+            .prefetch_related("topics", "translations")
+        )
+        page = _linked(request, Page(rows, number, paginator), "page")
+    else:
+        page = _linked(request, paginator.get_page(request.GET.get("page")), "page")
     return _render(
         request,
         "matchmaking/programme_list.html",

@@ -40,7 +40,8 @@ PAGES = {
     # one query for every facet count and the result count (one UNION ALL);
     # the options of the 8 facets; the page; its topics; its translations
     "catalogue": KeyPage(None, lambda: reverse("programme-list"), 12, rows=2),
-    # the same, plus the countries and topics the search text names
+    # the same (the UNION ALL also reads the page's ids: the page is read by
+    # id), plus the countries and topics the search text names
     "catalogue filtered": KeyPage(
         None,
         lambda: (
