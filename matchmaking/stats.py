@@ -10,7 +10,9 @@ takes table names from the models only, every value as a parameter (so the
 ``# nosec B608`` marks: no user input is ever formatted into the SQL). The
 covering indexes of ``match_need_status_idx``, ``need_stats_idx`` and
 ``programme_offer_idx`` let PostgreSQL read the wide tables from their
-indexes.
+indexes. The dashboard page takes every statistic from ``dashboard``: the
+same figures from the same helpers, with the needs read once for the heat
+map, the coverage, the map and the unmet counts, and the regions once.
 
 Scope (the ``viewer`` argument) and the small-group rule, as documented on the
 open-data page:
@@ -272,19 +274,30 @@ def _row_labels(rows: RowDimension, filters: StatsFilter) -> tuple[Label, ...]:
     return tuple(Label(t.pk, t.name) for t in topics)
 
 
-def _column_labels(columns: ColumnDimension, filters: StatsFilter) -> tuple[Label, ...]:
+def _regions() -> list[Region]:
+    """Every M49 grouping (a few dozen rows), by code."""
+    return list(Region.objects.order_by("code"))
+
+
+def _column_labels(
+    columns: ColumnDimension, filters: StatsFilter, regions: list[Region]
+) -> tuple[Label, ...]:
+    """The columns that can hold needs of the chosen grouping (all without one)."""
     level = RegionLevel.REGION if columns == "region" else RegionLevel.SUBREGION
-    regions = Region.objects.filter(level=level)
-    if filters.region:
-        # The columns that can hold needs of the chosen grouping.
-        regions = regions.filter(
-            Q(code=filters.region)
-            | Q(children__code=filters.region)
-            | Q(children__children__code=filters.region)
-            | Q(parent_id=filters.region)
-            | Q(parent__parent_id=filters.region)
-        ).distinct()
-    return tuple(Label(r.code, r.name) for r in regions.order_by("code"))
+    parent = {r.code: r.parent_id for r in regions}
+    chosen = filters.region
+
+    def holds(region: Region) -> bool:
+        # The grouping itself, or one or two levels above or below it.
+        above = (chosen, parent.get(chosen), parent.get(parent.get(chosen)))
+        up = parent.get(region.code)
+        return region.code in above or chosen in (up, parent.get(up))
+
+    return tuple(
+        Label(r.code, r.name)
+        for r in regions
+        if r.level == level and (not chosen or holds(r))
+    )
 
 
 @cached
@@ -306,29 +319,41 @@ def heatmap(
     such countries lie). Four queries: demand grouped by cell, supply grouped
     by cell, and the row and column labels.
     """
+    demand, _groups = _need_counts(viewer, filters, heat=(rows, columns))
+    return _heatmap_of(
+        viewer, filters, rows, columns, demand=demand, regions=_regions()
+    )
+
+
+def _heatmap_of(
+    viewer: AnyUser,
+    filters: StatsFilter,
+    rows: RowDimension,
+    columns: ColumnDimension,
+    *,
+    demand: dict[tuple[str, str], tuple[int, int, int]],
+    regions: list[Region],
+) -> Heatmap:
+    """The heat map from its demand: adds the supply and the labels (2 queries)."""
     suppress = not is_curator_scope(viewer)
     only_theme = filters.theme if rows == "theme" else None
-    counted = {
-        (r, c): (needs, covered, unmet)
-        for r, c, needs, covered, unmet in _demand_rows(
-            viewer, filters, rows, columns, only_theme
-        )
-    }
+    row_labels = _row_labels(rows, filters)
+    column_labels = _column_labels(columns, filters, regions)
+    # With a region chosen, only the few columns around it are shown.
+    shown = tuple(c.key for c in column_labels) if filters.region else None
     offered: dict[tuple[str, str], int] = {}
-    for r, c, n in _supply_rows(filters, rows, columns, only_theme):
+    for r, c, n in _supply_rows(filters, rows, columns, only_theme, shown):
         # Two parts (restricted and worldwide programmes) add up: disjoint sets.
         offered[(r, c)] = offered.get((r, c), 0) + int(n)
-    row_labels = _row_labels(rows, filters)
-    column_labels = _column_labels(columns, filters)
     cells: dict[str, dict[str, Cell]] = {}
     for row in row_labels:
         cells[row.key] = {}
         for column in column_labels:
-            needs, covered, unmet = counted.get((row.key, column.key), (0, 0, 0))
+            needs, covered, unmet = demand.get((row.key, column.key), (0, 0, 0))
             cells[row.key][column.key] = Cell(
-                needs=_shown(int(needs), suppress),
-                covered=_shown(int(covered), suppress),
-                unmet=_shown(int(unmet), suppress),
+                needs=_shown(needs, suppress),
+                covered=_shown(covered, suppress),
+                unmet=_shown(unmet, suppress),
                 programmes=offered.get((row.key, column.key), 0),
             )
     return Heatmap(
@@ -343,6 +368,16 @@ def heatmap(
 
 def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _materialized() -> str:
+    """Keeps PostgreSQL from folding a CTE into the query that reads it."""
+    return "MATERIALIZED " if connection.vendor == "postgresql" else ""
+
+
+def _fenced(sql: str) -> str:
+    """A subquery PostgreSQL plans apart (OFFSET 0), with no parallel workers."""
+    return f"{sql} OFFSET 0" if connection.vendor == "postgresql" else sql
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:
@@ -369,44 +404,115 @@ def _row_source(
     )
 
 
-def _demand_rows(
+@dataclass(frozen=True)
+class _NeedGroup:
+    """Active needs of one sub-region, kind of country and visibility."""
+
+    subregion: str | None
+    ldc: bool
+    lldc: bool
+    sids: bool
+    public: bool
+    needs: int
+    covered: int  # with a live match (0 when not asked for)
+    unmet: int
+
+
+def _need_counts(
     viewer: AnyUser,
     filters: StatsFilter,
-    rows: RowDimension,
-    columns: ColumnDimension,
-    only_theme: str | None,
-) -> list[tuple]:
-    """(row, column, needs, covered, unmet) of the viewer's active needs.
+    *,
+    heat: tuple[RowDimension, ColumnDimension] | None = None,
+    groups: bool = False,
+    live: bool = True,
+) -> tuple[dict[tuple[str, str], tuple[int, int, int]], list[_NeedGroup]]:
+    """The viewer's active needs counted per heat map cell and per group, in one query.
 
-    Each need's facts (its column, a live match, unmet) are worked out once,
-    then spread over its rows: a need counts once per cell, with no
-    COUNT(DISTINCT) over a join.
+    Each need's facts (its column, sub-region and kind of country, public or
+    not, a live match, unmet) are worked out once, then counted per cell (a
+    need spread over its rows: once per cell, with no COUNT(DISTINCT) over a
+    join) for ``heat`` = (rows, columns), and per ``_NeedGroup`` if
+    ``groups``, from which coverage, the map and the unmet counts add up.
+    ``live=False`` skips the matches (``covered`` is then 0).
     """
-    one = Value(1)
-    needs = (
-        _needs(viewer, filters)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .values(
-            nid=F("pk"),
-            c=F(_COLUMN_PATH[columns]),
-            live=Case(When(_live_match(), then=one), default=Value(0)),
-            unmet=Case(When(~Q(unmet_reason=""), then=one), default=Value(0)),
+    one, zero = Value(1), Value(0)
+    facts: dict[str, F | Case | Value] = {"nid": F("pk")}
+    if heat:
+        facts["c"] = F(_COLUMN_PATH[heat[1]])
+    if groups:
+        country = "member_state__country__"
+        facts |= {
+            "sub": F(f"{country}subregion"),
+            "ldc": F(f"{country}is_ldc"),
+            "lldc": F(f"{country}is_lldc"),
+            "sids": F(f"{country}is_sids"),
+            "pub": Case(When(_need_scope(AnonymousUser()), then=one), default=zero),
+        }
+    facts["live"] = Case(When(_live_match(), then=one), default=zero) if live else zero
+    facts["unmet"] = Case(When(~Q(unmet_reason=""), then=one), default=zero)
+    need_sql, params = _sql(
+        _needs(viewer, filters).filter(status__in=ACTIVE_NEED_STATUSES).values(**facts)
+    )
+    # Read twice (cells and groups): worked out once, as a CTE (which
+    # PostgreSQL materialises when it is read more than once). Read once: a
+    # fenced subquery all the same, lest a theme filter pushed into it turn
+    # the plan into a loop over every need and topic.
+    both = heat is not None and groups
+    needs = "needs" if both else f"({_fenced(need_sql)})"
+    parts = []
+    if heat:
+        # From the needs to their topics (themes: one row per need and theme).
+        topics = _table(Need.topics.through)
+        if heat[0] == "topic":
+            pairs = (
+                f'SELECT n.*, x."topic_id" AS r FROM {needs} n '  # noqa: S608  # nosec B608
+                f'INNER JOIN {topics} x ON x."need_id" = n.nid'
+            )
+        else:
+            pairs = (
+                "SELECT DISTINCT n.nid, n.c, n.live, n.unmet, "  # noqa: S608  # nosec B608
+                f't."theme_id" AS r FROM {needs} n INNER JOIN {topics} x '
+                f'ON x."need_id" = n.nid INNER JOIN {_table(Topic)} t '
+                'ON t."slug" = x."topic_id"'
+            )
+        where = ""
+        if heat[0] == "theme" and filters.theme:
+            where, params = "WHERE p.r = %s", (*params, filters.theme)
+        parts.append(
+            "SELECT 'cell', p.r, p.c, NULL, NULL, NULL, NULL, "  # noqa: S608  # nosec B608
+            f"COUNT(*), SUM(p.live), SUM(p.unmet) FROM ({pairs}) p {where} "
+            "GROUP BY p.r, p.c"
         )
-    )
-    need_sql, params = _sql(needs)
-    where = ""
-    if only_theme:
-        where, params = "WHERE src.r = %s", (*params, only_theme)
-    source = _row_source(rows, Need.topics.through, "need", distinct=True)
-    sql = (
-        "SELECT src.r, n.c, COUNT(*), SUM(n.live), SUM(n.unmet) "  # noqa: S608  # nosec B608
-        f"FROM ({source}) src "
-        f"INNER JOIN ({need_sql}) n ON n.nid = src.oid {where} "
-        "GROUP BY src.r, n.c"
-    )
+    if groups:
+        parts.append(
+            "SELECT 'group', n.sub, NULL, n.ldc, n.lldc, n.sids, n.pub, "  # noqa: S608  # nosec B608
+            f"COUNT(*), SUM(n.live), SUM(n.unmet) FROM {needs} n "
+            "GROUP BY n.sub, n.ldc, n.lldc, n.sids, n.pub"
+        )
+    sql = " UNION ALL ".join(parts)
+    if both:
+        sql = f"WITH needs AS ({need_sql}) {sql}"
+    demand: dict[tuple[str, str], tuple[int, int, int]] = {}
+    found: list[_NeedGroup] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        for kind, a, b, ldc, lldc, sids, pub, n, covered, unmet in cursor.fetchall():
+            if kind == "cell":
+                demand[(a, b)] = (int(n), int(covered), int(unmet))
+            else:
+                found.append(
+                    _NeedGroup(
+                        subregion=a,
+                        ldc=bool(ldc),
+                        lldc=bool(lldc),
+                        sids=bool(sids),
+                        public=bool(pub),
+                        needs=int(n),
+                        covered=int(covered),
+                        unmet=int(unmet),
+                    )
+                )
+    return demand, found
 
 
 def _running_programmes(filters: StatsFilter) -> QuerySet:
@@ -508,24 +614,38 @@ def _supply_rows(
     rows: RowDimension,
     columns: ColumnDimension,
     only_theme: str | None,
+    shown_columns: tuple[str, ...] | None = None,
 ) -> list[tuple]:
     """(row, column, programmes) of programmes on offer, in two disjoint parts.
 
     Programmes with an eligibility list: one row per programme and column it
     reaches, counted per cell. Programmes open to everyone: counted per row
     and flags first (a handful of rows), then given to every column holding
-    a country their flags let in.
+    a country their flags let in. Only the cells the heat map shows: the
+    theme's topics when a theme is chosen, and ``shown_columns`` if given.
     """
     offered, params = _sql(_running_programmes(filters))
     source = _row_source(rows, Programme.topics.through, "programme", distinct=False)
-    theme = "AND src.r = %s" if only_theme else ""
+    theme, theme_params = "", ()
+    if only_theme:
+        theme, theme_params = "AND src.r = %s", (only_theme,)
+    elif filters.theme:
+        theme = (
+            f'AND src.r IN (SELECT t."slug" FROM {_table(Topic)} t '  # noqa: S608  # nosec B608
+            'WHERE t."theme_id" = %s)'
+        )
+        theme_params = (filters.theme,)
+    shown, shown_params = "", ()
+    if shown_columns is not None:
+        marks = ", ".join(["%s"] * len(shown_columns)) or "NULL"
+        shown, shown_params = f"AND cov.col IN ({marks})", shown_columns
     # Distinct triples first, then plain counts: both hashed, where a
     # COUNT(DISTINCT) would sort its rows on text keys.
     restricted = (
         "SELECT d.r, d.col, COUNT(*) AS n FROM ("  # noqa: S608  # nosec B608
         f"SELECT DISTINCT src.r, cov.col, src.oid FROM ({source}) src "
         f"INNER JOIN ({_open_columns_sql(columns, offered)}) cov "
-        f"ON cov.pid = src.oid WHERE 1 = 1 {theme}) d GROUP BY d.r, d.col"
+        f"ON cov.pid = src.oid WHERE 1 = 1 {theme} {shown}) d GROUP BY d.r, d.col"
     )
     worldwide = (
         "SELECT w.r, a.col, SUM(w.n) AS n FROM ("  # noqa: S608  # nosec B608
@@ -537,11 +657,17 @@ def _supply_rows(
         f"INNER JOIN ({_every_column_sql(columns)}) a ON {_allowed('w', 'a')} "
         "GROUP BY w.r, a.col"
     )
-    theme_params = (only_theme,) if only_theme else ()
     with connection.cursor() as cursor:
         cursor.execute(
             f"{restricted} UNION ALL {worldwide}",
-            (*params, *params, *theme_params, *params, *theme_params),
+            (
+                *params,
+                *params,
+                *theme_params,
+                *shown_params,
+                *params,
+                *theme_params,
+            ),
         )
         return cursor.fetchall()
 
@@ -549,15 +675,12 @@ def _supply_rows(
 # --- LDC / LLDC / SIDS coverage ---------------------------------------------------
 
 COUNTRY_GROUPS = ("ldc", "lldc", "sids", "other")
-_GROUP_Q = {
-    "ldc": Q(member_state__country__is_ldc=True),
-    "lldc": Q(member_state__country__is_lldc=True),
-    "sids": Q(member_state__country__is_sids=True),
-    "other": Q(
-        member_state__country__is_ldc=False,
-        member_state__country__is_lldc=False,
-        member_state__country__is_sids=False,
-    ),
+# Whether a group of needs (of one kind of country) is in a country group.
+_IN_GROUP: dict[str, Callable[[_NeedGroup], bool]] = {
+    "ldc": lambda g: g.ldc,
+    "lldc": lambda g: g.lldc,
+    "sids": lambda g: g.sids,
+    "other": lambda g: not (g.ldc or g.lldc or g.sids),
 }
 
 
@@ -585,27 +708,24 @@ def coverage(*, viewer: AnyUser, filters: StatsFilter) -> list[GroupCoverage]:
     One query. A country can be in several groups (an LDC that is also a SIDS);
     "other" is the countries in none of them.
     """
+    _cells, groups = _need_counts(viewer, filters, groups=True)
+    return _coverage_of(viewer, groups)
+
+
+def _coverage_of(viewer: AnyUser, groups: list[_NeedGroup]) -> list[GroupCoverage]:
     suppress = not is_curator_scope(viewer)
-    aggregates = {}
-    for group, q in _GROUP_Q.items():
-        aggregates[f"{group}_needs"] = Count("pk", filter=q)
-        aggregates[f"{group}_covered"] = Count("pk", filter=q & Q(live=True))
-        aggregates[f"{group}_unmet"] = Count("pk", filter=q & ~Q(unmet_reason=""))
-    totals = (
-        _needs(viewer, filters)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .alias(live=_live_match())
-        .aggregate(**aggregates)
-    )
-    return [
-        GroupCoverage(
-            group=group,
-            needs=_shown(totals[f"{group}_needs"], suppress),
-            covered=_shown(totals[f"{group}_covered"], suppress),
-            unmet=_shown(totals[f"{group}_unmet"], suppress),
+    result = []
+    for name in COUNTRY_GROUPS:
+        members = [g for g in groups if _IN_GROUP[name](g)]
+        result.append(
+            GroupCoverage(
+                group=name,
+                needs=_shown(sum(g.needs for g in members), suppress),
+                covered=_shown(sum(g.covered for g in members), suppress),
+                unmet=_shown(sum(g.unmet for g in members), suppress),
+            )
         )
-        for group in COUNTRY_GROUPS
-    ]
+    return result
 
 
 # --- unmet needs ---------------------------------------------------------------
@@ -641,38 +761,56 @@ def unmet_needs(
     Lists public needs only, for every viewer; a curator also gets the count
     of non-public unmet needs. Two queries: the page and the counts.
     """
-    from .models import Country
+    counts = _unmet(viewer, filters).aggregate(
+        public=Count("pk", filter=_need_scope(AnonymousUser())),
+        other=Count("pk", filter=~_need_scope(AnonymousUser())),
+    )
+    return UnmetNeeds(
+        items=_unmet_items(viewer, filters, limit),
+        total=counts["public"],
+        not_public=counts["other"] if is_curator_scope(viewer) else None,
+    )
 
-    unmet = (
+
+def _unmet(viewer: AnyUser, filters: StatsFilter) -> QuerySet:
+    return (
         _needs(viewer, filters)
         .filter(status__in=ACTIVE_NEED_STATUSES)
         .exclude(unmet_reason="")
     )
-    public = _need_scope(AnonymousUser())
-    listed = (
-        unmet.filter(public)
-        .order_by("created_at", "id")
-        .values(
-            "ref",
-            "title",
-            "unmet_reason",
-            "created_at",
-            "member_state__country_id",
-            *(f"member_state__country__{name}" for name in _NAME_FIELDS),
-        )
+
+
+def _unmet_items(
+    viewer: AnyUser, filters: StatsFilter, limit: int | None
+) -> list[UnmetNeed]:
+    """The public unmet needs, oldest first (one query)."""
+    listed = _unmet(viewer, filters).filter(_need_scope(AnonymousUser()))
+    if limit is not None:
+        # The page's ids first, from the covering index (need_stats_idx),
+        # then only their rows: not a scan of the whole table for a few.
+        page = listed.order_by("created_at", "id").values("pk")[:limit]
+        listed = Need.objects.filter(pk__in=page)
+    listed = listed.order_by("created_at", "id").values(
+        "ref",
+        "title",
+        "unmet_reason",
+        "created_at",
+        "member_state__country_id",
+        *(f"member_state__country__{name}" for name in _NAME_FIELDS),
     )
-    rows = list(listed if limit is None else listed[:limit])
-    counts = unmet.aggregate(
-        public=Count("pk", filter=public), other=Count("pk", filter=~public)
-    )
+    rows = list(listed)
+
+    names: dict[str, str] = {}
 
     def country_name(row: dict) -> str:
-        country = Country(
-            **{name: row[f"member_state__country__{name}"] for name in _NAME_FIELDS}
-        )
-        return country.name
+        code = row["member_state__country_id"]
+        if code not in names:
+            names[code] = Country(
+                **{name: row[f"member_state__country__{name}"] for name in _NAME_FIELDS}
+            ).name
+        return names[code]
 
-    items = [
+    return [
         UnmetNeed(
             ref=row["ref"],
             title=row["title"],
@@ -683,10 +821,20 @@ def unmet_needs(
         )
         for row in rows
     ]
+
+
+def _unmet_of(
+    viewer: AnyUser, groups: list[_NeedGroup], items: list[UnmetNeed]
+) -> UnmetNeeds:
+    """The unmet needs with their counts added up from the need groups."""
     return UnmetNeeds(
         items=items,
-        total=counts["public"],
-        not_public=counts["other"] if is_curator_scope(viewer) else None,
+        total=sum(g.unmet for g in groups if g.public),
+        not_public=(
+            sum(g.unmet for g in groups if not g.public)
+            if is_curator_scope(viewer)
+            else None
+        ),
     )
 
 
@@ -710,7 +858,10 @@ class Month:
         return getattr(self, series)
 
 
-def _month(value: datetime | date) -> date:
+def _month(value: datetime | date | str) -> date:
+    if isinstance(value, str):
+        # A month from raw SQL on SQLite: "2026-01-01 00:00:00".
+        value = date.fromisoformat(value[:10])
     return date(value.year, value.month, 1)
 
 
@@ -735,6 +886,10 @@ def timeline(*, viewer: AnyUser, filters: StatsFilter) -> list[Month]:
     it counts; a need is counted once per milestone and month). The period
     filter is on the month of the event; every month in between is listed.
     """
+    return _timeline(viewer, filters)
+
+
+def _timeline(viewer: AnyUser, filters: StatsFilter) -> list[Month]:
     suppress = not is_curator_scope(viewer)
     needs = _needs(viewer, filters, period=False)
     opened = (
@@ -744,23 +899,31 @@ def timeline(*, viewer: AnyUser, filters: StatsFilter) -> list[Month]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    events = (
-        MatchEvent.objects.filter(
-            match__need__in=needs.values("pk"),
-            to_status__in=list(TIMELINE_EVENTS.values()),
-        )
+    # Distinct (month, milestone, need) first, then plain counts: hashed,
+    # where a COUNT(DISTINCT) would sort the history. The needs in scope are
+    # a fenced subquery: PostgreSQL then hashes the history against the
+    # matches in one pass (or probes them for a narrow filter) rather than
+    # looping over every need in scope with parallel workers.
+    reached, params = _sql(
+        MatchEvent.objects.filter(to_status__in=list(TIMELINE_EVENTS.values()))
         .filter(_period_q("at", filters))
-        .annotate(month=TruncMonth("at"))
-        .values("month", "to_status")
-        .annotate(n=Count("match__need", distinct=True))
+        .values(month=TruncMonth("at"), reached=F("to_status"), nid=F("match__need"))
         .order_by()
     )
+    scope, scope_params = _sql(needs.values("pk"))
     series: dict[str, dict[date, int]] = {name: {} for name in TIMELINE_SERIES}
     for row in opened:
         series["opened"][_month(row["month"])] = row["n"]
     by_status = {status: name for name, status in TIMELINE_EVENTS.items()}
-    for row in events:
-        series[by_status[row["to_status"]]][_month(row["month"])] = row["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.month, d.reached, COUNT(*) FROM (SELECT DISTINCT e.month, "  # noqa: S608  # nosec B608
+            f"e.reached, e.nid FROM ({reached}) e "
+            f"WHERE e.nid IN ({_fenced(scope)})) d GROUP BY d.month, d.reached",
+            (*params, *scope_params),
+        )
+        for month, status, n in cursor.fetchall():
+            series[by_status[status]][_month(month)] = n
     seen = [m for values in series.values() for m in values]
     first = filters.start or (min(seen) if seen else None)
     last = filters.end or (max(seen) if seen else None)
@@ -830,12 +993,16 @@ def providers_by_group(*, viewer: AnyUser, filters: StatsFilter) -> ProviderTabl
     open to everyone, and with its LDC-only / SIDS-only flags letting the
     country in (the supply side of the heat map). Providers and published
     programmes are public, so nothing is suppressed; the period keeps
-    programmes running in it. Four queries: the region tree (for the region
-    filter), the top regions, the grouped counts and the stakeholder groups.
+    programmes running in it. Three queries: the regions, the grouped counts
+    and the stakeholder groups.
     """
-    regions = list(Region.objects.values_list("code", "level", "parent_id"))
-    parent = {code: up for code, _level, up in regions}
-    top_regions = list(Region.objects.filter(level=RegionLevel.REGION).order_by("code"))
+    return _providers_of(filters, _regions())
+
+
+def _providers_of(filters: StatsFilter, regions: list[Region]) -> ProviderTable:
+    """The providers table (two queries), given every region."""
+    parent = {r.code: r.parent_id for r in regions}
+    top_regions = [r for r in regions if r.level == RegionLevel.REGION]
     offers = Programme.objects.filter(_offered_programmes())
     if filters.theme:
         offers = offers.filter(
@@ -854,8 +1021,8 @@ def providers_by_group(*, viewer: AnyUser, filters: StatsFilter) -> ProviderTabl
         while parent.get(code):
             code = parent[code]
             around.add(code)
-        inside = {c for c, _level, up in regions if up == filters.region}
-        inside |= {c for c, _level, up in regions if up in inside}
+        inside = {r.code for r in regions if r.parent_id == filters.region}
+        inside |= {r.code for r in regions if r.parent_id in inside}
         offers = offers.filter(_serves_q(around | inside, filters.region))
     # Distinct providers per group and region their programmes reach (by the
     # geography of the heat map's supply side), and per group in total ('').
@@ -863,10 +1030,14 @@ def providers_by_group(*, viewer: AnyUser, filters: StatsFilter) -> ProviderTabl
         offers.order_by().values("id", "provider_id", "ldc_only", "sids_only")
     )
     provider = _table(Provider)
+    # The programmes are read four times below: worked out once (with a
+    # theme or region filter, the costly part).
+    programmes = f"WITH offered AS {_materialized()}({offered}) "
+    offered = "SELECT * FROM offered"
     # Distinct (provider, region) pairs first: by eligibility list, and for
     # providers with a programme open to everyone, by the flags of those.
     sql = (
-        "SELECT pv.stakeholder_group_id, y.col, COUNT(*) FROM ("  # noqa: S608  # nosec B608
+        f"{programmes}SELECT pv.stakeholder_group_id, y.col, COUNT(*) FROM ("  # noqa: S608  # nosec B608
         f"SELECT x.provider AS provider_id, x.col "
         f"FROM ({_open_columns_sql('region', offered)}) x "
         "UNION SELECT w.provider_id, a.col FROM ("
@@ -877,7 +1048,6 @@ def providers_by_group(*, viewer: AnyUser, filters: StatsFilter) -> ProviderTabl
         f"INNER JOIN {provider} pv ON pv.id = y.provider_id "
         "GROUP BY pv.stakeholder_group_id, y.col"
     )
-    params = params * 4
     rows: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -943,27 +1113,77 @@ def region_map(*, viewer: AnyUser, filters: StatsFilter) -> list[MapTile]:
 
     Two queries: the grouped counts and the sub-regions.
     """
+    _cells, groups = _need_counts(viewer, filters, groups=True, live=False)
+    return _tiles_of(viewer, groups, _regions())
+
+
+def _tiles_of(
+    viewer: AnyUser, groups: list[_NeedGroup], regions: list[Region]
+) -> list[MapTile]:
     suppress = not is_curator_scope(viewer)
-    counted = {
-        row["c"]: row
-        for row in _needs(viewer, filters)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .values(c=F("member_state__country__subregion"))
-        .annotate(needs=Count("pk"), unmet=Count("pk", filter=~Q(unmet_reason="")))
-        .order_by()
-    }
+    counted: dict[str | None, tuple[int, int]] = {}
+    for g in groups:
+        needs, unmet = counted.get(g.subregion, (0, 0))
+        counted[g.subregion] = (needs + g.needs, unmet + g.unmet)
     tiles = []
-    for region in Region.objects.filter(level=RegionLevel.SUBREGION).order_by("code"):
+    for region in regions:
+        if region.level != RegionLevel.SUBREGION:
+            continue
         column, row = TILE_GRID.get(region.code, (len(tiles) % 8, 4))
-        found = counted.get(region.code, {})
+        needs, unmet = counted.get(region.code, (0, 0))
         tiles.append(
             MapTile(
                 code=region.code,
                 label=region.name,
                 column=column,
                 row=row,
-                needs=_shown(found.get("needs", 0), suppress),
-                unmet=_shown(found.get("unmet", 0), suppress),
+                needs=_shown(needs, suppress),
+                unmet=_shown(unmet, suppress),
             )
         )
     return tiles
+
+
+# --- the whole dashboard -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every statistic of the gap dashboard."""
+
+    heatmap: Heatmap
+    coverage: list[GroupCoverage]
+    unmet: UnmetNeeds
+    timeline: list[Month]
+    providers: ProviderTable
+    tiles: list[MapTile]
+
+
+@cached
+def dashboard(
+    *,
+    viewer: AnyUser,
+    filters: StatsFilter,
+    rows: RowDimension = "theme",
+    columns: ColumnDimension = "region",
+) -> Dashboard:
+    """Every statistic as the functions above give it, in fewer queries.
+
+    The needs are read once for the heat map's demand, the coverage, the map
+    and the unmet counts (the same counts, added up from one grouped query),
+    and the regions once for every chart. Nine queries: need counts, regions,
+    supply and row labels (heat map), unmet needs listed, two for the
+    timeline, and two for the providers.
+    """
+    regions = _regions()
+    demand, groups = _need_counts(viewer, filters, heat=(rows, columns), groups=True)
+    return Dashboard(
+        heatmap=_heatmap_of(
+            viewer, filters, rows, columns, demand=demand, regions=regions
+        ),
+        coverage=_coverage_of(viewer, groups),
+        unmet=_unmet_of(viewer, groups, _unmet_items(viewer, filters, UNMET_LIMIT)),
+        timeline=_timeline(viewer, filters),
+        providers=_providers_of(filters, regions),
+        tiles=_tiles_of(viewer, groups, regions),
+    )

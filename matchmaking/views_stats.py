@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -29,10 +30,24 @@ from .models import Region, Theme
 # --- filters -------------------------------------------------------------------
 
 
+class _Options(forms.models.ModelChoiceIterator):
+    """The options from one plain query (not a server-side cursor's three trips)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class _ModelChoiceField(forms.ModelChoiceField):
+    iterator = _Options
+
+
 class StatsFilterForm(forms.Form):
     """Theme, region and period (months), plus the heat map's dimensions."""
 
-    theme = forms.ModelChoiceField(
+    theme = _ModelChoiceField(
         Theme.objects.all(),
         required=False,
         to_field_name="slug",
@@ -40,7 +55,7 @@ class StatsFilterForm(forms.Form):
         label=gettext_lazy("Theme"),
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
-    region = forms.ModelChoiceField(
+    region = _ModelChoiceField(
         Region.objects.exclude(level=RegionLevel.INTERMEDIATE).order_by(
             "level", "name_en"
         ),
@@ -196,6 +211,7 @@ def heatmap_chart(heat: stats.Heatmap) -> dict[str, Any]:
                     "detail": detail
                     % {"covered": shown(cell.covered), "unmet": shown(cell.unmet)},
                     "gap": bool(cell.needs) and cell.programmes == 0,
+                    "first": x == 0,  # starts a row of the data table
                 }
             )
     columns = [
@@ -278,6 +294,9 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
         x = left + (index * step if len(months) > 1 else width / 2)
         return round(x, 1), round(top_pad + height - height * value / peak, 1)
 
+    # Month labels and shown counts worked out once here, not by template
+    # filters for each of the hundreds of cells and points.
+    labels = {m.month: m.month.strftime("%Y-%m") for m in months}
     series = []
     for name in stats.TIMELINE_SERIES:
         points = [
@@ -292,7 +311,8 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
                 "colour": SERIES_COLOURS[name],
                 "path": " ".join(f"{x},{y}" for x, y, _v, _m in points),
                 "points": [
-                    {"x": x, "y": y, "value": v, "month": m} for x, y, v, m in points
+                    {"x": x, "y": y, "value": v, "label": labels[m]}
+                    for x, y, v, m in points
                 ],
             }
         )
@@ -310,6 +330,16 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
         "top": top_pad,
         "peak": peak,
         "series": series,
+        "rows": [
+            {
+                "label": labels[m.month],
+                "cells": [
+                    (name, "<3" if m.value(name) is None else m.value(name))
+                    for name in stats.TIMELINE_SERIES
+                ],
+            }
+            for m in months
+        ],
         "ticks": ticks,
         "legend_y": top_pad + height + 55,
     }
@@ -336,6 +366,8 @@ def providers_chart(table: stats.ProviderTable) -> dict[str, Any]:
                     "column_key": region.key,
                     "value": str(value),
                     "gap": False,
+                    "first": x == 0,  # starts a row of the data table
+                    "total": group.total,
                     "x": label_width + x * cell_width,
                     "y": header + y * cell_height,
                     "cx": label_width + x * cell_width + cell_width // 2,
@@ -422,12 +454,11 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
         )
     filters = form.filters() if form.is_bound else stats.StatsFilter()
     rows, columns = form.dimensions() if form.is_bound else ("theme", "region")
-    heat = stats.heatmap(viewer=viewer, filters=filters, rows=rows, columns=columns)
-    groups = stats.coverage(viewer=viewer, filters=filters)
-    unmet = stats.unmet_needs(viewer=viewer, filters=filters)
-    months = stats.timeline(viewer=viewer, filters=filters)
-    providers = stats.providers_by_group(viewer=viewer, filters=filters)
-    tiles = stats.region_map(viewer=viewer, filters=filters)
+    figures = stats.dashboard(
+        viewer=viewer, filters=filters, rows=rows, columns=columns
+    )
+    heat, groups, unmet = figures.heatmap, figures.coverage, figures.unmet
+    months, providers, tiles = figures.timeline, figures.providers, figures.tiles
     query = request.GET.copy()
     query.pop("view", None)
     return render(
@@ -444,6 +475,12 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "coverage_chart": coverage_chart(groups),
             "unmet": unmet,
+            # The posting day, worked out here rather than by a date filter
+            # on each row (the date filter's local time, as ISO 8601).
+            "unmet_rows": [
+                (need, timezone.localtime(need.created_at).date().isoformat())
+                for need in unmet.items
+            ],
             "months": months,
             "timeline_chart": timeline_chart(months),
             "series_labels": SERIES_LABELS,
