@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import Http404
@@ -190,9 +191,28 @@ def check_query_params(request) -> None:
 # --- shared view plumbing ---------------------------------------------------
 
 
+class ShortListPaginator(DjangoPaginator):
+    """Django's paginator, without the COUNT query when the first page is all.
+
+    The first page is read with one row more than it holds: when that row is
+    not there, the count is the rows read (most nested lists, most filtered
+    lists). Otherwise the count is asked as before, and the rows already read
+    make the page.
+    """
+
+    def page(self, number):
+        if str(number) != "1" or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is cached
+        return self._get_page(rows[: self.per_page], 1, self)
+
+
 class ApiPagination(PageNumberPagination):
     """Page numbers, ``page_size`` capped at 100; a bad page is a 400 naming it."""
 
+    django_paginator_class = ShortListPaginator
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
