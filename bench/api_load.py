@@ -7,7 +7,9 @@
 
 Steps: recreate the database named in DATABASE_URL (default cbm_bench), migrate,
 ``generate_dataset`` + ``import_dataset`` + ``rematch``, make a curator token,
-start gunicorn (2 workers x 4 threads, DEBUG off, throttles raised; each worker
+start gunicorn (2 workers x 2 threads, each taking at most an equal share of
+the clients, since gthread workers otherwise accept greedily; DEBUG off,
+throttles raised, the API read cache on as deployed; each worker
 builds its engine index in ``post_worker_init`` before taking requests, since
 the index is per process), warm up, then drive ``/api/v1/needs/{ref}/matches/``
 (70 %) and ``/api/v1/programmes/?page=N`` (30 %) with ``--clients`` keep-alive
@@ -241,7 +243,7 @@ def main() -> int:
         help="load generator (default: wrk when installed)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument(
         "--think",
         type=float,
@@ -265,7 +267,18 @@ def main() -> int:
     parser.add_argument(
         "--worker-class", default="gthread", help="gunicorn worker class"
     )
+    parser.add_argument(
+        "--worker-connections",
+        type=int,
+        default=0,
+        help="gunicorn's limit of simultaneous clients per worker (default: "
+        "an equal share of --clients; 1000 is gunicorn's own default)",
+    )
     args = parser.parse_args()
+    if not args.worker_connections:
+        # gthread workers accept greedily: without a limit one worker took 48
+        # of 50 keep-alive connections and left the other core idle.
+        args.worker_connections = math.ceil(args.clients / args.workers)
     if args.think:
         args.tool = "python"
     env = dict(os.environ)
@@ -296,6 +309,7 @@ def main() -> int:
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(args.workers), "--threads", str(args.threads),
          "-k", args.worker_class,
+         "--worker-connections", str(args.worker_connections),
          "--log-level", "warning",
          "-c", str(GUNICORN_CONFIG)],
         cwd=ROOT, env=env,
@@ -311,7 +325,8 @@ def main() -> int:
         short = max(args.duration / 3, 5)
         print(
             f"--- load generator: {args.tool}; gunicorn {args.workers} "
-            f"{args.worker_class} workers x {args.threads} threads; "
+            f"{args.worker_class} workers x {args.threads} threads, at most "
+            f"{args.worker_connections} clients each; "
             f"API_CACHE_SECONDS={args.api_cache}; "
             f"cache: {args.cache_url or 'local memory per process'}"
         )
