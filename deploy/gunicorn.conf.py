@@ -21,6 +21,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8))
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 4)
+# Simultaneous connections per worker (idle keep-alive ones included). gthread
+# workers accept greedily: under bench/api_load.py one of two workers took 48
+# of 50 keep-alive connections (p95 174 ms instead of 113 ms). A limit spreads
+# them, but it must stay above each worker's share of the proxy's keep-alive
+# pool (nginx.conf: keepalive 32) plus its threads, or new connections wait
+# for idle ones to time out. Default: gunicorn's own (1000).
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 1000)
 # A request that runs longer than this is killed and logged; the matching
 # refreshes run in the task worker, not in requests.
 timeout = _int("GUNICORN_TIMEOUT", 30)
