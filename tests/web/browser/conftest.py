@@ -134,6 +134,13 @@ class Visitor:
         self.page.set_viewport_size(MOBILE)
         self.page.screenshot(path=SCREENSHOTS / f"{name}-mobile.png", full_page=True)
         self.page.set_viewport_size(DESKTOP)
+        # The header's menu button follows the width through a media-query
+        # listener, which runs with the next rendering steps: a keyboard walk
+        # started at once met the button shown, then hidden. Two frames.
+        self.page.evaluate(
+            "() => new Promise(done => requestAnimationFrame("
+            "() => requestAnimationFrame(done)))"
+        )
 
     def close(self) -> None:
         self.context.close()
