@@ -11,8 +11,9 @@ bytes sent, under a key made of
 
 Authentication, permissions and throttling run before the cache is asked, so
 a cached answer is never given to anyone the view itself would refuse; only
-200 answers are kept. ``API_CACHE_SECONDS`` bounds how long an answer lives
-(0 turns the cache off); the generation makes a change visible at once.
+200 answers of at most 64 KB are kept. ``API_CACHE_SECONDS`` bounds how long
+an answer lives (0 turns the cache off); the generation makes a change visible
+at once.
 
 The generation moves on:
 
@@ -60,6 +61,9 @@ IGNORED = frozenset(
 # Deleted in bulk by the engine, which moves the generation itself: a delete
 # signal would make Django fetch every row before deleting it.
 BULK_DELETED = frozenset({"matchmaking.match"})
+# Larger answers (a page of 100 records) are not kept: with the local-memory
+# cache's 5,000 entries this bounds it to about 320 MB a process.
+MAX_BYTES = 64 * 1024
 # Headers of a kept answer that are sent again with it.
 KEPT_HEADERS = ("Content-Type", "Link")
 
@@ -190,8 +194,9 @@ class CachedReadMixin:
             and hasattr(response, "render")
         ):
             response.render()
-            headers = {h: response[h] for h in KEPT_HEADERS if h in response}
-            cache.set(key, (bytes(response.content), headers), seconds())
+            if len(response.content) <= MAX_BYTES:
+                headers = {h: response[h] for h in KEPT_HEADERS if h in response}
+                cache.set(key, (bytes(response.content), headers), seconds())
         return response
 
 

@@ -174,3 +174,13 @@ def test_a_bulk_import_moves_the_generation(world):
     )
     import_dataset(data=document)
     assert api_cache.generation() > start
+
+
+def test_a_large_answer_is_not_kept(world, settings, monkeypatch):
+    monkeypatch.setattr(api_cache, "MAX_BYTES", 10)
+    client = client_for(world.users["curator"])
+    before = titles(client.get("/api/v1/programmes/"))
+    Programme.objects.filter(pk=world.prog_p.pk).update(title="Read afresh")
+    after = titles(client.get("/api/v1/programmes/"))
+    assert "Read afresh" in after
+    assert "Read afresh" not in before
