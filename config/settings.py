@@ -323,6 +323,7 @@ REST_FRAMEWORK = {
         "dataset": env_str("DJANGO_API_DATASET_RATE", "10/min"),
     },
     "EXCEPTION_HANDLER": "matchmaking.api.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "matchmaking.negotiation.FormatNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -341,6 +342,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "matchmaking.api.document_bad_parameters",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "NeedStatusEnum": "matchmaking.enums.NeedStatus",

@@ -179,6 +179,25 @@ def api_exception_handler(exc, context):
     return response
 
 
+def document_bad_parameters(result, generator, request, public):
+    """Schema hook: every operation may answer 400 (an unknown ``format``)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).setdefault(
+                "400",
+                {
+                    "description": "Invalid query parameter, for example an "
+                    "unknown `format`; `fields` names it.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}
+                        }
+                    },
+                },
+            )
+    return result
+
+
 def check_query_params(request) -> None:
     """PostgreSQL text cannot hold NUL: refuse such parameters before any lookup."""
     for key, values in request.query_params.lists():
