@@ -51,7 +51,6 @@ APPS = ("matchmaking", "roundtable")
 IGNORED = frozenset(
     {
         "matchmaking.apitoken",
-        "matchmaking.securityevent",
         "axes.accessattempt",
         "axes.accessfailurelog",
         "axes.accesslog",
