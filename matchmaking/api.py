@@ -523,15 +523,7 @@ class TaggedViewSet(
     lookup_value_regex = REF_REGEX
 
     def reload(self, obj):
-        record = self.get_queryset().get(pk=obj.pk)
-        tagkeys.attach_tag_keys([record])
-        return record
-
-    def get_object(self):
-        record = super().get_object()
-        if self.action != "matches":
-            tagkeys.attach_tag_keys([record])
-        return record
+        return self.get_queryset().get(pk=obj.pk)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -184,15 +184,6 @@ class ProviderWriteSerializer(serializers.ModelSerializer):
 # --- needs and programmes --------------------------------------------------
 
 
-def _theme_slugs(record) -> list[str]:
-    # topic.theme_id is a column of the prefetched topic: no extra query.
-    return sorted({topic.theme_id for topic in record.topics.all()})
-
-
-def _keys(manager) -> list[str]:
-    return sorted(str(obj.pk) for obj in manager.all())
-
-
 class TranslationSerializer(serializers.Serializer):
     """The owner's translation of the title and summary into another language."""
 
@@ -279,8 +270,7 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 
     def get_themes(self, obj) -> list[str]:
-        attached = tagkeys.tag_keys(obj, "themes")
-        return _theme_slugs(obj) if attached is None else attached
+        return tagkeys.tag_keys(obj, "themes")
 
     @property
     def _readable_fields(self):
@@ -292,10 +282,7 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         for name in self.TAGS:
-            attached = tagkeys.tag_keys(instance, name)
-            data[name] = (
-                _keys(getattr(instance, name)) if attached is None else attached
-            )
+            data[name] = tagkeys.tag_keys(instance, name)
         return data
 
 

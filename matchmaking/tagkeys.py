@@ -88,7 +88,12 @@ def _sources(model) -> tuple[tuple[str, str, str, str], ...]:
     return tuple(sources)
 
 
-def tag_keys(record: TaggedRecord, relation: str) -> list[str] | None:
-    """The attached keys of one relation, or None when none were attached."""
-    found = getattr(record, ATTRIBUTE, None)
-    return None if found is None else found[relation]
+def tag_keys(record: TaggedRecord, relation: str) -> list[str]:
+    """The keys of one relation; read for this record alone if not attached.
+
+    Lists attach the keys of a whole page first (one query); a record read on
+    its own costs one query here.
+    """
+    if getattr(record, ATTRIBUTE, None) is None:
+        attach_tag_keys([record])
+    return getattr(record, ATTRIBUTE)[relation]
