@@ -76,7 +76,7 @@ def prepare(env: dict, needs: int, programmes: int) -> None:
 FIXTURE_SCRIPT = (
     "import django, json; django.setup();"
     "from matchmaking.models import User, Need, Programme, TokenScope;"
-    "from matchmaking.tokens import create_token;"
+    "from matchmaking.accounts.tokens import create_token;"
     "u, _ = User.objects.get_or_create(username='bench', is_curator=True);"
     "t, key = create_token(user=u, name='bench', scope=TokenScope.READ);"
     "refs = list(Need.objects.filter(matches__isnull=False).distinct()"

@@ -43,7 +43,7 @@ def child(dataset: str, history: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from matchmaking.dataset import import_dataset
+    from matchmaking.dataset.exchange import import_dataset
 
     settings.SIMPLE_HISTORY_ENABLED = history
     call_command("migrate", verbosity=0)

@@ -5,7 +5,7 @@ Run from the project root::
     .venv/bin/python bench/engine.py --needs 10000 --programmes 10000 --seed 1
     .venv/bin/python bench/engine.py --dataset /tmp/syn1k.json
 
-The synthetic dataset is generated in-process (``matchmaking.synthetic``, the
+The synthetic dataset is generated in-process (``matchmaking.dataset.synthetic``, the
 same bytes as ``manage.py generate_dataset``) unless ``--dataset`` names a
 cbm-dataset/1 file. Printed, for the engine alone:
 
@@ -46,9 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matchmaking import matching, synthetic  # noqa: E402
-from matchmaking import text as textmod  # noqa: E402
-from matchmaking.evaluation import DEFAULT_TODAY, dataset_profiles  # noqa: E402
+from matchmaking import engine  # noqa: E402
+from matchmaking.dataset import synthetic  # noqa: E402
+from matchmaking.dataset.evaluation import DEFAULT_TODAY, dataset_profiles  # noqa: E402
+from matchmaking.engine import text as textmod  # noqa: E402
 from matchmaking.reference import topic_themes  # noqa: E402
 
 TODAY: date = DEFAULT_TODAY
@@ -118,7 +119,7 @@ def cold_rematch(needs, programmes, themes, workers):
     kwargs = {} if workers is None else {"workers": workers}
     cpu = cpu_seconds()
     t0 = time.perf_counter()
-    index = matching.build_index(programmes, topic_themes=themes, **kwargs)
+    index = engine.build_index(programmes, topic_themes=themes, **kwargs)
     t1 = time.perf_counter()
     batch = index.encode_needs(needs, **kwargs)
     t2 = time.perf_counter()
@@ -134,7 +135,7 @@ def candidates(index, batch, top_k):
     if fast is not None:
         return fast(batch, today=TODAY, top_k=top_k)
     results = index.rank_batch(batch, today=TODAY, top=top_k, explain=False)
-    return list(matching.candidates_from_results(results))
+    return list(engine.candidates_from_results(results))
 
 
 def main() -> None:
@@ -171,7 +172,7 @@ def main() -> None:
         f"(loaded in {time.perf_counter() - started:.1f} s, "
         f"RSS so far {peak_rss_mb():.0f} MB)"
     )
-    if args.workers is not None and not hasattr(matching, "CandidateArcs"):
+    if args.workers is not None and not hasattr(engine, "CandidateArcs"):
         args.workers = None  # an engine without the workers argument
 
     # -- cold full rematch ------------------------------------------------------
@@ -235,7 +236,7 @@ def main() -> None:
             prog,
             description=f"{prog.description} Update {k}: cyber exercises for CSIRTs.",
         )
-        again = matching.NeedBatch(
+        again = engine.NeedBatch(
             keys=batch.keys, needs=batch.needs, features=batch.features
         )
         t0 = time.perf_counter()
@@ -257,10 +258,10 @@ def main() -> None:
     triples = candidates(index, batch, args.top_k)
     t1 = time.perf_counter()
     capacity = {p.key: p.capacity_left for p in index.programmes}
-    slate = matching.allocate(
+    slate = engine.allocate(
         triples,
         capacity=capacity,
-        weights=matching.fairness_weights(needs),
+        weights=engine.fairness_weights(needs),
         top_k=args.top_k,
     )
     t2 = time.perf_counter()
@@ -279,12 +280,12 @@ def main() -> None:
     if run_naive:
         n_needs, n_progs = min(len(needs), 1000), min(len(programmes), 1000)
         sub_needs, sub_progs = needs[:n_needs], programmes[:n_progs]
-        small = matching.build_index(sub_progs, topic_themes=themes)
+        small = engine.build_index(sub_progs, topic_themes=themes)
         small_batch = small.encode_needs(sub_needs)
         t0 = time.perf_counter()
         fast = list(small.rank_batch(small_batch, today=TODAY, top=10, explain=False))
         t1 = time.perf_counter()
-        slow = matching.naive_rank_all(
+        slow = engine.naive_rank_all(
             sub_needs,
             sub_progs,
             topic_themes=themes,

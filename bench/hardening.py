@@ -57,7 +57,7 @@ HOST = "127.0.0.1"
 FIXTURE_SCRIPT = """
 import django, json, math; django.setup()
 from matchmaking.models import User, Need, Programme, TokenScope
-from matchmaking.tokens import create_token
+from matchmaking.accounts.tokens import create_token
 user, _ = User.objects.get_or_create(username="bench-curator", is_curator=True)
 _t, read_key = create_token(user=user, name="bench read", scope=TokenScope.READ)
 _t, write_key = create_token(

@@ -5,9 +5,19 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from matchmaking import api as mm
-from matchmaking import api_stats as stats
-from roundtable import api as rt
+from matchmaking.api import dataset as mm_dataset
+from matchmaking.api import legacy_gaps as mm_legacy_gaps
+from matchmaking.api import matches as mm_matches
+from matchmaking.api import needs as mm_needs
+from matchmaking.api import programmes as mm_programmes
+from matchmaking.api import providers as mm_providers
+from matchmaking.api import reference as mm_reference
+from matchmaking.api import stats
+from matchmaking.api import tokens as mm_tokens
+from roundtable.api import events as rt_events
+from roundtable.api import meetings as rt_meetings
+from roundtable.api import pitches as rt_pitches
+from roundtable.api import sessions as rt_sessions
 
 
 def NOT_FOUND() -> JsonResponse:
@@ -18,16 +28,16 @@ def NOT_FOUND() -> JsonResponse:
 
 
 router = DefaultRouter()
-router.register("countries", mm.CountryViewSet, basename="country")
-router.register("regions", mm.RegionViewSet, basename="region")
-router.register("taxonomy", mm.TaxonomyViewSet, basename="taxonomy")
-router.register("providers", mm.ProviderViewSet, basename="provider")
-router.register("programmes", mm.ProgrammeViewSet, basename="programme")
-router.register("needs", mm.NeedViewSet, basename="need")
-router.register("matches", mm.MatchViewSet, basename="match")
-router.register("tokens", mm.ApiTokenViewSet, basename="token")
-router.register("dataset", mm.DatasetViewSet, basename="dataset")
-router.register("stats/gaps", mm.GapStatsViewSet, basename="gap-stats")
+router.register("countries", mm_reference.CountryViewSet, basename="country")
+router.register("regions", mm_reference.RegionViewSet, basename="region")
+router.register("taxonomy", mm_reference.TaxonomyViewSet, basename="taxonomy")
+router.register("providers", mm_providers.ProviderViewSet, basename="provider")
+router.register("programmes", mm_programmes.ProgrammeViewSet, basename="programme")
+router.register("needs", mm_needs.NeedViewSet, basename="need")
+router.register("matches", mm_matches.MatchViewSet, basename="match")
+router.register("tokens", mm_tokens.ApiTokenViewSet, basename="token")
+router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
+router.register("stats/gaps", mm_legacy_gaps.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
 router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")
 router.register(
@@ -38,10 +48,10 @@ router.register(
     "stats/providers", stats.ProviderStatsViewSet, basename="stats-providers"
 )
 router.register("stats/map", stats.MapStatsViewSet, basename="stats-map")
-router.register("events", rt.EventViewSet, basename="event")
-router.register("sessions", rt.SessionViewSet, basename="session")
-router.register("pitches", rt.PitchViewSet, basename="pitch")
-router.register("meetings", rt.MeetingViewSet, basename="meeting")
+router.register("events", rt_events.EventViewSet, basename="event")
+router.register("sessions", rt_sessions.SessionViewSet, basename="session")
+router.register("pitches", rt_pitches.PitchViewSet, basename="pitch")
+router.register("meetings", rt_meetings.MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -122,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "matchmaking.views.navigation",
+                "matchmaking.views.common.navigation",
                 "matchmaking.i18n.languages",
             ],
         },
@@ -152,7 +152,7 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses any attempt while the client is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "matchmaking.backends.CuratorBackend",
+    "matchmaking.accounts.backends.CuratorBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -305,12 +305,12 @@ OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "CBM matchmaking")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so an unauthenticated request gets 401 + WWW-Authenticate.
-        "matchmaking.authentication.TokenAuthentication",
+        "matchmaking.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "matchmaking.permissions.TokenScopeAllows",
+        "matchmaking.api.permissions.TokenScopeAllows",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -322,8 +322,10 @@ REST_FRAMEWORK = {
         "user": env_str("DJANGO_API_USER_RATE", "600/min"),
         "dataset": env_str("DJANGO_API_DATASET_RATE", "10/min"),
     },
-    "EXCEPTION_HANDLER": "matchmaking.api.api_exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "matchmaking.negotiation.FormatNegotiation",
+    "EXCEPTION_HANDLER": "matchmaking.api.base.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "matchmaking.api.negotiation.FormatNegotiation"
+    ),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -344,7 +346,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "matchmaking.api.document_bad_parameters",
+        "matchmaking.api.base.document_bad_parameters",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

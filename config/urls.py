@@ -10,7 +10,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config.health import health
-from matchmaking import views as matchmaking_views
+from matchmaking.views import site as matchmaking_site
 
 urlpatterns = [
     # Health for load balancers: no auth, no throttle, no language prefix.
@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
-    path("i18n/setlang/", matchmaking_views.set_language, name="set_language"),
+    path("i18n/setlang/", matchmaking_site.set_language, name="set_language"),
     *i18n_patterns(
         path("roundtable/", include("roundtable.urls")),
         path("", include("matchmaking.urls")),

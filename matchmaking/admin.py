@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import (
+from matchmaking import services
+from matchmaking.models import (
     ApiToken,
     AssistanceType,
     Audience,

@@ -8,10 +8,10 @@ class MatchmakingConfig(AppConfig):
 
     def ready(self) -> None:
         # Security logging only: auth signals are the one hook Django offers.
-        from .audit import connect_security_signals
+        from matchmaking.audit import connect_security_signals
 
         connect_security_signals()
 
-        from .api_cache import connect_signals
+        from matchmaking.api_cache import connect_signals
 
         connect_signals()

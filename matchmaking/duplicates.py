@@ -26,10 +26,10 @@ from functools import cache, lru_cache
 
 from django.db.models import Q, QuerySet
 
-from . import selectors
-from .enums import ACTIVE_NEED_STATUSES
-from .models import Need, Programme
-from .text import LANGUAGES, stopwords, tokenize
+from matchmaking import selectors
+from matchmaking.engine.text import LANGUAGES, stopwords, tokenize
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.models import Need, Programme
 
 # The same provider and this close a title: the same offer.
 SAME_PROVIDER_TITLE = 0.5

@@ -18,15 +18,34 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import get_language, get_language_info, gettext, pgettext
 
-from . import matching
+from matchmaking.engine import REASON_CODES, Reason
+from matchmaking.engine import text as textmod
 
 _LABELS_TTL = 300.0
 _lock = threading.Lock()
-_labels: dict[str, tuple[float, matching.Labels]] = {}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display names for slugs and codes, passed in (the engine reads nothing)."""
+
+    topics: Mapping[str, str] = field(default_factory=dict)
+    themes: Mapping[str, str] = field(default_factory=dict)
+    assistance_types: Mapping[str, str] = field(default_factory=dict)
+    audiences: Mapping[str, str] = field(default_factory=dict)
+    delivery_modes: Mapping[str, str] = field(default_factory=dict)
+    languages: Mapping[str, str] = field(default_factory=dict)
+    regions: Mapping[str, str] = field(default_factory=dict)
+    countries: Mapping[str, str] = field(default_factory=dict)
+    concepts: Mapping[str, str] = field(default_factory=dict)
+
+
+_labels: dict[str, tuple[float, Labels]] = {}
 # Languages whose names and labels read naturally in lower case mid-sentence.
 _LOWER_CASE_MID_SENTENCE = frozenset({"en", "fr", "es", "pt", "ru"})
 
@@ -59,8 +78,8 @@ def language_name(code: str, fallback: str = "") -> str:
         return fallback or code
 
 
-def _load_labels(language: str) -> matching.Labels:
-    from .models import (
+def _load_labels(language: str) -> Labels:
+    from matchmaking.models import (
         AssistanceType,
         Audience,
         Country,
@@ -77,8 +96,8 @@ def _load_labels(language: str) -> matching.Labels:
             for row in model.objects.all()
         }
 
-    lexicon = matching.textmod.default_lexicon()
-    return matching.Labels(
+    lexicon = textmod.default_lexicon()
+    return Labels(
         topics=table(Topic, "slug"),
         themes=table(Theme, "slug"),
         assistance_types=table(AssistanceType, "slug"),
@@ -94,7 +113,7 @@ def _load_labels(language: str) -> matching.Labels:
     )
 
 
-def labels_for(language: str | None = None) -> matching.Labels:
+def labels_for(language: str | None = None) -> Labels:
     """Display names in ``language`` (default: the active one), cached a while."""
     language = language or active_language()
     now = time.monotonic()
@@ -137,7 +156,7 @@ def _names(
     return _join(names)
 
 
-def _missing(params: Mapping[str, Any], labels: matching.Labels) -> bool:
+def _missing(params: Mapping[str, Any], labels: Labels) -> bool:
     """Whether the params name a slug the labels do not know (stale cache)."""
     checks = (
         ("topics", labels.topics),
@@ -153,13 +172,13 @@ def _missing(params: Mapping[str, Any], labels: matching.Labels) -> bool:
 
 
 def render_reason(
-    reason: matching.Reason,
-    labels: matching.Labels | None = None,
+    reason: Reason,
+    labels: Labels | None = None,
     *,
     language: str | None = None,
 ) -> str:
     """The text of a reason in the active language (KeyError: params missing)."""
-    lb = labels or matching.Labels()
+    lb = labels or Labels()
     lang = language or active_language()
     p = reason.params
     code = reason.code
@@ -229,7 +248,7 @@ def render_reason(
     return render()
 
 
-def _open_to(p: Mapping[str, Any], lb: matching.Labels) -> str:
+def _open_to(p: Mapping[str, Any], lb: Labels) -> str:
     scope = p.get("scope")
     if scope == "country":
         return gettext("Open to %(country)s") % {
@@ -266,7 +285,7 @@ def reason_text(stored: Any, *, language: str | None = None) -> str:
     code = stored.get("code")
     if legacy and lang == "en":
         return str(legacy)
-    if not code or code not in matching.REASON_CODES:
+    if not code or code not in REASON_CODES:
         return str(legacy)
     params = stored.get("params") or {}
     labels = labels_for(lang)
@@ -282,7 +301,7 @@ def reason_text(stored: Any, *, language: str | None = None) -> str:
         labels = labels_for(lang)
         memo = _memo_for(lang, labels)
     try:
-        text = render_reason(matching.Reason(str(code), params), labels, language=lang)
+        text = render_reason(Reason(str(code), params), labels, language=lang)
     except (KeyError, TypeError, ValueError, AttributeError):
         return str(legacy)
     if key is not None:
@@ -295,10 +314,10 @@ def reason_text(stored: Any, *, language: str | None = None) -> str:
 # Rendered texts per language, valid as long as the labels they were made with:
 # a page of matches repeats the same few reasons many times.
 _MEMO_SIZE = 20_000
-_memos: dict[str, tuple[matching.Labels, dict[tuple[str, str], str]]] = {}
+_memos: dict[str, tuple[Labels, dict[tuple[str, str], str]]] = {}
 
 
-def _memo_for(language: str, labels: matching.Labels) -> dict[tuple[str, str], str]:
+def _memo_for(language: str, labels: Labels) -> dict[tuple[str, str], str]:
     found = _memos.get(language)
     if found is None or found[0] is not labels:
         found = (labels, {})

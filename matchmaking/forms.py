@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -11,13 +12,17 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Case, Q, QuerySet, When
+from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .enums import DeliveryOutcome, MembershipRole, RegionLevel
-from .models import (
+from matchmaking import stats
+from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
+from matchmaking.models import (
     UN_LANGUAGES,
     Country,
     Language,
@@ -26,6 +31,7 @@ from .models import (
     Programme,
     Provider,
     Region,
+    Theme,
     Topic,
     User,
 )
@@ -96,7 +102,7 @@ def _date_widget() -> forms.DateInput:
 
 def sort_choices_by_name(field: forms.ModelChoiceField) -> None:
     """Offer a field's rows in the reader's alphabetical order, in their language."""
-    from .i18n import display_name, sorted_by_name
+    from matchmaking.i18n import display_name, sorted_by_name
 
     rows = sorted_by_name(field.queryset, display_name)
     field.widget.choices = [(row.pk, display_name(row)) for row in rows]
@@ -130,7 +136,7 @@ class ContentLanguageField(forms.ModelChoiceField):
         self.widget.attrs["class"] = "govuk-select"
 
     def label_from_instance(self, obj: Language) -> str:
-        from .explain import language_name
+        from matchmaking.explain import language_name
 
         return language_name(obj.code, obj.name)
 
@@ -144,7 +150,7 @@ def content_languages() -> QuerySet[Language]:
 
 def default_content_language() -> str:
     """The active (UI) language when the Language table has it, else English."""
-    from .explain import active_language
+    from matchmaking.explain import active_language
 
     code = active_language()
     return code if Language.objects.filter(code=code).exists() else "en"
@@ -456,7 +462,7 @@ class ProfileForm(GovukFormMixin, forms.ModelForm):
         fields = ["first_name", "last_name", "email", "language"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .i18n import available_languages
+        from matchmaking.i18n import available_languages
 
         super().__init__(*args, **kwargs)
         # Only languages the interface is translated into; blank follows the
@@ -486,7 +492,7 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .models import TokenScope
+        from matchmaking.models import TokenScope
 
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = TokenScope.choices
@@ -521,7 +527,7 @@ class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        from .i18n import supported
+        from matchmaking.i18n import supported
 
         language = supported(getattr(context.get("user"), "language", "")) or (
             translation.get_language()
@@ -547,3 +553,109 @@ class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
 
 class GovukAuthenticationForm(GovukFormMixin, AuthenticationForm):
     """Django's sign-in form with GOV.UK inputs (and their focus style)."""
+
+
+class _Options(forms.models.ModelChoiceIterator):
+    """The options from one plain query (not a server-side cursor's three trips)."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class _ModelChoiceField(forms.ModelChoiceField):
+    iterator = _Options
+
+
+class StatsFilterForm(forms.Form):
+    """Theme, region and period (months), plus the heat map's dimensions."""
+
+    theme = _ModelChoiceField(
+        Theme.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=gettext_lazy("All themes"),
+        label=gettext_lazy("Theme"),
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    region = _ModelChoiceField(
+        Region.objects.exclude(level=RegionLevel.INTERMEDIATE).order_by(
+            "level", "name_en"
+        ),
+        required=False,
+        empty_label=gettext_lazy("All regions"),
+        label=gettext_lazy("Region or sub-region"),
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    start = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m"],
+        label=gettext_lazy("From (month)"),
+        help_text=gettext_lazy("For example 2026-01"),
+        widget=forms.DateInput(
+            format="%Y-%m",
+            attrs={"class": "govuk-input govuk-input--width-10", "type": "month"},
+        ),
+        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
+    )
+    end = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m"],
+        label=gettext_lazy("To (month)"),
+        help_text=gettext_lazy("For example 2026-12"),
+        widget=forms.DateInput(
+            format="%Y-%m",
+            attrs={"class": "govuk-input govuk-input--width-10", "type": "month"},
+        ),
+        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
+    )
+    rows = forms.ChoiceField(
+        choices=[
+            ("theme", gettext_lazy("Themes")),
+            ("topic", gettext_lazy("Topics")),
+        ],
+        required=False,
+        label=gettext_lazy("Heat map rows"),
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    columns = forms.ChoiceField(
+        choices=[
+            ("region", gettext_lazy("Regions")),
+            ("subregion", gettext_lazy("Sub-regions")),
+        ],
+        required=False,
+        label=gettext_lazy("Heat map columns"),
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The last month cannot be before the first."))
+        return data
+
+    def filters(self) -> stats.StatsFilter:
+        """The valid filters as the statistics take them."""
+        data = self.cleaned_data
+        return stats.StatsFilter(
+            theme=data["theme"].pk if data.get("theme") else None,
+            region=data["region"].pk if data.get("region") else None,
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+
+    def dimensions(self) -> tuple[str, str]:
+        return (
+            self.cleaned_data.get("rows") or "theme",
+            self.cleaned_data.get("columns") or "region",
+        )
+
+
+def stats_viewer(request: HttpRequest) -> Any:
+    """The user whose scope the figures use; curators may preview public ones."""
+    if request.GET.get("view") == "public":
+        return AnonymousUser()
+    return request.user

@@ -329,7 +329,7 @@ def _names_match(words: list[str], names: tuple[str, ...]) -> bool:
 def countries_matching(query: str) -> list[str]:
     """ISO alpha-3 codes of the countries whose code or name in any UN language
     matches the query, accents, case and Arabic marks aside."""
-    from .models import UN_LANGUAGES, Country
+    from matchmaking.models import UN_LANGUAGES, Country
 
     if not _searchable(query):
         return []
@@ -346,7 +346,7 @@ def countries_matching(query: str) -> list[str]:
 
 def topics_matching(query: str) -> list[str]:
     """Slugs of the topics whose own or theme's name matches in any language."""
-    from .models import Topic
+    from matchmaking.models import Topic
 
     if not _searchable(query):
         return []
@@ -396,7 +396,7 @@ def recipient_languages(
     An address without an account (or whose owner chose no offered language)
     gets ``default``: the language active when the mail was decided.
     """
-    from .models import User
+    from matchmaking.models import User
 
     fallback = default or translation.get_language() or settings.LANGUAGE_CODE
     addresses = sorted({email for email in emails if email})

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .enums import (
+from matchmaking.enums import (
     DeliveryOutcome,
     MatchOrigin,
     MatchStatus,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from .enums import NeedStatus, ProgrammeStatus, Visibility
-from .models import (
+from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from matchmaking.models import (
     Match,
     Membership,
     Need,
@@ -168,7 +168,7 @@ class PlatformFigures:
 
 def platform_figures(*, user: AnyUser) -> PlatformFigures:
     """Counts of what the user may see."""
-    from .enums import ACTIVE_NEED_STATUSES
+    from matchmaking.enums import ACTIVE_NEED_STATUSES
 
     return PlatformFigures(
         open_needs=needs_visible_to(user=user)

@@ -17,15 +17,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import audit, selectors
-from .enums import (
+from matchmaking import audit, selectors
+from matchmaking.enums import (
     CAPACITY_MATCH_STATUSES,
     MatchOrigin,
     MatchStatus,
     NeedStatus,
     ProgrammeStatus,
 )
-from .models import (
+from matchmaking.models import (
     Language,
     Match,
     MatchEvent,
@@ -35,7 +35,7 @@ from .models import (
     Provider,
     User,
 )
-from .tasks import schedule_need_refresh, schedule_programme_refresh
+from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
 # --- needs and programmes -------------------------------------------------
 
@@ -287,8 +287,8 @@ PROVIDER_FIELDS = ("name", "stakeholder_group", "country", "website", "descripti
 @transaction.atomic
 def register_provider(*, user: User, data: dict[str, Any]) -> Provider:
     """A signed-in user with no organisation registers one (unverified) and joins it."""
-    from .enums import MembershipRole
-    from .models import Membership
+    from matchmaking.enums import MembershipRole
+    from matchmaking.models import Membership
 
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied
@@ -582,8 +582,8 @@ def invite_user(
     import secrets
     from datetime import timedelta
 
-    from . import i18n
-    from .models import Invitation
+    from matchmaking import i18n
+    from matchmaking.models import Invitation
 
     if not selectors.is_curator(user):
         raise PermissionDenied
@@ -628,7 +628,7 @@ def invite_user(
 
 def pending_invitation(*, token: str) -> Any:
     """The unexpired, unaccepted invitation for a token, or None."""
-    from .models import Invitation
+    from matchmaking.models import Invitation
 
     return (
         Invitation.objects.select_related("member_state__country", "provider")
@@ -646,7 +646,7 @@ def accept_invitation(
     *, token: str, user: User | None = None, new_user: dict[str, Any] | None = None
 ) -> User:
     """Accept an invitation as a signed-in user or by creating an account."""
-    from .models import Invitation, Membership
+    from matchmaking.models import Invitation, Membership
 
     invitation = (
         Invitation.objects.select_for_update()

@@ -61,15 +61,15 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from . import selectors
-from .enums import (
+from matchmaking import selectors
+from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MatchStatus,
     NeedStatus,
     ProgrammeStatus,
     RegionLevel,
 )
-from .models import (
+from matchmaking.models import (
     Country,
     Match,
     MatchEvent,

@@ -1,6 +1,6 @@
 """Services that drive the matching engine: load profiles, rank, persist suggestions.
 
-``matching.py`` is pure; this module is its only door to the database. It keeps
+``engine.py`` is pure; this module is its only door to the database. It keeps
 one engine index of all programmes (and the encoded active needs) per process
 and brings it up to date from the database before each use, so a web worker
 and a task worker each see every edit, whoever made it.
@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from . import api_cache, explain, matching, translations
-from .enums import (
+from matchmaking import api_cache, engine, explain, translations
+from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     CAPACITY_MATCH_STATUSES,
     MatchOrigin,
@@ -36,13 +36,13 @@ from .enums import (
     ProgrammeStatus,
     UnmetReason,
 )
-from .models import (
+from matchmaking.models import (
     Country,
     Match,
     Need,
     Programme,
 )
-from .reference import topic_themes
+from matchmaking.reference import topic_themes
 
 TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 _BULK = 2000
@@ -94,7 +94,7 @@ class Loaded[P]:
 
 def load_programmes(
     ids: Sequence[int] | None = None,
-) -> Loaded[matching.ProgrammeProfile]:
+) -> Loaded[engine.ProgrammeProfile]:
     """Programme profiles (all statuses: eligibility rules out unpublished ones)."""
     rows = Programme.objects.all()
     if ids is not None:
@@ -123,7 +123,7 @@ def load_programmes(
         pk = row["id"]
         keys[row["ref"]] = pk
         profiles.append(
-            matching.ProgrammeProfile(
+            engine.ProgrammeProfile(
                 key=row["ref"],
                 languages=tags["languages"].get(pk, empty),
                 topics=tags["topics"].get(pk, empty),
@@ -170,7 +170,7 @@ def _country_facts() -> dict[str, _CountryFacts]:
 
 def load_needs(
     queryset: QuerySet[Need] | None = None,
-) -> Loaded[matching.NeedProfile]:
+) -> Loaded[engine.NeedProfile]:
     """Need profiles of the given needs (default: every active need)."""
     rows = queryset if queryset is not None else active_needs()
     values = list(
@@ -195,7 +195,7 @@ def load_needs(
         fact = facts[country]
         keys[row["ref"]] = pk
         profiles.append(
-            matching.NeedProfile(
+            engine.NeedProfile(
                 key=row["ref"],
                 country=country,
                 languages=tags["languages"].get(pk, empty),
@@ -236,11 +236,11 @@ def active_needs() -> QuerySet[Need]:
 class _EngineState:
     """The index of all programmes and the encoded active needs, with watermarks."""
 
-    index: matching.MatchingIndex
+    index: engine.MatchingIndex
     programme_ids: dict[str, int]
     programme_watermark: dt.datetime | None
     capacity: dict[int, int]
-    needs: dict[str, tuple[matching.NeedProfile, matching.NeedFeatures]] = field(
+    needs: dict[str, tuple[engine.NeedProfile, engine.NeedFeatures]] = field(
         default_factory=dict
     )
     need_ids: dict[str, int] = field(default_factory=dict)
@@ -260,7 +260,7 @@ def reset_engine() -> None:
 
 def _build_state() -> _EngineState:
     loaded = load_programmes()
-    index = matching.build_index(loaded.profiles, topic_themes=topic_themes())
+    index = engine.build_index(loaded.profiles, topic_themes=topic_themes())
     watermark = Programme.objects.aggregate(m=Max("updated_at"))["m"]
     return _EngineState(
         index=index,
@@ -299,7 +299,7 @@ def _catch_up_programmes(state: _EngineState) -> None:
         for ref in set(state.programme_ids) - current:
             # Deleted: its row stays in the index, ineligible.
             state.index.upsert_programme(
-                matching.ProgrammeProfile(
+                engine.ProgrammeProfile(
                     key=ref, languages=frozenset(), is_published=False
                 )
             )
@@ -356,9 +356,9 @@ def _holding_engine[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _batch(state: _EngineState, refs: Iterable[str]) -> matching.NeedBatch:
+def _batch(state: _EngineState, refs: Iterable[str]) -> engine.NeedBatch:
     pairs = [state.needs[ref] for ref in refs if ref in state.needs]
-    return matching.NeedBatch(
+    return engine.NeedBatch(
         keys=tuple(p.key for p, _ in pairs),
         needs=tuple(p for p, _ in pairs),
         features=tuple(f for _, f in pairs),
@@ -368,13 +368,10 @@ def _batch(state: _EngineState, refs: Iterable[str]) -> matching.NeedBatch:
 # --- persisting ---------------------------------------------------------------
 
 
-def reason_json(
-    reason: matching.Reason, labels: matching.Labels | None = None
-) -> dict[str, Any]:
+def reason_json(reason: engine.Reason) -> dict[str, Any]:
     """A reason as stored with a match: its code and JSON-able params.
 
-    The text is rendered on read, in the reader's language (``explain``);
-    ``labels`` is accepted for callers of the former signature and unused.
+    The text is rendered on read, in the reader's language (``explain``).
     """
     params = {
         key: list(value) if isinstance(value, (tuple, frozenset, set)) else value
@@ -383,7 +380,7 @@ def reason_json(
     return {"code": reason.code, "params": params}
 
 
-def components_json(components: matching.Components) -> dict[str, float | None]:
+def components_json(components: engine.Components) -> dict[str, float | None]:
     """The score components as stored with a match (None: the need gave no data)."""
     return {
         key: (round(value, 4) if value is not None else None)
@@ -393,7 +390,7 @@ def components_json(components: matching.Components) -> dict[str, float | None]:
 
 @transaction.atomic
 def persist_results(
-    results: Sequence[matching.NeedResult],
+    results: Sequence[engine.NeedResult],
     *,
     need_ids: Mapping[str, int],
     programme_ids: Mapping[str, int],
@@ -421,7 +418,7 @@ def persist_results(
     # a Reason's hash leaves out its params, so hashing them would collide).
     rendered: dict[int, list[dict[str, Any]]] = {}
 
-    def _render(reasons: tuple[matching.Reason, ...]) -> list[dict[str, Any]]:
+    def _render(reasons: tuple[engine.Reason, ...]) -> list[dict[str, Any]]:
         found = rendered.get(id(reasons))
         if found is None:
             found = rendered[id(reasons)] = [reason_json(r) for r in reasons]
@@ -566,7 +563,7 @@ def _clear_suggestions(need_id: int) -> None:
 
 
 @_holding_engine
-def refresh_need_suggestions(*, need_id: int) -> matching.NeedResult | None:
+def refresh_need_suggestions(*, need_id: int) -> engine.NeedResult | None:
     """Re-rank one need after it was created or edited (a background task)."""
     need = Need.objects.filter(pk=need_id).only("id", "status").first()
     if need is None:
@@ -738,7 +735,7 @@ def propose_allocation(
     Each programme takes at most its places left; each need at most
     ``need_limit`` programmes. With ``fairness`` the value of pairs for least
     developed countries and small island developing States is raised (see
-    ``matching.fairness_weights``). Nothing is written: curators review the
+    ``engine.fairness_weights``). Nothing is written: curators review the
     slate and propose the pairs they keep.
     """
     started = time.perf_counter()
@@ -749,9 +746,9 @@ def propose_allocation(
         batch, today=timezone.localdate(), top_k=candidates_per_need
     )
     capacity = {p.key: p.capacity_left for p in state.index.programmes}
-    weights = matching.fairness_weights(batch.needs) if fairness else None
+    weights = engine.fairness_weights(batch.needs) if fairness else None
     ranked_at = time.perf_counter()
-    allocation = matching.allocate(
+    allocation = engine.allocate(
         arcs,
         capacity=capacity,
         default_limit=need_limit,
@@ -799,7 +796,7 @@ def suggested_needs_for_programme(
     *, user: Any, programme: Programme, top: int = 10
 ) -> list[NeedSuggestion]:
     """The open needs, among those the user may see, that a programme suits best."""
-    from .selectors import needs_visible_to
+    from matchmaking.selectors import needs_visible_to
 
     state = engine_state(with_needs=True)
     if programme.ref not in state.index.position:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from .models import Need, Programme, TaggedRecord
+from matchmaking.models import Need, Programme, TaggedRecord
 
 # The tag relations of each kind of record, as the serializers name them.
 TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")

@@ -17,7 +17,7 @@ from django.tasks import task
 @task
 def refresh_need_task(need_id: int) -> None:
     """Recompute the suggestions of one need."""
-    from .suggestions import refresh_need_suggestions
+    from matchmaking.suggestions import refresh_need_suggestions
 
     refresh_need_suggestions(need_id=need_id)
 
@@ -25,7 +25,7 @@ def refresh_need_task(need_id: int) -> None:
 @task
 def refresh_programme_task(programme_id: int) -> None:
     """Recompute the suggestions that involve one programme."""
-    from .suggestions import refresh_programme_suggestions
+    from matchmaking.suggestions import refresh_programme_suggestions
 
     refresh_programme_suggestions(programme_id=programme_id)
 
@@ -33,7 +33,7 @@ def refresh_programme_task(programme_id: int) -> None:
 @task
 def rematch_task() -> None:
     """Recompute every active need's suggestions (after a bulk import)."""
-    from .suggestions import rematch_all
+    from matchmaking.suggestions import rematch_all
 
     rematch_all()
 

@@ -26,8 +26,8 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import explain
-from .models import ContentTranslation, Language, Need, Programme
+from matchmaking import explain
+from matchmaking.models import ContentTranslation, Language, Need, Programme
 
 MAX_SUMMARY = 5000
 
@@ -159,11 +159,11 @@ def _touched(obj: Model) -> None:
     type(obj).objects.filter(pk=obj.pk).update(updated_at=now)
     obj.updated_at = now
     if isinstance(obj, Need):
-        from .tasks import schedule_need_refresh
+        from matchmaking.tasks import schedule_need_refresh
 
         schedule_need_refresh(need_id=obj.pk)
     elif isinstance(obj, Programme):
-        from .tasks import schedule_programme_refresh
+        from matchmaking.tasks import schedule_programme_refresh
 
         schedule_programme_refresh(programme_id=obj.pk)
 

@@ -3,80 +3,109 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import forms, two_factor, views, views_stats, views_translations
+from matchmaking import forms
+from matchmaking.accounts import two_factor
+from matchmaking.views import (
+    account,
+    catalogue,
+    curation,
+    gaps,
+    matches,
+    needs,
+    opendata,
+    programmes,
+    site,
+    translations,
+)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", site.home, name="home"),
     # Public
-    path("programmes/", views.programme_list, name="programme-list"),
-    path("programmes/new/", views.programme_create, name="programme-create"),
-    path("programmes/<slug:ref>/", views.programme_detail, name="programme-detail"),
-    path("programmes/<slug:ref>/edit/", views.programme_edit, name="programme-edit"),
+    path("programmes/", catalogue.programme_list, name="programme-list"),
+    path("programmes/new/", programmes.programme_create, name="programme-create"),
+    path(
+        "programmes/<slug:ref>/",
+        catalogue.programme_detail,
+        name="programme-detail",
+    ),
+    path(
+        "programmes/<slug:ref>/edit/",
+        programmes.programme_edit,
+        name="programme-edit",
+    ),
     path(
         "programmes/<slug:ref>/translations/",
-        views_translations.programme_translations,
+        translations.programme_translations,
         name="programme-translations",
     ),
     path(
         "programmes/<slug:ref>/translations/<slug:language>/delete/",
-        views_translations.programme_translation_delete,
+        translations.programme_translation_delete,
         name="programme-translation-delete",
     ),
     path(
         "programmes/<slug:ref>/status/",
-        views.programme_status,
+        programmes.programme_status,
         name="programme-status",
     ),
     path(
         "programmes/<slug:ref>/matches/",
-        views.programme_matches,
+        programmes.programme_matches,
         name="programme-matches",
     ),
-    path("providers/<slug:ref>/", views.provider_detail, name="provider-detail"),
-    path("needs/", views.need_list, name="need-list"),
+    path("providers/<slug:ref>/", catalogue.provider_detail, name="provider-detail"),
+    path("needs/", needs.need_list, name="need-list"),
     # Gap dashboard and open data
-    path("gaps/", views_stats.gap_dashboard, name="gap-dashboard"),
-    path("gaps/<slug:name>.csv", views_stats.gap_csv, name="gap-csv"),
-    path("open-data/", views_stats.open_data, name="open-data"),
+    path("gaps/", gaps.gap_dashboard, name="gap-dashboard"),
+    path("gaps/<slug:name>.csv", gaps.gap_csv, name="gap-csv"),
+    path("open-data/", opendata.open_data, name="open-data"),
     path(
         "open-data/<str:name>",
-        views_stats.open_data_download,
+        opendata.open_data_download,
         name="open-data-download",
     ),
-    path("needs/new/", views.need_create, name="need-create"),
-    path("needs/<slug:ref>/", views.need_detail, name="need-detail"),
-    path("needs/<slug:ref>/edit/", views.need_edit, name="need-edit"),
+    path("needs/new/", needs.need_create, name="need-create"),
+    path("needs/<slug:ref>/", needs.need_detail, name="need-detail"),
+    path("needs/<slug:ref>/edit/", needs.need_edit, name="need-edit"),
     path(
         "needs/<slug:ref>/translations/",
-        views_translations.need_translations,
+        translations.need_translations,
         name="need-translations",
     ),
     path(
         "needs/<slug:ref>/translations/<slug:language>/delete/",
-        views_translations.need_translation_delete,
+        translations.need_translation_delete,
         name="need-translation-delete",
     ),
-    path("needs/<slug:ref>/status/", views.need_status, name="need-status"),
-    path("needs/<slug:ref>/propose/", views.match_propose, name="match-propose"),
+    path("needs/<slug:ref>/status/", needs.need_status, name="need-status"),
+    path("needs/<slug:ref>/propose/", curation.match_propose, name="match-propose"),
     # Matches
-    path("matches/<int:pk>/", views.match_detail, name="match-detail"),
-    path("matches/<int:pk>/act/", views.match_action, name="match-action"),
-    path("matches/<int:pk>/feedback/", views.match_feedback, name="match-feedback"),
+    path("matches/<int:pk>/", matches.match_detail, name="match-detail"),
+    path("matches/<int:pk>/act/", matches.match_action, name="match-action"),
+    path(
+        "matches/<int:pk>/feedback/",
+        matches.match_feedback,
+        name="match-feedback",
+    ),
     # Dashboards
-    path("my/needs/", views.state_dashboard, name="state-dashboard"),
-    path("my/programmes/", views.provider_dashboard, name="provider-dashboard"),
+    path("my/needs/", needs.state_dashboard, name="state-dashboard"),
+    path("my/programmes/", programmes.provider_dashboard, name="provider-dashboard"),
     # Curators
-    path("curation/", views.curator_review, name="curator-review"),
+    path("curation/", curation.curator_review, name="curator-review"),
     path(
         "curation/providers/<slug:ref>/verify/",
-        views.provider_verify,
+        curation.provider_verify,
         name="provider-verify",
     ),
-    path("curation/matches/", views.match_board, name="match-board"),
-    path("curation/gaps/", views.gap_overview, name="gap-overview"),
-    path("curation/allocation/", views.allocation, name="allocation"),
-    path("curation/invitations/", views.invitation_list, name="invitation-list"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("curation/matches/", curation.match_board, name="match-board"),
+    path("curation/gaps/", curation.gap_overview, name="gap-overview"),
+    path("curation/allocation/", curation.allocation, name="allocation"),
+    path("curation/invitations/", curation.invitation_list, name="invitation-list"),
+    path(
+        "invitations/<str:token>/",
+        account.invitation_accept,
+        name="invitation-accept",
+    ),
     # Accounts
     path(
         "accounts/login/",
@@ -120,11 +149,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("accounts/profile/", views.profile, name="profile"),
-    path("accounts/tokens/", views.api_tokens, name="api-tokens"),
+    path("accounts/profile/", account.profile, name="profile"),
+    path("accounts/tokens/", account.api_tokens, name="api-tokens"),
     path(
         "accounts/tokens/<int:pk>/revoke/",
-        views.api_token_revoke,
+        account.api_token_revoke,
         name="api-token-revoke",
     ),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
+from roundtable.models import (
     AgendaVersion,
     BreakoutRegistration,
     CallForPitches,

@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from matchmaking.demo import ensure_row
+from matchmaking.dataset.demo import ensure_row
 from matchmaking.models import Programme, Provider, User
-
-from .models import CallForPitches, Event, Pitch, Session, TimeSlot
+from roundtable.models import CallForPitches, Event, Pitch, Session, TimeSlot
 
 # --- the Global Roundtable ---------------------------------------------------
 

@@ -14,8 +14,7 @@ from matchmaking.forms import (
     default_content_language,
 )
 from matchmaking.models import MemberState, Need, Programme, Provider, User
-
-from .models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
+from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.utils import timezone
 
-from .models import Meeting
+from roundtable.models import Meeting
 
 PRODID = "-//Cyber capacity-building matchmaking//Global Roundtable//EN"
 ICAL_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -23,8 +23,13 @@ from matchmaking.models import (
     Provider,
     StakeholderGroup,
 )
-
-from .enums import ACTIVE_PITCH_STATES, MeetingState, PitchState, SessionKind, SlotKind
+from roundtable.enums import (
+    ACTIVE_PITCH_STATES,
+    MeetingState,
+    PitchState,
+    SessionKind,
+    SlotKind,
+)
 
 MAX_PITCH_SECONDS = 180
 MAX_PITCH_SLIDES = 3

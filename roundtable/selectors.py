@@ -29,15 +29,14 @@ from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
 from matchmaking.models import Match, Need, Theme
 from matchmaking.selectors import AnyUser
-
-from .enums import (
+from roundtable.enums import (
     ACCEPTED_PITCH_STATES,
     MeetingState,
     PitchState,
     SessionKind,
     SlotKind,
 )
-from .models import (
+from roundtable.models import (
     REVIEW_WEIGHTS,
     AgendaVersion,
     CallForPitches,
@@ -49,7 +48,7 @@ from .models import (
     SessionReport,
     TimeSlot,
 )
-from .scheduling import NO_THEME, dominant_theme
+from roundtable.scheduling import NO_THEME, dominant_theme
 
 # A pitch is public once the curators have accepted it.
 PUBLIC_PITCH_STATES = (
@@ -646,7 +645,7 @@ def free_meeting_slots(*, event: Event) -> QuerySet[TimeSlot]:
 
 def breakouts_of(*, user: AnyUser, event: Event) -> QuerySet[Session]:
     """The event's breakouts with ``seats_taken`` and ``is_registered``."""
-    from .models import BreakoutRegistration
+    from roundtable.models import BreakoutRegistration
 
     mine: Any = Value(False)
     if user.is_authenticated:

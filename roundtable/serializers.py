@@ -6,15 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.models import MemberState, Need, Programme, Provider, User
-from matchmaking.serializers import (
+from matchmaking.api.serializers import (
     SafeSlugRelatedField,
     TranslatedSerializerMixin,
     TranslationSerializer,
     content_language_field,
 )
-
-from .models import (
+from matchmaking.models import MemberState, Need, Programme, Provider, User
+from roundtable.models import (
     MAX_PITCH_SECONDS,
     REVIEW_WEIGHTS,
     AgendaVersion,
@@ -400,7 +399,7 @@ class MeetingRequestSerializer(serializers.Serializer):
     )
 
     def __init__(self, *args, **kwargs):
-        from . import selectors
+        from roundtable import selectors
 
         super().__init__(*args, **kwargs)
         user = _user(self.context)

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import MAX_DECK_BYTES, MAX_PITCH_SLIDES, Pitch
+from roundtable.models import MAX_DECK_BYTES, MAX_PITCH_SLIDES, Pitch
 
 PDF_MAGIC = b"%PDF-"
 WORKER = Path(__file__).with_name("_deck_worker.py")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from roundtable import views
 
 urlpatterns = [
     path("", views.roundtable_home, name="roundtable-home"),

@@ -23,17 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import get_visible_or_404, log_denied_access
 from matchmaking.models import MemberState, Provider, Theme
-from matchmaking.views_translations import (
+from matchmaking.views.translations import (
     delete_and_redirect,
     panel_urls,
     translations_page,
 )
-
-from . import forms, selectors, services
-from .enums import MeetingState, SessionKind
-from .ical import ICAL_CONTENT_TYPE, agenda_calendar, meetings_calendar
-from .models import Event, Pitch, Review, Session, SessionReport
-from .slides import SlideDeckError, slide_deck_response
+from roundtable import forms, selectors, services
+from roundtable.enums import MeetingState, SessionKind
+from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar, meetings_calendar
+from roundtable.models import Event, Pitch, Review, Session, SessionReport
+from roundtable.slides import SlideDeckError, slide_deck_response
 
 # --- helpers --------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from .. import translations
+from matchmaking import translations
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def shown_version(obj: Any) -> translations.Shown:
 @register.inclusion_tag("includes/translations_panel.html", takes_context=True)
 def translations_panel(context: Any, obj: Any, kind: str) -> dict[str, Any]:
     """The panel of the edit pages: a record's translations and an add form."""
-    from ..views_translations import panel_context, panel_urls
+    from matchmaking.views.translations import panel_context, panel_urls
 
     key = obj.pk if kind == "pitch" else obj.ref
     return {
@@ -32,6 +32,6 @@ def translations_panel(context: Any, obj: Any, kind: str) -> dict[str, Any]:
 @register.filter
 def language_name(code: str) -> str:
     """A language's name in the active language ("fr" -> "French")."""
-    from ..explain import language_name as name
+    from matchmaking.explain import language_name as name
 
     return name(code)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from .. import explain
+from matchmaking import explain
 
 register = template.Library()
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from matchmaking import tokens
+from matchmaking.accounts import tokens
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import Country, TokenScope
 from tests.factories import (

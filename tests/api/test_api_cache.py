@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from matchmaking import api_cache, tokens
+from matchmaking import api_cache
+from matchmaking.accounts import tokens
 from matchmaking.models import Need, Programme, Provider, TokenScope
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -164,7 +165,7 @@ def test_the_engines_bulk_writes_move_the_generation(world):
 
 
 def test_a_bulk_import_moves_the_generation(world):
-    from matchmaking.dataset import export_dataset, import_dataset
+    from matchmaking.dataset.exchange import export_dataset, import_dataset
 
     start = api_cache.generation()
     document = export_dataset(

@@ -6,8 +6,12 @@ import pytest
 from rest_framework import serializers
 
 from matchmaking import tagkeys
+from matchmaking.api.serializers import (
+    MatchSerializer,
+    NeedSerializer,
+    ProgrammeSerializer,
+)
 from matchmaking.models import Match, Need, Programme
-from matchmaking.serializers import MatchSerializer, NeedSerializer, ProgrammeSerializer
 from tests.factories import MatchFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from matchmaking import tokens
+from matchmaking.accounts import tokens
 from matchmaking.models import ApiToken, Need, TokenScope
 from tests.api.conftest import client_for
 

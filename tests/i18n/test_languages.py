@@ -333,7 +333,7 @@ def test_the_api_falls_back_to_the_profile_language(client, all_languages):
 
 @pytest.mark.django_db
 def test_token_clients_get_their_profile_language(client, all_languages):
-    from matchmaking.tokens import create_token
+    from matchmaking.accounts.tokens import create_token
 
     user = UserFactory(username="robot", language="zh-hans")
     _token, key = create_token(user=user, name="reporting", scope="read")

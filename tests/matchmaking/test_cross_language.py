@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from matchmaking import text as textmod
-from matchmaking.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset, ranking_document
+from matchmaking.engine import text as textmod
 from matchmaking.reference import DATA_DIR
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking.dataset import (
+from matchmaking.dataset.exchange import (
     DatasetInvalid,
     ImportResult,
     Problem,

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from matchmaking.dataset import export_dataset, import_dataset
+from matchmaking.dataset.exchange import export_dataset, import_dataset
 from matchmaking.models import MemberState, Need, Programme, Provider
 
 pytestmark = pytest.mark.django_db

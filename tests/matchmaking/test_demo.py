@@ -10,8 +10,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 
 from matchmaking import selectors
-from matchmaking.dataset import validate_dataset
-from matchmaking.demo import DEMO_USERS, VERIFIED_PROVIDERS, read_demo_data
+from matchmaking.dataset.demo import DEMO_USERS, VERIFIED_PROVIDERS, read_demo_data
+from matchmaking.dataset.exchange import validate_dataset
 from matchmaking.models import (
     Membership,
     MemberState,

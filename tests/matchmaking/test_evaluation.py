@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from matchmaking.evaluation import (
+from matchmaking.dataset.evaluation import (
     dataset_profiles,
     rank_dataset,
     ranking_document,

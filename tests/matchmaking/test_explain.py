@@ -5,17 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from matchmaking import explain, matching, suggestions
-from matchmaking import text as textmod
-from matchmaking.matching import Reason
+from matchmaking import explain, suggestions
+from matchmaking.engine import Reason
+from matchmaking.engine import text as textmod
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_reason_is_stored_without_text():
-    stored = suggestions.reason_json(
-        Reason("language", {"languages": ("fr",)}), labels=None
-    )
+    stored = suggestions.reason_json(Reason("language", {"languages": ("fr",)}))
     assert stored == {"code": "language", "params": {"languages": ["fr"]}}
 
 
@@ -78,9 +76,10 @@ def test_a_row_written_before_render_on_read_keeps_its_english_text():
         ]
 
 
-def test_the_engine_wrapper_renders_like_explain():
+def test_render_reason_uses_the_labels_passed_in():
     reason = Reason("delivery", {"modes": ("in-person",)})
-    labels = matching.Labels(delivery_modes={"in-person": "In person"})
+    labels = explain.Labels(delivery_modes={"in-person": "In person"})
     with translation.override("en"):
-        assert matching.render_reason(reason, labels) == "Delivered in person"
-        assert matching.render_reason(Reason("unknown-code")) == "unknown-code"
+        assert explain.render_reason(reason, labels) == "Delivered in person"
+        with pytest.raises(KeyError):
+            explain.render_reason(Reason("unknown-code"))

@@ -13,9 +13,13 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from matchmaking.dataset import import_dataset, validate_dataset
+from matchmaking.dataset.exchange import import_dataset, validate_dataset
+from matchmaking.dataset.synthetic import (
+    TOPIC_TEXT,
+    default_provider_count,
+    write_dataset,
+)
 from matchmaking.reference import load_countries, load_taxonomy
-from matchmaking.synthetic import TOPIC_TEXT, default_provider_count, write_dataset
 
 
 def generate(*args: str) -> str:
@@ -45,7 +49,7 @@ def test_output_file_holds_the_same_bytes_as_stdout(tmp_path):
 
 def test_output_does_not_depend_on_hash_randomisation():
     program = (
-        "import hashlib, io; from matchmaking.synthetic import write_dataset; "
+        "import hashlib, io; from matchmaking.dataset.synthetic import write_dataset; "
         "out = io.StringIO(); "
         "write_dataset(out, needs=120, programmes=90, seed=3); "
         "print(hashlib.sha256(out.getvalue().encode()).hexdigest())"

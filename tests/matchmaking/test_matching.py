@@ -9,10 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchmaking import matching, synthetic
-from matchmaking import text as textmod
-from matchmaking.matching import (
-    Labels,
+from matchmaking import engine
+from matchmaking.dataset import synthetic
+from matchmaking.engine import (
     NeedProfile,
     ProgrammeProfile,
     Reason,
@@ -21,9 +20,10 @@ from matchmaking.matching import (
     eligibility,
     fairness_weights,
     naive_rank_all,
-    render_reason,
     why_not,
 )
+from matchmaking.engine import text as textmod
+from matchmaking.explain import Labels, render_reason
 
 TODAY = date(2026, 6, 1)
 THEMES = {
@@ -176,9 +176,9 @@ def test_every_failed_rule_is_reported_and_explained():
 # -- relevance components ----------------------------------------------------
 
 
-def components(n: NeedProfile, p: ProgrammeProfile) -> matching.Components:
+def components(n: NeedProfile, p: ProgrammeProfile) -> engine.Components:
     index = build_index([p], topic_themes=THEMES)
-    return matching.score_components(
+    return engine.score_components(
         index.need_features(n), index.features[0], topic_themes=THEMES
     )
 
@@ -230,8 +230,7 @@ def test_text_relevance_works_across_languages():
     index = build_index([csirt, forensics], topic_themes=THEMES)
     nf = index.need_features(french)
     text = [
-        matching.score_components(nf, f, topic_themes=THEMES).text
-        for f in index.features
+        engine.score_components(nf, f, topic_themes=THEMES).text for f in index.features
     ]
     assert text[0] > 0.5 > text[1]
     assert "csirt-establishment" in nf.topics  # implied by the French text
@@ -241,10 +240,10 @@ def test_components_and_total_stay_in_unit_interval_and_skip_missing_data():
     n = need(assistance_types=frozenset(), audiences=frozenset())
     c = components(n, programme())
     assert c.assistance is None or 0 <= c.assistance <= 1
-    total = c.total(matching.Weights())
+    total = c.total(engine.Weights())
     assert 0.0 <= total <= 1.0
-    only_topic = matching.Components(1.0, None, None, None, None)
-    assert only_topic.total(matching.Weights()) == 1.0
+    only_topic = engine.Components(1.0, None, None, None, None)
+    assert only_topic.total(engine.Weights()) == 1.0
 
 
 # -- ranking, explanations, determinism ----------------------------------------
@@ -271,7 +270,7 @@ def test_ranking_puts_the_relevant_programme_first_with_reasons():
     assert "Delivered in French" in texts
     assert "Open to least developed countries in Africa" in texts
     assert "Delivered in person" in texts
-    assert all(r.code in matching.REASON_CODES for r in result.matches[0].reasons)
+    assert all(r.code in engine.REASON_CODES for r in result.matches[0].reasons)
 
 
 def test_explanations_render_in_plain_english():
@@ -436,7 +435,7 @@ def test_fairness_weights_favour_ldc_and_sids_needs():
     )
     assert [a.need for a in plain.assignments] == ["rich"]
     assert [a.need for a in fair.assignments] == ["poor"]
-    assert fair.assignments[0].value == pytest.approx(0.7 * matching.LDC_WEIGHT)
+    assert fair.assignments[0].value == pytest.approx(0.7 * engine.LDC_WEIGHT)
 
 
 def test_allocation_skips_full_programmes_and_handles_empty_input():
@@ -770,7 +769,7 @@ def test_candidates_and_allocation_agree_with_rankings():
     index = build_index(programmes, topic_themes=THEMES)
     batch = index.encode_needs(needs)
     ranked = index.rank_batch(batch, today=TODAY, top=5, explain=False)
-    triples = list(matching.candidates_from_results(ranked))
+    triples = list(engine.candidates_from_results(ranked))
     arcs = index.candidates(batch, today=TODAY, top_k=5, chunk_size=7)
     assert list(arcs) == triples
     capacity = {p.key: p.capacity_left for p in programmes}
@@ -808,7 +807,7 @@ def test_explanations_match_the_reference_function():
     by_key = {p.key: p for p in programmes}
     for b, result in enumerate(index.rank_batch(batch, today=TODAY, top=6)):
         for m in result.matches:
-            assert m.reasons == matching.explain_match(
+            assert m.reasons == engine.explain_match(
                 needs[b],
                 by_key[m.programme],
                 need_features=batch.features[b],
@@ -830,7 +829,7 @@ def test_programme_edit_rescored_against_kept_need_arrays():
     )
     index.upsert_programme(edited)
     # A new batch of the same encoded needs, as the service layer makes.
-    again = matching.NeedBatch(
+    again = engine.NeedBatch(
         keys=batch.keys, needs=batch.needs, features=batch.features
     )
     after = index.top_needs("p03", again, today=TODAY, top=5)
@@ -838,9 +837,9 @@ def test_programme_edit_rescored_against_kept_need_arrays():
     expected = sorted(
         (
             (
-                -matching.score_components(
+                -engine.score_components(
                     f, index.features[i], topic_themes=THEMES
-                ).total(matching.Weights()),
+                ).total(engine.Weights()),
                 n.key,
             )
             for n, f in zip(needs, batch.features, strict=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from matchmaking.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset, ranking_document
 from matchmaking.reference import DATA_DIR
 
 DATA = Path(__file__).resolve().parents[1] / "data"

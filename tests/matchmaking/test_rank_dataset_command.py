@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from matchmaking.evaluation import dataset_profiles
-from matchmaking.matching import eligibility
+from matchmaking.dataset.evaluation import dataset_profiles
+from matchmaking.engine import eligibility
 
 # The project's copy of ../shared/eval/dev.json.
 DEV = Path(__file__).resolve().parents[1] / "data" / "dev.json"

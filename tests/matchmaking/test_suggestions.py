@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from matchmaking import explain, services, suggestions
-from matchmaking.dataset import import_dataset
+from matchmaking.dataset.exchange import import_dataset
 from matchmaking.enums import (
     NeedStatus,
     UnmetReason,

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from matchmaking import services, suggestions, translations
-from matchmaking.dataset import import_dataset
+from matchmaking.dataset.exchange import import_dataset
+from matchmaking.engine.text import detect_language
 from matchmaking.models import ContentTranslation, Country, Language, Need, Programme
-from matchmaking.text import detect_language
 from tests.factories import (
     MembershipFactory,
     MemberStateFactory,

@@ -11,7 +11,11 @@ from django.urls import reverse
 
 from matchmaking import services
 from matchmaking.audit import history_entries
-from matchmaking.dataset import IMPORT_CHANGE_REASON, export_dataset, import_dataset
+from matchmaking.dataset.exchange import (
+    IMPORT_CHANGE_REASON,
+    export_dataset,
+    import_dataset,
+)
 from matchmaking.enums import MatchStatus, MembershipRole, NeedStatus, ProgrammeStatus
 from matchmaking.models import Match, Need, Programme, Provider
 from roundtable import services as rt_services
@@ -377,8 +381,8 @@ def test_history_entries_show_shared_with_changes_in_two_queries(
 
 def test_api_write_with_a_token_records_the_token_owner(client, parties):
     """DRF authenticates the token after the middleware ran: the user still lands."""
+    from matchmaking.accounts.tokens import create_token
     from matchmaking.models import TokenScope
-    from matchmaking.tokens import create_token
 
     need = parties["need"]
     _token, key = create_token(

@@ -13,9 +13,9 @@ from datetime import datetime
 import pytest
 from django.urls import reverse
 
+from matchmaking.accounts.tokens import create_token
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import TokenScope
-from matchmaking.tokens import create_token
 from roundtable.enums import PitchState
 from tests.factories import (
     MatchFactory,

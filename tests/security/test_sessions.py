@@ -8,8 +8,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from matchmaking.accounts.tokens import create_token
 from matchmaking.models import TokenScope
-from matchmaking.tokens import create_token
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
@@ -100,7 +100,7 @@ def test_a_deactivated_curator_loses_the_curator_pages_admin_and_permissions():
     # CuratorBackend grants nothing to an inactive user ...
     assert curator.has_perm("matchmaking.change_need") is False
     # ... and never restores a session by itself.
-    from matchmaking.backends import CuratorBackend
+    from matchmaking.accounts.backends import CuratorBackend
 
     assert CuratorBackend().get_user(curator.pk) is None
 

@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matchmaking import selectors
-from matchmaking.dataset import export_dataset
+from matchmaking.accounts.tokens import create_token
+from matchmaking.dataset.exchange import export_dataset
 from matchmaking.models import Country, TokenScope
-from matchmaking.tokens import create_token
 from tests.factories import (
     MembershipFactory,
     MemberStateFactory,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from matchmaking import views
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import Country, Programme, Topic
+from matchmaking.views import catalogue
 from tests.factories import ProgrammeFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +211,7 @@ REQUESTS = [
 def test_catalogue_counts_and_results_match_a_plain_reading(
     client, rows, monkeypatch, params
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(catalogue, "PAGE_SIZE", 4)
     facets, results = _expected(rows, params)
     pages = [results[i : i + 4] for i in range(0, len(results), 4)] or [[]]
     for number, expected_page in enumerate(pages, start=1):
@@ -242,7 +242,7 @@ def test_catalogue_counts_and_results_match_a_plain_reading(
 def test_catalogue_pages_out_of_range_show_what_the_paginator_shows(
     client, rows, monkeypatch, asked, shown, params
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(catalogue, "PAGE_SIZE", 4)
     _facets, results = _expected(rows, params)
     pages = [results[i : i + 4] for i in range(0, len(results), 4)]
     number = len(pages) if shown == "last" else shown

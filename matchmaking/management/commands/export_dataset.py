@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matchmaking.dataset import export_dataset
+from matchmaking.dataset.exchange import export_dataset
 from matchmaking.models import Need, Programme, Provider
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matchmaking.synthetic import write_dataset
+from matchmaking.dataset.synthetic import write_dataset
 
 
 def _count(value: str) -> int:

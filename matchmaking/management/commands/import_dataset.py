@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matchmaking.dataset import DatasetInvalid, import_dataset
+from matchmaking.dataset.exchange import DatasetInvalid, import_dataset
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from matchmaking.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset, ranking_document
 
 
 def _iso_date(value: str) -> date:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from matchmaking.dataset import DatasetInvalid
-from matchmaking.demo import load_demo
+from matchmaking.dataset.demo import load_demo
+from matchmaking.dataset.exchange import DatasetInvalid
 from roundtable.demo import load_roundtable_demo
 
 

@@ -1,0 +1,3 @@
+"""Accounts and credentials: two-factor sign-in, personal API tokens and the
+authentication backends.
+"""

@@ -1,0 +1,3 @@
+"""The REST API (/api/v1/): shared plumbing in ``base``, one module per resource
+family.
+"""

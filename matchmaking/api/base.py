@@ -1,0 +1,365 @@
+"""What every API resource shares: the one error shape, pagination, strict query
+parameters and schema helpers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    inline_serializer,
+)
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from matchmaking import audit, tagkeys, translations
+from matchmaking.api.permissions import (
+    PUBLIC_READ,
+)
+from matchmaking.api.serializers import (
+    ErrorSerializer,
+)
+from matchmaking.api_cache import CachedReadMixin
+from matchmaking.models import (
+    Region,
+    Theme,
+    Topic,
+)
+
+logger = logging.getLogger(__name__)
+
+
+REF_REGEX = r"[-a-zA-Z0-9_]{1,100}"
+
+
+ID_REGEX = r"[0-9]{1,18}"
+
+
+_DESCRIPTIONS = {
+    400: "Invalid input, filter or action; `fields` names the culprits.",
+    401: "Not authenticated, or an invalid, expired or revoked token.",
+    403: "Authenticated but not allowed (role, or a read-only token writing).",
+    404: "No such object, or one you may not see (the two are indistinguishable).",
+    429: "Too many requests; retry after the `Retry-After` header's seconds.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Documented error responses, all in the one error shape."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code])
+        for code in codes
+    }
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as ``{"feedback.rating": ["..."]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif (
+        isinstance(detail, list)
+        and detail
+        and not all(isinstance(item, str) for item in detail)
+    ):
+        for index, item in enumerate(detail):
+            flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        flat[prefix or "non_field_errors"] = [str(item) for item in items]
+    return flat
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses to read it)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
+
+
+def api_exception_handler(exc, context):
+    """One JSON error shape for every failure; never a traceback."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("API error", exc_info=exc)
+        set_rollback()
+        return Response(
+            {
+                "error": {
+                    "status": 500,
+                    "code": "server_error",
+                    "message": _("Internal server error."),
+                }
+            },
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    body: dict = {"status": response.status_code}
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        body["code"] = "invalid"
+        body["message"] = next(iter(fields.values()))[0] if fields else _("Invalid.")
+        body["fields"] = fields
+    else:
+        detail = getattr(exc, "detail", "")
+        body["code"] = getattr(detail, "code", None) or "error"
+        body["message"] = str(detail)
+    response.data = {"error": body}
+    return response
+
+
+def document_bad_parameters(result, generator, request, public):
+    """Schema hook: every operation may answer 400 (an unknown ``format``)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).setdefault(
+                "400",
+                {
+                    "description": "Invalid query parameter, for example an "
+                    "unknown `format`; `fields` names it.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}
+                        }
+                    },
+                },
+            )
+    return result
+
+
+def check_query_params(request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse such parameters before any lookup."""
+    for key, values in request.query_params.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            raise exceptions.ValidationError(
+                {key.replace("\x00", ""): [_("Null characters are not allowed.")]}
+            )
+
+
+class ShortListPaginator(DjangoPaginator):
+    """Django's paginator, without the COUNT query when the first page is all.
+
+    The first page is read with one row more than it holds: when that row is
+    not there, the count is the rows read (most nested lists, most filtered
+    lists). Otherwise the count is asked as before, and the rows already read
+    make the page.
+    """
+
+    def page(self, number):
+        if str(number) != "1" or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is cached
+        return self._get_page(rows[: self.per_page], 1, self)
+
+
+class ApiPagination(PageNumberPagination):
+    """Page numbers, ``page_size`` capped at 100; a bad page is a 400 naming it."""
+
+    django_paginator_class = ShortListPaginator
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if hasattr(queryset, "ordered") and not queryset.ordered:
+            queryset = queryset.order_by("pk")  # e.g. after ?ordering= (empty)
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as invalid:
+            raise exceptions.ValidationError({"page": [invalid.detail]}) from None
+
+
+PAGING = frozenset({"page", "page_size"})
+
+
+class ApiViewMixin:
+    """Pagination, filtering and parameter hygiene common to every viewset."""
+
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_params(request)
+
+    def get_object(self):
+        """DRF's lookup; a 404 on an object that exists leaves a security record."""
+        try:
+            return super().get_object()
+        except Http404:
+            value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if value is not None:
+                audit.note_if_hidden(
+                    self.request,
+                    self.get_queryset().model,
+                    **{self.lookup_field: value},
+                )
+            raise
+
+    def filtered_page(self, filterset_class, queryset, serializer_class):
+        """Filter, paginate and serialize a nested list."""
+        if set(self.request.query_params) > PAGING:
+            filterset = filterset_class(
+                self.request.query_params, queryset=queryset, request=self.request
+            )
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            queryset = filterset.qs
+        # else no filter given: skip building the filter form
+        page = self.paginate_queryset(queryset)
+        data = serializer_class(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(data.data)
+
+
+class DocumentSchema(AutoSchema):
+    """For a ViewSet whose ``list`` returns one document, not a list of items."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+LIST_ERRORS = errors(400, 401, 429)
+
+
+READ_ERRORS = errors(401, 404, 429)
+
+
+WRITE_ERRORS = errors(400, 401, 403, 404, 429)
+
+
+def paginated(serializer_class, name: str):
+    """An OpenAPI shape for a paginated nested list."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+class TaggedViewSet(
+    CachedReadMixin,
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Create and update through services; no deletion (withdraw or close).
+
+    Deliberately no Create/UpdateModelMixin: their serializer.save() would
+    bypass the services and their permission checks.
+    """
+
+    permission_classes = PUBLIC_READ
+    lookup_field = "ref"
+    lookup_value_regex = REF_REGEX
+
+    def reload(self, obj):
+        return self.get_queryset().get(pk=obj.pk)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            # The tags of the whole page in one query (see tagkeys).
+            tagkeys.attach_tag_keys(page)
+        return page
+
+    def filter_queryset(self, queryset):
+        if self.action == "matches":  # filtered by filtered_page instead
+            return queryset
+        if self.action == "list" and set(self.request.query_params) <= PAGING:
+            return queryset  # no filter given: skip building the filter form
+        return super().filter_queryset(queryset)
+
+    def _validated(self, instance=None, partial=False):
+        serializer = self.get_serializer(
+            instance, data=self.request.data, partial=partial
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("publish", None)
+        return serializer, data
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if not self.can_edit(instance):
+            raise exceptions.PermissionDenied
+        _serializer, data = self._validated(instance, kwargs.get("partial", False))
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            obj = self.update_service(instance, data)
+            self.save_translations(obj, items)
+        return Response(self.get_serializer(self.reload(obj)).data)
+
+    def save_translations(self, obj, items) -> None:
+        """Replace the record's translations when the request gave the list."""
+        if items is None:
+            return
+        translations.replace_translations(
+            user=self.request.user,
+            obj=obj,
+            items=items,
+            can_edit=lambda: self.can_edit(obj),
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def set_status(self, request, service, serializer_class):
+        instance = self.get_object()
+        if not self.can_edit(instance):
+            raise exceptions.PermissionDenied
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        obj = service(instance, payload.validated_data["status"])
+        return Response(self.get_serializer(self.reload(obj)).data)
+
+
+# by -> (grouping path from Need, label source)
+GAP_DIMENSIONS: dict[str, tuple[str, type | None]] = {
+    "theme": ("topics__theme", Theme),
+    "topic": ("topics", Topic),
+    "region": ("member_state__country__region", Region),
+    "subregion": ("member_state__country__subregion", Region),
+    "ldc": ("member_state__country__is_ldc", None),
+    "lldc": ("member_state__country__is_lldc", None),
+    "sids": ("member_state__country__is_sids", None),
+}

@@ -1,0 +1,146 @@
+"""Matches and the actions on them (interest, introduction, agreement, delivery,
+feedback).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from matchmaking import selectors, services
+from matchmaking.api.base import (
+    ID_REGEX,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiViewMixin,
+    errors,
+)
+from matchmaking.api.filters import (
+    MatchFilter,
+)
+from matchmaking.api.permissions import (
+    AUTHENTICATED,
+    CURATORS,
+)
+from matchmaking.api.serializers import (
+    CompleteSerializer,
+    DeclineSerializer,
+    MatchSerializer,
+    NoteSerializer,
+    ProposeMatchSerializer,
+)
+from matchmaking.api_cache import CachedReadMixin
+
+
+def _match_action(name: str, request_serializer, doc: str):
+    """A POST action moving a match along its workflow through the service."""
+
+    def handler(self, request, pk=None):
+        match = self.get_object()
+        payload = request_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        match = services.transition_match(
+            user=request.user,
+            match=match,
+            action=name,
+            note=data.get("reason") or data.get("note", ""),
+            feedback=data.get("feedback"),
+        )
+        return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data)
+
+    handler.__name__ = name
+    handler.__doc__ = doc
+    routed = action(
+        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name
+    )(handler)
+    return extend_schema(
+        request=request_serializer,
+        responses={200: MatchSerializer, **WRITE_ERRORS},
+        description=doc,
+    )(routed)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: MatchSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: MatchSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        request=ProposeMatchSerializer,
+        responses={201: MatchSerializer, **errors(400, 401, 403, 429)},
+        description="A curator proposes a programme for a need, with a note.",
+    ),
+)
+class MatchViewSet(
+    CachedReadMixin,
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Matches the user is party to (curators: all), and their workflow."""
+
+    serializer_class = MatchSerializer
+    filterset_class = MatchFilter
+    permission_classes = AUTHENTICATED
+    lookup_value_regex = ID_REGEX
+
+    def get_queryset(self):
+        return selectors.matches_visible_to(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permission() for permission in CURATORS]
+        return super().get_permissions()
+
+    def create(self, request, *args, **kwargs):
+        payload = ProposeMatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        need = selectors.needs_visible_to(user=request.user).filter(ref=data["need"])
+        programme = selectors.programmes_visible_to(user=request.user).filter(
+            ref=data["programme"]
+        )
+        problems = {}
+        if not need.exists():
+            problems["need"] = [_("Unknown need.")]
+        if not programme.exists():
+            problems["programme"] = [_("Unknown programme.")]
+        if problems:
+            raise exceptions.ValidationError(problems)
+        match = services.propose_match(
+            user=request.user,
+            need=need.get(),
+            programme=programme.get(),
+            note=data["note"],
+        )
+        return Response(
+            MatchSerializer(self.get_queryset().get(pk=match.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    express_interest = _match_action(
+        "express_interest", NoteSerializer, "The state says it is interested."
+    )
+    introduce = _match_action(
+        "introduce", NoteSerializer, "The provider (or a curator) makes contact."
+    )
+    agree = _match_action("agree", NoteSerializer, "Both sides agree on a delivery.")
+    start_delivery = _match_action(
+        "start_delivery", NoteSerializer, "The provider starts delivering."
+    )
+    complete = _match_action(
+        "complete",
+        CompleteSerializer,
+        "Delivery is over; optional feedback {rating 1-5, outcome, comments}.",
+    )
+    decline = _match_action(
+        "decline", DeclineSerializer, "Decline the match; a reason is required."
+    )

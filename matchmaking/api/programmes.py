@@ -1,0 +1,136 @@
+"""Programmes of providers and the needs that suit them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from matchmaking import audit, selectors, services
+from matchmaking.api.base import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    TaggedViewSet,
+    errors,
+)
+from matchmaking.api.filters import (
+    MatchFilter,
+    ProgrammeFilter,
+)
+from matchmaking.api.needs import MATCH_PAGE
+from matchmaking.api.permissions import (
+    AUTHENTICATED,
+)
+from matchmaking.api.serializers import (
+    MatchSerializer,
+    ProgrammeSerializer,
+    ProgrammeStatusSerializer,
+)
+from matchmaking.models import (
+    Programme,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ProgrammeSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: ProgrammeSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        responses={201: ProgrammeSerializer, **errors(400, 401, 403, 429)}
+    ),
+    update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
+)
+class ProgrammeViewSet(TaggedViewSet):
+    """Programmes of providers: published ones for all, drafts for their provider."""
+
+    serializer_class = ProgrammeSerializer
+    filterset_class = ProgrammeFilter
+
+    def get_queryset(self):
+        if self.action == "matches":  # the nested list (and its schema) is of matches
+            return selectors.matches_visible_to(user=self.request.user)
+        return selectors.programmes_visible_to(
+            user=self.request.user, with_tags=False
+        ).prefetch_related("translations")
+
+    def can_edit(self, programme: Programme) -> bool:
+        return services.can_edit_programme(user=self.request.user, programme=programme)
+
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not (selectors.is_curator(user) or selectors.provider_ids(user=user)):
+            raise exceptions.PermissionDenied(
+                _("Only provider users and curators register programmes.")
+            )
+        serializer, data = self._validated()
+        provider = data.pop("provider")
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            programme = services.create_programme(
+                user=user,
+                provider=provider,
+                data=data,
+                publish=serializer.validated_data.get("publish", False),
+            )
+            self.save_translations(programme, items)
+        return Response(
+            self.get_serializer(self.reload(programme)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update_service(self, programme, data):
+        return services.update_programme(
+            user=self.request.user, programme=programme, data=data
+        )
+
+    @extend_schema(
+        request=ProgrammeStatusSerializer,
+        responses={200: ProgrammeSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def status(self, request, ref=None):
+        """Publish, pause, close or reopen a programme."""
+        return self.set_status(
+            request,
+            lambda programme, new: services.set_programme_status(
+                user=request.user, programme=programme, status=new
+            ),
+            ProgrammeStatusSerializer,
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page_size", OpenApiTypes.INT)],
+        filters=True,
+        responses={200: MATCH_PAGE, **errors(400, 401, 404, 429)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="matches",
+        permission_classes=AUTHENTICATED,
+        filterset_class=MatchFilter,
+        serializer_class=MatchSerializer,
+    )
+    def matches(self, request, ref=None):
+        """Needs this programme is matched with, as far as the user may see them."""
+        programme = audit.get_visible_or_404(
+            request,
+            selectors.programmes_visible_to(user=request.user).prefetch_related(None),
+            ref=ref,
+        )
+        queryset = (
+            self.get_queryset()
+            .filter(programme=programme)
+            .order_by("-score", F("rank").asc(nulls_last=True), "need_id")
+        )
+        return self.filtered_page(MatchFilter, queryset, MatchSerializer)

@@ -1,0 +1,153 @@
+"""Providers: the public register and a manager's writes."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from matchmaking import selectors, services
+from matchmaking.api.base import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    REF_REGEX,
+    WRITE_ERRORS,
+    ApiViewMixin,
+    errors,
+)
+from matchmaking.api.filters import (
+    ProviderFilter,
+)
+from matchmaking.api.permissions import (
+    CURATORS,
+    PUBLIC_READ,
+)
+from matchmaking.api.serializers import (
+    ProviderSerializer,
+    ProviderWriteSerializer,
+)
+from matchmaking.api_cache import CachedReadMixin
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ProviderSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: ProviderSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={201: ProviderSerializer, **errors(400, 401, 403, 429)},
+        description="A signed-in user who acts for no organisation registers one: "
+        "it starts unverified and the user becomes its member.",
+        examples=[
+            OpenApiExample(
+                "Register a provider",
+                request_only=True,
+                value={
+                    "name": "Cyber Capacity Foundation",
+                    "stakeholder_group": "civil-society",
+                    "country": "KEN",
+                    "website": "https://example.org",
+                    "description": "Trains CSIRT staff in East Africa.",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **WRITE_ERRORS},
+        description="Members of the provider (and curators) edit its profile; "
+        "`is_verified` is never written here.",
+    ),
+    partial_update=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **WRITE_ERRORS},
+    ),
+)
+class ProviderViewSet(
+    CachedReadMixin,
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organisations offering programmes (public); registered and edited by users."""
+
+    serializer_class = ProviderSerializer
+    filterset_class = ProviderFilter
+    permission_classes = PUBLIC_READ
+    lookup_field = "ref"
+    lookup_value_regex = REF_REGEX
+
+    def get_queryset(self):
+        return selectors.providers_visible_to(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("verify", "unverify"):
+            return [permission() for permission in CURATORS]
+        return super().get_permissions()
+
+    def _reloaded(self, provider, code=status.HTTP_200_OK):
+        obj = self.get_queryset().get(pk=provider.pk)
+        return Response(ProviderSerializer(obj).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        if selectors.member_state_ids(user=request.user) or selectors.provider_ids(
+            user=request.user
+        ):
+            raise exceptions.PermissionDenied(_("You already act for an organisation."))
+        payload = ProviderWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        provider = services.register_provider(
+            user=request.user, data=dict(payload.validated_data)
+        )
+        return self._reloaded(provider, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        provider = self.get_object()
+        if not (
+            selectors.is_curator(request.user)
+            or provider.pk in selectors.provider_ids(user=request.user)
+        ):
+            raise exceptions.PermissionDenied
+        payload = ProviderWriteSerializer(
+            provider, data=request.data, partial=kwargs.get("partial", False)
+        )
+        payload.is_valid(raise_exception=True)
+        provider = services.update_provider(
+            user=request.user, provider=provider, data=dict(payload.validated_data)
+        )
+        return self._reloaded(provider)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProviderSerializer, **errors(401, 403, 404, 429)},
+        description="Curators vouch for the provider.",
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, ref=None):
+        """Mark the provider verified (curators)."""
+        provider = services.verify_provider(
+            user=request.user, provider=self.get_object(), verified=True
+        )
+        return self._reloaded(provider)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProviderSerializer, **errors(401, 403, 404, 429)},
+        description="Curators withdraw their trust in the provider.",
+    )
+    @action(detail=True, methods=["post"])
+    def unverify(self, request, ref=None):
+        """Mark the provider unverified (curators)."""
+        provider = services.verify_provider(
+            user=request.user, provider=self.get_object(), verified=False
+        )
+        return self._reloaded(provider)

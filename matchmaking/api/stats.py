@@ -1,0 +1,374 @@
+"""Gap statistics in the API (``/api/v1/stats/...``): thin views over ``stats``.
+
+Each endpoint returns one document. Public callers get figures over public
+needs with counts of 1 or 2 given as null; curators get figures over every
+published need. Filters are those of the dashboard and are validated the same
+way: a bad value is a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.response import Response
+
+from matchmaking import stats
+from matchmaking.api.base import ApiViewMixin, DocumentSchema, errors
+from matchmaking.api.permissions import PUBLIC_READ
+from matchmaking.forms import StatsFilterForm
+from matchmaking.models import Need
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "theme", OpenApiTypes.STR, description="Theme code, e.g. `cybercrime`."
+    ),
+    OpenApiParameter(
+        "region",
+        OpenApiTypes.STR,
+        description="M49 code of a region or sub-region, e.g. `002` (Africa).",
+    ),
+    OpenApiParameter(
+        "start", OpenApiTypes.STR, description="First month of the period, YYYY-MM."
+    ),
+    OpenApiParameter(
+        "end", OpenApiTypes.STR, description="Last month of the period, YYYY-MM."
+    ),
+]
+DIMENSION_PARAMETERS = [
+    OpenApiParameter("rows", OpenApiTypes.STR, enum=list(stats.ROW_DIMENSIONS)),
+    OpenApiParameter("columns", OpenApiTypes.STR, enum=list(stats.COLUMN_DIMENSIONS)),
+]
+SCOPE = (
+    " Public callers: public needs only, counts of needs of 1 or 2 given as "
+    "null; curators: every published need, no suppression."
+)
+
+_COUNT = {"allow_null": True, "help_text": "null: fewer than 3 (suppressed)"}
+_LABEL = inline_serializer(
+    name="StatsLabel",
+    fields={"key": serializers.CharField(), "label": serializers.CharField()},
+)
+
+
+def _count() -> serializers.IntegerField:
+    return serializers.IntegerField(**_COUNT)
+
+
+def _suppressed_below(viewer: Any) -> int | None:
+    return None if stats.is_curator_scope(viewer) else stats.MIN_GROUP_SIZE
+
+
+class StatsViewSet(ApiViewMixin, viewsets.ViewSet):
+    """Shared plumbing: public read, one document, filters parsed once."""
+
+    permission_classes = PUBLIC_READ
+    queryset = Need.objects.none()  # for the schema generator only
+    pagination_class = None
+    schema = DocumentSchema()
+
+    def form(self) -> StatsFilterForm:
+        form = StatsFilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError(
+                {
+                    field: [error["message"] for error in problems]
+                    for field, problems in form.errors.get_json_data().items()
+                }
+            )
+        return form
+
+
+class HeatmapStatsViewSet(StatsViewSet):
+    """Needs against programmes on offer by theme or topic x region."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS + DIMENSION_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="HeatmapStats",
+                fields={
+                    "rows": serializers.CharField(),
+                    "columns": serializers.CharField(),
+                    "suppressed_below": serializers.IntegerField(allow_null=True),
+                    "row_labels": _LABEL.__class__(many=True),
+                    "column_labels": _LABEL.__class__(many=True),
+                    "cells": inline_serializer(
+                        name="HeatmapCell",
+                        many=True,
+                        fields={
+                            "row": serializers.CharField(),
+                            "column": serializers.CharField(),
+                            "needs": _count(),
+                            "covered": _count(),
+                            "unmet": _count(),
+                            "programmes": serializers.IntegerField(),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description="Active needs (open or in discussion), those with a match "
+        "that is not declined (covered), those the engine left unmet, and the "
+        "programmes on offer (supply): published, not ended (or running in the "
+        "period), offering the theme or topic and open to at least one country "
+        "of the region by their eligibility (open to everyone: every region; "
+        "LDC-only or SIDS-only: where such countries lie), per cell." + SCOPE,
+    )
+    def list(self, request):
+        form = self.form()
+        rows, columns = form.dimensions()
+        heat = stats.heatmap(
+            viewer=request.user, filters=form.filters(), rows=rows, columns=columns
+        )
+        return Response(
+            {
+                "rows": heat.rows,
+                "columns": heat.columns,
+                "suppressed_below": _suppressed_below(request.user),
+                "row_labels": [vars(label) for label in heat.row_labels],
+                "column_labels": [vars(label) for label in heat.column_labels],
+                "cells": [
+                    {
+                        "row": row.key,
+                        "column": column.key,
+                        **vars(heat.cells[row.key][column.key]),
+                    }
+                    for row in heat.row_labels
+                    for column in heat.column_labels
+                ],
+            }
+        )
+
+
+class CoverageStatsViewSet(StatsViewSet):
+    """Coverage of LDCs, LLDCs and SIDS against other countries."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="CoverageStats",
+                fields={
+                    "suppressed_below": serializers.IntegerField(allow_null=True),
+                    "results": inline_serializer(
+                        name="GroupCoverage",
+                        many=True,
+                        fields={
+                            "group": serializers.ChoiceField(
+                                choices=stats.COUNTRY_GROUPS
+                            ),
+                            "needs": _count(),
+                            "covered": _count(),
+                            "unmet": _count(),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description="Active, covered and unmet needs of least developed "
+        "countries, landlocked developing countries, small island developing "
+        "States and the others (a country may be in several groups)." + SCOPE,
+    )
+    def list(self, request):
+        groups = stats.coverage(viewer=request.user, filters=self.form().filters())
+        return Response(
+            {
+                "suppressed_below": _suppressed_below(request.user),
+                "results": [vars(group) for group in groups],
+            }
+        )
+
+
+class UnmetNeedsStatsViewSet(StatsViewSet):
+    """Public unmet needs, oldest first."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="UnmetNeedsStats",
+                fields={
+                    "total": serializers.IntegerField(),
+                    "not_public": serializers.IntegerField(
+                        allow_null=True, help_text="Curators only; null otherwise."
+                    ),
+                    "results": inline_serializer(
+                        name="UnmetNeed",
+                        many=True,
+                        fields={
+                            "ref": serializers.CharField(),
+                            "title": serializers.CharField(),
+                            "country": serializers.CharField(),
+                            "reason": serializers.CharField(),
+                            "created_at": serializers.DateTimeField(),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description=f"Up to {stats.UNMET_LIMIT} active public needs for which the "
+        "engine found no eligible programme above its threshold, oldest first, "
+        "and their total. Needs that are not public are never listed; curators "
+        "get their number in `not_public`.",
+    )
+    def list(self, request):
+        unmet = stats.unmet_needs(viewer=request.user, filters=self.form().filters())
+        return Response(
+            {
+                "total": unmet.total,
+                "not_public": unmet.not_public,
+                "results": [
+                    {
+                        "ref": need.ref,
+                        "title": need.title,
+                        "country": need.country,
+                        "reason": need.reason,
+                        "created_at": need.created_at,
+                    }
+                    for need in unmet.items
+                ],
+            }
+        )
+
+
+class TimelineStatsViewSet(StatsViewSet):
+    """Needs by status per month."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="TimelineStats",
+                fields={
+                    "suppressed_below": serializers.IntegerField(allow_null=True),
+                    "results": inline_serializer(
+                        name="TimelineMonth",
+                        many=True,
+                        fields={
+                            "month": serializers.CharField(help_text="YYYY-MM"),
+                            "opened": _count(),
+                            "matched": _count(),
+                            "in_delivery": _count(),
+                            "fulfilled": _count(),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description="Per month: needs posted, and distinct needs whose match "
+        "was agreed, went into delivery or was completed (match history). The "
+        "period bounds the months." + SCOPE,
+    )
+    def list(self, request):
+        months = stats.timeline(viewer=request.user, filters=self.form().filters())
+        return Response(
+            {
+                "suppressed_below": _suppressed_below(request.user),
+                "results": [
+                    {
+                        "month": month.month.strftime("%Y-%m"),
+                        **{s: month.value(s) for s in stats.TIMELINE_SERIES},
+                    }
+                    for month in months
+                ],
+            }
+        )
+
+
+class ProviderStatsViewSet(StatsViewSet):
+    """Providers by stakeholder group and region served."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="ProviderStats",
+                fields={
+                    "regions": _LABEL.__class__(many=True),
+                    "results": inline_serializer(
+                        name="ProviderGroup",
+                        many=True,
+                        fields={
+                            "group": serializers.CharField(),
+                            "label": serializers.CharField(),
+                            "providers": serializers.IntegerField(),
+                            "regions": serializers.DictField(
+                                child=serializers.IntegerField()
+                            ),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description="Providers with a published programme, per stakeholder "
+        "group, and per M49 region those with a programme open to it.",
+    )
+    def list(self, request):
+        table = stats.providers_by_group(
+            viewer=request.user, filters=self.form().filters()
+        )
+        return Response(
+            {
+                "regions": [vars(label) for label in table.regions],
+                "results": [
+                    {
+                        "group": group.group.key,
+                        "label": group.group.label,
+                        "providers": group.total,
+                        "regions": group.regions,
+                    }
+                    for group in table.groups
+                ],
+            }
+        )
+
+
+class MapStatsViewSet(StatsViewSet):
+    """Active and unmet needs per M49 sub-region (tile-grid map)."""
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name="MapStats",
+                fields={
+                    "suppressed_below": serializers.IntegerField(allow_null=True),
+                    "results": inline_serializer(
+                        name="MapTile",
+                        many=True,
+                        fields={
+                            "code": serializers.CharField(),
+                            "label": serializers.CharField(),
+                            "column": serializers.IntegerField(),
+                            "row": serializers.IntegerField(),
+                            "needs": _count(),
+                            "unmet": _count(),
+                        },
+                    ),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+        description="Active and unmet needs per M49 sub-region, with the tile "
+        "position used by the dashboard's map." + SCOPE,
+    )
+    def list(self, request):
+        tiles = stats.region_map(viewer=request.user, filters=self.form().filters())
+        return Response(
+            {
+                "suppressed_below": _suppressed_below(request.user),
+                "results": [vars(tile) for tile in tiles],
+            }
+        )

@@ -1,0 +1,77 @@
+"""Personal API tokens."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from matchmaking.accounts import tokens
+from matchmaking.api.base import (
+    ID_REGEX,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ApiViewMixin,
+    errors,
+)
+from matchmaking.api.permissions import (
+    AUTHENTICATED,
+    SessionOnlyForWrites,
+)
+from matchmaking.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+)
+from matchmaking.models import (
+    ApiToken,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ApiTokenSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: ApiTokenSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        request=ApiTokenCreateSerializer,
+        responses={201: ApiTokenCreatedSerializer, **errors(400, 401, 403, 429)},
+        description="Create a token; the key is in this response only.",
+    ),
+    destroy=extend_schema(
+        responses={204: None, **errors(401, 403, 404, 429)},
+        description="Revoke the token (it stays listed, with `revoked_at`).",
+    ),
+)
+class ApiTokenViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The signed-in user's own personal API tokens."""
+
+    serializer_class = ApiTokenSerializer
+    permission_classes = [*AUTHENTICATED, SessionOnlyForWrites]
+    lookup_value_regex = ID_REGEX
+    filterset_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        payload = ApiTokenCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        token, key = tokens.create_token(user=request.user, **payload.validated_data)
+        data = ApiTokenSerializer(token).data
+        data["key"] = key
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        tokens.revoke_token(user=request.user, token=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

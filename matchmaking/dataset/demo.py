@@ -1,0 +1,227 @@
+"""The matchmaking side of the demo: data and users of every role.
+
+``load_demo`` imports ``data/demo.json`` through the dataset service, then adds
+what that format does not carry: demo users and their memberships, verified
+providers and a confidential need shared with the demo provider. The
+roundtable side lives in ``roundtable/demo.py``.
+
+Running it again changes nothing. Rows are created when missing and only saved
+when a field differs, so ``updated_at`` stays put. What people change while
+playing with the demo (passwords, pitch states, slot assignments) is created
+once and left alone afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
+from django.utils import timezone
+
+from matchmaking.dataset.exchange import ImportResult, import_dataset
+from matchmaking.enums import MembershipRole
+from matchmaking.models import Membership, MemberState, Need, Programme, Provider, User
+from matchmaking.reference import DATA_DIR
+
+DEMO_FILE = DATA_DIR / "demo.json"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo login: who it is and what it acts for."""
+
+    username: str
+    password: str
+    first_name: str
+    last_name: str
+    description: str
+    country: str = ""  # iso3 of the member state a focal point acts for
+    provider: str = ""  # ref of the provider a manager acts for
+    is_curator: bool = False
+
+
+# Local-only passwords: they satisfy the validators (12+ characters, not common)
+# and are printed by the command, so never use this data on a public server.
+DEMO_USERS = (
+    DemoUser(
+        "focal",
+        "demo-focal-2026",
+        "Awa",
+        "Jallow",
+        "focal point of The Gambia (needs incl. a confidential one)",
+        country="GMB",
+    ),
+    DemoUser(
+        "focal2",
+        "demo-focal2-2026",
+        "Marcus",
+        "Greaves",
+        "focal point of Barbados (a second state, for foreign-access demos)",
+        country="BRB",
+    ),
+    DemoUser(
+        "provider",
+        "demo-provider-2026",
+        "Ingrid",
+        "Solberg",
+        "programme manager of the Nordic Cyber Capacity Partnership",
+        provider="nordic-ccp",
+    ),
+    DemoUser(
+        "provider2",
+        "demo-provider2-2026",
+        "Daniel",
+        "Mensah",
+        "programme manager of Kestrel Cloud",
+        provider="kestrel",
+    ),
+    DemoUser(
+        "curator",
+        "demo-curator-2026",
+        "Elena",
+        "Vargas",
+        "curator of the secretariat (admin access)",
+        is_curator=True,
+    ),
+)
+
+VERIFIED_PROVIDERS = (
+    "nordic-ccp",
+    "kestrel",
+    "afcn",
+    "gccf",
+    "iacrp",
+    "adtc",
+    "pidsf",
+    "tcjp",
+    "gcmc",
+    "oirf",
+    "wican",
+    "cbcc",
+)
+# Confidential need -> providers its state shares it with.
+SHARED_NEEDS = {"gmb-utility-control-systems": ("nordic-ccp",)}
+CURATORS_GROUP = "Curators"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What ``load_demo`` did: the dataset import, the users and the logins."""
+
+    imported: ImportResult
+    users: dict[str, User]
+    logins: tuple[DemoUser, ...]
+
+
+def read_demo_data(path: Path = DEMO_FILE) -> dict:
+    """The demo ``cbm-dataset/1`` document."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ensure_row[M: models.Model](
+    model: type[M], *, lookup: Mapping[str, Any], values: Mapping[str, Any]
+) -> M:
+    """Get or create a row; save only the fields that differ (keeps updated_at)."""
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        return model._default_manager.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            changed.append("updated_at")
+        obj.save(update_fields=changed)
+    return obj
+
+
+def _curators_group() -> Group:
+    """A group holding every permission of the two apps, for the admin."""
+    group, _created = Group.objects.get_or_create(name=CURATORS_GROUP)
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=("matchmaking", "roundtable")
+    )
+    group.permissions.add(*permissions)
+    return group
+
+
+def _ensure_user(spec: DemoUser) -> User:
+    user = User.objects.filter(username=spec.username).first()
+    if user is None:
+        user = User(
+            username=spec.username,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            email=f"{spec.username}@demo.example.org",
+            language="en",
+            is_curator=spec.is_curator,
+            is_staff=spec.is_curator,
+        )
+        user.set_password(spec.password)
+        user.save()
+    elif spec.is_curator and not (user.is_curator and user.is_staff):
+        user.is_curator = user.is_staff = True
+        user.save(update_fields=["is_curator", "is_staff"])
+    return user
+
+
+def _ensure_users(*, data: dict) -> dict[str, User]:
+    need_refs = [need["ref"] for need in data.get("needs", [])]
+    programme_refs = [programme["ref"] for programme in data.get("programmes", [])]
+    users = {spec.username: _ensure_user(spec) for spec in DEMO_USERS}
+    group = _curators_group()
+    for spec in DEMO_USERS:
+        user = users[spec.username]
+        if spec.is_curator:
+            user.groups.add(group)
+        elif spec.country:
+            state = MemberState.objects.get(country_id=spec.country)
+            Membership.objects.get_or_create(
+                user=user,
+                member_state=state,
+                defaults={"role": MembershipRole.FOCAL_POINT},
+            )
+            # The format carries no owner: the focal point owns the state's needs.
+            Need.objects.filter(
+                member_state=state, ref__in=need_refs, owner__isnull=True
+            ).update(owner=user)
+        elif spec.provider:
+            provider = Provider.objects.get(ref=spec.provider)
+            Membership.objects.get_or_create(
+                user=user,
+                provider=provider,
+                defaults={"role": MembershipRole.MANAGER},
+            )
+            Programme.objects.filter(
+                provider=provider, ref__in=programme_refs, owner__isnull=True
+            ).update(owner=user)
+    return users
+
+
+def _verify_providers(*, curator: User) -> None:
+    # update() leaves updated_at alone; already verified providers keep their date.
+    Provider.objects.filter(ref__in=VERIFIED_PROVIDERS, is_verified=False).update(
+        is_verified=True, verified_at=timezone.now(), verified_by=curator
+    )
+
+
+def _share_needs() -> None:
+    for need_ref, provider_refs in SHARED_NEEDS.items():
+        need = Need.objects.get(ref=need_ref)
+        need.shared_with.add(*Provider.objects.filter(ref__in=provider_refs))
+
+
+@transaction.atomic
+def load_demo(*, data: dict | None = None) -> DemoResult:
+    """Import the demo dataset, then its users, memberships and sharing."""
+    data = read_demo_data() if data is None else data
+    imported = import_dataset(data=data)
+    users = _ensure_users(data=data)
+    _verify_providers(curator=users["curator"])
+    _share_needs()
+    return DemoResult(imported=imported, users=users, logins=DEMO_USERS)

@@ -1,0 +1,147 @@
+"""The matching engine: eligibility, relevance, explanations, allocation.
+
+Pure functions and immutable values: no ORM, no clock, no network. The caller
+turns model rows into :class:`NeedProfile` / :class:`ProgrammeProfile`, passes
+reference data (topic -> theme map, display names) as plain dicts and passes
+"today" explicitly. Reading the shipped lexicon file once is the only I/O, and
+only when the caller does not pass a :class:`~matchmaking.engine.text.Lexicon`. For
+large inputs the engine may fork worker processes (text analysis, scoring of
+need chunks; only from a single-threaded process, see ``workers`` arguments);
+results are the same, in the same order, as in one process.
+
+Hard rules first. A programme is eligible for a need when (DATASET.md):
+geography (worldwide, the country listed, or one of its M49 region codes
+listed), ``ldc_only`` => LDC, ``sids_only`` => SIDS, a shared language, not ended
+(``ends_on`` before today), published, and capacity left. An ineligible
+programme never appears in a ranking; :func:`eligibility` says which rules fail.
+
+Relevance of an eligible pair is a weighted mean of components in [0, 1]
+(weights in :class:`Weights`; a component the need gives no information for is
+left out and the others renormalised, so scores of tagged and untagged needs
+stay comparable):
+
+``topic`` (0.25)
+    Coverage of the need's topics by the programme's: the same topic earns 1, a
+    topic of the same theme earns ``theme_credit`` (0.5). The need's topics are
+    its tags (weight 1) plus the topics its text implies through the lexicon
+    (weight ``implied_weight`` x strength), so an untagged need still has topics.
+    Blended with ``focus`` (0.15): the share of the programme's own topics that
+    the need asks for, which prefers a focused programme over a catch-all.
+``text`` (0.50)
+    ``concept_share`` (0.7) x cosine of lexicon-concept vectors + the rest x
+    cosine of character 3-5-gram TF-IDF vectors (same-language wording). A
+    concept vector holds the concepts the text mentions (log-damped counts x
+    idf over the programmes) plus, at ``topic_in_text`` (0.6) of its norm, the
+    topics those concepts imply, so "ransomware recovery" and "incident
+    handling" meet through the incident-response topic in any language.
+``audience`` (0.10), ``assistance`` (0.08)
+    Weighted coverage of the need's audiences / assistance types (tags, or
+    the ones its text implies when the need has none tagged).
+``delivery`` (0.07)
+    1 when a delivery mode is shared, 0.5 when only hybrid bridges them, else 0.
+
+Scores are rounded to 6 decimals and rankings are sorted by score descending,
+then programme key ascending, so results are deterministic.
+
+A need is *unmet* when no programme is eligible (``no_eligible``) or no eligible
+programme's text relevance reaches ``unmet_threshold`` (``none_relevant``); see
+:class:`MatchingConfig` for why and how that threshold was calibrated.
+"""
+
+from matchmaking.engine.allocation import (
+    LDC_WEIGHT,
+    SIDS_WEIGHT,
+    Allocation,
+    Assignment,
+    allocate,
+    candidates_from_results,
+    fairness_weights,
+)
+from matchmaking.engine.eligibility import (
+    RULE_CAPACITY,
+    RULE_ENDED,
+    RULE_GEOGRAPHY,
+    RULE_LANGUAGE,
+    RULE_LDC_ONLY,
+    RULE_SIDS_ONLY,
+    RULE_UNPUBLISHED,
+    RULES,
+    Eligibility,
+    eligibility,
+    programme_is_open,
+    why_not,
+)
+from matchmaking.engine.index import MatchingIndex, build_index
+from matchmaking.engine.naive import naive_rank_all
+from matchmaking.engine.profiles import (
+    DEFAULT_CONFIG,
+    MAX_WORD_DF,
+    MAX_WORDS,
+    REASON_CODES,
+    SCORE_DECIMALS,
+    Components,
+    Match,
+    MatchingConfig,
+    NeedFeatures,
+    NeedProfile,
+    NeedResult,
+    ProgrammeFeatures,
+    ProgrammeProfile,
+    Reason,
+    Weights,
+)
+from matchmaking.engine.ranking import (
+    MAX_RANK_WORKERS,
+    CandidateArcs,
+    NeedBatch,
+    Ranking,
+)
+from matchmaking.engine.reasons import explain_match, unmet_reason
+from matchmaking.engine.scoring import score_components
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "LDC_WEIGHT",
+    "MAX_RANK_WORKERS",
+    "MAX_WORDS",
+    "MAX_WORD_DF",
+    "REASON_CODES",
+    "RULES",
+    "RULE_CAPACITY",
+    "RULE_ENDED",
+    "RULE_GEOGRAPHY",
+    "RULE_LANGUAGE",
+    "RULE_LDC_ONLY",
+    "RULE_SIDS_ONLY",
+    "RULE_UNPUBLISHED",
+    "SCORE_DECIMALS",
+    "SIDS_WEIGHT",
+    "Allocation",
+    "Assignment",
+    "CandidateArcs",
+    "Components",
+    "Eligibility",
+    "Match",
+    "MatchingConfig",
+    "MatchingIndex",
+    "NeedBatch",
+    "NeedFeatures",
+    "NeedProfile",
+    "NeedResult",
+    "ProgrammeFeatures",
+    "ProgrammeProfile",
+    "Ranking",
+    "Reason",
+    "Weights",
+    "allocate",
+    "build_index",
+    "candidates_from_results",
+    "eligibility",
+    "explain_match",
+    "fairness_weights",
+    "naive_rank_all",
+    "programme_is_open",
+    "score_components",
+    "unmet_reason",
+    "why_not",
+]

@@ -1,0 +1,73 @@
+"""The reference scorer: the same rankings pair by pair in plain Python, to check the
+vectorised index against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from matchmaking.engine import text as textmod
+from matchmaking.engine.eligibility import eligibility
+from matchmaking.engine.index import MatchingIndex, build_index
+from matchmaking.engine.profiles import (
+    DEFAULT_CONFIG,
+    SCORE_DECIMALS,
+    Match,
+    MatchingConfig,
+    NeedProfile,
+    NeedResult,
+    ProgrammeProfile,
+)
+from matchmaking.engine.ranking import NeedBatch
+from matchmaking.engine.scoring import score_components
+
+
+def naive_rank_all(
+    needs: Sequence[NeedProfile],
+    programmes: Sequence[ProgrammeProfile],
+    *,
+    topic_themes: Mapping[str, str],
+    today: date,
+    top: int = 10,
+    lexicon: textmod.Lexicon | None = None,
+    config: MatchingConfig = DEFAULT_CONFIG,
+    index: MatchingIndex | None = None,
+    batch: NeedBatch | None = None,
+) -> list[NeedResult]:
+    """Same rankings as :meth:`MatchingIndex.rank_needs`, pair by pair in Python.
+
+    Deliberately naive: every pair is checked and scored with dict/set loops.
+    Only the per-record text encoding is shared with the index (pass ``index``
+    and ``batch`` to reuse encodings already made).
+    """
+    if index is None:
+        index = build_index(
+            programmes, topic_themes=topic_themes, lexicon=lexicon, config=config
+        )
+    encoded = (
+        dict(zip(batch.keys, batch.features, strict=True)) if batch is not None else {}
+    )
+    results = []
+    for need in needs:
+        nf = encoded.get(need.key) or index.need_features(need)
+        scored = []
+        best_text = -1.0
+        for p, pf in zip(index.programmes, index.features, strict=True):
+            if not eligibility(need, p, today=today).eligible:
+                continue
+            comps = score_components(nf, pf, topic_themes=topic_themes, config=config)
+            best_text = max(best_text, comps.text if comps.text is not None else 0.0)
+            scored.append((comps.total(config.weights), p.key, comps))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        matches = tuple(
+            Match(need=need.key, programme=key, score=score, components=comps)
+            for score, key, comps in scored[:top]
+        )
+        unmet = None
+        if not matches:
+            unmet = "no_eligible"
+        elif round(best_text, SCORE_DECIMALS) < config.unmet_threshold:
+            unmet = "none_relevant"
+        results.append(NeedResult(need=need.key, matches=matches, unmet=unmet))
+    return results

@@ -1,0 +1,228 @@
+"""Reasons as codes with parameters (rendered in a language outside the engine): why a
+pair was matched, why a need is unmet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from matchmaking.engine.eligibility import _geography
+from matchmaking.engine.profiles import (
+    NeedFeatures,
+    NeedProfile,
+    NeedResult,
+    ProgrammeFeatures,
+    ProgrammeProfile,
+    Reason,
+)
+
+_MAX_CONCEPTS = 3
+
+
+_TOPIC_DIMENSION = "topic:"
+
+
+def explain_match(
+    need: NeedProfile,
+    programme: ProgrammeProfile,
+    *,
+    need_features: NeedFeatures,
+    programme_features: ProgrammeFeatures,
+    topic_themes: Mapping[str, str],
+    today: date,
+) -> tuple[Reason, ...]:
+    """Structured reasons why a programme suits a need, most telling first."""
+    return _explain(
+        need,
+        need_features,
+        _need_facts(need, need_features, topic_themes),
+        programme,
+        programme_features,
+        _programme_facts(programme, topic_themes),
+        topic_themes,
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class _NeedFacts:
+    """What explanations use of a need: its topics and their themes, its slugs."""
+
+    topics: frozenset[str]
+    themes: frozenset[str]
+    assistance_types: tuple[str, ...]
+    audiences: tuple[str, ...]
+
+
+def _need_facts(
+    need: NeedProfile, features: NeedFeatures, topic_themes: Mapping[str, str]
+) -> _NeedFacts:
+    """The topics a need is about (its tags, else its text's), and so on."""
+    topics = frozenset(need.topics) or frozenset(
+        t for t, w in features.topics.items() if w > 0
+    )
+    themes = frozenset(topic_themes.get(t) for t in topics) - {None}
+    return _NeedFacts(
+        topics=topics,
+        themes=themes,  # type: ignore[arg-type]
+        assistance_types=tuple(sorted(features.assistance_types)),
+        audiences=tuple(sorted(features.audiences)),
+    )
+
+
+@dataclass(frozen=True)
+class _ProgrammeFacts:
+    """A programme's slugs, sorted, as explanations list them."""
+
+    by_theme: Mapping[str, tuple[str, ...]]
+    topics: tuple[str, ...]
+    assistance_types: tuple[str, ...]
+    audiences: tuple[str, ...]
+    delivery_modes: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+def _programme_facts(
+    programme: ProgrammeProfile, topic_themes: Mapping[str, str]
+) -> _ProgrammeFacts:
+    by_theme: dict[str, list[str]] = {}
+    topics = tuple(sorted(programme.topics))
+    for topic in topics:
+        theme = topic_themes.get(topic)
+        if theme is not None:
+            by_theme.setdefault(theme, []).append(topic)
+    return _ProgrammeFacts(
+        by_theme={theme: tuple(group) for theme, group in by_theme.items()},
+        topics=topics,
+        assistance_types=tuple(sorted(programme.assistance_types)),
+        audiences=tuple(sorted(programme.audiences)),
+        delivery_modes=tuple(sorted(programme.delivery_modes)),
+        languages=tuple(sorted(programme.languages)),
+    )
+
+
+_REASON_CACHE_LIMIT = 200_000
+
+
+_NONE: Any = object()
+
+
+def _explain(
+    need: NeedProfile,
+    need_features: NeedFeatures,
+    nf: _NeedFacts,
+    programme: ProgrammeProfile,
+    programme_features: ProgrammeFeatures,
+    pf: _ProgrammeFacts,
+    topic_themes: Mapping[str, str],
+    cache: dict[tuple[Any, ...], Any],
+) -> tuple[Reason, ...]:
+    """The reasons of :func:`explain_match`, from facts prepared once.
+
+    Reasons that depend on few facts (topics, slugs, languages, geography) are
+    made once per distinct facts and shared through ``cache`` (they are
+    immutable values).
+    """
+    if len(cache) > _REASON_CACHE_LIMIT:
+        cache.clear()
+    key: tuple[Any, ...] = (0, nf.topics, pf.topics)
+    topical = cache.get(key)
+    if topical is None:
+        topical = cache[key] = _topic_reasons(nf, pf, topic_themes)
+    reasons = list(topical[0])
+    offered = programme_features.concepts
+    wanted = need_features.concepts
+    # "topic:..." dimensions carry implied topics into the text vector; the
+    # topic reasons already say those in words.
+    contributions = sorted(
+        [
+            (-(wanted[c] * offered[c]), c)
+            for c in wanted.keys() & offered.keys()
+            if not c.startswith(_TOPIC_DIMENSION)
+        ]
+    )
+    if contributions:
+        top_concepts = tuple([c for _, c in contributions[:_MAX_CONCEPTS]])
+        reasons.append(Reason("shared_concepts", {"concepts": top_concepts}))
+    key = (1, nf.assistance_types, pf.assistance_types)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([a for a in pf.assistance_types if a in nf.assistance_types])
+        found = cache[key] = (
+            Reason("assistance", {"assistance_types": shared}) if shared else None
+        )
+    if found is not None:
+        reasons.append(found)
+    key = (2, nf.audiences, pf.audiences)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([a for a in pf.audiences if a in nf.audiences])
+        found = cache[key] = (
+            Reason("audience", {"audiences": shared}) if shared else None
+        )
+    if found is not None:
+        reasons.append(found)
+    key = (4, need.delivery_modes, pf.delivery_modes)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([m for m in pf.delivery_modes if m in need.delivery_modes])
+        found = cache[key] = Reason("delivery", {"modes": shared}) if shared else None
+    if found is not None:
+        reasons.append(found)
+    key = (5, need.languages, pf.languages)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([lang for lang in pf.languages if lang in need.languages])
+        found = cache[key] = (
+            Reason("language", {"languages": shared}) if shared else None
+        )
+    if found is not None:
+        reasons.append(found)
+    scope, region = _geography(need, programme)
+    key = (3, scope, region, need.country, programme.ldc_only, programme.sids_only)
+    open_to = cache.get(key)
+    if open_to is None:
+        open_to = cache[key] = Reason(
+            "open_to",
+            {
+                "scope": scope,
+                "region": region,
+                "country": need.country,
+                "ldc_only": programme.ldc_only,
+                "sids_only": programme.sids_only,
+            },
+        )
+    reasons.append(open_to)
+    if topical[1] is not None:
+        reasons.append(topical[1])
+    return tuple(reasons)
+
+
+def _topic_reasons(
+    nf: _NeedFacts, pf: _ProgrammeFacts, topic_themes: Mapping[str, str]
+) -> tuple[tuple[Reason, ...], Reason | None]:
+    """(shared topics and same-theme reasons, also-covers reason or None)."""
+    reasons = []
+    shared = [t for t in pf.topics if t in nf.topics]
+    if shared:
+        reasons.append(Reason("shared_topics", {"topics": tuple(shared)}))
+    covered_themes = {topic_themes.get(t) for t in shared}
+    for theme in sorted(nf.themes - covered_themes):
+        related = pf.by_theme.get(theme)
+        if related:
+            reasons.append(Reason("same_theme", {"theme": theme, "topics": related}))
+    extra = tuple([t for t in pf.topics if t not in nf.topics])
+    also = Reason("also_covers", {"topics": extra}) if extra else None
+    return tuple(reasons), also
+
+
+def unmet_reason(result: NeedResult, *, threshold: float) -> Reason | None:
+    """The unmet reason of a need result as a renderable :class:`Reason`."""
+    if result.unmet == "no_eligible":
+        return Reason("no_eligible")
+    if result.unmet == "none_relevant":
+        return Reason("none_relevant", {"threshold": threshold})
+    return None

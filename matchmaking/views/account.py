@@ -1,0 +1,166 @@
+"""A signed-in person's own pages: accepting an invitation, the profile, personal API
+tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking import (
+    forms,
+    i18n,
+    services,
+)
+from matchmaking.models import (
+    ApiToken,
+)
+from matchmaking.views.common import _apply_form_errors, _error_text, _page
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: create an account, or join as the signed-in user."""
+    invitation = services.pending_invitation(token=token)
+    if invitation is None:
+        raise Http404
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else forms.AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            if signed_in:
+                user = services.accept_invitation(token=token, user=request.user)
+            else:
+                data = form.cleaned_data
+                user = services.accept_invitation(
+                    token=token,
+                    new_user={
+                        "username": data["username"],
+                        "first_name": data["first_name"],
+                        "last_name": data["last_name"],
+                        "password": data["password1"],
+                    },
+                )
+                login(
+                    request,
+                    user,
+                    backend="django.contrib.auth.backends.ModelBackend",
+                )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("home")
+        messages.success(
+            request,
+            _("Welcome: you now act for %(org)s.")
+            % {"org": invitation.member_state or invitation.provider},
+        )
+        return redirect(
+            "state-dashboard" if invitation.member_state_id else "provider-dashboard"
+        )
+    return render(
+        request,
+        "matchmaking/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's name, email and organisations."""
+    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        language = i18n.supported(user.language) or (
+            i18n.accept_language(request) or settings.LANGUAGE_CODE
+        )
+        with translation.override(language):
+            messages.success(request, _("Your profile is saved."))
+            return redirect(i18n.path_in_language(reverse("profile"), language))
+    memberships = request.user.memberships.select_related(
+        "member_state__country", "provider"
+    )
+    return render(
+        request,
+        "registration/profile.html",
+        {"form": form, "memberships": memberships},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: create one (shown once) or revoke one."""
+    from matchmaking.accounts import tokens
+
+    form = forms.ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        expires_at = None
+        if data["expires_on"]:
+            expires_at = timezone.make_aware(
+                datetime.combine(data["expires_on"], time.max)
+            )
+        try:
+            token, new_key = tokens.create_token(
+                user=request.user,
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=expires_at,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
+                error = ValidationError(
+                    {"expires_on": error.error_dict.pop("expires_at")}
+                )
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Token “%(name)s” is created. Copy it now: it will not be "
+                    "shown again."
+                )
+                % {"name": token.name},
+            )
+            form = forms.ApiTokenForm()
+    token_list = ApiToken.objects.filter(user=request.user).order_by(
+        "-created_at", "id"
+    )
+    response = render(
+        request,
+        "registration/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "page": _page(request, token_list),
+            "now": timezone.now(),
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+    # The key is shown once: never let a cache or the back button replay it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's tokens."""
+    from matchmaking.accounts import tokens
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.revoke_token(user=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("api-tokens")

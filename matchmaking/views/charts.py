@@ -1,0 +1,318 @@
+"""Chart geometry for the gap dashboard: heat map, coverage bars, timeline, providers
+and map as plain shapes for the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from matchmaking import stats
+
+# Sequential blues (light to dark) with a text colour of sufficient contrast.
+PALETTE = (
+    ("#f3f2f1", "#0b0c0c"),
+    ("#d2e2f1", "#0b0c0c"),
+    ("#8eb8dc", "#0b0c0c"),
+    ("#2e6ea8", "#ffffff"),
+    ("#003078", "#ffffff"),
+)
+
+
+SUPPRESSED_FILL = ("#dcdcdc", "#0b0c0c")
+
+
+SERIES_COLOURS = {
+    "opened": "#1d70b8",
+    "matched": "#00703c",
+    "in_delivery": "#d4351c",
+    "fulfilled": "#4c2c92",
+}
+
+
+SERIES_LABELS = {
+    "opened": gettext_lazy("Posted"),
+    "matched": gettext_lazy("Matched (agreed)"),
+    "in_delivery": gettext_lazy("In delivery"),
+    "fulfilled": gettext_lazy("Fulfilled"),
+}
+
+
+GROUP_LABELS = {
+    "ldc": gettext_lazy("Least developed countries (LDCs)"),
+    "lldc": gettext_lazy("Landlocked developing countries (LLDCs)"),
+    "sids": gettext_lazy("Small island developing States (SIDS)"),
+    "other": gettext_lazy("Other countries"),
+}
+
+
+def shade(value: int | None, top: int) -> tuple[str, str]:
+    """Fill and text colours for a count against the largest one shown."""
+    if value is None:
+        return SUPPRESSED_FILL
+    if value <= 0 or top <= 0:
+        return PALETTE[0]
+    step = min(len(PALETTE) - 1, 1 + (value * (len(PALETTE) - 1) - 1) // top)
+    return PALETTE[step]
+
+
+def shown(value: int | None) -> str:
+    """A count as displayed: "<3" when it is suppressed."""
+    return "<3" if value is None else str(value)
+
+
+def heatmap_chart(heat: stats.Heatmap) -> dict[str, Any]:
+    """Cells positioned on a grid, coloured by active needs."""
+    label_width, cell_width, cell_height = 230, 84, 34
+    header = 110 if heat.columns == "subregion" else 40
+    top = heat.max_needs()
+    detail = _("%(covered)s covered, %(unmet)s unmet")
+    cells, rows = [], []
+    for y, row in enumerate(heat.row_labels):
+        rows.append({"label": row.label, "y": header + y * cell_height + 22})
+        for x, column in enumerate(heat.column_labels):
+            cell = heat.cells[row.key][column.key]
+            fill, ink = shade(cell.needs, top)
+            cells.append(
+                {
+                    "row": row,
+                    "column": column,
+                    "row_key": row.key,
+                    "column_key": column.key,
+                    "cell": cell,
+                    "x": label_width + x * cell_width,
+                    "y": header + y * cell_height,
+                    "cx": label_width + x * cell_width + cell_width // 2,
+                    "cy": header + y * cell_height + 22,
+                    "fill": fill,
+                    "ink": ink,
+                    "value": f"{shown(cell.needs)} / {cell.programmes}",
+                    "detail": detail
+                    % {"covered": shown(cell.covered), "unmet": shown(cell.unmet)},
+                    "gap": bool(cell.needs) and cell.programmes == 0,
+                    "first": x == 0,  # starts a row of the data table
+                }
+            )
+    columns = [
+        {
+            "label": column.label,
+            "x": label_width + x * cell_width + cell_width // 2,
+            "y": header - 8,
+        }
+        for x, column in enumerate(heat.column_labels)
+    ]
+    return {
+        "width": label_width + max(1, len(heat.column_labels)) * cell_width + 40,
+        "height": header + max(1, len(heat.row_labels)) * cell_height + 10,
+        "cell_width": cell_width - 4,
+        "cell_height": cell_height - 4,
+        "rotate": heat.columns == "subregion",
+        # Many columns: drawn at full size and scrolled, not shrunk.
+        "wide": len(heat.column_labels) > 8,
+        "cells": cells,
+        "rows": rows,
+        "columns": columns,
+        "legend": _legend(top),
+    }
+
+
+def _legend(top: int) -> list[dict[str, Any]]:
+    return [
+        {"fill": fill, "x": 10 + index * 40}
+        for index, (fill, _ink) in enumerate(PALETTE)
+    ]
+
+
+def coverage_chart(groups: list[stats.GroupCoverage]) -> dict[str, Any]:
+    """Two bars per country group: active needs, and those with a live match."""
+    label_width, bar_max, bar_height = 300, 420, 18
+    top = max((g.needs or 0 for g in groups), default=0) or 1
+    bars = []
+    for index, group in enumerate(groups):
+        y = 10 + index * 62
+        needs_width = bar_max * (group.needs or 0) // top
+        covered_width = bar_max * (group.covered or 0) // top
+        bars.append(
+            {
+                "group": group,
+                "label": GROUP_LABELS[group.group],
+                "y": y,
+                "label_y": y + 28,
+                "needs_y": y,
+                "covered_y": y + bar_height + 4,
+                "needs_width": max(needs_width, 1),
+                "covered_width": max(covered_width, 1),
+                "needs_text": shown(group.needs),
+                "covered_text": shown(group.covered),
+                "needs_text_x": label_width + max(needs_width, 1) + 6,
+                "covered_text_x": label_width + max(covered_width, 1) + 6,
+                "share": (
+                    f"{round(group.covered_share * 100)}%"
+                    if group.covered_share is not None
+                    else "-"
+                ),
+            }
+        )
+    return {
+        "width": label_width + bar_max + 60,
+        "height": 20 + len(groups) * 62,
+        "label_width": label_width,
+        "bar_height": bar_height,
+        "bars": bars,
+    }
+
+
+def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
+    """One line per series across the months (suppressed points are skipped)."""
+    left, width, height, top_pad = 50, 760, 220, 20
+    values = [m.value(name) or 0 for m in months for name in stats.TIMELINE_SERIES]
+    peak = max(values, default=0) or 1
+    step = width / max(1, len(months) - 1)
+
+    def point(index: int, value: int) -> tuple[float, float]:
+        x = left + (index * step if len(months) > 1 else width / 2)
+        return round(x, 1), round(top_pad + height - height * value / peak, 1)
+
+    # Month labels and shown counts worked out once here, not by template
+    # filters for each of the hundreds of cells and points.
+    labels = {m.month: m.month.strftime("%Y-%m") for m in months}
+    series = []
+    for name in stats.TIMELINE_SERIES:
+        points = [
+            (*point(i, m.value(name)), m.value(name), m.month)
+            for i, m in enumerate(months)
+            if m.value(name) is not None
+        ]
+        series.append(
+            {
+                "name": name,
+                "label": SERIES_LABELS[name],
+                "colour": SERIES_COLOURS[name],
+                "path": " ".join(f"{x},{y}" for x, y, _v, _m in points),
+                "points": [
+                    {"x": x, "y": y, "value": v, "label": labels[m]}
+                    for x, y, v, m in points
+                ],
+            }
+        )
+    ticks = [
+        {"x": point(i, 0)[0], "label": m.month.strftime("%Y-%m")}
+        for i, m in enumerate(months)
+        if len(months) <= 12 or i % max(1, len(months) // 12) == 0
+    ]
+    return {
+        "width": left + width + 40,
+        "height": top_pad + height + 70,
+        "left": left,
+        "right": left + width,
+        "base": top_pad + height,
+        "top": top_pad,
+        "peak": peak,
+        "series": series,
+        "rows": [
+            {
+                "label": labels[m.month],
+                "cells": [
+                    (name, "<3" if m.value(name) is None else m.value(name))
+                    for name in stats.TIMELINE_SERIES
+                ],
+            }
+            for m in months
+        ],
+        "ticks": ticks,
+        "legend_y": top_pad + height + 55,
+    }
+
+
+def providers_chart(table: stats.ProviderTable) -> dict[str, Any]:
+    """A grid of stakeholder groups x regions, coloured by providers."""
+    label_width, cell_width, cell_height, header = 230, 100, 34, 40
+    top = max(
+        (count for group in table.groups for count in group.regions.values()),
+        default=0,
+    )
+    cells, rows = [], []
+    for y, group in enumerate(table.groups):
+        rows.append({"label": group.group.label, "y": header + y * cell_height + 22})
+        for x, region in enumerate(table.regions):
+            value = group.regions.get(region.key, 0)
+            fill, ink = shade(value, top)
+            cells.append(
+                {
+                    "group": group.group,
+                    "region": region,
+                    "row_key": group.group.key,
+                    "column_key": region.key,
+                    "value": str(value),
+                    "gap": False,
+                    "first": x == 0,  # starts a row of the data table
+                    "total": group.total,
+                    "x": label_width + x * cell_width,
+                    "y": header + y * cell_height,
+                    "cx": label_width + x * cell_width + cell_width // 2,
+                    "cy": header + y * cell_height + 22,
+                    "fill": fill,
+                    "ink": ink,
+                }
+            )
+    return {
+        "width": label_width + len(table.regions) * cell_width + 20,
+        "height": header + len(table.groups) * cell_height + 10,
+        "cell_width": cell_width - 4,
+        "cell_height": cell_height - 4,
+        "cells": cells,
+        "rows": rows,
+        "columns": [
+            {
+                "label": r.label,
+                "x": label_width + x * cell_width + cell_width // 2,
+                "y": header - 8,
+            }
+            for x, r in enumerate(table.regions)
+        ],
+    }
+
+
+def map_chart(tiles: list[stats.MapTile]) -> dict[str, Any]:
+    """Sub-region tiles on a grid, coloured by unmet needs."""
+    width, height = 118, 78
+    top = max((t.unmet or 0 for t in tiles), default=0)
+    placed = []
+    for tile in tiles:
+        fill, ink = shade(tile.unmet, top)
+        y = tile.row * (height + 6)
+        placed.append(
+            {
+                "tile": tile,
+                "x": tile.column * (width + 6),
+                "y": y,
+                "cx": tile.column * (width + 6) + width // 2,
+                "fill": fill,
+                "ink": ink,
+                "lines": [
+                    {"text": text, "y": y + 16 + index * 14}
+                    for index, text in enumerate(_wrap(tile.label, 16)[:3])
+                ],
+            }
+        )
+    columns = max((t.column for t in tiles), default=0) + 1
+    rows = max((t.row for t in tiles), default=0) + 1
+    return {
+        "width": columns * (width + 6),
+        "height": rows * (height + 6),
+        "tile_width": width,
+        "tile_height": height,
+        "tiles": placed,
+    }
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines

@@ -1,0 +1,148 @@
+"""Helpers the HTML pages share: paging, htmx rendering, the viewer's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from matchmaking import (
+    audit,
+    selectors,
+)
+from matchmaking.models import (
+    MemberState,
+    Provider,
+)
+
+PAGE_SIZE = 20
+
+
+def _page(
+    request: HttpRequest, items: Any, param: str = "page", count: int | None = None
+) -> Page:
+    """One page of a list, with the links to its neighbours (filters kept).
+
+    ``count``: the number of items when the view already knows it (no COUNT).
+    """
+    paginator = Paginator(items, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not queried
+    return _linked(request, paginator.get_page(request.GET.get(param)), param)
+
+
+def _linked(request: HttpRequest, page: Page, param: str) -> Page:
+    """The page with the links to its neighbours (filters kept)."""
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"{request.path}?{query.urlencode()}"
+
+    page.prev_url = url(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = url(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the page, or only its partial when htmx asks for it."""
+    name = f"{template}#{partial}" if partial and _is_htmx(request) else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the signed-in user acts as, for the navigation."""
+
+    state_ids: frozenset[int]
+    provider_ids: frozenset[int]
+    curator: bool
+
+
+def _roles(user: Any) -> Roles:
+    if not user.is_authenticated:
+        return Roles(frozenset(), frozenset(), curator=False)
+    rows = list(user.memberships.values_list("member_state_id", "provider_id"))
+    return Roles(
+        frozenset(s for s, _p in rows if s),
+        frozenset(p for _s, p in rows if p),
+        curator=selectors.is_curator(user),
+    )
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the user's roles, read once per request when needed."""
+    return {"roles": SimpleLazyObject(lambda: _roles(request.user))}
+
+
+def _member_states(user: Any) -> list[MemberState]:
+    return list(
+        MemberState.objects.filter(memberships__user=user).select_related("country")
+    )
+
+
+def _providers(user: Any) -> list[Provider]:
+    return list(Provider.objects.filter(memberships__user=user))
+
+
+def _page_number(paginator: Paginator, raw: Any) -> int | None:
+    """The page ``Paginator.get_page`` shows for ``raw``; None: out of range."""
+    try:
+        return paginator.validate_number(raw)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return None
+
+
+def _history_for_curators(request: HttpRequest, obj: Any) -> list | None:
+    """The audit trail of an object the viewer already sees; curators only."""
+    if not selectors.is_curator(request.user):
+        return None
+    return audit.history_entries(obj)
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _apply_form_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def _curator_only(request: HttpRequest) -> None:
+    if not selectors.is_curator(request.user):
+        raise Http404

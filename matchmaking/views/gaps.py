@@ -1,0 +1,175 @@
+"""The gap dashboard and its CSV downloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from matchmaking import selectors, stats
+from matchmaking.forms import StatsFilterForm, stats_viewer
+from matchmaking.views.charts import (
+    SERIES_LABELS,
+    coverage_chart,
+    heatmap_chart,
+    map_chart,
+    providers_chart,
+    timeline_chart,
+)
+from matchmaking.views.csv import _csv_value, csv_response
+
+
+@require_GET
+def gap_dashboard(request: HttpRequest) -> HttpResponse:
+    """Public gap dashboard; curators get aggregates over every need."""
+    form = StatsFilterForm(request.GET or None)
+    viewer = stats_viewer(request)
+    if request.GET and not form.is_valid():
+        return render(
+            request,
+            "matchmaking/gap_dashboard.html",
+            {"form": form, "invalid": True},
+            status=400,
+        )
+    filters = form.filters() if form.is_bound else stats.StatsFilter()
+    rows, columns = form.dimensions() if form.is_bound else ("theme", "region")
+    figures = stats.dashboard(
+        viewer=viewer, filters=filters, rows=rows, columns=columns
+    )
+    heat, groups, unmet = figures.heatmap, figures.coverage, figures.unmet
+    months, providers, tiles = figures.timeline, figures.providers, figures.tiles
+    query = request.GET.copy()
+    query.pop("view", None)
+    return render(
+        request,
+        "matchmaking/gap_dashboard.html",
+        {
+            "form": form,
+            "curator_scope": stats.is_curator_scope(viewer),
+            "is_curator": selectors.is_curator(request.user),
+            "previewing_public": request.GET.get("view") == "public",
+            "query": query.urlencode(),
+            "heat": heat,
+            "heat_chart": heatmap_chart(heat),
+            "groups": groups,
+            "coverage_chart": coverage_chart(groups),
+            "unmet": unmet,
+            # The posting day, worked out here rather than by a date filter
+            # on each row (the date filter's local time, as ISO 8601).
+            "unmet_rows": [
+                (need, timezone.localtime(need.created_at).date().isoformat())
+                for need in unmet.items
+            ],
+            "months": months,
+            "timeline_chart": timeline_chart(months),
+            "series_labels": SERIES_LABELS,
+            "providers": providers,
+            "providers_chart": providers_chart(providers),
+            "tiles": tiles,
+            "map_chart": map_chart(tiles),
+            "min_group": stats.MIN_GROUP_SIZE,
+        },
+    )
+
+
+def _heatmap_rows(heat: stats.Heatmap) -> Iterator[list[Any]]:
+    yield [
+        heat.rows,
+        f"{heat.rows}_name",
+        heat.columns,
+        f"{heat.columns}_name",
+        "needs",
+        "covered",
+        "unmet",
+        "programmes",
+    ]
+    for row in heat.row_labels:
+        for column in heat.column_labels:
+            cell = heat.cells[row.key][column.key]
+            yield [
+                row.key,
+                row.label,
+                column.key,
+                column.label,
+                _csv_value(cell.needs),
+                _csv_value(cell.covered),
+                _csv_value(cell.unmet),
+                cell.programmes,
+            ]
+
+
+def _csv_rows(name: str, viewer: Any, form: StatsFilterForm) -> Iterator[list[Any]]:
+    filters = form.filters()
+    if name == "heatmap":
+        rows, columns = form.dimensions()
+        yield from _heatmap_rows(
+            stats.heatmap(viewer=viewer, filters=filters, rows=rows, columns=columns)
+        )
+    elif name == "coverage":
+        yield ["group", "needs", "covered", "unmet"]
+        for group in stats.coverage(viewer=viewer, filters=filters):
+            yield [
+                group.group,
+                _csv_value(group.needs),
+                _csv_value(group.covered),
+                _csv_value(group.unmet),
+            ]
+    elif name == "unmet-needs":
+        yield ["ref", "title", "country", "reason", "created_at"]
+        unmet = stats.unmet_needs(viewer=viewer, filters=filters, limit=None)
+        for need in unmet.items:
+            yield [
+                need.ref,
+                need.title,
+                need.country,
+                need.reason,
+                need.created_at.isoformat(),
+            ]
+    elif name == "timeline":
+        yield ["month", *stats.TIMELINE_SERIES]
+        for month in stats.timeline(viewer=viewer, filters=filters):
+            yield [
+                month.month.strftime("%Y-%m"),
+                *(_csv_value(month.value(s)) for s in stats.TIMELINE_SERIES),
+            ]
+    elif name == "providers":
+        table = stats.providers_by_group(viewer=viewer, filters=filters)
+        yield ["stakeholder_group", "providers", *(r.key for r in table.regions)]
+        for group in table.groups:
+            yield [
+                group.group.key,
+                group.total,
+                *(group.regions[r.key] for r in table.regions),
+            ]
+    elif name == "map":
+        yield ["subregion", "subregion_name", "needs", "unmet"]
+        for tile in stats.region_map(viewer=viewer, filters=filters):
+            yield [
+                tile.code,
+                tile.label,
+                _csv_value(tile.needs),
+                _csv_value(tile.unmet),
+            ]
+
+
+CSV_STATISTICS = ("heatmap", "coverage", "unmet-needs", "timeline", "providers", "map")
+
+
+@require_GET
+def gap_csv(request: HttpRequest, name: str) -> HttpResponse:
+    """One statistic of the dashboard as CSV, with the same filters and scope."""
+    if name not in CSV_STATISTICS:
+        raise Http404
+    form = StatsFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            json.dumps({"error": form.errors.get_json_data()}),
+            status=400,
+            content_type="application/json",
+        )
+    return csv_response(_csv_rows(name, stats_viewer(request), form), f"gap-{name}.csv")

@@ -1,0 +1,238 @@
+"""A match's page, the actions on it and delivery feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking import (
+    audit,
+    forms,
+    selectors,
+    services,
+)
+from matchmaking.enums import (
+    MatchStatus,
+)
+from matchmaking.models import (
+    Match,
+    MatchEvent,
+)
+from matchmaking.views.common import (
+    _error_text,
+    _history_for_curators,
+    _is_htmx,
+    _roles,
+    _safe_next,
+)
+
+
+def _match_rows(matches: list[Match]) -> list[dict[str, Any]]:
+    return [{"match": m, "components": _components(m)} for m in matches]
+
+
+_COMPONENT_LABELS = {
+    "topics": lambda: _("Shared topics"),
+    "topic": lambda: _("Shared topics"),
+    "eligibility": lambda: _("Eligibility"),
+    "language": lambda: _("Language"),
+    "languages": lambda: _("Language"),
+    "delivery": lambda: _("Delivery mode"),
+    "delivery_mode": lambda: _("Delivery mode"),
+    "text": lambda: _("Text relevance"),
+    "assistance": lambda: _("Assistance type"),
+    "audience": lambda: _("Audience"),
+}
+
+
+def _components(match: Match) -> list[tuple[str, int]]:
+    """The score components as (label, percent) rows."""
+    rows = []
+    if isinstance(match.components, dict):
+        # jsonb (PostgreSQL) does not keep key order: show them in a fixed one.
+        order = {key: i for i, key in enumerate(_COMPONENT_LABELS)}
+        keys = sorted(match.components, key=lambda k: (order.get(k, len(order)), k))
+        for key in keys:
+            value = match.components[key]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                label = _COMPONENT_LABELS.get(key)
+                text = label() if label else key.replace("_", " ").capitalize()
+                rows.append((text, round(max(0.0, min(1.0, value)) * 100)))
+    return rows
+
+
+def _with_actions(user: Any, matches: list[Match]) -> list[dict[str, Any]]:
+    if not user.is_authenticated:
+        return []
+    roles = _roles(user)
+    rows = []
+    for match in matches:
+        parties = set()
+        if roles.curator:
+            parties.add(services.CURATOR)
+        if match.need.member_state_id in roles.state_ids:
+            parties.add(services.STATE)
+        if match.programme.provider_id in roles.provider_ids:
+            parties.add(services.PROVIDER)
+        actions = [
+            name
+            for name, t in services.MATCH_TRANSITIONS.items()
+            if match.status in t.sources and parties & t.parties
+        ]
+        rows.append(
+            {
+                "match": match,
+                "components": _components(match),
+                "actions": [a for a in actions if a != "decline"],
+                "can_decline": "decline" in actions,
+                "can_give_feedback": match.status == MatchStatus.COMPLETED
+                and bool(parties & {services.STATE, services.CURATOR}),
+            }
+        )
+    return rows
+
+
+ACTION_LABELS = {
+    "express_interest": lambda: _("Express interest"),
+    "introduce": lambda: _("Accept and introduce"),
+    "agree": lambda: _("Confirm the agreement"),
+    "start_delivery": lambda: _("Start delivery"),
+    "complete": lambda: _("Mark delivery completed"),
+}
+
+
+ACTION_DONE = {
+    "express_interest": lambda m: _(
+        "You expressed interest in “%(programme)s”. Its provider can now accept "
+        "and introduce you."
+    ),
+    "introduce": lambda m: _(
+        "You accepted the interest of %(state)s: the match is now introduced."
+    ),
+    "agree": lambda m: _("The agreement on “%(programme)s” is recorded."),
+    "start_delivery": lambda m: _("Delivery of “%(programme)s” has started."),
+    "complete": lambda m: _(
+        "Delivery of “%(programme)s” is completed. Please give feedback."
+    ),
+    "decline": lambda m: _("The match with “%(programme)s” is declined."),
+}
+
+
+def _visible_match(request: HttpRequest, pk: int) -> Match:
+    return audit.get_visible_or_404(
+        request,
+        selectors.matches_visible_to(user=request.user).select_related(
+            "programme__cost_model"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One match: why it was suggested, its history and the next steps."""
+    match = _visible_match(request, pk)
+    events = (
+        MatchEvent.objects.filter(match=match).select_related("actor").order_by("at")
+    )
+    return render(
+        request,
+        "matchmaking/match_detail.html",
+        {
+            "row": _with_actions(request.user, [match])[0],
+            "events": events,
+            "history": _history_for_curators(request, match),
+            "feedback_form": forms.FeedbackForm(
+                initial={
+                    "rating": match.feedback_rating,
+                    "outcome": match.feedback_outcome,
+                    "comments": match.feedback_comments,
+                }
+            ),
+            "decline_form": forms.DeclineForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def match_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a match one step along its workflow."""
+    match = _visible_match(request, pk)
+    action = request.POST.get("action", "")
+    note = request.POST.get("reason", "").strip()[:2000]
+    try:
+        match = services.transition_match(
+            user=request.user, match=match, action=action, note=note
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        done = ACTION_DONE.get(action)
+        if done:
+            messages.success(
+                request,
+                done(match)
+                % {
+                    "programme": match.programme.title,
+                    "state": match.need.member_state,
+                },
+            )
+    if _is_htmx(request):
+        fresh = _visible_match(request, pk)
+        response = render(
+            request,
+            "matchmaking/includes/match_card.html",
+            {
+                "row": _with_actions(request.user, [fresh])[0],
+                "show_need": request.POST.get("show_need") == "1",
+                "htmx_messages": True,
+            },
+        )
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return redirect(_safe_next(request, reverse("match-detail", args=[match.pk])))
+
+
+@login_required
+@require_POST
+def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The state rates a completed delivery."""
+    match = _visible_match(request, pk)
+    form = forms.FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_feedback(
+                user=request.user, match=match, feedback=form.cleaned_data
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Thank you: your feedback is recorded."))
+        return redirect("match-detail", pk=match.pk)
+    events = MatchEvent.objects.filter(match=match).select_related("actor")
+    return render(
+        request,
+        "matchmaking/match_detail.html",
+        {
+            "row": _with_actions(request.user, [match])[0],
+            "events": events,
+            "history": _history_for_curators(request, match),
+            "feedback_form": form,
+            "decline_form": forms.DeclineForm(),
+        },
+        status=400,
+    )

@@ -1,0 +1,272 @@
+"""The needs register and a member state's pages: its needs, their forms and status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking import (
+    audit,
+    forms,
+    i18n,
+    selectors,
+    services,
+    translations,
+)
+from matchmaking.enums import (
+    MatchStatus,
+    NeedStatus,
+    RegionLevel,
+)
+from matchmaking.models import (
+    Need,
+    Region,
+    Theme,
+)
+from matchmaking.views.common import (
+    _apply_form_errors,
+    _error_text,
+    _history_for_curators,
+    _member_states,
+    _page,
+    _render,
+)
+from matchmaking.views.matches import _with_actions
+
+
+def need_list(request: HttpRequest) -> HttpResponse:
+    """The register of needs the viewer may see, filterable by theme and region."""
+    # The register shows no tags: none are prefetched.
+    needs = selectors.needs_visible_to(user=request.user, with_tags=False).exclude(
+        status__in=[NeedStatus.DRAFT, NeedStatus.WITHDRAWN]
+    )
+    theme = request.GET.get("theme", "")
+    region = request.GET.get("region", "")
+    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    if theme:
+        needs = needs.filter(
+            pk__in=Need.objects.filter(topics__theme=theme).values("pk")
+        )
+    if region:
+        needs = needs.filter(member_state__country__region_id=region)
+    if query:
+        needs = needs.filter(
+            Q(title__icontains=query)
+            | Q(summary__icontains=query)
+            | translations.translated_q(Need, query)
+        )
+    return _render(
+        request,
+        "matchmaking/need_list.html",
+        {
+            "page": _page(
+                request,
+                needs.order_by("-created_at", "id").prefetch_related("translations"),
+            ),
+            "themes": Theme.objects.all(),
+            "regions": i18n.sorted_by_name(
+                Region.objects.filter(level=RegionLevel.REGION)
+            ),
+            "theme": theme,
+            "region": region,
+            "query": query,
+        },
+        partial="results",
+    )
+
+
+def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """One need; its owners (and curators) see the ranked suggestions."""
+    need = audit.get_visible_or_404(
+        request, selectors.needs_visible_to(user=request.user), ref=ref
+    )
+    user = request.user
+    can_edit = user.is_authenticated and services.can_edit_need(user=user, need=need)
+    matches = []
+    if user.is_authenticated:
+        matches = list(
+            selectors.matches_visible_to(user=user)
+            .filter(need=need)
+            .select_related("programme__cost_model")
+            .order_by("rank", "-score", "programme_id")[:50]
+        )
+    for match in matches:
+        match.need = need
+    return render(
+        request,
+        "matchmaking/need_detail.html",
+        {
+            "need": need,
+            "can_edit": can_edit,
+            "matches": _with_actions(user, matches),
+            "transitions": [
+                (value, label)
+                for value, label in NeedStatus.choices
+                if value in services.NEED_TRANSITIONS.get(need.status, ())
+            ],
+            "history": _history_for_curators(request, need),
+        },
+    )
+
+
+@login_required
+def state_dashboard(request: HttpRequest) -> HttpResponse:
+    """The needs of the user's member states, by status."""
+    states = _member_states(request.user)
+    needs = selectors.needs_visible_to(user=request.user, with_tags=False).filter(
+        member_state__in=[s.pk for s in states]
+    )
+    counts = Counter(
+        dict(
+            needs.order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+    )
+    status = request.GET.get("status", "")
+    if status in NeedStatus.values:
+        needs = needs.filter(status=status)
+    needs = needs.annotate(
+        match_count=Count(
+            "matches", filter=~Q(matches__status=MatchStatus.DECLINED), distinct=True
+        ),
+        interest_count=Count(
+            "matches",
+            filter=Q(
+                matches__status__in=[
+                    MatchStatus.INTEREST,
+                    MatchStatus.INTRODUCED,
+                    MatchStatus.AGREED,
+                    MatchStatus.IN_DELIVERY,
+                ]
+            ),
+            distinct=True,
+        ),
+    ).order_by("-updated_at", "id")
+    return _render(
+        request,
+        "matchmaking/state_dashboard.html",
+        {
+            "states": states,
+            "status_counts": [
+                (value, label, counts.get(value, 0))
+                for value, label in NeedStatus.choices
+            ],
+            "status": status,
+            "total": sum(counts.values()),
+            "page": _page(request, needs),
+        },
+        partial="results",
+    )
+
+
+def _need_form_context(form: forms.NeedForm, need: Need | None) -> dict[str, Any]:
+    return {"form": form, "need": need}
+
+
+@login_required
+def need_create(request: HttpRequest) -> HttpResponse:
+    """Post a need for one of the user's member states."""
+    states = _member_states(request.user)
+    if not states:
+        raise Http404
+    form = forms.NeedForm(request.POST or None, member_states=states)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        state = data.pop("member_state")
+        publish = request.POST.get("publish") == "1"
+        try:
+            need = services.create_need(
+                user=request.user, member_state=state, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            if publish:
+                messages.success(
+                    request,
+                    _(
+                        "Your need “%(title)s” is published. Suggested programmes "
+                        "appear below as soon as the matching engine has run."
+                    )
+                    % {"title": need.title},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Your need “%(title)s” is saved as a draft.")
+                    % {"title": need.title},
+                )
+            return redirect("need-detail", ref=need.ref)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "matchmaking/need_form.html",
+        _need_form_context(form, None),
+        status=status,
+    )
+
+
+def _editable_need(request: HttpRequest, ref: str) -> Need:
+    need = audit.get_visible_or_404(
+        request, selectors.needs_visible_to(user=request.user), ref=ref
+    )
+    if not services.can_edit_need(user=request.user, need=need):
+        audit.log_denied_access(request, Need, need.pk, action="edit")
+        raise Http404
+    return need
+
+
+@login_required
+def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    """Edit a need of the user's state."""
+    need = _editable_need(request, ref)
+    form = forms.NeedForm(request.POST or None, instance=need)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_need(
+                user=request.user, need=need, data=dict(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("need-detail", ref=need.ref)
+    need.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "matchmaking/need_form.html",
+        _need_form_context(form, need),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def need_status(request: HttpRequest, ref: str) -> HttpResponse:
+    """Publish, withdraw, close or reopen a need."""
+    need = _editable_need(request, ref)
+    try:
+        need = services.set_need_status(
+            user=request.user, need=need, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The need is now %(status)s.")
+            % {"status": need.get_status_display().lower()},
+        )
+    return redirect("need-detail", ref=need.ref)

@@ -1,0 +1,119 @@
+"""Open data: the public dataset and its CSV files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from matchmaking import selectors, stats
+from matchmaking.enums import UnmetReason
+from matchmaking.views.csv import csv_response
+
+
+def public_dataset() -> dict:
+    """Public programmes and public needs as ``cbm-dataset/1`` (anonymous scope)."""
+    from matchmaking.dataset.exchange import export_dataset
+
+    anonymous = AnonymousUser()
+    return export_dataset(
+        providers=selectors.providers_visible_to(user=anonymous).none(),
+        programmes=selectors.programmes_visible_to(user=anonymous),
+        needs=selectors.needs_visible_to(user=anonymous),
+        about=_(
+            "Public programmes and needs of the cyber capacity-building "
+            "matchmaking platform; licence CC BY 4.0."
+        ),
+    )
+
+
+PROGRAMME_CSV_FIELDS = (
+    "ref",
+    "provider",
+    "status",
+    "title",
+    "summary",
+    "topics",
+    "assistance_types",
+    "audiences",
+    "languages",
+    "delivery_modes",
+    "eligible_regions",
+    "eligible_countries",
+    "ldc_only",
+    "sids_only",
+    "cost_model",
+    "capacity",
+    "starts_on",
+    "ends_on",
+)
+
+
+NEED_CSV_FIELDS = (
+    "ref",
+    "country",
+    "status",
+    "title",
+    "summary",
+    "topics",
+    "assistance_types",
+    "audiences",
+    "languages",
+    "delivery_modes",
+    "priority",
+    "needed_by",
+)
+
+
+def _flat(record: dict, name: str) -> Any:
+    """A dataset value in one CSV cell: lists joined with ';'."""
+    if name.startswith("eligible_") or name in ("ldc_only", "sids_only"):
+        value = record["eligibility"][name.removeprefix("eligible_")]
+    else:
+        value = record[name]
+    if isinstance(value, list):
+        return ";".join(value)
+    if value is None:
+        return ""
+    return value
+
+
+@require_GET
+def open_data(request: HttpRequest) -> HttpResponse:
+    """What can be downloaded, its fields and its licence."""
+    return render(
+        request,
+        "matchmaking/open_data.html",
+        {
+            "min_group": stats.MIN_GROUP_SIZE,
+            "cache_seconds": getattr(settings, "STATS_CACHE_SECONDS", 60),
+            "unmet_reasons": [c for c in UnmetReason.choices if c[0]],
+        },
+    )
+
+
+@require_GET
+def open_data_download(request: HttpRequest, name: str) -> HttpResponse:
+    """The public dataset as JSON, or its programmes or needs as CSV."""
+    if name == "dataset.json":
+        response = HttpResponse(
+            json.dumps(public_dataset(), cls=DjangoJSONEncoder, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="cbm-dataset.json"'
+        return response
+    if name == "programmes.csv":
+        records, fields = public_dataset()["programmes"], PROGRAMME_CSV_FIELDS
+    elif name == "needs.csv":
+        records, fields = public_dataset()["needs"], NEED_CSV_FIELDS
+    else:
+        raise Http404
+    rows = [list(fields), *([_flat(r, f) for f in fields] for r in records)]
+    return csv_response(rows, name)

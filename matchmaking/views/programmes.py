@@ -1,0 +1,176 @@
+"""A provider's pages: its dashboard, programme forms and the needs that suit a
+programme.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from matchmaking import (
+    audit,
+    forms,
+    selectors,
+    services,
+)
+from matchmaking.enums import (
+    MatchStatus,
+)
+from matchmaking.models import (
+    Programme,
+)
+from matchmaking.views.common import _apply_form_errors, _error_text, _page, _providers
+from matchmaking.views.matches import _with_actions
+
+
+@login_required
+def provider_dashboard(request: HttpRequest) -> HttpResponse:
+    """The programmes of the user's providers and interest awaiting an answer."""
+    providers = _providers(request.user)
+    ids = [p.pk for p in providers]
+    programmes = (
+        selectors.programmes_visible_to(user=request.user, with_tags=False)
+        .filter(provider__in=ids)
+        .annotate(
+            match_count=Count(
+                "matches",
+                filter=~Q(matches__status=MatchStatus.DECLINED),
+                distinct=True,
+            )
+        )
+        .order_by("title", "id")
+    )
+    waiting = (
+        selectors.matches_visible_to(user=request.user)
+        .filter(programme__provider__in=ids, status=MatchStatus.INTEREST)
+        .order_by("-updated_at", "id")
+    )
+    return render(
+        request,
+        "matchmaking/provider_dashboard.html",
+        {
+            "providers": providers,
+            "page": _page(request, programmes),
+            "waiting": _page(request, waiting, "waiting_page"),
+        },
+    )
+
+
+def _programme_form_page(
+    request: HttpRequest, form: forms.ProgrammeForm, programme: Programme | None
+) -> HttpResponse:
+    return render(
+        request,
+        "matchmaking/programme_form.html",
+        {"form": form, "programme": programme},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    """Register a programme for one of the user's providers."""
+    providers = _providers(request.user)
+    if not providers:
+        raise Http404
+    form = forms.ProgrammeForm(request.POST or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        provider = data.pop("provider")
+        publish = request.POST.get("publish") == "1"
+        try:
+            programme = services.create_programme(
+                user=request.user, provider=provider, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                (
+                    _("“%(title)s” is published in the catalogue.")
+                    if publish
+                    else _("“%(title)s” is saved as a draft.")
+                )
+                % {"title": programme.title},
+            )
+            return redirect("programme-detail", ref=programme.ref)
+    return _programme_form_page(request, form, None)
+
+
+def _editable_programme(request: HttpRequest, ref: str) -> Programme:
+    programme = audit.get_visible_or_404(
+        request, selectors.programmes_visible_to(user=request.user), ref=ref
+    )
+    if not services.can_edit_programme(user=request.user, programme=programme):
+        audit.log_denied_access(request, Programme, programme.pk, action="edit")
+        raise Http404
+    return programme
+
+
+@login_required
+def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    """Edit a programme of the user's provider."""
+    programme = _editable_programme(request, ref)
+    form = forms.ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_programme(
+                user=request.user, programme=programme, data=dict(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("programme-detail", ref=programme.ref)
+    programme.refresh_from_db()
+    return _programme_form_page(request, form, programme)
+
+
+@login_required
+@require_POST
+def programme_status(request: HttpRequest, ref: str) -> HttpResponse:
+    """Publish, pause, close or reopen a programme."""
+    programme = _editable_programme(request, ref)
+    try:
+        programme = services.set_programme_status(
+            user=request.user, programme=programme, status=request.POST.get("status")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The programme is now %(status)s.")
+            % {"status": programme.get_status_display().lower()},
+        )
+    return redirect("programme-detail", ref=programme.ref)
+
+
+@login_required
+def programme_matches(request: HttpRequest, ref: str) -> HttpResponse:
+    """The needs a programme matches, within what its provider may see."""
+    programme = _editable_programme(request, ref)
+    matches = (
+        selectors.matches_visible_to(user=request.user)
+        .filter(programme=programme)
+        .order_by("-score", "need_id")
+    )
+    page = _page(request, matches)
+    for match in page.object_list:
+        match.programme = programme
+    return render(
+        request,
+        "matchmaking/programme_matches.html",
+        {
+            "programme": programme,
+            "page": page,
+            "rows": _with_actions(request.user, list(page.object_list)),
+        },
+    )

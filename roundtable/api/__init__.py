@@ -1,0 +1,1 @@
+"""The roundtable's REST resources: events, sessions, pitches and meetings."""

@@ -1,0 +1,127 @@
+"""What the roundtable services share: states that allow an action, role checks, mail
+after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from matchmaking import selectors as mm_selectors
+from matchmaking.i18n import send_mail_in_languages
+from matchmaking.models import User
+from roundtable.enums import (
+    PitchState,
+)
+from roundtable.models import (
+    CallForPitches,
+    Event,
+    Meeting,
+    Pitch,
+)
+
+MEETING_REQUEST_TTL = dt.timedelta(
+    hours=getattr(settings, "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72)
+)
+
+
+PITCH_FIELDS = (
+    "title",
+    "abstract",
+    "content_language",
+    "presenter_name",
+    "duration_seconds",
+)
+
+
+EDITABLE_PITCH_STATES = (PitchState.DRAFT, PitchState.SUBMITTED, PitchState.IN_REVIEW)
+
+
+WITHDRAWABLE_PITCH_STATES = (
+    PitchState.DRAFT,
+    PitchState.SUBMITTED,
+    PitchState.IN_REVIEW,
+    PitchState.ACCEPTED,
+    PitchState.CONFIRMED,
+    PitchState.SCHEDULED,
+)
+
+
+SCHEDULABLE_PITCH_STATES = (
+    PitchState.ACCEPTED,
+    PitchState.CONFIRMED,
+    PitchState.SCHEDULED,
+)
+
+
+REQUESTABLE_PITCH_STATES = (
+    PitchState.ACCEPTED,
+    PitchState.CONFIRMED,
+    PitchState.SCHEDULED,
+    PitchState.PRESENTED,
+)
+
+
+def _illegal(obj: Pitch | Meeting, action: str) -> ValidationError:
+    return ValidationError(
+        {
+            "state": _("This %(what)s is %(state)s: it cannot be %(action)s.")
+            % {
+                "what": obj._meta.verbose_name,
+                "state": obj.get_state_display().lower(),
+                "action": action,
+            }
+        }
+    )
+
+
+def _require_curator(user: User) -> None:
+    if not mm_selectors.is_curator(user):
+        raise PermissionDenied
+
+
+def _require_provider_member(user: User, provider_id: int) -> None:
+    if not (
+        user.is_authenticated
+        and user.is_active
+        and provider_id in mm_selectors.provider_ids(user=user)
+    ):
+        raise PermissionDenied
+
+
+def _locked_pitch(pitch: Pitch) -> Pitch:
+    return (
+        Pitch.objects.select_for_update(of=("self",))
+        .select_related("event", "provider", "presenter")
+        .get(pk=pitch.pk)
+    )
+
+
+def _call_of(event: Event) -> CallForPitches:
+    call = CallForPitches.objects.filter(event=event).first()
+    if call is None:
+        raise ValidationError(_("This event has no call for pitches."))
+    return call
+
+
+def _on_commit_mail(
+    compose: Callable[[], tuple[str, str]], recipients: Iterable[str]
+) -> None:
+    """After commit, mail each recipient in their profile language.
+
+    ``compose`` returns (subject, body); it runs once per language.
+    """
+    to = sorted({address for address in recipients if address})
+    if to:
+        language = translation.get_language()
+        transaction.on_commit(
+            lambda: send_mail_in_languages(
+                recipients=to, compose=compose, default=language
+            )
+        )
