@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as df_fields
 from django_filters import widgets as df_widgets
+from django_filters.conf import settings as filter_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -128,6 +129,15 @@ class IsoDateTimeFromToRangeFilter(df.IsoDateTimeFromToRangeFilter):
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class CodesFilter(df.ModelMultipleChoiceFilter):
     """Slugs or codes of a vocabulary; repeat the parameter for any of several."""
+
+    def get_filter_predicate(self, v):
+        # django-filter would compare the relation with the chosen object's
+        # ``to_field_name`` value (a provider's ref against its numeric id, a
+        # 500): the field names a relation, so compare with the object itself.
+        name = self.field_name
+        if self.lookup_expr != filter_settings.DEFAULT_LOOKUP_EXPR:
+            name = f"{name}__{self.lookup_expr}"
+        return {name: v}
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -153,3 +153,12 @@ def test_date_times_with_offsets_postgresql_rejects_are_handled(world, url):
     # Found by Schemathesis on PostgreSQL: offsets beyond ±15:59 were a 500.
     response = client_for(world, "anon").get(url)
     assert response.status_code in {200, 400}
+
+
+def test_programmes_filter_by_provider_ref(world):
+    client = client_for(world, "curator")
+    response = client.get("/api/v1/programmes/?provider=prov-q")
+    assert refs(response) == ["prog-q", "prog-q-draft"]
+    assert refs(client.get("/api/v1/programmes/?provider=prov-p")) == ["prog-p"]
+    anon = client_for(world, "anon")
+    assert refs(anon.get("/api/v1/programmes/?provider=prov-q")) == ["prog-q"]
