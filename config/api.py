@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from matchmaking.api import dataset as mm_dataset
-from matchmaking.api import legacy_gaps as mm_legacy_gaps
 from matchmaking.api import matches as mm_matches
 from matchmaking.api import needs as mm_needs
 from matchmaking.api import programmes as mm_programmes
@@ -37,7 +36,7 @@ router.register("needs", mm_needs.NeedViewSet, basename="need")
 router.register("matches", mm_matches.MatchViewSet, basename="match")
 router.register("tokens", mm_tokens.ApiTokenViewSet, basename="token")
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
-router.register("stats/gaps", mm_legacy_gaps.GapStatsViewSet, basename="gap-stats")
+router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
 router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")
 router.register(

@@ -35,11 +35,6 @@ from matchmaking.api.serializers import (
     ErrorSerializer,
 )
 from matchmaking.api_cache import CachedReadMixin
-from matchmaking.models import (
-    Region,
-    Theme,
-    Topic,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -351,15 +346,3 @@ class TaggedViewSet(
         payload.is_valid(raise_exception=True)
         obj = service(instance, payload.validated_data["status"])
         return Response(self.get_serializer(self.reload(obj)).data)
-
-
-# by -> (grouping path from Need, label source)
-GAP_DIMENSIONS: dict[str, tuple[str, type | None]] = {
-    "theme": ("topics__theme", Theme),
-    "topic": ("topics", Topic),
-    "region": ("member_state__country__region", Region),
-    "subregion": ("member_state__country__subregion", Region),
-    "ldc": ("member_state__country__is_ldc", None),
-    "lldc": ("member_state__country__is_lldc", None),
-    "sids": ("member_state__country__is_sids", None),
-}

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from matchmaking import stats
 from matchmaking.api.base import ApiViewMixin, DocumentSchema, errors
 from matchmaking.api.permissions import PUBLIC_READ
+from matchmaking.api.serializers import GapStatsSerializer
 from matchmaking.forms import StatsFilterForm
 from matchmaking.models import Need
 
@@ -83,6 +84,34 @@ class StatsViewSet(ApiViewMixin, viewsets.ViewSet):
                 }
             )
         return form
+
+
+class GapQuerySerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=sorted(stats.GAP_DIMENSIONS), default="theme")
+
+
+class GapStatsViewSet(StatsViewSet):
+    """Where needs go unanswered: counts by theme, topic, region, LDC/LLDC/SIDS."""
+
+    @extend_schema(
+        parameters=[GapQuerySerializer],
+        responses={200: GapStatsSerializer, **errors(400, 401, 429)},
+        description="Open needs (open or in discussion), distinct programmes "
+        "matched to them (declined matches excluded) and needs flagged unmet, per "
+        "group, over the needs you may see. For everyone but curators, counts of "
+        "1 or 2 are given as null so that small groups cannot single out a need.",
+    )
+    def list(self, request):
+        query = GapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = stats.gaps(viewer=request.user, by=query.validated_data["by"])
+        return Response(
+            {
+                "by": found.by,
+                "suppressed_below": _suppressed_below(request.user),
+                "results": [vars(row) for row in found.rows],
+            }
+        )
 
 
 class HeatmapStatsViewSet(StatsViewSet):
