@@ -27,6 +27,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.logtext import escape_log_text, log_value
+
 security_log = logging.getLogger("security")
 
 OBJECT_ACCESS_DENIED = "object_access_denied"
@@ -63,7 +65,9 @@ def log_security_event(
     """Write one security event: who, what, which object, when (UTC), from where.
 
     ``details`` are short, non-secret facts (e.g. the username attempted);
-    callers never pass credentials, tokens or session ids.
+    callers never pass credentials, tokens or session ids. Every string value
+    is escaped (control characters) and quoted when needed, so text a user
+    chose cannot forge a line or a field.
     """
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -77,9 +81,15 @@ def log_security_event(
         **details,
     }
     message = " ".join(
-        f"{key}={value}" for key, value in payload.items() if value not in ("", None)
+        f"{key}={log_value(value)}"
+        for key, value in payload.items()
+        if value not in ("", None)
     )
-    security_log.warning(message, extra={"security": payload})
+    structured = {
+        key: escape_log_text(value) if isinstance(value, str) else value
+        for key, value in payload.items()
+    }
+    security_log.warning(message, extra={"security": structured})
 
 
 def _object_type(model: type[models.Model]) -> str:

@@ -8,11 +8,13 @@ id (or anonymous), the object type and id, a UTC timestamp and the client IP.
 from __future__ import annotations
 
 import logging
+import shlex
 from datetime import datetime
 
 import pytest
 from django.urls import reverse
 
+from config.logtext import SafeFormatter, log_value
 from matchmaking.accounts.tokens import create_token
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import TokenScope
@@ -270,3 +272,65 @@ def test_api_write_to_a_hidden_match_is_logged_and_changes_nothing(
     match.refresh_from_db()
     assert match.status == "suggested"
     assert match.history.count() == 1  # only its creation
+
+
+FORGERIES = [
+    "ada\nevent=login_succeeded user_id=1",
+    "ada\r\nevent=login_succeeded",
+    "ada\revent=login_succeeded",
+    "ada\x1b[2K\x1b[1Gevent=login_succeeded",
+    "ada\x08\x7f\x85\x1fevent=login_succeeded",
+    "ada\u2028event=login_succeeded\u2029",
+    "ada\u202eevent=login_succeeded",
+    'ada" event=login_succeeded user_id="1',
+]
+
+
+@pytest.mark.parametrize("username", FORGERIES)
+def test_a_username_cannot_forge_a_security_log_line(client, security, username):
+    client.post(reverse("login"), {"username": username, "password": "nope-nope"})
+    [record] = [r for r in security() if r.security["event"] == "login_failed"]
+    text = record.getMessage()
+    # One line, every character printable, and exactly the fields logged.
+    assert text.isprintable()
+    fields = [token.split("=", 1) for token in shlex.split(text)]
+    assert [key for key, _value in fields] == [
+        "event",
+        "user_id",
+        "object_type",
+        "at",
+        "ip",
+        "username",
+    ]
+    assert fields[0] == ["event", "login_failed"]
+    assert record.security["username"].isprintable()
+    assert "login_succeeded" in record.security["username"]  # kept, escaped
+
+
+def test_the_console_formatter_escapes_every_logger(settings):
+    """django-axes and Django log user text too: the handler keeps it on one line."""
+    record = logging.LogRecord(
+        "axes", logging.WARNING, __file__, 1, "Locked out %s", ("a\nb\r\x1bc",), None
+    )
+    line = SafeFormatter("%(name)s %(message)s").format(record)
+    assert line == "axes Locked out a\\x0ab\\x0d\\x1bc"
+    configured = settings.LOGGING["formatters"]["plain"]
+    assert configured["()"] == "config.logtext.SafeFormatter"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ada", "ada"),
+        ("a b", '"a b"'),
+        ("a=b", '"a=b"'),
+        ('a"b', '"a\\"b"'),
+        ("a\\nb", "a\\\\nb"),
+        ("a\nb", "a\\x0ab"),
+        ("a\tb", "a\\x09b"),
+        ("\u2028", "\\u2028"),
+        ("", '""'),
+    ],
+)
+def test_log_values_are_escaped_and_quoted(value, expected):
+    assert log_value(value) == expected
