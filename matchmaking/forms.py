@@ -20,7 +20,6 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking import stats
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
     UN_LANGUAGES,
@@ -35,6 +34,7 @@ from matchmaking.models import (
     Topic,
     User,
 )
+from matchmaking.stats.scope import StatsFilter
 
 # The CSS class GOV.UK Frontend gives each kind of widget.
 _WIDGET_CLASSES = {
@@ -637,10 +637,10 @@ class StatsFilterForm(forms.Form):
             self.add_error("end", _("The last month cannot be before the first."))
         return data
 
-    def filters(self) -> stats.StatsFilter:
+    def filters(self) -> StatsFilter:
         """The valid filters as the statistics take them."""
         data = self.cleaned_data
-        return stats.StatsFilter(
+        return StatsFilter(
             theme=data["theme"].pk if data.get("theme") else None,
             region=data["region"].pk if data.get("region") else None,
             start=data.get("start"),

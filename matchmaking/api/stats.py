@@ -19,12 +19,23 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
-from matchmaking import stats
 from matchmaking.api.base import ApiViewMixin, DocumentSchema, errors
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.api.serializers import GapStatsSerializer
 from matchmaking.forms import StatsFilterForm
 from matchmaking.models import Need
+from matchmaking.stats.coverage import COUNTRY_GROUPS, coverage, region_map
+from matchmaking.stats.gaps import GAP_DIMENSIONS, gaps
+from matchmaking.stats.heatmap import heatmap
+from matchmaking.stats.providers import providers_by_group
+from matchmaking.stats.scope import (
+    COLUMN_DIMENSIONS,
+    MIN_GROUP_SIZE,
+    ROW_DIMENSIONS,
+    is_curator_scope,
+)
+from matchmaking.stats.timeline import TIMELINE_SERIES, timeline
+from matchmaking.stats.unmet import UNMET_LIMIT, unmet_needs
 
 FILTER_PARAMETERS = [
     OpenApiParameter(
@@ -43,8 +54,8 @@ FILTER_PARAMETERS = [
     ),
 ]
 DIMENSION_PARAMETERS = [
-    OpenApiParameter("rows", OpenApiTypes.STR, enum=list(stats.ROW_DIMENSIONS)),
-    OpenApiParameter("columns", OpenApiTypes.STR, enum=list(stats.COLUMN_DIMENSIONS)),
+    OpenApiParameter("rows", OpenApiTypes.STR, enum=list(ROW_DIMENSIONS)),
+    OpenApiParameter("columns", OpenApiTypes.STR, enum=list(COLUMN_DIMENSIONS)),
 ]
 SCOPE = (
     " Public callers: public needs only, counts of needs of 1 or 2 given as "
@@ -63,7 +74,7 @@ def _count() -> serializers.IntegerField:
 
 
 def _suppressed_below(viewer: Any) -> int | None:
-    return None if stats.is_curator_scope(viewer) else stats.MIN_GROUP_SIZE
+    return None if is_curator_scope(viewer) else MIN_GROUP_SIZE
 
 
 class StatsViewSet(ApiViewMixin, viewsets.ViewSet):
@@ -87,7 +98,7 @@ class StatsViewSet(ApiViewMixin, viewsets.ViewSet):
 
 
 class GapQuerySerializer(serializers.Serializer):
-    by = serializers.ChoiceField(choices=sorted(stats.GAP_DIMENSIONS), default="theme")
+    by = serializers.ChoiceField(choices=sorted(GAP_DIMENSIONS), default="theme")
 
 
 class GapStatsViewSet(StatsViewSet):
@@ -104,7 +115,7 @@ class GapStatsViewSet(StatsViewSet):
     def list(self, request):
         query = GapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = stats.gaps(viewer=request.user, by=query.validated_data["by"])
+        found = gaps(viewer=request.user, by=query.validated_data["by"])
         return Response(
             {
                 "by": found.by,
@@ -154,7 +165,7 @@ class HeatmapStatsViewSet(StatsViewSet):
     def list(self, request):
         form = self.form()
         rows, columns = form.dimensions()
-        heat = stats.heatmap(
+        heat = heatmap(
             viewer=request.user, filters=form.filters(), rows=rows, columns=columns
         )
         return Response(
@@ -191,9 +202,7 @@ class CoverageStatsViewSet(StatsViewSet):
                         name="GroupCoverage",
                         many=True,
                         fields={
-                            "group": serializers.ChoiceField(
-                                choices=stats.COUNTRY_GROUPS
-                            ),
+                            "group": serializers.ChoiceField(choices=COUNTRY_GROUPS),
                             "needs": _count(),
                             "covered": _count(),
                             "unmet": _count(),
@@ -208,7 +217,7 @@ class CoverageStatsViewSet(StatsViewSet):
         "States and the others (a country may be in several groups)." + SCOPE,
     )
     def list(self, request):
-        groups = stats.coverage(viewer=request.user, filters=self.form().filters())
+        groups = coverage(viewer=request.user, filters=self.form().filters())
         return Response(
             {
                 "suppressed_below": _suppressed_below(request.user),
@@ -245,13 +254,13 @@ class UnmetNeedsStatsViewSet(StatsViewSet):
             ),
             **errors(400, 401, 429),
         },
-        description=f"Up to {stats.UNMET_LIMIT} active public needs for which the "
+        description=f"Up to {UNMET_LIMIT} active public needs for which the "
         "engine found no eligible programme above its threshold, oldest first, "
         "and their total. Needs that are not public are never listed; curators "
         "get their number in `not_public`.",
     )
     def list(self, request):
-        unmet = stats.unmet_needs(viewer=request.user, filters=self.form().filters())
+        unmet = unmet_needs(viewer=request.user, filters=self.form().filters())
         return Response(
             {
                 "total": unmet.total,
@@ -300,14 +309,14 @@ class TimelineStatsViewSet(StatsViewSet):
         "period bounds the months." + SCOPE,
     )
     def list(self, request):
-        months = stats.timeline(viewer=request.user, filters=self.form().filters())
+        months = timeline(viewer=request.user, filters=self.form().filters())
         return Response(
             {
                 "suppressed_below": _suppressed_below(request.user),
                 "results": [
                     {
                         "month": month.month.strftime("%Y-%m"),
-                        **{s: month.value(s) for s in stats.TIMELINE_SERIES},
+                        **{s: month.value(s) for s in TIMELINE_SERIES},
                     }
                     for month in months
                 ],
@@ -345,9 +354,7 @@ class ProviderStatsViewSet(StatsViewSet):
         "group, and per M49 region those with a programme open to it.",
     )
     def list(self, request):
-        table = stats.providers_by_group(
-            viewer=request.user, filters=self.form().filters()
-        )
+        table = providers_by_group(viewer=request.user, filters=self.form().filters())
         return Response(
             {
                 "regions": [vars(label) for label in table.regions],
@@ -394,7 +401,7 @@ class MapStatsViewSet(StatsViewSet):
         "position used by the dashboard's map." + SCOPE,
     )
     def list(self, request):
-        tiles = stats.region_map(viewer=request.user, filters=self.form().filters())
+        tiles = region_map(viewer=request.user, filters=self.form().filters())
         return Response(
             {
                 "suppressed_below": _suppressed_below(request.user),

@@ -9,7 +9,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking import stats
+from matchmaking.stats.coverage import GroupCoverage, MapTile
+from matchmaking.stats.heatmap import Heatmap
+from matchmaking.stats.providers import ProviderTable
+from matchmaking.stats.timeline import TIMELINE_SERIES, Month
 
 # Sequential blues (light to dark) with a text colour of sufficient contrast.
 PALETTE = (
@@ -63,7 +66,7 @@ def shown(value: int | None) -> str:
     return "<3" if value is None else str(value)
 
 
-def heatmap_chart(heat: stats.Heatmap) -> dict[str, Any]:
+def heatmap_chart(heat: Heatmap) -> dict[str, Any]:
     """Cells positioned on a grid, coloured by active needs."""
     label_width, cell_width, cell_height = 230, 84, 34
     header = 110 if heat.columns == "subregion" else 40
@@ -125,7 +128,7 @@ def _legend(top: int) -> list[dict[str, Any]]:
     ]
 
 
-def coverage_chart(groups: list[stats.GroupCoverage]) -> dict[str, Any]:
+def coverage_chart(groups: list[GroupCoverage]) -> dict[str, Any]:
     """Two bars per country group: active needs, and those with a live match."""
     label_width, bar_max, bar_height = 300, 420, 18
     top = max((g.needs or 0 for g in groups), default=0) or 1
@@ -164,10 +167,10 @@ def coverage_chart(groups: list[stats.GroupCoverage]) -> dict[str, Any]:
     }
 
 
-def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
+def timeline_chart(months: list[Month]) -> dict[str, Any]:
     """One line per series across the months (suppressed points are skipped)."""
     left, width, height, top_pad = 50, 760, 220, 20
-    values = [m.value(name) or 0 for m in months for name in stats.TIMELINE_SERIES]
+    values = [m.value(name) or 0 for m in months for name in TIMELINE_SERIES]
     peak = max(values, default=0) or 1
     step = width / max(1, len(months) - 1)
 
@@ -179,7 +182,7 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
     # filters for each of the hundreds of cells and points.
     labels = {m.month: m.month.strftime("%Y-%m") for m in months}
     series = []
-    for name in stats.TIMELINE_SERIES:
+    for name in TIMELINE_SERIES:
         points = [
             (*point(i, m.value(name)), m.value(name), m.month)
             for i, m in enumerate(months)
@@ -216,7 +219,7 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
                 "label": labels[m.month],
                 "cells": [
                     (name, "<3" if m.value(name) is None else m.value(name))
-                    for name in stats.TIMELINE_SERIES
+                    for name in TIMELINE_SERIES
                 ],
             }
             for m in months
@@ -226,7 +229,7 @@ def timeline_chart(months: list[stats.Month]) -> dict[str, Any]:
     }
 
 
-def providers_chart(table: stats.ProviderTable) -> dict[str, Any]:
+def providers_chart(table: ProviderTable) -> dict[str, Any]:
     """A grid of stakeholder groups x regions, coloured by providers."""
     label_width, cell_width, cell_height, header = 230, 100, 34, 40
     top = max(
@@ -275,7 +278,7 @@ def providers_chart(table: stats.ProviderTable) -> dict[str, Any]:
     }
 
 
-def map_chart(tiles: list[stats.MapTile]) -> dict[str, Any]:
+def map_chart(tiles: list[MapTile]) -> dict[str, Any]:
     """Sub-region tiles on a grid, coloured by unmet needs."""
     width, height = 118, 78
     top = max((t.unmet or 0 for t in tiles), default=0)

@@ -230,7 +230,7 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
 def gap_overview(request: HttpRequest) -> HttpResponse:
     """The former curators' gap table: the gap dashboard now covers it.
 
-    Curators see the dashboard over every need (matchmaking/stats.py), with
+    Curators see the dashboard over every need (matchmaking/stats/), with
     its filters, map and CSV exports; this address stays for bookmarks.
     """
     _curator_only(request)

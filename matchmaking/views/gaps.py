@@ -11,8 +11,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors, stats
+from matchmaking import selectors
 from matchmaking.forms import StatsFilterForm, stats_viewer
+from matchmaking.stats.coverage import coverage, region_map
+from matchmaking.stats.dashboard import dashboard
+from matchmaking.stats.heatmap import Heatmap, heatmap
+from matchmaking.stats.providers import providers_by_group
+from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter, is_curator_scope
+from matchmaking.stats.timeline import TIMELINE_SERIES, timeline
+from matchmaking.stats.unmet import unmet_needs
 from matchmaking.views.charts import (
     SERIES_LABELS,
     coverage_chart,
@@ -36,11 +43,9 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
             {"form": form, "invalid": True},
             status=400,
         )
-    filters = form.filters() if form.is_bound else stats.StatsFilter()
+    filters = form.filters() if form.is_bound else StatsFilter()
     rows, columns = form.dimensions() if form.is_bound else ("theme", "region")
-    figures = stats.dashboard(
-        viewer=viewer, filters=filters, rows=rows, columns=columns
-    )
+    figures = dashboard(viewer=viewer, filters=filters, rows=rows, columns=columns)
     heat, groups, unmet = figures.heatmap, figures.coverage, figures.unmet
     months, providers, tiles = figures.timeline, figures.providers, figures.tiles
     query = request.GET.copy()
@@ -50,7 +55,7 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
         "matchmaking/gap_dashboard.html",
         {
             "form": form,
-            "curator_scope": stats.is_curator_scope(viewer),
+            "curator_scope": is_curator_scope(viewer),
             "is_curator": selectors.is_curator(request.user),
             "previewing_public": request.GET.get("view") == "public",
             "query": query.urlencode(),
@@ -72,12 +77,12 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
             "providers_chart": providers_chart(providers),
             "tiles": tiles,
             "map_chart": map_chart(tiles),
-            "min_group": stats.MIN_GROUP_SIZE,
+            "min_group": MIN_GROUP_SIZE,
         },
     )
 
 
-def _heatmap_rows(heat: stats.Heatmap) -> Iterator[list[Any]]:
+def _heatmap_rows(heat: Heatmap) -> Iterator[list[Any]]:
     yield [
         heat.rows,
         f"{heat.rows}_name",
@@ -108,11 +113,11 @@ def _csv_rows(name: str, viewer: Any, form: StatsFilterForm) -> Iterator[list[An
     if name == "heatmap":
         rows, columns = form.dimensions()
         yield from _heatmap_rows(
-            stats.heatmap(viewer=viewer, filters=filters, rows=rows, columns=columns)
+            heatmap(viewer=viewer, filters=filters, rows=rows, columns=columns)
         )
     elif name == "coverage":
         yield ["group", "needs", "covered", "unmet"]
-        for group in stats.coverage(viewer=viewer, filters=filters):
+        for group in coverage(viewer=viewer, filters=filters):
             yield [
                 group.group,
                 _csv_value(group.needs),
@@ -121,7 +126,7 @@ def _csv_rows(name: str, viewer: Any, form: StatsFilterForm) -> Iterator[list[An
             ]
     elif name == "unmet-needs":
         yield ["ref", "title", "country", "reason", "created_at"]
-        unmet = stats.unmet_needs(viewer=viewer, filters=filters, limit=None)
+        unmet = unmet_needs(viewer=viewer, filters=filters, limit=None)
         for need in unmet.items:
             yield [
                 need.ref,
@@ -131,14 +136,14 @@ def _csv_rows(name: str, viewer: Any, form: StatsFilterForm) -> Iterator[list[An
                 need.created_at.isoformat(),
             ]
     elif name == "timeline":
-        yield ["month", *stats.TIMELINE_SERIES]
-        for month in stats.timeline(viewer=viewer, filters=filters):
+        yield ["month", *TIMELINE_SERIES]
+        for month in timeline(viewer=viewer, filters=filters):
             yield [
                 month.month.strftime("%Y-%m"),
-                *(_csv_value(month.value(s)) for s in stats.TIMELINE_SERIES),
+                *(_csv_value(month.value(s)) for s in TIMELINE_SERIES),
             ]
     elif name == "providers":
-        table = stats.providers_by_group(viewer=viewer, filters=filters)
+        table = providers_by_group(viewer=viewer, filters=filters)
         yield ["stakeholder_group", "providers", *(r.key for r in table.regions)]
         for group in table.groups:
             yield [
@@ -148,7 +153,7 @@ def _csv_rows(name: str, viewer: Any, form: StatsFilterForm) -> Iterator[list[An
             ]
     elif name == "map":
         yield ["subregion", "subregion_name", "needs", "unmet"]
-        for tile in stats.region_map(viewer=viewer, filters=filters):
+        for tile in region_map(viewer=viewer, filters=filters):
             yield [
                 tile.code,
                 tile.label,

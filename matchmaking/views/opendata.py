@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors, stats
+from matchmaking import selectors
 from matchmaking.enums import UnmetReason
+from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.views.csv import csv_response
 
 
@@ -92,7 +93,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
         request,
         "matchmaking/open_data.html",
         {
-            "min_group": stats.MIN_GROUP_SIZE,
+            "min_group": MIN_GROUP_SIZE,
             "cache_seconds": getattr(settings, "STATS_CACHE_SECONDS", 60),
             "unmet_reasons": [c for c in UnmetReason.choices if c[0]],
         },

@@ -5,10 +5,15 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking import stats
 from matchmaking.enums import NeedStatus, UnmetReason, Visibility
 from matchmaking.models import MemberState
-from matchmaking.stats import Cell, GroupCoverage, StatsFilter
+from matchmaking.stats.coverage import GroupCoverage, coverage, region_map
+from matchmaking.stats.dashboard import Dashboard, dashboard
+from matchmaking.stats.heatmap import Cell, heatmap
+from matchmaking.stats.providers import providers_by_group
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.timeline import timeline
+from matchmaking.stats.unmet import unmet_needs
 from tests.factories import NeedFactory
 
 ALL = StatsFilter()
@@ -20,7 +25,7 @@ def cell(heat, row, column):
 
 
 def test_heatmap_curator_counts_every_published_need(gap_data, curator):
-    heat = stats.heatmap(viewer=curator, filters=ALL)
+    heat = heatmap(viewer=curator, filters=ALL)
     assert [label.key for label in heat.row_labels] == [
         "policy-strategy",
         "incident-management-cip",
@@ -50,7 +55,7 @@ def test_heatmap_curator_counts_every_published_need(gap_data, curator):
 
 
 def test_heatmap_public_counts_public_needs_and_suppresses_small_cells(gap_data):
-    heat = stats.heatmap(viewer=ANON, filters=ALL)
+    heat = heatmap(viewer=ANON, filters=ALL)
     # n1, n2, n3 only (n4 is confidential); 1 covered and 2 unmet are hidden.
     assert cell(heat, "incident-management-cip", "002") == Cell(3, None, None, 1)
     # n5 is for registered users: not counted at all (p2 still is: public).
@@ -63,13 +68,11 @@ def test_heatmap_signed_in_non_curator_gets_public_figures(gap_data):
     from tests.factories import MembershipFactory
 
     focal = MembershipFactory(member_state=gap_data.needs["n4"].member_state).user
-    assert stats.heatmap(viewer=focal, filters=ALL) == stats.heatmap(
-        viewer=ANON, filters=ALL
-    )
+    assert heatmap(viewer=focal, filters=ALL) == heatmap(viewer=ANON, filters=ALL)
 
 
 def test_heatmap_by_topic_and_subregion_with_filters(gap_data, curator):
-    heat = stats.heatmap(
+    heat = heatmap(
         viewer=curator,
         filters=StatsFilter(theme="incident-management-cip", region="202"),
         rows="topic",
@@ -89,48 +92,48 @@ def test_heatmap_by_topic_and_subregion_with_filters(gap_data, curator):
 
 def test_heatmap_period_filter_uses_posting_month(gap_data, curator):
     feb = StatsFilter(start=date(2026, 2, 1), end=date(2026, 2, 1))
-    heat = stats.heatmap(viewer=curator, filters=feb)
+    heat = heatmap(viewer=curator, filters=feb)
     # n2 and n3 were posted in February.
     assert cell(heat, "incident-management-cip", "002") == Cell(2, 1, 1, 1)
     assert cell(heat, "cybercrime", "002") == Cell(0, 0, 0, 1)
 
 
 def test_coverage_by_country_group(gap_data, curator):
-    assert stats.coverage(viewer=curator, filters=ALL) == [
+    assert coverage(viewer=curator, filters=ALL) == [
         GroupCoverage("ldc", needs=5, covered=2, unmet=3),
         GroupCoverage("lldc", needs=1, covered=0, unmet=0),
         GroupCoverage("sids", needs=1, covered=0, unmet=1),
         GroupCoverage("other", needs=0, covered=0, unmet=0),
     ]
-    assert stats.coverage(viewer=ANON, filters=ALL) == [
+    assert coverage(viewer=ANON, filters=ALL) == [
         GroupCoverage("ldc", needs=3, covered=None, unmet=None),
         GroupCoverage("lldc", needs=0, covered=0, unmet=0),
         GroupCoverage("sids", needs=None, covered=0, unmet=None),
         GroupCoverage("other", needs=0, covered=0, unmet=0),
     ]
-    assert stats.coverage(viewer=curator, filters=ALL)[0].covered_share == 0.4
+    assert coverage(viewer=curator, filters=ALL)[0].covered_share == 0.4
 
 
 def test_unmet_needs_lists_public_needs_oldest_first(gap_data, curator):
-    public = stats.unmet_needs(viewer=ANON, filters=ALL)
+    public = unmet_needs(viewer=ANON, filters=ALL)
     assert [item.ref for item in public.items] == ["n1", "n3", "n6"]
     assert public.items[0].country == "SEN"
     assert public.items[0].country_name == "Senegal"
     assert public.items[1].reason == UnmetReason.NONE_RELEVANT
     assert (public.total, public.not_public) == (3, None)
     # Curators see the same list: n4 is counted, never listed.
-    richer = stats.unmet_needs(viewer=curator, filters=ALL)
+    richer = unmet_needs(viewer=curator, filters=ALL)
     assert [item.ref for item in richer.items] == ["n1", "n3", "n6"]
     assert (richer.total, richer.not_public) == (3, 1)
-    limited = stats.unmet_needs(viewer=ANON, filters=ALL, limit=2)
+    limited = unmet_needs(viewer=ANON, filters=ALL, limit=2)
     assert [item.ref for item in limited.items] == ["n1", "n3"]
     assert limited.total == 3
-    everything = stats.unmet_needs(viewer=ANON, filters=ALL, limit=None)
+    everything = unmet_needs(viewer=ANON, filters=ALL, limit=None)
     assert [item.ref for item in everything.items] == ["n1", "n3", "n6"]
 
 
 def test_timeline_per_month(gap_data, curator):
-    months = stats.timeline(viewer=curator, filters=ALL)
+    months = timeline(viewer=curator, filters=ALL)
     assert [
         (m.month, m.opened, m.matched, m.in_delivery, m.fulfilled) for m in months
     ] == [
@@ -141,7 +144,7 @@ def test_timeline_per_month(gap_data, curator):
 
 
 def test_timeline_public_is_suppressed_and_period_bounds_months(gap_data, curator):
-    months = stats.timeline(viewer=ANON, filters=ALL)
+    months = timeline(viewer=ANON, filters=ALL)
     assert [
         (m.month, m.opened, m.matched, m.in_delivery, m.fulfilled) for m in months
     ] == [
@@ -150,7 +153,7 @@ def test_timeline_public_is_suppressed_and_period_bounds_months(gap_data, curato
         (date(2026, 3, 1), None, 0, 0, None),
     ]
     period = StatsFilter(start=date(2026, 2, 1), end=date(2026, 4, 1))
-    months = stats.timeline(viewer=curator, filters=period)
+    months = timeline(viewer=curator, filters=period)
     assert [
         (m.month, m.opened, m.matched, m.in_delivery, m.fulfilled) for m in months
     ] == [
@@ -161,7 +164,7 @@ def test_timeline_public_is_suppressed_and_period_bounds_months(gap_data, curato
 
 
 def test_timeline_empty_without_needs(db, curator):
-    assert stats.timeline(viewer=curator, filters=ALL) == []
+    assert timeline(viewer=curator, filters=ALL) == []
 
 
 def provider_rows(table):
@@ -173,7 +176,7 @@ def provider_rows(table):
 
 
 def test_providers_by_group_and_region_served(gap_data):
-    table = stats.providers_by_group(viewer=ANON, filters=ALL)
+    table = providers_by_group(viewer=ANON, filters=ALL)
     assert [label.key for label in table.regions] == ["002", "009", "019", "142", "150"]
     none = dict.fromkeys(["002", "009", "019", "142", "150"], 0)
     assert provider_rows(table) == {
@@ -181,22 +184,20 @@ def test_providers_by_group_and_region_served(gap_data):
         "academia": (1, dict.fromkeys(none, 1)),  # p2 is open to everyone
         "private-sector": (1, {**none, "009": 1}),  # p4: Fiji only
     }
-    themed = stats.providers_by_group(
-        viewer=ANON, filters=StatsFilter(theme="cybercrime")
-    )
+    themed = providers_by_group(viewer=ANON, filters=StatsFilter(theme="cybercrime"))
     assert provider_rows(themed) == {"academia": (1, dict.fromkeys(none, 1))}
-    regional = stats.providers_by_group(viewer=ANON, filters=StatsFilter(region="202"))
+    regional = providers_by_group(viewer=ANON, filters=StatsFilter(region="202"))
     assert set(provider_rows(regional)) == {"intergovernmental", "academia"}
 
 
 def test_region_map_tiles(gap_data, curator):
-    tiles = {tile.code: tile for tile in stats.region_map(viewer=curator, filters=ALL)}
+    tiles = {tile.code: tile for tile in region_map(viewer=curator, filters=ALL)}
     assert len(tiles) == 17
     assert (tiles["202"].needs, tiles["202"].unmet) == (5, 3)
     assert (tiles["054"].needs, tiles["054"].unmet) == (1, 1)
     assert (tiles["155"].needs, tiles["155"].unmet) == (0, 0)
     assert (tiles["202"].column, tiles["202"].row) == (2, 3)
-    public = {tile.code: tile for tile in stats.region_map(viewer=ANON, filters=ALL)}
+    public = {tile.code: tile for tile in region_map(viewer=ANON, filters=ALL)}
     assert (public["202"].needs, public["202"].unmet) == (3, None)
     assert (public["054"].needs, public["054"].unmet) == (None, None)
 
@@ -206,11 +207,11 @@ def test_confidential_needs_never_move_public_figures(gap_data, curator):
     fiji = MemberState.objects.get(country_id="FJI")
     region = StatsFilter(region="054")
     before = (
-        stats.heatmap(viewer=ANON, filters=region),
-        stats.coverage(viewer=ANON, filters=region),
-        stats.unmet_needs(viewer=ANON, filters=region),
-        stats.timeline(viewer=ANON, filters=region),
-        stats.region_map(viewer=ANON, filters=region),
+        heatmap(viewer=ANON, filters=region),
+        coverage(viewer=ANON, filters=region),
+        unmet_needs(viewer=ANON, filters=region),
+        timeline(viewer=ANON, filters=region),
+        region_map(viewer=ANON, filters=region),
     )
     for _ in range(3):
         NeedFactory(
@@ -222,31 +223,31 @@ def test_confidential_needs_never_move_public_figures(gap_data, curator):
             title="Secret need",
         )
     after = (
-        stats.heatmap(viewer=ANON, filters=region),
-        stats.coverage(viewer=ANON, filters=region),
-        stats.unmet_needs(viewer=ANON, filters=region),
-        stats.timeline(viewer=ANON, filters=region),
-        stats.region_map(viewer=ANON, filters=region),
+        heatmap(viewer=ANON, filters=region),
+        coverage(viewer=ANON, filters=region),
+        unmet_needs(viewer=ANON, filters=region),
+        timeline(viewer=ANON, filters=region),
+        region_map(viewer=ANON, filters=region),
     )
     assert after == before
     # The isolated Fiji cell stays "fewer than 3" for the public ...
     assert after[0].cells["policy-strategy"]["009"].needs is None
     assert "Secret need" not in [item.title for item in after[2].items]
     # ... while curators count the three confidential needs with n6.
-    heat = stats.heatmap(viewer=curator, filters=region)
+    heat = heatmap(viewer=curator, filters=region)
     assert heat.cells["policy-strategy"]["009"] == Cell(4, 0, 4, 1)
-    assert stats.unmet_needs(viewer=curator, filters=region).not_public == 3
+    assert unmet_needs(viewer=curator, filters=region).not_public == 3
 
 
 @pytest.mark.parametrize(
     ("function", "queries"),
     [
-        (stats.heatmap, 4),
-        (stats.coverage, 1),
-        (stats.unmet_needs, 2),
-        (stats.timeline, 2),
-        (stats.providers_by_group, 3),
-        (stats.region_map, 2),
+        (heatmap, 4),
+        (coverage, 1),
+        (unmet_needs, 2),
+        (timeline, 2),
+        (providers_by_group, 3),
+        (region_map, 2),
     ],
 )
 def test_statistics_run_a_fixed_number_of_queries(
@@ -281,18 +282,16 @@ def test_dashboard_gives_the_figures_of_each_statistic(
         # Needs, regions, supply, row labels, unmet needs, timeline (2),
         # providers (2).
         with django_assert_num_queries(9):
-            figures = stats.dashboard(
+            figures = dashboard(
                 viewer=viewer, filters=filters, rows=rows, columns=columns
             )
-        assert figures == stats.Dashboard(
-            heatmap=stats.heatmap(
-                viewer=viewer, filters=filters, rows=rows, columns=columns
-            ),
-            coverage=stats.coverage(viewer=viewer, filters=filters),
-            unmet=stats.unmet_needs(viewer=viewer, filters=filters),
-            timeline=stats.timeline(viewer=viewer, filters=filters),
-            providers=stats.providers_by_group(viewer=viewer, filters=filters),
-            tiles=stats.region_map(viewer=viewer, filters=filters),
+        assert figures == Dashboard(
+            heatmap=heatmap(viewer=viewer, filters=filters, rows=rows, columns=columns),
+            coverage=coverage(viewer=viewer, filters=filters),
+            unmet=unmet_needs(viewer=viewer, filters=filters),
+            timeline=timeline(viewer=viewer, filters=filters),
+            providers=providers_by_group(viewer=viewer, filters=filters),
+            tiles=region_map(viewer=viewer, filters=filters),
         )
 
 
@@ -303,14 +302,14 @@ def test_statistics_are_cached_per_scope_and_filters(
 
     cache.clear()
     settings.STATS_CACHE_SECONDS = 60
-    public = stats.coverage(viewer=ANON, filters=ALL)
+    public = coverage(viewer=ANON, filters=ALL)
     with django_assert_num_queries(0):
-        assert stats.coverage(viewer=ANON, filters=ALL) == public
+        assert coverage(viewer=ANON, filters=ALL) == public
     # The curator's scope and another filter are other entries.
     with django_assert_num_queries(1):
-        assert stats.coverage(viewer=curator, filters=ALL)[0].needs == 5
+        assert coverage(viewer=curator, filters=ALL)[0].needs == 5
     with django_assert_num_queries(1):
-        stats.coverage(viewer=ANON, filters=StatsFilter(region="009"))
+        coverage(viewer=ANON, filters=StatsFilter(region="009"))
     cache.clear()
 
 
@@ -358,7 +357,7 @@ def test_heatmap_programmes_are_the_supply_open_to_each_cell(gap_data, curator):
     )
     western.eligible_regions.set(["011"])
 
-    heat = stats.heatmap(viewer=curator, filters=ALL)
+    heat = heatmap(viewer=curator, filters=ALL)
     # p1, the LDC-only one for Senegal, the Western Africa one, the SIDS-only
     # one (Africa has SIDS); not the ended one.
     assert cell(heat, "incident-management-cip", "002") == Cell(4, 2, 3, 4)
@@ -367,12 +366,10 @@ def test_heatmap_programmes_are_the_supply_open_to_each_cell(gap_data, curator):
     assert cell(heat, "incident-management-cip", "150") == Cell(0, 0, 0, 0)
     assert cell(heat, "incident-management-cip", "009").programmes == 1
     period = StatsFilter(start=date(2025, 3, 1), end=date(2025, 4, 1))
-    running = stats.heatmap(viewer=curator, filters=period)
+    running = heatmap(viewer=curator, filters=period)
     assert cell(running, "incident-management-cip", "150").programmes == 1
 
-    topics = stats.heatmap(
-        viewer=curator, filters=ALL, rows="topic", columns="subregion"
-    )
+    topics = heatmap(viewer=curator, filters=ALL, rows="topic", columns="subregion")
     assert cell(topics, "incident-response", "202").programmes == 2
     assert cell(topics, "incident-response", "015").programmes == 0
     assert cell(topics, "cyber-exercises", "202").programmes == 2
@@ -381,7 +378,7 @@ def test_heatmap_programmes_are_the_supply_open_to_each_cell(gap_data, curator):
 
     # The providers table reads the same geography: Provider D's only
     # programme reaches no country.
-    table = stats.providers_by_group(viewer=ANON, filters=ALL)
+    table = providers_by_group(viewer=ANON, filters=ALL)
     assert provider_rows(table)["civil-society"] == (
         1,
         dict.fromkeys(["002", "009", "019", "142", "150"], 0),
