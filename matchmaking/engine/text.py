@@ -163,25 +163,42 @@ _HAN_CHAR = re.compile(f"[{_HAN}]")
 _SCRIPT_RUNS = re.compile(f"[{_HAN}]+|[^\\W_{_HAN}]+")
 
 
+# What the analysis reads, so that its cost is bounded whatever a text holds:
+# the first MAX_ANALYSED_CHARS characters of a text (the longest field a record
+# may have, see the text limits in the README), and the first MAX_TOKEN_CHARS
+# characters of a word (no real word is longer; stemming cost grows with it).
+MAX_ANALYSED_CHARS = 10_000
+MAX_TOKEN_CHARS = 64
+
+
+def _cut(tokens: list[str]) -> list[str]:
+    if not tokens or max(map(len, tokens)) <= MAX_TOKEN_CHARS:
+        return tokens
+    return [t[:MAX_TOKEN_CHARS] for t in tokens]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits) of a text.
 
     A run of Chinese characters gives the lexicon's Chinese terms found in it,
     then character pairs of what no term covers (see :func:`_segment_han`).
+    Only the first ``MAX_ANALYSED_CHARS`` characters are read, and a word is
+    cut after ``MAX_TOKEN_CHARS`` characters.
     """
+    text = text[:MAX_ANALYSED_CHARS]
     tokens = _TOKEN.findall(unicodedata.normalize("NFC", text).casefold())
     if not _HAN_CHAR.search(text):
-        return tokens
+        return _cut(tokens)
     out: list[str] = []
     for token in tokens:
         if not _HAN_CHAR.search(token):
-            out.append(token)
+            out.append(token[:MAX_TOKEN_CHARS])
             continue
         for run in _SCRIPT_RUNS.findall(token):
             if _HAN_CHAR.match(run):
                 out.extend(_segment_han(run))
             else:
-                out.append(run)
+                out.append(run[:MAX_TOKEN_CHARS])
     return out
 
 
@@ -196,6 +213,7 @@ def detect_language(text: str) -> str:
     By script first (Chinese, Arabic, Russian), then, for Latin script, by the
     function-word cues that also pick the stemmer (en, fr, es, pt).
     """
+    text = text[:MAX_ANALYSED_CHARS]
     counts = {
         "zh": len(_HAN_CHAR.findall(text)) * 2,  # a Han character is about a word
         "ar": len(_ARABIC_CHAR.findall(text)),
@@ -240,27 +258,55 @@ def _segment_han(run: str) -> tuple[str, ...]:
     that Chinese texts still share word features with each other.
     """
     terms = _han_terms()
+    longest = _longest_han_term()
     found: list[tuple[int, int, str, frozenset[str]]] = []
     for start, char in enumerate(run):
         for term, concepts in terms.get(char, ()):
             if run.startswith(term, start):
                 end = start + len(term)
-                if not any(
-                    s <= start and end <= e and concepts & c for s, e, _, c in found
-                ):
+                if not _inside_found(found, start, end, concepts, longest):
                     found.append((start, end, term, concepts))
     covered = [False] * len(run)
     for start, end, _, _ in found:
         covered[start:end] = [True] * (end - start)
     out = [term for _, _, term, _ in found]
-    stretch = ""
-    for char, done in zip((*run, ""), (*covered, True), strict=True):
-        if not done:
-            stretch += char
+    i, size = 0, len(run)
+    while i < size:
+        if covered[i]:
+            i += 1
             continue
-        out.extend(stretch[i : i + 2] for i in range(len(stretch) - 1))
-        stretch = ""
+        j = i
+        while j < size and not covered[j]:
+            j += 1
+        out.extend(run[k : k + 2] for k in range(i, j - 1))
+        i = j
     return tuple(out)
+
+
+@cache
+def _longest_han_term() -> int:
+    return max((len(t) for ts in _han_terms().values() for t, _ in ts), default=0)
+
+
+def _inside_found(
+    found: list[tuple[int, int, str, frozenset[str]]],
+    start: int,
+    end: int,
+    concepts: frozenset[str],
+    longest: int,
+) -> bool:
+    """Whether a found term of a shared concept covers ``start:end``.
+
+    ``found`` is in start order and no term is longer than ``longest``, so
+    only the last terms starting at most ``longest`` before can cover it: the
+    look-back is bounded, and segmenting a run takes time linear in its length.
+    """
+    for s, e, _, c in reversed(found):
+        if s < end - longest:
+            return False
+        if s <= start and end <= e and concepts & c:
+            return True
+    return False
 
 
 @lru_cache(maxsize=500_000)
@@ -416,7 +462,7 @@ class Concept:
 PROFILE_FIELDS = ("concepts", "topics", "audiences", "assistance_types", "words")
 # Part of Lexicon.fingerprint: bump it whenever a change to the analysis code
 # alters profiles, so that profiles cached by callers are recomputed.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -769,7 +815,10 @@ class Lexicon:
         self, fields: Mapping[str, str]
     ) -> list[tuple[str, float, list[str], tuple[str, ...]]]:
         """(text, weight, tokens, Latin reading) of each non-empty field."""
-        texts = [(fields.get(name) or "", weight) for name, weight in FIELD_WEIGHTS]
+        texts = [
+            ((fields.get(name) or "")[:MAX_ANALYSED_CHARS], weight)
+            for name, weight in FIELD_WEIGHTS
+        ]
         parsed = [self._parse(text) for text, _ in texts]
         # The record's language, from the cues of all its fields (in order).
         if _exact_cue_sums():
