@@ -8,18 +8,32 @@ state shares them with. Drafts are seen by their own state and curators only.
 
 from __future__ import annotations
 
+import operator
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import reduce
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from matchmaking.enums import NeedStatus, ProgrammeStatus, RegionLevel, Visibility
 from matchmaking.models import (
+    AssistanceType,
+    Audience,
+    CostModel,
+    DeliveryMode,
+    Language,
     Match,
     Membership,
     Need,
     Programme,
     Provider,
+    Region,
+    Theme,
+    Topic,
     User,
 )
 
@@ -187,3 +201,297 @@ def platform_figures(*, user: AnyUser) -> PlatformFigures:
         .distinct()
         .count(),
     )
+
+
+# The catalogue's facets: name -> (grouping path from Programme, reference model)
+CATALOGUE_FACETS: list[tuple[str, str, type[Model]]] = [
+    ("theme", "topics__theme", Theme),
+    ("topic", "topics", Topic),
+    ("assistance", "assistance_types", AssistanceType),
+    ("audience", "audiences", Audience),
+    ("region", "eligible_regions", Region),
+    ("language", "languages", Language),
+    ("mode", "delivery_modes", DeliveryMode),
+    ("cost", "cost_model", CostModel),
+]
+
+
+def _open_to_all_q() -> Q:
+    """Programmes without a region or country limit: eligible everywhere."""
+    # NOT IN, not NOT EXISTS: the same rows (programme_id is never NULL), but
+    # PostgreSQL estimates a correlated NOT EXISTS at a cost per row that
+    # puts every catalogue query filtered by region above the JIT threshold
+    # (two seconds of compilation for a query that runs in 50 ms).
+    regions = Programme.eligible_regions.through.objects.values("programme_id")
+    countries = Programme.eligible_countries.through.objects.values("programme_id")
+    return ~Q(pk__in=regions) & ~Q(pk__in=countries)
+
+
+def _facet_q(name: str, path: str, values: list[str]) -> Q:
+    # Subqueries, never joins: the filtered rows stay one per programme, so
+    # the counts below need no DISTINCT.
+    if name == "region":
+        # Programmes open to every state are eligible in every region.
+        return (
+            Q(
+                pk__in=Programme.eligible_regions.through.objects.filter(
+                    region_id__in=values
+                ).values("programme_id")
+            )
+            | _open_to_all_q()
+        )
+    if name == "cost":
+        return Q(cost_model__in=values)
+    # On the M2M table alone (joined to topics for themes): a subquery over
+    # the programmes too makes the planner loop over them.
+    relation, _sep, rest = path.partition("__")
+    field = Programme._meta.get_field(relation)
+    target = "__".join(filter(None, (field.m2m_reverse_field_name(), rest)))
+    return Q(
+        pk__in=field.remote_field.through.objects.filter(
+            **{f"{target}__in": values}
+        ).values(field.m2m_field_name())
+    )
+
+
+def _eligibility_q(values: list[str]) -> Q:
+    q = Q()
+    if "ldc" in values:
+        q |= Q(ldc_only=True)
+    if "sids" in values:
+        q |= Q(sids_only=True)
+    return q
+
+
+def catalogue_filters(*, selected: dict[str, list[str]]) -> dict[str, Q]:
+    """The catalogue's filters for the options selected, by facet (AND across)."""
+    filters: dict[str, Q] = {}
+    for name, path, _model in CATALOGUE_FACETS:
+        if selected[name]:
+            filters[name] = _facet_q(name, path, selected[name])
+    if selected["eligibility"]:
+        filters["eligibility"] = _eligibility_q(selected["eligibility"])
+    return filters
+
+
+@dataclass(frozen=True)
+class CatalogueCounts:
+    """The catalogue's counts and the ids of one page of its results."""
+
+    counts: dict[str, dict[str | None, int]]
+    page_ids: list[int]
+
+
+def catalogue_counts(
+    *,
+    searched: QuerySet[Programme],
+    filters: dict[str, Q],
+    shared: bool,
+    page: tuple[int, int] | None = None,
+) -> CatalogueCounts:
+    """Every count of the catalogue's filters, in one query.
+
+    facet -> option -> programmes; "open" (no region or country limit),
+    "ldc", "sids" and "total" (the results) under the key None. Each facet
+    counts the programmes passing every *other* filter (OR within a facet,
+    AND across facets). ``page`` (offset, limit), with ``shared`` only: the
+    same query also reads the ids of that slice of the results in catalogue
+    order (title, id), so the search and filters are not run again for the
+    page.
+
+    The programmes a facet counts are one set: the visible, published,
+    searched programmes passing the other filters; facets without a selection
+    share the same one. With ``shared`` (a text search or a filter) the
+    searched programmes are a CTE read once (a text search reads every row,
+    so running it per facet would cost a read each; with two filters or more
+    it reads only the rows some count needs) and each distinct set is a CTE
+    over it, evaluated once however many facets read it, and joined (its ids
+    are unique): ``IN`` would make the planner guess its size and loop over
+    it. Without (nothing asked), the one (indexed) subquery stays inline as
+    ``IN``, where the planner knows its size and PostgreSQL reads the counts
+    in parallel (CTEs would not let it). Tags are counted on the M2M
+    tables alone, so no count needs DISTINCT except themes (a programme with
+    two topics of one theme counts once). Identifiers come from the models;
+    every value is a parameter.
+    """
+    quote = connection.ops.quote_name
+    # key -> (CTE name, compiled subquery or None for "search" itself, params)
+    subqueries: dict[str, tuple[str, str | None, tuple[Any, ...]]] = {}
+    branches: list[tuple[str, list[Any]]] = []
+
+    def restrict(
+        column: str, excluding: str, *conditions: str
+    ) -> tuple[str, list[Any]]:
+        """The join and WHERE keeping ``column`` among the searched ids passing
+        the other filters, and ``conditions``."""
+        key = excluding if excluding in filters else ""
+        others = [q for name, q in filters.items() if name != key]
+        if key not in subqueries:
+            if shared and not others:
+                subqueries[key] = ("search", None, ())
+            else:
+                # Shared sets start from the searched ids (CTE "search",
+                # below): the search itself runs once.
+                qs = (
+                    Programme.objects.filter(pk__in=RawSQL("SELECT pk FROM search", ()))
+                    if shared
+                    else searched
+                ).filter(*others)
+                inner, params = (
+                    qs.select_related(None)
+                    .order_by()
+                    .values("pk")
+                    .query.sql_with_params()
+                )
+                subqueries[key] = (f"s{len(subqueries)}", inner, params)
+        cte, inner, params = subqueries[key]
+        if shared:
+            # Only generated CTE names and model columns are formatted in;
+            # every value stays a parameter of the compiled querysets.
+            join = f"INNER JOIN {cte} ON {cte}.pk = {column}"
+            where = list(conditions)
+            params = ()
+        else:
+            join = ""
+            where = [f"{column} IN ({inner})", *conditions]
+        return f"{join} WHERE {' AND '.join(where)}" if where else join, list(params)
+
+    programme = quote(Programme._meta.db_table)
+    for name, path, _model in CATALOGUE_FACETS:
+        if name == "theme":
+            table = quote(Programme.topics.through._meta.db_table)
+            topics = quote(Topic._meta.db_table)
+            where, where_params = restrict("pt.programme_id", name)
+            sql = " ".join(
+                (
+                    "SELECT 'theme', pairs.theme_id, COUNT(*) FROM (SELECT DISTINCT",
+                    "t.theme_id, pt.programme_id FROM",
+                    table,
+                    "pt INNER JOIN",
+                    topics,
+                    "t ON t.slug = pt.topic_id",
+                    where,
+                    ") pairs GROUP BY pairs.theme_id",
+                )
+            )
+        elif name == "cost":
+            where, where_params = restrict("p.id", name)
+            sql = " ".join(
+                (
+                    "SELECT 'cost', p.cost_model_id, COUNT(*) FROM",
+                    programme,
+                    "p",
+                    where,
+                    "GROUP BY p.cost_model_id",
+                )
+            )
+        else:
+            field = Programme._meta.get_field(path)
+            table = quote(field.remote_field.through._meta.db_table)
+            column = "m." + quote(field.m2m_reverse_name())
+            where, where_params = restrict("m.programme_id", name)
+            sql = " ".join(
+                (
+                    f"SELECT '{name}',",
+                    column,
+                    ", COUNT(*) FROM",
+                    table,
+                    "m",
+                    where,
+                    "GROUP BY",
+                    column,
+                )
+            )
+        branches.append((sql, where_params))
+    regions = quote(Programme.eligible_regions.through._meta.db_table)
+    countries = quote(Programme.eligible_countries.through._meta.db_table)
+    where, where_params = restrict(
+        "p.id",
+        "region",
+        " ".join(
+            (
+                "NOT EXISTS (SELECT 1 FROM",
+                regions,
+                "r WHERE r.programme_id = p.id) AND NOT EXISTS (SELECT 1 FROM",
+                countries,
+                "c WHERE c.programme_id = p.id)",
+            )
+        ),
+    )
+    sql = " ".join(("SELECT 'open', NULL, COUNT(*) FROM", programme, "p", where))
+    branches.append((sql, where_params))
+    for flag in ("ldc", "sids"):
+        where, where_params = restrict("p.id", "eligibility", f"p.{flag}_only")
+        sql = " ".join((f"SELECT '{flag}', NULL, COUNT(*) FROM", programme, "p", where))
+        branches.append((sql, where_params))
+    # The number of results, for the paginator: every filter applies.
+    where, where_params = restrict("p.id", "")
+    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p", where))
+    branches.append((sql, where_params))
+    if page is not None:
+        offset, limit = page
+        where, where_params = restrict("p.id", "")
+        sql = " ".join(
+            (
+                "SELECT 'page', NULL, pg.id FROM (SELECT p.id FROM",
+                programme,
+                "p",
+                where,
+                "ORDER BY p.title, p.id LIMIT %s OFFSET %s) pg",
+            )
+        )
+        branches.append((sql, [*where_params, limit, offset]))
+    sql = " UNION ALL ".join(b for b, _ in branches)
+    params = [p for _sql, branch in branches for p in branch]
+    if shared:
+        if len(filters) > 1:
+            # Every count reads programmes passing all filters but at most
+            # one: the search (a text search is slow) need not read the others.
+            searched = searched.filter(
+                reduce(
+                    operator.or_,
+                    (
+                        reduce(
+                            operator.and_, (q for n, q in filters.items() if n != name)
+                        )
+                        for name in filters
+                    ),
+                )
+            )
+        search, search_params = (
+            searched.select_related(None)
+            .order_by()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        ctes = ", ".join(
+            [f"search (pk) AS ({search})"]
+            + [
+                f"{cte} (pk) AS ({inner})"
+                for cte, inner, _ in subqueries.values()
+                if inner is not None
+            ]
+        )
+        sql = f"WITH {ctes} {sql}"
+        params = [
+            *search_params,
+            *(p for _c, _i, cte_params in subqueries.values() for p in cte_params),
+            *params,
+        ]
+    counts: dict[str, dict[str | None, int]] = defaultdict(dict)
+    page_ids: list[int] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for facet, key, n in cursor.fetchall():
+            if facet == "page":
+                page_ids.append(n)
+            else:
+                counts[facet][None if key is None else str(key)] = n
+    return CatalogueCounts(counts, page_ids)
+
+
+def catalogue_facet_options(*, name: str, model: Any) -> list[Any]:
+    """The reference rows a facet may offer, in display order once sorted."""
+    if name == "region":
+        return list(model.objects.filter(level=RegionLevel.REGION))
+    return list(model.objects.all())
