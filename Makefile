@@ -29,6 +29,7 @@ run: demo
 
 test: install
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: chromium is not installed: the browser tests will be skipped (apt-get install -y chromium)."
+	@command -v redis-server >/dev/null 2>&1 || echo "NOTE: redis-server is not installed: the cache-outage tests will be skipped (apt-get install -y redis-server)."
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Compile locale/*/LC_MESSAGES/django.po into the committed .mo files (GNU

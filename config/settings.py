@@ -227,6 +227,10 @@ TASKS = {
     }
 }
 
+# /health/ calls the task queue "delayed" (still 200) when a ready task has
+# waited longer than this: no worker is taking them.
+HEALTH_TASK_WAIT_SECONDS = env_int("HEALTH_TASK_WAIT_SECONDS", 300)
+
 # Mail goes to the console in development; production names an SMTP backend
 # (and its options through the backend's own settings).
 MAILERS = {
@@ -373,7 +377,9 @@ API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
 # The default cache (API throttles, statistics, API answers). Without
 # CACHE_URL: local memory in each process (at most CACHE_MAX_ENTRIES entries),
 # right for one process; with several app-server processes set CACHE_URL to a
-# Redis server so that they share throttle counters and kept answers.
+# Redis server so that they share throttle counters and kept answers. Redis is
+# an accelerator, not a dependency: while it is unreachable the cache serves
+# from local memory (config/cache.py) and /health/ says "degraded", still 200.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -382,9 +388,10 @@ if CACHE_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "cbm"),
+            "OPTIONS": {"FALLBACK_MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
         }
     }
 else:

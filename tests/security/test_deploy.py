@@ -152,9 +152,11 @@ def test_several_app_server_processes_share_a_redis_cache_when_told():
     )
     assert shared.returncode == 0, shared.stderr
     assert json.loads(shared.stdout.strip().splitlines()[-1]) == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: answers from local memory (config/cache.py), no errors.
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": "redis://cache.internal:6379/2",
         "KEY_PREFIX": "cbm",
+        "OPTIONS": {"FALLBACK_MAX_ENTRIES": 5000},
     }
     local = run_with_env(
         ["-c", CACHE_SCRIPT], {"DJANGO_SETTINGS_MODULE": "config.settings"}

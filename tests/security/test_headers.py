@@ -105,7 +105,7 @@ def test_json_responses_send_the_same_headers(production):
     assert response["Content-Type"] == "application/json"
     assert_security_headers(response)
     health = client.get("/health/", secure=True)
-    assert health.json() == {"status": "ok", "database": "ok"}
+    assert health.json()["status"] == "ok"
     assert health["Content-Type"] == "application/json"
     assert_security_headers(health)
 
