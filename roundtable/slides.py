@@ -3,10 +3,13 @@
 The rules (the call for pitches can tighten them): a PDF (recognised by its
 bytes, never by its name or declared type), 1 to 3 pages, at most 10 MB, not
 encrypted, readable by pypdf within fixed limits on memory, time and
-decompressed size. An accepted deck is re-written through pypdf, so anything
-appended after the PDF (a ZIP or HTML polyglot) and active content (JavaScript,
-launch actions, embedded files) is dropped; only the re-written bytes are
-stored, under a generated name.
+decompressed size. An accepted deck is rebuilt from an allow-list: a new PDF
+holding each page's boxes, rotation, content streams and the drawing resources
+they use (fonts, images, forms, colour spaces, patterns, shadings, graphics
+states), plus plain http(s) links. Nothing else of the upload is copied: not
+what is appended after the PDF (a ZIP or HTML polyglot), nor actions, scripts,
+outlines, forms, attachments, multimedia or metadata. Only the rebuilt bytes
+are stored, under a generated name.
 """
 
 from __future__ import annotations
