@@ -1,12 +1,15 @@
 """Admin for curators: every model, searchable, filterable, with autocomplete."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from matchmaking import services
+from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
     ApiToken,
     AssistanceType,
@@ -43,6 +46,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Accounts. Who may change which account and field: ``accounts.policy``."""
+
     list_display = (
         "username",
         "email",
@@ -59,19 +64,31 @@ class UserAdmin(BaseUserAdmin):
     )
     inlines = (MembershipInline,)
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(
+            request
+        ) and policy.may_create_account_directly(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or policy.may_change_account(actor=request.user, target=obj)
+        )
+
     def get_readonly_fields(self, request, obj=None):
-        # Curators manage people, but only a superuser hands out superuser
-        # rights, staff status or raw permissions.
         readonly = super().get_readonly_fields(request, obj)
-        if not request.user.is_superuser:
-            readonly = (
-                *readonly,
-                "is_superuser",
-                "is_staff",
-                "groups",
-                "user_permissions",
-            )
-        return readonly
+        editable = policy.account_fields_editable_by(actor=request.user)
+        if editable is None or obj is None:
+            return readonly
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return (*readonly, *(f for f in fields if f not in editable))
+
+    def user_change_password(self, request, id, form_url=""):
+        target = self.get_object(request, unquote(id))
+        if target is not None and not policy.may_set_password(
+            actor=request.user, target=target
+        ):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Region)
@@ -162,12 +179,22 @@ class ProviderAdmin(SimpleHistoryAdmin):
     list_filter = ("is_verified", "stakeholder_group")
     search_fields = ("name", "ref", "description")
     autocomplete_fields = ("country", "verified_by")
-    readonly_fields = ("verified_at", "verified_by", "created_at", "updated_at")
+    # Verification goes through the actions (services.verify_provider, which
+    # asks accounts.policy), never through the form.
+    readonly_fields = (
+        "is_verified",
+        "verified_at",
+        "verified_by",
+        "created_at",
+        "updated_at",
+    )
     inlines = (MembershipInline,)
     actions = ("mark_verified",)
 
     @admin.action(description=_("Verify the selected providers"))
     def mark_verified(self, request, queryset):
+        if not policy.may_verify_provider(request.user):
+            raise PermissionDenied
         for provider in queryset:
             services.verify_provider(user=request.user, provider=provider)
         count = queryset.count()
@@ -284,11 +311,51 @@ class MatchEventAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are read and revoked here, never created, edited or reassigned.
+
+    A key is created by its owner and shown once; a token's owner, key and
+    scope are fixed and a revocation is final (``accounts.policy``), for
+    superusers too.
+    """
+
     list_display = ("name", "prefix", "user", "scope", "expires_at", "revoked_at")
     list_filter = ("scope",)
     search_fields = ("name", "prefix", "user__username")
-    autocomplete_fields = ("user",)
-    readonly_fields = ("prefix", "key_hash", "last_used_at", "created_at")
+    readonly_fields = (
+        "name",
+        "prefix",
+        "user",
+        "scope",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_at",
+    )
+    exclude = ("key_hash",)
+    actions = ("revoke_tokens",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request, queryset):
+        revoked = 0
+        for token in queryset.select_related("user"):
+            if policy.may_revoke_token(actor=request.user, token=token):
+                tokens.revoke_token(user=request.user, token=token)
+                revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked)
+            % {"n": revoked},
+            messages.SUCCESS if revoked else messages.WARNING,
+        )
 
 
 @admin.register(Invitation)
@@ -303,6 +370,10 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_by",
     )
     readonly_fields = ("token_hash", "accepted_at", "accepted_by", "created_at")
+
+    def has_add_permission(self, request):
+        # The site's invitation page sends the link; one made here has none.
+        return False
 
 
 @admin.register(ContentTranslation)

@@ -819,6 +819,23 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def save(self, *args, **kwargs) -> None:
+        """Refuse a save that reassigns, re-keys or un-revokes the token."""
+        if self.pk is not None:
+            # Imported here: the policy reads memberships through selectors,
+            # which import this module.
+            from matchmaking.accounts.policy import token_change_refusal
+
+            fields = ("user_id", "prefix", "key_hash", "scope", "revoked_at")
+            before = type(self)._base_manager.filter(pk=self.pk).values(*fields).first()
+            if before is not None:
+                refusal = token_change_refusal(
+                    before=before, after={f: getattr(self, f) for f in fields}
+                )
+                if refusal:
+                    raise ValidationError(refusal)
+        super().save(*args, **kwargs)
+
 
 class Invitation(models.Model):
     """A curator's invitation to join a member state or a provider."""

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from matchmaking import audit, selectors
+from matchmaking.accounts import policy
 from matchmaking.enums import (
     CAPACITY_MATCH_STATUSES,
     MatchOrigin,
@@ -267,7 +268,7 @@ def verify_provider(
     *, user: User, provider: Provider, verified: bool = True
 ) -> Provider:
     """Curators vouch for (or withdraw trust in) a provider."""
-    if not selectors.is_curator(user):
+    if not policy.may_verify_provider(user):
         raise PermissionDenied
     provider.is_verified = verified
     provider.verified_at = timezone.now() if verified else None
@@ -292,7 +293,7 @@ def register_provider(*, user: User, data: dict[str, Any]) -> Provider:
 
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied
-    if Membership.objects.filter(user=user).exists():
+    if not policy.may_register_provider(user):
         raise ValidationError(
             _("You already act for an organisation: ask a curator to add another.")
         )
@@ -310,9 +311,7 @@ def update_provider(
     *, user: User, provider: Provider, data: dict[str, Any]
 ) -> Provider:
     """Members of a provider (and curators) edit its profile; not its verification."""
-    if not (
-        selectors.is_curator(user) or provider.pk in selectors.provider_ids(user=user)
-    ):
+    if not policy.may_edit_provider(user=user, provider=provider):
         raise PermissionDenied
     changed = _set_fields(provider, PROVIDER_FIELDS, data)
     provider.full_clean()
@@ -585,7 +584,7 @@ def invite_user(
     from matchmaking import i18n
     from matchmaking.models import Invitation
 
-    if not selectors.is_curator(user):
+    if not policy.may_invite(user):
         raise PermissionDenied
     token = secrets.token_urlsafe(32)
     invitation = Invitation(

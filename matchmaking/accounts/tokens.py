@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import selectors
+from matchmaking.accounts import policy
 from matchmaking.models import ApiToken, TokenScope, User
 
 KEY_PREFIX = "cbm"
@@ -63,8 +63,8 @@ def create_token(
 
 
 def revoke_token(*, user: User, token: ApiToken) -> ApiToken:
-    """Revoke one of the user's tokens (curators may revoke anyone's)."""
-    if token.user_id != user.pk and not selectors.is_curator(user):
+    """Revoke a token: its owner's, or one staff may revoke (``policy``)."""
+    if not policy.may_revoke_token(actor=user, token=token):
         raise PermissionDenied
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

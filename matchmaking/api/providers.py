@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors, services
+from matchmaking.accounts import policy
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -96,9 +97,7 @@ class ProviderViewSet(
         return Response(ProviderSerializer(obj).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        if selectors.member_state_ids(user=request.user) or selectors.provider_ids(
-            user=request.user
-        ):
+        if not policy.may_register_provider(request.user):
             raise exceptions.PermissionDenied(_("You already act for an organisation."))
         payload = ProviderWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -109,10 +108,7 @@ class ProviderViewSet(
 
     def update(self, request, *args, **kwargs):
         provider = self.get_object()
-        if not (
-            selectors.is_curator(request.user)
-            or provider.pk in selectors.provider_ids(user=request.user)
-        ):
+        if not policy.may_edit_provider(user=request.user, provider=provider):
             raise exceptions.PermissionDenied
         payload = ProviderWriteSerializer(
             provider, data=request.data, partial=kwargs.get("partial", False)

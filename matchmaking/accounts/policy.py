@@ -1,0 +1,219 @@
+"""Who may change what among accounts, tokens, organisations and verification.
+
+The one place these rules live. The permission backend (what the admin opens
+for a curator at all), the admin (which rows and fields), the web views, the
+services and the API all ask here; README "Who may change what" is this module
+as a table.
+
+Levels: a plain account (0), a curator or staff member (1), a superuser (2).
+Staff rights never reach account, credential or permission data at or above
+the holder's own level, and credentials (passwords, API tokens) are never set
+for somebody else by a curator: whoever holds them acts as their owner, and the
+audit trail would name the owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matchmaking import selectors
+
+PLAIN, STAFF, SUPERUSER = 0, 1, 2
+
+VIEW = frozenset({"view"})
+VIEW_DELETE = frozenset({"view", "delete"})
+ALL = frozenset({"view", "add", "change", "delete"})
+
+# The model permissions CuratorBackend grants curators: an explicit allow-list,
+# by model label. A model not listed here gives curators nothing (Django's auth
+# tables, two-factor devices, the audit trail's historical models), and a new
+# model of the project apps must be added here (a test checks it).
+CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
+    # Reference data and vocabularies.
+    **{
+        f"matchmaking.{name}": ALL
+        for name in (
+            "region",
+            "country",
+            "language",
+            "theme",
+            "topic",
+            "assistancetype",
+            "audience",
+            "deliverymode",
+            "stakeholdergroup",
+            "costmodel",
+            "priority",
+        )
+    },
+    # Organisations and who acts for them. Verification goes through the
+    # provider admin's actions (``may_verify_provider``), never the form.
+    "matchmaking.memberstate": ALL,
+    "matchmaking.provider": ALL,
+    "matchmaking.membership": ALL,
+    # Invitations are sent from the site (the token goes by mail only); in the
+    # admin a curator reads and withdraws them.
+    "matchmaking.invitation": VIEW_DELETE,
+    # The records curators curate.
+    "matchmaking.programme": ALL,
+    "matchmaking.need": ALL,
+    "matchmaking.match": ALL,
+    "matchmaking.matchevent": ALL,
+    "matchmaking.contenttranslation": ALL,
+    # Accounts: change narrowed to plain accounts and CURATOR_ACCOUNT_FIELDS.
+    # No add (people join by invitation), no delete (deactivate instead).
+    "matchmaking.user": frozenset({"view", "change"}),
+    # Tokens: read; revoked through the admin action (``may_revoke_token``).
+    "matchmaking.apitoken": VIEW,
+    # The roundtable.
+    **{
+        f"roundtable.{name}": ALL
+        for name in (
+            "event",
+            "session",
+            "pitch",
+            "timeslot",
+            "sessionreport",
+            "callforpitches",
+            "review",
+            "agendaversion",
+            "meeting",
+            "breakoutregistration",
+        )
+    },
+    # The task queue, and login lockouts (a curator lifts one by deleting it).
+    "django_tasks_database.dbtaskresult": ALL,
+    "axes.accessattempt": VIEW_DELETE,
+    "axes.accessfailurelog": VIEW_DELETE,
+    "axes.accesslog": VIEW,
+}
+
+# What a curator may change on a plain account in the admin. The rest is role,
+# permission or credential data: the username signs in, the e-mail address
+# receives the password-reset link, and rights are for superusers to give.
+CURATOR_ACCOUNT_FIELDS = ("first_name", "last_name", "language", "is_active")
+
+
+def account_level(user: Any) -> int:
+    """The level an account's flags give it (whether it is active or not)."""
+    if getattr(user, "is_superuser", False):
+        return SUPERUSER
+    if getattr(user, "is_curator", False) or getattr(user, "is_staff", False):
+        return STAFF
+    return PLAIN
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def acting_level(user: Any) -> int:
+    """The level a signed-in user acts at now (-1: anonymous or inactive)."""
+    return account_level(user) if _active(user) else -1
+
+
+# --- model permissions (CuratorBackend) -------------------------------------------
+
+
+def curator_has_model_perm(user: Any, perm: str) -> bool:
+    """``app_label.action_model`` is on the curators' allow-list (for a curator)."""
+    if not (_active(user) and getattr(user, "is_curator", False)):
+        return False
+    app_label, _dot, codename = perm.partition(".")
+    action, _sep, model = codename.partition("_")
+    return action in CURATOR_MODEL_PERMISSIONS.get(f"{app_label}.{model}", ())
+
+
+def curator_has_module_perms(user: Any, app_label: str) -> bool:
+    """The curator holds some permission in the app (the admin lists it)."""
+    return bool(
+        _active(user)
+        and getattr(user, "is_curator", False)
+        and any(
+            label.startswith(f"{app_label}.") for label in CURATOR_MODEL_PERMISSIONS
+        )
+    )
+
+
+# --- accounts -----------------------------------------------------------------------
+
+
+def may_create_account_directly(actor: Any) -> bool:
+    """Only superusers create accounts in the admin; others join by invitation."""
+    return acting_level(actor) == SUPERUSER
+
+
+def may_change_account(*, actor: Any, target: Any) -> bool:
+    """Superusers change any account; curators only accounts below their level."""
+    level = acting_level(actor)
+    if level == SUPERUSER:
+        return True
+    return level >= STAFF and account_level(target) < level
+
+
+def account_fields_editable_by(*, actor: Any) -> tuple[str, ...] | None:
+    """The account fields the actor may change (None: every field)."""
+    return None if acting_level(actor) == SUPERUSER else CURATOR_ACCOUNT_FIELDS
+
+
+def may_set_password(*, actor: Any, target: Any) -> bool:
+    """A password is set by its owner (knowing the current one) or a superuser."""
+    return acting_level(actor) == SUPERUSER
+
+
+# --- API tokens ---------------------------------------------------------------------
+
+# A token's owner, key and scope are fixed at creation; revocation is final.
+TOKEN_FIXED_FIELDS = ("user", "prefix", "key_hash", "scope", "created_at")
+
+
+def may_revoke_token(*, actor: Any, token: Any) -> bool:
+    """The owner, or staff for accounts below their level (superusers: any)."""
+    if not _active(actor):
+        return False
+    if token.user_id == actor.pk:
+        return True
+    return selectors.is_curator(actor) and may_change_account(
+        actor=actor, target=token.user
+    )
+
+
+def token_change_refusal(*, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Why a saved token may not become ``after`` ("" when it may).
+
+    ``before``/``after`` map field attnames to values. Nobody, superusers
+    included, reassigns a token, changes its key or scope, or un-revokes it.
+    """
+    for name in ("user_id", "prefix", "key_hash", "scope"):
+        if before[name] != after[name]:
+            return f"{name} of a token never changes"
+    if before["revoked_at"] is not None and after["revoked_at"] != before["revoked_at"]:
+        return "a revoked token stays revoked"
+    return ""
+
+
+# --- organisations and verification --------------------------------------------------
+
+
+def may_register_provider(user: Any) -> bool:
+    """A signed-in user who acts for no organisation registers one (unverified)."""
+    return _active(user) and not (
+        selectors.member_state_ids(user=user) or selectors.provider_ids(user=user)
+    )
+
+
+def may_edit_provider(*, user: Any, provider: Any) -> bool:
+    """Its members and curators edit a provider's profile (not its verification)."""
+    return selectors.is_curator(user) or provider.pk in selectors.provider_ids(
+        user=user
+    )
+
+
+def may_verify_provider(user: Any) -> bool:
+    """Curators vouch for a provider, or withdraw it."""
+    return selectors.is_curator(user)
+
+
+def may_invite(user: Any) -> bool:
+    """Curators invite people to act for a member state or provider."""
+    return selectors.is_curator(user)
