@@ -352,8 +352,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 revoked += 1
         self.message_user(
             request,
-            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked)
-            % {"n": revoked},
+            _("Tokens revoked: %(n)d.") % {"n": revoked},
             messages.SUCCESS if revoked else messages.WARNING,
         )
 
