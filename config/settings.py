@@ -327,6 +327,12 @@ REST_FRAMEWORK = {
         "dataset": env_str("DJANGO_API_DATASET_RATE", "10/min"),
     },
     "EXCEPTION_HANDLER": "matchmaking.api.base.api_exception_handler",
+    # DRF's three, with a JSON parser that refuses what no database can store.
+    "DEFAULT_PARSER_CLASSES": [
+        "matchmaking.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
         "matchmaking.api.negotiation.FormatNegotiation"
     ),

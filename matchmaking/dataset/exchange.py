@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from matchmaking import api_cache
+from matchmaking import api_cache, jsontext
 from matchmaking.engine.text import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import (
@@ -111,6 +111,12 @@ _VOCABULARIES: dict[str, tuple[type[models.Model], str]] = {
     "stakeholder_group": (StakeholderGroup, "stakeholder group"),
     "cost_model": (CostModel, "cost model"),
     "priority": (Priority, "priority"),
+}
+
+
+_FLAWS = {
+    "nul": "contains a NUL character",
+    "surrogate": "contains an unpaired surrogate (not valid Unicode)",
 }
 
 
@@ -344,6 +350,10 @@ class _Checker:
         if not isinstance(data, dict):
             self.problems.append(Problem("", "", "", "the dataset must be an object"))
             return
+        # Strings the database cannot store would fail the first query that
+        # carries one (a ref looked up, a row written): refuse them first.
+        if not self._storable(data):
+            return
         self.reference = _Reference.load()
         self._check_header(data)
         self.known_providers = self._known_providers(data)
@@ -356,6 +366,37 @@ class _Checker:
             if section in data:
                 for ref, record in self._records(data, section):
                     check(_Record(self, section, ref, record))
+
+    def _storable(self, data: dict[str, Any]) -> bool:
+        """Note each string no database can store, or too deep a nesting."""
+        try:
+            unsafe = list(jsontext.unsafe_strings(data))
+        except jsontext.TooDeep:
+            self.problems.append(
+                Problem(
+                    "",
+                    "",
+                    "",
+                    f"nested more than {jsontext.MAX_DEPTH} levels deep "
+                    "(arrays and objects)",
+                )
+            )
+            return False
+        for item in unsafe:
+            self.problems.append(self._located(data, item.path, _FLAWS[item.flaw]))
+        return not unsafe
+
+    @staticmethod
+    def _located(data: dict, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem at a path, named by section, record ref and field."""
+        if len(path) >= 2 and path[0] in SECTIONS and isinstance(path[1], int):
+            section, index = str(path[0]), path[1]
+            record = data[section][index]
+            ref = record.get("ref") if isinstance(record, dict) else None
+            if not (isinstance(ref, str) and _REF.fullmatch(ref) and len(ref) <= 100):
+                ref = f"#{index}"
+            return Problem(ref, section, ".".join(map(str, path[2:])), message)
+        return Problem("", "", ".".join(map(str, path)), message)
 
     def _check_header(self, data: dict[str, Any]) -> None:
         fmt = data.get("format")

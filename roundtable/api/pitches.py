@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
@@ -25,6 +25,7 @@ from matchmaking.api.base import (
     ApiViewMixin,
     errors,
 )
+from matchmaking.api.parsers import JSONParser
 from matchmaking.api.permissions import AUTHENTICATED, CURATORS, PUBLIC_READ
 from matchmaking.audit import log_denied_access
 from roundtable import selectors, services

@@ -983,3 +983,75 @@ def test_export_runs_a_fixed_number_of_queries(django_assert_num_queries, size):
     assert {tuple(p["topics"]) for p in exported["programmes"]} == {
         ("csirt-establishment", "incident-response")
     }
+
+
+# --- hostile input (issue 14, finding 15) -----------------------------------
+
+
+def deeply_nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            edit("needs", title="CSIRT\x00 set-up"),
+            [need("title", "contains a NUL character")],
+        ),
+        (
+            edit("providers", name="ITU \ud800"),
+            [prov("name", "contains an unpaired surrogate (not valid Unicode)")],
+        ),
+        (
+            edit("programmes", provider="itu\x00"),
+            [prog("provider", "contains a NUL character")],
+        ),
+        (
+            edit("needs", topics=["csirt-establishment", "a\x00b"]),
+            [need("topics.1", "contains a NUL character")],
+        ),
+        (
+            top(about="about \udfff"),
+            [
+                Problem(
+                    "",
+                    "",
+                    "about",
+                    "contains an unpaired surrogate (not valid Unicode)",
+                )
+            ],
+        ),
+        (
+            edit("needs", description=deeply_nested(100_000)),
+            [
+                Problem(
+                    "", "", "", "nested more than 64 levels deep (arrays and objects)"
+                )
+            ],
+        ),
+    ],
+)
+def test_import_refuses_nul_surrogates_and_deep_nesting_writing_nothing(
+    change, expected
+):
+    data = small()
+    change(data)
+
+    assert validate_dataset(data=data) == expected
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=data)
+    assert raised.value.problems == expected
+    assert counts() == NOTHING
+
+
+def test_import_names_a_record_without_a_valid_ref_by_its_index():
+    data = small()
+    data["needs"][0]["ref"] = "sen\x00"
+
+    assert validate_dataset(data=data) == [
+        Problem("#0", "needs", "ref", "contains a NUL character")
+    ]

@@ -175,3 +175,33 @@ def test_export_command_writes_a_file_that_imports_back(tmp_path):
         "programmes: 0 created, 0 updated, 1 unchanged; "
         "needs: 0 created, 0 updated, 1 unchanged\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"format": "cbm-dataset/1", "about": ' + "[" * 100_000 + "]" * 100_000,
+            "nested too deeply",
+        ),
+        (
+            '{"format": "cbm-dataset/1", "about": "a\\u0000b"}',
+            "1 problem",
+        ),
+        (
+            '{"format": "cbm-dataset/1", "about": "a\\ud800b"}',
+            "1 problem",
+        ),
+    ],
+)
+def test_import_command_refuses_deep_nesting_nul_and_surrogates(
+    tmp_path, text, message
+):
+    path = tmp_path / "hostile.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError) as raised:
+        run("import_dataset", str(path))
+
+    assert message in str(raised.value)
+    assert counts() == (0, 0, 0, 0)

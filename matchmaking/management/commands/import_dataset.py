@@ -48,3 +48,7 @@ class Command(BaseCommand):
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise CommandError(f"{file} is not valid JSON: {error}") from None
+        except RecursionError:
+            raise CommandError(
+                f"{file} is not valid JSON: arrays and objects nested too deeply"
+            ) from None
