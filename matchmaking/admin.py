@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from matchmaking import services
 from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
+    TAG_FIELDS,
     ApiToken,
     AssistanceType,
     Audience,
@@ -219,9 +220,6 @@ class MembershipAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("user", "member_state", "provider")
 
 
-TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
-
-
 class MatchInline(admin.TabularInline):
     model = Match
     extra = 0
@@ -250,7 +248,8 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         "eligible_countries",
         "languages",
     )
-    filter_horizontal = ("topics", "assistance_types", "audiences", "delivery_modes")
+    # Languages (184 of them) use autocomplete instead.
+    filter_horizontal = tuple(f for f in TAG_FIELDS if f != "languages")
     readonly_fields = ("created_at", "updated_at")
     list_select_related = ("provider",)
     inlines = (MatchInline,)
@@ -277,7 +276,8 @@ class NeedAdmin(SimpleHistoryAdmin):
     )
     search_fields = ("title", "ref", "summary", "description")
     autocomplete_fields = ("member_state", "owner", "languages", "shared_with")
-    filter_horizontal = ("topics", "assistance_types", "audiences", "delivery_modes")
+    # Languages (184 of them) use autocomplete instead.
+    filter_horizontal = tuple(f for f in TAG_FIELDS if f != "languages")
     readonly_fields = ("unmet_reason", "matched_at", "created_at", "updated_at")
     list_select_related = ("member_state__country", "priority")
     inlines = (MatchInline,)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
+    TAG_FIELDS,
     UN_LANGUAGES,
     Country,
     Language,
@@ -195,7 +196,8 @@ class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
             code__in=UN_LANGUAGES
         )
         self.fields["languages"].help_text = _("The languages the work can be done in.")
-        for name in ("assistance_types", "audiences", "languages", "delivery_modes"):
+        # Topics are grouped by theme (topic_groups); the others are ticked.
+        for name in (f for f in TAG_FIELDS if f != "topics"):
             self.fields[name].widget = forms.CheckboxSelectMultiple()
             self.fields[name].widget.choices = self.fields[name].choices
             self.fields[name].widget.attrs["data-field"] = name
@@ -221,20 +223,7 @@ class NeedForm(TaggedRecordForm):
 
     class Meta:
         model = Need
-        fields = [
-            "title",
-            "summary",
-            "description",
-            "content_language",
-            "topics",
-            "assistance_types",
-            "audiences",
-            "languages",
-            "delivery_modes",
-            "priority",
-            "visibility",
-            "needed_by",
-        ]
+        fields = list(Need.EDITABLE_FIELDS)
         widgets = {
             "priority": forms.RadioSelect,
             "visibility": forms.RadioSelect,
@@ -282,25 +271,7 @@ class ProgrammeForm(TaggedRecordForm):
 
     class Meta:
         model = Programme
-        fields = [
-            "title",
-            "summary",
-            "description",
-            "content_language",
-            "topics",
-            "assistance_types",
-            "audiences",
-            "languages",
-            "delivery_modes",
-            "eligible_regions",
-            "eligible_countries",
-            "ldc_only",
-            "sids_only",
-            "cost_model",
-            "capacity",
-            "starts_on",
-            "ends_on",
-        ]
+        fields = list(Programme.EDITABLE_FIELDS)
         widgets = {
             "starts_on": _date_widget(),
             "ends_on": _date_widget(),

@@ -456,6 +456,12 @@ class Membership(Timestamped):
         return f"{self.user} - {org} ({self.get_role_display()})"
 
 
+# The five taxonomy tags a need and a programme share (many-to-many fields).
+TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+# The text fields of both, as their forms show them first.
+_TEXT_FIELDS = ("title", "summary", "description", "content_language")
+
+
 class TaggedRecord(Timestamped):
     """Fields shared by needs and programmes: text and taxonomy tags."""
 
@@ -545,6 +551,20 @@ class Programme(TaggedRecord):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     history = HistoricalRecords()
+
+    ELIGIBILITY_FIELDS = ("eligible_regions", "eligible_countries")
+    # What its provider writes (forms, API, services), in the form's order.
+    EDITABLE_FIELDS = (
+        *_TEXT_FIELDS,
+        *TAG_FIELDS,
+        *ELIGIBILITY_FIELDS,
+        "ldc_only",
+        "sids_only",
+        "cost_model",
+        "capacity",
+        "starts_on",
+        "ends_on",
+    )
 
     class Meta:
         ordering = ["title", "id"]
@@ -641,6 +661,15 @@ class Need(TaggedRecord):
     # audited too; matched_at is the engine's bookkeeping, not a change.
     history = HistoricalRecords(
         excluded_fields=["matched_at"], m2m_fields=[shared_with]
+    )
+
+    # What its state writes (forms, API, services), in the form's order.
+    EDITABLE_FIELDS = (
+        *_TEXT_FIELDS,
+        *TAG_FIELDS,
+        "priority",
+        "visibility",
+        "needed_by",
     )
 
     class Meta:

@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 
 from matchmaking.enums import NeedStatus, ProgrammeStatus, RegionLevel, Visibility
 from matchmaking.models import (
+    TAG_FIELDS,
     AssistanceType,
     Audience,
     CostModel,
@@ -106,9 +107,7 @@ def needs_visible_to(*, user: AnyUser, with_tags: bool = True) -> QuerySet[Need]
     qs = qs.select_related("member_state__country", "priority")
     if not with_tags:
         return qs
-    return qs.prefetch_related(
-        "topics", "assistance_types", "audiences", "languages", "delivery_modes"
-    )
+    return qs.prefetch_related(*TAG_FIELDS)
 
 
 def programme_visibility_q(*, user: AnyUser) -> Q | None:
@@ -136,15 +135,7 @@ def programmes_visible_to(
     qs = qs.select_related("provider", "cost_model")
     if not with_tags:
         return qs
-    return qs.prefetch_related(
-        "topics",
-        "assistance_types",
-        "audiences",
-        "languages",
-        "delivery_modes",
-        "eligible_regions",
-        "eligible_countries",
-    )
+    return qs.prefetch_related(*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
 
 
 def providers_visible_to(*, user: AnyUser) -> QuerySet[Provider]:

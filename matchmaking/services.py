@@ -27,6 +27,7 @@ from matchmaking.enums import (
     ProgrammeStatus,
 )
 from matchmaking.models import (
+    TAG_FIELDS,
     Language,
     Match,
     MatchEvent,
@@ -40,29 +41,10 @@ from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
 # --- needs and programmes -------------------------------------------------
 
-NEED_FIELDS = (
-    "title",
-    "summary",
-    "description",
-    "content_language",
-    "priority",
-    "visibility",
-    "needed_by",
-)
-NEED_M2M = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
-PROGRAMME_FIELDS = (
-    "title",
-    "summary",
-    "description",
-    "content_language",
-    "ldc_only",
-    "sids_only",
-    "cost_model",
-    "capacity",
-    "starts_on",
-    "ends_on",
-)
-PROGRAMME_M2M = (*NEED_M2M, "eligible_regions", "eligible_countries")
+NEED_M2M = TAG_FIELDS
+NEED_FIELDS = tuple(f for f in Need.EDITABLE_FIELDS if f not in NEED_M2M)
+PROGRAMME_M2M = (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
+PROGRAMME_FIELDS = tuple(f for f in Programme.EDITABLE_FIELDS if f not in PROGRAMME_M2M)
 
 NEED_TRANSITIONS: dict[str, frozenset[str]] = {
     NeedStatus.DRAFT: frozenset({NeedStatus.OPEN, NeedStatus.WITHDRAWN}),

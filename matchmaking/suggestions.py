@@ -37,6 +37,7 @@ from matchmaking.enums import (
     UnmetReason,
 )
 from matchmaking.models import (
+    TAG_FIELDS,
     Country,
     Match,
     Need,
@@ -44,7 +45,6 @@ from matchmaking.models import (
 )
 from matchmaking.reference import topic_themes
 
-TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 _BULK = 2000
 
 
@@ -112,7 +112,7 @@ def load_programmes(
         "summary",
         "description",
     )
-    tags = {name: _m2m_sets(Programme, name, ids) for name in TAGS}
+    tags = {name: _m2m_sets(Programme, name, ids) for name in TAG_FIELDS}
     regions = _m2m_sets(Programme, "eligible_regions", ids)
     countries = _m2m_sets(Programme, "eligible_countries", ids)
     used = _capacity_used(ids)
@@ -184,7 +184,7 @@ def load_needs(
         )
     )
     ids = [row["id"] for row in values]
-    tags = {name: _m2m_sets(Need, name, ids) for name in TAGS}
+    tags = {name: _m2m_sets(Need, name, ids) for name in TAG_FIELDS}
     translated = translations.texts_by_object(Need, ids)
     facts = _country_facts()
     empty: frozenset[str] = frozenset()

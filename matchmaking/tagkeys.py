@@ -13,13 +13,12 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from matchmaking.models import Need, Programme, TaggedRecord
+from matchmaking.models import TAG_FIELDS, Need, Programme, TaggedRecord
 
 # The tag relations of each kind of record, as the serializers name them.
-TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 TAGS_OF = {
-    Need: TAGS,
-    Programme: (*TAGS, "eligible_regions", "eligible_countries"),
+    Need: TAG_FIELDS,
+    Programme: (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS),
 }
 # Attribute holding {relation: sorted keys}, plus "themes" (the topics' themes).
 ATTRIBUTE = "_tag_keys"

@@ -11,6 +11,7 @@ from matchmaking import explain, selectors, tagkeys
 from matchmaking import translations as translations_mod
 from matchmaking.enums import DeliveryOutcome, NeedStatus, ProgrammeStatus
 from matchmaking.models import (
+    TAG_FIELDS,
     ApiToken,
     AssistanceType,
     Audience,
@@ -267,7 +268,7 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     languages = slugs(Language, field="code")
     delivery_modes = slugs(DeliveryMode, required=False)
 
-    TAGS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+    TAGS = TAG_FIELDS
 
     def get_themes(self, obj) -> list[str]:
         return tagkeys.tag_keys(obj, "themes")
@@ -405,7 +406,7 @@ class ProgrammeSerializer(TaggedSerializer):
         help_text=_("On creation: publish at once instead of a draft."),
     )
 
-    TAGS = (*TaggedSerializer.TAGS, "eligible_regions", "eligible_countries")
+    TAGS = (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
 
     class Meta:
         model = Programme

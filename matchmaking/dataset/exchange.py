@@ -34,6 +34,7 @@ from matchmaking import api_cache, jsontext
 from matchmaking.engine.text import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import (
+    TAG_FIELDS,
     AssistanceType,
     Audience,
     CostModel,
@@ -64,7 +65,6 @@ _REF = re.compile(r"[-a-zA-Z0-9_]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _TOP_LEVEL_FIELDS = frozenset({"format", "about", *SECTIONS, "judgments"})
-_TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 _PROVIDER_FIELDS = frozenset(
     {"ref", "name", "stakeholder_group", "country", "website", "description"}
 )
@@ -76,7 +76,7 @@ _PROGRAMME_FIELDS = frozenset(
         "title",
         "summary",
         "description",
-        *_TAG_FIELDS,
+        *TAG_FIELDS,
         "eligibility",
         "cost_model",
         "capacity",
@@ -93,14 +93,14 @@ _NEED_FIELDS = frozenset(
         "title",
         "summary",
         "description",
-        *_TAG_FIELDS,
+        *TAG_FIELDS,
         "priority",
         "visibility",
         "needed_by",
     }
 )
-_PROGRAMME_M2M = (*_TAG_FIELDS, "eligible_regions", "eligible_countries")
-_NEED_M2M = _TAG_FIELDS
+_PROGRAMME_M2M = (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
+_NEED_M2M = TAG_FIELDS
 
 # The vocabulary behind each slug field of the format, and its name in messages.
 _VOCABULARIES: dict[str, tuple[type[models.Model], str]] = {
@@ -866,7 +866,7 @@ def export_dataset(
             "title": p["title"],
             "summary": p["summary"],
             "description": p["description"],
-            **{name: tags[name].get(p["pk"], []) for name in _TAG_FIELDS},
+            **{name: tags[name].get(p["pk"], []) for name in TAG_FIELDS},
             "eligibility": {
                 "regions": tags["eligible_regions"].get(p["pk"], []),
                 "countries": tags["eligible_countries"].get(p["pk"], []),
@@ -905,7 +905,7 @@ def export_dataset(
             "title": n["title"],
             "summary": n["summary"],
             "description": n["description"],
-            **{name: tags[name].get(n["pk"], []) for name in _TAG_FIELDS},
+            **{name: tags[name].get(n["pk"], []) for name in TAG_FIELDS},
             "priority": n["priority_id"],
             "visibility": n["visibility"],
             "needed_by": _iso(n["needed_by"]),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from matchmaking import selectors
 from matchmaking.enums import UnmetReason
+from matchmaking.models import TAG_FIELDS
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.views.csv import csv_response
 
@@ -41,11 +42,7 @@ PROGRAMME_CSV_FIELDS = (
     "status",
     "title",
     "summary",
-    "topics",
-    "assistance_types",
-    "audiences",
-    "languages",
-    "delivery_modes",
+    *TAG_FIELDS,
     "eligible_regions",
     "eligible_countries",
     "ldc_only",
@@ -63,11 +60,7 @@ NEED_CSV_FIELDS = (
     "status",
     "title",
     "summary",
-    "topics",
-    "assistance_types",
-    "audiences",
-    "languages",
-    "delivery_modes",
+    *TAG_FIELDS,
     "priority",
     "needed_by",
 )
