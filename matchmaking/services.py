@@ -626,7 +626,7 @@ def pending_invitation(*, token: str) -> Any:
 def accept_invitation(
     *, token: str, user: User | None = None, new_user: dict[str, Any] | None = None
 ) -> User:
-    """Accept an invitation as a signed-in user or by creating an account."""
+    """Accept an invitation as the invited signed-in user or by creating an account."""
     from matchmaking.models import Invitation, Membership
 
     invitation = (
@@ -640,6 +640,10 @@ def accept_invitation(
     )
     if invitation is None:
         raise ValidationError(_("This invitation is not valid any more."))
+    if user is not None and not policy.may_accept_invitation(
+        user=user, invitation=invitation
+    ):
+        raise PermissionDenied
     if user is None:
         data = dict(new_user or {})
         password = data.pop("password")

@@ -217,3 +217,13 @@ def may_verify_provider(user: Any) -> bool:
 def may_invite(user: Any) -> bool:
     """Curators invite people to act for a member state or provider."""
     return selectors.is_curator(user)
+
+
+def may_accept_invitation(*, user: Any, invitation: Any) -> bool:
+    """Only the invited address accepts (compared case-insensitively).
+
+    A new account created from the link gets the invited address.
+    """
+    return _active(user) and (user.email or "").strip().casefold() == (
+        invitation.email.strip().casefold()
+    )

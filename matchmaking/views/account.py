@@ -23,6 +23,7 @@ from matchmaking import (
     i18n,
     services,
 )
+from matchmaking.accounts import policy
 from matchmaking.models import (
     ApiToken,
 )
@@ -35,6 +36,17 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         raise Http404
     signed_in = request.user.is_authenticated
+    if signed_in and not policy.may_accept_invitation(
+        user=request.user, invitation=invitation
+    ):
+        # Signed in as someone else: nothing to accept here, and the page
+        # does not say which address was invited.
+        return render(
+            request,
+            "matchmaking/invitation_accept.html",
+            {"invitation": invitation, "form": None, "wrong_account": True},
+            status=403,
+        )
     form = None if signed_in else forms.AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and (signed_in or form.is_valid()):
         try:
