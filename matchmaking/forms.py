@@ -34,6 +34,7 @@ from matchmaking.models import (
     Theme,
     Topic,
     User,
+    ends_before_start,
 )
 from matchmaking.stats.scope import StatsFilter
 
@@ -604,7 +605,7 @@ class StatsFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
+        if ends_before_start(start, end):
             self.add_error("end", _("The last month cannot be before the first."))
         return data
 

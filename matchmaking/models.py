@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -456,6 +457,15 @@ class Membership(Timestamped):
         return f"{self.user} - {org} ({self.get_role_display()})"
 
 
+def ends_before_start(starts: date | None, ends: date | None) -> bool:
+    """The one "dates in order" rule: a period with both ends set ends before it
+    starts (an open start or end never does)."""
+    return bool(starts and ends and ends < starts)
+
+
+PROGRAMME_DATES_ERROR = _("A programme cannot end before it starts.")
+
+
 # The five taxonomy tags a need and a programme share (many-to-many fields).
 TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
 # The text fields of both, as their forms show them first.
@@ -504,6 +514,12 @@ class TaggedRecord(Timestamped):
 
     def __str__(self) -> str:
         return self.title
+
+
+def check_programme_dates(starts_on: date | None, ends_on: date | None) -> None:
+    """Raise the error of a programme ending before it starts, on ``ends_on``."""
+    if ends_before_start(starts_on, ends_on):
+        raise ValidationError({"ends_on": PROGRAMME_DATES_ERROR})
 
 
 class Programme(TaggedRecord):
@@ -576,7 +592,7 @@ class Programme(TaggedRecord):
                 | Q(ends_on__isnull=True)
                 | Q(ends_on__gte=models.F("starts_on")),
                 name="programme_ends_after_start",
-                violation_error_message=_("A programme cannot end before it starts."),
+                violation_error_message=PROGRAMME_DATES_ERROR,
             ),
         ]
         indexes = [
@@ -606,10 +622,7 @@ class Programme(TaggedRecord):
         ]
 
     def clean(self) -> None:
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError(
-                {"ends_on": _("A programme cannot end before it starts.")}
-            )
+        check_programme_dates(self.starts_on, self.ends_on)
 
 
 class Need(TaggedRecord):

@@ -30,6 +30,7 @@ from matchmaking.models import (
     Theme,
     TokenScope,
     Topic,
+    check_programme_dates,
 )
 
 
@@ -461,10 +462,7 @@ class ProgrammeSerializer(TaggedSerializer):
         if self.instance is not None:
             starts = attrs.get("starts_on", self.instance.starts_on)
             ends = attrs.get("ends_on", self.instance.ends_on)
-        if starts and ends and ends < starts:
-            raise serializers.ValidationError(
-                {"ends_on": _("A programme cannot end before it starts.")}
-            )
+        check_programme_dates(starts, ends)
         return attrs
 
 

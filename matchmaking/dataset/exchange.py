@@ -50,6 +50,7 @@ from matchmaking.models import (
     StakeholderGroup,
     Topic,
     User,
+    ends_before_start,
 )
 from matchmaking.tasks import schedule_rematch
 
@@ -540,7 +541,7 @@ class _Checker:
         fields["starts_on"] = record.date("starts_on")
         fields["ends_on"] = record.date("ends_on")
         starts_on, ends_on = fields["starts_on"], fields["ends_on"]
-        if starts_on and ends_on and ends_on < starts_on:
+        if ends_before_start(starts_on, ends_on):
             record.problem("ends_on", "is before starts_on")
         fields["content_language_id"] = self._content_language(fields)
         record.unknown_fields(_PROGRAMME_FIELDS, record.data)

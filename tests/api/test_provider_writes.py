@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from matchmaking.enums import MembershipRole
-from matchmaking.models import Membership, Provider
+from matchmaking.models import Membership, Programme, Provider
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 
@@ -128,3 +130,25 @@ def test_only_curators_verify(world, role, code):
 def test_verifying_a_missing_provider_is_404(world):
     response = client_for(world, "curator").post("/api/v1/providers/nope/verify/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"starts_on": "2026-06-01", "ends_on": "2026-05-31"},
+        {"ends_on": "2026-05-31"},  # against the stored start
+    ],
+)
+def test_a_programme_cannot_end_before_it_starts(world, payload):
+    Programme.objects.filter(pk=world.prog_p.pk).update(
+        starts_on=dt.date(2026, 6, 1), ends_on=None
+    )
+    response = client_for(world, "prov_p").patch(
+        "/api/v1/programmes/prog-p/", payload, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "ends_on": ["A programme cannot end before it starts."]
+    }
+    world.prog_p.refresh_from_db()
+    assert (world.prog_p.starts_on, world.prog_p.ends_on) == (dt.date(2026, 6, 1), None)
