@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
+    NOTE_TEXT,
+    SHORT_TEXT,
     TAG_FIELDS,
     UN_LANGUAGES,
     Country,
@@ -168,7 +170,7 @@ class TranslationForm(GovukFormMixin, forms.Form):
     summary = forms.CharField(
         label=_("Translated summary"),
         required=False,
-        max_length=5000,
+        max_length=SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -319,7 +321,7 @@ class DeclineForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why do you decline?"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=NOTE_TEXT,
     )
 
 
@@ -339,7 +341,7 @@ class FeedbackForm(GovukFormMixin, forms.Form):
     comments = forms.CharField(
         label=_("Comments"),
         required=False,
-        max_length=4000,
+        max_length=SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -355,7 +357,7 @@ class ProposeMatchForm(GovukFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Why this programme?"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=NOTE_TEXT,
         help_text=_("The state and the provider both read this note."),
     )
 

@@ -10,9 +10,14 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -30,6 +35,27 @@ from matchmaking.enums import (
 )
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+# Text limits (README "Text limits"): every free-text field has one, checked by
+# the model (full_clean), the forms, the API (maxLength in its schema) and the
+# dataset import. Titles and names are CharFields of 200 or 300 characters.
+# The matching engine reads at most LONG_TEXT characters of a field
+# (engine.text.MAX_ANALYSED_CHARS), so no field can make the index slow.
+NOTE_TEXT = 2_000  # notes, reasons, comments, messages
+SHORT_TEXT = 5_000  # summaries, abstracts
+LONG_TEXT = 10_000  # descriptions, reports, guidance
+
+
+def limited_text(
+    verbose_name: str | Promise, max_length: int, **options: bool
+) -> models.TextField:
+    """A TextField of at most ``max_length`` characters, checked by full_clean."""
+    return models.TextField(
+        verbose_name,
+        max_length=max_length,
+        validators=[MaxLengthValidator(max_length)],
+        **options,
+    )
 
 
 class User(AbstractUser):
@@ -363,7 +389,7 @@ class Provider(Timestamped):
         verbose_name=_("country"),
     )
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = limited_text(_("description"), LONG_TEXT, blank=True)
     is_verified = models.BooleanField(_("verified"), default=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -476,8 +502,8 @@ class TaggedRecord(Timestamped):
     """Fields shared by needs and programmes: text and taxonomy tags."""
 
     title = models.CharField(_("title"), max_length=300)
-    summary = models.TextField(_("summary"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    summary = limited_text(_("summary"), SHORT_TEXT, blank=True)
+    description = limited_text(_("description"), LONG_TEXT, blank=True)
     topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
     assistance_types = models.ManyToManyField(
         AssistanceType, blank=True, related_name="+", verbose_name=_("assistance types")
@@ -738,8 +764,8 @@ class Match(Timestamped):
         choices=MatchOrigin.choices,
         default=MatchOrigin.ENGINE,
     )
-    note = models.TextField(_("curator's note"), blank=True)
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    note = limited_text(_("curator's note"), NOTE_TEXT, blank=True)
+    decline_reason = limited_text(_("reason for declining"), NOTE_TEXT, blank=True)
     feedback_rating = models.PositiveSmallIntegerField(
         _("rating"),
         null=True,
@@ -749,7 +775,7 @@ class Match(Timestamped):
     feedback_outcome = models.CharField(
         _("outcome"), max_length=16, choices=DeliveryOutcome.choices, blank=True
     )
-    feedback_comments = models.TextField(_("comments"), blank=True)
+    feedback_comments = limited_text(_("comments"), SHORT_TEXT, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -816,7 +842,7 @@ class MatchEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = limited_text(_("note"), NOTE_TEXT, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -964,7 +990,7 @@ class ContentTranslation(Timestamped):
         verbose_name=_("language"),
     )
     title = models.CharField(_("title"), max_length=300)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = limited_text(_("summary"), SHORT_TEXT, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -27,9 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaking import explain
-from matchmaking.models import ContentTranslation, Language, Need, Programme
-
-MAX_SUMMARY = 5000
+from matchmaking.models import (
+    SHORT_TEXT,
+    ContentTranslation,
+    Language,
+    Need,
+    Programme,
+)
 
 
 @dataclass(frozen=True)
@@ -144,9 +148,9 @@ def _clean(obj: Model, language: str, title: str, summary: str) -> tuple[str, st
         errors["title"] = _("The title has at most %(n)s characters.") % {
             "n": max_title
         }
-    if len(summary) > MAX_SUMMARY:
+    if len(summary) > SHORT_TEXT:
         errors["summary"] = _("The summary has at most %(n)s characters.") % {
-            "n": MAX_SUMMARY
+            "n": SHORT_TEXT
         }
     if errors:
         raise ValidationError(errors)

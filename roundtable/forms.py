@@ -13,7 +13,16 @@ from matchmaking.forms import (
     GovukFormMixin,
     default_content_language,
 )
-from matchmaking.models import MemberState, Need, Programme, Provider, User
+from matchmaking.models import (
+    LONG_TEXT,
+    NOTE_TEXT,
+    SHORT_TEXT,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    User,
+)
 from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -29,6 +38,7 @@ class PitchForm(GovukFormMixin, forms.Form):
     abstract = forms.CharField(
         label=_("Abstract"),
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=SHORT_TEXT,
         help_text=_("What you offer, to whom, and how to ask for it."),
     )
     content_language = ContentLanguageField(
@@ -136,7 +146,10 @@ class ReviewForm(GovukFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTE_TEXT,
     )
 
     def __init__(self, *args: Any, review: Review | None = None, **kwargs: Any):
@@ -169,7 +182,10 @@ class MeetingRequestForm(GovukFormMixin, forms.Form):
         required=False,
     )
     message = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTE_TEXT,
     )
 
     def __init__(
@@ -193,11 +209,19 @@ class ReportForm(GovukFormMixin, forms.Form):
     """The rapporteur's account of a session."""
 
     summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=LONG_TEXT,
     )
     key_issues = forms.CharField(
-        label=_("Key issues"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Key issues"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=LONG_TEXT,
     )
     commitments = forms.CharField(
-        label=_("Commitments"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Commitments"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=LONG_TEXT,
     )

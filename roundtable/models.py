@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from matchmaking.models import (
+    LONG_TEXT,
+    NOTE_TEXT,
+    SHORT_TEXT,
     ContentTranslation,
     Language,
     MemberState,
@@ -22,6 +25,7 @@ from matchmaking.models import (
     Programme,
     Provider,
     StakeholderGroup,
+    limited_text,
 )
 from roundtable.enums import (
     ACTIVE_PITCH_STATES,
@@ -41,7 +45,7 @@ class Event(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = limited_text(_("description"), LONG_TEXT, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     starts_on = models.DateField(_("starts on"))
@@ -76,7 +80,7 @@ class Session(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=SessionKind.choices)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = limited_text(_("description"), LONG_TEXT, blank=True)
     track = models.CharField(_("track"), max_length=100, blank=True)
     room = models.CharField(_("room"), max_length=100, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
@@ -146,7 +150,7 @@ class Pitch(models.Model):
     )
     presenter_name = models.CharField(_("presenter (as shown)"), max_length=200)
     title = models.CharField(_("title"), max_length=200)
-    abstract = models.TextField(_("abstract"))
+    abstract = limited_text(_("abstract"), SHORT_TEXT)
     content_language = models.ForeignKey(
         Language,
         on_delete=models.PROTECT,
@@ -294,9 +298,9 @@ class SessionReport(models.Model):
         related_name="+",
         verbose_name=_("rapporteur"),
     )
-    summary = models.TextField(_("summary"))
-    key_issues = models.TextField(_("key issues"), blank=True)
-    commitments = models.TextField(_("commitments"), blank=True)
+    summary = limited_text(_("summary"), LONG_TEXT)
+    key_issues = limited_text(_("key issues"), LONG_TEXT, blank=True)
+    commitments = limited_text(_("commitments"), LONG_TEXT, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -337,7 +341,7 @@ class CallForPitches(models.Model):
         verbose_name=_("eligible stakeholder groups"),
         help_text=_("Providers of these groups may submit; none selected: all."),
     )
-    guidance = models.TextField(_("guidance for presenters"), blank=True)
+    guidance = limited_text(_("guidance for presenters"), LONG_TEXT, blank=True)
     decisions_released_at = models.DateTimeField(
         _("decisions released"), null=True, blank=True
     )
@@ -416,7 +420,7 @@ class Review(models.Model):
     reach = models.PositiveSmallIntegerField(
         _("reach to LDCs and SIDS"), validators=_SCORE
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = limited_text(_("comment"), NOTE_TEXT, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
@@ -541,7 +545,7 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("about the programme"),
     )
-    message = models.TextField(_("message"), blank=True)
+    message = limited_text(_("message"), NOTE_TEXT, blank=True)
     state = models.CharField(
         _("state"),
         max_length=16,
@@ -560,7 +564,7 @@ class Meeting(models.Model):
     # Copied from the slot so the database can refuse to book a person twice.
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    response_note = models.TextField(_("answer"), blank=True)
+    response_note = limited_text(_("answer"), NOTE_TEXT, blank=True)
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

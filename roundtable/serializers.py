@@ -12,7 +12,16 @@ from matchmaking.api.serializers import (
     TranslationSerializer,
     content_language_field,
 )
-from matchmaking.models import MemberState, Need, Programme, Provider, User
+from matchmaking.models import (
+    LONG_TEXT,
+    NOTE_TEXT,
+    SHORT_TEXT,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    User,
+)
 from roundtable.models import (
     MAX_PITCH_SECONDS,
     REVIEW_WEIGHTS,
@@ -159,7 +168,7 @@ class PitchWriteSerializer(serializers.Serializer):
         help_text=_("Reference of the provider; only providers you act for."),
     )
     title = serializers.CharField(max_length=200)
-    abstract = serializers.CharField()
+    abstract = serializers.CharField(max_length=SHORT_TEXT)
     content_language = content_language_field()
     translations = TranslationSerializer(
         many=True,
@@ -224,7 +233,9 @@ class ReviewWriteSerializer(serializers.Serializer):
     clarity = serializers.IntegerField(min_value=1, max_value=5)
     feasibility = serializers.IntegerField(min_value=1, max_value=5)
     reach = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_TEXT
+    )
 
     def scores(self) -> dict[str, int]:
         return {name: self.validated_data[name] for name in REVIEW_WEIGHTS}
@@ -382,7 +393,9 @@ class MeetingRequestSerializer(serializers.Serializer):
         queryset=MemberState.objects.none(),
         help_text=_("ISO alpha-3 of the member state; only states you act for."),
     )
-    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    message = serializers.CharField(
+        max_length=NOTE_TEXT, required=False, allow_blank=True
+    )
     need = SafeSlugRelatedField(
         slug_field="ref",
         queryset=Need.objects.none(),
@@ -430,7 +443,9 @@ class MeetingAcceptSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=NOTE_TEXT, required=False, allow_blank=True
+    )
 
 
 class BreakoutSeatSerializer(serializers.Serializer):
@@ -463,6 +478,12 @@ class SessionReportSerializer(serializers.ModelSerializer):
 
 
 class SessionReportWriteSerializer(serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True)
-    key_issues = serializers.CharField(required=False, allow_blank=True)
-    commitments = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=LONG_TEXT
+    )
+    key_issues = serializers.CharField(
+        required=False, allow_blank=True, max_length=LONG_TEXT
+    )
+    commitments = serializers.CharField(
+        required=False, allow_blank=True, max_length=LONG_TEXT
+    )

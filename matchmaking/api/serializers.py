@@ -11,6 +11,8 @@ from matchmaking import explain, selectors, tagkeys
 from matchmaking import translations as translations_mod
 from matchmaking.enums import DeliveryOutcome, NeedStatus, ProgrammeStatus
 from matchmaking.models import (
+    NOTE_TEXT,
+    SHORT_TEXT,
     TAG_FIELDS,
     ApiToken,
     AssistanceType,
@@ -194,7 +196,7 @@ class TranslationSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=300)
     summary = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000
+        required=False, allow_blank=True, default="", max_length=SHORT_TEXT
     )
 
 
@@ -488,7 +490,9 @@ class ProgrammeStatusSerializer(serializers.Serializer):
 class FeedbackSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     outcome = serializers.ChoiceField(choices=DeliveryOutcome.choices)
-    comments = serializers.CharField(required=False, allow_blank=True, default="")
+    comments = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=SHORT_TEXT
+    )
 
 
 class ReasonsField(serializers.JSONField):
@@ -586,19 +590,23 @@ class ProposeMatchSerializer(serializers.Serializer):
 
     need = serializers.CharField(max_length=100)
     programme = serializers.CharField(max_length=100)
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTE_TEXT)
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_TEXT
+    )
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_TEXT)
 
 
 class CompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_TEXT
+    )
     feedback = FeedbackSerializer(required=False)
 
 

@@ -34,6 +34,8 @@ from matchmaking import api_cache, jsontext
 from matchmaking.engine.text import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import (
+    LONG_TEXT,
+    SHORT_TEXT,
     TAG_FIELDS,
     AssistanceType,
     Audience,
@@ -473,7 +475,7 @@ class _Checker:
             "stakeholder_group_id": record.slug("stakeholder_group", required=True),
             "country_id": record.country(),
             "website": record.text("website", max_length=200),
-            "description": record.text("description"),
+            "description": record.text("description", max_length=LONG_TEXT),
         }
         if fields["website"]:
             try:
@@ -495,8 +497,8 @@ class _Checker:
         status = record.choice("status", ProgrammeStatus, None)
         fields: dict[str, Any] = {
             "title": record.text("title", required=True, max_length=300),
-            "summary": record.text("summary"),
-            "description": record.text("description"),
+            "summary": record.text("summary", max_length=SHORT_TEXT),
+            "description": record.text("description", max_length=LONG_TEXT),
         }
         m2m = {
             "topics": record.tags("topics", required=True),
@@ -562,8 +564,8 @@ class _Checker:
         status = record.choice("status", NeedStatus, None)
         fields: dict[str, Any] = {
             "title": record.text("title", required=True, max_length=300),
-            "summary": record.text("summary"),
-            "description": record.text("description"),
+            "summary": record.text("summary", max_length=SHORT_TEXT),
+            "description": record.text("description", max_length=LONG_TEXT),
         }
         # Needs may come untagged (text only): the engine reads their text.
         m2m = {
