@@ -8,7 +8,7 @@ right into a 404 before calling: these checks are the last line, not the first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from matchmaking.models import (
     Language,
     Match,
     MatchEvent,
+    Membership,
     MemberState,
     Need,
     Programme,
@@ -38,6 +39,8 @@ from matchmaking.models import (
     User,
 )
 from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
+
+AnyUser = selectors.AnyUser
 
 # --- needs and programmes -------------------------------------------------
 
@@ -375,26 +378,84 @@ _NEED_FOLLOWS = {
 }
 
 
-def match_parties(*, user: User, match: Match) -> frozenset[str]:
-    """The roles the user holds towards this match."""
+# Who may rate a completed delivery.
+FEEDBACK_PARTIES = frozenset({STATE, CURATOR})
+
+
+def _parties(
+    match: Match, *, curator: bool, state_ids: Set[int], provider_ids: Set[int]
+) -> frozenset[str]:
     parties = set()
-    if selectors.is_curator(user):
+    if curator:
         parties.add(CURATOR)
-    if match.need.member_state_id in selectors.member_state_ids(user=user):
+    if match.need.member_state_id in state_ids:
         parties.add(STATE)
-    if match.programme.provider_id in selectors.provider_ids(user=user):
+    if match.programme.provider_id in provider_ids:
         parties.add(PROVIDER)
     return frozenset(parties)
 
 
-def allowed_match_actions(*, user: User, match: Match) -> list[str]:
-    """The actions the user may take on this match now, in workflow order."""
-    parties = match_parties(user=user, match=match)
+def _actions(match: Match, parties: frozenset[str]) -> list[str]:
     return [
         name
         for name, t in MATCH_TRANSITIONS.items()
         if match.status in t.sources and parties & t.parties
     ]
+
+
+def match_parties(*, user: User, match: Match) -> frozenset[str]:
+    """The roles the user holds towards this match."""
+    return _parties(
+        match,
+        curator=selectors.is_curator(user),
+        state_ids=selectors.member_state_ids(user=user),
+        provider_ids=selectors.provider_ids(user=user),
+    )
+
+
+def allowed_match_actions(*, user: User, match: Match) -> list[str]:
+    """The actions the user may take on this match now, in workflow order."""
+    return _actions(match, match_parties(user=user, match=match))
+
+
+@dataclass(frozen=True)
+class MatchActions:
+    """What a user may do on one match now."""
+
+    match: Match
+    actions: list[str]  # in workflow order, "decline" included
+    can_give_feedback: bool
+
+
+def match_actions(*, user: AnyUser, matches: Sequence[Match]) -> list[MatchActions]:
+    """The actions the user may take on each match (their roles read in one query).
+
+    Nothing for an anonymous visitor.
+    """
+    if not user.is_authenticated:
+        return []
+    rows = list(
+        Membership.objects.filter(user=user).values_list(
+            "member_state_id", "provider_id"
+        )
+    )
+    states = {s for s, _p in rows if s}
+    providers = {p for _s, p in rows if p}
+    curator = selectors.is_curator(user)
+    found = []
+    for match in matches:
+        parties = _parties(
+            match, curator=curator, state_ids=states, provider_ids=providers
+        )
+        found.append(
+            MatchActions(
+                match=match,
+                actions=_actions(match, parties),
+                can_give_feedback=match.status == MatchStatus.COMPLETED
+                and bool(parties & FEEDBACK_PARTIES),
+            )
+        )
+    return found
 
 
 @transaction.atomic
@@ -481,7 +542,7 @@ def _apply_feedback(match: Match, feedback: dict[str, Any]) -> None:
 def record_feedback(*, user: User, match: Match, feedback: dict[str, Any]) -> Match:
     """The state (or a curator) rates a completed delivery."""
     parties = match_parties(user=user, match=match)
-    if not parties & {STATE, CURATOR}:
+    if not parties & FEEDBACK_PARTIES:
         raise PermissionDenied
     if match.status != MatchStatus.COMPLETED:
         raise ValidationError(

@@ -20,9 +20,6 @@ from matchmaking import (
     selectors,
     services,
 )
-from matchmaking.enums import (
-    MatchStatus,
-)
 from matchmaking.models import (
     Match,
     MatchEvent,
@@ -31,7 +28,6 @@ from matchmaking.views.common import (
     _error_text,
     _history_for_curators,
     _is_htmx,
-    _roles,
     _safe_next,
 )
 
@@ -71,34 +67,17 @@ def _components(match: Match) -> list[tuple[str, int]]:
 
 
 def _with_actions(user: Any, matches: list[Match]) -> list[dict[str, Any]]:
-    if not user.is_authenticated:
-        return []
-    roles = _roles(user)
-    rows = []
-    for match in matches:
-        parties = set()
-        if roles.curator:
-            parties.add(services.CURATOR)
-        if match.need.member_state_id in roles.state_ids:
-            parties.add(services.STATE)
-        if match.programme.provider_id in roles.provider_ids:
-            parties.add(services.PROVIDER)
-        actions = [
-            name
-            for name, t in services.MATCH_TRANSITIONS.items()
-            if match.status in t.sources and parties & t.parties
-        ]
-        rows.append(
-            {
-                "match": match,
-                "components": _components(match),
-                "actions": [a for a in actions if a != "decline"],
-                "can_decline": "decline" in actions,
-                "can_give_feedback": match.status == MatchStatus.COMPLETED
-                and bool(parties & {services.STATE, services.CURATOR}),
-            }
-        )
-    return rows
+    """Rows of matches with what the user may do on each (the services decide)."""
+    return [
+        {
+            "match": row.match,
+            "components": _components(row.match),
+            "actions": [a for a in row.actions if a != "decline"],
+            "can_decline": "decline" in row.actions,
+            "can_give_feedback": row.can_give_feedback,
+        }
+        for row in services.match_actions(user=user, matches=matches)
+    ]
 
 
 ACTION_LABELS = {

@@ -181,6 +181,20 @@ def test_state_expresses_interest_then_declines_with_reason(client, world):
     )
 
 
+@pytest.mark.parametrize("status", list(MatchStatus))
+def test_match_actions_for_pages_are_the_services_rules(world, status):
+    Match.objects.filter(pk=world.match_a.pk).update(status=status)
+    match = Match.objects.select_related("need", "programme").get(pk=world.match_a.pk)
+    for user in (world.ms_a, world.ms_b, world.prov_p, world.curator):
+        (row,) = services.match_actions(user=user, matches=[match])
+        assert row.actions == services.allowed_match_actions(user=user, match=match)
+        parties = services.match_parties(user=user, match=match)
+        assert row.can_give_feedback == (
+            status == MatchStatus.COMPLETED
+            and bool(parties & {services.STATE, services.CURATOR})
+        )
+
+
 def test_match_action_answers_htmx_with_the_card(client, world):
     client.force_login(world.ms_a)
     response = client.post(
