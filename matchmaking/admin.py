@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -45,6 +46,16 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user", "member_state", "provider")
 
 
+class RevokingAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """A password set in the admin revokes the account's API tokens too."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            tokens.revoke_all_tokens(user=user, reason="password_set_in_admin")
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     """Accounts. Who may change which account and field: ``accounts.policy``."""
@@ -64,6 +75,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Platform"), {"fields": ("is_curator", "language")}),
     )
     inlines = (MembershipInline,)
+    change_password_form = RevokingAdminPasswordChangeForm
 
     def has_add_permission(self, request):
         return super().has_add_permission(

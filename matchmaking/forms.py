@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from matchmaking.accounts import tokens
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
     NOTE_TEXT,
@@ -518,11 +519,26 @@ class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
 
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
-    """Django's new-password form (after a reset link) with GOV.UK inputs."""
+    """Django's new-password form (after a reset link) with GOV.UK inputs.
+
+    A new password revokes the user's API tokens, as it ends their sessions.
+    """
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            tokens.revoke_all_tokens(user=user, reason="password_reset")
+        return user
 
 
 class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
-    """Django's password change form with GOV.UK inputs."""
+    """Django's password change form with GOV.UK inputs (revokes API tokens)."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            tokens.revoke_all_tokens(user=user, reason="password_change")
+        return user
 
 
 class GovukAuthenticationForm(GovukFormMixin, AuthenticationForm):

@@ -16,10 +16,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from matchmaking import audit
 from matchmaking.accounts import policy
 from matchmaking.models import ApiToken, TokenScope, User
 
 KEY_PREFIX = "cbm"
+# The security event of a password change or reset revoking a user's tokens.
+TOKENS_REVOKED = "tokens_revoked"
 # Writing last_used_at on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -70,6 +73,26 @@ def revoke_token(*, user: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def revoke_all_tokens(*, user: User, reason: str) -> int:
+    """Revoke every live token of the user (a new password) and record it.
+
+    Sessions end when the password changes; tokens would outlive it otherwise.
+    """
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if count:
+        audit.log_security_event(
+            TOKENS_REVOKED,
+            user=user,
+            object_type="user",
+            object_id=user.pk,
+            reason=reason,
+            count=str(count),
+        )
+    return count
 
 
 def token_is_usable(token: ApiToken) -> bool:
