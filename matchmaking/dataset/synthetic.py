@@ -43,10 +43,19 @@ TEXT_LANGUAGES = ("en", "fr", "es", "pt", "ar", "ru")
 DATA_FILES = Path(__file__).resolve().parent / "data"
 
 
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    counts = Counter(key for key, _value in pairs)
+    repeated = sorted(key for key, count in counts.items() if count > 1)
+    if repeated:
+        # json keeps the last of two equal keys: an edit would vanish silently.
+        raise ValueError(f"repeated keys: {', '.join(repeated)}")
+    return dict(pairs)
+
+
 def load_table(name: str) -> Any:
-    """One of the tables in ``data/``, as JSON."""
+    """One of the tables in ``data/``, as JSON (a key given twice is an error)."""
     with (DATA_FILES / name).open(encoding="utf-8") as handle:
-        return json.load(handle)
+        return json.load(handle, object_pairs_hook=_no_repeated_keys)
 
 
 Table = dict[str, dict[str, str]]

@@ -86,6 +86,15 @@ def test_a_table_whose_languages_disagree_is_refused():
         synthetic._same_codes(table, "modes")
 
 
+def test_a_table_naming_a_key_twice_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "modes.json").write_text(
+        '{"en": {"online": "online", "online": "remote"}}', encoding="utf-8"
+    )
+    monkeypatch.setattr(synthetic, "DATA_FILES", tmp_path)
+    with pytest.raises(ValueError, match="repeated keys: online"):
+        synthetic.load_table("modes.json")
+
+
 def test_every_data_file_of_the_app_ships_in_the_package():
     root = Path(settings.BASE_DIR)
     config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
