@@ -20,6 +20,7 @@ How a request gets its language:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
+from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import is_valid_path
@@ -45,6 +47,8 @@ API_PREFIX = "/api/"
 # because "zh-hans" -> "zh_Hans" is the one people get wrong.
 LOCALE_DIRS = {code: translation.to_locale(code) for code in ("ar", "es", "fr", "ru")}
 LOCALE_DIRS["zh-hans"] = "zh_Hans"
+
+logger = logging.getLogger(__name__)
 
 
 # --- which languages are offered ----------------------------------------------
@@ -414,6 +418,12 @@ def recipient_languages(
     return groups
 
 
+def mail_subject(subject: object) -> str:
+    """A subject on one header line: line breaks (from a title, say) and runs
+    of white space collapse to one space, so no text can break or add a header."""
+    return " ".join(str(subject).split())
+
+
 def send_mail_in_languages(
     *,
     recipients: Iterable[str],
@@ -423,11 +433,21 @@ def send_mail_in_languages(
     """Send a mail to each recipient in their profile language.
 
     ``compose`` returns (subject, body) and runs once per language under
-    ``translation.override``; call this from ``transaction.on_commit``.
+    ``translation.override``; call this from ``transaction.on_commit``. A mail
+    that fails is logged and the others still go: the change it announces is
+    committed already, so failing the request would only hide that.
     """
-    from django.core.mail import send_mail
-
     for language, addresses in recipient_languages(recipients, default).items():
-        with translation.override(language):
-            subject, body = compose()
-            send_mail(str(subject), str(body), None, addresses, fail_silently=False)
+        subject = ""
+        try:
+            with translation.override(language):
+                subject, body = compose()
+                subject = mail_subject(subject)
+                send_mail(subject, str(body), None, addresses, fail_silently=False)
+        except Exception:
+            logger.exception(
+                "Mail not sent (%s, %d recipient(s)): %s",
+                language,
+                len(addresses),
+                subject,
+            )

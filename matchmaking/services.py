@@ -663,7 +663,8 @@ def invite_user(
     transaction.on_commit(
         lambda: i18n.send_mail_in_languages(
             recipients=[email], compose=compose, default=language
-        )
+        ),
+        robust=True,
     )
     return invitation, token
 

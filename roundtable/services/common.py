@@ -123,5 +123,7 @@ def _on_commit_mail(
         transaction.on_commit(
             lambda: send_mail_in_languages(
                 recipients=to, compose=compose, default=language
-            )
+            ),
+            # One failed mail must not stop the mails after it.
+            robust=True,
         )

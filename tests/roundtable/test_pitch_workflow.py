@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from matchmaking.enums import ProgrammeStatus
@@ -386,3 +389,62 @@ def test_allowed_actions_follow_the_state_machine(cast, state, who, expected):
     pitch = make_pitch(cast, state=state)
     user = getattr(cast, who)
     assert selectors.allowed_pitch_actions(user=user, pitch=pitch) == expected
+
+
+def test_release_mails_a_title_with_line_breaks_on_one_subject_line(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_pitch(cast, state=S.ACCEPTED, title="CSIRT\r\nBcc: all@example.org")
+    make_pitch(
+        cast, state=S.REJECTED, provider=cast.other_provider, title="Cloud\ncredits"
+    )
+    close_call(cast)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.release_decisions(user=cast.curator, call=cast.call)
+
+    assert count == 2
+    assert sorted((m.subject, tuple(m.to), tuple(m.bcc)) for m in mailoutbox) == [
+        (
+            "Your pitch is accepted: CSIRT Bcc: all@example.org",
+            ("presenter@example.org",),
+            (),
+        ),
+        ("Your pitch: Cloud credits", ("kestrel-member@example.org",), ()),
+    ]
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """An SMTP server that refuses the presenter's address."""
+
+    def send_messages(self, messages):
+        if any("presenter@example.org" in message.to for message in messages):
+            raise smtplib.SMTPRecipientsRefused(
+                {"presenter@example.org": (550, b"mailbox unavailable")}
+            )
+        return super().send_messages(messages)
+
+
+def test_one_failing_decision_mail_stops_neither_the_release_nor_the_others(
+    cast, mailoutbox, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
+    make_pitch(cast, state=S.ACCEPTED, title="CSIRT in 18 months")
+    make_pitch(
+        cast, state=S.REJECTED, provider=cast.other_provider, title="Cloud credits"
+    )
+    close_call(cast)
+
+    with (
+        caplog.at_level(logging.ERROR),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        count = services.release_decisions(user=cast.curator, call=cast.call)
+
+    assert count == 2
+    assert [(m.subject, m.to) for m in mailoutbox] == [
+        ("Your pitch: Cloud credits", ["kestrel-member@example.org"])
+    ]
+    assert "Your pitch is accepted: CSIRT in 18 months" in caplog.text
+    cast.call.refresh_from_db()
+    assert cast.call.decisions_released_at is not None

@@ -661,3 +661,25 @@ def test_rapporteur_writes_and_publishes_the_report(cast):
     assert (public["summary"], public["commitments"]) == ("Agreed next steps.", "Two")
     assert public["published_at"] is not None
     assert api(cast.delegate).post(url + "publish/").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_release_decisions_answers_200_when_a_title_holds_a_line_break(cast):
+    # Committing for real: the mails go out after commit, inside the request.
+    make_pitch(cast, state=PitchState.ACCEPTED, title="CSIRT\nin 18 months")
+    make_pitch(
+        cast,
+        state=PitchState.REJECTED,
+        provider=cast.other_provider,
+        title="Cloud credits",
+    )
+    close_call(cast)
+
+    response = api(cast.curator).post("/api/v1/events/grt/release-decisions/")
+
+    assert response.status_code == 200
+    assert response.json() == {"released": 2}
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Your pitch is accepted: CSIRT in 18 months",
+        "Your pitch: Cloud credits",
+    ]
