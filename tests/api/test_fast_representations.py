@@ -1,4 +1,4 @@
-"""Hand-built representations give exactly what the declared fields give."""
+"""Representations read directly give exactly what DRF's field walk gives."""
 
 import json
 
