@@ -49,7 +49,15 @@ if str(ROOT) not in sys.path:
 from matchmaking import engine  # noqa: E402
 from matchmaking.dataset import synthetic  # noqa: E402
 from matchmaking.dataset.evaluation import DEFAULT_TODAY, dataset_profiles  # noqa: E402
-from matchmaking.engine import text as textmod  # noqa: E402
+from matchmaking.engine.text import (  # noqa: E402
+    analyser,
+    batch,
+    han,
+    profile,
+    reading,
+    stemming,
+    tokens,
+)
 from matchmaking.reference import topic_themes  # noqa: E402
 
 TODAY: date = DEFAULT_TODAY
@@ -97,13 +105,12 @@ def load_dataset(args: argparse.Namespace) -> dict:
 
 def clear_text_caches() -> None:
     """Forget every memoised token analysis so the next run is cold."""
-    for name in dir(textmod):
-        obj = getattr(textmod, name)
-        if callable(obj) and hasattr(obj, "cache_clear"):
-            obj.cache_clear()
-    clear = getattr(textmod, "clear_caches", None)
-    if clear is not None:
-        clear()
+    for module in (analyser, batch, han, profile, reading, stemming, tokens):
+        for name in dir(module):
+            obj = getattr(module, name)
+            if callable(obj) and hasattr(obj, "cache_clear"):
+                obj.cache_clear()
+    analyser.clear_caches()
 
 
 def cpu_seconds() -> float:

@@ -32,7 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matchmaking.engine import text as textmod  # noqa: E402
+from matchmaking.engine.text.analyser import (  # noqa: E402
+    Lexicon,
+    clear_caches,
+    default_lexicon,
+)
+from matchmaking.engine.text.tokens import MAX_ANALYSED_CHARS  # noqa: E402
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -88,9 +93,9 @@ def shapes(size: int, seed: int) -> dict[str, str]:
     }
 
 
-def analyse(lexicon: textmod.Lexicon, text: str) -> tuple[float, float]:
+def analyse(lexicon: Lexicon, text: str) -> tuple[float, float]:
     """(wall, CPU) seconds to profile a record with this description, cold."""
-    textmod.clear_caches()
+    clear_caches()
     lexicon.clear_memos()
     started, cpu = time.perf_counter(), time.process_time()
     lexicon.profile({"title": "Capacity building", "description": text})
@@ -104,8 +109,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     out(load())
-    lexicon = textmod.default_lexicon()
-    cap = getattr(textmod, "MAX_ANALYSED_CHARS", None)
+    lexicon = default_lexicon()
+    cap = MAX_ANALYSED_CHARS
     out(f"analysed characters per text: {cap or 'all'}")
     out(f"\n{args.size:,} characters per description, cold caches")
     out(f"{'shape':<20} {'best s':>8} {'median s':>9} {'best CPU s':>11}")

@@ -27,7 +27,9 @@ from functools import cache, lru_cache
 from django.db.models import Q, QuerySet
 
 from matchmaking import selectors
-from matchmaking.engine.text import LANGUAGES, stopwords, tokenize
+from matchmaking.engine.text import LANGUAGES
+from matchmaking.engine.text.stemming import stopwords
+from matchmaking.engine.text.tokens import tokenize
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.models import Need, Programme
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.utils.translation import get_language, get_language_info, gettext, pgettext
 
 from matchmaking.engine import REASON_CODES, Reason
-from matchmaking.engine import text as textmod
+from matchmaking.engine.text.analyser import default_lexicon
 
 _LABELS_TTL = 300.0
 _lock = threading.Lock()
@@ -96,7 +96,7 @@ def _load_labels(language: str) -> Labels:
             for row in model.objects.all()
         }
 
-    lexicon = textmod.default_lexicon()
+    lexicon = default_lexicon()
     return Labels(
         topics=table(Topic, "slug"),
         themes=table(Theme, "slug"),

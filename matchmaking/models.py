@@ -40,7 +40,7 @@ UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 # the model (full_clean), the forms, the API (maxLength in its schema) and the
 # dataset import. Titles and names are CharFields of 200 or 300 characters.
 # The matching engine reads at most LONG_TEXT characters of a field
-# (engine.text.MAX_ANALYSED_CHARS), so no field can make the index slow.
+# (engine.text.tokens.MAX_ANALYSED_CHARS), so no field can make the index slow.
 NOTE_TEXT = 2_000  # notes, reasons, comments, messages
 SHORT_TEXT = 5_000  # summaries, abstracts
 LONG_TEXT = 10_000  # descriptions, reports, guidance

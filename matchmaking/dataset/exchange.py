@@ -31,7 +31,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from matchmaking import api_cache, jsontext
-from matchmaking.engine.text import detect_language
+from matchmaking.engine.text.tokens import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import (
     LONG_TEXT,

@@ -4,10 +4,11 @@ Pure functions and immutable values: no ORM, no clock, no network. The caller
 turns model rows into :class:`NeedProfile` / :class:`ProgrammeProfile`, passes
 reference data (topic -> theme map, display names) as plain dicts and passes
 "today" explicitly. Reading the shipped lexicon file once is the only I/O, and
-only when the caller does not pass a :class:`~matchmaking.engine.text.Lexicon`. For
-large inputs the engine may fork worker processes (text analysis, scoring of
-need chunks; only from a single-threaded process, see ``workers`` arguments);
-results are the same, in the same order, as in one process.
+only when the caller does not pass a
+:class:`~matchmaking.engine.text.analyser.Lexicon`. For large inputs the
+engine may fork worker processes (text analysis, scoring of need chunks; only
+from a single-threaded process, see ``workers`` arguments); results are the
+same, in the same order, as in one process.
 
 Hard rules first. A programme is eligible for a need when (DATASET.md):
 geography (worldwide, the country listed, or one of its M49 region codes

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaking.engine import text as textmod
 from matchmaking.engine.profiles import (
     DEFAULT_CONFIG,
     MAX_WORD_DF,
@@ -33,6 +32,8 @@ from matchmaking.engine.ranking import (
 )
 from matchmaking.engine.reasons import _ProgrammeFacts
 from matchmaking.engine.scoring import _blend, _normalised, _text_fields
+from matchmaking.engine.text.analyser import Lexicon, default_lexicon, idf
+from matchmaking.engine.text.profile import TextProfile
 
 _DENSE_WORD_CELLS = 5_000_000
 
@@ -68,15 +69,15 @@ class MatchingIndex(Ranking):
         programmes: Sequence[ProgrammeProfile],
         *,
         topic_themes: Mapping[str, str],
-        lexicon: textmod.Lexicon | None = None,
+        lexicon: Lexicon | None = None,
         config: MatchingConfig = DEFAULT_CONFIG,
-        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        profiles: Mapping[Any, TextProfile] | None = None,
         workers: int | None = None,
     ) -> None:
         self.config = config
         self.topic_themes = dict(topic_themes)
-        self.lexicon = lexicon or textmod.default_lexicon()
-        self._profile_cache: dict[tuple[str, str, str], textmod.TextProfile] = {}
+        self.lexicon = lexicon or default_lexicon()
+        self._profile_cache: dict[tuple[str, str, str], TextProfile] = {}
         self._id = next(_index_ids)
         self._layout = 0
         self._last_batch: tuple[Any, ...] | None = None
@@ -93,7 +94,7 @@ class MatchingIndex(Ranking):
                 df[concept] = df.get(concept, 0) + 1
         n = max(1, len(programmes))
         self.concept_idf = {
-            c.id: textmod.idf(df.get(c.id, 0), n) for c in self.lexicon.concepts
+            c.id: idf(df.get(c.id, 0), n) for c in self.lexicon.concepts
         }
         # Word-stem vocabulary and idf over the programmes; a need's words that
         # no programme uses cannot match anything and are dropped.
@@ -105,9 +106,7 @@ class MatchingIndex(Ranking):
         # every pair overlap; they are left out (like scikit-learn's max_df).
         kept = sorted(w for w, d in word_df.items() if d <= MAX_WORD_DF * n or n < 4)
         self.word_column = {w: i for i, w in enumerate(kept)}
-        self.word_idf = np.array(
-            [textmod.idf(word_df[w], n) for w in kept], dtype=np.float64
-        )
+        self.word_idf = np.array([idf(word_df[w], n) for w in kept], dtype=np.float64)
         self._word_idf = self.word_idf.tolist()
         # The most widespread stems are scored with the dense product (their
         # sparse products would be nearly dense), the others sparsely.
@@ -151,7 +150,7 @@ class MatchingIndex(Ranking):
     # -- encoding ----------------------------------------------------------
 
     @property
-    def profile_cache(self) -> Mapping[tuple[str, str, str], textmod.TextProfile]:
+    def profile_cache(self) -> Mapping[tuple[str, str, str], TextProfile]:
         """Text analyses made or given so far, by (title, summary, description).
 
         Read-only; a caller may persist them (``TextProfile.to_dict``, keyed
@@ -159,15 +158,11 @@ class MatchingIndex(Ranking):
         """
         return MappingProxyType(self._profile_cache)
 
-    def _remember(
-        self, key: tuple[str, str, str], profile: textmod.TextProfile
-    ) -> None:
+    def _remember(self, key: tuple[str, str, str], profile: TextProfile) -> None:
         if len(self._profile_cache) < _PROFILE_CACHE_LIMIT:
             self._profile_cache[key] = profile
 
-    def text_profile(
-        self, record: NeedProfile | ProgrammeProfile
-    ) -> textmod.TextProfile:
+    def text_profile(self, record: NeedProfile | ProgrammeProfile) -> TextProfile:
         """The lexicon analysis of a record's text (cached by content)."""
         key = (record.title, record.summary, record.description)
         cached = self._profile_cache.get(key)
@@ -180,18 +175,19 @@ class MatchingIndex(Ranking):
         self,
         records: Sequence[NeedProfile | ProgrammeProfile],
         *,
-        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        profiles: Mapping[Any, TextProfile] | None = None,
         workers: int | None = None,
-    ) -> list[textmod.TextProfile]:
+    ) -> list[TextProfile]:
         """The lexicon analyses of many records, in order.
 
         Each comes from the index's cache, else from ``profiles`` (looked up by
         the record's (title, summary, description), then by its key: a profile
         given by key is trusted to be that of the record's current text), else
         it is computed, in ``workers`` processes when there are many (see
-        :meth:`~matchmaking.engine.text.Lexicon.profiles`; the result is the same).
+        :meth:`~matchmaking.engine.text.analyser.Lexicon.profiles`; the result
+        is the same).
         """
-        found: list[textmod.TextProfile | None] = []
+        found: list[TextProfile | None] = []
         missing: dict[tuple[str, str, str], list[int]] = {}
         for n, record in enumerate(records):
             key = (record.title, record.summary, record.description)
@@ -217,7 +213,7 @@ class MatchingIndex(Ranking):
                     found[n] = prof
         return found  # type: ignore[return-value]
 
-    def _concept_vector(self, prof: textmod.TextProfile) -> dict[str, float]:
+    def _concept_vector(self, prof: TextProfile) -> dict[str, float]:
         idf_of = self.concept_idf
         vector = {
             c: math.log1p(w) * idf_of.get(c, 1.0) for c, w in prof.concepts.items()
@@ -230,7 +226,7 @@ class MatchingIndex(Ranking):
                 vector["topic:" + slug] = beta * strength * norm / tnorm
         return _normalised(vector)
 
-    def _word_vector(self, prof: textmod.TextProfile) -> dict[int, float]:
+    def _word_vector(self, prof: TextProfile) -> dict[int, float]:
         column, idf_of, log1p = self.word_column, self._word_idf, math.log1p
         pairs = [
             (col, log1p(tf) * idf_of[col])
@@ -247,7 +243,7 @@ class MatchingIndex(Ranking):
         return {col: v / norm for col, v in pairs} if norm else {}
 
     def _programme_features(
-        self, programme: ProgrammeProfile, prof: textmod.TextProfile
+        self, programme: ProgrammeProfile, prof: TextProfile
     ) -> ProgrammeFeatures:
         return ProgrammeFeatures(
             key=programme.key,
@@ -263,14 +259,12 @@ class MatchingIndex(Ranking):
         )
 
     def need_features(
-        self, need: NeedProfile, *, profile: textmod.TextProfile | None = None
+        self, need: NeedProfile, *, profile: TextProfile | None = None
     ) -> NeedFeatures:
         """Encode one need (tags blended with what its text implies)."""
         return self._need_features(need, profile or self.text_profile(need))
 
-    def _need_features(
-        self, need: NeedProfile, prof: textmod.TextProfile
-    ) -> NeedFeatures:
+    def _need_features(self, need: NeedProfile, prof: TextProfile) -> NeedFeatures:
         cfg = self.config
         # Tagged audiences/types are the need's own words; only an untagged need
         # borrows them from its text.
@@ -298,7 +292,7 @@ class MatchingIndex(Ranking):
         self,
         needs: Sequence[NeedProfile],
         *,
-        profiles: Mapping[Any, textmod.TextProfile] | None = None,
+        profiles: Mapping[Any, TextProfile] | None = None,
         workers: int | None = None,
     ) -> NeedBatch:
         """Encode needs once for repeated vectorised scoring.
@@ -548,7 +542,7 @@ class MatchingIndex(Ranking):
         self,
         programme: ProgrammeProfile,
         *,
-        profile: textmod.TextProfile | None = None,
+        profile: TextProfile | None = None,
     ) -> None:
         """Add or replace one programme (text statistics stay as fitted).
 
@@ -609,17 +603,17 @@ def build_index(
     programmes: Sequence[ProgrammeProfile],
     *,
     topic_themes: Mapping[str, str],
-    lexicon: textmod.Lexicon | None = None,
+    lexicon: Lexicon | None = None,
     config: MatchingConfig = DEFAULT_CONFIG,
-    profiles: Mapping[Any, textmod.TextProfile] | None = None,
+    profiles: Mapping[Any, TextProfile] | None = None,
     workers: int | None = None,
 ) -> MatchingIndex:
     """Encode all programmes once (see :class:`MatchingIndex`).
 
     ``profiles`` maps a record's (title, summary, description), or its key, to
-    a :class:`~matchmaking.engine.text.TextProfile` already made (e.g. cached by the
-    caller); the others are analysed, in ``workers`` processes when there are
-    many (None: decided by size; 1: in this process).
+    a :class:`~matchmaking.engine.text.profile.TextProfile` already made (e.g.
+    cached by the caller); the others are analysed, in ``workers`` processes
+    when there are many (None: decided by size; 1: in this process).
     """
     return MatchingIndex(
         programmes,

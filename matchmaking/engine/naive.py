@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from matchmaking.engine import text as textmod
 from matchmaking.engine.eligibility import eligibility
 from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.profiles import (
@@ -21,6 +20,7 @@ from matchmaking.engine.profiles import (
 )
 from matchmaking.engine.ranking import NeedBatch
 from matchmaking.engine.scoring import score_components
+from matchmaking.engine.text.analyser import Lexicon
 
 
 def naive_rank_all(
@@ -30,7 +30,7 @@ def naive_rank_all(
     topic_themes: Mapping[str, str],
     today: date,
     top: int = 10,
-    lexicon: textmod.Lexicon | None = None,
+    lexicon: Lexicon | None = None,
     config: MatchingConfig = DEFAULT_CONFIG,
     index: MatchingIndex | None = None,
     batch: NeedBatch | None = None,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def infer_content_language(apps, schema_editor):
     """Existing records: the language their text is written in, by its script and cues."""
-    from matchmaking.engine.text import detect_language
+    from matchmaking.engine.text.tokens import detect_language
 
     known = set(
         apps.get_model("matchmaking", "Language").objects.values_list("code", flat=True)

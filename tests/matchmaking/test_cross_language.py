@@ -28,7 +28,9 @@ from typing import Any
 import pytest
 
 from matchmaking.dataset.evaluation import rank_dataset, ranking_document
-from matchmaking.engine import text as textmod
+from matchmaking.engine.text import LEXICON_DIR
+from matchmaking.engine.text.analyser import default_lexicon
+from matchmaking.engine.text.tokens import tokenize
 from matchmaking.reference import DATA_DIR
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -620,7 +622,7 @@ def test_a_programme_in_another_language_is_ranked_first_for_its_topic(
 
 
 def test_chinese_runs_are_searched_for_lexicon_terms():
-    tokens = textmod.tokenize("建立国家CSIRT，制定网络安全战略。")
+    tokens = tokenize("建立国家CSIRT，制定网络安全战略。")
     assert tokens[:3] == ["建立", "国家", "csirt"]
     # A term inside a longer one of another concept counts too ("网络安全"
     # in "网络安全战略"), as "cybersecurity" does in "cybersecurity strategy".
@@ -629,15 +631,13 @@ def test_chinese_runs_are_searched_for_lexicon_terms():
 
 
 def test_a_shorter_chinese_term_of_the_same_concept_counts_once():
-    profile = textmod.default_lexicon().profile({"title": "关键信息基础设施保护"})
+    profile = default_lexicon().profile({"title": "关键信息基础设施保护"})
     assert profile.concepts == {"critical-infrastructure": 2.0}
     assert profile.topics == {"critical-infrastructure": 1.0}
 
 
 def test_every_concept_has_chinese_arabic_and_russian_terms():
-    raw = json.loads(
-        (textmod.LEXICON_DIR / "concepts.json").read_text(encoding="utf-8")
-    )
+    raw = json.loads((LEXICON_DIR / "concepts.json").read_text(encoding="utf-8"))
     for concept in raw["concepts"]:
         terms = concept["terms"]
         assert terms.get("zh"), concept["id"]
@@ -651,7 +651,7 @@ def test_every_concept_has_chinese_arabic_and_russian_terms():
 
 
 def test_a_concept_has_a_chinese_label():
-    lexicon = textmod.default_lexicon()
+    lexicon = default_lexicon()
     assert lexicon.label("csirt", "zh") == "计算机安全事件响应小组"
     assert lexicon.label("csirt", "xx") == lexicon.label("csirt", "en")
 

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from matchmaking import explain, suggestions
 from matchmaking.engine import Reason
-from matchmaking.engine import text as textmod
+from matchmaking.engine.text.analyser import default_lexicon
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_names_follow_the_active_language_with_an_english_fallback():
     # labels from the lexicon: all in French, whatever the catalogue holds.
     assert "Sénégal" in country
     assert "arabe" in language.lower()
-    assert textmod.default_lexicon().label("csirt", "fr") in concept
+    assert default_lexicon().label("csirt", "fr") in concept
     with translation.override("zh-hans"):
         (concept_zh,) = explain.reason_texts(reasons[2:])
     assert "计算机安全事件响应小组" in concept_zh

@@ -22,7 +22,9 @@ from matchmaking.engine import (
     naive_rank_all,
     why_not,
 )
-from matchmaking.engine import text as textmod
+from matchmaking.engine.text import LEXICON_DIR
+from matchmaking.engine.text.analyser import Lexicon, clear_caches, default_lexicon
+from matchmaking.engine.text.profile import TextProfile
 from matchmaking.explain import Labels, render_reason
 
 TODAY = date(2026, 6, 1)
@@ -639,7 +641,7 @@ TEXT_SAMPLES = [
 ]
 
 
-def _digest(profile: textmod.TextProfile) -> str:
+def _digest(profile: TextProfile) -> str:
     raw = json.dumps(profile.to_dict(), ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()[:20]
 
@@ -661,14 +663,14 @@ def _sample_records(count: int = 120) -> list[dict[str, str]]:
 def test_text_profiles_are_the_same_as_before_the_optimisation(
     fields, concepts, digest
 ):
-    textmod.clear_caches()
-    profile = textmod.default_lexicon().profile(fields)
+    clear_caches()
+    profile = default_lexicon().profile(fields)
     assert list(profile.concepts.items()) == list(concepts.items())
     assert _digest(profile) == digest
 
 
 def test_batch_and_parallel_analysis_give_the_single_record_profiles():
-    lexicon = textmod.default_lexicon()
+    lexicon = default_lexicon()
     records = _sample_records()
     lexicon.clear_memos()
     one_by_one = [lexicon.profile(fields) for fields in records]
@@ -681,18 +683,16 @@ def test_batch_and_parallel_analysis_give_the_single_record_profiles():
 
 
 def test_text_profile_round_trips_through_json():
-    profile = textmod.default_lexicon().profile(TEXT_SAMPLES[1][0])
-    again = textmod.TextProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    profile = default_lexicon().profile(TEXT_SAMPLES[1][0])
+    again = TextProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
     assert again == profile
     assert list(again.words) == list(profile.words)
-    fingerprint = textmod.default_lexicon().fingerprint
+    fingerprint = default_lexicon().fingerprint
     assert len(fingerprint) == 16
     assert (
         fingerprint
-        == textmod.Lexicon(
-            json.loads((textmod.LEXICON_DIR / "concepts.json").read_text("utf-8"))[
-                "concepts"
-            ]
+        == Lexicon(
+            json.loads((LEXICON_DIR / "concepts.json").read_text("utf-8"))["concepts"]
         ).fingerprint
     )
 
@@ -706,10 +706,10 @@ def test_cached_profiles_can_be_passed_back_by_content_or_by_key():
     stored = {
         key: prof.to_dict() for key, prof in index.profile_cache.items()
     }  # what a service would persist (with lexicon.fingerprint)
-    by_content = {k: textmod.TextProfile.from_dict(v) for k, v in stored.items()}
+    by_content = {k: TextProfile.from_dict(v) for k, v in stored.items()}
     by_key = {p.key: index.text_profile(p) for p in programmes}
 
-    class Refuse(textmod.Lexicon):
+    class Refuse(Lexicon):
         def profile(self, fields):
             raise AssertionError("profile recomputed")
 
@@ -719,7 +719,7 @@ def test_cached_profiles_can_be_passed_back_by_content_or_by_key():
             return []
 
     refusing = Refuse.__new__(Refuse)
-    refusing.__setstate__(textmod.default_lexicon().__getstate__())
+    refusing.__setstate__(default_lexicon().__getstate__())
     for cached in (by_content, by_key):
         again = build_index(
             programmes, topic_themes=THEMES, lexicon=refusing, profiles=cached

@@ -9,7 +9,8 @@ import random
 
 import pytest
 
-from matchmaking.engine import text as textmod
+from matchmaking.engine.text import han, stemming, tokens
+from matchmaking.engine.text.analyser import clear_caches, default_lexicon
 
 MEGABYTE = 1_000_000
 
@@ -30,15 +31,15 @@ class CountingStemmer:
 @pytest.fixture
 def stemmed(monkeypatch):
     """Characters and words handed to the stemmers, from cold caches."""
-    textmod.default_lexicon()  # built (its terms stemmed) before counting
+    default_lexicon()  # built (its terms stemmed) before counting
     counter = {"chars": 0, "words": 0}
-    real = textmod._stemmer
+    real = stemming._stemmer
     monkeypatch.setattr(
-        textmod, "_stemmer", lambda language: CountingStemmer(real(language), counter)
+        stemming, "_stemmer", lambda language: CountingStemmer(real(language), counter)
     )
-    textmod.clear_caches()
+    clear_caches()
     yield counter
-    textmod.clear_caches()
+    clear_caches()
 
 
 def _random_tokens(size, seed=1):
@@ -52,19 +53,17 @@ def _random_tokens(size, seed=1):
 
 
 def test_tokenize_cuts_one_unbroken_megabyte_word_to_one_short_token():
-    assert textmod.tokenize("Ab" * (MEGABYTE // 2)) == ["ab" * 32]
+    assert tokens.tokenize("Ab" * (MEGABYTE // 2)) == ["ab" * 32]
 
 
 def test_tokenize_reads_only_the_first_analysed_characters():
     text = _random_tokens(MEGABYTE)
-    assert textmod.tokenize(text) == textmod.tokenize(
-        text[: textmod.MAX_ANALYSED_CHARS]
-    )
-    assert len(textmod.tokenize(text)) < textmod.MAX_ANALYSED_CHARS // 2
+    assert tokens.tokenize(text) == tokens.tokenize(text[: tokens.MAX_ANALYSED_CHARS])
+    assert len(tokens.tokenize(text)) < tokens.MAX_ANALYSED_CHARS // 2
 
 
 def test_tokenize_cuts_long_words_next_to_chinese_characters():
-    assert textmod.tokenize("网络" + "x" * 100 + " " + "y" * 100) == [
+    assert tokens.tokenize("网络" + "x" * 100 + " " + "y" * 100) == [
         "网络",
         "x" * 64,
         "y" * 64,
@@ -72,23 +71,23 @@ def test_tokenize_cuts_long_words_next_to_chinese_characters():
 
 
 def test_profile_of_a_megabyte_word_stems_a_bounded_number_of_characters(stemmed):
-    textmod.default_lexicon().profile({"description": "q" * MEGABYTE})
+    default_lexicon().profile({"description": "q" * MEGABYTE})
     # One cut token, stemmed at most once per stemmer (en, fr, es, pt, ru).
     assert stemmed["words"] <= 5
-    assert stemmed["chars"] <= 5 * textmod.MAX_TOKEN_CHARS
+    assert stemmed["chars"] <= 5 * tokens.MAX_TOKEN_CHARS
 
 
 def test_profile_of_megabyte_random_tokens_stems_only_the_analysed_start(stemmed):
-    textmod.default_lexicon().profile({"description": _random_tokens(MEGABYTE)})
+    default_lexicon().profile({"description": _random_tokens(MEGABYTE)})
     # Each token of the first MAX_ANALYSED_CHARS characters at most once per
     # Latin stemmer: bounded by the cap, not by the megabyte.
-    assert stemmed["chars"] <= 4 * textmod.MAX_ANALYSED_CHARS
+    assert stemmed["chars"] <= 4 * tokens.MAX_ANALYSED_CHARS
 
 
 def test_profile_of_a_long_text_is_the_profile_of_its_analysed_start():
-    lexicon = textmod.default_lexicon()
+    lexicon = default_lexicon()
     start = "National CSIRT incident response training for the police. " * 200
-    start = start[: textmod.MAX_ANALYSED_CHARS]
+    start = start[: tokens.MAX_ANALYSED_CHARS]
     rest = " Cybercrime legislation and forensics. " * 1000
     assert lexicon.profile({"description": start + rest}) == lexicon.profile(
         {"description": start}
@@ -97,12 +96,12 @@ def test_profile_of_a_long_text_is_the_profile_of_its_analysed_start():
 
 def test_detect_language_reads_only_the_analysed_start():
     english = "the training of the national team and the police " * 500
-    assert textmod.detect_language(english + "网络安全" * MEGABYTE) == "en"
+    assert tokens.detect_language(english + "网络安全" * MEGABYTE) == "en"
 
 
 def _segment_all_pairs(run):
     """The segmentation with an unbounded look-back (the reference)."""
-    terms = textmod._han_terms()
+    terms = han._han_terms()
     found = []
     for start, char in enumerate(run):
         for term, concepts in terms.get(char, ()):
@@ -127,14 +126,14 @@ def _segment_all_pairs(run):
 
 
 def test_chinese_segmentation_with_bounded_look_back_finds_the_same_tokens():
-    terms = [t for ts in textmod._han_terms().values() for t, _ in ts]
+    terms = [t for ts in han._han_terms().values() for t, _ in ts]
     rng = random.Random(7)  # noqa: S311 (test data, not security)
     for _ in range(200):
         pieces = [rng.choice([*terms, "的", "和", "国家", "支持"]) for _ in range(12)]
         run = "".join(pieces)
-        assert textmod._segment_han.__wrapped__(run) == _segment_all_pairs(run)
+        assert han._segment_han.__wrapped__(run) == _segment_all_pairs(run)
 
 
 def test_unbroken_megabyte_of_chinese_gives_tokens_bounded_by_the_cap():
-    tokens = textmod.tokenize("网络安全战略" * (MEGABYTE // 6))
-    assert 0 < len(tokens) <= textmod.MAX_ANALYSED_CHARS
+    found = tokens.tokenize("网络安全战略" * (MEGABYTE // 6))
+    assert 0 < len(found) <= tokens.MAX_ANALYSED_CHARS

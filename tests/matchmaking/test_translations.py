@@ -9,7 +9,7 @@ from django.utils import translation
 
 from matchmaking import services, suggestions, translations
 from matchmaking.dataset.exchange import import_dataset
-from matchmaking.engine.text import detect_language
+from matchmaking.engine.text.tokens import detect_language
 from matchmaking.models import ContentTranslation, Country, Language, Need, Programme
 from tests.factories import (
     MembershipFactory,

@@ -1,0 +1,153 @@
+"""Stemming per language (Snowball, light Arabic), stop words and word features."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache, lru_cache
+from typing import Any
+
+import snowballstemmer
+
+from matchmaking.engine.text import LANGUAGES, LEXICON_DIR
+from matchmaking.engine.text.tokens import _script, tokenize
+
+_SNOWBALL = {
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "pt": "portuguese",
+    "ru": "russian",
+}
+_ARABIC_DIACRITICS = re.compile(r"[\u064B-\u0652\u0640\u0670]")
+
+
+def _fold_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Arabic and Cyrillic letters below are meant (ruff's RUF001 flags look-alikes).
+_AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")  # noqa: RUF001 (Arabic/Cyrillic letters)
+
+
+def _arabic_light_stem(word: str) -> str:
+    """Light10-style Arabic stemmer (Larkey et al.): strip و, articles, suffixes."""
+    word = _ARABIC_DIACRITICS.sub("", word)
+    word = re.sub("[أإآ]", "ا", word).replace("ى", "ي").replace("ؤ", "و")  # noqa: RUF001 (Arabic/Cyrillic letters)
+    if len(word) >= 4 and word.startswith("و"):
+        word = word[1:]
+    for prefix in _AR_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    else:
+        if len(word) >= 4 and word[0] in "بلكف":
+            word = word[1:]
+    for suffix in _AR_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word.replace("ة", "ه")  # noqa: RUF001 (Arabic/Cyrillic letters)
+
+
+@lru_cache(maxsize=500_000)
+def _normalise(language: str, token: str) -> str:
+    """A token as matched by exact ('=') terms: accents folded, no stemming."""
+    if language == "ar":
+        token = _ARABIC_DIACRITICS.sub("", token)
+        return re.sub("[أإآ]", "ا", token).replace("ى", "ي").replace("ة", "ه")  # noqa: RUF001 (Arabic/Cyrillic letters)
+    if language == "ru":
+        return token.replace("ё", "е")  # noqa: RUF001 (Arabic/Cyrillic letters)
+    return _fold_accents(token)
+
+
+@lru_cache(maxsize=500_000)
+def _forms(language: str, token: str) -> tuple[str, str]:
+    """(stem, "=" + exact form) of a token in a language."""
+    return stem(language, token), "=" + _normalise(language, token)
+
+
+@cache
+def _stemmer(language: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(_SNOWBALL[language])
+
+
+@lru_cache(maxsize=500_000)
+def stem(language: str, token: str) -> str:
+    """The normalised stem of one lower-case token in one language."""
+    if language == "ar":
+        return _arabic_light_stem(token)
+    stemmed = _stemmer(language).stemWord(token)
+    if language == "ru":
+        return stemmed.replace("ё", "е")  # noqa: RUF001 (Arabic/Cyrillic letters)
+    return _fold_accents(stemmed)
+
+
+def _acronym_key(token: str) -> str:
+    if len(token) > 3 and token.endswith("s"):
+        token = token[:-1]
+    return token
+
+
+@cache
+def stopwords() -> dict[str, frozenset[str]]:
+    """Function words per language, as shipped in the lexicon folder."""
+    raw = json.loads((LEXICON_DIR / "stopwords.json").read_text(encoding="utf-8"))
+    return {lang: frozenset(tokenize(" ".join(raw[lang]))) for lang in LANGUAGES}
+
+
+# What the analysis remembers between texts is per process and bounded: a memo
+# holding this many entries is emptied before it takes another (see
+# analyser.py for what is remembered).
+_MISSING: Any = object()
+_TOKEN_MEMO_LIMIT = 500_000
+
+
+def _memo_put(memo: dict, key: Any, value: Any, limit: int) -> None:
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+
+
+_FEATURES: dict[str, dict[str, str | None]] = {}
+
+
+def _word_feature(own: str, token: str) -> str | None:
+    if len(token) < 2 or token.isdigit():
+        feature = None
+    else:
+        script = _script(token)
+        lang = own if script == "latin" else script
+        if script == "zh":
+            feature = f"zh:{token}"
+        elif token in stopwords()[lang]:
+            feature = None
+        else:
+            feature = f"{lang}:{stem(lang, token)}"
+    _memo_put(_FEATURES.setdefault(own, {}), token, feature, _TOKEN_MEMO_LIMIT)
+    return feature
+
+
+def _own_language(latin: tuple[str, ...]) -> str:
+    """The language Latin-script words are stemmed in for word features."""
+    return latin[-1] if len(latin) <= 2 else "en"
+
+
+def word_features(tokens: list[str], latin: tuple[str, ...]) -> list[str]:
+    """Language-tagged stems of the content words, for same-language overlap.
+
+    Latin-script words are stemmed in the text's own language (English when it
+    cannot be told), Cyrillic as Russian, Arabic script with the light stemmer.
+    """
+    own = _own_language(latin)
+    table = _FEATURES.get(own) or {}
+    out = []
+    for token in tokens:
+        feature = table.get(token, _MISSING)
+        if feature is _MISSING:
+            feature = _word_feature(own, token)
+        if feature is not None:
+            out.append(feature)
+    return out
