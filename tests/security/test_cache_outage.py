@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -88,9 +90,19 @@ class PrivateRedis:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections are accepted by the kernel, never answered."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url, socket_timeout=1)
@@ -177,6 +189,35 @@ def test_the_backend_serves_from_local_memory_while_redis_is_down(private_redis)
     cache.set("after", 2)
     assert cache.get("after") == 2
     assert private_redis.stored() == ["cbm:1:after"]
+
+
+@requires_redis
+def test_a_hung_redis_costs_one_timeout_not_one_per_call(private_redis):
+    cache.set("kept", 1)
+    private_redis.freeze()
+    timings: list[float] = []
+
+    def reader() -> None:
+        for _ in range(10):
+            started = time.perf_counter()
+            cache.get("kept")
+            timings.append(time.perf_counter() - started)
+
+    # Eight threads (each with its own cache object, as in a threaded
+    # server) read at once: the first calls wait for the 0.5 s read timeout,
+    # then the breaker sends every call to local memory at once.
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slow = [t for t in timings if t > 0.1]
+    assert len(timings) == 80
+    assert len(slow) <= 8
+    assert max(timings) < 1.5
+    private_redis.thaw()
+    time.sleep(RETRY_SECONDS * 2)
+    assert cache.get("kept") == 1  # Redis again: the value it kept
 
 
 @requires_redis
