@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -118,6 +119,16 @@ def breaker_for(location: str, retry_seconds: float) -> Breaker:
         return found
 
 
+def redacted(location: str) -> str:
+    """The location for a log line: no user, password or query options."""
+    shown = []
+    for url in location.split(","):
+        parts = urlsplit(url.strip())
+        host = parts.netloc.rpartition("@")[2]
+        shown.append(f"{parts.scheme}://{host}{parts.path}")
+    return ",".join(shown)
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache, degrading to local memory while Redis is away."""
 
@@ -134,6 +145,7 @@ class ResilientRedisCache(RedisCache):
         )
         super().__init__(server, {**params, "OPTIONS": options})
         self.location = server if isinstance(server, str) else ",".join(server)
+        self.shown = redacted(self.location)
         self.breaker = breaker_for(self.location, retry_seconds)
         # LocMemCache keeps its entries per name, module-wide: every thread's
         # instance of this cache shares one fallback store.
@@ -153,13 +165,11 @@ class ResilientRedisCache(RedisCache):
             try:
                 result = getattr(super(), name)(*args, **kwargs)
             except UNREACHABLE as error:
-                self.breaker.failed(self.location, error)
+                self.breaker.failed(self.shown, error)
             except RedisError:
-                logger.warning(
-                    "cache %s: %s failed", self.location, name, exc_info=True
-                )
+                logger.warning("cache %s: %s failed", self.shown, name, exc_info=True)
             else:
-                self.breaker.succeeded(self.location)
+                self.breaker.succeeded(self.shown)
                 return result
         return getattr(self.fallback, name)(*args, **kwargs)
 
@@ -202,10 +212,10 @@ class ResilientRedisCache(RedisCache):
         try:
             self._cache.get_client(write=True).ping()
         except UNREACHABLE as error:
-            self.breaker.failed(self.location, error)
+            self.breaker.failed(self.shown, error)
             return False
         except RedisError:
-            logger.warning("cache %s: ping failed", self.location, exc_info=True)
+            logger.warning("cache %s: ping failed", self.shown, exc_info=True)
             return False
-        self.breaker.succeeded(self.location)
+        self.breaker.succeeded(self.shown)
         return True

@@ -23,6 +23,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from config.api import router
+from config.cache import redacted
 from matchmaking.accounts import tokens
 from matchmaking.models import Country, TokenScope
 from tests.factories import (
@@ -275,3 +276,13 @@ def test_health_reports_the_cache_it_needs(private_redis, client):
     assert sorted(body) == ["cache", "database", "status"]
     assert body["status"] == "ok"
     assert sorted(body["cache"]) == ["latency_ms", "status"]
+
+
+def test_logged_cache_locations_carry_no_credentials():
+    assert redacted("redis://:s3cret@cache.internal:6379/2?password=x") == (
+        "redis://cache.internal:6379/2"
+    )
+    assert redacted("rediss://user:pw@a:6380/0,redis://b:6379/0") == (
+        "rediss://a:6380/0,redis://b:6379/0"
+    )
+    assert redacted("unix:///run/redis.sock?db=1") == "unix:///run/redis.sock"
