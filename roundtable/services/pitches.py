@@ -5,6 +5,7 @@ and their release, confirmation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -46,7 +47,7 @@ from roundtable.services.common import (
     _require_curator,
     _require_provider_member,
 )
-from roundtable.slides import CheckedDeck, check_slide_deck
+from roundtable.slides import CheckedDeck, SlideDeckError, check_slide_deck
 
 
 def _require_call_open(call: CallForPitches) -> None:
@@ -171,6 +172,46 @@ def _store_deck(pitch: Pitch, checked: CheckedDeck) -> None:
         raise
     if old:
         transaction.on_commit(lambda: storage.delete(old))
+
+
+@dataclass(frozen=True)
+class DeckRebuild:
+    """What ``rebuild_stored_decks`` did: pitches rebuilt, and those it could not."""
+
+    rebuilt: tuple[int, ...]
+    refused: tuple[tuple[int, str], ...]  # (pitch id, why)
+
+
+def rebuild_stored_decks() -> DeckRebuild:
+    """Pass every stored deck through today's deck rules again.
+
+    Decks stored under older rules may hold content today's allow-list drops;
+    each is rebuilt and replaced (its page count kept in step, the pitch's
+    "updated" time untouched). A deck the rules now refuse is left as it is
+    and reported, for a curator to decide.
+    """
+    rebuilt: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for pitch in Pitch.objects.exclude(slide_deck="").order_by("pk").iterator():
+        try:
+            with pitch.slide_deck.open("rb") as stored:
+                checked = check_slide_deck(stored)
+        except SlideDeckError as error:
+            refused.append((pitch.pk, error.messages[0]))
+            continue
+        except OSError:
+            refused.append((pitch.pk, "The stored file is missing."))
+            continue
+        with transaction.atomic():
+            old = pitch.slide_deck.name
+            storage = pitch.slide_deck.storage
+            pitch.slide_deck.save("deck.pdf", ContentFile(checked.content), save=False)
+            pitch.slide_count = checked.pages
+            set_change_reason(pitch, "slide deck rebuilt")
+            pitch.save(update_fields=["slide_deck", "slide_count"])
+            transaction.on_commit(partial(storage.delete, old))
+        rebuilt.append(pitch.pk)
+    return DeckRebuild(rebuilt=tuple(rebuilt), refused=tuple(refused))
 
 
 def _check_deck(call: CallForPitches, upload: Any) -> CheckedDeck | None:

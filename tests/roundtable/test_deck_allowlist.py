@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
@@ -258,3 +260,43 @@ def test_the_stored_deck_keeps_every_page_its_boxes_and_rotation(cast, media):
         ([0, 0, 960, 540], [0, 0, 960, 540], 0, f"{pdfs.SLIDE_TEXT}\nSecond part"),
         ([0, 0, 612, 792], [0, 0, 612, 792], 0, ""),
     ]
+
+
+def _store_unchecked(pitch, data: bytes) -> None:
+    """A deck stored by older rules: written as it came, no check."""
+    pitch.slide_deck.save("deck.pdf", ContentFile(data), save=False)
+    pitch.slide_count = 1
+    pitch.save(update_fields=["slide_deck", "slide_count"])
+
+
+def test_rebuild_slide_decks_cleans_decks_stored_under_older_rules(
+    cast, media, django_capture_on_commit_callbacks
+):
+    hostile = make_pitch(cast, deck=False)
+    _store_unchecked(hostile, HOSTILE["JavaScript in outline items"])
+    broken = make_pitch(cast, deck=False, provider=cast.other_provider)
+    _store_unchecked(broken, b"%PDF-1.7\n<html><script>alert(1)</script></html>")
+    missing = make_pitch(cast, programmes=[], title="Deck lost")
+    (media / missing.slide_deck.name).unlink()
+    old_name, old_updated = hostile.slide_deck.name, hostile.updated_at
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(CommandError) as failed,
+    ):
+        call_command("rebuild_slide_decks", stdout=out, stderr=err)
+    assert out.getvalue() == "Rebuilt 1 slide deck(s).\n"
+    assert err.getvalue() == (
+        f"Pitch {broken.pk}: The slide deck is damaged or not a readable PDF.\n"
+        f"Pitch {missing.pk}: The stored file is missing.\n"
+    )
+    assert str(failed.value) == (
+        "2 slide deck(s) left as stored: a curator should replace or remove them."
+    )
+    stored = _stored(hostile)
+    _assert_clean_slide(stored)
+    assert hostile.slide_deck.name != old_name
+    assert not (media / old_name).exists()
+    assert hostile.updated_at == old_updated
+    assert hostile.history.latest().history_change_reason == "slide deck rebuilt"
+    assert (media / broken.slide_deck.name).exists()  # left for a curator
