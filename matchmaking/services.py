@@ -123,6 +123,56 @@ def _set_m2m(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]
     return changed
 
 
+def _create_record(
+    record: Need | Programme,
+    *,
+    user: User,
+    fields: Iterable[str],
+    m2m: Iterable[str],
+    data: dict[str, Any],
+) -> None:
+    """Fill a new need or programme from ``data``, check it and save it."""
+    _set_fields(record, fields, data)
+    if "content_language" not in data:
+        record.content_language_id = default_content_language(user)
+    record.full_clean(exclude=["ref"])
+    record.save()
+    _set_m2m(record, m2m, data)
+
+
+def _update_record(
+    record: Need | Programme,
+    *,
+    fields: Iterable[str],
+    m2m: Iterable[str],
+    data: dict[str, Any],
+) -> list[str]:
+    """Apply ``data`` to a need or programme and save it; what changed."""
+    changed = _set_fields(record, fields, data)
+    record.full_clean()
+    if changed:
+        record.save(update_fields=[*changed, "updated_at"])
+    return changed + _set_m2m(record, m2m, data)
+
+
+def _move_status[R: (Need, Programme)](
+    record: R, *, status: str, transitions: dict[str, frozenset[str]], refused: str
+) -> R:
+    """Move a need or programme to ``status`` if its life allows it from here.
+
+    ``refused`` is the error, with ``%(old)s`` and ``%(new)s``.
+    """
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    if status not in transitions.get(record.status, frozenset()):
+        raise ValidationError(
+            {"status": refused % {"old": record.get_status_display(), "new": status}}
+        )
+    audit.set_change_reason(record, f"status set to {status}")
+    record.status = status
+    record.save(update_fields=["status", "updated_at"])
+    return record
+
+
 @transaction.atomic
 def create_need(
     *, user: User, member_state: MemberState, data: dict[str, Any], publish: bool
@@ -138,12 +188,7 @@ def create_need(
         owner=user,
         status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
     )
-    _set_fields(need, NEED_FIELDS, data)
-    if "content_language" not in data:
-        need.content_language_id = default_content_language(user)
-    need.full_clean(exclude=["ref"])
-    need.save()
-    _set_m2m(need, NEED_M2M, data)
+    _create_record(need, user=user, fields=NEED_FIELDS, m2m=NEED_M2M, data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     schedule_need_refresh(need_id=need.pk)
@@ -155,11 +200,7 @@ def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
     """Edit a need; its suggestions are refreshed when what matching reads changed."""
     if not can_edit_need(user=user, need=need):
         raise PermissionDenied
-    changed = _set_fields(need, NEED_FIELDS, data)
-    need.full_clean()
-    if changed:
-        need.save(update_fields=[*changed, "updated_at"])
-    changed += _set_m2m(need, NEED_M2M, data)
+    changed = _update_record(need, fields=NEED_FIELDS, m2m=NEED_M2M, data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     if changed:
@@ -172,17 +213,12 @@ def set_need_status(*, user: User, need: Need, status: str) -> Need:
     """Move a need through its life (publish, withdraw, close, reopen)."""
     if not can_edit_need(user=user, need=need):
         raise PermissionDenied
-    need = Need.objects.select_for_update().get(pk=need.pk)
-    if status not in NEED_TRANSITIONS.get(need.status, frozenset()):
-        raise ValidationError(
-            {
-                "status": _("A need cannot go from %(old)s to %(new)s.")
-                % {"old": need.get_status_display(), "new": status}
-            }
-        )
-    audit.set_change_reason(need, f"status set to {status}")
-    need.status = status
-    need.save(update_fields=["status", "updated_at"])
+    need = _move_status(
+        need,
+        status=status,
+        transitions=NEED_TRANSITIONS,
+        refused=_("A need cannot go from %(old)s to %(new)s."),
+    )
     schedule_need_refresh(need_id=need.pk)
     return need
 
@@ -201,12 +237,9 @@ def create_programme(
         owner=user,
         status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
     )
-    _set_fields(programme, PROGRAMME_FIELDS, data)
-    if "content_language" not in data:
-        programme.content_language_id = default_content_language(user)
-    programme.full_clean(exclude=["ref"])
-    programme.save()
-    _set_m2m(programme, PROGRAMME_M2M, data)
+    _create_record(
+        programme, user=user, fields=PROGRAMME_FIELDS, m2m=PROGRAMME_M2M, data=data
+    )
     schedule_programme_refresh(programme_id=programme.pk)
     return programme
 
@@ -218,11 +251,9 @@ def update_programme(
     """Edit a programme; suggestions against it are refreshed."""
     if not can_edit_programme(user=user, programme=programme):
         raise PermissionDenied
-    changed = _set_fields(programme, PROGRAMME_FIELDS, data)
-    programme.full_clean()
-    if changed:
-        programme.save(update_fields=[*changed, "updated_at"])
-    changed += _set_m2m(programme, PROGRAMME_M2M, data)
+    changed = _update_record(
+        programme, fields=PROGRAMME_FIELDS, m2m=PROGRAMME_M2M, data=data
+    )
     if changed:
         schedule_programme_refresh(programme_id=programme.pk)
     return programme
@@ -233,17 +264,12 @@ def set_programme_status(*, user: User, programme: Programme, status: str) -> Pr
     """Publish, pause, close or reopen a programme."""
     if not can_edit_programme(user=user, programme=programme):
         raise PermissionDenied
-    programme = Programme.objects.select_for_update().get(pk=programme.pk)
-    if status not in PROGRAMME_TRANSITIONS.get(programme.status, frozenset()):
-        raise ValidationError(
-            {
-                "status": _("A programme cannot go from %(old)s to %(new)s.")
-                % {"old": programme.get_status_display(), "new": status}
-            }
-        )
-    audit.set_change_reason(programme, f"status set to {status}")
-    programme.status = status
-    programme.save(update_fields=["status", "updated_at"])
+    programme = _move_status(
+        programme,
+        status=status,
+        transitions=PROGRAMME_TRANSITIONS,
+        refused=_("A programme cannot go from %(old)s to %(new)s."),
+    )
     schedule_programme_refresh(programme_id=programme.pk)
     return programme
 

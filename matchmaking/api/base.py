@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,12 +28,14 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from matchmaking import audit, tagkeys, translations
+from matchmaking import audit, selectors, tagkeys, translations
+from matchmaking.api.filters import MatchFilter
 from matchmaking.api.permissions import (
     PUBLIC_READ,
 )
 from matchmaking.api.serializers import (
     ErrorSerializer,
+    MatchSerializer,
 )
 from matchmaking.api_cache import CachedReadMixin
 
@@ -287,8 +290,26 @@ class TaggedViewSet(
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX
 
+    def records(self) -> QuerySet:
+        """The needs or programmes the user may see (each resource says which)."""
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if self.action == "matches":  # the nested list (and its schema) is of matches
+            return selectors.matches_visible_to(user=self.request.user)
+        return self.records()
+
     def reload(self, obj):
         return self.get_queryset().get(pk=obj.pk)
+
+    def matches_page(self, request, ref: str, *, visible: QuerySet, order: tuple):
+        """The matches of one visible need or programme, filtered and paged."""
+        record = audit.get_visible_or_404(
+            request, visible.prefetch_related(None), ref=ref
+        )
+        relation = visible.model._meta.model_name  # "need" or "programme"
+        queryset = self.get_queryset().filter(**{relation: record}).order_by(*order)
+        return self.filtered_page(MatchFilter, queryset, MatchSerializer)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

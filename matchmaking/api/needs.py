@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import audit, selectors, services
+from matchmaking import selectors, services
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -56,9 +56,7 @@ class NeedViewSet(TaggedViewSet):
     serializer_class = NeedSerializer
     filterset_class = NeedFilter
 
-    def get_queryset(self):
-        if self.action == "matches":  # the nested list (and its schema) is of matches
-            return selectors.matches_visible_to(user=self.request.user)
+    def records(self):
         return selectors.needs_visible_to(
             user=self.request.user, with_tags=False
         ).prefetch_related("shared_with", "translations")
@@ -120,14 +118,9 @@ class NeedViewSet(TaggedViewSet):
     )
     def matches(self, request, ref=None):
         """Programmes ranked for the need (rank, then score), with explanations."""
-        need = audit.get_visible_or_404(
+        return self.matches_page(
             request,
-            selectors.needs_visible_to(user=request.user).prefetch_related(None),
-            ref=ref,
+            ref,
+            visible=selectors.needs_visible_to(user=request.user),
+            order=(F("rank").asc(nulls_last=True), "-score", "programme_id"),
         )
-        queryset = (
-            self.get_queryset()
-            .filter(need=need)
-            .order_by(F("rank").asc(nulls_last=True), "-score", "programme_id")
-        )
-        return self.filtered_page(MatchFilter, queryset, MatchSerializer)

@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import audit, selectors, services
+from matchmaking import selectors, services
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -56,9 +56,7 @@ class ProgrammeViewSet(TaggedViewSet):
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter
 
-    def get_queryset(self):
-        if self.action == "matches":  # the nested list (and its schema) is of matches
-            return selectors.matches_visible_to(user=self.request.user)
+    def records(self):
         return selectors.programmes_visible_to(
             user=self.request.user, with_tags=False
         ).prefetch_related("translations")
@@ -123,14 +121,9 @@ class ProgrammeViewSet(TaggedViewSet):
     )
     def matches(self, request, ref=None):
         """Needs this programme is matched with, as far as the user may see them."""
-        programme = audit.get_visible_or_404(
+        return self.matches_page(
             request,
-            selectors.programmes_visible_to(user=request.user).prefetch_related(None),
-            ref=ref,
+            ref,
+            visible=selectors.programmes_visible_to(user=request.user),
+            order=("-score", F("rank").asc(nulls_last=True), "need_id"),
         )
-        queryset = (
-            self.get_queryset()
-            .filter(programme=programme)
-            .order_by("-score", F("rank").asc(nulls_last=True), "need_id")
-        )
-        return self.filtered_page(MatchFilter, queryset, MatchSerializer)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from matchmaking import (
     audit,
@@ -141,6 +145,54 @@ def _apply_form_errors(form: Any, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, error)
+
+
+def _editable_or_404[R: Model](
+    request: HttpRequest, visible: QuerySet[R], ref: str, can_edit: Callable[[R], bool]
+) -> R:
+    """A need or programme the user may edit; 404 (and logged) otherwise."""
+    record = audit.get_visible_or_404(request, visible, ref=ref)
+    if not can_edit(record):
+        audit.log_denied_access(request, visible.model, record.pk, action="edit")
+        raise Http404
+    return record
+
+
+def _saved_edit(
+    request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], object]
+) -> bool:
+    """Save a posted, valid form through its service (its errors land on the form)."""
+    if not (request.method == "POST" and form.is_valid()):
+        return False
+    try:
+        save(dict(form.cleaned_data))
+    except ValidationError as error:
+        _apply_form_errors(form, error)
+        return False
+    messages.success(request, _("Your changes are saved."))
+    return True
+
+
+def _status_changed(
+    request: HttpRequest,
+    record: Any,
+    set_status: Callable[[str], Any],
+    done: str,
+    detail: str,
+) -> HttpResponse:
+    """Apply the posted status and say how it went on the record's page.
+
+    ``done`` is the message, with ``%(status)s``; ``detail`` the page's URL name.
+    """
+    try:
+        record = set_status(request.POST.get("status", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, done % {"status": record.get_status_display().lower()}
+        )
+    return redirect(detail, ref=record.ref)
 
 
 def _curator_only(request: HttpRequest) -> None:

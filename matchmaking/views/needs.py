@@ -34,11 +34,13 @@ from matchmaking.models import (
 )
 from matchmaking.views.common import (
     _apply_form_errors,
-    _error_text,
+    _editable_or_404,
     _history_for_curators,
     _member_states,
     _page,
     _render,
+    _saved_edit,
+    _status_changed,
 )
 from matchmaking.views.matches import _with_actions
 
@@ -218,13 +220,12 @@ def need_create(request: HttpRequest) -> HttpResponse:
 
 
 def _editable_need(request: HttpRequest, ref: str) -> Need:
-    need = audit.get_visible_or_404(
-        request, selectors.needs_visible_to(user=request.user), ref=ref
+    return _editable_or_404(
+        request,
+        selectors.needs_visible_to(user=request.user),
+        ref,
+        lambda need: services.can_edit_need(user=request.user, need=need),
     )
-    if not services.can_edit_need(user=request.user, need=need):
-        audit.log_denied_access(request, Need, need.pk, action="edit")
-        raise Http404
-    return need
 
 
 @login_required
@@ -232,16 +233,12 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a need of the user's state."""
     need = _editable_need(request, ref)
     form = forms.NeedForm(request.POST or None, instance=need)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_need(
-                user=request.user, need=need, data=dict(form.cleaned_data)
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect("need-detail", ref=need.ref)
+    if _saved_edit(
+        request,
+        form,
+        lambda data: services.update_need(user=request.user, need=need, data=data),
+    ):
+        return redirect("need-detail", ref=need.ref)
     need.refresh_from_db()
     status = 400 if request.method == "POST" else 200
     return render(
@@ -257,16 +254,12 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
 def need_status(request: HttpRequest, ref: str) -> HttpResponse:
     """Publish, withdraw, close or reopen a need."""
     need = _editable_need(request, ref)
-    try:
-        need = services.set_need_status(
-            user=request.user, need=need, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request,
-            _("The need is now %(status)s.")
-            % {"status": need.get_status_display().lower()},
-        )
-    return redirect("need-detail", ref=need.ref)
+    return _status_changed(
+        request,
+        need,
+        lambda status: services.set_need_status(
+            user=request.user, need=need, status=status
+        ),
+        _("The need is now %(status)s."),
+        "need-detail",
+    )

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking import (
-    audit,
     forms,
     selectors,
     services,
@@ -25,7 +24,14 @@ from matchmaking.enums import (
 from matchmaking.models import (
     Programme,
 )
-from matchmaking.views.common import _apply_form_errors, _error_text, _page, _providers
+from matchmaking.views.common import (
+    _apply_form_errors,
+    _editable_or_404,
+    _page,
+    _providers,
+    _saved_edit,
+    _status_changed,
+)
 from matchmaking.views.matches import _with_actions
 
 
@@ -105,13 +111,14 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 def _editable_programme(request: HttpRequest, ref: str) -> Programme:
-    programme = audit.get_visible_or_404(
-        request, selectors.programmes_visible_to(user=request.user), ref=ref
+    return _editable_or_404(
+        request,
+        selectors.programmes_visible_to(user=request.user),
+        ref,
+        lambda programme: services.can_edit_programme(
+            user=request.user, programme=programme
+        ),
     )
-    if not services.can_edit_programme(user=request.user, programme=programme):
-        audit.log_denied_access(request, Programme, programme.pk, action="edit")
-        raise Http404
-    return programme
 
 
 @login_required
@@ -119,16 +126,14 @@ def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a programme of the user's provider."""
     programme = _editable_programme(request, ref)
     form = forms.ProgrammeForm(request.POST or None, instance=programme)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_programme(
-                user=request.user, programme=programme, data=dict(form.cleaned_data)
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect("programme-detail", ref=programme.ref)
+    if _saved_edit(
+        request,
+        form,
+        lambda data: services.update_programme(
+            user=request.user, programme=programme, data=data
+        ),
+    ):
+        return redirect("programme-detail", ref=programme.ref)
     programme.refresh_from_db()
     return _programme_form_page(request, form, programme)
 
@@ -138,19 +143,15 @@ def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
 def programme_status(request: HttpRequest, ref: str) -> HttpResponse:
     """Publish, pause, close or reopen a programme."""
     programme = _editable_programme(request, ref)
-    try:
-        programme = services.set_programme_status(
-            user=request.user, programme=programme, status=request.POST.get("status")
-        )
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request,
-            _("The programme is now %(status)s.")
-            % {"status": programme.get_status_display().lower()},
-        )
-    return redirect("programme-detail", ref=programme.ref)
+    return _status_changed(
+        request,
+        programme,
+        lambda status: services.set_programme_status(
+            user=request.user, programme=programme, status=status
+        ),
+        _("The programme is now %(status)s."),
+        "programme-detail",
+    )
 
 
 @login_required

@@ -534,3 +534,26 @@ def test_language_switcher_lists_only_translated_languages(
     settings.LOCALE_PATHS = [str(tmp_path)]
     body = text(client.get(reverse("home")))
     assert re.findall(r'<option value="([\w-]+)" lang=', body) == ["en", "fr"]
+
+
+@pytest.mark.parametrize(
+    ("name", "record", "user", "error"),
+    [
+        ("need-status", "need_a", "ms_a", "A need cannot go from Open to ."),
+        ("programme-status", "programme_p", "prov_p", "A programme cannot go from "),
+    ],
+)
+def test_a_status_post_without_a_status_changes_nothing_and_says_so(
+    client, world, name, record, user, error
+):
+    obj = getattr(world, record)
+    before = obj.status
+    client.force_login(getattr(world, user))
+    response = client.post(reverse(name, args=[obj.ref]), {}, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1
+    assert shown[0].startswith(error)
+    assert shown[0].endswith(" to .")
+    obj.refresh_from_db()
+    assert obj.status == before
