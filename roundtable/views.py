@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import get_visible_or_404, log_denied_access
-from matchmaking.models import MemberState, Provider, Theme
+from matchmaking.models import NOTE_TEXT, MemberState, Provider, Theme
 from matchmaking.views.translations import (
     delete_and_redirect,
     panel_urls,
@@ -586,7 +586,7 @@ def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept, decline or cancel a meeting."""
     meeting = get_object_or_404(selectors.meetings_visible_to(user=request.user), pk=pk)
     action = request.POST.get("action", "")
-    reason = request.POST.get("reason", "")[:2000]
+    reason = request.POST.get("reason", "")[:NOTE_TEXT]
     try:
         if action == "accept":
             services.accept_meeting(user=request.user, meeting=meeting)

@@ -21,6 +21,7 @@ from matchmaking import (
     services,
 )
 from matchmaking.models import (
+    NOTE_TEXT,
     Match,
     MatchEvent,
 )
@@ -148,7 +149,7 @@ def match_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a match one step along its workflow."""
     match = _visible_match(request, pk)
     action = request.POST.get("action", "")
-    note = request.POST.get("reason", "").strip()[:2000]
+    note = request.POST.get("reason", "").strip()[:NOTE_TEXT]
     try:
         match = services.transition_match(
             user=request.user, match=match, action=action, note=note

@@ -4,6 +4,7 @@ import copy
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from matchmaking.dataset.exchange import DatasetInvalid, Problem, import_dataset
@@ -44,6 +45,34 @@ def test_need_form_states_and_enforces_the_limits():
         f"Ensure this value has at most {SHORT_TEXT} characters "
         f"(it has {SHORT_TEXT + 1})."
     ]
+
+
+def test_need_edit_page_refuses_a_long_description_and_changes_nothing(client):
+    state = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
+    user = UserFactory(username="ms_a")
+    MembershipFactory(user=user, member_state=state)
+    need = NeedFactory(member_state=state, title="Establish a national CSIRT")
+    client.force_login(user)
+    response = client.post(
+        reverse("need-edit", args=[need.ref]),
+        {
+            "title": "Renamed",
+            "description": "d" * (LONG_TEXT + 1),
+            "topics": ["csirt-establishment"],
+            "languages": ["fr"],
+            "visibility": "public",
+        },
+    )
+    assert response.status_code == 400  # the form again, with the error
+    assert (
+        f"Ensure this value has at most {LONG_TEXT} characters (it has "
+        f"{LONG_TEXT + 1})." in response.content.decode()
+    )
+    need.refresh_from_db()
+    assert (need.title, need.description) == (
+        "Establish a national CSIRT",
+        "We need help to establish our national CSIRT.",
+    )
 
 
 def test_decline_and_report_forms_refuse_text_over_the_limit():
