@@ -72,15 +72,25 @@ def provider_ids(*, user: AnyUser) -> set[int]:
     )
 
 
-def need_visibility_q(*, user: AnyUser) -> Q | None:
-    """The filter of needs the user may see; None means all of them."""
+def need_visibility_q(
+    *,
+    user: AnyUser,
+    states: set[int] | None = None,
+    providers: set[int] | None = None,
+) -> Q | None:
+    """The filter of needs the user may see; None means all of them.
+
+    ``states`` and ``providers``: the user's, when the caller has read them.
+    """
     if is_curator(user):
         return None
     published = ~Q(status=NeedStatus.DRAFT)
     visible = published & Q(visibility=Visibility.PUBLIC)
     if user.is_authenticated and user.is_active:
-        states = member_state_ids(user=user)
-        providers = provider_ids(user=user)
+        if states is None:
+            states = member_state_ids(user=user)
+        if providers is None:
+            providers = provider_ids(user=user)
         if states or providers:
             visible |= published & Q(visibility=Visibility.REGISTERED)
         if states:
@@ -92,6 +102,21 @@ def need_visibility_q(*, user: AnyUser) -> Q | None:
                 & Q(shared_with__in=providers)
             )
     return visible
+
+
+def needs_visible_to_provider(*, provider_id: int) -> QuerySet[Need]:
+    """Needs every member of a provider may see: published public and registered
+    ones, and confidential ones the owning state shares with the provider."""
+    published = ~Q(status=NeedStatus.DRAFT)
+    shared = Q(visibility=Visibility.CONFIDENTIAL) & Q(
+        pk__in=Need.shared_with.through.objects.filter(provider_id=provider_id).values(
+            "need_id"
+        )
+    )
+    return Need.objects.filter(
+        published
+        & (Q(visibility__in=(Visibility.PUBLIC, Visibility.REGISTERED)) | shared)
+    )
 
 
 def needs_visible_to(*, user: AnyUser, with_tags: bool = True) -> QuerySet[Need]:

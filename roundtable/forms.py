@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
 from matchmaking.forms import (
     ContentLanguageField,
@@ -199,9 +200,12 @@ class MeetingRequestForm(GovukFormMixin, forms.Form):
         if len(states) == 1:
             self.fields["member_state"].widget = forms.HiddenInput()
             self.fields["member_state"].initial = ids[0]
-        self.fields["need"].queryset = Need.objects.filter(
-            member_state_id__in=ids, status__in=ACTIVE_NEED_STATUSES
-        ).order_by("title")
+        # Only needs the pitch's provider may see: the meeting shows it to them.
+        self.fields["need"].queryset = (
+            mm_selectors.needs_visible_to_provider(provider_id=pitch.provider_id)
+            .filter(member_state_id__in=ids, status__in=ACTIVE_NEED_STATUSES)
+            .order_by("title")
+        )
         self.fields["programme"].queryset = pitch.programmes.order_by("title")
 
 

@@ -597,16 +597,37 @@ def _meeting_related(qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
     )
 
 
+def _with_need_shown(
+    qs: QuerySet[Meeting],
+    user: AnyUser,
+    states: set[int] | None = None,
+    providers: set[int] | None = None,
+) -> QuerySet[Meeting]:
+    """``need_shown``: whether the viewer may see the need a meeting names (a
+    need can be confidential to the requesting state, or become so later)."""
+    visible = mm_selectors.need_visibility_q(
+        user=user, states=states, providers=providers
+    )
+    if visible is None:
+        return qs.annotate(need_shown=Value(True))
+    return qs.annotate(
+        need_shown=Exists(Need.objects.filter(visible, pk=OuterRef("need_id")))
+    )
+
+
 def meetings_visible_to(*, user: AnyUser) -> QuerySet[Meeting]:
-    """Meetings seen by curators and the two sides (the state, the provider)."""
+    """Meetings seen by curators and the two sides (the state, the provider);
+    ``need_shown`` tells whether the viewer may see the need it names."""
     qs = _meeting_related(Meeting.objects.all())
     if mm_selectors.is_curator(user):
-        return qs
+        return _with_need_shown(qs, user)
     if not (user.is_authenticated and user.is_active):
         return qs.none()
-    return qs.filter(
-        Q(member_state_id__in=mm_selectors.member_state_ids(user=user))
-        | Q(pitch__provider_id__in=mm_selectors.provider_ids(user=user))
+    states = mm_selectors.member_state_ids(user=user)
+    providers = mm_selectors.provider_ids(user=user)
+    return _with_need_shown(qs, user, states, providers).filter(
+        Q(member_state_id__in=states)
+        | Q(pitch__provider_id__in=providers)
         | Q(presenter_id=user.pk)
         | Q(pitch__presenter_id=user.pk)
     )
@@ -624,7 +645,7 @@ def meeting_schedule_of(
     )
     if event is not None:
         qs = qs.filter(pitch__event=event)
-    return _meeting_related(qs).order_by("starts_at", "id")
+    return _with_need_shown(_meeting_related(qs), user).order_by("starts_at", "id")
 
 
 def free_meeting_slots(*, event: Event) -> QuerySet[TimeSlot]:

@@ -381,6 +381,13 @@ class MeetingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The selectors annotate whether the viewer may see the named need.
+        if not getattr(instance, "need_shown", False):
+            data["need"] = None
+        return data
+
 
 class MeetingRequestSerializer(serializers.Serializer):
     """A delegation asks the presenter of a pitch for a meeting."""
@@ -431,6 +438,25 @@ class MeetingRequestSerializer(serializers.Serializer):
             .select_related(None)
             .prefetch_related(None)
         )
+
+    def validate(self, attrs):
+        need, pitch = attrs.get("need"), attrs.get("pitch")
+        # The presenter's side will see the need: one it may not see answers
+        # exactly like a need that does not exist.
+        if (
+            need is not None
+            and pitch is not None
+            and not mm_selectors.needs_visible_to_provider(
+                provider_id=pitch.provider_id
+            )
+            .filter(pk=need.pk)
+            .exists()
+        ):
+            message = self.fields["need"].error_messages["does_not_exist"]
+            raise serializers.ValidationError(
+                {"need": [message.format(slug_name="ref", value=need.ref)]}
+            )
+        return attrs
 
 
 class MeetingAcceptSerializer(serializers.Serializer):

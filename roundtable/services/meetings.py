@@ -65,6 +65,19 @@ def _match_for(meeting: Meeting) -> Match | None:
     ).first()
 
 
+def _need_visible_to_both(need: Need, *, user: User, pitch: Pitch) -> bool:
+    """The requester may see the need, and so may the pitch's provider: the
+    meeting shows it to the presenter's side."""
+    return (
+        mm_selectors.needs_visible_to(user=user, with_tags=False)
+        .filter(pk=need.pk)
+        .exists()
+        and mm_selectors.needs_visible_to_provider(provider_id=pitch.provider_id)
+        .filter(pk=need.pk)
+        .exists()
+    )
+
+
 @transaction.atomic
 def request_meeting(
     *,
@@ -88,6 +101,7 @@ def request_meeting(
     if need is not None and (
         need.member_state_id != member_state.pk
         or need.status not in ACTIVE_NEED_STATUSES
+        or not _need_visible_to_both(need, user=user, pitch=pitch)
     ):
         raise ValidationError({"need": _("Choose an open need of your state.")})
     if programme is not None and not pitch.programmes.filter(pk=programme.pk).exists():

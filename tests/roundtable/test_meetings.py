@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matchmaking.enums import MatchStatus
+from matchmaking.enums import MatchStatus, Visibility
 from matchmaking.models import Match, MatchEvent
 from roundtable import selectors, services
 from roundtable.enums import MeetingState, PitchState
@@ -360,3 +360,43 @@ def test_each_side_sees_its_meetings_and_schedule(cast, pitch, other_pitch):
         mine.pk
     ]
     assert [m.pk for m in selectors.meeting_schedule_of(user=cast.other_delegate)] == []
+
+
+# --- a need named in a request (issue 14, finding 10) -------------------------------
+
+
+def test_a_need_the_presenters_provider_may_not_see_is_refused(cast, pitch):
+    need = cast.need
+    need.visibility = Visibility.CONFIDENTIAL
+    need.save(update_fields=["visibility"])
+
+    with pytest.raises(ValidationError) as refused:
+        request(cast, pitch, need=need)
+
+    assert refused.value.message_dict == {
+        "need": ["Choose an open need of your state."]
+    }
+    assert not Meeting.objects.exists()
+
+    need.shared_with.set([pitch.provider])
+    meeting = request(cast, pitch, need=need)
+    assert meeting.need == need
+
+
+def test_the_presenter_side_sees_a_named_need_only_if_it_may_see_the_need(cast, pitch):
+    meeting = request(cast, pitch, need=cast.need)
+    # The state makes the need confidential after asking.
+    type(cast.need).objects.filter(pk=cast.need.pk).update(
+        visibility=Visibility.CONFIDENTIAL
+    )
+
+    seen = {
+        user.username: selectors.meetings_visible_to(user=user).get(pk=meeting.pk)
+        for user in (cast.presenter, cast.delegate, cast.curator)
+    }
+
+    assert {name: m.need_shown for name, m in seen.items()} == {
+        "presenter": False,
+        "delegate": True,
+        "curator": True,
+    }

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from matchmaking.enums import Visibility
 from roundtable.enums import MeetingState, PitchState
 from roundtable.models import (
     AgendaVersion,
@@ -683,3 +685,55 @@ def test_release_decisions_answers_200_when_a_title_holds_a_line_break(cast):
         "Your pitch is accepted: CSIRT in 18 months",
         "Your pitch: Cloud credits",
     ]
+
+
+def test_a_meeting_request_naming_a_need_hidden_from_the_presenter_is_a_missing_need(
+    cast, client
+):
+    pitch = _public_pitch(cast)
+    type(cast.need).objects.filter(pk=cast.need.pk).update(
+        visibility=Visibility.CONFIDENTIAL
+    )
+
+    def ask(ref):
+        return api(cast.delegate).post(
+            "/api/v1/meetings/",
+            {"pitch": pitch.pk, "member_state": "SEN", "need": ref},
+            format="json",
+        )
+
+    hidden, missing = ask("sen-csirt"), ask("no-such-need")
+
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["error"]["fields"] == {
+        "need": ["Object with ref=sen-csirt does not exist."]
+    }
+    assert missing.json()["error"]["fields"] == {
+        "need": ["Object with ref=no-such-need does not exist."]
+    }
+    assert not Meeting.objects.exists()
+
+
+def test_the_presenter_never_sees_a_need_it_may_not_see_in_a_meeting(cast, client):
+    pitch = _public_pitch(cast)
+    created = api(cast.delegate).post(
+        "/api/v1/meetings/",
+        {"pitch": pitch.pk, "member_state": "SEN", "need": "sen-csirt"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    # The state makes the need confidential after asking.
+    type(cast.need).objects.filter(pk=cast.need.pk).update(
+        visibility=Visibility.CONFIDENTIAL
+    )
+
+    def needs_seen(user):
+        return [m["need"] for m in api(user).get("/api/v1/meetings/").json()["results"]]
+
+    assert needs_seen(cast.presenter) == [None]
+    assert needs_seen(cast.delegate) == ["sen-csirt"]
+    client.force_login(cast.presenter)
+    page = client.get(reverse("meeting-list"))
+    assert page.status_code == 200
+    assert f'data-incoming="{created.json()["id"]}"' in page.content.decode()
+    assert cast.need.title not in page.content.decode()
