@@ -215,18 +215,6 @@ VOCABULARIES = (
 )
 
 
-@cache
-def vocabulary_slugs() -> dict[str, frozenset[str]]:
-    """The valid slugs of every controlled vocabulary, topics and themes included."""
-    taxonomy = load_taxonomy()
-    slugs = {
-        name: frozenset(i["slug"] for i in taxonomy[name]) for name in VOCABULARIES
-    }
-    slugs["themes"] = frozenset(t["slug"] for t in taxonomy["themes"])
-    slugs["topics"] = frozenset(topic_themes())
-    return slugs
-
-
 def sync_reference_data(apps) -> None:
     """Insert or update every reference row; safe to run again after a data update."""
     region_model = apps.get_model("matchmaking", "Region")

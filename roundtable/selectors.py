@@ -50,14 +50,6 @@ from roundtable.models import (
 )
 from roundtable.scheduling import NO_THEME, dominant_theme
 
-# A pitch is public once the curators have accepted it.
-PUBLIC_PITCH_STATES = (
-    PitchState.ACCEPTED,
-    PitchState.CONFIRMED,
-    PitchState.SCHEDULED,
-    PitchState.PRESENTED,
-)
-
 
 def public_pitch_q(prefix: str = "") -> Q:
     """Pitches everyone may see: accepted (decision released) and later states."""

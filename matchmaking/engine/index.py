@@ -320,7 +320,6 @@ class MatchingIndex(Ranking):
             theme = self.topic_themes.get(slug)
             if theme is not None:
                 theme_of[col] = self.v_themes.add(theme)
-        self._theme_of = theme_of
         # Row t: the topic columns of theme t (plus a zero row for "no theme").
         self._theme_columns = np.zeros((len(self.v_themes) + 1, self.n_topics))
         for col, theme in enumerate(theme_of):

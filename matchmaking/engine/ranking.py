@@ -530,20 +530,6 @@ class Ranking:
         """The components of chosen (need row, programme) cells, vectorised."""
         return _components(*self._component_values(arrays, rows, cols, text))
 
-    def _top(self, scores: np.ndarray, ok: np.ndarray, k: int) -> np.ndarray:
-        """Indices of the k best eligible columns: score desc, then key asc."""
-        eligible = np.flatnonzero(ok)
-        if eligible.size == 0:
-            return eligible
-        values = scores[eligible]
-        if eligible.size > k:
-            # Keep everything tied with the k-th value so key order can decide.
-            kth = np.partition(values, eligible.size - k)[eligible.size - k]
-            keep = values >= kth
-            eligible, values = eligible[keep], values[keep]
-        order = np.lexsort((self._key_rank[eligible], -values))
-        return eligible[order[:k]]
-
     def _rank_chunk(
         self, batch: NeedBatch, rows: slice, today: date, top: int
     ) -> tuple[Any, ...]:
@@ -735,14 +721,12 @@ class Ranking:
         *,
         today: date,
         top: int = 10,
-        chunk_size: int = 4096,
         explain: bool = True,
     ) -> tuple[Match, ...]:
         """Top needs for one programme among candidate needs (already visible).
 
         The batch's need-side arrays are made once and kept with the batch, so
         re-scoring a just edited programme against the same batch is cheap.
-        ``chunk_size`` is kept for compatibility.
         """
         i = self.position[programme_key]
         arrays = self._batch_arrays(batch)

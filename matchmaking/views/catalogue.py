@@ -44,10 +44,6 @@ class Facet:
     label: str
     options: list[dict[str, Any]]
 
-    @property
-    def selected_count(self) -> int:
-        return sum(1 for o in self.options if o["selected"])
-
 
 _FACET_LABELS = {
     "theme": lambda: _("Theme"),

@@ -228,10 +228,10 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
 
 @login_required
 def gap_overview(request: HttpRequest) -> HttpResponse:
-    """The former curators' gap table: the gap dashboard now covers it.
+    """The curators' gap address: the gap dashboard (documented in the README).
 
-    Curators see the dashboard over every need (matchmaking/stats/), with
-    its filters, map and CSV exports; this address stays for bookmarks.
+    Curators see the dashboard over every need (matchmaking/stats/), with its
+    filters, map and CSV exports.
     """
     _curator_only(request)
     return redirect("gap-dashboard")

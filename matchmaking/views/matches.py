@@ -32,11 +32,6 @@ from matchmaking.views.common import (
     _safe_next,
 )
 
-
-def _match_rows(matches: list[Match]) -> list[dict[str, Any]]:
-    return [{"match": m, "components": _components(m)} for m in matches]
-
-
 _COMPONENT_LABELS = {
     "topics": lambda: _("Shared topics"),
     "topic": lambda: _("Shared topics"),
@@ -79,15 +74,6 @@ def _with_actions(user: Any, matches: list[Match]) -> list[dict[str, Any]]:
         }
         for row in services.match_actions(user=user, matches=matches)
     ]
-
-
-ACTION_LABELS = {
-    "express_interest": lambda: _("Express interest"),
-    "introduce": lambda: _("Accept and introduce"),
-    "agree": lambda: _("Confirm the agreement"),
-    "start_delivery": lambda: _("Start delivery"),
-    "complete": lambda: _("Mark delivery completed"),
-}
 
 
 ACTION_DONE = {

@@ -63,8 +63,3 @@ def set_language(request: HttpRequest) -> HttpResponse:
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
-
-
-def languages_available() -> list[tuple[str, str]]:
-    """The languages the interface is translated into."""
-    return list(settings.LANGUAGES)

@@ -38,10 +38,6 @@ from roundtable.services.common import (
 from roundtable.services.pitches import _is_public, _pitch_contacts
 
 
-def _meeting_contacts(meeting: Meeting) -> list[str]:
-    return [meeting.requested_by.email]
-
-
 def _request_expiry(pitch: Pitch, now: dt.datetime) -> dt.datetime:
     """Answer within the TTL, and before the event's last meeting slot starts."""
     last = (
