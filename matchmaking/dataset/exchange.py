@@ -6,11 +6,18 @@ importing the same file twice changes nothing. Validation reads the reference
 data (countries, regions, languages, vocabularies) from the database and reports
 every problem of a file at once; an import writes nothing unless there are none.
 
-A record describes its row completely: an optional field left out of a record
-resets that field (``description`` to "", ``capacity`` to none...). What the
-format does not carry is never touched: a row's owner, a provider's
-verification, a need's ``shared_with`` and matching state, and the status of an
-existing row when its record gives none.
+A new record's optional fields default (``description`` to "", ``capacity`` to
+none, ``visibility`` to public...). An update sets only the fields its record
+gives (``null`` resets one; ``eligibility`` is one field): a field left out
+keeps its value. What the format does not carry is never touched: a row's
+owner, a provider's verification, a need's ``shared_with`` and matching state.
+
+An import never re-homes or declassifies a record silently: moving a need to
+another country or a programme to another provider, and lowering a need's
+visibility (confidential > registered > public), are problems naming the
+record and field unless the caller allows them (``allow_moves``,
+``allow_declassify``: the command's ``--allow-move`` and
+``--allow-declassify``).
 """
 
 from __future__ import annotations
@@ -202,6 +209,44 @@ class _Row:
     m2m: dict[str, frozenset[str]]
     status: str | None
     link: str  # programmes: the provider's ref; needs: the country's iso3
+    given: frozenset[str]  # the attnames and M2Ms the record sets (updates)
+
+
+# Format fields whose model names differ (others are the same name).
+_MODEL_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "providers": {
+        "stakeholder_group": ("stakeholder_group_id",),
+        "country": ("country_id",),
+    },
+    "programmes": {
+        "provider": ("provider_id",),
+        "cost_model": ("cost_model_id",),
+        "eligibility": (
+            "eligible_regions",
+            "eligible_countries",
+            "ldc_only",
+            "sids_only",
+        ),
+    },
+    "needs": {"country": ("member_state_id",), "priority": ("priority_id",)},
+}
+
+# From least to most restricted: an import may only raise a need's level.
+_VISIBILITY_RANK = {
+    Visibility.PUBLIC.value: 0,
+    Visibility.REGISTERED.value: 1,
+    Visibility.CONFIDENTIAL.value: 2,
+}
+
+
+def _given(section: str, data: dict[str, Any]) -> frozenset[str]:
+    """The model fields and M2Ms a record sets: the keys it has (``null``
+    included); the content language follows the text, which is required."""
+    renames = _MODEL_NAMES[section]
+    names = {"content_language_id"}
+    for key in data:
+        names.update(renames.get(key, (key,)))
+    return frozenset(names)
 
 
 class _Record:
@@ -345,7 +390,13 @@ class _Record:
 class _Checker:
     """Validates a whole dataset, collecting every problem and the valid rows."""
 
-    def __init__(self, data: object) -> None:
+    def __init__(
+        self,
+        data: object,
+        *,
+        allow_moves: bool = False,
+        allow_declassify: bool = False,
+    ) -> None:
         self.problems: list[Problem] = []
         self.providers: list[_Row] = []
         self.programmes: list[_Row] = []
@@ -369,6 +420,62 @@ class _Checker:
             if section in data:
                 for ref, record in self._records(data, section):
                     check(_Record(self, section, ref, record))
+        if not allow_moves:
+            self._refuse_moves()
+        if not allow_declassify:
+            self._refuse_declassifying()
+
+    def _refuse_moves(self) -> None:
+        """An existing programme keeps its provider, a need its country."""
+        rows = [row for row in self.programmes if "provider_id" in row.given]
+        providers = _existing(Programme, rows, "provider__ref")
+        for row in rows:
+            before = providers.get(row.ref)
+            if before is not None and before != row.link:
+                self.problems.append(
+                    Problem(
+                        row.ref,
+                        "programmes",
+                        "provider",
+                        f"would move the programme from provider '{before}' to "
+                        f"'{row.link}'; an import moves records only when told "
+                        "to (--allow-move)",
+                    )
+                )
+        rows = [row for row in self.needs if "member_state_id" in row.given]
+        countries = _existing(Need, rows, "member_state__country_id")
+        for row in rows:
+            before = countries.get(row.ref)
+            if before is not None and before != row.link:
+                self.problems.append(
+                    Problem(
+                        row.ref,
+                        "needs",
+                        "country",
+                        f"would move the need from {before} to {row.link}; an "
+                        "import moves records only when told to (--allow-move)",
+                    )
+                )
+
+    def _refuse_declassifying(self) -> None:
+        """An existing need's visibility may rise, never fall."""
+        rows = [row for row in self.needs if "visibility" in row.given]
+        levels = _existing(Need, rows, "visibility")
+        for row in rows:
+            before, after = levels.get(row.ref), row.fields["visibility"]
+            if before is not None and (
+                _VISIBILITY_RANK[after] < _VISIBILITY_RANK[before]
+            ):
+                self.problems.append(
+                    Problem(
+                        row.ref,
+                        "needs",
+                        "visibility",
+                        f"would lower the visibility from {before} to {after}; "
+                        "an import declassifies only when told to "
+                        "(--allow-declassify)",
+                    )
+                )
 
     def _storable(self, data: dict[str, Any]) -> bool:
         """Note each string no database can store, or too deep a nesting."""
@@ -484,7 +591,9 @@ class _Checker:
                 record.problem("website", f"{fields['website']!r} is not a URL")
         record.unknown_fields(_PROVIDER_FIELDS, record.data)
         if record.ok:
-            self.providers.append(_Row(record.ref, fields, {}, None, ""))
+            self.providers.append(
+                _Row(record.ref, fields, {}, None, "", _given("providers", record.data))
+            )
 
     def _check_programmes(self, record: _Record) -> None:
         provider = record.data.get("provider")
@@ -548,7 +657,10 @@ class _Checker:
         fields["content_language_id"] = self._content_language(fields)
         record.unknown_fields(_PROGRAMME_FIELDS, record.data)
         if record.ok:
-            self.programmes.append(_Row(record.ref, fields, m2m, status, provider))
+            given = _given("programmes", record.data)
+            self.programmes.append(
+                _Row(record.ref, fields, m2m, status, provider, given)
+            )
 
     def _content_language(self, fields: dict[str, Any]) -> str:
         """The language of a record's text: cbm-dataset/1 has no field for it
@@ -583,12 +695,29 @@ class _Checker:
         fields["content_language_id"] = self._content_language(fields)
         record.unknown_fields(_NEED_FIELDS, record.data)
         if record.ok and country:
-            self.needs.append(_Row(record.ref, fields, m2m, status, country))
+            given = _given("needs", record.data)
+            self.needs.append(_Row(record.ref, fields, m2m, status, country, given))
 
 
-def validate_dataset(*, data: object) -> list[Problem]:
+def _existing(
+    model: type[models.Model], rows: Sequence[_Row], column: str
+) -> dict[str, Any]:
+    """A column of the rows already in the database, by ref."""
+    refs = sorted({row.ref for row in rows})
+    return {
+        ref: value
+        for chunk in _chunks(refs)
+        for ref, value in model.objects.filter(ref__in=chunk).values_list("ref", column)
+    }
+
+
+def validate_dataset(
+    *, data: object, allow_moves: bool = False, allow_declassify: bool = False
+) -> list[Problem]:
     """Every problem of a ``cbm-dataset/1`` document, in file order; writes nothing."""
-    return _Checker(data).problems
+    return _Checker(
+        data, allow_moves=allow_moves, allow_declassify=allow_declassify
+    ).problems
 
 
 # --- import ---------------------------------------------------------------
@@ -673,10 +802,17 @@ def _upsert(
         if obj is None:
             created.append((model(ref=row.ref, **{**on_create, **values}), row))
             continue
+        # An update sets what the record gives; a field left out keeps its value.
         changed = [
-            name for name, value in values.items() if getattr(obj, name) != value
+            name
+            for name, value in values.items()
+            if (name in row.given or name == "status") and getattr(obj, name) != value
         ]
-        changed_m2m = [name for name in m2m if current[name][obj.pk] != row.m2m[name]]
+        changed_m2m = [
+            name
+            for name in m2m
+            if name in row.given and current[name][obj.pk] != row.m2m[name]
+        ]
         if not changed and not changed_m2m:
             unchanged += 1
             continue
@@ -736,9 +872,19 @@ def _member_state_ids(countries: set[str]) -> dict[str, int]:
 
 
 @transaction.atomic
-def import_dataset(*, data: object, user: User | None = None) -> ImportResult:
-    """Upsert a ``cbm-dataset/1`` document by ref; on a problem, write nothing."""
-    checker = _Checker(data)
+def import_dataset(
+    *,
+    data: object,
+    user: User | None = None,
+    allow_moves: bool = False,
+    allow_declassify: bool = False,
+) -> ImportResult:
+    """Upsert a ``cbm-dataset/1`` document by ref; on a problem, write nothing.
+
+    ``allow_moves`` lets records change provider or country, ``allow_declassify``
+    lets needs' visibility fall; without them either is a problem.
+    """
+    checker = _Checker(data, allow_moves=allow_moves, allow_declassify=allow_declassify)
     if checker.problems:
         raise DatasetInvalid(checker.problems)
     counts = {

@@ -268,3 +268,47 @@ def test_throttling_ignores_a_forged_x_forwarded_for(world, monkeypatch):
     user = client_for(world, "ms_a")
     codes = [user.get("/api/v1/taxonomy/").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
+
+
+def test_a_dataset_import_never_declassifies_or_moves_a_need(world):
+    """Issue 14, finding 6: by the API too (it has no option to allow either)."""
+    curator = client_for(world, "curator")
+
+    def record(**fields):
+        return {
+            "format": "cbm-dataset/1",
+            "needs": [
+                {
+                    "ref": "need-b-secret",
+                    "country": "KEN",
+                    "title": "B secret forensics",
+                    "languages": ["en"],
+                    **fields,
+                }
+            ],
+        }
+
+    kept = curator.post("/api/v1/dataset/import/", record(), format="json")
+    assert kept.status_code == 200, kept.json()
+    world.need_b_secret.refresh_from_db()
+    assert world.need_b_secret.visibility == "confidential"
+
+    for fields, field in (
+        ({"visibility": "public"}, "visibility"),
+        ({"country": "SEN"}, "country"),
+    ):
+        response = curator.post(
+            "/api/v1/dataset/import/", record(**fields), format="json"
+        )
+        assert response.status_code == 400
+        problems = response.json()["error"]["problems"]
+        assert [(p["ref"], p["section"], p["field"]) for p in problems] == [
+            ("need-b-secret", "needs", field)
+        ]
+    world.need_b_secret.refresh_from_db()
+    assert (
+        world.need_b_secret.visibility,
+        world.need_b_secret.member_state_id,
+    ) == ("confidential", world.state_b.pk)
+    anon = client_for(world, "anon").get("/api/v1/needs/need-b-secret/")
+    assert anon.status_code in {401, 404}

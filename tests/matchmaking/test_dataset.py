@@ -790,26 +790,187 @@ def test_import_keeps_the_status_of_existing_records_unless_the_file_gives_one()
     assert Need.objects.get().status == NeedStatus.FULFILLED
 
 
-def test_import_resets_optional_fields_a_record_leaves_out():
+def test_an_update_keeps_the_fields_a_record_leaves_out():
     user = UserFactory()
     import_dataset(data=small(), user=user)
     data = small()
-    del data["programmes"][0]["capacity"]
-    del data["programmes"][0]["eligibility"]
-    data["needs"][0].update(country="MLI")
-    del data["needs"][0]["needed_by"]
+    for field in ("capacity", "eligibility", "audiences", "description"):
+        del data["programmes"][0][field]
+    for field in ("needed_by", "visibility", "priority", "summary", "topics"):
+        del data["needs"][0][field]
+    del data["providers"][0]["website"]
+    data["programmes"][0]["title"] = "National CIRT establishment, 2nd edition"
+    data["needs"][0]["title"] = "Établir le CSIRT national du Sénégal"
 
     result = import_dataset(data=data)
 
     assert result.updated == per_section(0, 1, 1)
+    assert result.unchanged == per_section(1, 0, 0)
+    programme = Programme.objects.get()
+    assert (programme.title, programme.capacity, programme.ldc_only) == (
+        "National CIRT establishment, 2nd edition",
+        6,
+        True,
+    )
+    assert programme.description.startswith("Assessment, design")
+    assert tags(programme)["eligible_regions"] == ["002"]
+    assert tags(programme)["eligible_countries"] == ["FJI"]
+    assert tags(programme)["audiences"] == ["csirt-staff"]
+    need = Need.objects.get()
+    assert (
+        need.title,
+        need.needed_by,
+        need.visibility,
+        need.priority_id,
+        need.summary,
+    ) == (
+        "Établir le CSIRT national du Sénégal",
+        date(2027, 6, 30),
+        Visibility.REGISTERED,
+        "high",
+        "Un CSIRT opérationnel.",
+    )
+    assert tags(need)["topics"] == ["csirt-establishment"]
+    assert Provider.objects.get().website == "https://www.itu.int"
+    # The format does not carry the owner: an update keeps it.
+    assert (programme.owner, need.owner) == (user, user)
+
+
+def test_an_update_resets_the_fields_a_record_sets_to_null():
+    import_dataset(data=small())
+    data = small()
+    data["programmes"][0].update(capacity=None, eligibility=None)
+    data["needs"][0].update(needed_by=None, priority=None)
+
+    import_dataset(data=data)
+
     programme = Programme.objects.get()
     assert (programme.capacity, programme.ldc_only) == (None, False)
     assert tags(programme)["eligible_regions"] == []
-    assert tags(programme)["eligible_countries"] == []
     need = Need.objects.get()
-    assert (need.member_state.country_id, need.needed_by) == ("MLI", None)
-    # The format does not carry the owner: an update keeps it.
-    assert (programme.owner, need.owner) == (user, user)
+    assert (need.needed_by, need.priority_id) == (None, None)
+
+
+def confidential_need_and_a_second_provider() -> dict[str, Any]:
+    data = small()
+    data["needs"][0]["visibility"] = "confidential"
+    data["providers"].append(
+        {
+            "ref": "unidir",
+            "name": "UNIDIR",
+            "stakeholder_group": "intergovernmental",
+        }
+    )
+    import_dataset(data=data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            drop("needs", "visibility"),
+            None,  # left out: the need stays confidential
+        ),
+        (
+            edit("needs", visibility="public"),
+            need(
+                "visibility",
+                "would lower the visibility from confidential to public; an "
+                "import declassifies only when told to (--allow-declassify)",
+            ),
+        ),
+        (
+            edit("needs", visibility=None),
+            need(
+                "visibility",
+                "would lower the visibility from confidential to public; an "
+                "import declassifies only when told to (--allow-declassify)",
+            ),
+        ),
+        (
+            edit("needs", visibility="registered"),
+            need(
+                "visibility",
+                "would lower the visibility from confidential to registered; an "
+                "import declassifies only when told to (--allow-declassify)",
+            ),
+        ),
+        (
+            edit("needs", country="MLI"),
+            need(
+                "country",
+                "would move the need from SEN to MLI; an import moves records "
+                "only when told to (--allow-move)",
+            ),
+        ),
+        (
+            edit("programmes", provider="unidir"),
+            prog(
+                "provider",
+                "would move the programme from provider 'itu' to 'unidir'; an "
+                "import moves records only when told to (--allow-move)",
+            ),
+        ),
+    ],
+)
+def test_an_import_never_declassifies_or_moves_a_record_silently(change, expected):
+    data = confidential_need_and_a_second_provider()
+    need_before = Need.objects.values().get()
+    programme_before = Programme.objects.values().get()
+    change(data)
+    data["providers"][0]["description"] = "A change that must not be saved"
+
+    if expected is None:
+        import_dataset(data=data)
+        assert Need.objects.get().visibility == Visibility.CONFIDENTIAL
+        return
+    assert validate_dataset(data=data) == [expected]
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=data)
+
+    assert raised.value.problems == [expected]
+    assert Need.objects.values().get() == need_before
+    assert Programme.objects.values().get() == programme_before
+    assert Provider.objects.get(ref="itu").description == (
+        "UN specialised agency for ICTs."
+    )
+    # A confidential need stays out of sight of anonymous readers.
+    assert list(needs_visible_to(user=AnonymousUser())) == []
+
+
+def test_moves_and_declassifying_happen_only_when_allowed():
+    data = confidential_need_and_a_second_provider()
+    data["needs"][0].update(visibility="public", country="MLI")
+    data["programmes"][0]["provider"] = "unidir"
+
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=data, allow_moves=True)
+    assert [(p.section, p.field) for p in raised.value.problems] == [
+        ("needs", "visibility")
+    ]
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=data, allow_declassify=True)
+    assert [(p.section, p.field) for p in raised.value.problems] == [
+        ("programmes", "provider"),
+        ("needs", "country"),
+    ]
+
+    import_dataset(data=data, allow_moves=True, allow_declassify=True)
+
+    need = Need.objects.select_related("member_state").get()
+    assert (need.visibility, need.member_state.country_id) == ("public", "MLI")
+    assert Programme.objects.get().provider.ref == "unidir"
+
+
+def test_an_import_may_raise_a_need_visibility():
+    import_dataset(data=small())  # registered
+    data = small()
+    data["needs"][0]["visibility"] = "confidential"
+
+    import_dataset(data=data)
+
+    assert Need.objects.get().visibility == Visibility.CONFIDENTIAL
 
 
 # --- exporting -------------------------------------------------------------

@@ -205,3 +205,32 @@ def test_import_command_refuses_deep_nesting_nul_and_surrogates(
 
     assert message in str(raised.value)
     assert counts() == (0, 0, 0, 0)
+
+
+def test_import_command_moves_and_declassifies_only_with_its_options(tmp_path):
+    data = dataset()
+    data["needs"][0]["visibility"] = "confidential"
+    import_dataset(data=data)
+    data["needs"][0].update(visibility="public", country="MLI")
+    path = tmp_path / "moved.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_dataset", str(path), stdout=out, stderr=err)
+
+    assert str(raised.value) == f"2 problems in {path}; nothing was imported."
+    assert err.getvalue() == (
+        "needs[sen-csirt].country: would move the need from SEN to MLI; an "
+        "import moves records only when told to (--allow-move)\n"
+        "needs[sen-csirt].visibility: would lower the visibility from "
+        "confidential to public; an import declassifies only when told to "
+        "(--allow-declassify)\n"
+    )
+    need = Need.objects.select_related("member_state").get()
+    assert (need.visibility, need.member_state.country_id) == ("confidential", "SEN")
+
+    run("import_dataset", str(path), "--allow-move", "--allow-declassify")
+
+    need = Need.objects.select_related("member_state").get()
+    assert (need.visibility, need.member_state.country_id) == ("public", "MLI")

@@ -19,11 +19,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="path of the JSON file, or - for stdin")
+        parser.add_argument(
+            "--allow-move",
+            action="store_true",
+            help="let records move: a programme to another provider, a need to "
+            "another country (refused otherwise)",
+        )
+        parser.add_argument(
+            "--allow-declassify",
+            action="store_true",
+            help="let needs' visibility fall (confidential > registered > public; "
+            "refused otherwise)",
+        )
 
-    def handle(self, *args: object, file: str, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        file: str,
+        allow_move: bool = False,
+        allow_declassify: bool = False,
+        **options: object,
+    ) -> None:
         data = self._read(file)
         try:
-            result = import_dataset(data=data)
+            result = import_dataset(
+                data=data, allow_moves=allow_move, allow_declassify=allow_declassify
+            )
         except DatasetInvalid as invalid:
             for problem in invalid.problems:
                 self.stderr.write(str(problem))
