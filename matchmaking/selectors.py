@@ -1,7 +1,8 @@
 """Reads with visibility built in: every list, detail, count and export uses them.
 
 The rule for needs (DATASET.md): ``public`` needs are seen by anyone,
-``registered`` needs by signed-in member-state and provider users, and
+``registered`` needs by signed-in users of a member state or a *verified*
+provider (anyone may register an unverified provider), and
 ``confidential`` needs by the owning state, curators and the providers the
 state shares them with. Drafts are seen by their own state and curators only.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from matchmaking.enums import NeedStatus, ProgrammeStatus, RegionLevel, Visibility
@@ -91,8 +92,18 @@ def need_visibility_q(
             states = member_state_ids(user=user)
         if providers is None:
             providers = provider_ids(user=user)
-        if states or providers:
+        # Registered organisations: member states (set up by curators) and
+        # providers a curator verified. Registering a provider is open to any
+        # account, so an unverified one must not open these needs (checked in
+        # the same query: no extra round trip).
+        if states:
             visible |= published & Q(visibility=Visibility.REGISTERED)
+        elif providers:
+            visible |= (
+                published
+                & Q(visibility=Visibility.REGISTERED)
+                & Exists(Provider.objects.filter(pk__in=providers, is_verified=True))
+            )
         if states:
             visible |= Q(member_state_id__in=states)
         if providers:
@@ -105,17 +116,20 @@ def need_visibility_q(
 
 
 def needs_visible_to_provider(*, provider_id: int) -> QuerySet[Need]:
-    """Needs every member of a provider may see: published public and registered
-    ones, and confidential ones the owning state shares with the provider."""
+    """Needs every member of a provider may see: published public ones,
+    registered ones once the provider is verified, and confidential ones the
+    owning state shares with the provider."""
     published = ~Q(status=NeedStatus.DRAFT)
+    registered = Q(visibility=Visibility.REGISTERED) & Exists(
+        Provider.objects.filter(pk=provider_id, is_verified=True)
+    )
     shared = Q(visibility=Visibility.CONFIDENTIAL) & Q(
         pk__in=Need.shared_with.through.objects.filter(provider_id=provider_id).values(
             "need_id"
         )
     )
     return Need.objects.filter(
-        published
-        & (Q(visibility__in=(Visibility.PUBLIC, Visibility.REGISTERED)) | shared)
+        published & (Q(visibility=Visibility.PUBLIC) | registered | shared)
     )
 
 

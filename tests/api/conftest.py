@@ -2,7 +2,8 @@
 
 Seed data has, for every role, something that could leak: a confidential need
 of state B (shared with nobody), one shared with provider P, a registered-only
-need, a draft, a draft programme of Q, and matches on all of them.
+need (provider P is verified, Q is not: Q's users may not read it), a draft,
+a draft programme of Q, and matches on all of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from matchmaking.accounts import tokens
@@ -61,7 +63,10 @@ class World:
 def world(db) -> World:
     state_a = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
     state_b = MemberStateFactory(country=Country.objects.get(iso3="KEN"))
-    provider_p = ProviderFactory(ref="prov-p", name="Provider P")
+    # P is verified, Q is not (so Q's users see "registered" needs as missing).
+    provider_p = ProviderFactory(
+        ref="prov-p", name="Provider P", is_verified=True, verified_at=timezone.now()
+    )
     provider_q = ProviderFactory(ref="prov-q", name="Provider Q")
     users = {
         "ms_a": UserFactory(username="ms_a"),

@@ -24,7 +24,7 @@ VISIBLE_NEEDS = {
         "need-b-shared",
     ],
     "prov_p": ["need-a", "need-b-registered", "need-b-shared"],
-    "prov_q": ["need-a", "need-b-registered"],
+    "prov_q": ["need-a"],  # Q is not verified
     "curator": [
         "need-a",
         "need-b-draft",

@@ -80,16 +80,17 @@ def test_provider_registration_names_the_bad_field(world, payload, field):
 
 
 def test_members_edit_their_own_provider_but_not_its_verification(world):
-    client = client_for(world, "prov_p")
+    # Provider Q is not verified: its member cannot verify it by editing it.
+    client = client_for(world, "prov_q")
     response = client.patch(
-        "/api/v1/providers/prov-p/",
-        {"name": "Provider P (renamed)", "is_verified": True, "ref": "hijack"},
+        "/api/v1/providers/prov-q/",
+        {"name": "Provider Q (renamed)", "is_verified": True, "ref": "hijack"},
         format="json",
     )
     assert response.status_code == 200
-    assert response.json()["name"] == "Provider P (renamed)"
+    assert response.json()["name"] == "Provider Q (renamed)"
     assert response.json()["is_verified"] is False
-    assert provider_row("prov-p")[0] == "Provider P (renamed)"
+    assert provider_row("prov-q")[0] == "Provider Q (renamed)"
     assert not Provider.objects.filter(ref="hijack").exists()
 
 

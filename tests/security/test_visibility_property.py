@@ -2,7 +2,7 @@
 
 The rule (README "Visibility", DATASET.md, matchmaking/selectors.py docstring):
 ``public`` needs are seen by anyone, ``registered`` needs by signed-in users who
-act for a member state or a provider, ``confidential`` needs by the owning
+act for a member state or a *verified* provider, ``confidential`` needs by the owning
 state, curators and the providers the state shares them with; drafts are seen
 by their own state and curators only. :func:`may_see` below restates that rule
 on plain values, written without reading the selectors, and every read path is
@@ -24,6 +24,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ EXAMPLES = int(os.environ.get("CBM_PROPERTY_EXAMPLES", "50"))
 
 STATES = ("SEN", "KEN", "BRB")  # an LDC, a non-LDC, a SIDS
 PROVIDERS = 2
+VERIFIED = frozenset({0})  # provider 0 is verified, provider 1 is not
 STATUSES = (
     "draft",
     "open",
@@ -88,7 +90,7 @@ def may_see(role: Role, need: NeedSpec) -> bool:
     if role.kind == "anonymous":
         return False
     if need.visibility == "registered":
-        return bool(role.states or role.providers)
+        return bool(role.states or role.providers & VERIFIED)
     return bool(need.shared_with & role.providers)  # confidential
 
 
@@ -124,7 +126,13 @@ def _build(needs: list[NeedSpec], role: Role):
     states = [
         MemberStateFactory(country=Country.objects.get(iso3=iso3)) for iso3 in STATES
     ]
-    providers = [ProviderFactory() for _ in range(PROVIDERS)]
+    providers = [
+        ProviderFactory(
+            is_verified=i in VERIFIED,
+            verified_at=timezone.now() if i in VERIFIED else None,
+        )
+        for i in range(PROVIDERS)
+    ]
     refs = {}
     for index, spec in enumerate(needs):
         need = NeedFactory(
@@ -257,6 +265,16 @@ def test_need_visibility_equals_the_written_rule(needs, role):
         ),
         (Role("member"), NeedSpec(0, "registered", "open", frozenset(), False), False),
         (
+            Role("member", providers=frozenset({1})),
+            NeedSpec(0, "registered", "open", frozenset(), False),
+            False,
+        ),
+        (
+            Role("member", providers=frozenset({0})),
+            NeedSpec(0, "registered", "open", frozenset(), False),
+            True,
+        ),
+        (
             Role("curator"),
             NeedSpec(2, "confidential", "draft", frozenset(), False),
             True,
@@ -266,3 +284,18 @@ def test_need_visibility_equals_the_written_rule(needs, role):
 def test_the_spec_itself_reads_like_the_rule(role, need, seen):
     """Hand-picked cases pin the spec down, so the property cannot drift with it."""
     assert may_see(role, need) is seen
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("via_token", [False, True])
+def test_an_unverified_providers_user_sees_registered_needs_as_missing(via_token):
+    """Issue 14, finding 11, on every channel: pages, search, API, export, counts."""
+    needs = [
+        NeedSpec(0, "registered", "open", frozenset(), True),
+        NeedSpec(1, "registered", "in_discussion", frozenset(), True),
+        NeedSpec(2, "public", "open", frozenset(), True),
+    ]
+    role = Role("member", providers=frozenset({1}), via_token=via_token)
+    refs, user, headers = _build(needs, role)
+    _check(refs, user, role, headers)
+    assert selectors.platform_figures(user=user).open_needs == 1

@@ -102,7 +102,10 @@ def test_needs_register_shows_only_what_the_viewer_may_see(client, world):
     assert refs(response) == ["need-a"]
     assert response.context["page"].paginator.count == 1
     assert "Secret critical" not in text(response)
+    # P is not verified yet: registered needs are for registered organisations.
     client.force_login(world.prov_p)
+    assert refs(client.get(reverse("need-list"))) == ["need-a"]
+    services.verify_provider(user=world.curator, provider=world.provider_p)
     assert refs(client.get(reverse("need-list"))) == ["need-a", "need-registered"]
     client.force_login(world.ms_b)
     assert refs(client.get(reverse("need-list"))) == [
