@@ -8,7 +8,7 @@ right into a 404 before calling: these checks are the last line, not the first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,30 @@ PROGRAMME_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """How a need or a programme is written: its fields, its life, its refresh."""
+
+    fields: tuple[str, ...]
+    m2m: tuple[str, ...]
+    transitions: dict[str, frozenset[str]]
+    refresh: Callable[[int], None]
+
+
+_NEED = _Rules(
+    NEED_FIELDS,
+    NEED_M2M,
+    NEED_TRANSITIONS,
+    lambda pk: schedule_need_refresh(need_id=pk),
+)
+_PROGRAMME = _Rules(
+    PROGRAMME_FIELDS,
+    PROGRAMME_M2M,
+    PROGRAMME_TRANSITIONS,
+    lambda pk: schedule_programme_refresh(programme_id=pk),
+)
+
+
 def default_content_language(user: Any) -> str:
     """A new text's language: the author's UI language when known, else English."""
     preferred = getattr(user, "language", "") or translation.get_language() or "en"
@@ -124,52 +148,48 @@ def _set_m2m(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]
 
 
 def _create_record(
-    record: Need | Programme,
-    *,
-    user: User,
-    fields: Iterable[str],
-    m2m: Iterable[str],
-    data: dict[str, Any],
+    record: Need | Programme, rules: _Rules, *, user: User, data: dict[str, Any]
 ) -> None:
     """Fill a new need or programme from ``data``, check it and save it."""
-    _set_fields(record, fields, data)
+    _set_fields(record, rules.fields, data)
     if "content_language" not in data:
         record.content_language_id = default_content_language(user)
     record.full_clean(exclude=["ref"])
     record.save()
-    _set_m2m(record, m2m, data)
+    _set_m2m(record, rules.m2m, data)
 
 
 def _update_record(
-    record: Need | Programme,
-    *,
-    fields: Iterable[str],
-    m2m: Iterable[str],
-    data: dict[str, Any],
+    record: Need | Programme, rules: _Rules, *, may_edit: bool, data: dict[str, Any]
 ) -> list[str]:
-    """Apply ``data`` to a need or programme and save it; what changed."""
-    changed = _set_fields(record, fields, data)
+    """Apply ``data`` to a need or programme the user may edit; what changed."""
+    if not may_edit:
+        raise PermissionDenied
+    changed = _set_fields(record, rules.fields, data)
     record.full_clean()
     if changed:
         record.save(update_fields=[*changed, "updated_at"])
-    return changed + _set_m2m(record, m2m, data)
+    return changed + _set_m2m(record, rules.m2m, data)
 
 
 def _move_status[R: (Need, Programme)](
-    record: R, *, status: str, transitions: dict[str, frozenset[str]], refused: str
+    record: R, rules: _Rules, *, may_edit: bool, status: str, refused: str
 ) -> R:
-    """Move a need or programme to ``status`` if its life allows it from here.
+    """Move a need or programme the user may edit to ``status``, if its life allows.
 
     ``refused`` is the error, with ``%(old)s`` and ``%(new)s``.
     """
+    if not may_edit:
+        raise PermissionDenied
     record = type(record).objects.select_for_update().get(pk=record.pk)
-    if status not in transitions.get(record.status, frozenset()):
+    if status not in rules.transitions.get(record.status, frozenset()):
         raise ValidationError(
             {"status": refused % {"old": record.get_status_display(), "new": status}}
         )
     audit.set_change_reason(record, f"status set to {status}")
     record.status = status
     record.save(update_fields=["status", "updated_at"])
+    rules.refresh(record.pk)
     return record
 
 
@@ -188,7 +208,7 @@ def create_need(
         owner=user,
         status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
     )
-    _create_record(need, user=user, fields=NEED_FIELDS, m2m=NEED_M2M, data=data)
+    _create_record(need, _NEED, user=user, data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     schedule_need_refresh(need_id=need.pk)
@@ -198,9 +218,9 @@ def create_need(
 @transaction.atomic
 def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
     """Edit a need; its suggestions are refreshed when what matching reads changed."""
-    if not can_edit_need(user=user, need=need):
-        raise PermissionDenied
-    changed = _update_record(need, fields=NEED_FIELDS, m2m=NEED_M2M, data=data)
+    changed = _update_record(
+        need, _NEED, may_edit=can_edit_need(user=user, need=need), data=data
+    )
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     if changed:
@@ -211,16 +231,13 @@ def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
 @transaction.atomic
 def set_need_status(*, user: User, need: Need, status: str) -> Need:
     """Move a need through its life (publish, withdraw, close, reopen)."""
-    if not can_edit_need(user=user, need=need):
-        raise PermissionDenied
-    need = _move_status(
+    return _move_status(
         need,
+        _NEED,
+        may_edit=can_edit_need(user=user, need=need),
         status=status,
-        transitions=NEED_TRANSITIONS,
         refused=_("A need cannot go from %(old)s to %(new)s."),
     )
-    schedule_need_refresh(need_id=need.pk)
-    return need
 
 
 @transaction.atomic
@@ -237,9 +254,7 @@ def create_programme(
         owner=user,
         status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
     )
-    _create_record(
-        programme, user=user, fields=PROGRAMME_FIELDS, m2m=PROGRAMME_M2M, data=data
-    )
+    _create_record(programme, _PROGRAMME, user=user, data=data)
     schedule_programme_refresh(programme_id=programme.pk)
     return programme
 
@@ -249,10 +264,11 @@ def update_programme(
     *, user: User, programme: Programme, data: dict[str, Any]
 ) -> Programme:
     """Edit a programme; suggestions against it are refreshed."""
-    if not can_edit_programme(user=user, programme=programme):
-        raise PermissionDenied
     changed = _update_record(
-        programme, fields=PROGRAMME_FIELDS, m2m=PROGRAMME_M2M, data=data
+        programme,
+        _PROGRAMME,
+        may_edit=can_edit_programme(user=user, programme=programme),
+        data=data,
     )
     if changed:
         schedule_programme_refresh(programme_id=programme.pk)
@@ -262,16 +278,13 @@ def update_programme(
 @transaction.atomic
 def set_programme_status(*, user: User, programme: Programme, status: str) -> Programme:
     """Publish, pause, close or reopen a programme."""
-    if not can_edit_programme(user=user, programme=programme):
-        raise PermissionDenied
-    programme = _move_status(
+    return _move_status(
         programme,
+        _PROGRAMME,
+        may_edit=can_edit_programme(user=user, programme=programme),
         status=status,
-        transitions=PROGRAMME_TRANSITIONS,
         refused=_("A programme cannot go from %(old)s to %(new)s."),
     )
-    schedule_programme_refresh(programme_id=programme.pk)
-    return programme
 
 
 @transaction.atomic

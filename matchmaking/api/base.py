@@ -17,11 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
+    extend_schema,
     inline_serializer,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -31,6 +35,7 @@ from rest_framework.views import set_rollback
 from matchmaking import audit, selectors, tagkeys, translations
 from matchmaking.api.filters import MatchFilter
 from matchmaking.api.permissions import (
+    AUTHENTICATED,
     PUBLIC_READ,
 )
 from matchmaking.api.serializers import (
@@ -273,6 +278,9 @@ def paginated(serializer_class, name: str):
     )
 
 
+MATCH_PAGE = paginated(MatchSerializer, "PaginatedNestedMatchList")
+
+
 class TaggedViewSet(
     CachedReadMixin,
     ApiViewMixin,
@@ -290,8 +298,17 @@ class TaggedViewSet(
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX
 
+    # Each resource says: how its matches are ordered, which serializer takes
+    # a status change, and (methods) its records and services.
+    matches_order: tuple
+    status_serializer: type[serializers.Serializer]
+
     def records(self) -> QuerySet:
-        """The needs or programmes the user may see (each resource says which)."""
+        """The needs or programmes the user may see."""
+        raise NotImplementedError
+
+    def change_status(self, record, status: str):
+        """Move the record through its life (the resource's service)."""
         raise NotImplementedError
 
     def get_queryset(self):
@@ -302,14 +319,37 @@ class TaggedViewSet(
     def reload(self, obj):
         return self.get_queryset().get(pk=obj.pk)
 
-    def matches_page(self, request, ref: str, *, visible: QuerySet, order: tuple):
-        """The matches of one visible need or programme, filtered and paged."""
+    @extend_schema(
+        parameters=[OpenApiParameter("page_size", OpenApiTypes.INT)],
+        filters=True,
+        responses={200: MATCH_PAGE, **errors(400, 401, 404, 429)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="matches",
+        permission_classes=AUTHENTICATED,
+        filterset_class=MatchFilter,
+        serializer_class=MatchSerializer,
+    )
+    def matches(self, request, ref=None):
+        # Described by each resource (extend_schema_view).
+        visible = self.records()
         record = audit.get_visible_or_404(
             request, visible.prefetch_related(None), ref=ref
         )
         relation = visible.model._meta.model_name  # "need" or "programme"
-        queryset = self.get_queryset().filter(**{relation: record}).order_by(*order)
+        queryset = (
+            self.get_queryset()
+            .filter(**{relation: record})
+            .order_by(*self.matches_order)
+        )
         return self.filtered_page(MatchFilter, queryset, MatchSerializer)
+
+    @action(detail=True, methods=["post"], url_path="status")
+    def status(self, request, ref=None):
+        # Described by each resource (extend_schema_view).
+        return self.set_status(request, self.change_status, self.status_serializer)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import exceptions, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors, services
@@ -22,25 +19,17 @@ from matchmaking.api.base import (
     WRITE_ERRORS,
     TaggedViewSet,
     errors,
-    paginated,
 )
 from matchmaking.api.filters import (
-    MatchFilter,
     NeedFilter,
 )
-from matchmaking.api.permissions import (
-    AUTHENTICATED,
-)
 from matchmaking.api.serializers import (
-    MatchSerializer,
     NeedSerializer,
     NeedStatusSerializer,
 )
 from matchmaking.models import (
     Need,
 )
-
-MATCH_PAGE = paginated(MatchSerializer, "PaginatedNestedMatchList")
 
 
 @extend_schema_view(
@@ -49,12 +38,23 @@ MATCH_PAGE = paginated(MatchSerializer, "PaginatedNestedMatchList")
     create=extend_schema(responses={201: NeedSerializer, **errors(400, 401, 403, 429)}),
     update=extend_schema(responses={200: NeedSerializer, **WRITE_ERRORS}),
     partial_update=extend_schema(responses={200: NeedSerializer, **WRITE_ERRORS}),
+    status=extend_schema(
+        request=NeedStatusSerializer,
+        responses={200: NeedSerializer, **WRITE_ERRORS},
+        description="Publish, withdraw, close or reopen a need.",
+    ),
+    matches=extend_schema(
+        description="Programmes ranked for the need (rank, then score), with "
+        "explanations."
+    ),
 )
 class NeedViewSet(TaggedViewSet):
     """Needs of member states, as far as the user may see them."""
 
     serializer_class = NeedSerializer
     filterset_class = NeedFilter
+    status_serializer = NeedStatusSerializer
+    matches_order = (F("rank").asc(nulls_last=True), "-score", "programme_id")
 
     def records(self):
         return selectors.needs_visible_to(
@@ -88,39 +88,7 @@ class NeedViewSet(TaggedViewSet):
     def update_service(self, need, data):
         return services.update_need(user=self.request.user, need=need, data=data)
 
-    @extend_schema(
-        request=NeedStatusSerializer,
-        responses={200: NeedSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["post"], url_path="status")
-    def status(self, request, ref=None):
-        """Publish, withdraw, close or reopen a need."""
-        return self.set_status(
-            request,
-            lambda need, new: services.set_need_status(
-                user=request.user, need=need, status=new
-            ),
-            NeedStatusSerializer,
-        )
-
-    @extend_schema(
-        parameters=[OpenApiParameter("page_size", OpenApiTypes.INT)],
-        filters=True,
-        responses={200: MATCH_PAGE, **errors(400, 401, 404, 429)},
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="matches",
-        permission_classes=AUTHENTICATED,
-        filterset_class=MatchFilter,
-        serializer_class=MatchSerializer,
-    )
-    def matches(self, request, ref=None):
-        """Programmes ranked for the need (rank, then score), with explanations."""
-        return self.matches_page(
-            request,
-            ref,
-            visible=selectors.needs_visible_to(user=request.user),
-            order=(F("rank").asc(nulls_last=True), "-score", "programme_id"),
+    def change_status(self, need, status):
+        return services.set_need_status(
+            user=self.request.user, need=need, status=status
         )

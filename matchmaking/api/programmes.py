@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import exceptions, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors, services
@@ -24,15 +21,9 @@ from matchmaking.api.base import (
     errors,
 )
 from matchmaking.api.filters import (
-    MatchFilter,
     ProgrammeFilter,
 )
-from matchmaking.api.needs import MATCH_PAGE
-from matchmaking.api.permissions import (
-    AUTHENTICATED,
-)
 from matchmaking.api.serializers import (
-    MatchSerializer,
     ProgrammeSerializer,
     ProgrammeStatusSerializer,
 )
@@ -49,12 +40,23 @@ from matchmaking.models import (
     ),
     update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
     partial_update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
+    status=extend_schema(
+        request=ProgrammeStatusSerializer,
+        responses={200: ProgrammeSerializer, **WRITE_ERRORS},
+        description="Publish, pause, close or reopen a programme.",
+    ),
+    matches=extend_schema(
+        description="Needs this programme is matched with, as far as the user may "
+        "see them."
+    ),
 )
 class ProgrammeViewSet(TaggedViewSet):
     """Programmes of providers: published ones for all, drafts for their provider."""
 
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter
+    status_serializer = ProgrammeStatusSerializer
+    matches_order = ("-score", F("rank").asc(nulls_last=True), "need_id")
 
     def records(self):
         return selectors.programmes_visible_to(
@@ -91,39 +93,7 @@ class ProgrammeViewSet(TaggedViewSet):
             user=self.request.user, programme=programme, data=data
         )
 
-    @extend_schema(
-        request=ProgrammeStatusSerializer,
-        responses={200: ProgrammeSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["post"], url_path="status")
-    def status(self, request, ref=None):
-        """Publish, pause, close or reopen a programme."""
-        return self.set_status(
-            request,
-            lambda programme, new: services.set_programme_status(
-                user=request.user, programme=programme, status=new
-            ),
-            ProgrammeStatusSerializer,
-        )
-
-    @extend_schema(
-        parameters=[OpenApiParameter("page_size", OpenApiTypes.INT)],
-        filters=True,
-        responses={200: MATCH_PAGE, **errors(400, 401, 404, 429)},
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="matches",
-        permission_classes=AUTHENTICATED,
-        filterset_class=MatchFilter,
-        serializer_class=MatchSerializer,
-    )
-    def matches(self, request, ref=None):
-        """Needs this programme is matched with, as far as the user may see them."""
-        return self.matches_page(
-            request,
-            ref,
-            visible=selectors.programmes_visible_to(user=request.user),
-            order=("-score", F("rank").asc(nulls_last=True), "need_id"),
+    def change_status(self, programme, status):
+        return services.set_programme_status(
+            user=self.request.user, programme=programme, status=status
         )
