@@ -365,3 +365,88 @@ WEB_FAMILIES: dict[str, str] = {
     "admin:": "staff",  # every ModelAdmin view goes through admin_site.admin_view
     "admin/": "staff",  # the admin's redirects to a change page (same guard)
 }
+
+# --- who may change what: accounts, tokens, organisations, verification ------------
+#
+# The rules of matchmaking/accounts/policy.py (README "Who may change what"),
+# one row per action, called through the admin, the pages and the API as each
+# role by tests/api/test_authz_matrix.py. The cast adds ``superuser``; the
+# curator is staff here (the admin is for staff). A cell is ``OK`` (done), a
+# denial code, ``LOGIN`` (sent to sign in: the admin is for staff only) or
+# ``UNCHANGED`` (the request is accepted but the protected data stays as it
+# was: a read-only field, or an action that skips what the actor may not touch).
+
+ACCOUNT_ROLES = (*ROLES, "superuser")
+UNCHANGED = "unchanged"
+
+
+def account_cells(default, **overrides) -> dict[str, object]:
+    """A row of the account table: ``default`` for every role unless overridden."""
+    unknown = set(overrides) - set(ACCOUNT_ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+    return {role: overrides.get(role, default) for role in ACCOUNT_ROLES}
+
+
+ADMIN_STAFF = account_cells(LOGIN, curator=OK, superuser=OK)
+ACCOUNTS: dict[str, dict[str, object]] = {
+    # Accounts (target: ms_b, a plain account, unless the row says otherwise).
+    "admin: set a plain account's password": account_cells(
+        LOGIN, curator=403, superuser=OK
+    ),
+    "admin: set a superuser's password": account_cells(
+        LOGIN, curator=403, superuser=OK
+    ),
+    "admin: rename or deactivate a plain account": ADMIN_STAFF,
+    "admin: change a plain account's e-mail": account_cells(
+        LOGIN, curator=UNCHANGED, superuser=OK
+    ),
+    "admin: make a plain account curator, staff or superuser": account_cells(
+        LOGIN, curator=UNCHANGED, superuser=OK
+    ),
+    "admin: change another curator's account": account_cells(
+        LOGIN, curator=403, superuser=OK
+    ),
+    "admin: change a superuser's account": account_cells(
+        LOGIN, curator=403, superuser=OK
+    ),
+    "admin: add an account": account_cells(LOGIN, curator=403, superuser=OK),
+    # API tokens (target: ms_a's read token).
+    "admin: add a token": account_cells(LOGIN, curator=403, superuser=403),
+    "admin: reassign a token": account_cells(LOGIN, curator=403, superuser=403),
+    "admin: un-revoke a revoked token": account_cells(
+        LOGIN, curator=403, superuser=403
+    ),
+    "admin: revoke a plain account's token": ADMIN_STAFF,
+    "admin: revoke a superuser's token": account_cells(
+        LOGIN, curator=UNCHANGED, superuser=OK
+    ),
+    "api: revoke ms_a's token": cells(404, anon=401, ms_a=OK, read_token=403)
+    | {"superuser": 404},
+    "page: revoke ms_a's token": account_cells(
+        404, anon=LOGIN, read_token=LOGIN, ms_a=OK
+    ),
+    # Organisations and verification (target: provider Q, unverified).
+    "api: register a provider": account_cells(403, anon=401, curator=OK, superuser=OK),
+    "api: edit provider Q's profile": account_cells(
+        403, anon=401, prov_q=OK, curator=OK, superuser=OK
+    ),
+    "api: verify provider Q": account_cells(403, anon=401, curator=OK, superuser=OK),
+    "page: verify provider Q": account_cells(
+        404, anon=LOGIN, read_token=LOGIN, curator=OK, superuser=OK
+    ),
+    "admin: verify provider Q by its form": account_cells(
+        LOGIN, curator=UNCHANGED, superuser=UNCHANGED
+    ),
+    "admin: verify provider Q by the action": ADMIN_STAFF,
+    "page: invite someone": account_cells(
+        404, anon=LOGIN, read_token=LOGIN, curator=OK, superuser=OK
+    ),
+    # An invitation to state B sent to ms_a's address: only ms_a (or a new
+    # account, which an anonymous visitor creates) may accept it.
+    "page: accept an invitation sent to ms_a": account_cells(
+        403, anon=OK, read_token=OK, ms_a=OK
+    ),
+    # What verification opens: a need of state B for registered users.
+    "api: read a registered need": account_cells(OK, anon=404, prov_q=404),
+}

@@ -12,17 +12,31 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from matchmaking.models import ApiToken
+from matchmaking import services
+from matchmaking.accounts import tokens
+from matchmaking.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Provider,
+    TokenScope,
+    User,
+)
 from roundtable.enums import MeetingState, PitchState, SessionKind
 from roundtable.models import CallForPitches, Meeting, Pitch, SessionReport
 from tests.api.conftest import client_for
-from tests.factories import EventFactory, SessionFactory
+from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.roundtable import pdfs
+from tests.security.admin_forms import admin_form_data
 
 from . import authz_matrix as matrix
 
@@ -156,3 +170,244 @@ def test_routes_outside_the_schema_answer_the_matrix(world, key):
         response = getattr(client, key[1].lower())(EXTRA_URLS[key])
         found[role] = outcome(response.status_code)
     assert found == matrix.API_EXTRA[key]
+
+
+# --- who may change what: accounts, tokens, organisations, verification ------------
+
+PASSWORD = "a-password-chosen-by-someone-9"
+# Bookkeeping that moves on any request, not data a denial could change.
+_VOLATILE = {"last_login", "last_used_at", "updated_at"}
+
+
+@pytest.fixture
+def cast(world):
+    """The account table's extra cast and targets (see authz_matrix.ACCOUNTS)."""
+    curator = world.users["curator"]
+    get_user_model().objects.filter(pk=curator.pk).update(is_staff=True)
+    curator.is_staff = True
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    other_curator = UserFactory(username="curator2", is_curator=True, is_staff=True)
+    root_token, _key = tokens.create_token(user=root, name="root", scope="read")
+    revoked, _key = tokens.create_token(
+        user=world.users["ms_a"], name="old", scope=TokenScope.READ
+    )
+    tokens.revoke_token(user=world.users["ms_a"], token=revoked)
+    _invitation, invitation_token = services.invite_user(
+        user=curator,
+        email=world.users["ms_a"].email.upper(),
+        member_state=world.state_b,
+        role="focal_point",
+        accept_url=lambda t: f"https://example.org/invitations/{t}/",
+    )
+    return {
+        "root": root,
+        "other_curator": other_curator,
+        "read_token": ApiToken.objects.get(user=world.users["ms_a"], name="read"),
+        "root_token": root_token,
+        "revoked": revoked,
+        "invitation": invitation_token,
+    }
+
+
+def _snapshot():
+    """Accounts, tokens, organisations, memberships, invitations: every field."""
+    return {
+        model.__name__: [
+            {k: v for k, v in row.items() if k not in _VOLATILE}
+            for row in model.objects.order_by("pk").values()
+        ]
+        for model in (User, ApiToken, Provider, Membership, Invitation)
+    }
+
+
+def _page(response) -> object:
+    location = response.get("Location", "")
+    if response.status_code == 302 and "/login/" in location:
+        return matrix.LOGIN
+    return outcome(response.status_code)
+
+
+def _admin_data(url, root, **changes):
+    """The admin form as a superuser sees it, posted back with ``changes``."""
+    client = Client()
+    client.force_login(root)
+    return admin_form_data(client.get(url), **changes)
+
+
+def _done(answer, changed: bool) -> object:
+    """An accepted request is OK when the data changed, UNCHANGED otherwise."""
+    return answer if answer != matrix.OK else (matrix.OK if changed else "unchanged")
+
+
+def _user(username):
+    return User.objects.get(username=username)
+
+
+def _act(action, ctx):
+    web, api, world, cast = ctx["web"], ctx["api"], ctx["world"], ctx["cast"]
+    root = cast["root"]
+    ms_b = world.users["ms_b"]
+    change_user = lambda u: reverse("admin:matchmaking_user_change", args=[u.pk])  # noqa: E731
+    set_password = {
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "usable_password": "true",
+    }
+    if action == "admin: set a plain account's password":
+        url = reverse("admin:auth_user_password_change", args=[ms_b.pk])
+        answer = _page(web.post(url, set_password))
+        return _done(answer, _user("ms_b").check_password(PASSWORD))
+    if action == "admin: set a superuser's password":
+        url = reverse("admin:auth_user_password_change", args=[root.pk])
+        answer = _page(web.post(url, set_password))
+        return _done(answer, _user("root").check_password(PASSWORD))
+    if action == "admin: rename or deactivate a plain account":
+        data = _admin_data(change_user(ms_b), root, first_name="Renamed", is_active="")
+        answer = _page(web.post(change_user(ms_b), data))
+        after = _user("ms_b")
+        return _done(answer, (after.first_name, after.is_active) == ("Renamed", False))
+    if action == "admin: change a plain account's e-mail":
+        data = _admin_data(change_user(ms_b), root, email="taken@example.org")
+        answer = _page(web.post(change_user(ms_b), data))
+        return _done(answer, _user("ms_b").email == "taken@example.org")
+    if action == "admin: make a plain account curator, staff or superuser":
+        data = _admin_data(
+            change_user(ms_b), root, is_curator="on", is_staff="on", is_superuser="on"
+        )
+        answer = _page(web.post(change_user(ms_b), data))
+        after = _user("ms_b")
+        return _done(answer, after.is_curator or after.is_staff or after.is_superuser)
+    if action in (
+        "admin: change another curator's account",
+        "admin: change a superuser's account",
+    ):
+        target = cast["other_curator"] if "curator" in action else root
+        data = _admin_data(change_user(target), root, first_name="Renamed")
+        answer = _page(web.post(change_user(target), data))
+        return _done(answer, _user(target.username).first_name == "Renamed")
+    if action == "admin: add an account":
+        answer = _page(
+            web.post(
+                reverse("admin:matchmaking_user_add"),
+                {
+                    "username": "sock",
+                    **set_password,
+                    "memberships-TOTAL_FORMS": "0",
+                    "memberships-INITIAL_FORMS": "0",
+                },
+            )
+        )
+        return _done(answer, User.objects.filter(username="sock").exists())
+    token = cast["read_token"]
+    change_token = reverse("admin:matchmaking_apitoken_change", args=[token.pk])
+    if action == "admin: add a token":
+        answer = _page(
+            web.post(
+                reverse("admin:matchmaking_apitoken_add"),
+                {"name": "forged", "user": ms_b.pk, "scope": "read_write"},
+            )
+        )
+        return _done(answer, ApiToken.objects.filter(name="forged").exists())
+    if action == "admin: reassign a token":
+        data = _admin_data(change_token, root, user=root.pk)
+        answer = _page(web.post(change_token, data))
+        return _done(answer, ApiToken.objects.get(pk=token.pk).user_id == root.pk)
+    if action == "admin: un-revoke a revoked token":
+        revoked = cast["revoked"]
+        url = reverse("admin:matchmaking_apitoken_change", args=[revoked.pk])
+        data = _admin_data(url, root, revoked_at_0="", revoked_at_1="")
+        answer = _page(web.post(url, data))
+        return _done(answer, ApiToken.objects.get(pk=revoked.pk).revoked_at is None)
+    if action in (
+        "admin: revoke a plain account's token",
+        "admin: revoke a superuser's token",
+    ):
+        target = token if "plain" in action else cast["root_token"]
+        answer = _page(
+            web.post(
+                reverse("admin:matchmaking_apitoken_changelist"),
+                {"action": "revoke_tokens", "_selected_action": [target.pk]},
+            )
+        )
+        revoked = ApiToken.objects.get(pk=target.pk).revoked_at is not None
+        return _done(answer, revoked)
+    if action == "api: revoke ms_a's token":
+        return outcome(api.delete(f"/api/v1/tokens/{token.pk}/").status_code)
+    if action == "page: revoke ms_a's token":
+        return _page(web.post(reverse("api-token-revoke", args=[token.pk])))
+    if action == "api: register a provider":
+        payload = {"name": "Newly registered", "stakeholder_group": "civil-society"}
+        response = api.post("/api/v1/providers/", payload, format="json")
+        return outcome(response.status_code)
+    if action == "api: edit provider Q's profile":
+        payload = {"website": "https://q2.example.org"}
+        response = api.patch("/api/v1/providers/prov-q/", payload, format="json")
+        return outcome(response.status_code)
+    if action == "api: verify provider Q":
+        return outcome(api.post("/api/v1/providers/prov-q/verify/").status_code)
+    if action == "page: verify provider Q":
+        answer = _page(web.post(reverse("provider-verify", args=["prov-q"])))
+        return _done(answer, Provider.objects.get(ref="prov-q").is_verified)
+    if action == "admin: verify provider Q by its form":
+        q = Provider.objects.get(ref="prov-q")
+        url = reverse("admin:matchmaking_provider_change", args=[q.pk])
+        answer = _page(web.post(url, _admin_data(url, root, is_verified="on")))
+        return _done(answer, Provider.objects.get(ref="prov-q").is_verified)
+    if action == "admin: verify provider Q by the action":
+        q = Provider.objects.get(ref="prov-q")
+        answer = _page(
+            web.post(
+                reverse("admin:matchmaking_provider_changelist"),
+                {"action": "mark_verified", "_selected_action": [q.pk]},
+            )
+        )
+        return _done(answer, Provider.objects.get(ref="prov-q").is_verified)
+    if action == "page: invite someone":
+        payload = {
+            "email": "invitee@example.org",
+            "member_state": world.state_a.pk,
+            "role": "focal_point",
+        }
+        answer = _page(web.post(reverse("invitation-list"), payload))
+        created = Invitation.objects.filter(email="invitee@example.org").exists()
+        return _done(answer, created)
+    if action == "page: accept an invitation sent to ms_a":
+        new_account = {"username": "invitee", **set_password}
+        url = reverse("invitation-accept", args=[cast["invitation"]])
+        answer = _page(web.post(url, new_account))
+        accepted = Invitation.objects.filter(accepted_at__isnull=False).exists()
+        return _done(answer, accepted)
+    if action == "api: read a registered need":
+        return outcome(api.get("/api/v1/needs/need-b-registered/").status_code)
+    raise AssertionError(f"no action for {action!r}")
+
+
+def _clients(world, cast, role):
+    web = Client()
+    if role == "superuser":
+        web.force_login(cast["root"])
+        api = APIClient()
+        api.force_authenticate(cast["root"])
+        return web, api
+    if role not in ("anon", "read_token"):  # tokens never open a page
+        web.force_login(world.users[role])
+    return web, client_for(world, role)
+
+
+@pytest.mark.parametrize("action", sorted(matrix.ACCOUNTS))
+def test_who_may_change_what(world, cast, action):
+    expected = matrix.ACCOUNTS[action]
+    found = {}
+    for role in matrix.ACCOUNT_ROLES:
+        cache.clear()  # throttles are not under test here
+        web, api = _clients(world, cast, role)
+        savepoint = transaction.savepoint_create()
+        try:
+            before = _snapshot()
+            ctx = {"web": web, "api": api, "world": world, "cast": cast}
+            found[role] = _act(action, ctx)
+            if found[role] != matrix.OK:
+                assert _snapshot() == before, (action, role)  # nothing written
+        finally:
+            transaction.savepoint_rollback(savepoint)
+    assert found == expected
