@@ -40,16 +40,23 @@ class MeetingState(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("meeting status", "Cancelled")
 
 
-# Pitches that came through curation: they can be scheduled and presented.
-ACCEPTED_PITCH_STATES = (
+# Pitches whose provider may still edit them (while the call is open).
+EDITABLE_PITCH_STATES = (PitchState.DRAFT, PitchState.SUBMITTED, PitchState.IN_REVIEW)
+# Pitches the running order of a matchmaking session takes.
+SCHEDULABLE_PITCH_STATES = (
     PitchState.ACCEPTED,
     PitchState.CONFIRMED,
     PitchState.SCHEDULED,
-    PitchState.PRESENTED,
 )
+# Pitches that came through curation: they can be scheduled and presented.
+ACCEPTED_PITCH_STATES = (*SCHEDULABLE_PITCH_STATES, PitchState.PRESENTED)
 # Pitches in a call that count as the provider's one pitch for the event.
 ACTIVE_PITCH_STATES = (
     PitchState.SUBMITTED,
     PitchState.IN_REVIEW,
     *ACCEPTED_PITCH_STATES,
 )
+# Pitches their provider may withdraw.
+WITHDRAWABLE_PITCH_STATES = (*EDITABLE_PITCH_STATES, *SCHEDULABLE_PITCH_STATES)
+# Pitches a delegation may ask a meeting about.
+REQUESTABLE_PITCH_STATES = ACCEPTED_PITCH_STATES

@@ -24,6 +24,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from roundtable import selectors
 from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -102,9 +103,7 @@ class PitchForm(GovukFormMixin, forms.Form):
         if pitch is not None or len(providers) == 1:
             self.fields["provider"].widget = forms.HiddenInput()
             self.fields["provider"].initial = pitch.provider_id if pitch else ids[0]
-        self.fields["presenter"].queryset = User.objects.filter(
-            memberships__provider_id__in=ids, is_active=True
-        ).distinct()
+        self.fields["presenter"].queryset = selectors.presenters_for(provider_ids=ids)
         self.fields["programmes"].queryset = Programme.objects.filter(
             provider_id__in=ids
         ).exclude(status=ProgrammeStatus.DRAFT)

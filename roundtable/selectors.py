@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,10 +27,12 @@ from django.utils.translation import gettext
 from matchmaking import explain as mm_explain
 from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
-from matchmaking.models import Match, Need, Theme
+from matchmaking.models import Match, Need, Theme, User
 from matchmaking.selectors import AnyUser
 from roundtable.enums import (
     ACCEPTED_PITCH_STATES,
+    EDITABLE_PITCH_STATES,
+    WITHDRAWABLE_PITCH_STATES,
     MeetingState,
     PitchState,
     SessionKind,
@@ -170,11 +172,7 @@ def allowed_pitch_actions(*, user: AnyUser, pitch: Pitch) -> list[str]:
     state = pitch.state
     actions = []
     if owner:
-        if call_open and state in (
-            PitchState.DRAFT,
-            PitchState.SUBMITTED,
-            PitchState.IN_REVIEW,
-        ):
+        if call_open and state in EDITABLE_PITCH_STATES:
             actions.append("edit")
         if call_open and state == PitchState.DRAFT:
             actions.append("submit")
@@ -182,14 +180,7 @@ def allowed_pitch_actions(*, user: AnyUser, pitch: Pitch) -> list[str]:
         state == PitchState.ACCEPTED and released
     ):
         actions.append("confirm")
-    if owner and state in (
-        PitchState.DRAFT,
-        PitchState.SUBMITTED,
-        PitchState.IN_REVIEW,
-        PitchState.ACCEPTED,
-        PitchState.CONFIRMED,
-        PitchState.SCHEDULED,
-    ):
+    if owner and state in WITHDRAWABLE_PITCH_STATES:
         actions.append("withdraw")
     if curator:
         if state == PitchState.SUBMITTED:
@@ -607,6 +598,35 @@ def _with_need_shown(
     )
 
 
+def answers_meeting_requests(
+    *, user: AnyUser, pitch: Pitch, provider_ids: Collection[int] | None = None
+) -> bool:
+    """Whether the user answers the pitch's meeting requests: its presenter or, while
+    none is named, the members of its provider (``provider_ids``: the user's, when
+    the caller has them)."""
+    if pitch.presenter_id:
+        return pitch.presenter_id == user.pk
+    if provider_ids is None:
+        provider_ids = mm_selectors.provider_ids(user=user)
+    return pitch.provider_id in provider_ids
+
+
+def meeting_requests_of(*, user: AnyUser) -> tuple[list[Meeting], list[Meeting]]:
+    """The requests the user is to answer, and those its delegations sent (newest
+    first)."""
+    visible = meetings_visible_to(user=user).order_by("-created_at", "id")
+    states = mm_selectors.member_state_ids(user=user)
+    providers = mm_selectors.provider_ids(user=user)
+    incoming = [
+        m
+        for m in visible
+        if m.state == MeetingState.REQUESTED
+        and answers_meeting_requests(user=user, pitch=m.pitch, provider_ids=providers)
+    ]
+    sent = [m for m in visible if m.member_state_id in states]
+    return incoming, sent
+
+
 def meetings_visible_to(*, user: AnyUser) -> QuerySet[Meeting]:
     """Meetings seen by curators and the two sides (the state, the provider);
     ``need_shown`` tells whether the viewer may see the need it names."""
@@ -671,6 +691,18 @@ def breakouts_of(*, user: AnyUser, event: Event) -> QuerySet[Session]:
         .annotate(seats_taken=Count("registrations"), is_registered=mine)
         .order_by("starts_at", "id")
     )
+
+
+def report_of(*, session: Session) -> SessionReport | None:
+    """The session's report, published or not (for the writers' checks)."""
+    return SessionReport.objects.filter(session=session).first()
+
+
+def presenters_for(*, provider_ids: Iterable[int]) -> QuerySet[User]:
+    """The active people a pitch of these providers may name as its presenter."""
+    return User.objects.filter(
+        memberships__provider_id__in=provider_ids, is_active=True
+    ).distinct()
 
 
 def reports_visible_to(*, user: AnyUser) -> QuerySet[SessionReport]:

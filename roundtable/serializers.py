@@ -22,6 +22,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from roundtable import selectors
 from roundtable.models import (
     MAX_PITCH_SECONDS,
     REVIEW_WEIGHTS,
@@ -209,9 +210,9 @@ class PitchWriteSerializer(serializers.Serializer):
             return
         providers = mm_selectors.provider_ids(user=user)
         self.fields["provider"].queryset = Provider.objects.filter(pk__in=providers)
-        self.fields["presenter"].queryset = User.objects.filter(
-            memberships__provider_id__in=providers, is_active=True
-        ).distinct()
+        self.fields["presenter"].queryset = selectors.presenters_for(
+            provider_ids=providers
+        )
         self.fields["programmes"].child_relation.queryset = (
             mm_selectors.programmes_visible_to(user=user)
             .select_related(None)
@@ -419,8 +420,6 @@ class MeetingRequestSerializer(serializers.Serializer):
     )
 
     def __init__(self, *args, **kwargs):
-        from roundtable import selectors
-
         super().__init__(*args, **kwargs)
         user = _user(self.context)
         if user is None:

@@ -29,9 +29,9 @@ from matchmaking.views.translations import (
     translations_page,
 )
 from roundtable import forms, selectors, services
-from roundtable.enums import MeetingState, SessionKind
+from roundtable.enums import REQUESTABLE_PITCH_STATES, SessionKind
 from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar, meetings_calendar
-from roundtable.models import Event, Pitch, Review, Session, SessionReport
+from roundtable.models import Event, Pitch, Review, Session
 from roundtable.slides import SlideDeckError, slide_deck_response
 
 # --- helpers --------------------------------------------------------------------------
@@ -130,6 +130,14 @@ def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
     ]
 
 
+def _form_page(
+    request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A form page: 400 when a POST comes back with errors."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, context, status=status)
+
+
 def _download(response: HttpResponse, name: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -221,10 +229,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "release":
-            call = selectors.call_for_pitches_of(event=event)
-            if call is None:
-                raise ValidationError(_("This event has no call for pitches."))
-            count = services.release_decisions(user=request.user, call=call)
+            count = services.release_event_decisions(user=request.user, event=event)
             messages.success(
                 request,
                 ngettext(
@@ -291,7 +296,7 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if mm_selectors.is_curator(user):
         context["reviews"] = selectors.reviews_visible_to(user=user).filter(pitch=pitch)
     states = _states(user) if user.is_authenticated else []
-    if states and pitch.state in services.REQUESTABLE_PITCH_STATES:
+    if states and pitch.state in REQUESTABLE_PITCH_STATES:
         context["meeting_form"] = forms.MeetingRequestForm(states=states, pitch=pitch)
     return render(request, "roundtable/pitch_detail.html", context)
 
@@ -357,11 +362,10 @@ def pitch_create(request: HttpRequest, slug: str) -> HttpResponse:
                 else _("Your pitch is saved as a draft."),
             )
             return redirect("pitch-detail", pk=pitch.pk)
-    return render(
+    return _form_page(
         request,
         "roundtable/pitch_form.html",
         {"form": form, "event": event, "pitch": None},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -390,11 +394,10 @@ def pitch_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("pitch-detail", pk=pitch.pk)
-    return render(
+    return _form_page(
         request,
         "roundtable/pitch_form.html",
         {"form": form, "event": pitch.event, "pitch": pitch},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -556,19 +559,7 @@ def meeting_request(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """Requests to answer, requests sent, and the personal schedule."""
     user = request.user
-    visible = selectors.meetings_visible_to(user=user).order_by("-created_at", "id")
-    states = mm_selectors.member_state_ids(user=user)
-    providers = mm_selectors.provider_ids(user=user)
-    incoming = [
-        m
-        for m in visible
-        if m.state == MeetingState.REQUESTED
-        and (
-            m.pitch.presenter_id == user.pk
-            or (m.pitch.presenter_id is None and m.pitch.provider_id in providers)
-        )
-    ]
-    sent = [m for m in visible if m.member_state_id in states]
+    incoming, sent = selectors.meeting_requests_of(user=user)
     return render(
         request,
         "roundtable/meetings.html",
@@ -660,7 +651,7 @@ def session_report(request: HttpRequest, pk: int) -> HttpResponse:
 def session_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The rapporteur writes (and publishes) the report."""
     session = get_object_or_404(selectors.sessions_visible_to(user=request.user), pk=pk)
-    report = SessionReport.objects.filter(session=session).first()
+    report = selectors.report_of(session=session)
     if not services.may_write_report(user=request.user, session=session, report=report):
         raise Http404
     initial = (
@@ -679,11 +670,10 @@ def session_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The report is saved."))
             return redirect("session-report", pk=session.pk)
-    return render(
+    return _form_page(
         request,
         "roundtable/report_form.html",
         {"form": form, "session": session, "report": report},
-        status=400 if request.method == "POST" else 200,
     )
 
 

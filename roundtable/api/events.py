@@ -116,12 +116,7 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def release_decisions(self, request, slug=None):
         """Release the staged decisions of the event's call for pitches."""
         event = self.get_object()
-        call = selectors.call_for_pitches_of(event=event)
-        if call is None:
-            raise exceptions.ValidationError(
-                {"event": [_("This event has no call for pitches.")]}
-            )
-        count = services.release_decisions(user=request.user, call=call)
+        count = services.release_event_decisions(user=request.user, event=event)
         return Response({"released": count})
 
     @extend_schema(

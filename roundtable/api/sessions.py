@@ -25,7 +25,6 @@ from roundtable.models import (
     BreakoutRegistration,
     Session,
 )
-from roundtable.models import SessionReport as SessionReportModel
 from roundtable.serializers import (
     BreakoutSeatSerializer,
     SessionReportSerializer,
@@ -106,9 +105,6 @@ class SessionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         services.register_for_breakout(user=request.user, session=session)
         return Response(_seat(session, request.user), status=status.HTTP_201_CREATED)
 
-    def _report(self, session: Session) -> SessionReportModel | None:
-        return SessionReportModel.objects.filter(session=session).first()
-
     @extend_schema(
         methods=["GET"],
         responses={200: SessionReportSerializer, **READ_ERRORS},
@@ -148,7 +144,9 @@ class SessionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             )
             return Response(SessionReportSerializer(report).data)
         if not services.may_write_report(
-            user=request.user, session=session, report=self._report(session)
+            user=request.user,
+            session=session,
+            report=selectors.report_of(session=session),
         ):
             raise exceptions.PermissionDenied
         payload = SessionReportWriteSerializer(data=request.data)

@@ -7,12 +7,8 @@ Each transition is one service that checks the current state and raises
 
 from roundtable.services.agenda import move_pitch, publish_agenda, schedule_pitches
 from roundtable.services.common import (
-    EDITABLE_PITCH_STATES,
     MEETING_REQUEST_TTL,
     PITCH_FIELDS,
-    REQUESTABLE_PITCH_STATES,
-    SCHEDULABLE_PITCH_STATES,
-    WITHDRAWABLE_PITCH_STATES,
 )
 from roundtable.services.meetings import (
     accept_meeting,
@@ -32,6 +28,7 @@ from roundtable.services.pitches import (
     rebuild_stored_decks,
     reject_pitch,
     release_decisions,
+    release_event_decisions,
     review_pitch,
     start_review,
     submit_pitch,
@@ -49,13 +46,9 @@ from roundtable.services.sessions import (
 )
 
 __all__ = [
-    "EDITABLE_PITCH_STATES",
     "MEETING_REQUEST_TTL",
     "PITCH_FIELDS",
     "REPORT_FIELDS",
-    "REQUESTABLE_PITCH_STATES",
-    "SCHEDULABLE_PITCH_STATES",
-    "WITHDRAWABLE_PITCH_STATES",
     "accept_meeting",
     "accept_pitch",
     "assign_rapporteur",
@@ -77,6 +70,7 @@ __all__ = [
     "register_for_breakout",
     "reject_pitch",
     "release_decisions",
+    "release_event_decisions",
     "request_meeting",
     "review_pitch",
     "schedule_pitches",

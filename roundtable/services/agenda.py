@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from matchmaking.models import User
 from roundtable import scheduling, selectors
 from roundtable.enums import (
+    SCHEDULABLE_PITCH_STATES,
     PitchState,
     SessionKind,
     SlotKind,
@@ -30,7 +31,6 @@ from roundtable.models import (
     TimeSlot,
 )
 from roundtable.services.common import (
-    SCHEDULABLE_PITCH_STATES,
     _illegal,
     _locked_pitch,
     _require_curator,

@@ -16,9 +16,6 @@ from django.utils.translation import gettext as _
 from matchmaking import selectors as mm_selectors
 from matchmaking.i18n import send_mail_in_languages
 from matchmaking.models import User
-from roundtable.enums import (
-    PitchState,
-)
 from roundtable.models import (
     CallForPitches,
     Event,
@@ -37,34 +34,6 @@ PITCH_FIELDS = (
     "content_language",
     "presenter_name",
     "duration_seconds",
-)
-
-
-EDITABLE_PITCH_STATES = (PitchState.DRAFT, PitchState.SUBMITTED, PitchState.IN_REVIEW)
-
-
-WITHDRAWABLE_PITCH_STATES = (
-    PitchState.DRAFT,
-    PitchState.SUBMITTED,
-    PitchState.IN_REVIEW,
-    PitchState.ACCEPTED,
-    PitchState.CONFIRMED,
-    PitchState.SCHEDULED,
-)
-
-
-SCHEDULABLE_PITCH_STATES = (
-    PitchState.ACCEPTED,
-    PitchState.CONFIRMED,
-    PitchState.SCHEDULED,
-)
-
-
-REQUESTABLE_PITCH_STATES = (
-    PitchState.ACCEPTED,
-    PitchState.CONFIRMED,
-    PitchState.SCHEDULED,
-    PitchState.PRESENTED,
 )
 
 

@@ -17,7 +17,9 @@ from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
 from matchmaking.models import Match, MemberState, Need, Programme, User
+from roundtable import selectors
 from roundtable.enums import (
+    REQUESTABLE_PITCH_STATES,
     MeetingState,
     SlotKind,
 )
@@ -29,7 +31,6 @@ from roundtable.models import (
 )
 from roundtable.services.common import (
     MEETING_REQUEST_TTL,
-    REQUESTABLE_PITCH_STATES,
     _illegal,
     _locked_pitch,
     _on_commit_mail,
@@ -154,11 +155,11 @@ def request_meeting(
 
 
 def _can_answer(user: User, pitch: Pitch) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if pitch.presenter_id:
-        return pitch.presenter_id == user.pk
-    return pitch.provider_id in mm_selectors.provider_ids(user=user)
+    return (
+        user.is_authenticated
+        and user.is_active
+        and selectors.answers_meeting_requests(user=user, pitch=pitch)
+    )
 
 
 def _person_busy(user_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:

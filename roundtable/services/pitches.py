@@ -24,6 +24,8 @@ from matchmaking.models import Programme, Provider, User
 from roundtable import selectors
 from roundtable.enums import (
     ACTIVE_PITCH_STATES,
+    EDITABLE_PITCH_STATES,
+    WITHDRAWABLE_PITCH_STATES,
     MeetingState,
     PitchState,
 )
@@ -37,9 +39,7 @@ from roundtable.models import (
     TimeSlot,
 )
 from roundtable.services.common import (
-    EDITABLE_PITCH_STATES,
     PITCH_FIELDS,
-    WITHDRAWABLE_PITCH_STATES,
     _call_of,
     _illegal,
     _locked_pitch,
@@ -341,17 +341,31 @@ def withdraw_pitch(*, user: User, pitch: Pitch) -> Pitch:
     return pitch
 
 
+def _curator_move(
+    user: User, pitch: Pitch, source: str, target: str, *, action: str, reason: str
+) -> Pitch:
+    """A curator moves a pitch from ``source`` to ``target`` (under lock)."""
+    _require_curator(user)
+    pitch = _locked_pitch(pitch)
+    if pitch.state != source:
+        raise _illegal(pitch, action)
+    pitch.state = target
+    set_change_reason(pitch, reason)
+    pitch.save(update_fields=["state", "updated_at"])
+    return pitch
+
+
 @transaction.atomic
 def start_review(*, user: User, pitch: Pitch) -> Pitch:
     """Submitted → in review (a curator takes it up)."""
-    _require_curator(user)
-    pitch = _locked_pitch(pitch)
-    if pitch.state != PitchState.SUBMITTED:
-        raise _illegal(pitch, _("put in review"))
-    pitch.state = PitchState.IN_REVIEW
-    set_change_reason(pitch, "review started")
-    pitch.save(update_fields=["state", "updated_at"])
-    return pitch
+    return _curator_move(
+        user,
+        pitch,
+        PitchState.SUBMITTED,
+        PitchState.IN_REVIEW,
+        action=_("put in review"),
+        reason="review started",
+    )
 
 
 def _decisions_released(pitch: Pitch) -> bool:
@@ -470,6 +484,14 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
     return len(decided)
 
 
+def release_event_decisions(*, user: User, event: Event) -> int:
+    """Release the staged decisions of the event's call for pitches."""
+    call = CallForPitches.objects.filter(event=event).first()
+    if call is None:
+        raise ValidationError({"event": _("This event has no call for pitches.")})
+    return release_decisions(user=user, call=call)
+
+
 @transaction.atomic
 def confirm_pitch(*, user: User, pitch: Pitch) -> Pitch:
     """The presenter confirms an accepted pitch (scheduled if it holds a slot)."""
@@ -492,11 +514,11 @@ def confirm_pitch(*, user: User, pitch: Pitch) -> Pitch:
 @transaction.atomic
 def mark_presented(*, user: User, pitch: Pitch) -> Pitch:
     """Scheduled → presented (the secretariat, after the session)."""
-    _require_curator(user)
-    pitch = _locked_pitch(pitch)
-    if pitch.state != PitchState.SCHEDULED:
-        raise _illegal(pitch, _("marked as presented"))
-    pitch.state = PitchState.PRESENTED
-    set_change_reason(pitch, "presented")
-    pitch.save(update_fields=["state", "updated_at"])
-    return pitch
+    return _curator_move(
+        user,
+        pitch,
+        PitchState.SCHEDULED,
+        PitchState.PRESENTED,
+        action=_("marked as presented"),
+        reason="presented",
+    )
