@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Curators, staff and superusers reach nothing until two-factor is on.
+    "matchmaking.accounts.two_factor.TwoFactorRequiredMiddleware",
     "config.security.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication: history records name the user who made a change.
@@ -303,7 +305,8 @@ AXES_RESET_ON_SUCCESS = True
 # A failure while locked out must not extend the lock forever.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
-# Two-factor authentication (TOTP, django-otp): optional, offered to curators.
+# Two-factor authentication (TOTP, django-otp): required for curators, staff and
+# superusers (matchmaking/accounts/two_factor.py).
 OTP_TOTP_ISSUER = env_str("DJANGO_OTP_ISSUER", "CBM matchmaking")
 
 REST_FRAMEWORK = {

@@ -1,7 +1,11 @@
 """Shared fixtures."""
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
 from tests.factories import UserFactory
 
 
@@ -27,3 +31,32 @@ def fresh_engine():
     reset_engine()
     yield
     reset_engine()
+
+
+def verify_two_factor(client: Client, user) -> TOTPDevice:
+    """Mark the client's session as past the code step, as a real sign-in of a
+    curator, staff member or superuser is (creating their device if needed)."""
+    device = confirmed_device(user) or TOTPDevice.objects.create(
+        user=user, name="test authenticator", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """``client.force_login`` of a role that must use two-factor gives a session
+    that passed it, as the real sign-in does; tests about the requirement
+    itself mark themselves ``password_only_sessions``."""
+    if request.node.get_closest_marker("password_only_sessions"):
+        return
+    force_login = Client.force_login
+
+    def force_login_with_two_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        if requires_two_factor(user):
+            verify_two_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_two_factor)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from matchmaking import audit
 from matchmaking.accounts import policy
+from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
 from matchmaking.models import ApiToken, TokenScope, User
 
 KEY_PREFIX = "cbm"
@@ -39,7 +40,15 @@ def create_token(
     scope: str,
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for the user; the plaintext key is returned only here."""
+    """Create a token for the user; the plaintext key is returned only here.
+
+    Curators, staff and superusers get tokens only once two-factor
+    authentication is on for them: a token must not be a way around it.
+    """
+    if requires_two_factor(user) and confirmed_device(user) is None:
+        raise PermissionDenied(
+            _("Turn on two-factor authentication before creating an API token.")
+        )
     if scope not in TokenScope.values:
         raise ValidationError({"scope": _("Unknown scope.")})
     if not name.strip():

@@ -1,11 +1,16 @@
-"""Sign-in with optional two-factor authentication (TOTP, django-otp) for curators.
+"""Two-factor authentication (TOTP, django-otp), required for curators and staff.
 
-A user with a confirmed TOTP device signs in in two steps: the password
-(``LoginView``), then a code from the authenticator app (``login_verify``).
-Only after the code is the session logged in, so no page, API call or admin
-page is reachable with the password alone. Wrong codes count as failed logins
-(django-axes locks the username and address out as for wrong passwords), and
-the device's own throttle slows guessing further.
+Every role that sees confidential needs across states (curators, staff,
+superusers: :func:`requires_two_factor`) must use it. With a confirmed TOTP
+device the sign-in has two steps: the password (``LoginView``), then a code
+from the authenticator app (``login_verify``); only after the code is the
+session logged in. Without a device, the password signs in but
+:class:`TwoFactorRequiredMiddleware` sends the session to the set-up page and
+lets it reach nothing else (no page, admin page or API call by session) until
+a device is confirmed. API tokens of these roles can only be created once
+two-factor is on (``matchmaking.accounts.tokens.create_token``). Wrong codes
+count as failed logins (lockout as for wrong passwords), and the device's own
+throttle slows guessing further.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, user_login_failed
+from django.contrib.auth import get_user_model, login, logout, user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,9 +56,84 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def may_enrol(user: Any) -> bool:
-    """Two-factor is offered to curators and staff (the secretariat)."""
-    return bool(user.is_authenticated and (user.is_curator or user.is_staff))
+def requires_two_factor(user: Any) -> bool:
+    """Curators, staff and superusers see confidential needs of every state."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (getattr(user, "is_curator", False) or user.is_staff or user.is_superuser)
+    )
+
+
+# Two-factor is offered to exactly the roles that need it.
+may_enrol = requires_two_factor
+
+# Where a session still without two-factor may go: setting it up, signing in
+# or out, the language switcher, the health probe.
+_OPEN_TO_UNVERIFIED = frozenset(
+    {"two-factor", "login", "login-verify", "logout", "set_language", "health"}
+)
+
+
+def _open_to_unverified(path: str) -> bool:
+    try:
+        return resolve(path).url_name in _OPEN_TO_UNVERIFIED
+    except Resolver404:
+        return False
+
+
+def _api_token_request(request: HttpRequest) -> bool:
+    """An API call that presents a token: the API authenticates it, not the session
+    (``TokenAuthentication`` comes first and refuses a bad key with 401)."""
+    keyword = (request.headers.get("Authorization", "").split() or [""])[0].lower()
+    return request.path_info.startswith("/api/") and keyword in {"token", "bearer"}
+
+
+class TwoFactorRequiredMiddleware:
+    """A curator's, staff member's or superuser's session reaches nothing else
+    until two-factor authentication is on and verified for it.
+
+    Without a confirmed device the session goes to the set-up page (pages,
+    admin) or gets 403 (API by session). With a device but an unverified
+    session (the device was added to a signed-in account), the session ends
+    and the user signs in again with a code. API tokens are checked by the API.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            not requires_two_factor(user)
+            or user.is_verified()
+            or _api_token_request(request)
+        ):
+            return self.get_response(request)
+        query = urlencode({"next": request.get_full_path()})
+        if confirmed_device(user) is not None:
+            logout(request)
+            if _open_to_unverified(request.path_info):
+                return self.get_response(request)
+            return self._refuse(request) or redirect(f"{reverse('login')}?{query}")
+        if _open_to_unverified(request.path_info):
+            return self.get_response(request)
+        return self._refuse(request) or redirect(f"{reverse('two-factor')}?{query}")
+
+    @staticmethod
+    def _refuse(request: HttpRequest) -> HttpResponse | None:
+        """The API answers 403 instead of redirecting to a page."""
+        if not request.path_info.startswith("/api/"):
+            return None
+        return JsonResponse(
+            {
+                "detail": _(
+                    "Two-factor authentication is required for this account: "
+                    "turn it on under Your account, or use an API token."
+                )
+            },
+            status=403,
+        )
 
 
 class CodeForm(GovukFormMixin, forms.Form):
@@ -189,6 +271,16 @@ def _qr_svg(url: str) -> SafeString:
     return mark_safe(svg[svg.index("<svg") :])  # noqa: S308  # nosec B308 B703
 
 
+def _next_or(request: HttpRequest, default: str) -> str:
+    """The page the set-up interrupted, if it is on this site."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
 def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
@@ -234,7 +326,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 request,
                 _("Two-factor authentication is on: you will need a code at sign-in."),
             )
-            return redirect("two-factor")
+            return redirect(_next_or(request, "two-factor"))
         form.add_error("token", _("The code is wrong or has expired."))
     secret = b32encode(pending_device.bin_key).decode()
     return render(

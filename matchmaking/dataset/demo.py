@@ -14,6 +14,7 @@ once and left alone afterwards.
 from __future__ import annotations
 
 import json
+from base64 import b32decode
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.dataset.exchange import ImportResult, import_dataset
 from matchmaking.enums import MembershipRole
@@ -89,6 +91,11 @@ DEMO_USERS = (
         is_curator=True,
     ),
 )
+
+# Curators must use two-factor authentication; the demo curator's authenticator
+# key is public (README), like the demo passwords, so the demo works at once:
+# add it to an authenticator app or run `oathtool --totp -b <key>`.
+DEMO_CURATOR_TOTP_KEY = "MRSW23ZNMN2XEYLUN5ZC2MRQGI3C2MTG"
 
 VERIFIED_PROVIDERS = (
     "nordic-ccp",
@@ -170,6 +177,17 @@ def _ensure_user(spec: DemoUser) -> User:
     return user
 
 
+def _ensure_demo_authenticator(user: User) -> None:
+    """The demo curator's confirmed TOTP device, with the documented key."""
+    if not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(
+            user=user,
+            name="Demo authenticator",
+            key=b32decode(DEMO_CURATOR_TOTP_KEY).hex(),
+            confirmed=True,
+        )
+
+
 def _ensure_users(*, data: dict) -> dict[str, User]:
     need_refs = [need["ref"] for need in data.get("needs", [])]
     programme_refs = [programme["ref"] for programme in data.get("programmes", [])]
@@ -179,6 +197,7 @@ def _ensure_users(*, data: dict) -> dict[str, User]:
         user = users[spec.username]
         if spec.is_curator:
             user.groups.add(group)
+            _ensure_demo_authenticator(user)
         elif spec.country:
             state = MemberState.objects.get(country_id=spec.country)
             Membership.objects.get_or_create(

@@ -8,6 +8,7 @@ here turn it on and really commit (transactional tests), as in production.
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from matchmaking import api_cache
@@ -104,6 +105,8 @@ def test_one_users_answer_is_never_given_to_another(world):
 
 
 def test_authentication_comes_before_the_cache(world):
+    # Curators get tokens once two-factor is on.
+    TOTPDevice.objects.create(user=world.users["curator"], name="app", confirmed=True)
     token, key = tokens.create_token(
         user=world.users["curator"], name="soon revoked", scope=TokenScope.READ
     )

@@ -3,14 +3,23 @@
 import datetime as dt
 import io
 import itertools
+from base64 import b32decode
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking import selectors
-from matchmaking.dataset.demo import DEMO_USERS, VERIFIED_PROVIDERS, read_demo_data
+from matchmaking.dataset.demo import (
+    DEMO_CURATOR_TOTP_KEY,
+    DEMO_USERS,
+    VERIFIED_PROVIDERS,
+    read_demo_data,
+)
 from matchmaking.dataset.exchange import validate_dataset
 from matchmaking.models import (
     Membership,
@@ -25,6 +34,7 @@ from matchmaking.models import (
 from matchmaking.reference import load_countries, load_taxonomy, topic_themes
 from roundtable.models import Event, Pitch, Session, TimeSlot
 
+ROOT = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
 M49_REGIONS = ["002", "009", "019", "142", "150"]
 
@@ -174,6 +184,25 @@ def test_demo_passwords_log_in_and_satisfy_the_validators(demo):
         user = User.objects.get(username=spec.username)
         assert user.check_password(spec.password)
         validate_password(spec.password, user)
+
+
+def test_the_demo_curator_signs_in_with_the_documented_authenticator_key(demo, client):
+    """Two-factor is required for curators; the README gives the demo's key."""
+    curator = next(spec for spec in DEMO_USERS if spec.is_curator)
+    assert DEMO_CURATOR_TOTP_KEY in demo
+    assert DEMO_CURATOR_TOTP_KEY in (ROOT / "README.md").read_text(encoding="utf-8")
+    step = client.post(
+        "/accounts/login/?next=/curation/",
+        {"username": curator.username, "password": curator.password},
+    )
+    assert step["Location"] == "/accounts/login/verify/"
+    totp = TOTP(b32decode(DEMO_CURATOR_TOTP_KEY))
+    code = client.post("/accounts/login/verify/", {"token": f"{totp.token():06d}"})
+    assert code["Location"] == "/curation/"
+    assert client.get("/curation/").status_code == 200
+    # Loading again keeps the one device (and so a changed one).
+    load_demo()
+    assert TOTPDevice.objects.filter(user__username="curator").count() == 1
 
 
 def test_demo_curator_may_change_everything_in_the_admin(demo):

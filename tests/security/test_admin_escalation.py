@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import tokens
 from matchmaking.accounts.backends import CuratorBackend
@@ -335,6 +336,8 @@ def test_a_curator_revokes_a_token_and_verifies_a_provider(curator_client, focal
 
 
 def test_a_curator_cannot_revoke_a_superusers_token(curator_client, superuser):
+    # Superusers get tokens once two-factor is on.
+    TOTPDevice.objects.create(user=superuser, name="app", confirmed=True)
     token, _key = tokens.create_token(user=superuser, name="t", scope=TokenScope.READ)
     curator_client.post(
         reverse("admin:matchmaking_apitoken_changelist"),

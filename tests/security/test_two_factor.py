@@ -1,4 +1,4 @@
-"""Optional TOTP two-factor authentication for curators (django-otp)."""
+"""TOTP two-factor authentication (django-otp), required for curators and staff."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import time
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import UserFactory
+from matchmaking.accounts.tokens import create_token
+from matchmaking.enums import Visibility
+from matchmaking.models import ApiToken, TokenScope
+from tests.factories import MemberStateFactory, NeedFactory, UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +53,7 @@ def sign_in(client, username: str = "cur", password: str = TEST_PASSWORD):
     )
 
 
+@pytest.mark.password_only_sessions
 def test_a_curator_enrols_by_scanning_and_confirming_a_code(client, clock):
     curator = UserFactory(username="cur", is_curator=True)
     client.force_login(curator)
@@ -166,3 +171,97 @@ def test_turning_it_off_needs_the_password_and_a_code(client, curator_with_2fa, 
     )
     assert off.status_code == 302
     assert TOTPDevice.objects.filter(user=curator_with_2fa).count() == 0
+    # Required for curators: the next page is setting up a new app.
+    assert client.get("/curation/")["Location"] == (
+        reverse("two-factor") + "?next=%2Fcuration%2F"
+    )
+
+
+ROLES = {
+    "curator": {"is_curator": True},
+    "curator and staff": {"is_curator": True, "is_staff": True},
+    "staff": {"is_staff": True},
+    "superuser": {"is_staff": True, "is_superuser": True},
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_password_alone_reaches_nothing_until_two_factor_is_set_up(
+    client, clock, role
+):
+    user = UserFactory(username="cur", **ROLES[role])
+    secret = NeedFactory(
+        member_state=MemberStateFactory(),
+        title="Secret forensics need",
+        visibility=Visibility.CONFIDENTIAL,
+    )
+    response = sign_in(client)
+    setup = reverse("two-factor") + "?next=%2Fcuration%2F"
+    assert response["Location"] == "/curation/"
+    # Signed in by password, but every page, the admin and the API by session
+    # lead to setting up two-factor, and no confidential title shows.
+    assert client.get("/curation/")["Location"] == setup
+    assert client.get("/admin/")["Location"] == (
+        reverse("two-factor") + "?next=%2Fadmin%2F"
+    )
+    need_page = client.get(f"/needs/{secret.ref}/")
+    assert need_page.status_code == 302
+    api = client.get("/api/v1/needs/")
+    assert api.status_code == 403
+    assert api.json() == {
+        "detail": "Two-factor authentication is required for this account: "
+        "turn it on under Your account, or use an API token."
+    }
+    assert secret.title not in api.content.decode()
+    assert client.get(reverse("api-tokens")).status_code == 302
+    assert ApiToken.objects.count() == 0
+    # The set-up page itself opens; confirming a code opens the rest.
+    page = client.get(setup)
+    assert page.status_code == 200
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    clock.shift(STEP)
+    done = client.post(setup, {"token": code(device)})
+    assert done.status_code == 302
+    assert done["Location"] == "/curation/"
+    assert client.get(reverse("profile")).status_code == 200
+    assert client.get("/api/v1/needs/").status_code == 200
+
+
+@pytest.mark.password_only_sessions
+def test_a_session_without_the_code_ends_once_a_device_exists(client, curator):
+    client.force_login(curator)  # e.g. signed in before the device was added
+    TOTPDevice.objects.create(user=curator, name="app", confirmed=True)
+    response = client.get("/curation/")
+    assert response["Location"] == reverse("login") + "?next=%2Fcuration%2F"
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("two-factor")).status_code == 302  # to sign-in
+
+
+def test_the_set_up_page_sends_only_to_pages_of_this_site(client, clock):
+    user = UserFactory(username="cur", is_curator=True)
+    sign_in(client)
+    url = reverse("two-factor") + "?next=https://evil.example/"
+    client.get(url)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    clock.shift(STEP)
+    assert client.post(url, {"token": code(device)})["Location"] == reverse(
+        "two-factor"
+    )
+
+
+def test_other_roles_need_no_second_step(client):
+    UserFactory(username="focal")
+    sign_in(client, "focal")
+    assert client.get(reverse("profile")).status_code == 200
+    assert client.get("/api/v1/needs/").status_code == 200
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_api_tokens_of_these_roles_need_two_factor_first(role):
+    user = UserFactory(username="cur", **ROLES[role])
+    with pytest.raises(PermissionDenied):
+        create_token(user=user, name="script", scope=TokenScope.READ)
+    assert ApiToken.objects.count() == 0
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    token, _key = create_token(user=user, name="script", scope=TokenScope.READ)
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [token.pk]

@@ -2,7 +2,8 @@
 
 Each page is requested over 1 and 3 items of everything it lists (programmes,
 needs, matches) and must run exactly the same queries. The comment of each
-page lists them. Session and user are two queries for a signed-in viewer; the
+page lists them. Session and user are two queries for a signed-in viewer (and
+a curator's two-factor device a third); the
 content types are cached per process (warmed below). bench/pages.py times the
 same pages at 10,000 needs x 10,000 programmes.
 """
@@ -81,14 +82,15 @@ PAGES = {
     "programme matches": KeyPage(
         "prov_p", lambda: reverse("programme-matches", args=["prog-p"]), 20, rows=1
     ),
-    # session, user, counts of new needs, new programmes and unverified
+    # session, user, the session's two-factor device (curators must use it),
+    # counts of new needs, new programmes and unverified
     # providers; the needs page, then its duplicates (items, candidates); the
     # programmes page, then its duplicates (items, topics, candidates, their
     # topics); roles; the providers page
-    "review queue": KeyPage("curator", lambda: reverse("curator-review"), 15),
-    # session, user, matches by status (also the match count), unmet count,
-    # regions, roles, themes, unmet page, match page
-    "match board": KeyPage("curator", lambda: reverse("match-board"), 9),
+    "review queue": KeyPage("curator", lambda: reverse("curator-review"), 16),
+    # session, user, two-factor device, matches by status (also the match
+    # count), unmet count, regions, roles, themes, unmet page, match page
+    "match board": KeyPage("curator", lambda: reverse("match-board"), 10),
 }
 
 
@@ -128,7 +130,7 @@ def test_match_board_filtered_by_status_counts_from_the_status_counts(
     _grow(world, n)
     client.force_login(world.curator)
     # as the match board: the page's count comes from the counts by status
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("match-board"), {"status": "suggested"})
     suggested = response.context["page"]
     assert suggested.paginator.count == 2 + 2 * (n - 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from matchmaking.dataset.demo import load_demo
+from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY, load_demo
 from matchmaking.dataset.exchange import DatasetInvalid
 from roundtable.demo import load_roundtable_demo
 
@@ -37,3 +37,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {user.username:<{width}}  {user.password:<20}  {user.description}"
             )
+        self.stdout.write(
+            "The curator signs in with a code from an authenticator app holding "
+            f"the key {DEMO_CURATOR_TOTP_KEY} (or: oathtool --totp -b "
+            f"{DEMO_CURATOR_TOTP_KEY})."
+        )

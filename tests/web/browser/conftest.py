@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.browser.authenticator import authenticator_of, current_code
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between page actions are still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -106,11 +108,17 @@ class Visitor:
         return response
 
     def sign_in(self, username: str, password: str) -> None:
+        """The password, then (curators, staff) the code of their authenticator."""
+        device = authenticator_of(username)
         self.goto("/accounts/login/")
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_load_state("networkidle")
+        if device is not None and "/accounts/login/verify/" in self.page.url:
+            self.page.get_by_label("Security code").fill(current_code(device))
+            self.page.get_by_role("button", name="Continue").click()
+            self.page.wait_for_load_state("networkidle")
 
     def check(self, name: str, *, screenshots: bool = True) -> None:
         """0 axe violations at WCAG 2.1 AA, 0 console problems; screenshots."""

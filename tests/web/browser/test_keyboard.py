@@ -22,6 +22,7 @@ from roundtable.models import Meeting, Pitch, Review, SessionReport
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
 
+from .authenticator import authenticator_of, current_code
 from .keyboard import KeyboardUser
 from .roundtable_fixtures import media_root, roundtable  # noqa: F401
 
@@ -44,12 +45,20 @@ def audit(visitor, path: str, name: str) -> KeyboardUser:
 
 
 def sign_in(visitor, username: str, password: str = TEST_PASSWORD) -> None:
+    device = authenticator_of(username)
     kb = audit(visitor, "/accounts/login/", "keyboard-sign-in")
     kb.type_into("#id_username", username)
     kb.type_into("#id_password", password)
     with kb.page.expect_navigation():
         kb.page.keyboard.press("Enter")
     kb.page.wait_for_load_state("networkidle")
+    if device is not None:  # the second step, by keyboard too
+        assert path_of(kb.page) == "/accounts/login/verify/"
+        kb = audit(visitor, "/accounts/login/verify/", "keyboard-sign-in-code")
+        kb.type_into("#id_token", current_code(device))
+        with kb.page.expect_navigation():
+            kb.page.keyboard.press("Enter")
+        kb.page.wait_for_load_state("networkidle")
     assert path_of(kb.page) != "/accounts/login/"
     expect(kb.page.get_by_role("button", name="Sign out")).to_be_visible()
 
