@@ -148,28 +148,42 @@ def _set_m2m(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]
 
 
 def _create_record(
-    record: Need | Programme, rules: _Rules, *, user: User, data: dict[str, Any]
+    record: Need | Programme,
+    rules: _Rules,
+    *,
+    may_create: bool,
+    user: User,
+    data: dict[str, Any],
 ) -> None:
     """Fill a new need or programme from ``data``, check it and save it."""
+    if not may_create:
+        raise PermissionDenied
     _set_fields(record, rules.fields, data)
     if "content_language" not in data:
         record.content_language_id = default_content_language(user)
     record.full_clean(exclude=["ref"])
     record.save()
     _set_m2m(record, rules.m2m, data)
+    rules.refresh(record.pk)
 
 
 def _update_record(
     record: Need | Programme, rules: _Rules, *, may_edit: bool, data: dict[str, Any]
 ) -> list[str]:
-    """Apply ``data`` to a need or programme the user may edit; what changed."""
+    """Apply ``data`` to a need or programme the user may edit; what changed.
+
+    Its suggestions are refreshed when what matching reads changed.
+    """
     if not may_edit:
         raise PermissionDenied
     changed = _set_fields(record, rules.fields, data)
     record.full_clean()
     if changed:
         record.save(update_fields=[*changed, "updated_at"])
-    return changed + _set_m2m(record, rules.m2m, data)
+    changed += _set_m2m(record, rules.m2m, data)
+    if changed:
+        rules.refresh(record.pk)
+    return changed
 
 
 def _move_status[R: (Need, Programme)](
@@ -198,33 +212,30 @@ def create_need(
     *, user: User, member_state: MemberState, data: dict[str, Any], publish: bool
 ) -> Need:
     """Post a need for a state the user acts for (a draft unless published)."""
-    if not (
-        selectors.is_curator(user)
-        or member_state.pk in selectors.member_state_ids(user=user)
-    ):
-        raise PermissionDenied
     need = Need(
         member_state=member_state,
         owner=user,
         status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
     )
-    _create_record(need, _NEED, user=user, data=data)
+    _create_record(
+        need,
+        _NEED,
+        may_create=selectors.is_curator(user)
+        or member_state.pk in selectors.member_state_ids(user=user),
+        user=user,
+        data=data,
+    )
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
-    schedule_need_refresh(need_id=need.pk)
     return need
 
 
 @transaction.atomic
 def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
     """Edit a need; its suggestions are refreshed when what matching reads changed."""
-    changed = _update_record(
-        need, _NEED, may_edit=can_edit_need(user=user, need=need), data=data
-    )
+    _update_record(need, _NEED, may_edit=can_edit_need(user=user, need=need), data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
-    if changed:
-        schedule_need_refresh(need_id=need.pk)
     return need
 
 
@@ -245,17 +256,19 @@ def create_programme(
     *, user: User, provider: Provider, data: dict[str, Any], publish: bool
 ) -> Programme:
     """Register a programme for a provider the user acts for."""
-    if not (
-        selectors.is_curator(user) or provider.pk in selectors.provider_ids(user=user)
-    ):
-        raise PermissionDenied
     programme = Programme(
         provider=provider,
         owner=user,
         status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
     )
-    _create_record(programme, _PROGRAMME, user=user, data=data)
-    schedule_programme_refresh(programme_id=programme.pk)
+    _create_record(
+        programme,
+        _PROGRAMME,
+        may_create=selectors.is_curator(user)
+        or provider.pk in selectors.provider_ids(user=user),
+        user=user,
+        data=data,
+    )
     return programme
 
 
@@ -264,14 +277,12 @@ def update_programme(
     *, user: User, programme: Programme, data: dict[str, Any]
 ) -> Programme:
     """Edit a programme; suggestions against it are refreshed."""
-    changed = _update_record(
+    _update_record(
         programme,
         _PROGRAMME,
         may_edit=can_edit_programme(user=user, programme=programme),
         data=data,
     )
-    if changed:
-        schedule_programme_refresh(programme_id=programme.pk)
     return programme
 
 

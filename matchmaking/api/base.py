@@ -311,6 +311,37 @@ class TaggedViewSet(
         """Move the record through its life (the resource's service)."""
         raise NotImplementedError
 
+    # The serializer field naming the state or provider a new record belongs to.
+    owner_field: str
+
+    def may_create(self, user) -> bool:
+        """Whether the user acts for an owner of such records (or curates)."""
+        raise NotImplementedError
+
+    def create_refused(self) -> str:
+        """Why a user who may not create such records is refused."""
+        raise NotImplementedError
+
+    def create_service(self, owner, data: dict, *, publish: bool):
+        """Create the record through the resource's service."""
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        if not self.may_create(request.user):
+            raise exceptions.PermissionDenied(self.create_refused())
+        serializer, data = self._validated()
+        owner = data.pop(self.owner_field)
+        items = data.pop("translations", None)
+        with transaction.atomic():
+            record = self.create_service(
+                owner, data, publish=serializer.validated_data.get("publish", False)
+            )
+            self.save_translations(record, items)
+        return Response(
+            self.get_serializer(self.reload(record)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)

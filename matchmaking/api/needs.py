@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, status
-from rest_framework.response import Response
 
 from matchmaking import selectors, services
 from matchmaking.api.base import (
@@ -54,6 +51,7 @@ class NeedViewSet(TaggedViewSet):
     serializer_class = NeedSerializer
     filterset_class = NeedFilter
     status_serializer = NeedStatusSerializer
+    owner_field = "member_state"
     matches_order = (F("rank").asc(nulls_last=True), "-score", "programme_id")
 
     def records(self):
@@ -64,25 +62,15 @@ class NeedViewSet(TaggedViewSet):
     def can_edit(self, need: Need) -> bool:
         return services.can_edit_need(user=self.request.user, need=need)
 
-    def create(self, request, *args, **kwargs):
-        user = request.user
-        if not (selectors.is_curator(user) or selectors.member_state_ids(user=user)):
-            raise exceptions.PermissionDenied(
-                _("Only member-state users and curators post needs.")
-            )
-        serializer, data = self._validated()
-        member_state = data.pop("member_state")
-        items = data.pop("translations", None)
-        with transaction.atomic():
-            need = services.create_need(
-                user=user,
-                member_state=member_state,
-                data=data,
-                publish=serializer.validated_data.get("publish", False),
-            )
-            self.save_translations(need, items)
-        return Response(
-            self.get_serializer(self.reload(need)).data, status=status.HTTP_201_CREATED
+    def may_create(self, user) -> bool:
+        return selectors.is_curator(user) or bool(selectors.member_state_ids(user=user))
+
+    def create_refused(self) -> str:
+        return _("Only member-state users and curators post needs.")
+
+    def create_service(self, owner, data, *, publish):
+        return services.create_need(
+            user=self.request.user, member_state=owner, data=data, publish=publish
         )
 
     def update_service(self, need, data):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, status
-from rest_framework.response import Response
 
 from matchmaking import selectors, services
 from matchmaking.api.base import (
@@ -56,6 +53,7 @@ class ProgrammeViewSet(TaggedViewSet):
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter
     status_serializer = ProgrammeStatusSerializer
+    owner_field = "provider"
     matches_order = ("-score", F("rank").asc(nulls_last=True), "need_id")
 
     def records(self):
@@ -66,26 +64,15 @@ class ProgrammeViewSet(TaggedViewSet):
     def can_edit(self, programme: Programme) -> bool:
         return services.can_edit_programme(user=self.request.user, programme=programme)
 
-    def create(self, request, *args, **kwargs):
-        user = request.user
-        if not (selectors.is_curator(user) or selectors.provider_ids(user=user)):
-            raise exceptions.PermissionDenied(
-                _("Only provider users and curators register programmes.")
-            )
-        serializer, data = self._validated()
-        provider = data.pop("provider")
-        items = data.pop("translations", None)
-        with transaction.atomic():
-            programme = services.create_programme(
-                user=user,
-                provider=provider,
-                data=data,
-                publish=serializer.validated_data.get("publish", False),
-            )
-            self.save_translations(programme, items)
-        return Response(
-            self.get_serializer(self.reload(programme)).data,
-            status=status.HTTP_201_CREATED,
+    def may_create(self, user) -> bool:
+        return selectors.is_curator(user) or bool(selectors.provider_ids(user=user))
+
+    def create_refused(self) -> str:
+        return _("Only provider users and curators register programmes.")
+
+    def create_service(self, owner, data, *, publish):
+        return services.create_programme(
+            user=self.request.user, provider=owner, data=data, publish=publish
         )
 
     def update_service(self, programme, data):

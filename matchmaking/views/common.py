@@ -158,6 +158,31 @@ def _editable_or_404[R: Model](
     return record
 
 
+def _created[R](
+    request: HttpRequest,
+    form: Any,
+    owner_field: str,
+    create: Callable[[Any, dict[str, Any], bool], R],
+) -> tuple[R, bool] | None:
+    """Create a record from a posted, valid form through its service.
+
+    ``create`` takes the owner (the form's ``owner_field``), the data and
+    whether to publish; gives the record and whether it was published, or None
+    (the service's errors land on the form).
+    """
+    if not (request.method == "POST" and form.is_valid()):
+        return None
+    data = dict(form.cleaned_data)
+    owner = data.pop(owner_field)
+    publish = request.POST.get("publish") == "1"
+    try:
+        record = create(owner, data, publish)
+    except ValidationError as error:
+        _apply_form_errors(form, error)
+        return None
+    return record, publish
+
+
 def _saved_edit(
     request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], object]
 ) -> bool:

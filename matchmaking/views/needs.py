@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +32,7 @@ from matchmaking.models import (
     Theme,
 )
 from matchmaking.views.common import (
-    _apply_form_errors,
+    _created,
     _editable_or_404,
     _history_for_curators,
     _member_states,
@@ -183,33 +182,31 @@ def need_create(request: HttpRequest) -> HttpResponse:
     if not states:
         raise Http404
     form = forms.NeedForm(request.POST or None, member_states=states)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        state = data.pop("member_state")
-        publish = request.POST.get("publish") == "1"
-        try:
-            need = services.create_need(
-                user=request.user, member_state=state, data=data, publish=publish
+    created = _created(
+        request,
+        form,
+        "member_state",
+        lambda state, data, publish: services.create_need(
+            user=request.user, member_state=state, data=data, publish=publish
+        ),
+    )
+    if created is not None:
+        need, published = created
+        if published:
+            messages.success(
+                request,
+                _(
+                    "Your need “%(title)s” is published. Suggested programmes "
+                    "appear below as soon as the matching engine has run."
+                )
+                % {"title": need.title},
             )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
         else:
-            if publish:
-                messages.success(
-                    request,
-                    _(
-                        "Your need “%(title)s” is published. Suggested programmes "
-                        "appear below as soon as the matching engine has run."
-                    )
-                    % {"title": need.title},
-                )
-            else:
-                messages.success(
-                    request,
-                    _("Your need “%(title)s” is saved as a draft.")
-                    % {"title": need.title},
-                )
-            return redirect("need-detail", ref=need.ref)
+            messages.success(
+                request,
+                _("Your need “%(title)s” is saved as a draft.") % {"title": need.title},
+            )
+        return redirect("need-detail", ref=need.ref)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +24,7 @@ from matchmaking.models import (
     Programme,
 )
 from matchmaking.views.common import (
-    _apply_form_errors,
+    _created,
     _editable_or_404,
     _page,
     _providers,
@@ -86,27 +85,26 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     if not providers:
         raise Http404
     form = forms.ProgrammeForm(request.POST or None, providers=providers)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        provider = data.pop("provider")
-        publish = request.POST.get("publish") == "1"
-        try:
-            programme = services.create_programme(
-                user=request.user, provider=provider, data=data, publish=publish
+    created = _created(
+        request,
+        form,
+        "provider",
+        lambda provider, data, publish: services.create_programme(
+            user=request.user, provider=provider, data=data, publish=publish
+        ),
+    )
+    if created is not None:
+        programme, published = created
+        messages.success(
+            request,
+            (
+                _("“%(title)s” is published in the catalogue.")
+                if published
+                else _("“%(title)s” is saved as a draft.")
             )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                (
-                    _("“%(title)s” is published in the catalogue.")
-                    if publish
-                    else _("“%(title)s” is saved as a draft.")
-                )
-                % {"title": programme.title},
-            )
-            return redirect("programme-detail", ref=programme.ref)
+            % {"title": programme.title},
+        )
+        return redirect("programme-detail", ref=programme.ref)
     return _programme_form_page(request, form, None)
 
 
