@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from matchmaking.models import Theme
-from roundtable.views import _rows
+from roundtable.views.agenda import _rows
 
 pytestmark = pytest.mark.django_db
 

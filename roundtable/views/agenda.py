@@ -1,0 +1,222 @@
+"""The agenda pages: the event's agenda (page, print, JSON, iCalendar), its
+published versions, and the curators' tools to change it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from matchmaking import selectors as mm_selectors
+from matchmaking.models import Theme
+from roundtable import selectors, services
+from roundtable.enums import SessionKind
+from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar
+from roundtable.models import Event, Session
+from roundtable.views.base import download, error_text, event_or_404, require_curator
+
+
+def _agenda(event: Event, user: Any) -> tuple[dict[str, Any], Any]:
+    """The published agenda (or, before any publication, the live visible one)."""
+    version = selectors.published_agenda(event=event)
+    if version is not None and not mm_selectors.is_curator(user):
+        return version.snapshot, version
+    return selectors.agenda_data(user=user, event=event), version
+
+
+def _when(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def _pitch_in_language(
+    pitch: dict[str, Any] | None, labels: dict[str, str]
+) -> dict[str, Any] | None:
+    """A slot's pitch with its theme named in the active language.
+
+    The agenda data (frozen in published versions, exported as JSON and
+    iCalendar) names themes in English; pages show the reader's language.
+    """
+    if not pitch:
+        return pitch
+    return {**pitch, "theme": labels.get(pitch["theme"], pitch["theme"])}
+
+
+def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
+    """Sessions and slots with real datetimes (and the breakout's seats)."""
+    labels = {theme.name: theme.label for theme in Theme.objects.all()}
+    return [
+        {
+            **session,
+            "start": _when(session["starts_at"]),
+            "end": _when(session["ends_at"]),
+            "breakout": breakouts.get(session["id"]),
+            "slots": [
+                {
+                    **slot,
+                    "pitch": _pitch_in_language(slot["pitch"], labels),
+                    "start": _when(slot["starts_at"]),
+                    "end": _when(slot["ends_at"]),
+                }
+                for slot in session["slots"]
+            ],
+        }
+        for session in agenda["sessions"]
+    ]
+
+
+def roundtable_home(request: HttpRequest) -> HttpResponse:
+    """The most recent event's agenda."""
+    event = (
+        selectors.events_visible_to(user=request.user).order_by("-starts_on").first()
+    )
+    if event is None:
+        raise Http404
+    return redirect("event-agenda", slug=event.slug)
+
+
+def event_agenda(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public agenda; curators see the live one and the tools to change it."""
+    event = event_or_404(slug, request.user)
+    agenda, version = _agenda(event, request.user)
+    curator = mm_selectors.is_curator(request.user)
+    breakouts = {
+        s.pk: s for s in selectors.breakouts_of(user=request.user, event=event)
+    }
+    return render(
+        request,
+        "roundtable/agenda.html",
+        {
+            "event": event,
+            "sessions": _rows(agenda, breakouts),
+            "version": version,
+            "curator": curator,
+            "call": selectors.call_for_pitches_of(event=event),
+            "matchmaking_sessions": Session.objects.filter(
+                event=event, kind=SessionKind.MATCHMAKING
+            ).order_by("starts_at"),
+            "is_state": bool(mm_selectors.member_state_ids(user=request.user)),
+            "is_provider": bool(mm_selectors.provider_ids(user=request.user)),
+        },
+    )
+
+
+def event_agenda_print(request: HttpRequest, slug: str) -> HttpResponse:
+    """A printable agenda (no navigation)."""
+    event = event_or_404(slug, request.user)
+    agenda, version = _agenda(event, request.user)
+    return render(
+        request,
+        "roundtable/agenda_print.html",
+        {"event": event, "sessions": _rows(agenda, {}), "version": version},
+    )
+
+
+def event_agenda_json(request: HttpRequest, slug: str) -> JsonResponse:
+    """The agenda as JSON."""
+    event = event_or_404(slug, request.user)
+    agenda, _version = _agenda(event, request.user)
+    return JsonResponse(agenda, encoder=DjangoJSONEncoder)
+
+
+def event_agenda_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole event as an iCalendar file."""
+    event = event_or_404(slug, request.user)
+    agenda, _version = _agenda(event, request.user)
+    response = HttpResponse(agenda_calendar(agenda), content_type=ICAL_CONTENT_TYPE)
+    return download(response, f"{event.slug}.ics")
+
+
+def session_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One session (with its pitches) as an iCalendar file."""
+    event = event_or_404(slug, request.user)
+    agenda, _version = _agenda(event, request.user)
+    if not any(s["id"] == pk for s in agenda["sessions"]):
+        raise Http404
+    response = HttpResponse(
+        agenda_calendar(agenda, session_id=pk), content_type=ICAL_CONTENT_TYPE
+    )
+    return download(response, f"{event.slug}-session-{pk}.ics")
+
+
+@login_required
+@require_POST
+def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    """Curators: release decisions, schedule the pitches, publish the agenda."""
+    require_curator(request)
+    event = event_or_404(slug, request.user)
+    action = request.POST.get("action", "")
+    try:
+        if action == "release":
+            count = services.release_event_decisions(user=request.user, event=event)
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s decision is announced.",
+                    "%(n)s decisions are announced.",
+                    count,
+                )
+                % {"n": count},
+            )
+        elif action == "schedule":
+            session = get_object_or_404(
+                Session, pk=request.POST.get("session"), event=event
+            )
+            plan = services.schedule_pitches(
+                user=request.user,
+                session=session,
+                lead_in_seconds=int(request.POST.get("lead_in_minutes") or 0) * 60,
+            )
+            placed, overflow = len(plan.placements), len(plan.overflow)
+            text = ngettext(
+                "%(n)s pitch is on the running order.",
+                "%(n)s pitches are on the running order.",
+                placed,
+            ) % {"n": placed}
+            if overflow:
+                text += " " + ngettext(
+                    "%(n)s pitch did not fit.", "%(n)s pitches did not fit.", overflow
+                ) % {"n": overflow}
+            messages.success(request, text)
+        elif action == "publish":
+            version = services.publish_agenda(
+                user=request.user, event=event, note=request.POST.get("note", "")[:300]
+            )
+            messages.success(
+                request, _("Version %(n)s is published.") % {"n": version.number}
+            )
+        else:
+            raise ValidationError(_("Unknown action."))
+    except (ValidationError, ValueError) as error:
+        messages.error(
+            request,
+            error_text(error) if isinstance(error, ValidationError) else str(error),
+        )
+    return redirect("event-agenda", slug=event.slug)
+
+
+def agenda_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The list of published versions (JSON of one version with ?v=N)."""
+    event = event_or_404(slug, request.user)
+    versions = selectors.agenda_versions_of(event=event)
+    number = request.GET.get("v")
+    if number:
+        if not number.isdigit():
+            raise Http404
+        version = get_object_or_404(versions.defer(None), number=int(number))
+        return HttpResponse(
+            json.dumps(version.snapshot, ensure_ascii=False),
+            content_type="application/json",
+        )
+    return render(
+        request, "roundtable/versions.html", {"event": event, "versions": versions}
+    )

@@ -1,0 +1,78 @@
+"""What the roundtable pages share: lookups that answer 404, form errors, downloads.
+
+The pages are thin: they read from selectors and write via services. Anything the
+viewer may not see is a 404, exactly like something missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from matchmaking import selectors as mm_selectors
+from matchmaking.audit import get_visible_or_404
+from matchmaking.models import MemberState, Provider
+from roundtable import selectors
+from roundtable.models import Event, Pitch
+from roundtable.slides import SlideDeckError
+
+
+def error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def apply_form_errors(form: Any, error: ValidationError) -> None:
+    if isinstance(error, SlideDeckError) and "slide_deck" in form.fields:
+        form.add_error("slide_deck", error)
+    elif hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def event_or_404(slug: str, user: Any) -> Event:
+    return get_object_or_404(selectors.events_visible_to(user=user), slug=slug)
+
+
+def visible_pitch_or_404(request: HttpRequest, pk: int) -> Pitch:
+    return get_visible_or_404(
+        request, selectors.pitches_visible_to(user=request.user), pk=pk
+    )
+
+
+def require_curator(request: HttpRequest) -> None:
+    if not mm_selectors.is_curator(request.user):
+        raise Http404
+
+
+def providers_of(user: Any) -> list[Provider]:
+    return list(
+        Provider.objects.filter(pk__in=mm_selectors.provider_ids(user=user)).order_by(
+            "name"
+        )
+    )
+
+
+def states_of(user: Any) -> list[MemberState]:
+    return list(
+        MemberState.objects.filter(
+            pk__in=mm_selectors.member_state_ids(user=user)
+        ).select_related("country")
+    )
+
+
+def form_page(
+    request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A form page: 400 when a POST comes back with errors."""
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, context, status=status)
+
+
+def download(response: HttpResponse, name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
