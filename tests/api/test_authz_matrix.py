@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from matchmaking import services
@@ -187,6 +188,8 @@ def cast(world):
     curator.is_staff = True
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     other_curator = UserFactory(username="curator2", is_curator=True, is_staff=True)
+    # Superusers get tokens once two-factor is on.
+    TOTPDevice.objects.create(user=root, name="app", confirmed=True)
     root_token, _key = tokens.create_token(user=root, name="root", scope="read")
     revoked, _key = tokens.create_token(
         user=world.users["ms_a"], name="old", scope=TokenScope.READ
