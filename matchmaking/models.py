@@ -33,6 +33,7 @@ from matchmaking.enums import (
     UnmetReason,
     Visibility,
 )
+from matchmaking.names import name_key
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
@@ -400,8 +401,16 @@ class Provider(Timestamped):
         related_name="+",
         verbose_name=_("verified by"),
     )
+    # The name as compared for uniqueness (matchmaking.names.name_key): set
+    # on every save, unique in the database.
+    name_key = models.TextField(editable=False, default="")
     # Audit trail (who, when, what changed), verification above all.
     history = HistoricalRecords()
+
+    # What a verification vouches for: changing any of these on a verified
+    # provider sends it back to the curators' queue.
+    IDENTITY_FIELDS = ("name", "stakeholder_group_id", "country_id", "website")
+    VERIFICATION_FIELDS = ("is_verified", "verified_at", "verified_by")
 
     class Meta:
         ordering = ["name"]
@@ -411,11 +420,60 @@ class Provider(Timestamped):
             models.CheckConstraint(
                 condition=Q(is_verified=False) | Q(verified_at__isnull=False),
                 name="provider_verified_has_date",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["name_key"], name="provider_unique_name_key"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        extra = {"name_key"}
+        if self._identity_changed_since_verified():
+            self.is_verified = False
+            self.verified_at = None
+            self.verified_by = None
+            self._change_reason = "identity changed: verification withdrawn"
+            extra.update(self.VERIFICATION_FIELDS)
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *extra}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        taken = Provider.objects.filter(name_key=name_key(self.name or ""))
+        if self.pk:
+            taken = taken.exclude(pk=self.pk)
+        if self.name and taken.exists():
+            raise ValidationError(
+                {"name": self.unique_error_message(Provider, ("name",))}
+            )
+
+    def validate_constraints(self, exclude=None):
+        # clean() checks the name key against the name as given, naming the
+        # field; the stored key may be stale until save() sets it.
+        super().validate_constraints(exclude={*(exclude or ()), "name_key"})
+
+    def _identity_changed_since_verified(self) -> bool:
+        """Whether the stored row is verified and this one differs in identity."""
+        if self.pk is None or not self.is_verified:
+            return False
+        stored = (
+            Provider.objects.filter(pk=self.pk)
+            .values(*self.IDENTITY_FIELDS, "is_verified")
+            .first()
+        )
+        return bool(
+            stored
+            and stored["is_verified"]
+            and any(
+                stored[field] != getattr(self, field) for field in self.IDENTITY_FIELDS
+            )
+        )
 
 
 class Membership(Timestamped):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -61,6 +61,7 @@ from matchmaking.models import (
     User,
     ends_before_start,
 )
+from matchmaking.names import name_key
 from matchmaking.tasks import schedule_rematch
 
 FORMAT = "cbm-dataset/1"
@@ -215,6 +216,7 @@ class _Row:
 # Format fields whose model names differ (others are the same name).
 _MODEL_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "providers": {
+        "name": ("name", "name_key"),
         "stakeholder_group": ("stakeholder_group_id",),
         "country": ("country_id",),
     },
@@ -411,6 +413,7 @@ class _Checker:
         self.reference = _Reference.load()
         self._check_header(data)
         self.known_providers = self._known_providers(data)
+        self.provider_names = self._provider_names(data)
         checks = {
             "providers": self._check_providers,
             "programmes": self._check_programmes,
@@ -576,6 +579,30 @@ class _Checker:
         wanted = values("programmes", "provider") - in_file
         return in_file | set(_values_by_chunk(Provider, "ref", "ref", wanted))
 
+    def _provider_names(self, data: dict[str, Any]) -> dict[str, str]:
+        """Name keys taken in the database by providers the file does not
+        rename (name key -> ref); the file's providers add theirs in order."""
+        records = data.get("providers")
+        if not isinstance(records, list):
+            records = []
+        renamed = {
+            record["ref"]
+            for record in records
+            if isinstance(record, dict) and isinstance(record.get("ref"), str)
+        }
+        keys = {
+            name_key(record["name"])
+            for record in records
+            if isinstance(record, dict) and isinstance(record.get("name"), str)
+        }
+        return {
+            key: ref
+            for chunk in _chunks(sorted(keys))
+            for key, ref in Provider.objects.filter(name_key__in=chunk)
+            .exclude(ref__in=renamed)
+            .values_list("name_key", "ref")
+        }
+
     def _check_providers(self, record: _Record) -> None:
         fields = {
             "name": record.text("name", required=True, max_length=200),
@@ -589,6 +616,14 @@ class _Checker:
                 URLValidator()(fields["website"])
             except ValidationError:
                 record.problem("website", f"{fields['website']!r} is not a URL")
+        fields["name_key"] = name_key(fields["name"])
+        same = self.provider_names.setdefault(fields["name_key"], record.ref)
+        if fields["name"] and same != record.ref:
+            record.problem(
+                "name",
+                f"the name of provider '{same}' already (names are compared "
+                "ignoring case, accents and look-alike letters)",
+            )
         record.unknown_fields(_PROVIDER_FIELDS, record.data)
         if record.ok:
             self.providers.append(
@@ -871,6 +906,31 @@ def _member_state_ids(countries: set[str]) -> dict[str, int]:
     return found
 
 
+def _back_to_verification(rows: list[_Row]) -> list[_Row]:
+    """Rows that change the identity of a verified provider also clear its
+    verification (as Provider.save does; bulk writes do not call it)."""
+    identity = Provider.IDENTITY_FIELDS
+    verified = {
+        values["ref"]: values
+        for chunk in _chunks(sorted(row.ref for row in rows))
+        for values in Provider.objects.filter(ref__in=chunk, is_verified=True).values(
+            "ref", *identity
+        )
+    }
+    cleared = {"is_verified": False, "verified_at": None, "verified_by_id": None}
+    result = []
+    for row in rows:
+        stored = verified.get(row.ref)
+        if stored and any(
+            name in row.given and stored[name] != row.fields[name] for name in identity
+        ):
+            row = replace(
+                row, fields={**row.fields, **cleared}, given=row.given | set(cleared)
+            )
+        result.append(row)
+    return result
+
+
 @transaction.atomic
 def import_dataset(
     *,
@@ -889,7 +949,11 @@ def import_dataset(
         raise DatasetInvalid(checker.problems)
     counts = {
         "providers": _upsert(
-            Provider, checker.providers, m2m=(), on_create={}, user=user
+            Provider,
+            _back_to_verification(checker.providers),
+            m2m=(),
+            on_create={},
+            user=user,
         )
     }
 

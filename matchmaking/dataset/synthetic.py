@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
+from matchmaking.names import name_key
 from matchmaking.reference import (
     DATA_DIR,
     load_countries,
@@ -272,6 +273,7 @@ class _Generator:
         self.rng = random.Random(seed)  # noqa: S311
         self.random = self.rng.random
         self.world = _world()
+        self.name_keys: set[str] = set()  # provider names must be unique
 
     # random.choice and randrange draw bits in a loop; one float is faster.
     def choice[T](self, seq: Sequence[T]) -> T:
@@ -386,6 +388,13 @@ class _Generator:
             name = f"University of {city} Centre for Cybersecurity"
         else:
             name = f"{world.region_names[region]} {self.choice(_TECH_KINDS)}"
+        # Provider names are unique (folded): a repeated one gets a number,
+        # which draws nothing from the random stream.
+        base, number = name, 1
+        while name_key(name) in self.name_keys:
+            number += 1
+            name = f"{base} {number}"
+        self.name_keys.add(name_key(name))
         ref = f"syn-prov-{index:06d}"
         record = {
             "ref": ref,

@@ -153,3 +153,90 @@ def test_a_programme_cannot_end_before_it_starts(world, payload):
     }
     world.prog_p.refresh_from_db()
     assert (world.prog_p.starts_on, world.prog_p.ends_on) == (dt.date(2026, 6, 1), None)
+
+
+# --- identity and verification (issue 14, finding 7) --------------------------------
+
+
+def verify(world, ref: str) -> None:
+    assert (
+        client_for(world, "curator")
+        .post(f"/api/v1/providers/{ref}/verify/")
+        .json()["is_verified"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "still_verified"),
+    [
+        ({"name": "United Nations Office for Disarmament Affairs"}, False),
+        ({"country": "FRA"}, False),
+        ({"stakeholder_group": "civil-society"}, False),
+        ({"website": "https://unoda.example.org"}, False),
+        ({"description": "Now also trains diplomats."}, True),
+    ],
+)
+def test_an_identity_change_sends_a_verified_provider_back_to_verification(
+    world, payload, still_verified
+):
+    verify(world, "prov-p")
+
+    response = client_for(world, "prov_p").patch(
+        "/api/v1/providers/prov-p/", payload, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["is_verified"] is still_verified
+    provider = Provider.objects.get(ref="prov-p")
+    assert provider.is_verified is still_verified
+    assert (provider.verified_at is None, provider.verified_by is None) == (
+        not still_verified,
+        not still_verified,
+    )
+    queue = Provider.objects.filter(is_verified=False).values_list("ref", flat=True)
+    assert ("prov-p" in queue) is not still_verified
+    if not still_verified:
+        assert provider.history.first().history_change_reason == (
+            "identity changed: verification withdrawn"
+        )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Provider P",
+        "PROVIDER  p",
+        "Prövider P",
+        "Pr\u043evider \u0420",  # Cyrillic o and Er
+        "\uff30rovider P",  # full-width P
+    ],
+)
+def test_a_provider_name_is_unique_whatever_its_case_accents_or_look_alikes(
+    world, name
+):
+    newcomer = UserFactory(username="newcomer")
+    client = client_for(world, "anon")
+    client.force_authenticate(newcomer)
+    count = Provider.objects.count()
+
+    registered = client.post("/api/v1/providers/", {**NEW, "name": name}, format="json")
+    renamed = client_for(world, "prov_q").patch(
+        "/api/v1/providers/prov-q/", {"name": name}, format="json"
+    )
+
+    for response in (registered, renamed):
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"] == {
+            "name": ["Provider with this Name already exists."]
+        }
+    assert Provider.objects.count() == count
+    assert Provider.objects.get(ref="prov-q").name == "Provider Q"
+
+
+def test_the_database_refuses_a_second_provider_of_the_same_folded_name(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Provider.objects.create(
+            name="provider q", stakeholder_group_id="intergovernmental"
+        )

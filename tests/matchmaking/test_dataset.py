@@ -21,6 +21,7 @@ from matchmaking.dataset.exchange import (
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import MemberState, Need, Programme, Provider
 from matchmaking.selectors import needs_visible_to, programmes_visible_to
+from matchmaking.services import verify_provider
 from tests.factories import NeedFactory, ProgrammeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -1216,3 +1217,57 @@ def test_import_names_a_record_without_a_valid_ref_by_its_index():
     assert validate_dataset(data=data) == [
         Problem("#0", "needs", "ref", "contains a NUL character")
     ]
+
+
+# --- provider identity (issue 14, finding 7) ----------------------------------------
+
+
+def test_an_import_refuses_a_provider_name_already_taken_whatever_its_spelling():
+    import_dataset(data=small())
+    data = small()
+    data["providers"].append(
+        {
+            "ref": "itu-copy",
+            "name": "INTERNATIONAL Telecommunication Uni\u043en",  # Cyrillic o
+            "stakeholder_group": "intergovernmental",
+        }
+    )
+    data["providers"].append(
+        {"ref": "other", "name": "Other", "stakeholder_group": "intergovernmental"}
+    )
+    data["providers"].append(
+        {"ref": "other-2", "name": "ÖTHER", "stakeholder_group": "intergovernmental"}
+    )
+    message = (
+        "the name of provider '{}' already (names are compared ignoring case, "
+        "accents and look-alike letters)"
+    )
+
+    assert validate_dataset(data=data) == [
+        Problem("itu-copy", "providers", "name", message.format("itu")),
+        Problem("other-2", "providers", "name", message.format("other")),
+    ]
+    assert refs(Provider) == ["itu"]
+
+
+def test_an_import_changing_a_verified_provider_identity_clears_its_verification():
+    import_dataset(data=small())
+    curator = UserFactory(is_curator=True)
+    verify_provider(user=curator, provider=Provider.objects.get())
+    data = small()
+    data["providers"][0]["description"] = "A description is no identity."
+
+    import_dataset(data=data)
+
+    assert Provider.objects.get().is_verified is True
+    data["providers"][0]["name"] = "International Telecommunication Union (ITU)"
+
+    import_dataset(data=data)
+
+    provider = Provider.objects.get()
+    assert (provider.is_verified, provider.verified_at, provider.verified_by) == (
+        False,
+        None,
+        None,
+    )
+    assert provider.name_key == "international telecommunication union (itu)"

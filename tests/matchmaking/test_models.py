@@ -1,8 +1,10 @@
 """Database constraints and single-row rules of the matchmaking models."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -108,3 +110,21 @@ def test_names_follow_the_active_language():
         assert str(senegal) == "Sénégal"
     with translation.override("en"):
         assert str(senegal) == "Senegal"
+
+
+def test_the_name_key_migration_keeps_existing_duplicates_apart(db):
+    """Issue 14, finding 7: rows from before the constraint get their keys; a
+    name already taken twice keeps the oldest (verified first) on the plain key."""
+    migration = importlib.import_module("matchmaking.migrations.0012_provider_name_key")
+    first = ProviderFactory(name="Alpha Cyber")
+    second = ProviderFactory(name="Beta")
+    Provider.objects.filter(pk=second.pk).update(name="ALPHA cyber", name_key="old")
+    Provider.objects.filter(pk=first.pk).update(name_key="")
+
+    migration.compute_name_keys(django_apps, None)
+
+    assert dict(
+        Provider.objects.filter(pk__in=[first.pk, second.pk]).values_list(
+            "pk", "name_key"
+        )
+    ) == {first.pk: "alpha cyber", second.pk: f"alpha cyber#{second.pk}"}
