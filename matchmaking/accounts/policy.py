@@ -124,6 +124,15 @@ def curator_has_model_perm(user: Any, perm: str) -> bool:
     return action in CURATOR_MODEL_PERMISSIONS.get(f"{app_label}.{model}", ())
 
 
+def curator_permission_lookups() -> list[tuple[str, str]]:
+    """(app label, codename) of every permission on the curators' allow-list."""
+    return sorted(
+        (label.split(".")[0], f"{action}_{label.split('.')[1]}")
+        for label, actions in CURATOR_MODEL_PERMISSIONS.items()
+        for action in actions
+    )
+
+
 def curator_has_module_perms(user: Any, app_label: str) -> bool:
     """The curator holds some permission in the app (the admin lists it)."""
     return bool(

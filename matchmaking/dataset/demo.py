@@ -22,9 +22,11 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from matchmaking.accounts import policy
 from matchmaking.dataset.exchange import ImportResult, import_dataset
 from matchmaking.enums import MembershipRole
 from matchmaking.models import Membership, MemberState, Need, Programme, Provider, User
@@ -148,12 +150,18 @@ def ensure_row[M: models.Model](
 
 
 def _curators_group() -> Group:
-    """A group holding every permission of the two apps, for the admin."""
+    """A group holding the curators' allow-list of permissions, for the admin.
+
+    Exactly ``policy.CURATOR_MODEL_PERMISSIONS``: a group with every permission
+    of the app would hand curators the user and token models through
+    ModelBackend (issue 14, finding 1); permissions added by hand go again.
+    """
     group, _created = Group.objects.get_or_create(name=CURATORS_GROUP)
-    permissions = Permission.objects.filter(
-        content_type__app_label__in=("matchmaking", "roundtable")
-    )
-    group.permissions.add(*permissions)
+    lookups = policy.curator_permission_lookups()
+    wanted = Q(pk__in=[])
+    for app_label, codename in lookups:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
     return group
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking import selectors
+from matchmaking.accounts import policy
 from matchmaking.dataset.demo import (
     DEMO_CURATOR_TOTP_KEY,
     DEMO_USERS,
@@ -211,6 +213,23 @@ def test_demo_curator_may_change_everything_in_the_admin(demo):
     assert curator.has_perm("matchmaking.change_provider")
     assert curator.has_perm("roundtable.change_pitch")
     assert not User.objects.get(username="focal").has_perm("matchmaking.change_need")
+
+
+def test_demo_curators_group_holds_only_the_allow_list(demo):
+    # Issue 14, finding 1: the review ran on the demo, whose group gave the
+    # curator every permission of the app (users and tokens) via ModelBackend.
+    group = Group.objects.get(name="Curators")
+    held = sorted(group.permissions.values_list("content_type__app_label", "codename"))
+    assert held == policy.curator_permission_lookups()
+    curator = User.objects.get(username="curator")
+    for perm in (
+        "matchmaking.add_user",
+        "matchmaking.delete_user",
+        "matchmaking.change_apitoken",
+        "matchmaking.add_apitoken",
+        "matchmaking.add_invitation",
+    ):
+        assert not curator.has_perm(perm), perm
 
 
 def test_load_demo_gives_the_demo_users_their_records(demo):
