@@ -304,6 +304,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # A failure while locked out must not extend the lock forever.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Per account, from all addresses together (matchmaking/accounts/throttle.py):
+# after this many failures each attempt waits 1 s, 2 s, 4 s ... up to the cap
+# since the last failure, unless the browser signed in to the account before.
+LOGIN_ACCOUNT_FREE_FAILURES = env_int("DJANGO_LOGIN_ACCOUNT_FREE_FAILURES", 10)
+LOGIN_ACCOUNT_MAX_DELAY_SECONDS = env_int(
+    "DJANGO_LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 15 * 60
+)
 
 # Two-factor authentication (TOTP, django-otp): required for curators, staff and
 # superusers (matchmaking/accounts/two_factor.py).

@@ -51,6 +51,7 @@ APPS = ("matchmaking", "roundtable")
 IGNORED = frozenset(
     {
         "matchmaking.apitoken",
+        "matchmaking.signinthrottle",
         "axes.accessattempt",
         "axes.accessfailurelog",
         "axes.accesslog",

@@ -12,6 +12,11 @@ class MatchmakingConfig(AppConfig):
 
         connect_security_signals()
 
+        # Sign-in throttle per account: counts Django's auth signals too.
+        from matchmaking.accounts.throttle import connect_throttle_signals
+
+        connect_throttle_signals()
+
         from matchmaking.api_cache import connect_signals
 
         connect_signals()

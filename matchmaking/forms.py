@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.accounts import tokens
+from matchmaking.accounts import throttle, tokens
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
     NOTE_TEXT,
@@ -522,12 +522,14 @@ class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
     """Django's new-password form (after a reset link) with GOV.UK inputs.
 
     A new password revokes the user's API tokens, as it ends their sessions.
+    A reset proves the mailbox: the account's sign-in throttle starts afresh.
     """
 
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
         if commit:
             tokens.revoke_all_tokens(user=user, reason="password_reset")
+        throttle.clear(username=user.get_username())
         return user
 
 

@@ -1075,3 +1075,17 @@ class ContentTranslation(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language_id})"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins of one account from any address (accounts/throttle.py).
+
+    Bookkeeping, not shown anywhere: no verbose names to translate.
+    """
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

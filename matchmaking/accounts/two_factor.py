@@ -40,6 +40,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from matchmaking.accounts import throttle
 from matchmaking.forms import GovukFormMixin
 
 # Session key of a sign-in that passed the password step and awaits the code.
@@ -182,13 +183,34 @@ class DisableForm(CodeForm):
         return password
 
 
+def throttled(request: HttpRequest, username: Any) -> HttpResponse | None:
+    """429 while the account's sign-in delay runs (nothing is checked then)."""
+    wait = throttle.seconds_to_wait(username=username, request=request)
+    if not wait:
+        return None
+    request.account_throttled = True
+    response = render(
+        request, "registration/locked_out.html", {"retry_after": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, stopping before login for users with two-factor on."""
+    """Django's sign-in, stopping before login for users with two-factor on,
+    and refusing unevaluated while the account's throttle delay runs."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return throttled(request, request.POST.get("username")) or super().post(
+            request, *args, **kwargs
+        )
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
         if confirmed_device(user) is None:
-            return super().form_valid(form)
+            response = super().form_valid(form)
+            throttle.remember_client(self.request, response, user.get_username())
+            return response
         # Password right: hold the sign-in in a fresh session key until the code.
         self.request.session.cycle_key()
         self.request.session[PENDING_KEY] = {
@@ -223,6 +245,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     if AxesProxyHandler.is_locked(request, credentials):
         _drop_pending(request)
         return render(request, "registration/locked_out.html", status=429)
+    if request.method == "POST" and (
+        refused := throttled(request, user.get_username())
+    ):
+        return refused
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _detail = device.verify_is_allowed()
@@ -231,7 +257,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             user.backend = pending["backend"]
             login(request, user)  # rotates the session key
             otp_login(request, device)
-            return redirect(pending["next"])
+            response = redirect(pending["next"])
+            throttle.remember_client(request, response, user.get_username())
+            return response
         # Counts as a failed login for lockout and security logging.
         user_login_failed.send(
             sender=__name__, credentials=credentials, request=request
