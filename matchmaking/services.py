@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -336,7 +336,7 @@ def register_provider(*, user: User, data: dict[str, Any]) -> Provider:
         is_verified=False, **{f: data[f] for f in PROVIDER_FIELDS if f in data}
     )
     provider.full_clean()
-    provider.save()
+    _save_provider(provider)
     Membership.objects.create(user=user, provider=provider, role=MembershipRole.MANAGER)
     return provider
 
@@ -351,8 +351,24 @@ def update_provider(
     changed = _set_fields(provider, PROVIDER_FIELDS, data)
     provider.full_clean()
     if changed:
-        provider.save(update_fields=[*changed, "updated_at"])
+        _save_provider(provider, update_fields=[*changed, "updated_at"])
     return provider
+
+
+def _save_provider(provider: Provider, **kwargs: Any) -> None:
+    """Save; a name taken meanwhile by a concurrent write (the database's
+    unique name key refuses it) is the same error as one taken before."""
+    try:
+        with transaction.atomic():
+            provider.save(**kwargs)
+    except IntegrityError as error:
+        if "name_key" not in str(
+            error
+        ):  # the constraint (PostgreSQL), the column (SQLite)
+            raise
+        raise ValidationError(
+            {"name": provider.unique_error_message(Provider, ("name",))}
+        ) from None
 
 
 # --- matches ----------------------------------------------------------------

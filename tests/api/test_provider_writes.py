@@ -240,3 +240,24 @@ def test_the_database_refuses_a_second_provider_of_the_same_folded_name(world):
         Provider.objects.create(
             name="provider q", stakeholder_group_id="intergovernmental"
         )
+
+
+def test_a_name_taken_by_a_concurrent_write_is_the_same_400(world, monkeypatch):
+    # The check in clean() passed, then another request took the name before
+    # the insert: the database's constraint decides, with the same answer.
+    monkeypatch.setattr(Provider, "clean", lambda self: None)
+    newcomer = UserFactory(username="newcomer")
+    client = client_for(world, "anon")
+    client.force_authenticate(newcomer)
+    count = Provider.objects.count()
+
+    response = client.post(
+        "/api/v1/providers/", {**NEW, "name": "provider q"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "name": ["Provider with this Name already exists."]
+    }
+    assert Provider.objects.count() == count
+    assert not Membership.objects.filter(user=newcomer).exists()
