@@ -155,7 +155,25 @@ def _user(context):
     return request.user if request is not None else None
 
 
-class PitchWriteSerializer(serializers.Serializer):
+def _bare(qs):
+    """A lookup queryset: the rows alone, without joins or prefetches."""
+    return qs.select_related(None).prefetch_related(None)
+
+
+class _UserChoicesSerializer(serializers.Serializer):
+    """Related fields offer only what the requesting user may name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self.context)
+        if user is not None:
+            self.limit_choices(user)
+
+    def limit_choices(self, user) -> None:
+        raise NotImplementedError
+
+
+class PitchWriteSerializer(_UserChoicesSerializer):
     """A pitch as its provider writes it (JSON, or multipart with the deck)."""
 
     event = SafeSlugRelatedField(
@@ -203,20 +221,14 @@ class PitchWriteSerializer(serializers.Serializer):
         help_text=_("PDF of 1 to 3 pages, at most 10 MB (multipart only)."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = _user(self.context)
-        if user is None:
-            return
+    def limit_choices(self, user) -> None:
         providers = mm_selectors.provider_ids(user=user)
         self.fields["provider"].queryset = Provider.objects.filter(pk__in=providers)
         self.fields["presenter"].queryset = selectors.presenters_for(
             provider_ids=providers
         )
-        self.fields["programmes"].child_relation.queryset = (
+        self.fields["programmes"].child_relation.queryset = _bare(
             mm_selectors.programmes_visible_to(user=user)
-            .select_related(None)
-            .prefetch_related(None)
         )
         if self.instance is not None:  # a pitch never moves to another event
             for name in ("event", "provider"):
@@ -390,7 +402,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         return data
 
 
-class MeetingRequestSerializer(serializers.Serializer):
+class MeetingRequestSerializer(_UserChoicesSerializer):
     """A delegation asks the presenter of a pitch for a meeting."""
 
     pitch = SafePrimaryKeyRelatedField(
@@ -419,23 +431,13 @@ class MeetingRequestSerializer(serializers.Serializer):
         help_text=_("Reference of a programme presented in the pitch."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = _user(self.context)
-        if user is None:
-            return
+    def limit_choices(self, user) -> None:
         states = mm_selectors.member_state_ids(user=user)
-        self.fields["pitch"].queryset = (
-            selectors.pitches_visible_to(user=user)
-            .select_related(None)
-            .prefetch_related(None)
-        )
+        self.fields["pitch"].queryset = _bare(selectors.pitches_visible_to(user=user))
         self.fields["member_state"].queryset = MemberState.objects.filter(pk__in=states)
         self.fields["need"].queryset = Need.objects.filter(member_state_id__in=states)
-        self.fields["programme"].queryset = (
+        self.fields["programme"].queryset = _bare(
             mm_selectors.programmes_visible_to(user=user)
-            .select_related(None)
-            .prefetch_related(None)
         )
 
     def validate(self, attrs):

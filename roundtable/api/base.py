@@ -89,18 +89,25 @@ DECK_ERRORS = {
 }
 
 
-ILLEGAL_MOVE = OpenApiExample(
-    "Illegal move",
-    response_only=True,
-    status_codes=["400"],
-    value={
-        "error": {
-            "status": 400,
-            "code": "invalid",
-            "message": "This pitch is withdrawn: it cannot be submitted.",
-            "fields": {"state": ["This pitch is withdrawn: it cannot be submitted."]},
-        }
-    },
+def refusal_example(name: str, message: str, field: str) -> OpenApiExample:
+    """The example of a 400 that names ``field`` (``non_field_errors``: none)."""
+    return OpenApiExample(
+        name,
+        response_only=True,
+        status_codes=["400"],
+        value={
+            "error": {
+                "status": 400,
+                "code": "invalid",
+                "message": message,
+                "fields": {field: [message]},
+            }
+        },
+    )
+
+
+ILLEGAL_MOVE = refusal_example(
+    "Illegal move", "This pitch is withdrawn: it cannot be submitted.", "state"
 )
 
 

@@ -22,7 +22,7 @@ from matchmaking.api.base import (
 )
 from matchmaking.api.permissions import CURATORS, PUBLIC_READ
 from roundtable import selectors, services
-from roundtable.api.base import EventFilter
+from roundtable.api.base import EventFilter, refusal_example
 from roundtable.models import (
     Session,
 )
@@ -86,20 +86,10 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         request=None,
         responses={200: ReleaseResultSerializer, **WRITE_ERRORS},
         examples=[
-            OpenApiExample(
+            refusal_example(
                 "Pending pitches",
-                response_only=True,
-                status_codes=["400"],
-                value={
-                    "error": {
-                        "status": 400,
-                        "code": "invalid",
-                        "message": "2 pitches still await a decision.",
-                        "fields": {
-                            "non_field_errors": ["2 pitches still await a decision."]
-                        },
-                    }
-                },
+                "2 pitches still await a decision.",
+                "non_field_errors",
             )
         ],
         description="Curators: announce every staged decision once the call has "

@@ -20,7 +20,7 @@ from matchmaking.api.base import (
 )
 from matchmaking.api.permissions import AUTHENTICATED, PUBLIC_READ
 from roundtable import selectors, services
-from roundtable.api.base import ID_REGEX, SessionFilter
+from roundtable.api.base import ID_REGEX, SessionFilter, refusal_example
 from roundtable.models import (
     BreakoutRegistration,
     Session,
@@ -67,19 +67,7 @@ class SessionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         request=None,
         responses={201: BreakoutSeatSerializer, **WRITE_ERRORS},
         examples=[
-            OpenApiExample(
-                "Full",
-                response_only=True,
-                status_codes=["400"],
-                value={
-                    "error": {
-                        "status": 400,
-                        "code": "invalid",
-                        "message": "This breakout is full.",
-                        "fields": {"non_field_errors": ["This breakout is full."]},
-                    }
-                },
-            )
+            refusal_example("Full", "This breakout is full.", "non_field_errors")
         ],
         description="Take a seat in a breakout (if one is left and it has not "
         "started).",

@@ -154,6 +154,14 @@ def request_meeting(
     return meeting
 
 
+def _locked_meeting(meeting: Meeting) -> Meeting:
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("pitch")
+        .get(pk=meeting.pk)
+    )
+
+
 def _can_answer(user: User, pitch: Pitch) -> bool:
     return (
         user.is_authenticated
@@ -279,11 +287,7 @@ def _advance_match(meeting: Meeting, *, acceptor: User) -> None:
 @transaction.atomic
 def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting:
     """The presenter declines a request."""
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("pitch")
-        .get(pk=meeting.pk)
-    )
+    meeting = _locked_meeting(meeting)
     if not _can_answer(user, meeting.pitch):
         raise PermissionDenied
     if meeting.state != MeetingState.REQUESTED:
@@ -306,11 +310,7 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
 @transaction.atomic
 def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting:
     """Either side calls off a requested or accepted meeting; its table is freed."""
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("pitch")
-        .get(pk=meeting.pk)
-    )
+    meeting = _locked_meeting(meeting)
     requester_side = meeting.member_state_id in mm_selectors.member_state_ids(user=user)
     presenter_side = _can_answer(user, meeting.pitch) or meeting.presenter_id == user.pk
     if not (requester_side or presenter_side or mm_selectors.is_curator(user)):

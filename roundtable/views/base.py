@@ -6,8 +6,10 @@ viewer may not see is a 404, exactly like something missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -49,6 +51,17 @@ def require_curator(request: HttpRequest) -> None:
         raise Http404
 
 
+def provider_event_or_404(
+    request: HttpRequest, slug: str
+) -> tuple[Event, list[Provider]]:
+    """The event and the user's organisations; 404 for someone acting for none."""
+    event = event_or_404(slug, request.user)
+    providers = providers_of(request.user)
+    if not providers:
+        raise Http404
+    return event, providers
+
+
 def providers_of(user: Any) -> list[Provider]:
     return list(
         Provider.objects.filter(pk__in=mm_selectors.provider_ids(user=user)).order_by(
@@ -71,6 +84,22 @@ def form_page(
     """A form page: 400 when a POST comes back with errors."""
     status = 400 if request.method == "POST" else 200
     return render(request, template, context, status=status)
+
+
+def saved[T](
+    request: HttpRequest, form: Any, save: Callable[[], T], message: str
+) -> T | None:
+    """What ``save`` returns for a valid POSTed form (with ``message`` shown); None
+    when there is nothing to save or the services refused (the form holds why)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save()
+    except ValidationError as error:
+        apply_form_errors(form, error)
+        return None
+    messages.success(request, message)
+    return result
 
 
 def download(response: HttpResponse, name: str) -> HttpResponse:

@@ -26,11 +26,11 @@ from roundtable.enums import REQUESTABLE_PITCH_STATES
 from roundtable.models import Pitch, Review
 from roundtable.slides import slide_deck_response
 from roundtable.views.base import (
-    apply_form_errors,
     error_text,
     event_or_404,
     form_page,
-    providers_of,
+    provider_event_or_404,
+    saved,
     states_of,
     visible_pitch_or_404,
 )
@@ -70,10 +70,7 @@ def pitch_deck(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_pitches(request: HttpRequest, slug: str) -> HttpResponse:
     """The pitches of the user's organisations for an event."""
-    event = event_or_404(slug, request.user)
-    providers = providers_of(request.user)
-    if not providers:
-        raise Http404
+    event, providers = provider_event_or_404(request, slug)
     pitches = selectors.pitches_visible_to(user=request.user).filter(
         event=event, provider__in=providers
     )
@@ -91,34 +88,32 @@ def my_pitches(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def pitch_create(request: HttpRequest, slug: str) -> HttpResponse:
     """A provider drafts (and may submit) a pitch with its deck."""
-    event = event_or_404(slug, request.user)
-    providers = providers_of(request.user)
-    if not providers:
-        raise Http404
+    event, providers = provider_event_or_404(request, slug)
     form = forms.PitchForm(
         request.POST or None, request.FILES or None, providers=providers
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            pitch = services.create_pitch(
-                user=request.user,
-                event=event,
-                provider=form.cleaned_data["provider"],
-                data=form.service_data(),
-                slide_deck=form.cleaned_data.get("slide_deck"),
-            )
-            if request.POST.get("submit") == "1":
-                services.submit_pitch(user=request.user, pitch=pitch)
-        except ValidationError as error:
-            apply_form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Your pitch is submitted to the curators.")
-                if request.POST.get("submit") == "1"
-                else _("Your pitch is saved as a draft."),
-            )
-            return redirect("pitch-detail", pk=pitch.pk)
+    submit = request.POST.get("submit") == "1"
+
+    def save() -> Pitch:
+        pitch = services.create_pitch(
+            user=request.user,
+            event=event,
+            provider=form.cleaned_data["provider"],
+            data=form.service_data(),
+            slide_deck=form.cleaned_data.get("slide_deck"),
+        )
+        if submit:
+            services.submit_pitch(user=request.user, pitch=pitch)
+        return pitch
+
+    message = (
+        _("Your pitch is submitted to the curators.")
+        if submit
+        else _("Your pitch is saved as a draft.")
+    )
+    pitch = saved(request, form, save, message)
+    if pitch is not None:
+        return redirect("pitch-detail", pk=pitch.pk)
     return form_page(
         request,
         "roundtable/pitch_form.html",
@@ -138,19 +133,19 @@ def pitch_edit(request: HttpRequest, pk: int) -> HttpResponse:
         providers=[pitch.provider],
         pitch=pitch,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_pitch(
-                user=request.user,
-                pitch=pitch,
-                data=form.service_data(),
-                slide_deck=form.cleaned_data.get("slide_deck"),
-            )
-        except ValidationError as error:
-            apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect("pitch-detail", pk=pitch.pk)
+    edited = saved(
+        request,
+        form,
+        lambda: services.update_pitch(
+            user=request.user,
+            pitch=pitch,
+            data=form.service_data(),
+            slide_deck=form.cleaned_data.get("slide_deck"),
+        ),
+        _("Your changes are saved."),
+    )
+    if edited is not None:
+        return redirect("pitch-detail", pk=pitch.pk)
     return form_page(
         request,
         "roundtable/pitch_form.html",

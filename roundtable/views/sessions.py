@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from roundtable import forms, selectors, services
-from roundtable.views.base import apply_form_errors, error_text, form_page
+from roundtable.models import SessionReport
+from roundtable.views.base import error_text, form_page, saved
 
 
 @login_required
@@ -57,18 +58,18 @@ def session_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {f: getattr(report, f) for f in services.REPORT_FIELDS} if report else None
     )
     form = forms.ReportForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = services.write_session_report(
-                user=request.user, session=session, data=form.cleaned_data
-            )
-            if request.POST.get("publish") == "1":
-                services.publish_session_report(user=request.user, report=report)
-        except ValidationError as error:
-            apply_form_errors(form, error)
-        else:
-            messages.success(request, _("The report is saved."))
-            return redirect("session-report", pk=session.pk)
+
+    def save() -> SessionReport:
+        nonlocal report
+        report = services.write_session_report(
+            user=request.user, session=session, data=form.cleaned_data
+        )
+        if request.POST.get("publish") == "1":
+            services.publish_session_report(user=request.user, report=report)
+        return report
+
+    if saved(request, form, save, _("The report is saved.")) is not None:
+        return redirect("session-report", pk=session.pk)
     return form_page(
         request,
         "roundtable/report_form.html",
