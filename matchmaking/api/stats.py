@@ -69,6 +69,26 @@ _LABEL = inline_serializer(
 )
 
 
+def _document(
+    name: str,
+    row_name: str,
+    row: dict[str, serializers.Field],
+    *,
+    head: dict[str, serializers.Field] | None = None,
+) -> serializers.Serializer:
+    """A statistic's document: ``head`` (by default the suppression threshold),
+    then ``results``, a list of rows."""
+    if head is None:
+        head = {"suppressed_below": serializers.IntegerField(allow_null=True)}
+    return inline_serializer(
+        name=name,
+        fields={
+            **head,
+            "results": inline_serializer(name=row_name, many=True, fields=row),
+        },
+    )
+
+
 def _count() -> serializers.IntegerField:
     return serializers.IntegerField(**_COUNT)
 
@@ -194,20 +214,14 @@ class CoverageStatsViewSet(StatsViewSet):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={
-            200: inline_serializer(
-                name="CoverageStats",
-                fields={
-                    "suppressed_below": serializers.IntegerField(allow_null=True),
-                    "results": inline_serializer(
-                        name="GroupCoverage",
-                        many=True,
-                        fields={
-                            "group": serializers.ChoiceField(choices=COUNTRY_GROUPS),
-                            "needs": _count(),
-                            "covered": _count(),
-                            "unmet": _count(),
-                        },
-                    ),
+            200: _document(
+                "CoverageStats",
+                "GroupCoverage",
+                {
+                    "group": serializers.ChoiceField(choices=COUNTRY_GROUPS),
+                    "needs": _count(),
+                    "covered": _count(),
+                    "unmet": _count(),
                 },
             ),
             **errors(400, 401, 429),
@@ -232,23 +246,20 @@ class UnmetNeedsStatsViewSet(StatsViewSet):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={
-            200: inline_serializer(
-                name="UnmetNeedsStats",
-                fields={
+            200: _document(
+                "UnmetNeedsStats",
+                "UnmetNeed",
+                {
+                    "ref": serializers.CharField(),
+                    "title": serializers.CharField(),
+                    "country": serializers.CharField(),
+                    "reason": serializers.CharField(),
+                    "created_at": serializers.DateTimeField(),
+                },
+                head={
                     "total": serializers.IntegerField(),
                     "not_public": serializers.IntegerField(
                         allow_null=True, help_text="Curators only; null otherwise."
-                    ),
-                    "results": inline_serializer(
-                        name="UnmetNeed",
-                        many=True,
-                        fields={
-                            "ref": serializers.CharField(),
-                            "title": serializers.CharField(),
-                            "country": serializers.CharField(),
-                            "reason": serializers.CharField(),
-                            "created_at": serializers.DateTimeField(),
-                        },
                     ),
                 },
             ),
@@ -285,21 +296,15 @@ class TimelineStatsViewSet(StatsViewSet):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={
-            200: inline_serializer(
-                name="TimelineStats",
-                fields={
-                    "suppressed_below": serializers.IntegerField(allow_null=True),
-                    "results": inline_serializer(
-                        name="TimelineMonth",
-                        many=True,
-                        fields={
-                            "month": serializers.CharField(help_text="YYYY-MM"),
-                            "opened": _count(),
-                            "matched": _count(),
-                            "in_delivery": _count(),
-                            "fulfilled": _count(),
-                        },
-                    ),
+            200: _document(
+                "TimelineStats",
+                "TimelineMonth",
+                {
+                    "month": serializers.CharField(help_text="YYYY-MM"),
+                    "opened": _count(),
+                    "matched": _count(),
+                    "in_delivery": _count(),
+                    "fulfilled": _count(),
                 },
             ),
             **errors(400, 401, 429),
@@ -330,22 +335,17 @@ class ProviderStatsViewSet(StatsViewSet):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={
-            200: inline_serializer(
-                name="ProviderStats",
-                fields={
+            200: _document(
+                "ProviderStats",
+                "ProviderGroup",
+                {
+                    "group": serializers.CharField(),
+                    "label": serializers.CharField(),
+                    "providers": serializers.IntegerField(),
+                    "regions": serializers.DictField(child=serializers.IntegerField()),
+                },
+                head={
                     "regions": _LABEL.__class__(many=True),
-                    "results": inline_serializer(
-                        name="ProviderGroup",
-                        many=True,
-                        fields={
-                            "group": serializers.CharField(),
-                            "label": serializers.CharField(),
-                            "providers": serializers.IntegerField(),
-                            "regions": serializers.DictField(
-                                child=serializers.IntegerField()
-                            ),
-                        },
-                    ),
                 },
             ),
             **errors(400, 401, 429),
@@ -377,22 +377,16 @@ class MapStatsViewSet(StatsViewSet):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={
-            200: inline_serializer(
-                name="MapStats",
-                fields={
-                    "suppressed_below": serializers.IntegerField(allow_null=True),
-                    "results": inline_serializer(
-                        name="MapTile",
-                        many=True,
-                        fields={
-                            "code": serializers.CharField(),
-                            "label": serializers.CharField(),
-                            "column": serializers.IntegerField(),
-                            "row": serializers.IntegerField(),
-                            "needs": _count(),
-                            "unmet": _count(),
-                        },
-                    ),
+            200: _document(
+                "MapStats",
+                "MapTile",
+                {
+                    "code": serializers.CharField(),
+                    "label": serializers.CharField(),
+                    "column": serializers.IntegerField(),
+                    "row": serializers.IntegerField(),
+                    "needs": _count(),
+                    "unmet": _count(),
                 },
             ),
             **errors(400, 401, 429),
