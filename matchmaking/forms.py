@@ -14,6 +14,7 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Case, Q, QuerySet, When
 from django.http import HttpRequest
 from django.utils import translation
@@ -534,7 +535,26 @@ class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
 
 
 class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
-    """Django's password change form with GOV.UK inputs (revokes API tokens)."""
+    """Django's password change form with GOV.UK inputs (revokes API tokens).
+
+    A wrong current password is a failed sign-in: it counts towards the
+    lockout and the account's throttle, and is logged, like one at sign-in.
+    """
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.user.get_username()},
+                request=self.request,
+            )
+            raise
 
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)

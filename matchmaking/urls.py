@@ -117,7 +117,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(form_class=forms.GovukPasswordChangeForm),
+        two_factor.PasswordChangeView.as_view(form_class=forms.GovukPasswordChangeForm),
         name="password_change",
     ),
     path(

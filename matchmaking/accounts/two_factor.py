@@ -223,6 +223,21 @@ class LoginView(auth_views.LoginView):
         return redirect("login-verify")
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, guarded like the sign-in: while the account is
+    locked out (django-axes) or its throttle delay runs, the current password
+    is not checked (429); a wrong one counts as a failed sign-in (the form)."""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = request.user.get_username()
+        if AxesProxyHandler.is_locked(request, {"username": username}):
+            return render(request, "registration/locked_out.html", status=429)
+        return throttled(request, username) or super().post(request, *args, **kwargs)
+
+
 def _drop_pending(request: HttpRequest) -> None:
     request.session.pop(PENDING_KEY, None)
 

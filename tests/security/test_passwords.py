@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from matchmaking.forms import AcceptInvitationForm
+from matchmaking.models import SignInThrottle
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
@@ -93,3 +94,44 @@ def test_password_change_rejects_a_short_new_password(client):
     ]
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)
+
+
+def change_password(client, old: str, new: str = "a-much-longer-passphrase-2027"):
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_guessing_the_current_password_is_locked_out_like_sign_in(client):
+    user = UserFactory(username="ada")
+    client.force_login(user)
+    statuses = [change_password(client, f"guess-{i}").status_code for i in range(5)]
+    # Wrong current passwords are failed sign-ins: the fifth locks (429) ...
+    assert statuses == [200, 200, 200, 200, 429]
+    # ... and then even the right one is not checked: nothing changes.
+    right = change_password(client, TEST_PASSWORD)
+    assert right.status_code == 429
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    # The sign-in form is locked for that account and address as well.
+    client.logout()
+    signin = client.post(
+        reverse("login"), {"username": "ada", "password": TEST_PASSWORD}
+    )
+    assert signin.status_code == 429
+
+
+def test_wrong_current_passwords_count_towards_the_account_throttle(client):
+    user = UserFactory(username="ada")
+    client.force_login(user)
+    for i in range(4):
+        change_password(
+            client,
+            f"guess-{i}",
+        )
+    assert SignInThrottle.objects.get(username="ada").failures == 4
+    done = change_password(client, TEST_PASSWORD)
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-much-longer-passphrase-2027")
