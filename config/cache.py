@@ -102,10 +102,6 @@ class Breaker:
             self.open_until = 0.0
         logger.warning("cache %s reachable again after %.1f s", location, down)
 
-    @property
-    def is_open(self) -> bool:
-        return bool(self.open_until)
-
 
 _breakers: dict[str, Breaker] = {}
 _breakers_lock = threading.Lock()

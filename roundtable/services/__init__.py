@@ -6,10 +6,6 @@ Each transition is one service that checks the current state and raises
 """
 
 from roundtable.services.agenda import move_pitch, publish_agenda, schedule_pitches
-from roundtable.services.common import (
-    MEETING_REQUEST_TTL,
-    PITCH_FIELDS,
-)
 from roundtable.services.meetings import (
     accept_meeting,
     cancel_meeting,
@@ -22,7 +18,6 @@ from roundtable.services.pitches import (
     accept_pitch,
     can_translate_pitch,
     confirm_pitch,
-    create_call_for_pitches,
     create_pitch,
     mark_presented,
     rebuild_stored_decks,
@@ -46,8 +41,6 @@ from roundtable.services.sessions import (
 )
 
 __all__ = [
-    "MEETING_REQUEST_TTL",
-    "PITCH_FIELDS",
     "REPORT_FIELDS",
     "accept_meeting",
     "accept_pitch",
@@ -56,7 +49,6 @@ __all__ = [
     "cancel_breakout_registration",
     "cancel_meeting",
     "confirm_pitch",
-    "create_call_for_pitches",
     "create_pitch",
     "decline_meeting",
     "expire_meeting_requests",

@@ -99,21 +99,6 @@ def _pitch_contacts(pitch: Pitch) -> list[str]:
     )
 
 
-@transaction.atomic
-def create_call_for_pitches(
-    *, user: User, event: Event, data: Mapping[str, Any]
-) -> CallForPitches:
-    """A curator opens the call of an event (dates, rules, eligible groups)."""
-    _require_curator(user)
-    groups = data.get("eligible_stakeholder_groups", ())
-    fields = {k: v for k, v in data.items() if k != "eligible_stakeholder_groups"}
-    call = CallForPitches(event=event, **fields)
-    call.full_clean()
-    call.save()
-    call.eligible_stakeholder_groups.set(groups)
-    return call
-
-
 def _apply_pitch_data(
     pitch: Pitch, call: CallForPitches, data: Mapping[str, Any]
 ) -> list[str]:
