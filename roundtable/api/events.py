@@ -22,7 +22,7 @@ from matchmaking.api.base import (
 )
 from matchmaking.api.permissions import CURATORS, PUBLIC_READ
 from roundtable import selectors, services
-from roundtable.api.base import EventFilter, refusal_example
+from roundtable.api.base import EventFilter, detail_post, refusal_example
 from roundtable.models import (
     Session,
 )
@@ -95,14 +95,7 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         description="Curators: announce every staged decision once the call has "
         "closed and no pitch awaits a decision; decisions are final afterwards.",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="release-decisions",
-        url_name="release-decisions",
-        permission_classes=CURATORS,
-        filterset_class=None,
-    )
+    @detail_post("release-decisions", CURATORS)
     def release_decisions(self, request, slug=None):
         """Release the staged decisions of the event's call for pitches."""
         event = self.get_object()
@@ -123,14 +116,7 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         "session from the accepted pitches (grouped by theme, best scored first); "
         "`overflow` lists the pitches that did not fit.",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="generate-agenda",
-        url_name="generate-agenda",
-        permission_classes=CURATORS,
-        filterset_class=None,
-    )
+    @detail_post("generate-agenda", CURATORS)
     def generate_agenda(self, request, slug=None):
         """Generate the pitch running order of one of the event's sessions."""
         event = self.get_object()
@@ -153,14 +139,7 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         responses={201: AgendaVersionSerializer, **WRITE_ERRORS},
         description="Curators: freeze the public agenda as its next version.",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="publish-agenda",
-        url_name="publish-agenda",
-        permission_classes=CURATORS,
-        filterset_class=None,
-    )
+    @detail_post("publish-agenda", CURATORS)
     def publish_agenda(self, request, slug=None):
         """Publish the agenda as a new numbered version."""
         event = self.get_object()

@@ -20,7 +20,7 @@ from matchmaking.api.base import (
 )
 from matchmaking.api.permissions import AUTHENTICATED, PUBLIC_READ
 from roundtable import selectors, services
-from roundtable.api.base import ID_REGEX, SessionFilter, refusal_example
+from roundtable.api.base import ID_REGEX, SessionFilter, detail_post, refusal_example
 from roundtable.models import (
     BreakoutRegistration,
     Session,
@@ -149,14 +149,7 @@ class SessionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: SessionReportSerializer, **WRITE_ERRORS},
         description="Make the report public (linked from the agenda).",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="report/publish",
-        url_name="report-publish",
-        permission_classes=AUTHENTICATED,
-        filterset_class=None,
-    )
+    @detail_post("report/publish", AUTHENTICATED, url_name="report-publish")
     def publish_report(self, request, pk=None):
         """Publish the session's report."""
         session = self.get_object()

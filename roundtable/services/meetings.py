@@ -284,6 +284,15 @@ def _advance_match(meeting: Meeting, *, acceptor: User) -> None:
         )
 
 
+def _close_meeting(meeting: Meeting, state: MeetingState, reason: str) -> None:
+    """The meeting ends in ``state`` (declined, cancelled) with the reason given."""
+    meeting.state = state
+    set_change_reason(meeting, state.value)
+    meeting.response_note = reason
+    meeting.responded_at = timezone.now()
+    meeting.save(update_fields=["state", "response_note", "responded_at", "updated_at"])
+
+
 @transaction.atomic
 def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting:
     """The presenter declines a request."""
@@ -292,11 +301,7 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
         raise PermissionDenied
     if meeting.state != MeetingState.REQUESTED:
         raise _illegal(meeting, _("declined"))
-    meeting.state = MeetingState.DECLINED
-    set_change_reason(meeting, "declined")
-    meeting.response_note = reason
-    meeting.responded_at = timezone.now()
-    meeting.save(update_fields=["state", "response_note", "responded_at", "updated_at"])
+    _close_meeting(meeting, MeetingState.DECLINED, reason)
     _on_commit_mail(
         lambda: (
             _("Meeting request declined: %(title)s") % {"title": meeting.pitch.title},
@@ -317,11 +322,7 @@ def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting
         raise PermissionDenied
     if meeting.state not in (MeetingState.REQUESTED, MeetingState.ACCEPTED):
         raise _illegal(meeting, _("cancelled"))
-    meeting.state = MeetingState.CANCELLED
-    set_change_reason(meeting, "cancelled")
-    meeting.response_note = reason
-    meeting.responded_at = timezone.now()
-    meeting.save(update_fields=["state", "response_note", "responded_at", "updated_at"])
+    _close_meeting(meeting, MeetingState.CANCELLED, reason)
     return meeting
 
 
