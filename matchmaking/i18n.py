@@ -429,14 +429,15 @@ def send_mail_in_languages(
     recipients: Iterable[str],
     compose: Callable[[], tuple[str, str]],
     default: str | None = None,
-) -> None:
-    """Send a mail to each recipient in their profile language.
+) -> bool:
+    """Send a mail to each recipient in their profile language; whether all went.
 
     ``compose`` returns (subject, body) and runs once per language under
     ``translation.override``; call this from ``transaction.on_commit``. A mail
     that fails is logged and the others still go: the change it announces is
     committed already, so failing the request would only hide that.
     """
+    sent = True
     for language, addresses in recipient_languages(recipients, default).items():
         subject = ""
         try:
@@ -451,3 +452,5 @@ def send_mail_in_languages(
                 len(addresses),
                 subject,
             )
+            sent = False
+    return sent

@@ -185,6 +185,9 @@ class Pitch(models.Model):
         verbose_name=_("decided by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # When the released decision reached its contacts: a release re-run mails
+    # only the pitches without it (a mail that failed is retried).
+    decision_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Audit trail of the pitch workflow (submitted, accepted, confirmed ...).

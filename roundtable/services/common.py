@@ -80,19 +80,26 @@ def _call_of(event: Event) -> CallForPitches:
 
 
 def _on_commit_mail(
-    compose: Callable[[], tuple[str, str]], recipients: Iterable[str]
+    compose: Callable[[], tuple[str, str]],
+    recipients: Iterable[str],
+    *,
+    on_sent: Callable[[], object] | None = None,
 ) -> None:
     """After commit, mail each recipient in their profile language.
 
     ``compose`` returns (subject, body); it runs once per language.
+    ``on_sent`` runs once every mail went (at once when there is nobody to mail).
     """
     to = sorted({address for address in recipients if address})
+    language = translation.get_language()
+
+    def send() -> None:
+        sent = send_mail_in_languages(recipients=to, compose=compose, default=language)
+        if sent and on_sent is not None:
+            on_sent()
+
     if to:
-        language = translation.get_language()
-        transaction.on_commit(
-            lambda: send_mail_in_languages(
-                recipients=to, compose=compose, default=language
-            ),
-            # One failed mail must not stop the mails after it.
-            robust=True,
-        )
+        # robust: one failed mail must not stop the mails after it.
+        transaction.on_commit(send, robust=True)
+    elif on_sent is not None:
+        transaction.on_commit(on_sent, robust=True)

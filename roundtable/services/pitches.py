@@ -430,41 +430,54 @@ def reject_pitch(*, user: User, pitch: Pitch) -> Pitch:
     return _stage_decision(user, pitch, PitchState.REJECTED, _("rejected"))
 
 
+def _mark_decision_mailed(pitch_id: int) -> None:
+    Pitch.objects.filter(pk=pitch_id).update(decision_mailed_at=timezone.now())
+
+
 @transaction.atomic
 def release_decisions(*, user: User, call: CallForPitches) -> int:
-    """Announce every staged decision to its presenter; returns how many."""
+    """Announce every staged decision to its presenter; returns how many.
+
+    Once released, a re-run mails the decided pitches whose mail did not go
+    (``decision_mailed_at`` unset); with none left it is refused.
+    """
     _require_curator(user)
     call = (
         CallForPitches.objects.select_for_update(of=("self",))
         .select_related("event")
         .get(pk=call.pk)
     )
+    decided = Pitch.objects.filter(
+        event=call.event,
+        state__in=(PitchState.ACCEPTED, PitchState.REJECTED),
+        decision_mailed_at__isnull=True,
+    ).select_related("presenter")
     if call.decisions_released_at is not None:
-        raise ValidationError(_("Decisions have already been released."))
-    if timezone.now() < call.closes_at:
-        raise ValidationError(_("Release decisions once the call has closed."))
-    pending = Pitch.objects.filter(
-        event=call.event, state__in=(PitchState.SUBMITTED, PitchState.IN_REVIEW)
-    ).count()
-    if pending:
-        raise ValidationError(
-            ngettext(
-                "%(n)s pitch still awaits a decision.",
-                "%(n)s pitches still await a decision.",
-                pending,
+        if not decided.exists():
+            raise ValidationError(_("Decisions have already been released."))
+    else:
+        if timezone.now() < call.closes_at:
+            raise ValidationError(_("Release decisions once the call has closed."))
+        pending = Pitch.objects.filter(
+            event=call.event, state__in=(PitchState.SUBMITTED, PitchState.IN_REVIEW)
+        ).count()
+        if pending:
+            raise ValidationError(
+                ngettext(
+                    "%(n)s pitch still awaits a decision.",
+                    "%(n)s pitches still await a decision.",
+                    pending,
+                )
+                % {"n": pending}
             )
-            % {"n": pending}
-        )
-    call.decisions_released_at = timezone.now()
-    call.save(update_fields=["decisions_released_at", "updated_at"])
-    decided = list(
-        Pitch.objects.filter(
-            event=call.event, state__in=(PitchState.ACCEPTED, PitchState.REJECTED)
-        ).select_related("presenter")
-    )
+        call.decisions_released_at = timezone.now()
+        call.save(update_fields=["decisions_released_at", "updated_at"])
+    decided = list(decided)
     for pitch in decided:
         _on_commit_mail(
-            partial(_decision_mail, pitch=pitch, call=call), _pitch_contacts(pitch)
+            partial(_decision_mail, pitch=pitch, call=call),
+            _pitch_contacts(pitch),
+            on_sent=partial(_mark_decision_mailed, pitch.pk),
         )
     return len(decided)
 

@@ -448,3 +448,36 @@ def test_one_failing_decision_mail_stops_neither_the_release_nor_the_others(
     assert "Your pitch is accepted: CSIRT in 18 months" in caplog.text
     cast.call.refresh_from_db()
     assert cast.call.decisions_released_at is not None
+
+
+def test_a_release_re_run_mails_only_the_presenters_not_yet_notified(
+    cast, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
+    failed = make_pitch(cast, state=S.ACCEPTED, title="CSIRT in 18 months")
+    mailed = make_pitch(
+        cast, state=S.REJECTED, provider=cast.other_provider, title="Cloud credits"
+    )
+    close_call(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.release_decisions(user=cast.curator, call=cast.call) == 2
+    failed.refresh_from_db()
+    mailed.refresh_from_db()
+    assert (failed.decision_mailed_at, mailed.decision_mailed_at is not None) == (
+        None,
+        True,
+    )
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    }
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.release_decisions(user=cast.curator, call=cast.call) == 1
+
+    assert [(m.subject, m.to) for m in mailoutbox] == [
+        ("Your pitch is accepted: CSIRT in 18 months", ["presenter@example.org"])
+    ]
+    with pytest.raises(ValidationError) as refused:
+        services.release_decisions(user=cast.curator, call=cast.call)
+    assert refused.value.messages == ["Decisions have already been released."]
