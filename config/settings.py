@@ -311,6 +311,10 @@ LOGIN_ACCOUNT_FREE_FAILURES = env_int("DJANGO_LOGIN_ACCOUNT_FREE_FAILURES", 10)
 LOGIN_ACCOUNT_MAX_DELAY_SECONDS = env_int(
     "DJANGO_LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 15 * 60
 )
+# Password-reset mail, per hour: per address asked for, and per client address.
+# Past either, the page answers the same but no mail goes out.
+PASSWORD_RESET_MAILS_PER_ADDRESS = env_int("DJANGO_PASSWORD_RESET_PER_ADDRESS", 3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = env_int("DJANGO_PASSWORD_RESET_PER_CLIENT", 10)
 
 # Two-factor authentication (TOTP, django-otp): required for curators, staff and
 # superusers (matchmaking/accounts/two_factor.py).

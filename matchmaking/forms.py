@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from config.security import client_ip
 from matchmaking.accounts import throttle, tokens
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.models import (
@@ -493,6 +494,19 @@ class AllocationForm(GovukFormMixin, forms.Form):
 
 class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
     """Django's reset form, mailing each user in their profile language."""
+
+    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        """Mail the link, unless this address or client asked too often.
+
+        The throttle runs before the account lookup, the same for known and
+        unknown addresses; the page that follows is the same either way.
+        """
+        client = client_ip(request) if request is not None else ""
+        if not throttle.allow_reset_mail(
+            email=self.cleaned_data["email"], client=client
+        ):
+            return
+        super().save(*args, request=request, **kwargs)
 
     def send_mail(
         self,

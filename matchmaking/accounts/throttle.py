@@ -28,12 +28,14 @@ app server.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -156,3 +158,34 @@ def connect_throttle_signals() -> None:
 
     user_login_failed.connect(on_login_failed, dispatch_uid="account-throttle-failed")
     user_logged_in.connect(on_logged_in, dispatch_uid="account-throttle-success")
+
+
+# --- password-reset mail ----------------------------------------------------------
+
+RESET_WINDOW_SECONDS = 3600
+
+
+def _hit(key: str) -> int:
+    """Count one request under ``key`` in the window; 0 when the cache is down."""
+    try:
+        cache.add(key, 0, RESET_WINDOW_SECONDS)
+        return cache.incr(key)
+    except Exception:
+        return 0
+
+
+def allow_reset_mail(*, email: str, client: str) -> bool:
+    """Whether a reset mail may go out: per address and per client, an hour.
+
+    Both counts move on every request, for known and unknown addresses alike,
+    so the answer (always the same page) and the work done before the lookup
+    say nothing about whether an account exists. With the cache down, mail
+    is not throttled (a cache outage degrades, it does not fail).
+    """
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    per_address = _hit(f"password-reset:address:{digest}")
+    per_client = _hit(f"password-reset:client:{client}")
+    return (
+        per_address <= settings.PASSWORD_RESET_MAILS_PER_ADDRESS
+        and per_client <= settings.PASSWORD_RESET_REQUESTS_PER_CLIENT
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from matchmaking.accounts import throttle
 from matchmaking.forms import AcceptInvitationForm
 from matchmaking.models import SignInThrottle
 from tests.factories import UserFactory
@@ -135,3 +137,70 @@ def test_wrong_current_passwords_count_towards_the_account_throttle(client):
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a-much-longer-passphrase-2027")
+
+
+@pytest.fixture
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def ask_reset(client, email: str, **extra):
+    return client.post(reverse("password_reset"), {"email": email}, **extra)
+
+
+def test_reset_mail_is_throttled_per_address(client, fresh_cache, mailoutbox):
+    UserFactory(username="ada", email="ada@example.org")
+    answers = [
+        ask_reset(client, "ada@example.org", REMOTE_ADDR=f"10.3.0.{i}")
+        for i in range(8)
+    ]
+    # The same answer every time, but three mails an hour to one address,
+    # whatever the client (and whatever the case of the address).
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, reverse("password_reset_done"))
+    }
+    assert ask_reset(client, "ADA@example.org").status_code == 302
+    assert len(mailoutbox) == 3
+
+
+def test_reset_mail_is_throttled_per_client(client, fresh_cache, mailoutbox):
+    for i in range(12):
+        UserFactory(username=f"user{i}", email=f"user{i}@example.org")
+    for i in range(12):
+        ask_reset(client, f"user{i}@example.org", REMOTE_ADDR="10.4.0.1")
+    assert len(mailoutbox) == 10
+    ask_reset(client, "user11@example.org", REMOTE_ADDR="10.4.0.2")
+    assert len(mailoutbox) == 11
+
+
+def test_known_and_unknown_addresses_take_the_same_path(
+    client, fresh_cache, mailoutbox, monkeypatch
+):
+    """No timing assertion: the throttle runs before the lookup for both, and
+    the answers are the same (the mail is the one difference)."""
+    UserFactory(username="ada", email="ada@example.org")
+    calls = []
+    allow = throttle.allow_reset_mail
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return allow(**kwargs)
+
+    monkeypatch.setattr(throttle, "allow_reset_mail", spy)
+    known = ask_reset(client, "ada@example.org")
+    unknown = ask_reset(client, "nobody@example.org")
+    assert calls == [
+        {"email": "ada@example.org", "client": "127.0.0.1"},
+        {"email": "nobody@example.org", "client": "127.0.0.1"},
+    ]
+    assert (known.status_code, known["Location"]) == (
+        unknown.status_code,
+        unknown["Location"],
+    )
+    assert len(mailoutbox) == 1
+    # The unknown address used up its budget too: nothing tells them apart.
+    for _ in range(3):
+        ask_reset(client, "nobody@example.org")
+    assert calls[-1] == {"email": "nobody@example.org", "client": "127.0.0.1"}
