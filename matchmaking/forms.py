@@ -595,6 +595,21 @@ class _ModelChoiceField(forms.ModelChoiceField):
     iterator = _Options
 
 
+def _month_field(label: Any, example: Any) -> forms.DateField:
+    """An optional month (YYYY-MM) picked with the browser's month input."""
+    return forms.DateField(
+        required=False,
+        input_formats=["%Y-%m"],
+        label=label,
+        help_text=example,
+        widget=forms.DateInput(
+            format="%Y-%m",
+            attrs={"class": "govuk-input govuk-input--width-10", "type": "month"},
+        ),
+        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
+    )
+
+
 class StatsFilterForm(forms.Form):
     """Theme, region and period (months), plus the heat map's dimensions."""
 
@@ -615,28 +630,10 @@ class StatsFilterForm(forms.Form):
         label=gettext_lazy("Region or sub-region"),
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
-    start = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m"],
-        label=gettext_lazy("From (month)"),
-        help_text=gettext_lazy("For example 2026-01"),
-        widget=forms.DateInput(
-            format="%Y-%m",
-            attrs={"class": "govuk-input govuk-input--width-10", "type": "month"},
-        ),
-        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
+    start = _month_field(
+        gettext_lazy("From (month)"), gettext_lazy("For example 2026-01")
     )
-    end = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m"],
-        label=gettext_lazy("To (month)"),
-        help_text=gettext_lazy("For example 2026-12"),
-        widget=forms.DateInput(
-            format="%Y-%m",
-            attrs={"class": "govuk-input govuk-input--width-10", "type": "month"},
-        ),
-        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM.")},
-    )
+    end = _month_field(gettext_lazy("To (month)"), gettext_lazy("For example 2026-12"))
     rows = forms.ChoiceField(
         choices=[
             ("theme", gettext_lazy("Themes")),

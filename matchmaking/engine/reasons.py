@@ -4,7 +4,7 @@ pair was matched, why a need is unmet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -110,6 +110,26 @@ _REASON_CACHE_LIMIT = 200_000
 _NONE: Any = object()
 
 
+def _shared_reason(
+    cache: dict[tuple[Any, ...], Any],
+    slot: int,
+    code: str,
+    argument: str,
+    asked: Collection[str],
+    offered: Sequence[str],
+) -> Reason | None:
+    """The reason naming the values both sides share (in the programme's order).
+
+    None when they share none; made once per distinct pair of values.
+    """
+    key = (slot, asked, offered)
+    found = cache.get(key, _NONE)
+    if found is _NONE:
+        shared = tuple([value for value in offered if value in asked])
+        found = cache[key] = Reason(code, {argument: shared}) if shared else None
+    return found
+
+
 def _explain(
     need: NeedProfile,
     need_features: NeedFeatures,
@@ -147,40 +167,15 @@ def _explain(
     if contributions:
         top_concepts = tuple([c for _, c in contributions[:_MAX_CONCEPTS]])
         reasons.append(Reason("shared_concepts", {"concepts": top_concepts}))
-    key = (1, nf.assistance_types, pf.assistance_types)
-    found = cache.get(key, _NONE)
-    if found is _NONE:
-        shared = tuple([a for a in pf.assistance_types if a in nf.assistance_types])
-        found = cache[key] = (
-            Reason("assistance", {"assistance_types": shared}) if shared else None
-        )
-    if found is not None:
-        reasons.append(found)
-    key = (2, nf.audiences, pf.audiences)
-    found = cache.get(key, _NONE)
-    if found is _NONE:
-        shared = tuple([a for a in pf.audiences if a in nf.audiences])
-        found = cache[key] = (
-            Reason("audience", {"audiences": shared}) if shared else None
-        )
-    if found is not None:
-        reasons.append(found)
-    key = (4, need.delivery_modes, pf.delivery_modes)
-    found = cache.get(key, _NONE)
-    if found is _NONE:
-        shared = tuple([m for m in pf.delivery_modes if m in need.delivery_modes])
-        found = cache[key] = Reason("delivery", {"modes": shared}) if shared else None
-    if found is not None:
-        reasons.append(found)
-    key = (5, need.languages, pf.languages)
-    found = cache.get(key, _NONE)
-    if found is _NONE:
-        shared = tuple([lang for lang in pf.languages if lang in need.languages])
-        found = cache[key] = (
-            Reason("language", {"languages": shared}) if shared else None
-        )
-    if found is not None:
-        reasons.append(found)
+    for slot, code, argument, asked, offered_values in (
+        (1, "assistance", "assistance_types", nf.assistance_types, pf.assistance_types),
+        (2, "audience", "audiences", nf.audiences, pf.audiences),
+        (4, "delivery", "modes", need.delivery_modes, pf.delivery_modes),
+        (5, "language", "languages", need.languages, pf.languages),
+    ):
+        found = _shared_reason(cache, slot, code, argument, asked, offered_values)
+        if found is not None:
+            reasons.append(found)
     scope, region = _geography(need, programme)
     key = (3, scope, region, need.country, programme.ldc_only, programme.sids_only)
     open_to = cache.get(key)
