@@ -7,10 +7,7 @@ from __future__ import annotations
 import django_filters as df
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,12 +15,7 @@ from rest_framework.response import Response
 from matchmaking.api.filters import IsoDateTimeFromToRangeFilter
 from matchmaking.api.serializers import ErrorBodySerializer
 from roundtable.enums import MeetingState, PitchState, SessionKind
-from roundtable.models import (
-    Event,
-    Meeting,
-    Pitch,
-    Session,
-)
+from roundtable.models import Event, Meeting, Pitch, Session
 from roundtable.slides import SlideDeckError
 
 ID_REGEX = r"[0-9]{1,18}"

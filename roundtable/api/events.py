@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,9 +19,7 @@ from matchmaking.api.base import (
 from matchmaking.api.permissions import CURATORS, PUBLIC_READ
 from roundtable import selectors, services
 from roundtable.api.base import EventFilter, detail_post, refusal_example
-from roundtable.models import (
-    Session,
-)
+from roundtable.models import Session
 from roundtable.serializers import (
     AgendaSerializer,
     AgendaVersionSerializer,

@@ -6,11 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -37,11 +33,7 @@ from roundtable.api.base import (
     _deck_error,
     _refuse_oversized,
 )
-from roundtable.models import (
-    MAX_DECK_BYTES,
-    Event,
-    Pitch,
-)
+from roundtable.models import MAX_DECK_BYTES, Event, Pitch
 from roundtable.serializers import (
     PitchSerializer,
     PitchWriteSerializer,

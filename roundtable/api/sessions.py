@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    ApiViewMixin,
-)
+from matchmaking.api.base import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ApiViewMixin
 from matchmaking.api.permissions import AUTHENTICATED, PUBLIC_READ
 from roundtable import selectors, services
 from roundtable.api.base import ID_REGEX, SessionFilter, detail_post, refusal_example
-from roundtable.models import (
-    BreakoutRegistration,
-    Session,
-)
+from roundtable.models import BreakoutRegistration, Session
 from roundtable.serializers import (
     BreakoutSeatSerializer,
     SessionReportSerializer,

@@ -15,12 +15,7 @@ from django.utils.translation import gettext as _
 
 from matchmaking.models import User
 from roundtable import scheduling, selectors
-from roundtable.enums import (
-    SCHEDULABLE_PITCH_STATES,
-    PitchState,
-    SessionKind,
-    SlotKind,
-)
+from roundtable.enums import SCHEDULABLE_PITCH_STATES, PitchState, SessionKind, SlotKind
 from roundtable.models import (
     MAX_PITCH_SECONDS,
     AgendaVersion,
@@ -30,11 +25,7 @@ from roundtable.models import (
     Session,
     TimeSlot,
 )
-from roundtable.services.common import (
-    _illegal,
-    _locked_pitch,
-    _require_curator,
-)
+from roundtable.services.common import _illegal, _locked_pitch, _require_curator
 from roundtable.services.pitches import _is_public
 
 

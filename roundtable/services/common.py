@@ -16,12 +16,7 @@ from django.utils.translation import gettext as _
 from matchmaking import selectors as mm_selectors
 from matchmaking.i18n import send_mail_in_languages
 from matchmaking.models import User
-from roundtable.models import (
-    CallForPitches,
-    Event,
-    Meeting,
-    Pitch,
-)
+from roundtable.models import CallForPitches, Event, Meeting, Pitch
 
 MEETING_REQUEST_TTL = dt.timedelta(
     hours=getattr(settings, "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72)

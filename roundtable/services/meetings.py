@@ -18,17 +18,8 @@ from matchmaking.audit import set_change_reason
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
 from matchmaking.models import Match, MemberState, Need, Programme, User
 from roundtable import selectors
-from roundtable.enums import (
-    REQUESTABLE_PITCH_STATES,
-    MeetingState,
-    SlotKind,
-)
-from roundtable.models import (
-    Event,
-    Meeting,
-    Pitch,
-    TimeSlot,
-)
+from roundtable.enums import REQUESTABLE_PITCH_STATES, MeetingState, SlotKind
+from roundtable.models import Event, Meeting, Pitch, TimeSlot
 from roundtable.services.common import (
     MEETING_REQUEST_TTL,
     _illegal,

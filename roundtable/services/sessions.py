@@ -11,14 +11,8 @@ from django.utils.translation import gettext as _
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import User
-from roundtable.enums import (
-    SessionKind,
-)
-from roundtable.models import (
-    BreakoutRegistration,
-    Session,
-    SessionReport,
-)
+from roundtable.enums import SessionKind
+from roundtable.models import BreakoutRegistration, Session, SessionReport
 from roundtable.services.common import _require_curator
 
 
