@@ -65,6 +65,8 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     "matchmaking.user": frozenset({"view", "change"}),
     # Tokens: read; revoked through the admin action (``may_revoke_token``).
     "matchmaking.apitoken": VIEW,
+    # Sign-in throttle counters (accounts/throttle.py): bookkeeping, nothing.
+    "matchmaking.signinthrottle": frozenset(),
     # The roundtable.
     **{
         f"roundtable.{name}": ALL
