@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import tokens
@@ -364,3 +366,25 @@ def test_a_superuser_still_manages_accounts(superuser, focal):
     assert password.status_code == 302
     focal.refresh_from_db()
     assert focal.check_password(STOLEN)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"revoked_at": None}, {"scope": TokenScope.READ_WRITE}, {"key_hash": "f" * 64}],
+    ids=["un-revoke", "re-scope", "re-key"],
+)
+def test_the_database_refuses_to_un_revoke_or_alter_a_token(focal, change):
+    # Even a queryset update or raw SQL, which skip the model's save.
+    token, _key = tokens.create_token(user=focal, name="old", scope=TokenScope.READ)
+    tokens.revoke_token(user=focal, token=token)
+    before = ApiToken.objects.filter(pk=token.pk).values().get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(**change)
+    assert ApiToken.objects.filter(pk=token.pk).values().get() == before
+
+
+def test_the_database_still_lets_a_token_be_revoked_and_used(focal):
+    token, _key = tokens.create_token(user=focal, name="t", scope=TokenScope.READ)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    tokens.revoke_token(user=focal, token=token)
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
