@@ -917,25 +917,39 @@ def f03(app: App) -> tuple[bool, str]:
             )
         browser.post(f"/roundtable/pitches/{other}/action/", {"action": "accept"})
     decided = app.django(
+        "from matchmaking.models import User\n"
         "from roundtable.models import Pitch\n"
-        f"print(json.dumps([Pitch.objects.get(pk={pk}).state, Pitch.objects.filter("
-        f"event__slug={EVENT!r}, state__in=['accepted', 'rejected']).count()]))"
+        f"pitches = Pitch.objects.filter(event__slug={EVENT!r},"
+        " state__in=['accepted', 'rejected'])\n"
+        "def contacts(p):\n"
+        "    if p.presenter_id and p.presenter.email:\n"
+        "        return [p.presenter.email]\n"
+        "    return list(User.objects.filter(memberships__provider_id=p.provider_id,"
+        " is_active=True).values_list('email', flat=True))\n"
+        f"print(json.dumps([Pitch.objects.get(pk={pk}).state, pitches.count(),"
+        " sorted({a for p in pitches for a in contacts(p) if a})]))"
     )
+    state, count, expected = decided
     before = len(app.smtp.messages)
     first = browser.post(f"/roundtable/events/{EVENT}/manage/", {"action": "release"})
-    time.sleep(3)
-    mails = len(app.smtp.messages) - before
+    for address in expected:
+        settled_mail_count(app, address, quiet=3)
+    with app.smtp.lock:
+        sent = app.smtp.messages[before:]
+    reached = {a for m in sent for a in m["rcpt"]}
+    missed = sorted(set(expected) - reached)
     again = browser.post(f"/roundtable/events/{EVENT}/manage/", {"action": "release"})
     injected = any(
         "everyone@example.org" in m["rcpt"] or "\nBcc: everyone" in m["data"]
         for m in app.smtp.messages
     )
-    held = first.status_code == 302 and again.status_code != 500 and not injected
-    held &= mails >= decided[1]
+    held = first.status_code == 302 and again.status_code != 500
+    held &= not injected and not missed
     return held, (
-        f"pitch {pk} {decided[0]}; release {first.status_code}, "
-        f"{mails} mails for {decided[1]} decided pitches, header injected: "
-        f"{injected}; release again {again.status_code}"
+        f"pitch {pk} {state}; release {first.status_code}, {len(sent)} mails, "
+        f"{len(expected) - len(missed)} of {len(expected)} presenters reached "
+        f"({count} decided pitches), header injected: {injected}; release again "
+        f"{again.status_code}"
     )
 
 
