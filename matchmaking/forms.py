@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
@@ -493,7 +494,13 @@ class AllocationForm(GovukFormMixin, forms.Form):
 
 
 class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
-    """Django's reset form, mailing each user in their profile language."""
+    """Django's reset form, mailing each user in their profile language.
+
+    When ``deferred_mail`` is a list, the mails (rendering and sending) are
+    queued there for the caller to send later instead of now.
+    """
+
+    deferred_mail: list[Callable[[], None]] | None = None
 
     def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         """Mail the link, unless this address or client asked too often.
@@ -522,15 +529,24 @@ class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
         language = supported(getattr(context.get("user"), "language", "")) or (
             translation.get_language()
         )
+        send = functools.partial(
+            self._send_in,
+            language,
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )
+        if self.deferred_mail is None:
+            send()
+        else:
+            self.deferred_mail.append(send)
+
+    def _send_in(self, language: str, *args: Any) -> None:
         with translation.override(language):
-            super().send_mail(
-                subject_template_name,
-                email_template_name,
-                context,
-                from_email,
-                to_email,
-                html_email_template_name,
-            )
+            super().send_mail(*args)
 
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):

@@ -127,7 +127,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
+        two_factor.PasswordResetView.as_view(
             form_class=forms.LocalisedPasswordResetForm
         ),
         name="password_reset",

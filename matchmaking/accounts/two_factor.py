@@ -16,8 +16,10 @@ throttle slows guessing further.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from base64 import b32encode
+from functools import partial
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -42,6 +44,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import throttle
 from matchmaking.forms import GovukFormMixin
+
+logger = logging.getLogger(__name__)
 
 # Session key of a sign-in that passed the password step and awaits the code.
 PENDING_KEY = "two_factor_pending"
@@ -236,6 +240,29 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if AxesProxyHandler.is_locked(request, {"username": username}):
             return render(request, "registration/locked_out.html", status=429)
         return throttled(request, username) or super().post(request, *args, **kwargs)
+
+
+def _send_all(mails: list[Any]) -> None:
+    for send in mails:
+        try:
+            send()
+        except Exception:
+            logger.exception("password-reset mail could not be sent")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, answering before any mail is rendered or sent.
+
+    The mails go when the response is closed, after the server has sent it,
+    so the answer takes the same time for known and unknown addresses.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.deferred_mail = []
+        response = super().form_valid(form)
+        # Django runs a response's closers when the server has sent it.
+        response._resource_closers.append(partial(_send_all, form.deferred_mail))
+        return response
 
 
 def _drop_pending(request: HttpRequest) -> None:

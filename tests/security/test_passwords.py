@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.test import RequestFactory
+from django.urls import resolve, reverse
 
 from matchmaking.accounts import throttle
 from matchmaking.forms import AcceptInvitationForm
@@ -204,3 +205,23 @@ def test_known_and_unknown_addresses_take_the_same_path(
     for _ in range(3):
         ask_reset(client, "nobody@example.org")
     assert calls[-1] == {"email": "nobody@example.org", "client": "127.0.0.1"}
+
+
+def test_reset_mail_goes_after_the_answer_for_known_and_unknown_alike(
+    fresh_cache, mailoutbox
+):
+    """No timing assertion: the answer is complete before any mail is rendered
+    or sent (the response's closing sends it), for both kinds of address."""
+    UserFactory(username="ada", email="ada@example.org")
+    view = resolve(reverse("password_reset")).func
+    answers = []
+    for email in ("ada@example.org", "nobody@example.org"):
+        request = RequestFactory().post(reverse("password_reset"), {"email": email})
+        request._dont_enforce_csrf_checks = True
+        sent_before = len(mailoutbox)
+        response = view(request)
+        answers.append((response.status_code, response["Location"]))
+        assert len(mailoutbox) == sent_before  # nothing sent while answering
+        response.close()  # what the server does once the answer is out
+    assert answers[0] == answers[1] == (302, reverse("password_reset_done"))
+    assert [m.to for m in mailoutbox] == [["ada@example.org"]]
