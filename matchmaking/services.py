@@ -15,7 +15,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from matchmaking import audit, selectors
 from matchmaking.accounts import policy
@@ -81,30 +83,6 @@ PROGRAMME_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Rules:
-    """How a need or a programme is written: its fields, its life, its refresh."""
-
-    fields: tuple[str, ...]
-    m2m: tuple[str, ...]
-    transitions: dict[str, frozenset[str]]
-    refresh: Callable[[int], None]
-
-
-_NEED = _Rules(
-    NEED_FIELDS,
-    NEED_M2M,
-    NEED_TRANSITIONS,
-    lambda pk: schedule_need_refresh(need_id=pk),
-)
-_PROGRAMME = _Rules(
-    PROGRAMME_FIELDS,
-    PROGRAMME_M2M,
-    PROGRAMME_TRANSITIONS,
-    lambda pk: schedule_programme_refresh(programme_id=pk),
-)
-
-
 def default_content_language(user: Any) -> str:
     """A new text's language: the author's UI language when known, else English."""
     preferred = getattr(user, "language", "") or translation.get_language() or "en"
@@ -124,6 +102,40 @@ def can_edit_programme(*, user: User, programme: Programme) -> bool:
     return selectors.is_curator(user) or programme.provider_id in (
         selectors.provider_ids(user=user)
     )
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """How a need or a programme is written: its fields, its life, its refresh.
+
+    ``may_edit`` says whether a user may change a record; ``refused`` is the
+    error for a move its life does not allow, with ``%(old)s`` and ``%(new)s``.
+    """
+
+    fields: tuple[str, ...]
+    m2m: tuple[str, ...]
+    transitions: dict[str, frozenset[str]]
+    refresh: Callable[[int], None]
+    may_edit: Callable[[User, Any], bool]
+    refused: str | Promise
+
+
+_NEED = _Rules(
+    NEED_FIELDS,
+    NEED_M2M,
+    NEED_TRANSITIONS,
+    lambda pk: schedule_need_refresh(need_id=pk),
+    lambda user, need: can_edit_need(user=user, need=need),
+    gettext_lazy("A need cannot go from %(old)s to %(new)s."),
+)
+_PROGRAMME = _Rules(
+    PROGRAMME_FIELDS,
+    PROGRAMME_M2M,
+    PROGRAMME_TRANSITIONS,
+    lambda pk: schedule_programme_refresh(programme_id=pk),
+    lambda user, programme: can_edit_programme(user=user, programme=programme),
+    gettext_lazy("A programme cannot go from %(old)s to %(new)s."),
+)
 
 
 def _set_fields(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]:
@@ -168,13 +180,13 @@ def _create_record(
 
 
 def _update_record(
-    record: Need | Programme, rules: _Rules, *, may_edit: bool, data: dict[str, Any]
+    record: Need | Programme, rules: _Rules, *, user: User, data: dict[str, Any]
 ) -> list[str]:
     """Apply ``data`` to a need or programme the user may edit; what changed.
 
     Its suggestions are refreshed when what matching reads changed.
     """
-    if not may_edit:
+    if not rules.may_edit(user, record):
         raise PermissionDenied
     changed = _set_fields(record, rules.fields, data)
     record.full_clean()
@@ -187,18 +199,18 @@ def _update_record(
 
 
 def _move_status[R: (Need, Programme)](
-    record: R, rules: _Rules, *, may_edit: bool, status: str, refused: str
+    record: R, rules: _Rules, *, user: User, status: str
 ) -> R:
-    """Move a need or programme the user may edit to ``status``, if its life allows.
-
-    ``refused`` is the error, with ``%(old)s`` and ``%(new)s``.
-    """
-    if not may_edit:
+    """Move a need or programme the user may edit to ``status``, if its life allows."""
+    if not rules.may_edit(user, record):
         raise PermissionDenied
     record = type(record).objects.select_for_update().get(pk=record.pk)
     if status not in rules.transitions.get(record.status, frozenset()):
         raise ValidationError(
-            {"status": refused % {"old": record.get_status_display(), "new": status}}
+            {
+                "status": rules.refused
+                % {"old": record.get_status_display(), "new": status}
+            }
         )
     audit.set_change_reason(record, f"status set to {status}")
     record.status = status
@@ -233,7 +245,7 @@ def create_need(
 @transaction.atomic
 def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
     """Edit a need; its suggestions are refreshed when what matching reads changed."""
-    _update_record(need, _NEED, may_edit=can_edit_need(user=user, need=need), data=data)
+    _update_record(need, _NEED, user=user, data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     return need
@@ -242,13 +254,7 @@ def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
 @transaction.atomic
 def set_need_status(*, user: User, need: Need, status: str) -> Need:
     """Move a need through its life (publish, withdraw, close, reopen)."""
-    return _move_status(
-        need,
-        _NEED,
-        may_edit=can_edit_need(user=user, need=need),
-        status=status,
-        refused=_("A need cannot go from %(old)s to %(new)s."),
-    )
+    return _move_status(need, _NEED, user=user, status=status)
 
 
 @transaction.atomic
@@ -277,25 +283,14 @@ def update_programme(
     *, user: User, programme: Programme, data: dict[str, Any]
 ) -> Programme:
     """Edit a programme; suggestions against it are refreshed."""
-    _update_record(
-        programme,
-        _PROGRAMME,
-        may_edit=can_edit_programme(user=user, programme=programme),
-        data=data,
-    )
+    _update_record(programme, _PROGRAMME, user=user, data=data)
     return programme
 
 
 @transaction.atomic
 def set_programme_status(*, user: User, programme: Programme, status: str) -> Programme:
     """Publish, pause, close or reopen a programme."""
-    return _move_status(
-        programme,
-        _PROGRAMME,
-        may_edit=can_edit_programme(user=user, programme=programme),
-        status=status,
-        refused=_("A programme cannot go from %(old)s to %(new)s."),
-    )
+    return _move_status(programme, _PROGRAMME, user=user, status=status)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from matchmaking.accounts import policy
 from matchmaking.models import (
     ApiToken,
 )
-from matchmaking.views.common import _apply_form_errors, _error_text, _page
+from matchmaking.views.common import _apply_form_errors, _error_text, _form_page, _page
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -79,11 +79,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(
             "state-dashboard" if invitation.member_state_id else "provider-dashboard"
         )
-    return render(
+    return _form_page(
         request,
         "matchmaking/invitation_accept.html",
         {"invitation": invitation, "form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -102,11 +101,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related(
         "member_state__country", "provider"
     )
-    return render(
+    return _form_page(
         request,
         "registration/profile.html",
         {"form": form, "memberships": memberships},
-        status=400 if request.method == "POST" else 200,
     )
 
 

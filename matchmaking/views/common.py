@@ -158,17 +158,23 @@ def _editable_or_404[R: Model](
     return record
 
 
-def _created[R](
+def _created(
     request: HttpRequest,
     form: Any,
     owner_field: str,
-    create: Callable[[Any, dict[str, Any], bool], R],
-) -> tuple[R, bool] | None:
+    create: Callable[[Any, dict[str, Any], bool], Any],
+    *,
+    published: str,
+    draft: str,
+    detail: str,
+) -> HttpResponse | None:
     """Create a record from a posted, valid form through its service.
 
     ``create`` takes the owner (the form's ``owner_field``), the data and
-    whether to publish; gives the record and whether it was published, or None
-    (the service's errors land on the form).
+    whether to publish, and gives the record. On success the user is told
+    ``published`` or ``draft`` (with ``%(title)s``) on the record's page (the
+    URL name ``detail``); None when there is nothing to create (the service's
+    errors land on the form).
     """
     if not (request.method == "POST" and form.is_valid()):
         return None
@@ -180,7 +186,19 @@ def _created[R](
     except ValidationError as error:
         _apply_form_errors(form, error)
         return None
-    return record, publish
+    messages.success(
+        request, (published if publish else draft) % {"title": record.title}
+    )
+    return redirect(detail, ref=record.ref)
+
+
+def _form_page(
+    request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A page with a form: 400 when it answers a refused post, else 200."""
+    return render(
+        request, template, context, status=400 if request.method == "POST" else 200
+    )
 
 
 def _saved_edit(

@@ -41,6 +41,7 @@ from matchmaking.models import (
 from matchmaking.views.common import (
     _apply_form_errors,
     _curator_only,
+    _form_page,
     _page,
     _render,
     _safe_next,
@@ -211,7 +212,7 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
                     % {"programme": programme.title, "need": need.title},
                 )
                 return redirect("match-detail", pk=match.pk)
-    return render(
+    return _form_page(
         request,
         "matchmaking/match_propose.html",
         {
@@ -222,7 +223,6 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
             if query
             else None,
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -264,11 +264,10 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     invitations = Invitation.objects.select_related(
         "member_state__country", "provider", "invited_by"
     ).order_by("-created_at", "id")
-    return render(
+    return _form_page(
         request,
         "matchmaking/invitation_list.html",
         {"form": form, "page": _page(request, invitations), "now": timezone.now()},
-        status=400 if request.method == "POST" else 200,
     )
 
 

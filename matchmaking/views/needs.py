@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +32,7 @@ from matchmaking.models import (
 from matchmaking.views.common import (
     _created,
     _editable_or_404,
+    _form_page,
     _history_for_curators,
     _member_states,
     _page,
@@ -171,8 +170,12 @@ def state_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _need_form_context(form: forms.NeedForm, need: Need | None) -> dict[str, Any]:
-    return {"form": form, "need": need}
+def _need_form_page(
+    request: HttpRequest, form: forms.NeedForm, need: Need | None
+) -> HttpResponse:
+    return _form_page(
+        request, "matchmaking/need_form.html", {"form": form, "need": need}
+    )
 
 
 @login_required
@@ -189,31 +192,14 @@ def need_create(request: HttpRequest) -> HttpResponse:
         lambda state, data, publish: services.create_need(
             user=request.user, member_state=state, data=data, publish=publish
         ),
+        published=_(
+            "Your need “%(title)s” is published. Suggested programmes "
+            "appear below as soon as the matching engine has run."
+        ),
+        draft=_("Your need “%(title)s” is saved as a draft."),
+        detail="need-detail",
     )
-    if created is not None:
-        need, published = created
-        if published:
-            messages.success(
-                request,
-                _(
-                    "Your need “%(title)s” is published. Suggested programmes "
-                    "appear below as soon as the matching engine has run."
-                )
-                % {"title": need.title},
-            )
-        else:
-            messages.success(
-                request,
-                _("Your need “%(title)s” is saved as a draft.") % {"title": need.title},
-            )
-        return redirect("need-detail", ref=need.ref)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "matchmaking/need_form.html",
-        _need_form_context(form, None),
-        status=status,
-    )
+    return created or _need_form_page(request, form, None)
 
 
 def _editable_need(request: HttpRequest, ref: str) -> Need:
@@ -237,13 +223,7 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
     ):
         return redirect("need-detail", ref=need.ref)
     need.refresh_from_db()
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "matchmaking/need_form.html",
-        _need_form_context(form, need),
-        status=status,
-    )
+    return _need_form_page(request, form, need)
 
 
 @login_required

@@ -4,7 +4,6 @@ programme.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +25,7 @@ from matchmaking.models import (
 from matchmaking.views.common import (
     _created,
     _editable_or_404,
+    _form_page,
     _page,
     _providers,
     _saved_edit,
@@ -70,11 +70,10 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
 def _programme_form_page(
     request: HttpRequest, form: forms.ProgrammeForm, programme: Programme | None
 ) -> HttpResponse:
-    return render(
+    return _form_page(
         request,
         "matchmaking/programme_form.html",
         {"form": form, "programme": programme},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -92,20 +91,11 @@ def programme_create(request: HttpRequest) -> HttpResponse:
         lambda provider, data, publish: services.create_programme(
             user=request.user, provider=provider, data=data, publish=publish
         ),
+        published=_("“%(title)s” is published in the catalogue."),
+        draft=_("“%(title)s” is saved as a draft."),
+        detail="programme-detail",
     )
-    if created is not None:
-        programme, published = created
-        messages.success(
-            request,
-            (
-                _("“%(title)s” is published in the catalogue.")
-                if published
-                else _("“%(title)s” is saved as a draft.")
-            )
-            % {"title": programme.title},
-        )
-        return redirect("programme-detail", ref=programme.ref)
-    return _programme_form_page(request, form, None)
+    return created or _programme_form_page(request, form, None)
 
 
 def _editable_programme(request: HttpRequest, ref: str) -> Programme:

@@ -15,13 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import audit, explain, forms, selectors, services, translations
 from matchmaking.models import Need, Programme
+from matchmaking.views.common import _form_page
 
 
 @login_required
@@ -189,8 +190,7 @@ def translations_page(
                 "summary": found.summary,
             }
         form = forms.TranslationForm(initial=initial, original=original)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
         "matchmaking/translations.html",
         {
@@ -198,7 +198,6 @@ def translations_page(
             "back_url": back_url,
             **panel_context(obj, urls=urls, form=form),
         },
-        status=status,
     )
 
 
