@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the suite in parallel (pytest-xdist), one database per
+# worker; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format migrate demo clean messages
 
@@ -30,7 +33,7 @@ run: demo
 test: install
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: chromium is not installed: the browser tests will be skipped (apt-get install -y chromium)."
 	@command -v redis-server >/dev/null 2>&1 || echo "NOTE: redis-server is not installed: the cache-outage tests will be skipped (apt-get install -y redis-server)."
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Compile locale/*/LC_MESSAGES/django.po into the committed .mo files (GNU
 # gettext); `manage.py check_translations` says whether they are complete.

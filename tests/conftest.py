@@ -9,6 +9,20 @@ from matchmaking.accounts.two_factor import confirmed_device, requires_two_facto
 from tests.factories import UserFactory
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test` runs `--dist loadgroup`), keep together
+    what shares something beyond a worker's own database: every browser test
+    on one worker (one Chromium and one live server instead of one per worker;
+    their timeouts stay meaningful), and the PostgreSQL races on one worker
+    (their 20 threads then race each other, not the rest of the suite's
+    threads for the same cores)."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.xdist_group("postgres-races"))
+
+
 @pytest.fixture
 def curator(db):
     """A curator of the secretariat."""
