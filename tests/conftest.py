@@ -1,11 +1,14 @@
 """Shared fixtures."""
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
+from matchmaking.models import Country
+from matchmaking.reference import sync_reference_data
 from tests.factories import UserFactory
 
 
@@ -74,3 +77,25 @@ def _force_login_passes_two_factor(request, monkeypatch):
             verify_two_factor(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login_with_two_factor)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests: reload the migrations' reference data if a flush
+    emptied it.
+
+    Each transactional test ends with a flush of every table, and the
+    serialized rollback that should put the reference data back does not
+    always run before the test's fixtures: seen for every transactional test
+    that follows the browser tests in the same process. In one process those
+    come last; under pytest-xdist any test may follow them on their worker.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    if not Country.objects.exists():
+        sync_reference_data(apps)

@@ -50,18 +50,8 @@ def browser() -> Iterator:
 
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db):
-    """Reload the migrations' reference data if a flush emptied it.
-
-    The live server needs transactional tests; their flush empties every table,
-    and the serialized rollback does not always run before the test's fixtures.
-    """
-    from django.apps import apps
-
-    from matchmaking.models import Country
-    from matchmaking.reference import sync_reference_data
-
-    if not Country.objects.exists():
-        sync_reference_data(apps)
+    """The live server needs transactional tests; tests/conftest.py reloads the
+    migrations' reference data when a flush emptied it."""
 
 
 @pytest.fixture(autouse=True)
