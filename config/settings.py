@@ -299,7 +299,7 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 60 * 60)
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "matchmaking.audit.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # A failure while locked out must not extend the lock forever.
@@ -434,7 +434,7 @@ LOGGING = {
         # SafeFormatter: a message never spans lines, whatever text a user chose
         # (a username with a line break cannot forge a log line).
         "plain": {
-            "()": "config.logtext.SafeFormatter",
+            "()": "matchmaking.logtext.SafeFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -27,7 +28,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.logtext import escape_log_text, log_value
+from matchmaking.logtext import escape_log_text, log_value
 
 security_log = logging.getLogger("security")
 
@@ -38,11 +39,29 @@ LOCKED_OUT = "locked_out"
 # --- security events -----------------------------------------------------------
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as trusted proxies report it, else REMOTE_ADDR.
+
+    Mirrors DRF's throttling rule (``NUM_PROXIES``): with N trusted proxies in
+    front, the client is the N-th address from the right of X-Forwarded-For,
+    the one the outermost trusted proxy appended. With none (the default),
+    X-Forwarded-For is ignored, so a forged header cannot change the identity
+    that login lockout counts against.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if num_proxies <= 0 or not forwarded:
+        return remote_addr
+    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+    if not addresses:
+        return remote_addr
+    return addresses[-min(num_proxies, len(addresses))]
+
+
 def _client_ip(request: Any) -> str:
     if request is None:
         return ""
-    from config.security import client_ip
-
     # DRF's Request proxies META to the Django request.
     return client_ip(getattr(request, "_request", request)) or ""
 

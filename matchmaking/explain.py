@@ -25,6 +25,16 @@ from django.utils.translation import get_language, get_language_info, gettext, p
 
 from matchmaking.engine import REASON_CODES, Reason
 from matchmaking.engine.text.analyser import default_lexicon
+from matchmaking.models import (
+    AssistanceType,
+    Audience,
+    Country,
+    DeliveryMode,
+    Language,
+    Region,
+    Theme,
+    Topic,
+)
 
 _LABELS_TTL = 300.0
 _lock = threading.Lock()
@@ -79,17 +89,6 @@ def language_name(code: str, fallback: str = "") -> str:
 
 
 def _load_labels(language: str) -> Labels:
-    from matchmaking.models import (
-        AssistanceType,
-        Audience,
-        Country,
-        DeliveryMode,
-        Language,
-        Region,
-        Theme,
-        Topic,
-    )
-
     def table(model: Any, key: str) -> dict[str, str]:
         return {
             str(getattr(row, key)): localised_name(row, language)

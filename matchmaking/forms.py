@@ -25,6 +25,13 @@ from django.utils.translation import gettext_lazy as _
 from config.security import client_ip
 from matchmaking.accounts import throttle, tokens
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
+from matchmaking.explain import active_language, language_name
+from matchmaking.i18n import (
+    available_languages,
+    display_name,
+    sorted_by_name,
+    supported,
+)
 from matchmaking.models import (
     NOTE_TEXT,
     SHORT_TEXT,
@@ -38,6 +45,7 @@ from matchmaking.models import (
     Provider,
     Region,
     Theme,
+    TokenScope,
     Topic,
     User,
     ends_before_start,
@@ -110,8 +118,6 @@ def _date_widget() -> forms.DateInput:
 
 def sort_choices_by_name(field: forms.ModelChoiceField) -> None:
     """Offer a field's rows in the reader's alphabetical order, in their language."""
-    from matchmaking.i18n import display_name, sorted_by_name
-
     rows = sorted_by_name(field.queryset, display_name)
     field.widget.choices = [(row.pk, display_name(row)) for row in rows]
 
@@ -144,8 +150,6 @@ class ContentLanguageField(forms.ModelChoiceField):
         self.widget.attrs["class"] = "govuk-select"
 
     def label_from_instance(self, obj: Language) -> str:
-        from matchmaking.explain import language_name
-
         return language_name(obj.code, obj.name)
 
 
@@ -158,8 +162,6 @@ def content_languages() -> QuerySet[Language]:
 
 def default_content_language() -> str:
     """The active (UI) language when the Language table has it, else English."""
-    from matchmaking.explain import active_language
-
     code = active_language()
     return code if Language.objects.filter(code=code).exists() else "en"
 
@@ -440,8 +442,6 @@ class ProfileForm(GovukFormMixin, forms.ModelForm):
         fields = ["first_name", "last_name", "email", "language"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from matchmaking.i18n import available_languages
-
         super().__init__(*args, **kwargs)
         # Only languages the interface is translated into; blank follows the
         # browser's Accept-Language.
@@ -470,8 +470,6 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from matchmaking.models import TokenScope
-
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = TokenScope.choices
         self.fields["scope"].widget.choices = TokenScope.choices
@@ -524,8 +522,6 @@ class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        from matchmaking.i18n import supported
-
         language = supported(getattr(context.get("user"), "language", "")) or (
             translation.get_language()
         )

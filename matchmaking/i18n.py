@@ -42,6 +42,8 @@ from django.utils.translation.trans_real import (
     parse_accept_lang_header,
 )
 
+from matchmaking.models import UN_LANGUAGES, Country, Topic, User
+
 API_PREFIX = "/api/"
 # The locale directory of a language code: Django's own mapping, spelled out
 # because "zh-hans" -> "zh_Hans" is the one people get wrong.
@@ -333,8 +335,6 @@ def _names_match(words: list[str], names: tuple[str, ...]) -> bool:
 def countries_matching(query: str) -> list[str]:
     """ISO alpha-3 codes of the countries whose code or name in any UN language
     matches the query, accents, case and Arabic marks aside."""
-    from matchmaking.models import UN_LANGUAGES, Country
-
     if not _searchable(query):
         return []
     fields = ("iso3", "iso2", *(f"name_{lang}" for lang in UN_LANGUAGES))
@@ -350,8 +350,6 @@ def countries_matching(query: str) -> list[str]:
 
 def topics_matching(query: str) -> list[str]:
     """Slugs of the topics whose own or theme's name matches in any language."""
-    from matchmaking.models import Topic
-
     if not _searchable(query):
         return []
     langs = ("name", "name_ar", "name_es", "name_fr", "name_ru", "name_zh")
@@ -400,8 +398,6 @@ def recipient_languages(
     An address without an account (or whose owner chose no offered language)
     gets ``default``: the language active when the mail was decided.
     """
-    from matchmaking.models import User
-
     fallback = default or translation.get_language() or settings.LANGUAGE_CODE
     addresses = sorted({email for email in emails if email})
     chosen: dict[str, str] = {}

@@ -20,7 +20,13 @@ from django.db import connection
 from django.db.models import Exists, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from matchmaking.enums import NeedStatus, ProgrammeStatus, RegionLevel, Visibility
+from matchmaking.enums import (
+    ACTIVE_NEED_STATUSES,
+    NeedStatus,
+    ProgrammeStatus,
+    RegionLevel,
+    Visibility,
+)
 from matchmaking.models import (
     TAG_FIELDS,
     AssistanceType,
@@ -212,8 +218,6 @@ class PlatformFigures:
 
 def platform_figures(*, user: AnyUser) -> PlatformFigures:
     """Counts of what the user may see."""
-    from matchmaking.enums import ACTIVE_NEED_STATUSES
-
     return PlatformFigures(
         open_needs=needs_visible_to(user=user)
         .filter(status__in=ACTIVE_NEED_STATUSES)

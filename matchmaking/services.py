@@ -8,8 +8,10 @@ right into a 404 before calling: these checks are the last line, not the first.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,17 +21,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking import audit, selectors
+from matchmaking import audit, i18n, selectors
 from matchmaking.accounts import policy
 from matchmaking.enums import (
     CAPACITY_MATCH_STATUSES,
     MatchOrigin,
     MatchStatus,
+    MembershipRole,
     NeedStatus,
     ProgrammeStatus,
 )
 from matchmaking.models import (
     TAG_FIELDS,
+    Invitation,
     Language,
     Match,
     MatchEvent,
@@ -318,9 +322,6 @@ PROVIDER_FIELDS = ("name", "stakeholder_group", "country", "website", "descripti
 @transaction.atomic
 def register_provider(*, user: User, data: dict[str, Any]) -> Provider:
     """A signed-in user with no organisation registers one (unverified) and joins it."""
-    from matchmaking.enums import MembershipRole
-    from matchmaking.models import Membership
-
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied
     if not policy.may_register_provider(user):
@@ -682,12 +683,6 @@ def invite_user(
     accept_url: Any,
 ) -> tuple[Any, str]:
     """A curator invites someone by email; ``accept_url(token)`` builds the link."""
-    import secrets
-    from datetime import timedelta
-
-    from matchmaking import i18n
-    from matchmaking.models import Invitation
-
     if not policy.may_invite(user):
         raise PermissionDenied
     token = secrets.token_urlsafe(32)
@@ -732,8 +727,6 @@ def invite_user(
 
 def pending_invitation(*, token: str) -> Any:
     """The unexpired, unaccepted invitation for a token, or None."""
-    from matchmaking.models import Invitation
-
     return (
         Invitation.objects.select_related("member_state__country", "provider")
         .filter(
@@ -750,8 +743,6 @@ def accept_invitation(
     *, token: str, user: User | None = None, new_user: dict[str, Any] | None = None
 ) -> User:
     """Accept an invitation as the invited signed-in user or by creating an account."""
-    from matchmaking.models import Invitation, Membership
-
     invitation = (
         Invitation.objects.select_for_update()
         .filter(

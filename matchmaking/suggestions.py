@@ -23,11 +23,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from matchmaking import api_cache, engine, explain, translations
+from matchmaking import api_cache, engine, explain
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     CAPACITY_MATCH_STATUSES,
@@ -38,12 +39,14 @@ from matchmaking.enums import (
 )
 from matchmaking.models import (
     TAG_FIELDS,
+    ContentTranslation,
     Country,
     Match,
     Need,
     Programme,
 )
 from matchmaking.reference import topic_themes
+from matchmaking.selectors import needs_visible_to
 
 _BULK = 2000
 
@@ -54,6 +57,27 @@ def top_k() -> int:
 
 
 # --- loading ------------------------------------------------------------------
+
+
+def _translated_texts(
+    model: type[Need] | type[Programme], ids: Iterable[int] | None = None
+) -> dict[int, str]:
+    """object id -> the text of its translations (for the matching engine)."""
+    rows = ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(model)
+    )
+    found: dict[int, list[str]] = {}
+    chunks: list[list[int] | None] = [None]
+    if ids is not None:
+        wanted = list(ids)
+        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
+    for chunk in chunks:
+        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
+        for object_id, title, summary in selected.order_by(
+            "object_id", "language_id"
+        ).values_list("object_id", "title", "summary"):
+            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
+    return {pk: "\n".join(parts) for pk, parts in found.items()}
 
 
 def _m2m_sets(
@@ -116,7 +140,7 @@ def load_programmes(
     regions = _m2m_sets(Programme, "eligible_regions", ids)
     countries = _m2m_sets(Programme, "eligible_countries", ids)
     used = _capacity_used(ids)
-    translated = translations.texts_by_object(Programme, ids)
+    translated = _translated_texts(Programme, ids)
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
     for row in rows.order_by("ref").values(*fields):
@@ -185,7 +209,7 @@ def load_needs(
     )
     ids = [row["id"] for row in values]
     tags = {name: _m2m_sets(Need, name, ids) for name in TAG_FIELDS}
-    translated = translations.texts_by_object(Need, ids)
+    translated = _translated_texts(Need, ids)
     facts = _country_facts()
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
@@ -796,8 +820,6 @@ def suggested_needs_for_programme(
     *, user: Any, programme: Programme, top: int = 10
 ) -> list[NeedSuggestion]:
     """The open needs, among those the user may see, that a programme suits best."""
-    from matchmaking.selectors import needs_visible_to
-
     state = engine_state(with_needs=True)
     if programme.ref not in state.index.position:
         return []

@@ -13,28 +13,28 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
+from matchmaking.suggestions import (
+    refresh_need_suggestions,
+    refresh_programme_suggestions,
+    rematch_all,
+)
+
 
 @task
 def refresh_need_task(need_id: int) -> None:
     """Recompute the suggestions of one need."""
-    from matchmaking.suggestions import refresh_need_suggestions
-
     refresh_need_suggestions(need_id=need_id)
 
 
 @task
 def refresh_programme_task(programme_id: int) -> None:
     """Recompute the suggestions that involve one programme."""
-    from matchmaking.suggestions import refresh_programme_suggestions
-
     refresh_programme_suggestions(programme_id=programme_id)
 
 
 @task
 def rematch_task() -> None:
     """Recompute every active need's suggestions (after a bulk import)."""
-    from matchmaking.suggestions import rematch_all
-
     rematch_all()
 
 

@@ -15,7 +15,7 @@ change marks the record as edited and queues its refresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from matchmaking.models import (
     Need,
     Programme,
 )
+from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
 
 @dataclass(frozen=True)
@@ -108,27 +109,6 @@ def search_q(model: type[Model], value: str, fields: Sequence[str]) -> Q:
     return query
 
 
-def texts_by_object(
-    model: type[Model], ids: Iterable[int] | None = None
-) -> dict[int, str]:
-    """object id -> the text of its translations (for the matching engine)."""
-    rows = ContentTranslation.objects.filter(
-        content_type=ContentType.objects.get_for_model(model)
-    )
-    found: dict[int, list[str]] = {}
-    chunks: list[list[int] | None] = [None]
-    if ids is not None:
-        wanted = list(ids)
-        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
-    for chunk in chunks:
-        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
-        for object_id, title, summary in selected.order_by(
-            "object_id", "language_id"
-        ).values_list("object_id", "title", "summary"):
-            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
-    return {pk: "\n".join(parts) for pk, parts in found.items()}
-
-
 # --- writes ---------------------------------------------------------------------
 
 
@@ -163,12 +143,8 @@ def _touched(obj: Model) -> None:
     type(obj).objects.filter(pk=obj.pk).update(updated_at=now)
     obj.updated_at = now
     if isinstance(obj, Need):
-        from matchmaking.tasks import schedule_need_refresh
-
         schedule_need_refresh(need_id=obj.pk)
     elif isinstance(obj, Programme):
-        from matchmaking.tasks import schedule_programme_refresh
-
         schedule_programme_refresh(programme_id=obj.pk)
 
 

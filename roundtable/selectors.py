@@ -41,6 +41,7 @@ from roundtable.enums import (
 from roundtable.models import (
     REVIEW_WEIGHTS,
     AgendaVersion,
+    BreakoutRegistration,
     CallForPitches,
     Event,
     Meeting,
@@ -678,8 +679,6 @@ def free_meeting_slots(*, event: Event) -> QuerySet[TimeSlot]:
 
 def breakouts_of(*, user: AnyUser, event: Event) -> QuerySet[Session]:
     """The event's breakouts with ``seats_taken`` and ``is_registered``."""
-    from roundtable.models import BreakoutRegistration
-
     mine: Any = Value(False)
     if user.is_authenticated:
         mine = Exists(

@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from matchmaking.accounts import tokens
+from matchmaking.i18n import supported
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -34,8 +35,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
             )
         if not request.headers.get("Accept-Language"):
             # No Accept-Language: answer in the token owner's profile language.
-            from matchmaking.i18n import supported
-
             language = supported(token.user.language)
             if language:
                 translation.activate(language)

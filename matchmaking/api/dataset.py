@@ -20,6 +20,7 @@ from matchmaking.api.permissions import (
     CURATORS,
     PUBLIC_READ,
 )
+from matchmaking.dataset.exchange import DatasetInvalid, export_dataset, import_dataset
 
 
 class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):
@@ -40,8 +41,6 @@ class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
-        from matchmaking.dataset.exchange import export_dataset
-
         user = request.user
         document = export_dataset(
             providers=selectors.providers_visible_to(user=user),
@@ -70,8 +69,6 @@ class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_(self, request):
-        from matchmaking.dataset.exchange import DatasetInvalid, import_dataset
-
         try:
             result = import_dataset(data=request.data, user=request.user)
         except DatasetInvalid as invalid:

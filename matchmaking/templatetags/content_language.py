@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 
 from matchmaking import translations
+from matchmaking.explain import language_name as name
+from matchmaking.views.translations import panel_context, panel_urls
 
 register = template.Library()
 
@@ -20,8 +22,6 @@ def shown_version(obj: Any) -> translations.Shown:
 @register.inclusion_tag("includes/translations_panel.html", takes_context=True)
 def translations_panel(context: Any, obj: Any, kind: str) -> dict[str, Any]:
     """The panel of the edit pages: a record's translations and an add form."""
-    from matchmaking.views.translations import panel_context, panel_urls
-
     key = obj.pk if kind == "pitch" else obj.ref
     return {
         "csrf_token": context.get("csrf_token"),
@@ -32,6 +32,4 @@ def translations_panel(context: Any, obj: Any, kind: str) -> dict[str, Any]:
 @register.filter
 def language_name(code: str) -> str:
     """A language's name in the active language ("fr" -> "French")."""
-    from matchmaking.explain import language_name as name
-
     return name(code)

@@ -23,7 +23,7 @@ from matchmaking import (
     i18n,
     services,
 )
-from matchmaking.accounts import policy
+from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
     ApiToken,
 )
@@ -111,8 +111,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's API tokens: create one (shown once) or revoke one."""
-    from matchmaking.accounts import tokens
-
     form = forms.ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -168,8 +166,6 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one of the user's tokens."""
-    from matchmaking.accounts import tokens
-
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     tokens.revoke_token(user=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})

@@ -33,6 +33,7 @@ from matchmaking.enums import (
     UnmetReason,
 )
 from matchmaking.models import (
+    Invitation,
     Need,
     Programme,
     Region,
@@ -240,8 +241,6 @@ def gap_overview(request: HttpRequest) -> HttpResponse:
 @login_required
 def invitation_list(request: HttpRequest) -> HttpResponse:
     """Curators invite users and see the invitations sent."""
-    from matchmaking.models import Invitation
-
     _curator_only(request)
     form = forms.InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from matchmaking import selectors
+from matchmaking.dataset.exchange import export_dataset
 from matchmaking.enums import UnmetReason
 from matchmaking.models import TAG_FIELDS
 from matchmaking.stats.scope import MIN_GROUP_SIZE
@@ -22,8 +23,6 @@ from matchmaking.views.csv import csv_response
 
 def public_dataset() -> dict:
     """Public programmes and public needs as ``cbm-dataset/1`` (anonymous scope)."""
-    from matchmaking.dataset.exchange import export_dataset
-
     anonymous = AnonymousUser()
     return export_dataset(
         providers=selectors.providers_visible_to(user=anonymous).none(),

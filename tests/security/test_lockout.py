@@ -12,8 +12,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from config.security import client_ip
 from matchmaking.accounts import throttle
+from matchmaking.audit import client_ip
 from matchmaking.forms import GovukSetPasswordForm
 from matchmaking.models import SignInThrottle
 from tests.factories import UserFactory

@@ -14,9 +14,9 @@ from datetime import datetime
 import pytest
 from django.urls import reverse
 
-from config.logtext import SafeFormatter, log_value
 from matchmaking.accounts.tokens import create_token
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from matchmaking.logtext import SafeFormatter, log_value
 from matchmaking.models import TokenScope
 from roundtable.enums import PitchState
 from tests.factories import (
@@ -315,7 +315,7 @@ def test_the_console_formatter_escapes_every_logger(settings):
     line = SafeFormatter("%(name)s %(message)s").format(record)
     assert line == "axes Locked out a\\x0ab\\x0d\\x1bc"
     configured = settings.LOGGING["formatters"]["plain"]
-    assert configured["()"] == "config.logtext.SafeFormatter"
+    assert configured["()"] == "matchmaking.logtext.SafeFormatter"
 
 
 @pytest.mark.parametrize(
