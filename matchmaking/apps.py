@@ -7,7 +7,7 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("Matchmaking")
 
     def ready(self) -> None:
-        # Imported here, not at the top: both modules import the models, which
+        # Imported here, not at the top: these modules import the models, which
         # cannot load before the app registry is ready (Django's rule for
         # ready()). Security logging only: auth signals are the one hook
         # Django offers.

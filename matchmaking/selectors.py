@@ -13,11 +13,11 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, Model, Q, QuerySet
+from django.db.models import Exists, ManyToManyField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from matchmaking.enums import (
@@ -180,7 +180,8 @@ def programmes_visible_to(
     qs = qs.select_related("provider", "cost_model")
     if not with_tags:
         return qs
-    return qs.prefetch_related(*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
+    # One starred argument: django-stubs' plugin crashes on two (6.1.2).
+    return qs.prefetch_related(*(TAG_FIELDS + Programme.ELIGIBILITY_FIELDS))
 
 
 def providers_visible_to(*, user: AnyUser) -> QuerySet[Provider]:
@@ -279,13 +280,21 @@ def _facet_q(name: str, path: str, values: list[str]) -> Q:
     # On the M2M table alone (joined to topics for themes): a subquery over
     # the programmes too makes the planner loop over them.
     relation, _sep, rest = path.partition("__")
-    field = Programme._meta.get_field(relation)
+    field = cast("ManyToManyField[Any, Any]", Programme._meta.get_field(relation))
     target = "__".join(filter(None, (field.m2m_reverse_field_name(), rest)))
     return Q(
-        pk__in=field.remote_field.through.objects.filter(
-            **{f"{target}__in": values}
-        ).values(field.m2m_field_name())
+        pk__in=_through(field)
+        ._default_manager.filter(**{f"{target}__in": values})
+        .values(field.m2m_field_name())
     )
+
+
+def _through(field: ManyToManyField[Any, Any]) -> type[Model]:
+    """The model of a many-to-many field's table (Django sets it on loading)."""
+    through = field.remote_field.through
+    if through is None:
+        raise LookupError(f"{field.name} has no through model yet")
+    return through
 
 
 def _eligibility_q(values: list[str]) -> Q:
@@ -378,7 +387,7 @@ def catalogue_counts(
                     .query.sql_with_params()
                 )
                 subqueries[key] = (f"s{len(subqueries)}", inner, params)
-        cte, inner, params = subqueries[key]
+        cte, subquery, params = subqueries[key]
         if shared:
             # Only generated CTE names and model columns are formatted in;
             # every value stays a parameter of the compiled querysets.
@@ -387,7 +396,7 @@ def catalogue_counts(
             params = ()
         else:
             join = ""
-            where = [f"{column} IN ({inner})", *conditions]
+            where = [f"{column} IN ({subquery})", *conditions]
         return f"{join} WHERE {' AND '.join(where)}" if where else join, list(params)
 
     programme = quote(Programme._meta.db_table)
@@ -420,8 +429,8 @@ def catalogue_counts(
                 )
             )
         else:
-            field = Programme._meta.get_field(path)
-            table = quote(field.remote_field.through._meta.db_table)
+            field = cast("ManyToManyField[Any, Any]", Programme._meta.get_field(path))
+            table = quote(_through(field)._meta.db_table)
             column = "m." + quote(field.m2m_reverse_name())
             where, where_params = restrict("m.programme_id", name)
             sql = " ".join(

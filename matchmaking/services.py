@@ -433,7 +433,7 @@ MATCH_CHANGE_REASONS = {
 }
 
 # How a match's progress moves its need along.
-_NEED_FOLLOWS = {
+_NEED_FOLLOWS: dict[str, tuple[str, str]] = {
     MatchStatus.INTEREST: (NeedStatus.OPEN, NeedStatus.IN_DISCUSSION),
     MatchStatus.IN_DELIVERY: (NeedStatus.IN_DISCUSSION, NeedStatus.IN_DELIVERY),
     MatchStatus.COMPLETED: (NeedStatus.IN_DELIVERY, NeedStatus.FULFILLED),

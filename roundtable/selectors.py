@@ -135,17 +135,17 @@ def agenda_of(*, user: AnyUser, event: Event) -> list[Session]:
     )
     sessions = sessions_visible_to(user=user).filter(event=event)
     sessions = sessions.prefetch_related(Prefetch("slots", queryset=slots))
-    sessions = list(sessions)
+    rows = list(sessions)
     if rule is None:
-        return sessions
+        return rows
     visible_ids = set(
         Pitch.objects.filter(event=event).filter(rule).values_list("pk", flat=True)
     )
-    for session in sessions:
+    for session in rows:
         for slot in session.slots.all():
             if slot.pitch_id not in visible_ids:
                 slot.pitch = None
-    return sessions
+    return rows
 
 
 # --- calls, actions and curation ------------------------------------------------------

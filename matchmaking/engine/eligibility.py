@@ -133,7 +133,7 @@ def why_not(
             params = {"country": need.country}
         elif rule == RULE_LANGUAGE:
             params = {"languages": tuple(sorted(need.languages))}
-        elif rule == RULE_ENDED:
+        elif rule == RULE_ENDED and programme.ends_on is not None:
             params = {"ends_on": programme.ends_on.isoformat()}
         reasons.append(Reason(_RULE_REASON[rule], params))
     return tuple(reasons)

@@ -423,7 +423,8 @@ class MatchingIndex(Ranking):
 
     def _column(self, i: int) -> np.ndarray:
         """Programme ``i``'s column of the folded product."""
-        return self._combined_rows[i]
+        column: np.ndarray = self._combined_rows[i]
+        return column
 
     def _grow(self, attr: str, vocab: _Vocabulary) -> bool:
         array = getattr(self, attr)

@@ -8,12 +8,12 @@ import multiprocessing
 import operator
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,9 +23,12 @@ from matchmaking.engine.profiles import (
     SCORE_DECIMALS,
     Components,
     Match,
+    MatchingConfig,
     NeedFeatures,
     NeedProfile,
     NeedResult,
+    ProgrammeFeatures,
+    ProgrammeProfile,
     Reason,
 )
 from matchmaking.engine.reasons import (
@@ -33,11 +36,9 @@ from matchmaking.engine.reasons import (
     _need_facts,
     _NeedFacts,
     _programme_facts,
+    _ProgrammeFacts,
 )
 from matchmaking.engine.scoring import _delivery
-
-if TYPE_CHECKING:  # the index uses this module; this one names it in annotations
-    from matchmaking.engine.index import MatchingIndex
 
 
 class _Vocabulary:
@@ -66,7 +67,7 @@ class NeedBatch:
     features: tuple[NeedFeatures, ...]
     # The batch's need-side arrays for one index layout, made on first use by
     # MatchingIndex.top_needs; a cache, not part of the value.
-    _arrays: dict[Any, Any] = field(
+    _arrays: dict[tuple[int, int], dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
@@ -120,6 +121,56 @@ _MARGIN = 1e-4
 class Ranking:
     """The ranking half of :class:`MatchingIndex`: scoring, selecting and explaining
     the best pairs of encoded needs and programmes."""
+
+    # What the ranking reads of the index (MatchingIndex sets every one).
+    config: MatchingConfig
+    topic_themes: dict[str, str]
+    programmes: list[ProgrammeProfile]
+    features: list[ProgrammeFeatures]
+    position: dict[str, int]
+    n_topics: int
+    v_topics: _Vocabulary
+    v_themes: _Vocabulary
+    v_assist: _Vocabulary
+    v_aud: _Vocabulary
+    v_langs: _Vocabulary
+    v_places: _Vocabulary
+    v_concepts: _Vocabulary
+    encode_needs: Callable[..., NeedBatch]
+    _column: Callable[[int], np.ndarray]
+    _id: int
+    _layout: int
+    _word_part: dict[int, tuple[bool, int]]
+    _dense_words: np.ndarray
+    _sparse_words: np.ndarray
+    _theme_columns: np.ndarray
+    _key_rank: np.ndarray
+    _credit: np.ndarray
+    _focus_rows: np.ndarray
+    _p_assist: np.ndarray
+    _p_aud: np.ndarray
+    _p_concepts: np.ndarray
+    _worldwide: np.ndarray
+    _ldc_only: np.ndarray
+    _sids_only: np.ndarray
+    _published: np.ndarray
+    _full: np.ndarray
+    _ends: np.ndarray
+    _mode_pattern: np.ndarray
+    _combined_rows: np.ndarray
+    _combined32: np.ndarray
+    _places_t: np.ndarray
+    _langs_t: np.ndarray
+    _p_words: Any  # scipy.sparse.csr_matrix (scipy has no type stubs)
+    _p_words_t: Any
+    _sparse_words_rows: Any
+    _sparse_words_t: Any
+    _prog_patterns: dict[frozenset[str], int]
+    _need_patterns: dict[frozenset[str], int]
+    _explain_context: dict[int, _ProgrammeFacts]
+    _reason_cache: dict[tuple[Any, ...], Any]
+    _last_batch: tuple[Any, ...] | None
+    _delivery_table: np.ndarray
 
     # -- scoring -----------------------------------------------------------
 
@@ -197,8 +248,8 @@ class Ranking:
                 bool(f.delivery_modes),
             )
             word_rows.append(f.words)
-        w = cfg.weights
-        weights = np.array([w.topic, w.text, w.audience, w.assistance, w.delivery])
+        cw = cfg.weights
+        weights = np.array([cw.topic, cw.text, cw.audience, cw.assistance, cw.delivery])
         den = has @ weights
         den[den == 0] = 1.0
         # Each need's factor per component: its weight over the need's total.
@@ -309,7 +360,8 @@ class Ranking:
                 row &= not_ldc_only
             if not sids:
                 row &= not_sids_only
-        return table[arrays["signature"]]
+        eligible: np.ndarray = table[arrays["signature"]]
+        return eligible
 
     def _eligible_one(
         self, arrays: Mapping[str, Any], today: date, i: int
@@ -335,7 +387,8 @@ class Ranking:
             ],
             dtype=bool,
         ).reshape(-1, 1)
-        return table[arrays["signature"]]
+        eligible: np.ndarray = table[arrays["signature"]]
+        return eligible
 
     def _scores(self, arrays: Mapping[str, Any]) -> np.ndarray:
         """Approximate scores of needs x all programmes, in single precision.
@@ -434,7 +487,8 @@ class Ranking:
         )
         words = arrays["words"][rows].multiply(self._p_words[cols]).sum(axis=1)
         text = share * concept + (1 - share) * np.asarray(words).ravel()
-        return np.clip(text, 0.0, 1.0, out=text)
+        clipped: np.ndarray = np.clip(text, 0.0, 1.0, out=text)
+        return clipped
 
     def _text_rows(self, arrays: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
         """Text relevance of some need rows against every programme."""
@@ -445,7 +499,8 @@ class Ranking:
         if words.nnz:
             words.data *= 1 - share
             _add_sparse(text, words)
-        return np.clip(text, 0.0, 1.0, out=text)
+        clipped: np.ndarray = np.clip(text, 0.0, 1.0, out=text)
+        return clipped
 
     def _unmet(
         self,
@@ -580,7 +635,7 @@ class Ranking:
         workers = min(workers, len(starts))
         run = getattr(self, job)
         pool: ProcessPoolExecutor | None = None
-        futures: list[Future] = []
+        futures: list[Future[Any]] = []
         if workers > 1 and _can_fork():
             global _fork_state  # read by the forked workers, cleared below
             _fork_state = (self, batch)
@@ -834,7 +889,7 @@ def _components(values: np.ndarray, has: np.ndarray) -> list[Components]:
 
 
 # What the forked workers of one ranking inherit: (index, batch).
-_fork_state: tuple[MatchingIndex, NeedBatch] | None = None
+_fork_state: tuple[Ranking, NeedBatch] | None = None
 
 
 def _run_chunk(job: str, start: int, size: int, today: date, top: int) -> Any:

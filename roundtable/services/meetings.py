@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -337,6 +338,10 @@ def record_meeting_match(*, user: User, meeting: Meeting, note: str) -> Match:
     existing = _match_for(meeting)
     if existing is not None:
         return existing
+    # Both are set (checked by id above, without loading them).
     return mm_services.propose_match(
-        user=user, need=meeting.need, programme=meeting.programme, note=note
+        user=user,
+        need=cast("Need", meeting.need),
+        programme=cast("Programme", meeting.programme),
+        note=note,
     )

@@ -90,8 +90,9 @@ def _decision_mail(*, pitch: Pitch, call: CallForPitches) -> tuple[str, str]:
 
 def _pitch_contacts(pitch: Pitch) -> list[str]:
     """Who hears about a pitch: its presenter, else the provider's members."""
-    if pitch.presenter_id and pitch.presenter.email:
-        return [pitch.presenter.email]
+    presenter = pitch.presenter if pitch.presenter_id else None
+    if presenter is not None and presenter.email:
+        return [presenter.email]
     return list(
         User.objects.filter(
             memberships__provider_id=pitch.provider_id, is_active=True
@@ -153,7 +154,8 @@ def _store_deck(pitch: Pitch, checked: CheckedDeck) -> None:
     try:
         pitch.save(update_fields=["slide_deck", "slide_count", "updated_at"])
     except Exception:
-        storage.delete(pitch.slide_deck.name)
+        if pitch.slide_deck.name:
+            storage.delete(pitch.slide_deck.name)
         raise
     if old:
         transaction.on_commit(lambda: storage.delete(old))
@@ -188,7 +190,7 @@ def rebuild_stored_decks() -> DeckRebuild:
             refused.append((pitch.pk, "The stored file is missing."))
             continue
         with transaction.atomic():
-            old = pitch.slide_deck.name
+            old = pitch.slide_deck.name or ""
             storage = pitch.slide_deck.storage
             pitch.slide_deck.save("deck.pdf", ContentFile(checked.content), save=False)
             pitch.slide_count = checked.pages
@@ -231,7 +233,9 @@ def create_pitch(
     if "content_language" not in data:
         pitch.content_language_id = mm_services.default_content_language(user)
     if not pitch.presenter_name and pitch.presenter_id:
-        pitch.presenter_name = pitch.presenter.get_full_name() or str(pitch.presenter)
+        presenter = pitch.presenter
+        if presenter is not None:
+            pitch.presenter_name = presenter.get_full_name() or str(presenter)
     programmes = _check_programmes(pitch, data.get("programmes", ()))
     checked = _check_deck(call, slide_deck)  # nothing is stored if it fails
     pitch.full_clean(exclude=["event", "provider", "slide_deck"])

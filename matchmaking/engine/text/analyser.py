@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from itertools import compress, count
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from matchmaking.engine.text import LANGUAGES, LEXICON_DIR
 from matchmaking.engine.text.batch import _POS, _BatchScanner
@@ -92,7 +92,7 @@ class Lexicon:
     memos are not pickled, so a lexicon sent to a worker process starts empty.
     """
 
-    def __init__(self, concepts: Iterable[Mapping]) -> None:
+    def __init__(self, concepts: Iterable[Mapping[str, Any]]) -> None:
         concepts = list(concepts)
         self.concepts: tuple[Concept, ...] = ()
         built: list[Concept] = []
@@ -273,11 +273,13 @@ class Lexicon:
         """
         channels = _channels(latin)
         table = self._rows.get(latin) or {}
-        rows = list(map(table.get, tokens))
-        if None in rows:
+        looked_up = list(map(table.get, tokens))
+        # No None left once the tokens not seen before have their rows.
+        rows = cast("list[_Row]", looked_up)
+        if None in looked_up:
             rows = [
                 row if row is not None else self._token_row(latin, token)
-                for row, token in zip(rows, tokens, strict=True)
+                for row, token in zip(looked_up, tokens, strict=True)
             ]
         features = list(filter(None, map(_FEATURE_OF, rows)))
         # channel number -> key -> sequence positions; and position -> token.
@@ -424,7 +426,7 @@ class Lexicon:
                 self._batch = _BatchScanner(self)
             except ValueError:
                 self._batch = False
-        return self._batch or None
+        return self._batch if isinstance(self._batch, _BatchScanner) else None
 
     def _prefill(
         self, readings: Iterable[list[tuple[str, float, list[str], tuple[str, ...]]]]
@@ -449,7 +451,7 @@ class Lexicon:
 
     def _profiles_here(self, records: Sequence[Mapping[str, str]]) -> list[TextProfile]:
         """Profiles of many records in this process, texts scanned in batches."""
-        out = []
+        out: list[TextProfile] = []
         for start in range(0, len(records), _BATCH_RECORDS):
             readings = [
                 self._readings(fields)

@@ -108,8 +108,8 @@ class _BatchScanner:
         self.term_len = np.array([len(s) for s in term_stems], np.int64)
         width = max((len(s) for s in term_stems), default=1)
         self.term_stems = np.full((len(term_stems), width), -1, np.int64)
-        for t, stems in enumerate(term_stems):
-            self.term_stems[t, : len(stems)] = stems
+        for t, stem_ids in enumerate(term_stems):
+            self.term_stems[t, : len(stem_ids)] = stem_ids
         self.max_len = width
         self._reset_tokens()
 

@@ -79,7 +79,7 @@ def stem(language: str, token: str) -> str:
     """The normalised stem of one lower-case token in one language."""
     if language == "ar":
         return _arabic_light_stem(token)
-    stemmed = _stemmer(language).stemWord(token)
+    stemmed: str = _stemmer(language).stemWord(token)
     if language == "ru":
         return stemmed.replace("ё", "е")  # noqa: RUF001 (Arabic/Cyrillic letters)
     return _fold_accents(stemmed)
@@ -105,7 +105,7 @@ _MISSING: Any = object()
 _TOKEN_MEMO_LIMIT = 500_000
 
 
-def _memo_put(memo: dict, key: Any, value: Any, limit: int) -> None:
+def _memo_put(memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
     if len(memo) >= limit:
         memo.clear()
     memo[key] = value
