@@ -108,7 +108,7 @@ def need_visibility_q(
             visible |= (
                 published
                 & Q(visibility=Visibility.REGISTERED)
-                & Exists(Provider.objects.filter(pk__in=providers, is_verified=True))
+                & Q(Exists(Provider.objects.filter(pk__in=providers, is_verified=True)))
             )
         if states:
             visible |= Q(member_state_id__in=states)
