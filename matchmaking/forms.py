@@ -22,8 +22,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from config.security import client_ip
 from matchmaking.accounts import throttle, tokens
+from matchmaking.audit import client_ip
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.explain import active_language, language_name
 from matchmaking.i18n import (

@@ -127,7 +127,8 @@ def _shared_reason(
     if found is _NONE:
         shared = tuple([value for value in offered if value in asked])
         found = cache[key] = Reason(code, {argument: shared}) if shared else None
-    return found
+    reason: Reason | None = found
+    return reason
 
 
 def _explain(

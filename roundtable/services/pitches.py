@@ -476,14 +476,14 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
             )
         call.decisions_released_at = timezone.now()
         call.save(update_fields=["decisions_released_at", "updated_at"])
-    decided = list(decided)
-    for pitch in decided:
+    to_mail = list(decided)
+    for pitch in to_mail:
         _on_commit_mail(
             partial(_decision_mail, pitch=pitch, call=call),
             _pitch_contacts(pitch),
             on_sent=partial(_mark_decision_mailed, pitch.pk),
         )
-    return len(decided)
+    return len(to_mail)
 
 
 def release_event_decisions(*, user: User, event: Event) -> int:
