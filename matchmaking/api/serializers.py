@@ -290,6 +290,27 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
         return data
 
 
+# The fields needs and programmes both show: their text first, their tags (the
+# models' TAG_FIELDS, with the themes their topics imply after the topics) later.
+_RECORD_HEAD = (
+    "ref",
+    "title",
+    "summary",
+    "description",
+    "content_language",
+    "translations",
+    "shown",
+)
+_RECORD_TAGS = (
+    "topics",
+    "themes",
+    "assistance_types",
+    "audiences",
+    "languages",
+    "delivery_modes",
+)
+
+
 class NeedSerializer(TaggedSerializer):
     country = SafeSlugRelatedField(
         source="member_state",
@@ -323,25 +344,14 @@ class NeedSerializer(TaggedSerializer):
     class Meta:
         model = Need
         fields = [
-            "ref",
-            "title",
-            "summary",
-            "description",
-            "content_language",
-            "translations",
-            "shown",
+            *_RECORD_HEAD,
             "country",
             "country_name",
             "status",
             "priority",
             "visibility",
             "needed_by",
-            "topics",
-            "themes",
-            "assistance_types",
-            "audiences",
-            "languages",
-            "delivery_modes",
+            *_RECORD_TAGS,
             "shared_with",
             "unmet_reason",
             "matched_at",
@@ -414,22 +424,11 @@ class ProgrammeSerializer(TaggedSerializer):
     class Meta:
         model = Programme
         fields = [
-            "ref",
-            "title",
-            "summary",
-            "description",
-            "content_language",
-            "translations",
-            "shown",
+            *_RECORD_HEAD,
             "provider",
             "provider_name",
             "status",
-            "topics",
-            "themes",
-            "assistance_types",
-            "audiences",
-            "languages",
-            "delivery_modes",
+            *_RECORD_TAGS,
             "eligible_regions",
             "eligible_countries",
             "ldc_only",

@@ -8,6 +8,7 @@ way: a bad value is a 400 naming the parameter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -69,23 +70,34 @@ _LABEL = inline_serializer(
 )
 
 
-def _document(
+def _statistic(
     name: str,
     row_name: str,
     row: dict[str, serializers.Field],
     *,
+    description: str,
     head: dict[str, serializers.Field] | None = None,
-) -> serializers.Serializer:
-    """A statistic's document: ``head`` (by default the suppression threshold),
-    then ``results``, a list of rows."""
+) -> Callable[[Any], Any]:
+    """Document a statistic filtered by theme, region and period.
+
+    Its document is ``head`` (by default the suppression threshold), then
+    ``results``, a list of rows; it answers 400 to bad filters.
+    """
     if head is None:
         head = {"suppressed_below": serializers.IntegerField(allow_null=True)}
-    return inline_serializer(
-        name=name,
-        fields={
-            **head,
-            "results": inline_serializer(name=row_name, many=True, fields=row),
+    return extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                name=name,
+                fields={
+                    **head,
+                    "results": inline_serializer(name=row_name, many=True, fields=row),
+                },
+            ),
+            **errors(400, 401, 429),
         },
+        description=description,
     )
 
 
@@ -211,20 +223,14 @@ class HeatmapStatsViewSet(StatsViewSet):
 class CoverageStatsViewSet(StatsViewSet):
     """Coverage of LDCs, LLDCs and SIDS against other countries."""
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses={
-            200: _document(
-                "CoverageStats",
-                "GroupCoverage",
-                {
-                    "group": serializers.ChoiceField(choices=COUNTRY_GROUPS),
-                    "needs": _count(),
-                    "covered": _count(),
-                    "unmet": _count(),
-                },
-            ),
-            **errors(400, 401, 429),
+    @_statistic(
+        "CoverageStats",
+        "GroupCoverage",
+        {
+            "group": serializers.ChoiceField(choices=COUNTRY_GROUPS),
+            "needs": _count(),
+            "covered": _count(),
+            "unmet": _count(),
         },
         description="Active, covered and unmet needs of least developed "
         "countries, landlocked developing countries, small island developing "
@@ -243,27 +249,21 @@ class CoverageStatsViewSet(StatsViewSet):
 class UnmetNeedsStatsViewSet(StatsViewSet):
     """Public unmet needs, oldest first."""
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses={
-            200: _document(
-                "UnmetNeedsStats",
-                "UnmetNeed",
-                {
-                    "ref": serializers.CharField(),
-                    "title": serializers.CharField(),
-                    "country": serializers.CharField(),
-                    "reason": serializers.CharField(),
-                    "created_at": serializers.DateTimeField(),
-                },
-                head={
-                    "total": serializers.IntegerField(),
-                    "not_public": serializers.IntegerField(
-                        allow_null=True, help_text="Curators only; null otherwise."
-                    ),
-                },
+    @_statistic(
+        "UnmetNeedsStats",
+        "UnmetNeed",
+        {
+            "ref": serializers.CharField(),
+            "title": serializers.CharField(),
+            "country": serializers.CharField(),
+            "reason": serializers.CharField(),
+            "created_at": serializers.DateTimeField(),
+        },
+        head={
+            "total": serializers.IntegerField(),
+            "not_public": serializers.IntegerField(
+                allow_null=True, help_text="Curators only; null otherwise."
             ),
-            **errors(400, 401, 429),
         },
         description=f"Up to {UNMET_LIMIT} active public needs for which the "
         "engine found no eligible programme above its threshold, oldest first, "
@@ -293,21 +293,15 @@ class UnmetNeedsStatsViewSet(StatsViewSet):
 class TimelineStatsViewSet(StatsViewSet):
     """Needs by status per month."""
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses={
-            200: _document(
-                "TimelineStats",
-                "TimelineMonth",
-                {
-                    "month": serializers.CharField(help_text="YYYY-MM"),
-                    "opened": _count(),
-                    "matched": _count(),
-                    "in_delivery": _count(),
-                    "fulfilled": _count(),
-                },
-            ),
-            **errors(400, 401, 429),
+    @_statistic(
+        "TimelineStats",
+        "TimelineMonth",
+        {
+            "month": serializers.CharField(help_text="YYYY-MM"),
+            "opened": _count(),
+            "matched": _count(),
+            "in_delivery": _count(),
+            "fulfilled": _count(),
         },
         description="Per month: needs posted, and distinct needs whose match "
         "was agreed, went into delivery or was completed (match history). The "
@@ -332,23 +326,17 @@ class TimelineStatsViewSet(StatsViewSet):
 class ProviderStatsViewSet(StatsViewSet):
     """Providers by stakeholder group and region served."""
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses={
-            200: _document(
-                "ProviderStats",
-                "ProviderGroup",
-                {
-                    "group": serializers.CharField(),
-                    "label": serializers.CharField(),
-                    "providers": serializers.IntegerField(),
-                    "regions": serializers.DictField(child=serializers.IntegerField()),
-                },
-                head={
-                    "regions": _LABEL.__class__(many=True),
-                },
-            ),
-            **errors(400, 401, 429),
+    @_statistic(
+        "ProviderStats",
+        "ProviderGroup",
+        {
+            "group": serializers.CharField(),
+            "label": serializers.CharField(),
+            "providers": serializers.IntegerField(),
+            "regions": serializers.DictField(child=serializers.IntegerField()),
+        },
+        head={
+            "regions": _LABEL.__class__(many=True),
         },
         description="Providers with a published programme, per stakeholder "
         "group, and per M49 region those with a programme open to it.",
@@ -374,22 +362,16 @@ class ProviderStatsViewSet(StatsViewSet):
 class MapStatsViewSet(StatsViewSet):
     """Active and unmet needs per M49 sub-region (tile-grid map)."""
 
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses={
-            200: _document(
-                "MapStats",
-                "MapTile",
-                {
-                    "code": serializers.CharField(),
-                    "label": serializers.CharField(),
-                    "column": serializers.IntegerField(),
-                    "row": serializers.IntegerField(),
-                    "needs": _count(),
-                    "unmet": _count(),
-                },
-            ),
-            **errors(400, 401, 429),
+    @_statistic(
+        "MapStats",
+        "MapTile",
+        {
+            "code": serializers.CharField(),
+            "label": serializers.CharField(),
+            "column": serializers.IntegerField(),
+            "row": serializers.IntegerField(),
+            "needs": _count(),
+            "unmet": _count(),
         },
         description="Active and unmet needs per M49 sub-region, with the tile "
         "position used by the dashboard's map." + SCOPE,
