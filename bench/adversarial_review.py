@@ -26,6 +26,7 @@ load. Exit status 0 only if all eighteen hold.
 from __future__ import annotations
 
 import argparse
+import email
 import hashlib
 import hmac
 import html.parser
@@ -115,6 +116,11 @@ pitching = Provider.objects.exclude(
 ).order_by("ref").first()
 pitcher = account("pitcher3")
 Membership.objects.get_or_create(user=pitcher, provider=pitching, role="manager")
+# Managers for the demo pitches still awaiting a decision: more presenters to mail.
+for waiting in Pitch.objects.filter(state__in=["submitted", "in_review"]):
+    manager = account(f"manager{waiting.pk}")
+    Membership.objects.get_or_create(
+        user=manager, provider=waiting.provider, role="manager")
 victim = account("victim9")
 changer = account("changer13")
 guesser = account("guesser18")
@@ -922,8 +928,10 @@ def f03(app: App) -> tuple[bool, str]:
     )
     where = re.search(r"/pitches/(\d+)/", created.headers.get("Location", ""))
     if where is None:
-        return False, (
-            f"pitch not created: {created.status_code} {errors(created.text)}"
+        problem = errors(created.text)
+        # A title with a line break refused outright is a hold too.
+        return "title" in problem.lower() and created.status_code == 400, (
+            f"pitch not created: {created.status_code} {problem}"
         )
     pk = int(where.group(1))
     # The call closes; the curator decides every pitch still open.
@@ -932,7 +940,8 @@ def f03(app: App) -> tuple[bool, str]:
         "from datetime import timedelta\n"
         "from roundtable.models import CallForPitches, Pitch\n"
         f"CallForPitches.objects.filter(event__slug={EVENT!r}).update("
-        "closes_at=timezone.now() - timedelta(minutes=1))\n"
+        "closes_at=timezone.now() - timedelta(minutes=1),"
+        " decisions_released_at=None)\n"
         f"print(json.dumps(list(Pitch.objects.filter(event__slug={EVENT!r},"
         " state__in=['submitted', 'in_review']).values_list('pk', 'state'))))"
     )
@@ -967,7 +976,8 @@ def f03(app: App) -> tuple[bool, str]:
     missed = sorted(set(expected) - reached)
     again = browser.post(f"/roundtable/events/{EVENT}/manage/", {"action": "release"})
     injected = any(
-        "everyone@example.org" in m["rcpt"] or "\nBcc: everyone" in m["data"]
+        "everyone@example.org" in m["rcpt"]
+        or email.message_from_string(m["data"]).get_all("Bcc")
         for m in app.smtp.messages
     )
     held = first.status_code == 302 and again.status_code != 500
@@ -1036,6 +1046,7 @@ def f04(app: App) -> tuple[bool, str]:
     provider = app.browser()
     app.login(provider, "provider")
     kept: dict[str, list[str]] = {}
+    other: list[str] = []  # refused for something else than the deck
     refused = stored = 0
     for name, data in decks.items():
         form = provider.form(f"/roundtable/events/{EVENT}/pitches/new/", "title")
@@ -1051,8 +1062,10 @@ def f04(app: App) -> tuple[bool, str]:
         )
         where = re.search(r"/pitches/(\d+)/", answer.headers.get("Location", ""))
         if where is None:
+            problem = errors(answer.text)
+            if not re.search(r"slide|deck|PDF", problem, flags=re.I):
+                other.append(f"{name}: {answer.status_code} {problem}")
             refused += 1
-            print(f"  {name}: {answer.status_code} {errors(answer.text)}")
             continue
         pk = where.group(1)
         served = provider.get(f"/roundtable/pitches/{pk}/slides.pdf")
@@ -1074,6 +1087,9 @@ def f04(app: App) -> tuple[bool, str]:
         evidence += (
             " (" + "; ".join(f"{k}: {' '.join(v)}" for k, v in kept.items()) + ")"
         )
+    if other:
+        # Not refused for the deck: the attack did not reach the clean-up.
+        return None, evidence + f"; refused for another reason: {other[0]}"
     return not kept, evidence
 
 
@@ -1517,14 +1533,14 @@ def f17(app: App) -> tuple[bool, str]:
     )
     times: dict[str, list[float]] = {"known": [], "unknown": []}
     for number, address in enumerate(known):
-        for kind, email in (
+        for kind, asked in (
             ("known", address),
             ("unknown", f"nobody{number}@example.net"),
         ):
             client = app.browser()
             form = client.form("/accounts/password/reset/", "email")
             start = time.perf_counter()
-            client.submit(form, {"email": email})
+            client.submit(form, {"email": asked})
             times[kind].append(time.perf_counter() - start)
     k, u = statistics.median(times["known"]), statistics.median(times["unknown"])
     gap = abs(k - u)
@@ -1602,9 +1618,11 @@ def main() -> int:
         f"({TEMPLATE}) and start from a copy of it next time",
     )
     args = parser.parse_args()
-    chosen = sorted(FINDINGS)
-    if args.only:
-        chosen = [int(n) for n in args.only.split(",")]
+    # Finding 4 uploads decks while the call is open; finding 3 closes it.
+    chosen = sorted(
+        [int(n) for n in args.only.split(",")] if args.only else FINDINGS,
+        key=lambda n: (n != 4, n),
+    )
     load_before = os.getloadavg()
     started = time.time()
     app = App(args)
@@ -1649,7 +1667,7 @@ def main() -> int:
     )
     print("| # | finding | result | evidence |")
     print("|---|---|---|---|")
-    for number, name, held, evidence in results:
+    for number, name, held, evidence in sorted(results):
         verdict = {True: "HELD", False: "FOUND", None: "ERROR"}[held]
         print(f"| {number} | {name} | {verdict} | {evidence.replace('|', '/')} |")
     found = [n for n, _name, held, _e in results if held is not True]
