@@ -58,6 +58,18 @@ class Duplicate:
     similarity: float  # 0..1, the Jaccard index that decided
     reason: str  # "same_provider", "same_text" or "same_state"
 
+    @classmethod
+    def of(cls, item: dict, other: dict, similarity: float, reason: str) -> Duplicate:
+        """The pair of two rows (``ref`` and ``title``) that look alike."""
+        return cls(
+            ref=item["ref"],
+            title=item["title"],
+            other_ref=other["ref"],
+            other_title=other["title"],
+            similarity=round(similarity, 2),
+            reason=reason,
+        )
+
 
 @cache
 def _stop_words() -> frozenset[str]:
@@ -189,16 +201,7 @@ def programme_duplicates(
             if match:
                 seen.add(pair)
                 listed += 1
-                found.append(
-                    Duplicate(
-                        ref=item["ref"],
-                        title=item["title"],
-                        other_ref=other["ref"],
-                        other_title=other["title"],
-                        similarity=round(match[0], 2),
-                        reason=match[1],
-                    )
-                )
+                found.append(Duplicate.of(item, other, *match))
     return found
 
 
@@ -243,14 +246,5 @@ def need_duplicates(
             if score >= NEED_SIMILARITY:
                 seen.add(pair)
                 listed += 1
-                found.append(
-                    Duplicate(
-                        ref=item["ref"],
-                        title=item["title"],
-                        other_ref=other["ref"],
-                        other_title=other["title"],
-                        similarity=round(score, 2),
-                        reason="same_state",
-                    )
-                )
+                found.append(Duplicate.of(item, other, score, "same_state"))
     return found

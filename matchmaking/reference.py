@@ -273,15 +273,9 @@ def sync_reference_data(apps) -> None:
                 },
             )
             position += 1
-    models_by_vocabulary = {
-        "assistance_types": "AssistanceType",
-        "audiences": "Audience",
-        "delivery_modes": "DeliveryMode",
-        "stakeholder_groups": "StakeholderGroup",
-        "cost_models": "CostModel",
-        "priorities": "Priority",
-    }
-    for vocabulary, model_name in models_by_vocabulary.items():
+    for vocabulary, model_name in VOCABULARY_MODELS.items():
+        if vocabulary in ("themes", "topics"):
+            continue  # written above, with their own fields
         model = apps.get_model("matchmaking", model_name)
         for pos, entry in enumerate(taxonomy[vocabulary]):
             model.objects.update_or_create(

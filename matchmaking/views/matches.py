@@ -107,6 +107,23 @@ def _visible_match(request: HttpRequest, pk: int) -> Match:
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One match: why it was suggested, its history and the next steps."""
     match = _visible_match(request, pk)
+    form = forms.FeedbackForm(
+        initial={
+            "rating": match.feedback_rating,
+            "outcome": match.feedback_outcome,
+            "comments": match.feedback_comments,
+        }
+    )
+    return _detail_page(request, match, form)
+
+
+def _detail_page(
+    request: HttpRequest,
+    match: Match,
+    feedback_form: forms.FeedbackForm,
+    status: int = 200,
+) -> HttpResponse:
+    """A match's page: why it was suggested, its history, the next steps."""
     events = (
         MatchEvent.objects.filter(match=match).select_related("actor").order_by("at")
     )
@@ -117,15 +134,10 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": _with_actions(request.user, [match])[0],
             "events": events,
             "history": _history_for_curators(request, match),
-            "feedback_form": forms.FeedbackForm(
-                initial={
-                    "rating": match.feedback_rating,
-                    "outcome": match.feedback_outcome,
-                    "comments": match.feedback_comments,
-                }
-            ),
+            "feedback_form": feedback_form,
             "decline_form": forms.DeclineForm(),
         },
+        status=status,
     )
 
 
@@ -189,16 +201,4 @@ def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your feedback is recorded."))
         return redirect("match-detail", pk=match.pk)
-    events = MatchEvent.objects.filter(match=match).select_related("actor")
-    return render(
-        request,
-        "matchmaking/match_detail.html",
-        {
-            "row": _with_actions(request.user, [match])[0],
-            "events": events,
-            "history": _history_for_curators(request, match),
-            "feedback_form": form,
-            "decline_form": forms.DeclineForm(),
-        },
-        status=400,
-    )
+    return _detail_page(request, match, form, status=400)
