@@ -29,14 +29,7 @@ from matchmaking.views.common import _form_page
 @require_http_methods(["GET", "POST"])
 def need_translations(request: HttpRequest, ref: str) -> HttpResponse:
     """The translations of a need (owners and curators)."""
-    need = _editable(request, selectors.needs_visible_to(user=request.user), ref)
-    return translations_page(
-        request,
-        obj=need,
-        can_edit=lambda: services.can_edit_need(user=request.user, need=need),
-        urls=panel_urls("need", need.ref),
-        back_url=reverse("need-edit", args=[need.ref]),
-    )
+    return _record_page(request, "need", selectors.needs_visible_to, ref)
 
 
 @login_required
@@ -45,32 +38,14 @@ def need_translation_delete(
     request: HttpRequest, ref: str, language: str
 ) -> HttpResponse:
     """Delete a need's translation in one language."""
-    need = _editable(request, selectors.needs_visible_to(user=request.user), ref)
-    return delete_and_redirect(
-        request,
-        obj=need,
-        language=language,
-        can_edit=lambda: services.can_edit_need(user=request.user, need=need),
-        back_url=reverse("need-translations", args=[need.ref]),
-    )
+    return _record_delete(request, "need", selectors.needs_visible_to, ref, language)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_translations(request: HttpRequest, ref: str) -> HttpResponse:
     """The translations of a programme (owners and curators)."""
-    programme = _editable(
-        request, selectors.programmes_visible_to(user=request.user), ref
-    )
-    return translations_page(
-        request,
-        obj=programme,
-        can_edit=lambda: services.can_edit_programme(
-            user=request.user, programme=programme
-        ),
-        urls=panel_urls("programme", programme.ref),
-        back_url=reverse("programme-edit", args=[programme.ref]),
-    )
+    return _record_page(request, "programme", selectors.programmes_visible_to, ref)
 
 
 @login_required
@@ -79,28 +54,53 @@ def programme_translation_delete(
     request: HttpRequest, ref: str, language: str
 ) -> HttpResponse:
     """Delete a programme's translation in one language."""
-    programme = _editable(
-        request, selectors.programmes_visible_to(user=request.user), ref
+    return _record_delete(
+        request, "programme", selectors.programmes_visible_to, ref, language
     )
+
+
+def _record_page(
+    request: HttpRequest, kind: str, visible: Callable[..., Any], ref: str
+) -> HttpResponse:
+    """The translations page of a need or programme (``kind``)."""
+    obj = _editable(request, visible(user=request.user), ref)
+    return translations_page(
+        request,
+        obj=obj,
+        can_edit=lambda: _may_edit(request.user, obj),
+        urls=panel_urls(kind, obj.ref),
+        back_url=reverse(f"{kind}-edit", args=[obj.ref]),
+    )
+
+
+def _record_delete(
+    request: HttpRequest,
+    kind: str,
+    visible: Callable[..., Any],
+    ref: str,
+    language: str,
+) -> HttpResponse:
+    """Delete a need's or programme's (``kind``) translation in one language."""
+    obj = _editable(request, visible(user=request.user), ref)
     return delete_and_redirect(
         request,
-        obj=programme,
+        obj=obj,
         language=language,
-        can_edit=lambda: services.can_edit_programme(
-            user=request.user, programme=programme
-        ),
-        back_url=reverse("programme-translations", args=[programme.ref]),
+        can_edit=lambda: _may_edit(request.user, obj),
+        back_url=reverse(f"{kind}-translations", args=[obj.ref]),
     )
+
+
+def _may_edit(user: Any, obj: Need | Programme) -> bool:
+    if isinstance(obj, Need):
+        return services.can_edit_need(user=user, need=obj)
+    return services.can_edit_programme(user=user, programme=obj)
 
 
 def _editable(request: HttpRequest, queryset: Any, ref: str) -> Need | Programme:
     """A record the user may see and edit; 404 otherwise (as for a missing one)."""
     obj = audit.get_visible_or_404(request, queryset, ref=ref)
-    if isinstance(obj, Need):
-        allowed = services.can_edit_need(user=request.user, need=obj)
-    else:
-        allowed = services.can_edit_programme(user=request.user, programme=obj)
-    if not allowed:
+    if not _may_edit(request.user, obj):
         audit.log_denied_access(request, type(obj), obj.pk, action="translate")
         raise Http404
     return obj
