@@ -201,19 +201,29 @@ def _form_page(
     )
 
 
-def _saved_edit(
-    request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], object]
-) -> bool:
-    """Save a posted, valid form through its service (its errors land on the form)."""
-    if not (request.method == "POST" and form.is_valid()):
-        return False
-    try:
-        save(dict(form.cleaned_data))
-    except ValidationError as error:
-        _apply_form_errors(form, error)
-        return False
-    messages.success(request, _("Your changes are saved."))
-    return True
+def _edited(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[dict[str, Any]], object],
+    record: Model,
+    detail: str,
+) -> HttpResponse | None:
+    """Save a posted, valid form of ``record`` through its service.
+
+    Saved: the user is told so on the record's page (the URL name ``detail``).
+    Otherwise None, with the service's errors on the form and ``record`` as
+    stored (the form's validation changed it in memory).
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(detail, ref=record.ref)
+    record.refresh_from_db()
+    return None
 
 
 def _status_changed(

@@ -7,7 +7,7 @@ from collections import Counter
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,12 +32,12 @@ from matchmaking.models import (
 from matchmaking.views.common import (
     _created,
     _editable_or_404,
+    _edited,
     _form_page,
     _history_for_curators,
     _member_states,
     _page,
     _render,
-    _saved_edit,
     _status_changed,
 )
 from matchmaking.views.matches import _with_actions
@@ -216,14 +216,14 @@ def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a need of the user's state."""
     need = _editable_need(request, ref)
     form = forms.NeedForm(request.POST or None, instance=need)
-    if _saved_edit(
+    edited = _edited(
         request,
         form,
         lambda data: services.update_need(user=request.user, need=need, data=data),
-    ):
-        return redirect("need-detail", ref=need.ref)
-    need.refresh_from_db()
-    return _need_form_page(request, form, need)
+        need,
+        "need-detail",
+    )
+    return edited or _need_form_page(request, form, need)
 
 
 @login_required

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,10 +25,10 @@ from matchmaking.models import (
 from matchmaking.views.common import (
     _created,
     _editable_or_404,
+    _edited,
     _form_page,
     _page,
     _providers,
-    _saved_edit,
     _status_changed,
 )
 from matchmaking.views.matches import _with_actions
@@ -114,16 +114,16 @@ def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a programme of the user's provider."""
     programme = _editable_programme(request, ref)
     form = forms.ProgrammeForm(request.POST or None, instance=programme)
-    if _saved_edit(
+    edited = _edited(
         request,
         form,
         lambda data: services.update_programme(
             user=request.user, programme=programme, data=data
         ),
-    ):
-        return redirect("programme-detail", ref=programme.ref)
-    programme.refresh_from_db()
-    return _programme_form_page(request, form, programme)
+        programme,
+        "programme-detail",
+    )
+    return edited or _programme_form_page(request, form, programme)
 
 
 @login_required
