@@ -1006,6 +1006,38 @@ def _tags_by_pk(
     return found
 
 
+def _record_rows(
+    records: QuerySet, m2m: Sequence[str], *fields: str
+) -> tuple[list[dict[str, Any]], dict[str, dict[int, list[str]]]]:
+    """The needs' or programmes' rows (by ref) with ``fields``, and their tags."""
+    rows = sorted(
+        records.order_by().values(
+            "pk", "ref", "status", "title", "summary", "description", *fields
+        ),
+        key=itemgetter("ref"),
+    )
+    return rows, {name: _tags_by_pk(records.model, name, records) for name in m2m}
+
+
+def _record_head(
+    row: dict[str, Any],
+    owner: str,
+    owner_field: str,
+    tags: dict[str, dict[int, list[str]]],
+) -> dict[str, Any]:
+    """What an exported need or programme starts with: its ref, its ``owner``
+    (read from ``owner_field``), status, text and tags."""
+    return {
+        "ref": row["ref"],
+        owner: row[owner_field],
+        "status": row["status"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "description": row["description"],
+        **{name: tags[name].get(row["pk"], []) for name in TAG_FIELDS},
+    }
+
+
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -1052,34 +1084,20 @@ def export_dataset(
     ]
 
     # Sorted here, not in SQL: collations differ between databases.
-    programme_rows = sorted(
-        programmes.order_by().values(
-            "pk",
-            "ref",
-            "provider__ref",
-            "status",
-            "title",
-            "summary",
-            "description",
-            "ldc_only",
-            "sids_only",
-            "cost_model_id",
-            "capacity",
-            "starts_on",
-            "ends_on",
-        ),
-        key=itemgetter("ref"),
+    programme_rows, tags = _record_rows(
+        programmes,
+        _PROGRAMME_M2M,
+        "provider__ref",
+        "ldc_only",
+        "sids_only",
+        "cost_model_id",
+        "capacity",
+        "starts_on",
+        "ends_on",
     )
-    tags = {name: _tags_by_pk(Programme, name, programmes) for name in _PROGRAMME_M2M}
     exported_programmes = [
         {
-            "ref": p["ref"],
-            "provider": p["provider__ref"],
-            "status": p["status"],
-            "title": p["title"],
-            "summary": p["summary"],
-            "description": p["description"],
-            **{name: tags[name].get(p["pk"], []) for name in TAG_FIELDS},
+            **_record_head(p, "provider", "provider__ref", tags),
             "eligibility": {
                 "regions": tags["eligible_regions"].get(p["pk"], []),
                 "countries": tags["eligible_countries"].get(p["pk"], []),
@@ -1094,31 +1112,17 @@ def export_dataset(
         for p in programme_rows
     ]
 
-    need_rows = sorted(
-        needs.order_by().values(
-            "pk",
-            "ref",
-            "member_state__country_id",
-            "status",
-            "title",
-            "summary",
-            "description",
-            "priority_id",
-            "visibility",
-            "needed_by",
-        ),
-        key=itemgetter("ref"),
+    need_rows, tags = _record_rows(
+        needs,
+        _NEED_M2M,
+        "member_state__country_id",
+        "priority_id",
+        "visibility",
+        "needed_by",
     )
-    tags = {name: _tags_by_pk(Need, name, needs) for name in _NEED_M2M}
     exported_needs = [
         {
-            "ref": n["ref"],
-            "country": n["member_state__country_id"],
-            "status": n["status"],
-            "title": n["title"],
-            "summary": n["summary"],
-            "description": n["description"],
-            **{name: tags[name].get(n["pk"], []) for name in TAG_FIELDS},
+            **_record_head(n, "country", "member_state__country_id", tags),
             "priority": n["priority_id"],
             "visibility": n["visibility"],
             "needed_by": _iso(n["needed_by"]),
