@@ -134,36 +134,27 @@ class Region(MultilingualName):
         verbose_name_plural = _("regions")
 
 
+def _grouping(verbose_name: str | Promise) -> models.ForeignKey:
+    """A country's M49 grouping at one level (none where M49 has none)."""
+    return models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class Country(MultilingualName):
     """A UN M49 country or area."""
 
     iso3 = models.CharField(_("ISO alpha-3"), max_length=3, primary_key=True)
     iso2 = models.CharField(_("ISO alpha-2"), max_length=2, unique=True)
     m49 = models.CharField(_("M49 code"), max_length=3, unique=True)
-    region = models.ForeignKey(
-        Region,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("region"),
-    )
-    subregion = models.ForeignKey(
-        Region,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("sub-region"),
-    )
-    intermediate_region = models.ForeignKey(
-        Region,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("intermediate region"),
-    )
+    region = _grouping(_("region"))
+    subregion = _grouping(_("sub-region"))
+    intermediate_region = _grouping(_("intermediate region"))
     is_ldc = models.BooleanField(_("least developed country"), default=False)
     is_lldc = models.BooleanField(_("landlocked developing country"), default=False)
     is_sids = models.BooleanField(_("small island developing State"), default=False)
