@@ -4,6 +4,7 @@ and map as plain shapes for the templates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -66,15 +67,39 @@ def shown(value: int | None) -> str:
     return "<3" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Where a table's cells go: a column of row labels, a header, equal cells."""
+
+    label_width: int
+    cell_width: int
+    cell_height: int
+    header: int
+
+    def cell(self, x: int, y: int) -> dict[str, int]:
+        """The corner (x, y) and text centre (cx, cy) of column x, row y."""
+        left = self.label_width + x * self.cell_width
+        top = self.header + y * self.cell_height
+        return {"x": left, "y": top, "cx": left + self.cell_width // 2, "cy": top + 22}
+
+    def row(self, label: str, y: int) -> dict[str, Any]:
+        return {"label": label, "y": self.header + y * self.cell_height + 22}
+
+    def column(self, label: str, x: int) -> dict[str, Any]:
+        centre = self.label_width + x * self.cell_width + self.cell_width // 2
+        return {"label": label, "x": centre, "y": self.header - 8}
+
+
 def heatmap_chart(heat: Heatmap) -> dict[str, Any]:
     """Cells positioned on a grid, coloured by active needs."""
     label_width, cell_width, cell_height = 230, 84, 34
     header = 110 if heat.columns == "subregion" else 40
+    grid = _Grid(label_width, cell_width, cell_height, header)
     top = heat.max_needs()
     detail = _("%(covered)s covered, %(unmet)s unmet")
     cells, rows = [], []
     for y, row in enumerate(heat.row_labels):
-        rows.append({"label": row.label, "y": header + y * cell_height + 22})
+        rows.append(grid.row(row.label, y))
         for x, column in enumerate(heat.column_labels):
             cell = heat.cells[row.key][column.key]
             fill, ink = shade(cell.needs, top)
@@ -85,10 +110,7 @@ def heatmap_chart(heat: Heatmap) -> dict[str, Any]:
                     "row_key": row.key,
                     "column_key": column.key,
                     "cell": cell,
-                    "x": label_width + x * cell_width,
-                    "y": header + y * cell_height,
-                    "cx": label_width + x * cell_width + cell_width // 2,
-                    "cy": header + y * cell_height + 22,
+                    **grid.cell(x, y),
                     "fill": fill,
                     "ink": ink,
                     "value": f"{shown(cell.needs)} / {cell.programmes}",
@@ -98,14 +120,7 @@ def heatmap_chart(heat: Heatmap) -> dict[str, Any]:
                     "first": x == 0,  # starts a row of the data table
                 }
             )
-    columns = [
-        {
-            "label": column.label,
-            "x": label_width + x * cell_width + cell_width // 2,
-            "y": header - 8,
-        }
-        for x, column in enumerate(heat.column_labels)
-    ]
+    columns = [grid.column(c.label, x) for x, c in enumerate(heat.column_labels)]
     return {
         "width": label_width + max(1, len(heat.column_labels)) * cell_width + 40,
         "height": header + max(1, len(heat.row_labels)) * cell_height + 10,
@@ -232,13 +247,14 @@ def timeline_chart(months: list[Month]) -> dict[str, Any]:
 def providers_chart(table: ProviderTable) -> dict[str, Any]:
     """A grid of stakeholder groups x regions, coloured by providers."""
     label_width, cell_width, cell_height, header = 230, 100, 34, 40
+    grid = _Grid(label_width, cell_width, cell_height, header)
     top = max(
         (count for group in table.groups for count in group.regions.values()),
         default=0,
     )
     cells, rows = [], []
     for y, group in enumerate(table.groups):
-        rows.append({"label": group.group.label, "y": header + y * cell_height + 22})
+        rows.append(grid.row(group.group.label, y))
         for x, region in enumerate(table.regions):
             value = group.regions.get(region.key, 0)
             fill, ink = shade(value, top)
@@ -252,10 +268,7 @@ def providers_chart(table: ProviderTable) -> dict[str, Any]:
                     "gap": False,
                     "first": x == 0,  # starts a row of the data table
                     "total": group.total,
-                    "x": label_width + x * cell_width,
-                    "y": header + y * cell_height,
-                    "cx": label_width + x * cell_width + cell_width // 2,
-                    "cy": header + y * cell_height + 22,
+                    **grid.cell(x, y),
                     "fill": fill,
                     "ink": ink,
                 }
@@ -267,14 +280,7 @@ def providers_chart(table: ProviderTable) -> dict[str, Any]:
         "cell_height": cell_height - 4,
         "cells": cells,
         "rows": rows,
-        "columns": [
-            {
-                "label": r.label,
-                "x": label_width + x * cell_width + cell_width // 2,
-                "y": header - 8,
-            }
-            for x, r in enumerate(table.regions)
-        ],
+        "columns": [grid.column(r.label, x) for x, r in enumerate(table.regions)],
     }
 
 
