@@ -428,6 +428,8 @@ class Browser:
         if having is not None:
             posts = [f for f in posts if having in f.get("names", [])]
         else:
+            # The page's own form (not the header's sign-out form), the largest.
+            posts = [f for f in posts if f["action"] in {"", path, ORIGIN + path}]
             posts.sort(key=lambda f: -len(f.get("names", [])))
         if not posts:
             return {"status": page.status_code, "fields": [], "action": path,
@@ -721,6 +723,10 @@ def finding(number: int, name: str):
 
 def curator(app: App) -> Browser:
     """The demo curator, signed in with password and code (once per run)."""
+    kept = getattr(app, "_curator", None)
+    if kept is not None and kept.get("/curation/").status_code != 200:
+        print("  (the curator's session ended: signing in again)", flush=True)
+        app._curator = None
     if getattr(app, "_curator", None) is None:
         browser = app.browser()
         response = app.login(browser, "curator", totp_key=TOTP_KEY_HEX)
