@@ -645,10 +645,8 @@ class Programme(TaggedRecord):
     history = HistoricalRecords()
 
     ELIGIBILITY_FIELDS = ("eligible_regions", "eligible_countries")
-    # What its provider writes (forms, API, services), in the form's order.
-    EDITABLE_FIELDS = (
-        *_TEXT_FIELDS,
-        *TAG_FIELDS,
+    # Who may take it up and on what terms, as its forms, API and exports list them.
+    OFFER_FIELDS = (
         *ELIGIBILITY_FIELDS,
         "ldc_only",
         "sids_only",
@@ -657,6 +655,8 @@ class Programme(TaggedRecord):
         "starts_on",
         "ends_on",
     )
+    # What its provider writes (forms, API, services), in the form's order.
+    EDITABLE_FIELDS = (*_TEXT_FIELDS, *TAG_FIELDS, *OFFER_FIELDS)
 
     class Meta:
         ordering = ["title", "id"]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from matchmaking import selectors
 from matchmaking.dataset.exchange import export_dataset
 from matchmaking.enums import UnmetReason
-from matchmaking.models import TAG_FIELDS
+from matchmaking.models import TAG_FIELDS, Programme
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.views.csv import csv_response
 
@@ -42,14 +42,7 @@ PROGRAMME_CSV_FIELDS = (
     "title",
     "summary",
     *TAG_FIELDS,
-    "eligible_regions",
-    "eligible_countries",
-    "ldc_only",
-    "sids_only",
-    "cost_model",
-    "capacity",
-    "starts_on",
-    "ends_on",
+    *Programme.OFFER_FIELDS,
 )
 
 
