@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django import forms
@@ -16,7 +16,7 @@ from django.contrib.auth.forms import (
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Model, Q, QuerySet, When
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy
@@ -214,6 +214,24 @@ class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
     def topic_groups(self) -> list[tuple[str, list]]:
         return topic_groups(self)
 
+    def _choose_owner(
+        self, name: str, owners: Sequence[Model] | None, candidates: QuerySet
+    ) -> None:
+        """The first field of a new record: which of ``owners`` it is for.
+
+        Hidden when there is one; absent when editing or with no ``owners``.
+        """
+        if self.instance.pk or not owners:
+            del self.fields[name]
+        else:
+            field = self.fields[name]
+            field.queryset = candidates.filter(pk__in=[o.pk for o in owners])
+            if len(owners) == 1:
+                field.initial = owners[0].pk
+                field.widget = forms.HiddenInput()
+            field.widget.attrs["class"] = "govuk-select"
+        self.order_fields([name])
+
     def clean_content_language(self) -> Language:
         chosen = self.cleaned_data.get("content_language")
         if chosen is not None:
@@ -256,19 +274,13 @@ class NeedForm(TaggedRecordForm):
         super().__init__(*args, **kwargs)
         self.fields["priority"].empty_label = None
         self.fields["priority"].required = False
-        if self.instance.pk or not member_states:
-            del self.fields["member_state"]
-        else:
-            self.fields["member_state"].queryset = MemberState.objects.filter(
-                pk__in=[s.pk for s in member_states]
-            ).select_related("country")
-            if len(member_states) == 1:
-                self.fields["member_state"].initial = member_states[0].pk
-                self.fields["member_state"].widget = forms.HiddenInput()
-            self.fields["member_state"].widget.attrs["class"] = "govuk-select"
         self.fields["priority"].widget.choices = self.fields["priority"].choices
         self.fields["visibility"].widget.choices = self.fields["visibility"].choices
-        self.order_fields(["member_state"])
+        self._choose_owner(
+            "member_state",
+            member_states,
+            MemberState.objects.select_related("country"),
+        )
 
 
 class ProgrammeForm(TaggedRecordForm):
@@ -310,17 +322,7 @@ class ProgrammeForm(TaggedRecordForm):
             sort_choices_by_name(self.fields[name])
         self.fields["cost_model"].empty_label = None
         self.fields["cost_model"].widget.choices = self.fields["cost_model"].choices
-        if self.instance.pk or not providers:
-            del self.fields["provider"]
-        else:
-            self.fields["provider"].queryset = Provider.objects.filter(
-                pk__in=[p.pk for p in providers]
-            )
-            if len(providers) == 1:
-                self.fields["provider"].initial = providers[0].pk
-                self.fields["provider"].widget = forms.HiddenInput()
-            self.fields["provider"].widget.attrs["class"] = "govuk-select"
-        self.order_fields(["provider"])
+        self._choose_owner("provider", providers, Provider.objects.all())
 
 
 class DeclineForm(GovukFormMixin, forms.Form):
