@@ -208,26 +208,40 @@ def _ensure_users(*, data: dict) -> dict[str, User]:
             _ensure_demo_authenticator(user)
         elif spec.country:
             state = MemberState.objects.get(country_id=spec.country)
-            Membership.objects.get_or_create(
-                user=user,
-                member_state=state,
-                defaults={"role": MembershipRole.FOCAL_POINT},
+            _join(
+                user, "member_state", state, MembershipRole.FOCAL_POINT, Need, need_refs
             )
-            # The format carries no owner: the focal point owns the state's needs.
-            Need.objects.filter(
-                member_state=state, ref__in=need_refs, owner__isnull=True
-            ).update(owner=user)
         elif spec.provider:
             provider = Provider.objects.get(ref=spec.provider)
-            Membership.objects.get_or_create(
-                user=user,
-                provider=provider,
-                defaults={"role": MembershipRole.MANAGER},
+            _join(
+                user,
+                "provider",
+                provider,
+                MembershipRole.MANAGER,
+                Programme,
+                programme_refs,
             )
-            Programme.objects.filter(
-                provider=provider, ref__in=programme_refs, owner__isnull=True
-            ).update(owner=user)
     return users
+
+
+def _join(
+    user: User,
+    field: str,
+    organisation: models.Model,
+    role: str,
+    records: type[Need | Programme],
+    refs: list[str],
+) -> None:
+    """Make ``user`` act for ``organisation`` (``field``: "member_state" or
+    "provider") and own its ``records`` among ``refs`` that have no owner (the
+    format carries none: the focal point owns the state's needs, the manager
+    the provider's programmes)."""
+    Membership.objects.get_or_create(
+        user=user, **{field: organisation}, defaults={"role": role}
+    )
+    records.objects.filter(
+        **{field: organisation}, ref__in=refs, owner__isnull=True
+    ).update(owner=user)
 
 
 def _verify_providers(*, curator: User) -> None:

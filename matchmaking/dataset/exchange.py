@@ -430,35 +430,41 @@ class _Checker:
 
     def _refuse_moves(self) -> None:
         """An existing programme keeps its provider, a need its country."""
-        rows = [row for row in self.programmes if "provider_id" in row.given]
-        providers = _existing(Programme, rows, "provider__ref")
-        for row in rows:
-            before = providers.get(row.ref)
-            if before is not None and before != row.link:
-                self.problems.append(
-                    Problem(
-                        row.ref,
-                        "programmes",
-                        "provider",
-                        f"would move the programme from provider '{before}' to "
-                        f"'{row.link}'; an import moves records only when told "
-                        "to (--allow-move)",
+        for section, records, model, field, link, owner_path, move in (
+            (
+                "programmes",
+                self.programmes,
+                Programme,
+                "provider",
+                "provider_id",
+                "provider__ref",
+                "the programme from provider '{before}' to '{after}'",
+            ),
+            (
+                "needs",
+                self.needs,
+                Need,
+                "country",
+                "member_state_id",
+                "member_state__country_id",
+                "the need from {before} to {after}",
+            ),
+        ):
+            rows = [row for row in records if link in row.given]
+            owners = _existing(model, rows, owner_path)
+            for row in rows:
+                before = owners.get(row.ref)
+                if before is not None and before != row.link:
+                    self.problems.append(
+                        Problem(
+                            row.ref,
+                            section,
+                            field,
+                            f"would move {move.format(before=before, after=row.link)}"
+                            "; an import moves records only when told to "
+                            "(--allow-move)",
+                        )
                     )
-                )
-        rows = [row for row in self.needs if "member_state_id" in row.given]
-        countries = _existing(Need, rows, "member_state__country_id")
-        for row in rows:
-            before = countries.get(row.ref)
-            if before is not None and before != row.link:
-                self.problems.append(
-                    Problem(
-                        row.ref,
-                        "needs",
-                        "country",
-                        f"would move the need from {before} to {row.link}; an "
-                        "import moves records only when told to (--allow-move)",
-                    )
-                )
 
     def _refuse_declassifying(self) -> None:
         """An existing need's visibility may rise, never fall."""
