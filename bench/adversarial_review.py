@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/adversarial_review.py            # everything, ~5 min
     .venv/bin/python bench/adversarial_review.py --only 1,9,17
+    .venv/bin/python bench/adversarial_review.py --reuse     # developing attacks
 
 A production-like app on this machine, loopback only: a scratch PostgreSQL
 database (``cbm_review`` on the local cluster, dropped at the end), DEBUG off
@@ -381,8 +382,8 @@ class Browser:
         sent = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",
-            # nginx (proxy_set_header X-Forwarded-For $remote_addr): the
-            # address it saw, whatever the client sent.
+            # What nginx passes on for a client that sent none: the address
+            # it saw (the one proxy DJANGO_NUM_PROXIES=1 trusts).
             "X-Forwarded-For": forwarded_for or self.ip,
             "Accept-Language": "en",
         }
