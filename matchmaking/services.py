@@ -96,32 +96,36 @@ def default_content_language(user: Any) -> str:
 
 def can_edit_need(*, user: User, need: Need) -> bool:
     """Curators and members of the owning state edit a need."""
-    return selectors.is_curator(user) or need.member_state_id in (
-        selectors.member_state_ids(user=user)
-    )
+    return _NEED.may_edit(user, need)
 
 
 def can_edit_programme(*, user: User, programme: Programme) -> bool:
     """Curators and members of the owning provider edit a programme."""
-    return selectors.is_curator(user) or programme.provider_id in (
-        selectors.provider_ids(user=user)
-    )
+    return _PROGRAMME.may_edit(user, programme)
 
 
 @dataclass(frozen=True)
 class _Rules:
     """How a need or a programme is written: its fields, its life, its refresh.
 
-    ``may_edit`` says whether a user may change a record; ``refused`` is the
-    error for a move its life does not allow, with ``%(old)s`` and ``%(new)s``.
+    Curators and the members of its owner (``owner_of`` a record: a member
+    state or provider among the ``owner_ids`` a user acts for) write one;
+    ``refused`` is the error for a move its life does not allow, with
+    ``%(old)s`` and ``%(new)s``.
     """
 
     fields: tuple[str, ...]
     m2m: tuple[str, ...]
     transitions: dict[str, frozenset[str]]
     refresh: Callable[[int], None]
-    may_edit: Callable[[User, Any], bool]
+    owner_ids: Callable[[User], set[int]]
+    owner_of: Callable[[Any], int]
     refused: str | Promise
+
+    def may_edit(self, user: User, record: Need | Programme) -> bool:
+        return selectors.is_curator(user) or self.owner_of(record) in (
+            self.owner_ids(user)
+        )
 
 
 _NEED = _Rules(
@@ -129,7 +133,8 @@ _NEED = _Rules(
     NEED_M2M,
     NEED_TRANSITIONS,
     lambda pk: schedule_need_refresh(need_id=pk),
-    lambda user, need: can_edit_need(user=user, need=need),
+    lambda user: selectors.member_state_ids(user=user),
+    lambda need: need.member_state_id,
     gettext_lazy("A need cannot go from %(old)s to %(new)s."),
 )
 _PROGRAMME = _Rules(
@@ -137,7 +142,8 @@ _PROGRAMME = _Rules(
     PROGRAMME_M2M,
     PROGRAMME_TRANSITIONS,
     lambda pk: schedule_programme_refresh(programme_id=pk),
-    lambda user, programme: can_edit_programme(user=user, programme=programme),
+    lambda user: selectors.provider_ids(user=user),
+    lambda programme: programme.provider_id,
     gettext_lazy("A programme cannot go from %(old)s to %(new)s."),
 )
 
@@ -167,12 +173,11 @@ def _create_record(
     record: Need | Programme,
     rules: _Rules,
     *,
-    may_create: bool,
     user: User,
     data: dict[str, Any],
 ) -> None:
     """Fill a new need or programme from ``data``, check it and save it."""
-    if not may_create:
+    if not rules.may_edit(user, record):
         raise PermissionDenied
     _set_fields(record, rules.fields, data)
     if "content_language" not in data:
@@ -233,14 +238,7 @@ def create_need(
         owner=user,
         status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
     )
-    _create_record(
-        need,
-        _NEED,
-        may_create=selectors.is_curator(user)
-        or member_state.pk in selectors.member_state_ids(user=user),
-        user=user,
-        data=data,
-    )
+    _create_record(need, _NEED, user=user, data=data)
     if "shared_with" in data:
         need.shared_with.set(data["shared_with"])
     return need
@@ -271,14 +269,7 @@ def create_programme(
         owner=user,
         status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
     )
-    _create_record(
-        programme,
-        _PROGRAMME,
-        may_create=selectors.is_curator(user)
-        or provider.pk in selectors.provider_ids(user=user),
-        user=user,
-        data=data,
-    )
+    _create_record(programme, _PROGRAMME, user=user, data=data)
     return programme
 
 
