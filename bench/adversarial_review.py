@@ -875,14 +875,9 @@ def f02(app: App) -> tuple[bool, str]:
     )
     # The same by the dataset import (command line), 12 MB.
     record = dict(programme, description="y" * 12_000_000)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
-        json.dump({"format": "cbm-dataset/1", "programmes": [record]}, out)
-    try:
-        started = time.monotonic()
-        run = app.manage("import_dataset", out.name, check=False, timeout=900)
-        took = time.monotonic() - started
-    finally:
-        os.unlink(out.name)
+    started = time.monotonic()
+    run = import_file(app, {"format": "cbm-dataset/1", "programmes": [record]})
+    took = time.monotonic() - started
     stored_import = app.django(
         "from matchmaking.models import Programme\n"
         f"p = Programme.objects.get(ref={programme['ref']!r})\n"
@@ -1189,9 +1184,34 @@ def f06(app: App) -> tuple[bool, str]:
         f"other state: import {second.status_code}, Barbados reads {other_reads}, "
         f"owner reads {owner_reads}; stored {state[0]}, {state[1]}"
     )
+    # c) the same two records through the command line (import_dataset).
+    cli = []
+    for record_now in (without, moved):
+        run = import_file(app, {"format": "cbm-dataset/1", "needs": [record_now]})
+        cli.append(run.returncode)
+    final = app.django(
+        "from matchmaking.models import Need\n"
+        f"n = Need.objects.get(ref={secret['ref']!r})\n"
+        "print(json.dumps([n.visibility, n.member_state.country_id]))"
+    )
+    notes.append(
+        f"import_dataset: exit {cli[0]} and {cli[1]}; stored {final[0]}, {final[1]}"
+    )
     held = public == 404 and page == 404 and other_reads == 404
     held &= owner_reads == 200 and state == ["confidential", d["gambia"]]
+    held &= final == ["confidential", d["gambia"]]
     return held, "; ".join(notes)
+
+
+def import_file(app: App, document: dict | bytes) -> subprocess.CompletedProcess:
+    """``manage.py import_dataset`` on a file holding ``document``."""
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as out:
+        out.write(data)
+    try:
+        return app.manage("import_dataset", out.name, check=False, timeout=900)
+    finally:
+        os.unlink(out.name)
 
 
 def session_api(app: App, username: str) -> Browser:
@@ -1486,11 +1506,20 @@ def f15(app: App) -> tuple[bool, str]:
     for name, body in bodies.items():
         answer = app.api("POST", "/api/v1/dataset/import/", d["curator_key"], raw=body)
         codes[name] = answer.status_code
+    # The same files through the command line: a clear error, no traceback.
+    tracebacks = exits = 0
+    for body in bodies.values():
+        run = import_file(app, body)
+        exits += run.returncode != 0
+        tracebacks += "Traceback" in run.stderr
     after = app.django(count)
     held = all(c == 400 for c in codes.values()) and before == after
+    held &= exits == len(bodies) and tracebacks == 0
     return held, (
-        ", ".join(f"{k}: {v}" for k, v in codes.items())
-        + f"; records before {before}, after {after}"
+        "API "
+        + ", ".join(f"{k}: {v}" for k, v in codes.items())
+        + f"; import_dataset: {exits} of {len(bodies)} refused, {tracebacks} "
+        f"tracebacks; records before {before}, after {after}"
     )
 
 
