@@ -20,7 +20,8 @@ from matchmaking.api.permissions import (
     CURATORS,
     PUBLIC_READ,
 )
-from matchmaking.dataset.exchange import DatasetInvalid, export_dataset, import_dataset
+from matchmaking.dataset.checks import DatasetInvalid
+from matchmaking.dataset.exchange import export_dataset, import_dataset
 
 
 class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):

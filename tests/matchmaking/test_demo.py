@@ -16,13 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking import selectors
 from matchmaking.accounts import policy
+from matchmaking.dataset.checks import validate_dataset
 from matchmaking.dataset.demo import (
     DEMO_CURATOR_TOTP_KEY,
     DEMO_USERS,
     VERIFIED_PROVIDERS,
     read_demo_data,
 )
-from matchmaking.dataset.exchange import validate_dataset
 from matchmaking.models import (
     Membership,
     MemberState,

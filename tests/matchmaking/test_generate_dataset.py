@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from matchmaking.dataset.exchange import import_dataset, validate_dataset
+from matchmaking.dataset.checks import validate_dataset
+from matchmaking.dataset.exchange import import_dataset
 from matchmaking.dataset.synthetic import (
     TOPIC_TEXT,
     default_provider_count,

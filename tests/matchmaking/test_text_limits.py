@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from matchmaking.dataset.exchange import DatasetInvalid, Problem, import_dataset
+from matchmaking.dataset.checks import DatasetInvalid, Problem
+from matchmaking.dataset.exchange import import_dataset
 from matchmaking.forms import DeclineForm, NeedForm
 from matchmaking.models import (
     LONG_TEXT,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from matchmaking.dataset.exchange import DatasetInvalid, import_dataset
+from matchmaking.dataset.checks import DatasetInvalid
+from matchmaking.dataset.exchange import import_dataset
 
 
 class Command(BaseCommand):
