@@ -1685,6 +1685,16 @@ def main() -> int:
             verdict = {True: "HELD", False: "FOUND", None: "ERROR"}[held]
             results.append((number, name, held, evidence))
             print(f"{number:2}  {name:34} {verdict:5}  {evidence}", flush=True)
+        # Anything the attacks did not look at: server errors in the whole run.
+        log = app.log_text()
+        server_errors = re.findall(r'^.*"[A-Z]+ (\S+) HTTP/[\d.]+" (5\d\d) ', log, re.M)
+        print(
+            f"--- gunicorn log: {len(server_errors)} answers 5xx"
+            + (f" ({', '.join(sorted({f'{c} {u}' for u, c in server_errors}))})"
+               if server_errors else "")
+            + f", {log.count('Traceback')} tracebacks",
+            flush=True,
+        )  # fmt: skip
     finally:
         app.stop()
     load_after = os.getloadavg()
