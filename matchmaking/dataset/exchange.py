@@ -13,6 +13,7 @@ keeps its value. What the format does not carry is never touched: a row's
 owner, a provider's verification, a need's ``shared_with`` and matching state.
 Moving or declassifying a record needs ``allow_moves`` / ``allow_declassify``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

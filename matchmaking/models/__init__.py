@@ -1,0 +1,96 @@
+"""Matchmaking data: reference data, organisations, needs, programmes, matches.
+
+One module per topic; every public name is importable from ``matchmaking.models``
+(the migrations name ``matchmaking.models.new_need_ref`` and the like).
+"""
+
+from matchmaking.models.accounts import (
+    ApiToken,
+    Invitation,
+    SignInThrottle,
+    TokenScope,
+    User,
+)
+from matchmaking.models.base import (
+    LONG_TEXT,
+    NOTE_TEXT,
+    SHORT_TEXT,
+    UN_LANGUAGES,
+    Timestamped,
+    limited_text,
+    new_need_ref,
+    new_programme_ref,
+    new_provider_ref,
+    new_ref,
+)
+from matchmaking.models.matches import Match, MatchEvent
+from matchmaking.models.organisations import Membership, MemberState, Provider
+from matchmaking.models.records import (
+    PROGRAMME_DATES_ERROR,
+    TAG_FIELDS,
+    Need,
+    Programme,
+    TaggedRecord,
+    check_programme_dates,
+    ends_before_start,
+)
+from matchmaking.models.reference import (
+    AssistanceType,
+    Audience,
+    CostModel,
+    Country,
+    DeliveryMode,
+    Language,
+    MultilingualName,
+    Priority,
+    Region,
+    StakeholderGroup,
+    Theme,
+    Topic,
+    Vocabulary,
+)
+from matchmaking.models.translations import ContentTranslation
+
+__all__ = [
+    "LONG_TEXT",
+    "NOTE_TEXT",
+    "PROGRAMME_DATES_ERROR",
+    "SHORT_TEXT",
+    "TAG_FIELDS",
+    "UN_LANGUAGES",
+    "ApiToken",
+    "AssistanceType",
+    "Audience",
+    "ContentTranslation",
+    "CostModel",
+    "Country",
+    "DeliveryMode",
+    "Invitation",
+    "Language",
+    "Match",
+    "MatchEvent",
+    "MemberState",
+    "Membership",
+    "MultilingualName",
+    "Need",
+    "Priority",
+    "Programme",
+    "Provider",
+    "Region",
+    "SignInThrottle",
+    "StakeholderGroup",
+    "TaggedRecord",
+    "Theme",
+    "Timestamped",
+    "TokenScope",
+    "Topic",
+    "User",
+    "Vocabulary",
+    "check_programme_dates",
+    "ends_before_start",
+    "limited_text",
+    "new_need_ref",
+    "new_programme_ref",
+    "new_provider_ref",
+    "new_ref",
+]

@@ -1,0 +1,167 @@
+"""People and their access: users, API tokens, invitations, sign-in throttling."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.enums import (
+    MembershipRole,
+)
+from matchmaking.models.organisations import MemberState, Provider
+
+
+class User(AbstractUser):
+    """A person signed in to the platform; curators are the secretariat."""
+
+    is_curator = models.BooleanField(
+        _("curator"),
+        default=False,
+        help_text=_("Curators verify organisations, curate matches and pitches."),
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Pages and emails are in this language."),
+    )
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A personal API token; only a hash of the secret is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def save(self, *args, **kwargs) -> None:
+        """Refuse a save that reassigns, re-keys or un-revokes the token."""
+        if self.pk is not None:
+            # Imported here: the policy reads memberships through selectors,
+            # which import this module.
+            from matchmaking.accounts.policy import token_change_refusal
+
+            fields = ("user_id", "prefix", "key_hash", "scope", "revoked_at")
+            before = type(self)._base_manager.filter(pk=self.pk).values(*fields).first()
+            if before is not None:
+                refusal = token_change_refusal(
+                    before=before, after={f: getattr(self, f) for f in fields}
+                )
+                if refusal:
+                    raise ValidationError(refusal)
+        super().save(*args, **kwargs)
+
+
+class Invitation(models.Model):
+    """A curator's invitation to join a member state or a provider."""
+
+    email = models.EmailField(_("email"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("member state"),
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("provider"),
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=MembershipRole.choices,
+        default=MembershipRole.FOCAL_POINT,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(member_state__isnull=False, provider__isnull=True)
+                    | Q(member_state__isnull=True, provider__isnull=False)
+                ),
+                name="invitation_one_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.member_state or self.provider}"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins of one account from any address (accounts/throttle.py).
+
+    Bookkeeping, not shown anywhere: no verbose names to translate.
+    """
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

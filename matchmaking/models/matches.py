@@ -1,0 +1,139 @@
+"""Matches of a programme to a need and the steps of their follow-up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+)
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from matchmaking.enums import (
+    DeliveryOutcome,
+    MatchOrigin,
+    MatchStatus,
+)
+from matchmaking.models.base import NOTE_TEXT, SHORT_TEXT, Timestamped, limited_text
+from matchmaking.models.records import Need, Programme
+
+
+class Match(Timestamped):
+    """A programme proposed for a need (by engine or curator) and its follow-up."""
+
+    need = models.ForeignKey(
+        Need, on_delete=models.CASCADE, related_name="matches", verbose_name=_("need")
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        related_name="matches",
+        verbose_name=_("programme"),
+    )
+    score = models.FloatField(_("score"), default=0.0)
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    components = models.JSONField(_("score components"), default=dict, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=MatchStatus.choices,
+        default=MatchStatus.SUGGESTED,
+    )
+    origin = models.CharField(
+        _("origin"),
+        max_length=16,
+        choices=MatchOrigin.choices,
+        default=MatchOrigin.ENGINE,
+    )
+    note = limited_text(_("curator's note"), NOTE_TEXT, blank=True)
+    decline_reason = limited_text(_("reason for declining"), NOTE_TEXT, blank=True)
+    feedback_rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    feedback_outcome = models.CharField(
+        _("outcome"), max_length=16, choices=DeliveryOutcome.choices, blank=True
+    )
+    feedback_comments = limited_text(_("comments"), SHORT_TEXT, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    # Every human step (interest, introduction, agreement ...) is recorded.
+    # Engine suggestions are written in bulk (matchmaking/suggestions.py) and
+    # get no per-row history: see README "Audit trail". components and reasons
+    # are the engine's explanation, rewritten on every rematch.
+    history = HistoricalRecords(excluded_fields=["components", "reasons"])
+
+    class Meta:
+        ordering = ["need", "rank", "-score", "programme_id"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "programme"], name="match_unique_need_programme"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1),
+                name="match_score_in_unit_interval",
+            ),
+            models.CheckConstraint(
+                condition=Q(feedback_rating__isnull=True)
+                | (Q(feedback_rating__gte=1) & Q(feedback_rating__lte=5)),
+                name="match_rating_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "status"]),
+            # The match board: latest first, overall and by status.
+            models.Index(fields=["-updated_at", "id"], name="match_latest_idx"),
+            models.Index(
+                fields=["status", "-updated_at", "id"], name="match_status_latest_idx"
+            ),
+            # Gap statistics: a need's live matches and the needs of the match
+            # history read from the index alone (not the wide match rows).
+            models.Index(fields=["need", "status", "id"], name="match_need_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} ↔ {self.programme}"
+
+
+class MatchEvent(models.Model):
+    """One step in a match's history."""
+
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, related_name="events", verbose_name=_("match")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=16, choices=MatchStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=16, choices=MatchStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = limited_text(_("note"), NOTE_TEXT, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["match", "at", "id"]
+        verbose_name = _("match event")
+        verbose_name_plural = _("match history")
+
+    def __str__(self) -> str:
+        return f"{self.match_id}: {self.from_status or '-'} → {self.to_status}"

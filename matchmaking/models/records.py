@@ -1,0 +1,293 @@
+"""Needs and programmes: their shared text and tags, dates rule and fields."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from matchmaking.enums import (
+    NeedStatus,
+    ProgrammeStatus,
+    UnmetReason,
+    Visibility,
+)
+from matchmaking.models.base import (
+    LONG_TEXT,
+    SHORT_TEXT,
+    Timestamped,
+    limited_text,
+    new_need_ref,
+    new_programme_ref,
+)
+from matchmaking.models.organisations import MemberState, Provider
+from matchmaking.models.reference import (
+    AssistanceType,
+    Audience,
+    CostModel,
+    Country,
+    DeliveryMode,
+    Language,
+    Priority,
+    Region,
+    Topic,
+)
+
+
+def ends_before_start(starts: date | None, ends: date | None) -> bool:
+    """The one "dates in order" rule: a period with both ends set ends before it
+    starts (an open start or end never does)."""
+    return bool(starts and ends and ends < starts)
+
+
+PROGRAMME_DATES_ERROR = _("A programme cannot end before it starts.")
+
+
+# The five taxonomy tags a need and a programme share (many-to-many fields).
+TAG_FIELDS = ("topics", "assistance_types", "audiences", "languages", "delivery_modes")
+# The text fields of both, as their forms show them first.
+_TEXT_FIELDS = ("title", "summary", "description", "content_language")
+
+
+class TaggedRecord(Timestamped):
+    """Fields shared by needs and programmes: text and taxonomy tags."""
+
+    title = models.CharField(_("title"), max_length=300)
+    summary = limited_text(_("summary"), SHORT_TEXT, blank=True)
+    description = limited_text(_("description"), LONG_TEXT, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
+    assistance_types = models.ManyToManyField(
+        AssistanceType, blank=True, related_name="+", verbose_name=_("assistance types")
+    )
+    audiences = models.ManyToManyField(
+        Audience, blank=True, related_name="+", verbose_name=_("audiences")
+    )
+    languages = models.ManyToManyField(
+        Language, related_name="+", verbose_name=_("languages")
+    )
+    delivery_modes = models.ManyToManyField(
+        DeliveryMode, blank=True, related_name="+", verbose_name=_("delivery modes")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    content_language = models.ForeignKey(
+        Language,
+        on_delete=models.PROTECT,
+        default="en",
+        related_name="+",
+        verbose_name=_("written in"),
+        help_text=_("The language the title, summary and description are written in."),
+    )
+    translations = GenericRelation("matchmaking.ContentTranslation")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def check_programme_dates(starts_on: date | None, ends_on: date | None) -> None:
+    """Raise the error of a programme ending before it starts, on ``ends_on``."""
+    if ends_before_start(starts_on, ends_on):
+        raise ValidationError({"ends_on": PROGRAMME_DATES_ERROR})
+
+
+class Programme(TaggedRecord):
+    """A capacity-building offer of a provider."""
+
+    ref = models.SlugField(
+        _("reference"), max_length=100, unique=True, default=new_programme_ref
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="programmes",
+        verbose_name=_("provider"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ProgrammeStatus.choices,
+        default=ProgrammeStatus.DRAFT,
+    )
+    eligible_regions = models.ManyToManyField(
+        Region, blank=True, related_name="+", verbose_name=_("eligible regions")
+    )
+    eligible_countries = models.ManyToManyField(
+        Country, blank=True, related_name="+", verbose_name=_("eligible countries")
+    )
+    ldc_only = models.BooleanField(_("least developed countries only"), default=False)
+    sids_only = models.BooleanField(
+        _("small island developing States only"), default=False
+    )
+    cost_model = models.ForeignKey(
+        CostModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cost model"),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("How many beneficiary countries it can take on; empty: no limit."),
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    ELIGIBILITY_FIELDS = ("eligible_regions", "eligible_countries")
+    # Who may take it up and on what terms, as its forms, API and exports list them.
+    OFFER_FIELDS = (
+        *ELIGIBILITY_FIELDS,
+        "ldc_only",
+        "sids_only",
+        "cost_model",
+        "capacity",
+        "starts_on",
+        "ends_on",
+    )
+    # What its provider writes (forms, API, services), in the form's order.
+    EDITABLE_FIELDS = (*_TEXT_FIELDS, *TAG_FIELDS, *OFFER_FIELDS)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="programme_ends_after_start",
+                violation_error_message=PROGRAMME_DATES_ERROR,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "ends_on"]),
+            # The catalogue: published programmes by title, one page at a time.
+            models.Index(
+                fields=["status", "title", "id"], name="programme_catalogue_idx"
+            ),
+            # Every status by title (curators, the API's default order).
+            models.Index(fields=["title", "id"], name="programme_title_idx"),
+            # The review queue: newest first.
+            models.Index(fields=["-created_at", "id"], name="programme_newest_idx"),
+            # Gap statistics: the programmes on offer and their provider and
+            # flags read from the index alone (not the wide programme rows).
+            models.Index(
+                fields=[
+                    "status",
+                    "ends_on",
+                    "starts_on",
+                    "provider",
+                    "ldc_only",
+                    "sids_only",
+                    "id",
+                ],
+                name="programme_offer_idx",
+            ),
+        ]
+
+    def clean(self) -> None:
+        check_programme_dates(self.starts_on, self.ends_on)
+
+
+class Need(TaggedRecord):
+    """What a member state asks for help with."""
+
+    ref = models.SlugField(
+        _("reference"), max_length=100, unique=True, default=new_need_ref
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        related_name="needs",
+        verbose_name=_("member state"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.DRAFT
+    )
+    priority = models.ForeignKey(
+        Priority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("priority"),
+    )
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+    )
+    shared_with = models.ManyToManyField(
+        Provider,
+        blank=True,
+        related_name="shared_needs",
+        verbose_name=_("shared with providers"),
+        help_text=_("Providers allowed to see this need when it is confidential."),
+    )
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    unmet_reason = models.CharField(
+        _("unmet"),
+        max_length=16,
+        choices=UnmetReason.choices,
+        blank=True,
+        default=UnmetReason.NONE,
+    )
+    matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
+    # shared_with decides who sees a confidential need, so its changes are
+    # audited too; matched_at is the engine's bookkeeping, not a change.
+    history = HistoricalRecords(
+        excluded_fields=["matched_at"], m2m_fields=[shared_with]
+    )
+
+    # What its state writes (forms, API, services), in the form's order.
+    EDITABLE_FIELDS = (
+        *_TEXT_FIELDS,
+        *TAG_FIELDS,
+        "priority",
+        "visibility",
+        "needed_by",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        indexes = [
+            models.Index(fields=["status", "visibility"]),
+            models.Index(fields=["member_state", "status"]),
+            # The needs register and the review queue: newest first.
+            models.Index(fields=["-created_at", "id"], name="need_newest_idx"),
+            # Gap statistics: every column they read of a need, so that their
+            # scans read the index alone (not the wide need rows).
+            models.Index(
+                fields=[
+                    "status",
+                    "visibility",
+                    "member_state",
+                    "unmet_reason",
+                    "created_at",
+                    "id",
+                ],
+                name="need_stats_idx",
+            ),
+        ]
