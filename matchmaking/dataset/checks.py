@@ -3,7 +3,8 @@
 Validation reads the reference data (countries, regions, languages,
 vocabularies) from the database and reports every problem of a file at once,
 each naming its section, record ref and field; ``exchange`` writes nothing
-unless there are none. A record is read into a :class:`Row` in model terms.
+unless there are none. Each record is read field by field (``records``) into a
+:class:`Row` in model terms.
 
 An import never re-homes or declassifies a record silently: moving a need to
 another country or a programme to another provider, and lowering a need's
@@ -16,9 +17,8 @@ record and field unless the caller allows them (``allow_moves``,
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,25 +26,16 @@ from django.core.validators import URLValidator
 from django.db import models
 
 from matchmaking import jsontext
+from matchmaking.dataset.records import Problem, Record, Reference
 from matchmaking.engine.text.tokens import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import (
     LONG_TEXT,
     SHORT_TEXT,
     TAG_FIELDS,
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
     Need,
-    Priority,
     Programme,
     Provider,
-    Region,
-    StakeholderGroup,
-    Topic,
     ends_before_start,
 )
 from matchmaking.names import name_key
@@ -56,7 +47,6 @@ SECTIONS = ("providers", "programmes", "needs")
 _CHUNK = 900
 _MAX_POSITIVE_INT = 2_147_483_647
 _REF = re.compile(r"[-a-zA-Z0-9_]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _TOP_LEVEL_FIELDS = frozenset({"format", "about", *SECTIONS, "judgments"})
 _PROVIDER_FIELDS = frozenset(
@@ -96,37 +86,10 @@ _NEED_FIELDS = frozenset(
 PROGRAMME_M2M = (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
 NEED_M2M = TAG_FIELDS
 
-# The vocabulary behind each slug field of the format, and its name in messages.
-_VOCABULARIES: dict[str, tuple[type[models.Model], str]] = {
-    "topics": (Topic, "topic"),
-    "assistance_types": (AssistanceType, "assistance type"),
-    "audiences": (Audience, "audience"),
-    "delivery_modes": (DeliveryMode, "delivery mode"),
-    "stakeholder_group": (StakeholderGroup, "stakeholder group"),
-    "cost_model": (CostModel, "cost model"),
-    "priority": (Priority, "priority"),
-}
-
-
 _FLAWS = {
     "nul": "contains a NUL character",
     "surrogate": "contains an unpaired surrogate (not valid Unicode)",
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a dataset, located by section, record ref and field."""
-
-    ref: str
-    section: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.section}[{self.ref}]" if self.ref else self.section
-        path = ".".join(part for part in (where, self.field) if part)
-        return f"{path}: {self.message}" if path else self.message
 
 
 class DatasetInvalid(Exception):
@@ -135,36 +98,6 @@ class DatasetInvalid(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
-
-
-# --- validation -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Reference:
-    """The codes and slugs a dataset may use, read from the database."""
-
-    countries: dict[str, bool]  # iso3 -> may post needs (UN member or observer)
-    regions: frozenset[str]
-    languages: frozenset[str]
-    slugs: dict[str, frozenset[str]]  # format field -> valid slugs
-
-    @classmethod
-    def load(cls) -> _Reference:
-        return cls(
-            countries={
-                iso3: member or observer
-                for iso3, member, observer in Country.objects.values_list(
-                    "iso3", "is_un_member", "is_observer"
-                )
-            },
-            regions=frozenset(Region.objects.values_list("code", flat=True)),
-            languages=frozenset(Language.objects.values_list("code", flat=True)),
-            slugs={
-                name: frozenset(model.objects.values_list("pk", flat=True))
-                for name, (model, _noun) in _VOCABULARIES.items()
-            },
-        )
 
 
 @dataclass(frozen=True)
@@ -217,144 +150,6 @@ def _given(section: str, data: dict[str, Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-class _Record:
-    """Reads the fields of one record, noting each problem on the checker."""
-
-    def __init__(
-        self, checker: Checker, section: str, ref: str, data: dict[str, Any]
-    ) -> None:
-        self.checker = checker
-        self.section = section
-        self.ref = ref
-        self.data = data
-        self.ok = True
-
-    def problem(self, field: str, message: str) -> None:
-        self.ok = False
-        self.checker.problems.append(Problem(self.ref, self.section, field, message))
-
-    def unknown_fields(
-        self, allowed: frozenset[str], data: dict[str, Any], prefix: str = ""
-    ) -> None:
-        for key in data:
-            if key not in allowed:
-                self.problem(f"{prefix}{key}", "unknown field")
-
-    def text(self, name: str, *, required: bool = False, max_length: int = 0) -> str:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self.problem(name, "required")
-            return ""
-        if not isinstance(value, str):
-            self.problem(name, "must be a string")
-            return ""
-        if required and not value.strip():
-            self.problem(name, "must not be empty")
-        elif max_length and len(value) > max_length:
-            self.problem(name, f"longer than {max_length} characters")
-        return value
-
-    def slug(self, name: str, *, required: bool = False) -> str | None:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self.problem(name, "required")
-            return None
-        if not isinstance(value, str):
-            self.problem(name, "must be a string")
-            return None
-        noun = _VOCABULARIES[name][1]
-        if value not in self.checker.reference.slugs[name]:
-            self.problem(name, f"unknown {noun} '{value}'")
-            return None
-        return value
-
-    def codes(
-        self,
-        name: str,
-        known: Container[str],
-        noun: str,
-        *,
-        data: dict[str, Any] | None = None,
-        prefix: str = "",
-        required: bool = False,
-    ) -> frozenset[str]:
-        value = (self.data if data is None else data).get(name)
-        field = f"{prefix}{name}"
-        if value is None:
-            value = []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(field, "must be a list of strings")
-            return frozenset()
-        for code in value:
-            if code not in known:
-                self.problem(field, f"unknown {noun} '{code}'")
-        if required and not value:
-            self.problem(field, f"at least one {noun} is required")
-        return frozenset(value)
-
-    def tags(self, name: str, *, required: bool = False) -> frozenset[str]:
-        model_noun = _VOCABULARIES[name][1]
-        return self.codes(
-            name, self.checker.reference.slugs[name], model_noun, required=required
-        )
-
-    def languages(self) -> frozenset[str]:
-        return self.codes(
-            "languages", self.checker.reference.languages, "language", required=True
-        )
-
-    def country(self, *, required: bool = False, un_state: bool = False) -> str | None:
-        value = self.data.get("country")
-        if value is None:
-            if required:
-                self.problem("country", "required")
-            return None
-        if not isinstance(value, str):
-            self.problem("country", "must be a string")
-            return None
-        may_post = self.checker.reference.countries.get(value)
-        if may_post is None:
-            self.problem("country", f"unknown country '{value}'")
-            return None
-        if un_state and not may_post:
-            self.problem("country", f"'{value}' is not a UN member or observer state")
-            return None
-        return value
-
-    def date(self, name: str) -> date | None:
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if isinstance(value, str) and _DATE.fullmatch(value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.problem(name, f"{value!r} is not a date (YYYY-MM-DD)")
-        return None
-
-    def choice(
-        self, name: str, choices: type[models.TextChoices], default: str | None
-    ) -> str | None:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if value not in choices.values:
-            listed = ", ".join(choices.values)
-            self.problem(name, f"unknown {name} {value!r} (one of {listed})")
-            return default
-        return value
-
-    def boolean(self, name: str, data: dict[str, Any], prefix: str = "") -> bool:
-        value = data.get(name, False)
-        if not isinstance(value, bool):
-            self.problem(f"{prefix}{name}", "must be true or false")
-            return False
-        return value
-
-
 class Checker:
     """Validates a whole dataset, collecting every problem and the valid rows."""
 
@@ -376,7 +171,7 @@ class Checker:
         # carries one (a ref looked up, a row written): refuse them first.
         if not self._storable(data):
             return
-        self.reference = _Reference.load()
+        self.reference = Reference.load()
         self._check_header(data)
         self.known_providers = self._known_providers(data)
         self.provider_names = self._provider_names(data)
@@ -388,7 +183,7 @@ class Checker:
         for section, check in checks.items():
             if section in data:
                 for ref, record in self._records(data, section):
-                    check(_Record(self, section, ref, record))
+                    check(Record(self.problems, self.reference, section, ref, record))
         if not allow_moves:
             self._refuse_moves()
         if not allow_declassify:
@@ -575,7 +370,7 @@ class Checker:
             .values_list("name_key", "ref")
         }
 
-    def _check_providers(self, record: _Record) -> None:
+    def _check_providers(self, record: Record) -> None:
         fields = {
             "name": record.text("name", required=True, max_length=200),
             "stakeholder_group_id": record.slug("stakeholder_group", required=True),
@@ -602,7 +397,7 @@ class Checker:
                 Row(record.ref, fields, {}, None, "", _given("providers", record.data))
             )
 
-    def _check_programmes(self, record: _Record) -> None:
+    def _check_programmes(self, record: Record) -> None:
         provider = record.data.get("provider")
         if provider is None:
             record.problem("provider", "required")
@@ -678,7 +473,7 @@ class Checker:
         code = detect_language(text)
         return code if code in self.reference.languages else "en"
 
-    def _check_needs(self, record: _Record) -> None:
+    def _check_needs(self, record: Record) -> None:
         country = record.country(required=True, un_state=True)
         status = record.choice("status", NeedStatus, None)
         fields: dict[str, Any] = {

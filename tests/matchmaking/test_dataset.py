@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking.dataset.checks import DatasetInvalid, Problem, validate_dataset
+from matchmaking.dataset.checks import DatasetInvalid, validate_dataset
 from matchmaking.dataset.exchange import ImportResult, export_dataset, import_dataset
+from matchmaking.dataset.records import Problem
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import MemberState, Need, Programme, Provider
 from matchmaking.selectors import needs_visible_to, programmes_visible_to

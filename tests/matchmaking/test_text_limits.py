@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from matchmaking.dataset.checks import DatasetInvalid, Problem
+from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import import_dataset
+from matchmaking.dataset.records import Problem
 from matchmaking.forms import DeclineForm, NeedForm
 from matchmaking.models import (
     LONG_TEXT,
