@@ -2,6 +2,7 @@
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -9,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
 from matchmaking.models import Country
 from matchmaking.reference import sync_reference_data
+from matchmaking.suggestions import reset_engine
 from tests.factories import UserFactory
 
 
@@ -35,7 +37,7 @@ def curator(db):
 @pytest.fixture(autouse=True)
 def _no_api_cache(settings):
     """Tests run in a transaction that never commits, and the API cache's
-    generation moves on commit: off by default; tests/api/test_api_cache.py
+    generation moves on commit: off by default; tests/matchmaking/api/test_api_cache.py
     turns it on with committing transactions."""
     settings.API_CACHE_SECONDS = 0
 
@@ -43,8 +45,6 @@ def _no_api_cache(settings):
 @pytest.fixture(autouse=True)
 def fresh_engine():
     """Each test starts with no cached engine index (the database is new too)."""
-    from matchmaking.suggestions import reset_engine
-
     reset_engine()
     yield
     reset_engine()
@@ -99,3 +99,18 @@ def _reference_data_after_flush(request):
     request.getfixturevalue("transactional_db")
     if not Country.objects.exists():
         sync_reference_data(apps)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 at full strength costs about a second per test user here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached answers live in the cache: every test
+    starts with an empty one (and a full throttle budget)."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -132,7 +132,7 @@ def authenticate_key(*, key: str) -> ApiToken | None:
 # 0.4 ms building its SQL on every request, several times the query itself.
 # The same query, built once from the models' metadata, gives the same
 # instances: the database values go through the fields' converters, as the
-# ORM does (tests/api/test_tokens.py compares the two).
+# ORM does (tests/matchmaking/api/test_tokens.py compares the two).
 
 
 @functools.cache

@@ -550,7 +550,7 @@ class MatchSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         # Every field is read-only and plain: walked directly, the values of the
         # declared fields without DRF's per-field machinery (a list of matches
-        # costs a fraction of the generic walk; tests/api compare the two).
+        # costs a fraction of the generic walk; tests/matchmaking/api compare the two).
         data = {}
         for field in self._readable_fields:
             value = instance

@@ -27,7 +27,7 @@ from tests.factories import (
     NeedFactory,
     UserFactory,
 )
-from tests.matchmaking.test_dataset import small
+from tests.matchmaking.dataset.test_dataset import small
 
 pytestmark = pytest.mark.django_db
 

@@ -31,8 +31,7 @@ from tests.factories import (
     TimeSlotFactory,
     UserFactory,
 )
-
-from . import pdfs
+from tests.roundtable import pdfs
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -45,10 +44,8 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
-    """Uploaded decks go to a fresh folder per test; passwords hash fast."""
+    """Uploaded decks go to a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    # PBKDF2 at full strength costs over a second per test user here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.MEDIA_ROOT
 
 

@@ -19,8 +19,7 @@ from roundtable import services
 from roundtable.enums import MeetingState, PitchState
 from roundtable.models import BreakoutRegistration, Meeting, Pitch, Session
 from tests.factories import MembershipFactory, ProviderFactory, UserFactory
-
-from .conftest import close_call
+from tests.roundtable.conftest import close_call
 
 pytestmark = [
     pytest.mark.postgres,

@@ -21,9 +21,8 @@ from pypdf.generic import (
 from rest_framework.test import APIClient
 
 from roundtable import services
-
-from . import pdfs
-from .conftest import make_pitch
+from tests.roundtable import pdfs
+from tests.roundtable.conftest import make_pitch
 
 HOSTILE = pdfs.hostile_decks()
 

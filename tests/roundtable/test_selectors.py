@@ -17,8 +17,7 @@ from tests.factories import (
     ReviewFactory,
     SessionReportFactory,
 )
-
-from .conftest import close_call, make_pitch, suggested_match
+from tests.roundtable.conftest import close_call, make_pitch, suggested_match
 
 S = PitchState
 

@@ -23,9 +23,8 @@ from roundtable.slides import (
     download_name,
     slide_deck_response,
 )
-
-from . import pdfs
-from .conftest import make_pitch
+from tests.roundtable import pdfs
+from tests.roundtable.conftest import make_pitch
 
 TEN_MB = 10 * 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

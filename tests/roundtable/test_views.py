@@ -12,9 +12,8 @@ from django.urls import reverse
 from roundtable import selectors, services
 from roundtable.enums import MeetingState, PitchState
 from roundtable.models import Meeting, Pitch
-
-from . import pdfs
-from .conftest import close_call, make_pitch, suggested_match
+from tests.roundtable import pdfs
+from tests.roundtable.conftest import close_call, make_pitch, suggested_match
 
 
 def test_the_journey_from_a_pitch_to_a_booked_meeting(client, cast):

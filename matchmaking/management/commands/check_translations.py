@@ -16,8 +16,8 @@ Checks, for each of ar, es, fr, ru and zh-hans (``locale/<dir>/LC_MESSAGES``):
 Usage::
 
     .venv/bin/python manage.py check_translations
-    .venv/bin/python manage.py check_translations --locale-dir tests/i18n/fixtures \
-        --skip-extract
+    .venv/bin/python manage.py check_translations \
+        --locale-dir tests/matchmaking/i18n/fixtures --skip-extract
 
 Exits with status 1 and one line per problem when anything fails.
 """

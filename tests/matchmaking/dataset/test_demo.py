@@ -1,0 +1,446 @@
+"""The demo: demo.json itself and what ``manage.py load_demo`` builds from it."""
+
+import datetime as dt
+import io
+import itertools
+from base64 import b32decode
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from matchmaking import selectors
+from matchmaking.accounts import policy
+from matchmaking.dataset.checks import validate_dataset
+from matchmaking.dataset.demo import (
+    DEMO_CURATOR_TOTP_KEY,
+    DEMO_USERS,
+    VERIFIED_PROVIDERS,
+    read_demo_data,
+)
+from matchmaking.models import (
+    Membership,
+    MemberState,
+    Need,
+    Programme,
+    Provider,
+    Theme,
+    Topic,
+    User,
+)
+from matchmaking.reference import load_countries, load_taxonomy, topic_themes
+from roundtable.models import Event, Pitch, Session, TimeSlot
+from tests.paths import ROOT
+
+NEW_YORK = ZoneInfo("America/New_York")
+M49_REGIONS = ["002", "009", "019", "142", "150"]
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db, fast_hashing):
+    return load_demo()
+
+
+# --- demo.json ----------------------------------------------------------------
+
+
+def test_demo_json_is_a_valid_dataset(db):
+    assert validate_dataset(data=read_demo_data()) == []
+
+
+def test_demo_json_sizes_and_stakeholder_groups():
+    data = read_demo_data()
+    groups = [p["stakeholder_group"] for p in data["providers"]]
+    assert (len(data["providers"]), len(data["programmes"]), len(data["needs"])) == (
+        32,
+        66,
+        46,
+    )
+    assert {g: groups.count(g) for g in sorted(set(groups))} == {
+        "academia": 4,
+        "civil-society": 4,
+        "government": 7,
+        "intergovernmental": 7,
+        "private-sector": 5,
+        "technical-community": 5,
+    }
+
+
+def test_demo_programmes_cover_every_theme_and_topic():
+    data = read_demo_data()
+    topics = {t for p in data["programmes"] for t in p["topics"]}
+    assert topics == set(topic_themes())
+    assert {topic_themes()[t] for t in topics} == {
+        theme["slug"] for theme in load_taxonomy()["themes"]
+    }
+
+
+def test_demo_programmes_mix_eligibility_cost_and_dates():
+    programmes = read_demo_data()["programmes"]
+    eligibility = [p["eligibility"] for p in programmes]
+    assert sum(not e["regions"] and not e["countries"] for e in eligibility) == 24
+    assert sum(bool(e["countries"]) for e in eligibility) == 8
+    assert sum(e["ldc_only"] for e in eligibility) == 2
+    assert sum(e["sids_only"] for e in eligibility) == 6
+    assert sorted({p["cost_model"] for p in programmes}) == [
+        "cost-shared",
+        "fee",
+        "free",
+    ]
+    assert sorted(p["ref"] for p in programmes if p["ends_on"] < "2026-01-01") == [
+        "nordic-cert-twinning-pilot",
+        "pccp-cable-resilience-pilot",
+        "tcjp-first-responders",
+        "wican-girls-bootcamps",
+    ]
+
+
+def test_demo_needs_come_from_un_members_in_every_region():
+    countries = load_countries()
+    needs = read_demo_data()["needs"]
+    assert all(countries[n["country"]].is_un_member for n in needs)
+    assert sorted({countries[n["country"]].region for n in needs}) == M49_REGIONS
+    assert sum(countries[n["country"]].is_ldc for n in needs) == 22
+    assert sum(countries[n["country"]].is_sids for n in needs) == 19
+
+
+def test_demo_needs_mix_visibility_priority_and_language():
+    needs = read_demo_data()["needs"]
+    visibility = [n["visibility"] for n in needs]
+    assert (
+        visibility.count("public"),
+        visibility.count("registered"),
+        visibility.count("confidential"),
+    ) == (31, 8, 7)
+    assert sorted({n["priority"] for n in needs}) == ["high", "low", "medium"]
+    assert {"en", "fr", "es", "ar", "ru", "pt"} <= {
+        lang for n in needs for lang in n["languages"]
+    }
+    assert all(n["needed_by"] >= "2026-12-01" for n in needs)
+
+
+def test_demo_has_needs_no_programme_speaks_the_language_of():
+    data = read_demo_data()
+    spoken = {lang for p in data["programmes"] for lang in p["languages"]}
+    assert sorted(
+        n["ref"] for n in data["needs"] if not set(n["languages"]) & spoken
+    ) == ["hti-sensibilisation-kreyol", "wsm-village-online-safety"]
+
+
+# --- load_demo ------------------------------------------------------------------
+
+
+def test_load_demo_imports_the_dataset_and_prints_the_logins(demo):
+    assert demo.splitlines()[0] == (
+        "providers: 32 created, 0 updated, 0 unchanged; "
+        "programmes: 66 created, 0 updated, 0 unchanged; "
+        "needs: 46 created, 0 updated, 0 unchanged"
+    )
+    for user in DEMO_USERS:
+        assert f"  {user.username}" in demo
+        assert user.password in demo
+    assert (Provider.objects.count(), Programme.objects.count()) == (32, 66)
+    assert (Need.objects.count(), MemberState.objects.count()) == (46, 41)
+
+
+def test_load_demo_creates_one_user_per_role(demo):
+    users = User.objects.order_by("username").values_list(
+        "username", "is_curator", "is_staff", "is_superuser"
+    )
+    assert list(users) == [
+        ("curator", True, True, False),
+        ("focal", False, False, False),
+        ("focal2", False, False, False),
+        ("provider", False, False, False),
+        ("provider2", False, False, False),
+    ]
+    memberships = Membership.objects.order_by("user__username").values_list(
+        "user__username", "member_state__country_id", "provider__ref", "role"
+    )
+    assert list(memberships) == [
+        ("focal", "GMB", None, "focal_point"),
+        ("focal2", "BRB", None, "focal_point"),
+        ("provider", None, "nordic-ccp", "manager"),
+        ("provider2", None, "kestrel", "manager"),
+    ]
+
+
+def test_demo_passwords_log_in_and_satisfy_the_validators(demo):
+    for spec in DEMO_USERS:
+        user = User.objects.get(username=spec.username)
+        assert user.check_password(spec.password)
+        validate_password(spec.password, user)
+
+
+def test_the_demo_curator_signs_in_with_the_documented_authenticator_key(demo, client):
+    """Two-factor is required for curators; the README gives the demo's key."""
+    curator = next(spec for spec in DEMO_USERS if spec.is_curator)
+    assert DEMO_CURATOR_TOTP_KEY in demo
+    assert DEMO_CURATOR_TOTP_KEY in (ROOT / "README.md").read_text(encoding="utf-8")
+    step = client.post(
+        "/accounts/login/?next=/curation/",
+        {"username": curator.username, "password": curator.password},
+    )
+    assert step["Location"] == "/accounts/login/verify/"
+    totp = TOTP(b32decode(DEMO_CURATOR_TOTP_KEY))
+    code = client.post("/accounts/login/verify/", {"token": f"{totp.token():06d}"})
+    assert code["Location"] == "/curation/"
+    assert client.get("/curation/").status_code == 200
+    # Loading again keeps the one device (and so a changed one).
+    load_demo()
+    assert TOTPDevice.objects.filter(user__username="curator").count() == 1
+
+
+def test_demo_curator_may_change_everything_in_the_admin(demo):
+    curator = User.objects.get(username="curator")
+    assert curator.has_perm("matchmaking.change_need")
+    assert curator.has_perm("matchmaking.change_provider")
+    assert curator.has_perm("roundtable.change_pitch")
+    assert not User.objects.get(username="focal").has_perm("matchmaking.change_need")
+
+
+def test_demo_curators_group_holds_only_the_allow_list(demo):
+    # Issue 14, finding 1: the review ran on the demo, whose group gave the
+    # curator every permission of the app (users and tokens) via ModelBackend.
+    group = Group.objects.get(name="Curators")
+    held = sorted(group.permissions.values_list("content_type__app_label", "codename"))
+    assert held == policy.curator_permission_lookups()
+    curator = User.objects.get(username="curator")
+    for perm in (
+        "matchmaking.add_user",
+        "matchmaking.delete_user",
+        "matchmaking.change_apitoken",
+        "matchmaking.add_apitoken",
+        "matchmaking.add_invitation",
+    ):
+        assert not curator.has_perm(perm), perm
+
+
+def test_load_demo_gives_the_demo_users_their_records(demo):
+    assert sorted(
+        Need.objects.filter(owner__username="focal").values_list("ref", flat=True)
+    ) == [
+        "gmb-cybercrime-bill",
+        "gmb-national-csirt",
+        "gmb-utility-control-systems",
+        "gmb-youth-cyber-skills",
+    ]
+    assert sorted(
+        Programme.objects.filter(owner__username="provider2").values_list(
+            "ref", flat=True
+        )
+    ) == ["kestrel-cloud-skills", "kestrel-gov-cloud", "kestrel-small-business-kit"]
+
+
+def test_load_demo_verifies_some_providers(demo):
+    verified = Provider.objects.filter(is_verified=True)
+    assert sorted(verified.values_list("ref", flat=True)) == sorted(VERIFIED_PROVIDERS)
+    assert not verified.filter(verified_at__isnull=True).exists()
+    assert set(verified.values_list("verified_by__username", flat=True)) == {"curator"}
+
+
+def test_load_demo_shares_a_confidential_need_with_the_demo_provider(demo):
+    need = Need.objects.get(ref="gmb-utility-control-systems")
+    assert need.visibility == "confidential"
+    assert list(need.shared_with.values_list("ref", flat=True)) == ["nordic-ccp"]
+    confidential = Need.objects.filter(visibility="confidential")
+    assert sorted(confidential.values_list("ref", flat=True)) == [
+        "brb-financial-sector-resilience",
+        "fji-power-airport-security",
+        "gmb-utility-control-systems",
+        "guy-election-infrastructure",
+        "mda-national-cyber-exercise",
+        "som-cert-threat-intel",
+        "yem-health-data-protection",
+    ]
+    seen_by = {
+        username: sorted(
+            selectors.needs_visible_to(user=User.objects.get(username=username))
+            .filter(visibility="confidential")
+            .values_list("ref", flat=True)
+        )
+        for username in ("focal", "focal2", "provider", "provider2")
+    }
+    assert seen_by == {
+        "focal": ["gmb-utility-control-systems"],
+        "focal2": ["brb-financial-sector-resilience"],
+        "provider": ["gmb-utility-control-systems"],
+        "provider2": [],
+    }
+
+
+def test_load_demo_covers_every_theme_topic_and_region(demo):
+    programmes = Programme.objects.all()
+    assert Topic.objects.exclude(pk__in=programmes.values("topics")).count() == 0
+    assert Theme.objects.exclude(pk__in=programmes.values("topics__theme")).count() == 0
+    regions = Need.objects.values_list("member_state__country__region_id", flat=True)
+    assert sorted(set(regions)) == M49_REGIONS
+
+
+def test_load_demo_builds_the_roundtable_event(demo):
+    event = Event.objects.get()
+    assert (event.slug, event.venue, event.timezone) == (
+        "global-roundtable-2027",
+        "United Nations Headquarters, New York",
+        "America/New_York",
+    )
+    assert (event.starts_on, event.ends_on) == (
+        dt.date(2027, 5, 10),
+        dt.date(2027, 5, 11),
+    )
+    agenda = [
+        (s.kind, s.title, s.starts_at.astimezone(NEW_YORK).strftime("%d %H:%M"))
+        for s in Session.objects.filter(event=event).order_by("starts_at", "title")
+    ]
+    assert agenda == [
+        ("opening", "Opening plenary", "10 10:00"),
+        ("matchmaking", "Matchmaking session: provider elevator pitches", "10 10:45"),
+        ("breakout", "ICT policies and governance structures", "10 15:00"),
+        ("breakout", "Technology, talent and partnerships", "10 15:00"),
+        ("matchmaking", "Bilateral matchmaking meetings", "11 10:00"),
+        ("closing", "Closing plenary", "11 15:00"),
+    ]
+    breakouts = Session.objects.filter(kind="breakout").order_by("title")
+    assert list(breakouts.values_list("track", "room", "capacity")) == [
+        ("Breakout I", "Conference Room 11", 80),
+        ("Breakout II", "Conference Room 12", 80),
+    ]
+
+
+def test_matchmaking_session_has_24_three_minute_pitch_slots_inside_it(demo):
+    session = Session.objects.get(title__startswith="Matchmaking session")
+    slots = list(session.slots.order_by("starts_at"))
+    assert len(slots) == 24
+    assert {slot.kind for slot in slots} == {"pitch"}
+    assert {slot.ends_at - slot.starts_at for slot in slots} == {
+        dt.timedelta(minutes=3)
+    }
+    assert {b.starts_at - a.ends_at for a, b in itertools.pairwise(slots)} == {
+        dt.timedelta(minutes=1)
+    }
+    assert session.starts_at < slots[0].starts_at
+    assert slots[-1].ends_at <= session.ends_at
+    for slot in slots:
+        slot.full_clean()
+    assert TimeSlot.objects.filter(kind="pitch").count() == 24
+
+
+def test_bilateral_session_has_meeting_slots_at_six_tables(demo):
+    session = Session.objects.get(title="Bilateral matchmaking meetings")
+    slots = session.slots.all()
+    assert slots.count() == 36
+    assert set(slots.values_list("kind", flat=True)) == {"meeting"}
+    assert sorted(set(slots.values_list("location", flat=True))) == [
+        f"Table {n}" for n in range(1, 7)
+    ]
+    assert not slots.filter(starts_at__lt=session.starts_at).exists()
+    assert not slots.filter(ends_at__gt=session.ends_at).exists()
+
+
+def test_load_demo_adds_pitches_linked_to_the_providers_programmes(demo):
+    pitches = Pitch.objects.order_by("provider__ref")
+    assert [(p.provider.ref, p.state, p.slide_count) for p in pitches] == [
+        ("gcmc", "accepted", 3),
+        ("irna", "in_review", 3),
+        ("kestrel", "scheduled", 3),
+        ("nordic-ccp", "scheduled", 3),
+        ("orbis", "submitted", 3),
+        ("pidsf", "confirmed", 3),
+        ("tcjp", "scheduled", 3),
+        ("wican", "scheduled", 3),
+    ]
+    for pitch in pitches:
+        assert set(pitch.programmes.values_list("provider_id", flat=True)) == {
+            pitch.provider_id
+        }
+    scheduled = TimeSlot.objects.filter(pitch__isnull=False).order_by("starts_at")
+    assert [slot.pitch.provider.ref for slot in scheduled] == [
+        "nordic-ccp",
+        "kestrel",
+        "tcjp",
+        "wican",
+    ]
+    assert Pitch.objects.get(provider__ref="nordic-ccp").presenter.username == (
+        "provider"
+    )
+
+
+def _snapshot() -> dict:
+    from django.contrib.auth.models import Group
+
+    models = [
+        User,
+        Group,
+        Membership,
+        MemberState,
+        Provider,
+        Programme,
+        Need,
+        Event,
+        Session,
+        TimeSlot,
+        Pitch,
+    ]
+    return {
+        "counts": {m.__name__: m.objects.count() for m in models},
+        "updated": {
+            m.__name__: sorted(m.objects.values_list("pk", "updated_at"))
+            for m in (Provider, Programme, Need, Membership, MemberState, Event, Pitch)
+        },
+        "passwords": sorted(User.objects.values_list("username", "password")),
+        "slots": sorted(
+            TimeSlot.objects.values_list("pk", "starts_at", "ends_at", "pitch_id")
+        ),
+        "sessions": sorted(Session.objects.values_list("pk", "starts_at", "ends_at")),
+        "shared": sorted(Need.shared_with.through.objects.values_list("pk")),
+        "verified": sorted(Provider.objects.values_list("pk", "verified_at")),
+    }
+
+
+def test_running_load_demo_twice_changes_nothing(demo):
+    before = _snapshot()
+    second = load_demo()
+    assert _snapshot() == before
+    assert second.splitlines()[0] == (
+        "providers: 0 created, 0 updated, 32 unchanged; "
+        "programmes: 0 created, 0 updated, 66 unchanged; "
+        "needs: 0 created, 0 updated, 46 unchanged"
+    )
+
+
+def test_load_demo_leaves_what_demo_users_changed(demo):
+    focal = User.objects.get(username="focal")
+    focal.set_password("a-new-password-of-mine")
+    focal.save()
+    pitch = Pitch.objects.get(provider__ref="orbis")
+    pitch.state = "rejected"
+    pitch.save()
+    Pitch.objects.create(
+        event=pitch.event,
+        provider=pitch.provider,
+        presenter_name="Someone else",
+        title="A second try",
+        abstract="Shorter.",
+    )
+    load_demo()
+    assert User.objects.get(username="focal").check_password("a-new-password-of-mine")
+    pitches = Pitch.objects.filter(provider__ref="orbis").order_by("pk")
+    assert list(pitches.values_list("title", "state")) == [
+        ("A forensic laboratory in a box", "rejected"),
+        ("A second try", "draft"),
+    ]
