@@ -1631,6 +1631,24 @@ def f18(app: App) -> tuple[bool, str]:
 # --- the run --------------------------------------------------------------------------
 
 
+def tracebacks(log: str) -> list[str]:
+    """For each traceback in a log: the line before it and the exception raised."""
+    lines = log.splitlines()
+    found = []
+    for number, line in enumerate(lines):
+        if not line.startswith("Traceback"):
+            continue
+        end = number + 1
+        while end < len(lines) and (
+            lines[end].startswith((" ", "\t")) or not lines[end].strip()
+        ):
+            end += 1
+        before = lines[number - 1].strip()[:140] if number else ""
+        raised = lines[end].strip()[:160] if end < len(lines) else "?"
+        found.append(f"{before} -> {raised}")
+    return found
+
+
 def git(*args: str) -> str:
     out = subprocess.run(  # noqa: S603
         ["git", *args],  # noqa: S607
@@ -1695,6 +1713,8 @@ def main() -> int:
             + f", {log.count('Traceback')} tracebacks",
             flush=True,
         )  # fmt: skip
+        for raised in tracebacks(log):
+            print(f"    {raised}", flush=True)
     finally:
         app.stop()
     load_after = os.getloadavg()
