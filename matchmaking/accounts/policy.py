@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from matchmaking import selectors
 
 PLAIN, STAFF, SUPERUSER = 0, 1, 2
@@ -114,6 +116,25 @@ def acting_level(user: Any) -> int:
     return account_level(user) if _active(user) else -1
 
 
+# --- two-factor -------------------------------------------------------------------
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    """The user's confirmed TOTP device, if two-factor is on for them."""
+    if user is None or not user.pk:
+        return None
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def requires_two_factor(user: Any) -> bool:
+    """Curators, staff and superusers see confidential needs of every state."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (getattr(user, "is_curator", False) or user.is_staff or user.is_superuser)
+    )
+
+
 # --- model permissions (CuratorBackend) -------------------------------------------
 
 
@@ -187,20 +208,6 @@ def may_revoke_token(*, actor: Any, token: Any) -> bool:
     return selectors.is_curator(actor) and may_change_account(
         actor=actor, target=token.user
     )
-
-
-def token_change_refusal(*, before: dict[str, Any], after: dict[str, Any]) -> str:
-    """Why a saved token may not become ``after`` ("" when it may).
-
-    ``before``/``after`` map field attnames to values. Nobody, superusers
-    included, reassigns a token, changes its key or scope, or un-revokes it.
-    """
-    for name in ("user_id", "prefix", "key_hash", "scope"):
-        if before[name] != after[name]:
-            return f"{name} of a token never changes"
-    if before["revoked_at"] is not None and after["revoked_at"] != before["revoked_at"]:
-        return "a revoked token stays revoked"
-    return ""
 
 
 # --- organisations and verification --------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from matchmaking import audit
 from matchmaking.accounts import policy
-from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
+from matchmaking.accounts.policy import confirmed_device, requires_two_factor
 from matchmaking.models import ApiToken, TokenScope, User
 
 KEY_PREFIX = "cbm"

@@ -43,6 +43,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import throttle
+from matchmaking.accounts.policy import confirmed_device, requires_two_factor
 from matchmaking.forms import GovukFormMixin
 
 logger = logging.getLogger(__name__)
@@ -52,22 +53,6 @@ PENDING_KEY = "two_factor_pending"
 # How long the code step stays open, and how many wrong codes it takes.
 PENDING_SECONDS = 300
 MAX_CODE_ATTEMPTS = 5
-
-
-def confirmed_device(user: Any) -> TOTPDevice | None:
-    """The user's confirmed TOTP device, if two-factor is on for them."""
-    if user is None or not user.pk:
-        return None
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
-def requires_two_factor(user: Any) -> bool:
-    """Curators, staff and superusers see confidential needs of every state."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (getattr(user, "is_curator", False) or user.is_staff or user.is_superuser)
-    )
 
 
 # Two-factor is offered to exactly the roles that need it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -73,10 +75,6 @@ class ApiToken(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Refuse a save that reassigns, re-keys or un-revokes the token."""
         if self.pk is not None:
-            # Imported here: the policy reads memberships through selectors,
-            # which import this module.
-            from matchmaking.accounts.policy import token_change_refusal
-
             fields = ("user_id", "prefix", "key_hash", "scope", "revoked_at")
             before = type(self)._base_manager.filter(pk=self.pk).values(*fields).first()
             if before is not None:
@@ -165,3 +163,17 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"
+
+
+def token_change_refusal(*, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Why a saved token may not become ``after`` ("" when it may).
+
+    ``before``/``after`` map field attnames to values. Nobody, superusers
+    included, reassigns a token, changes its key or scope, or un-revokes it.
+    """
+    for name in ("user_id", "prefix", "key_hash", "scope"):
+        if before[name] != after[name]:
+            return f"{name} of a token never changes"
+    if before["revoked_at"] is not None and after["revoked_at"] != before["revoked_at"]:
+        return "a revoked token stays revoked"
+    return ""

@@ -3,7 +3,7 @@
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from matchmaking.accounts.two_factor import confirmed_device, requires_two_factor
+from matchmaking.accounts.policy import confirmed_device, requires_two_factor
 from matchmaking.models import User
 
 

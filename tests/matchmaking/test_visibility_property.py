@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matchmaking import selectors
+from matchmaking.accounts.policy import requires_two_factor
 from matchmaking.accounts.tokens import create_token
-from matchmaking.accounts.two_factor import requires_two_factor
 from matchmaking.dataset.exchange import export_dataset
 from matchmaking.models import Country, TokenScope
 from tests.factories import (
