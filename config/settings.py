@@ -142,6 +142,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Several checkouts testing against one PostgreSQL server each name their own
+# test database (pytest-xdist adds _gw0, _gw1, ... to it).
+if _test_database_name := env_str("TEST_DATABASE_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": _test_database_name}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
