@@ -58,6 +58,8 @@ from matchmaking.engine.allocation import (
     candidates_from_results,
     fairness_weights,
 )
+from matchmaking.engine.arrays import CandidateArcs, NeedBatch
+from matchmaking.engine.batch_ranking import MAX_RANK_WORKERS, BatchRanking
 from matchmaking.engine.eligibility import (
     RULE_CAPACITY,
     RULE_ENDED,
@@ -91,12 +93,7 @@ from matchmaking.engine.profiles import (
     Reason,
     Weights,
 )
-from matchmaking.engine.ranking import (
-    MAX_RANK_WORKERS,
-    CandidateArcs,
-    NeedBatch,
-    Ranking,
-)
+from matchmaking.engine.ranking import Ranking
 from matchmaking.engine.reasons import explain_match, unmet_reason
 from matchmaking.engine.scoring import score_components
 
@@ -119,6 +116,7 @@ __all__ = [
     "SIDS_WEIGHT",
     "Allocation",
     "Assignment",
+    "BatchRanking",
     "CandidateArcs",
     "Components",
     "Eligibility",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matchmaking.engine.arrays import CandidateArcs
 from matchmaking.engine.profiles import NeedProfile, NeedResult
-from matchmaking.engine.ranking import CandidateArcs
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from matchmaking.engine.arrays import (
+    _BLOCK,
+    NeedBatch,
+    _dict_rows_to_csr,
+    _Vocabulary,
+)
+from matchmaking.engine.batch_ranking import BatchRanking
 from matchmaking.engine.profiles import (
     DEFAULT_CONFIG,
     MAX_WORD_DF,
@@ -22,13 +29,6 @@ from matchmaking.engine.profiles import (
     NeedProfile,
     ProgrammeFeatures,
     ProgrammeProfile,
-)
-from matchmaking.engine.ranking import (
-    _BLOCK,
-    NeedBatch,
-    Ranking,
-    _dict_rows_to_csr,
-    _Vocabulary,
 )
 from matchmaking.engine.reasons import _ProgrammeFacts
 from matchmaking.engine.scoring import _blend, _normalised, _text_fields
@@ -44,7 +44,7 @@ _PROFILE_CACHE_LIMIT = 200_000
 _index_ids = itertools.count()
 
 
-class MatchingIndex(Ranking):
+class MatchingIndex(BatchRanking):
     """All programmes, encoded once, for fast ranking in both directions.
 
     Build with :func:`build_index`. Text statistics (word-stem vocabulary and

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from matchmaking.engine.arrays import NeedBatch
 from matchmaking.engine.eligibility import eligibility
 from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.profiles import (
@@ -18,7 +19,6 @@ from matchmaking.engine.profiles import (
     NeedResult,
     ProgrammeProfile,
 )
-from matchmaking.engine.ranking import NeedBatch
 from matchmaking.engine.scoring import score_components
 from matchmaking.engine.text.analyser import Lexicon
 

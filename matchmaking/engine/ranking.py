@@ -1,32 +1,32 @@
-"""Ranking encoded needs against the index: vectorised scores, exact re-scoring of the
-pairs that can rank, unmet detection, worker processes.
+"""What ranking in either direction shares (need-side arrays, eligibility,
+components of chosen pairs, matches with their reasons) and the one-programme
+query path: the best needs for a just created or edited programme.
+
+The many-needs path (chunks, worker processes) is in :mod:`.batch_ranking`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import operator
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools
 
+from matchmaking.engine.arrays import (
+    NeedBatch,
+    _components,
+    _dict_rows_to_csr,
+    _fill_weights,
+    _Vocabulary,
+)
 from matchmaking.engine.profiles import (
     SCORE_DECIMALS,
     Components,
     Match,
     MatchingConfig,
-    NeedFeatures,
-    NeedProfile,
-    NeedResult,
     ProgrammeFeatures,
     ProgrammeProfile,
     Reason,
@@ -41,86 +41,9 @@ from matchmaking.engine.reasons import (
 from matchmaking.engine.scoring import _delivery
 
 
-class _Vocabulary:
-    """Slug -> column, growing when an update brings a new slug."""
-
-    def __init__(self, slugs: Iterable[str] = ()) -> None:
-        self.index: dict[str, int] = {}
-        for slug in sorted(set(slugs)):
-            self.add(slug)
-
-    def add(self, slug: str) -> int:
-        if slug not in self.index:
-            self.index[slug] = len(self.index)
-        return self.index[slug]
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-
-@dataclass(frozen=True)
-class NeedBatch:
-    """Needs encoded for vectorised scoring against a :class:`MatchingIndex`."""
-
-    keys: tuple[str, ...]
-    needs: tuple[NeedProfile, ...]
-    features: tuple[NeedFeatures, ...]
-    # The batch's need-side arrays for one index layout, made on first use by
-    # MatchingIndex.top_needs; a cache, not part of the value.
-    _arrays: dict[tuple[int, int], dict[str, Any]] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class CandidateArcs:
-    """Each need's best eligible programmes (see :meth:`MatchingIndex.candidates`).
-
-    Arrays of (need, programme, score) arcs, need by need in batch order, each
-    need's best first; iterating gives (need key, programme key, score)
-    triples, so it can go wherever :func:`allocate` takes candidates (which
-    reads the arrays directly).
-    """
-
-    need_keys: tuple[str, ...]
-    programme_keys: tuple[str, ...]
-    needs: np.ndarray  # int64 positions in need_keys
-    programmes: np.ndarray  # int64 positions in programme_keys
-    scores: np.ndarray  # float64, rounded like match scores
-
-    def __len__(self) -> int:
-        return int(self.scores.size)
-
-    def __iter__(self) -> Iterator[tuple[str, str, float]]:
-        need_keys, programme_keys = self.need_keys, self.programme_keys
-        return zip(
-            map(need_keys.__getitem__, self.needs.tolist()),
-            map(programme_keys.__getitem__, self.programmes.tolist()),
-            self.scores.tolist(),
-            strict=True,
-        )
-
-
-# Above one chunk of needs, the chunks are scored in forked worker processes
-# (one per available core, at most this many) while this process builds the
-# results and explanations; see _can_fork for when it does not fork.
-MAX_RANK_WORKERS = 4
-
-
-# Programme columns per block of the folded product; and how many cells
-# (stems x programmes) the dense part of the word matrix may take.
-_BLOCK = 1024
-
-
-# The single-precision pass errs by at most ~(terms + 2) x 2**-24 on a score of
-# at most 1 (its terms, a need row's non-zeros, are non-negative and a few
-# hundred at most): far below this margin, which also covers the rounding.
-_MARGIN = 1e-4
-
-
 class Ranking:
-    """The ranking half of :class:`MatchingIndex`: scoring, selecting and explaining
-    the best pairs of encoded needs and programmes."""
+    """The ranking core of :class:`MatchingIndex`: scoring, checking and explaining
+    pairs of encoded needs and programmes, and the best needs for one programme."""
 
     # What the ranking reads of the index (MatchingIndex sets every one).
     config: MatchingConfig
@@ -390,93 +313,6 @@ class Ranking:
         eligible: np.ndarray = table[arrays["signature"]]
         return eligible
 
-    def _scores(self, arrays: Mapping[str, Any]) -> np.ndarray:
-        """Approximate scores of needs x all programmes, in single precision.
-
-        Unrounded, and within far less than ``_MARGIN`` of the exact scores.
-        """
-        linear = arrays["linear32"]
-        n = len(self.programmes)
-        scores = np.empty((linear.shape[0], n), dtype=np.float32)
-        for b in range(self._combined32.shape[0]):
-            start = b * _BLOCK
-            width = min(_BLOCK, n - start)
-            part = linear @ self._combined32[b]
-            scores[:, start : start + width] = part[:, :width]
-        words = arrays["sparse_words"] @ self._sparse_words_t
-        _add_sparse(scores, words.astype(np.float32))
-        return scores
-
-    def _exact_scores(
-        self, arrays: Mapping[str, Any], rows: np.ndarray, cols: np.ndarray
-    ) -> np.ndarray:
-        """Rounded scores of chosen (need row, programme) cells, exactly.
-
-        The folded product's terms are summed in the same order as the sparse
-        x dense product would (the need row's stored order).
-        """
-        linear = arrays["linear"]
-        indptr = linear.indptr
-        counts = (indptr[rows + 1] - indptr[rows]).astype(np.int64)
-        pair = np.repeat(np.arange(rows.size), counts)
-        offset = np.arange(pair.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        nz = np.repeat(indptr[rows], counts) + offset
-        width = self._combined_rows.shape[1]
-        flat = cols[pair] * width + linear.indices[nz]
-        terms = linear.data[nz] * np.take(self._combined_rows.reshape(-1), flat)
-        scores = np.bincount(pair, weights=terms, minlength=rows.size)
-        words = arrays["sparse_words"][rows].multiply(self._sparse_words_rows[cols])
-        if words.nnz:
-            scores += np.asarray(words.sum(axis=1)).ravel()
-        return np.round(scores, SCORE_DECIMALS, out=scores)
-
-    def _select(
-        self,
-        arrays: Mapping[str, Any],
-        scores: np.ndarray,
-        ok: np.ndarray,
-        k: int,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The k best eligible columns of each row: score desc, then key asc.
-
-        Returns (rows, columns, exact rounded scores), row by row, best first.
-        ``scores`` (approximate, see _scores) is overwritten: ineligible cells
-        become -1.
-
-        Each row is cut into blocks; k blocks each hold a value at least the
-        k-th largest block maximum, so the k-th largest approximate score is at
-        least that bound. A cell of the exact top k (or tied with its last
-        one) scores at least that bound less twice the approximation error and
-        the rounding: the cells above the bound less ``_MARGIN`` are scored
-        exactly, and only they are sorted.
-        """
-        m, n = scores.shape
-        if m == 0 or n == 0 or k <= 0:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty, np.empty(0)
-        # Ineligible cells to -1: x * 1 - 0 = x, x * 0 - 1 = -1 (exactly).
-        np.multiply(scores, ok, out=scores)
-        np.subtract(scores, ~ok, out=scores)
-        blocks = min(n, max(64, 4 * k))
-        if k < blocks:
-            starts = np.linspace(0, n, blocks, endpoint=False).astype(np.int64)
-            block_max = np.maximum.reduceat(scores, starts, axis=1)
-            bound = np.partition(block_max, blocks - k, axis=1)[:, blocks - k]
-            # Eligible cells score at least 0; ineligible ones are -1.
-            np.maximum(bound, 0.0, out=bound)
-        else:
-            bound = np.zeros(m, dtype=scores.dtype)
-        bound -= _MARGIN
-        rows, cols = np.nonzero(scores >= bound[:, None])
-        values = self._exact_scores(arrays, rows, cols)
-        order = np.lexsort((self._key_rank[cols], -values, rows))
-        rows, cols, values = rows[order], cols[order], values[order]
-        # Rank of each cell within its row; keep the first k.
-        counts = np.bincount(rows, minlength=m)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        keep = np.arange(rows.size) - first < k
-        return rows[keep], cols[keep], values[keep]
-
     def _pair_text(
         self, arrays: Mapping[str, Any], rows: np.ndarray, cols: np.ndarray
     ) -> np.ndarray:
@@ -489,55 +325,6 @@ class Ranking:
         text = share * concept + (1 - share) * np.asarray(words).ravel()
         clipped: np.ndarray = np.clip(text, 0.0, 1.0, out=text)
         return clipped
-
-    def _text_rows(self, arrays: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
-        """Text relevance of some need rows against every programme."""
-        share = self.config.concept_share
-        text = arrays["concepts"][rows] @ self._p_concepts.T
-        text *= share
-        words = arrays["words"][rows] @ self._p_words_t
-        if words.nnz:
-            words.data *= 1 - share
-            _add_sparse(text, words)
-        clipped: np.ndarray = np.clip(text, 0.0, 1.0, out=text)
-        return clipped
-
-    def _unmet(
-        self,
-        arrays: Mapping[str, Any],
-        ok: np.ndarray,
-        rows: np.ndarray,
-        text: np.ndarray,
-    ) -> list[str | None]:
-        """The unmet reason of each need row, given its ranked pairs' text."""
-        m = ok.shape[0]
-        threshold = self.config.unmet_threshold
-        best = np.full(m, -1.0)
-        np.maximum.at(best, rows, text)
-        counts = np.bincount(rows, minlength=m)
-        unmet: list[str | None] = [None] * m
-        # The best text over all eligible programmes is at least the best of
-        # the ranked ones: only needs below the threshold there need it all.
-        check = [
-            r
-            for r, (b, c) in enumerate(zip(best.tolist(), counts.tolist(), strict=True))
-            if c and round(b, SCORE_DECIMALS) < threshold
-        ]
-        # A need with neither concepts nor stems has no text relevance at all.
-        has_text = arrays["has"][:, 1].tolist()
-        for r in check:
-            if not has_text[r]:
-                unmet[r] = "none_relevant"
-        check = [r for r in check if has_text[r]]
-        if check:
-            full = self._text_rows(arrays, np.array(check))
-            full[~ok[check]] = -1.0
-            for r, b in zip(check, full.max(axis=1).tolist(), strict=True):
-                if round(b, SCORE_DECIMALS) < threshold:
-                    unmet[r] = "none_relevant"
-        for r in np.flatnonzero(counts == 0).tolist():
-            unmet[r] = "no_eligible"
-        return unmet
 
     def _need_pattern(self, modes: frozenset[str]) -> int:
         """Row of the delivery table for a need's modes (added on first sight)."""
@@ -585,189 +372,7 @@ class Ranking:
         """The components of chosen (need row, programme) cells, vectorised."""
         return _components(*self._component_values(arrays, rows, cols, text))
 
-    def _rank_chunk(
-        self, batch: NeedBatch, rows: slice, today: date, top: int
-    ) -> tuple[Any, ...]:
-        """The numeric part of ranking some needs (runs in a worker process)."""
-        arrays = self._need_arrays(batch, rows)
-        ok = self._eligible(arrays, today)
-        scores = self._scores(arrays)
-        sel_rows, sel_cols, sel_scores = self._select(arrays, scores, ok, top)
-        del scores
-        text = self._pair_text(arrays, sel_rows, sel_cols)
-        values, has = self._component_values(arrays, sel_rows, sel_cols, text)
-        unmet = self._unmet(arrays, ok, sel_rows, text)
-        counts = np.bincount(sel_rows, minlength=ok.shape[0])
-        return counts, sel_cols, sel_scores, values, has, unmet
-
-    def _candidate_chunk(
-        self, batch: NeedBatch, rows: slice, today: date, top: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        arrays = self._need_arrays(batch, rows)
-        ok = self._eligible(arrays, today)
-        scores = self._scores(arrays)
-        return self._select(arrays, scores, ok, top)
-
-    def _chunks(
-        self,
-        batch: NeedBatch,
-        chunk_size: int,
-        job: str,
-        today: date,
-        top: int,
-        workers: int | None,
-    ) -> Iterator[tuple[int, Any]]:
-        """(start, result of the method ``job``) for each chunk, in order.
-
-        With more than one chunk and more than one worker, the chunks are
-        computed in forked processes (they inherit the index and the batch;
-        only the small results travel back); otherwise, or if processes
-        cannot be started, here.
-        """
-        # Delivery patterns are added on first sight: add them all now, so
-        # that the jobs only read the index.
-        for f in batch.features:
-            self._need_pattern(f.delivery_modes)
-        size = max(1, chunk_size)
-        starts = list(range(0, len(batch.keys), size))
-        if workers is None:
-            workers = min(os.process_cpu_count() or 1, MAX_RANK_WORKERS)
-        workers = min(workers, len(starts))
-        run = getattr(self, job)
-        pool: ProcessPoolExecutor | None = None
-        futures: list[Future[Any]] = []
-        if workers > 1 and _can_fork():
-            global _fork_state  # read by the forked workers, cleared below
-            _fork_state = (self, batch)
-            try:
-                pool = ProcessPoolExecutor(
-                    workers, mp_context=multiprocessing.get_context("fork")
-                )
-                futures = [
-                    pool.submit(_run_chunk, job, start, size, today, top)
-                    for start in starts
-                ]
-            except (OSError, BrokenProcessPool):
-                futures = []
-            finally:
-                _fork_state = None
-        try:
-            for n, start in enumerate(starts):
-                result = None
-                if futures:
-                    try:
-                        result = futures[n].result()
-                    except (OSError, BrokenProcessPool):
-                        futures = []
-                if result is None:
-                    result = run(batch, slice(start, start + size), today, top)
-                yield start, result
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-    def rank_batch(
-        self,
-        batch: NeedBatch,
-        *,
-        today: date,
-        top: int = 10,
-        chunk_size: int = 1024,
-        explain: bool = True,
-        workers: int | None = None,
-    ) -> Iterator[NeedResult]:
-        """Top programmes for every need in the batch, chunk by chunk.
-
-        ``workers``: processes scoring the chunks (None: one per core, at most
-        ``MAX_RANK_WORKERS``; 1: this process only); same results either way.
-        """
-        for start, result in self._chunks(
-            batch, chunk_size, "_rank_chunk", today, top, workers
-        ):
-            counts, cols, scores, values, has, unmet = result
-            components = _components(values, has)
-            scores = scores.tolist()
-            j = 0
-            for r, count in enumerate(counts.tolist()):
-                b = start + r
-                matches = []
-                facts = None
-                if explain and count:
-                    facts = _need_facts(
-                        batch.needs[b], batch.features[b], self.topic_themes
-                    )
-                for i in cols[j : j + count].tolist():
-                    matches.append(
-                        self._match(
-                            batch,
-                            b,
-                            i,
-                            scores[j],
-                            components[j],
-                            explain,
-                            today,
-                            facts,
-                        )
-                    )
-                    j += 1
-                yield NeedResult(
-                    need=batch.keys[b], matches=tuple(matches), unmet=unmet[r]
-                )
-
-    def candidates(
-        self,
-        batch: NeedBatch,
-        *,
-        today: date,
-        top_k: int = 50,
-        chunk_size: int = 1024,
-        workers: int | None = None,
-    ) -> CandidateArcs:
-        """Each need's ``top_k`` best eligible programmes, for :func:`allocate`.
-
-        The same pairs and scores as ``rank_batch(batch, top=top_k)`` would
-        list, without building matches, components or explanations.
-        """
-        need_idx, prog_idx, scores = [], [], []
-        for start, (rows, cols, values) in self._chunks(
-            batch, chunk_size, "_candidate_chunk", today, top_k, workers
-        ):
-            need_idx.append(rows + start)
-            prog_idx.append(cols)
-            scores.append(values)
-        return CandidateArcs(
-            need_keys=tuple(batch.keys),
-            programme_keys=tuple(p.key for p in self.programmes),
-            needs=np.concatenate([*need_idx, np.empty(0, dtype=np.int64)]),
-            programmes=np.concatenate([*prog_idx, np.empty(0, dtype=np.int64)]),
-            scores=np.concatenate([*scores, np.empty(0)]),
-        )
-
-    def rank_need(
-        self, need: NeedProfile, *, today: date, top: int = 10, explain: bool = True
-    ) -> NeedResult:
-        """Top programmes for one (new or just edited) need."""
-        batch = self.encode_needs([need])
-        return next(
-            self.rank_batch(batch, today=today, top=top, explain=explain, workers=1)
-        )
-
-    def rank_needs(
-        self,
-        needs: Sequence[NeedProfile],
-        *,
-        today: date,
-        top: int = 10,
-        chunk_size: int = 1024,
-        explain: bool = True,
-    ) -> list[NeedResult]:
-        """Top programmes for each need (full rematch)."""
-        batch = self.encode_needs(needs)
-        return list(
-            self.rank_batch(
-                batch, today=today, top=top, chunk_size=chunk_size, explain=explain
-            )
-        )
+    # -- one programme -----------------------------------------------------
 
     def top_needs(
         self,
@@ -851,84 +456,3 @@ class Ranking:
             components=components,
             reasons=reasons,
         )
-
-
-def _add_sparse(dense: np.ndarray, matrix: sp.csr_matrix) -> None:
-    """``dense += matrix`` in place, for a CSR matrix of the same shape."""
-    if matrix.nnz == 0:
-        return
-    matrix = sp.csr_matrix(matrix)
-    if (
-        dense.flags.c_contiguous
-        and dense.dtype in (np.float32, np.float64)
-        and matrix.dtype == dense.dtype
-    ):
-        # scipy's own densifier accumulates into the array it is given.
-        rows, cols = matrix.shape
-        _sparsetools.csr_todense(
-            rows, cols, matrix.indptr, matrix.indices, matrix.data, dense
-        )
-    else:
-        dense += matrix.toarray()
-
-
-def _components(values: np.ndarray, has: np.ndarray) -> list[Components]:
-    """Components objects from the arrays of :meth:`_component_values`."""
-    return [
-        Components(
-            topic=t if h0 else None,
-            text=x if h1 else None,
-            audience=a if h2 else None,
-            assistance=s if h3 else None,
-            delivery=d if h4 else None,
-        )
-        for (t, x, a, s, d), (h0, h1, h2, h3, h4) in zip(
-            values.tolist(), has.tolist(), strict=True
-        )
-    ]
-
-
-# What the forked workers of one ranking inherit: (index, batch).
-_fork_state: tuple[Ranking, NeedBatch] | None = None
-
-
-def _run_chunk(job: str, start: int, size: int, today: date, top: int) -> Any:
-    """A chunk job in a forked worker process."""
-    if _fork_state is None:
-        raise RuntimeError("no ranking state in this worker")
-    index, batch = _fork_state
-    return getattr(index, job)(batch, slice(start, start + size), today, top)
-
-
-def _can_fork() -> bool:
-    """Forking is only safe from a single-threaded process (and where it exists)."""
-    return (
-        threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
-
-
-def _fill_weights(
-    row: np.ndarray, weights: Mapping[str, float], vocab: _Vocabulary
-) -> None:
-    total = sum(weights.values())
-    for slug, w in weights.items():
-        col = vocab.index.get(slug)
-        if col is not None:
-            row[col] = w / total
-
-
-def _dict_rows_to_csr(rows: Sequence[Mapping[int, float]], width: int) -> sp.csr_matrix:
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for row in rows:
-        for col in sorted(row):
-            if col < width:
-                indices.append(col)
-                data.append(row[col])
-        indptr.append(len(indices))
-    return sp.csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),
-        shape=(len(rows), width),
-    )
