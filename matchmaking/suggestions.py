@@ -23,24 +23,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from matchmaking import api_cache, engine, explain
+from matchmaking.engine_profiles import (
+    active_needs,
+    capacity_used,
+    load_needs,
+    load_programmes,
+)
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
-    CAPACITY_MATCH_STATUSES,
     MatchOrigin,
     MatchStatus,
-    ProgrammeStatus,
     UnmetReason,
 )
 from matchmaking.models import (
-    TAG_FIELDS,
-    ContentTranslation,
-    Country,
     Match,
     Need,
     Programme,
@@ -54,203 +54,6 @@ _BULK = 2000
 def top_k() -> int:
     """How many suggestions are kept per need."""
     return settings.MATCHING_TOP_K
-
-
-# --- loading ------------------------------------------------------------------
-
-
-def _translated_texts(
-    model: type[Need] | type[Programme], ids: Iterable[int] | None = None
-) -> dict[int, str]:
-    """object id -> the text of its translations (for the matching engine)."""
-    rows = ContentTranslation.objects.filter(
-        content_type=ContentType.objects.get_for_model(model)
-    )
-    found: dict[int, list[str]] = {}
-    chunks: list[list[int] | None] = [None]
-    if ids is not None:
-        wanted = list(ids)
-        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
-    for chunk in chunks:
-        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
-        for object_id, title, summary in selected.order_by(
-            "object_id", "language_id"
-        ).values_list("object_id", "title", "summary"):
-            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
-    return {pk: "\n".join(parts) for pk, parts in found.items()}
-
-
-def _m2m_sets(
-    model: type[Programme] | type[Need], field_name: str, ids: Sequence[int] | None
-) -> dict[int, frozenset[str]]:
-    """owner id -> set of related keys, in one query per relation."""
-    relation = model._meta.get_field(field_name)
-    through = relation.remote_field.through
-    owner = relation.m2m_field_name()
-    target = relation.m2m_reverse_field_name()
-    rows = through.objects.all()
-    if ids is not None:
-        rows = rows.filter(**{f"{owner}_id__in": ids})
-    found: dict[int, set[str]] = defaultdict(set)
-    for owner_id, key in rows.values_list(f"{owner}_id", f"{target}_id"):
-        found[owner_id].add(key)
-    return {k: frozenset(v) for k, v in found.items()}
-
-
-def _capacity_used(ids: Sequence[int] | None = None) -> dict[int, int]:
-    rows = Match.objects.filter(status__in=CAPACITY_MATCH_STATUSES)
-    if ids is not None:
-        rows = rows.filter(programme_id__in=ids)
-    return dict(
-        rows.values("programme_id")
-        .annotate(n=Count("id"))
-        .values_list("programme_id", "n")
-    )
-
-
-@dataclass(frozen=True)
-class Loaded[P]:
-    """Engine profiles with the database ids behind their keys."""
-
-    profiles: list[P]
-    ids: dict[str, int]
-
-
-def load_programmes(
-    ids: Sequence[int] | None = None,
-) -> Loaded[engine.ProgrammeProfile]:
-    """Programme profiles (all statuses: eligibility rules out unpublished ones)."""
-    rows = Programme.objects.all()
-    if ids is not None:
-        rows = rows.filter(pk__in=ids)
-    fields = (
-        "id",
-        "ref",
-        "status",
-        "ldc_only",
-        "sids_only",
-        "starts_on",
-        "ends_on",
-        "capacity",
-        "title",
-        "summary",
-        "description",
-    )
-    tags = {name: _m2m_sets(Programme, name, ids) for name in TAG_FIELDS}
-    regions = _m2m_sets(Programme, "eligible_regions", ids)
-    countries = _m2m_sets(Programme, "eligible_countries", ids)
-    used = _capacity_used(ids)
-    translated = _translated_texts(Programme, ids)
-    empty: frozenset[str] = frozenset()
-    profiles, keys = [], {}
-    for row in rows.order_by("ref").values(*fields):
-        pk = row["id"]
-        keys[row["ref"]] = pk
-        profiles.append(
-            engine.ProgrammeProfile(
-                key=row["ref"],
-                languages=tags["languages"].get(pk, empty),
-                topics=tags["topics"].get(pk, empty),
-                assistance_types=tags["assistance_types"].get(pk, empty),
-                audiences=tags["audiences"].get(pk, empty),
-                delivery_modes=tags["delivery_modes"].get(pk, empty),
-                regions=regions.get(pk, empty),
-                countries=countries.get(pk, empty),
-                ldc_only=row["ldc_only"],
-                sids_only=row["sids_only"],
-                is_published=row["status"] == ProgrammeStatus.PUBLISHED,
-                starts_on=row["starts_on"],
-                ends_on=row["ends_on"],
-                capacity=row["capacity"],
-                capacity_used=used.get(pk, 0),
-                title=row["title"],
-                summary=_with_translations(row["summary"], translated.get(pk)),
-                description=row["description"],
-            )
-        )
-    return Loaded(profiles=profiles, ids=keys)
-
-
-@dataclass(frozen=True)
-class _CountryFacts:
-    regions: frozenset[str]
-    is_ldc: bool
-    is_sids: bool
-
-
-def _country_facts() -> dict[str, _CountryFacts]:
-    return {
-        iso3: _CountryFacts(frozenset(c for c in (region, sub, inter) if c), ldc, sids)
-        for iso3, region, sub, inter, ldc, sids in Country.objects.values_list(
-            "iso3",
-            "region_id",
-            "subregion_id",
-            "intermediate_region_id",
-            "is_ldc",
-            "is_sids",
-        )
-    }
-
-
-def load_needs(
-    queryset: QuerySet[Need] | None = None,
-) -> Loaded[engine.NeedProfile]:
-    """Need profiles of the given needs (default: every active need)."""
-    rows = queryset if queryset is not None else active_needs()
-    values = list(
-        rows.order_by("ref").values(
-            "id",
-            "ref",
-            "member_state__country_id",
-            "title",
-            "summary",
-            "description",
-        )
-    )
-    ids = [row["id"] for row in values]
-    tags = {name: _m2m_sets(Need, name, ids) for name in TAG_FIELDS}
-    translated = _translated_texts(Need, ids)
-    facts = _country_facts()
-    empty: frozenset[str] = frozenset()
-    profiles, keys = [], {}
-    for row in values:
-        pk = row["id"]
-        country = row["member_state__country_id"]
-        fact = facts[country]
-        keys[row["ref"]] = pk
-        profiles.append(
-            engine.NeedProfile(
-                key=row["ref"],
-                country=country,
-                languages=tags["languages"].get(pk, empty),
-                country_regions=fact.regions,
-                is_ldc=fact.is_ldc,
-                is_sids=fact.is_sids,
-                topics=tags["topics"].get(pk, empty),
-                assistance_types=tags["assistance_types"].get(pk, empty),
-                audiences=tags["audiences"].get(pk, empty),
-                delivery_modes=tags["delivery_modes"].get(pk, empty),
-                title=row["title"],
-                summary=_with_translations(row["summary"], translated.get(pk)),
-                description=row["description"],
-            )
-        )
-    return Loaded(profiles=profiles, ids=keys)
-
-
-def _with_translations(summary: str, translated: str | None) -> str:
-    """The summary the engine reads: the original, then the owner's translations.
-
-    A translation restates the record in another language, so it is read with
-    the summary's weight: the record then also shares words with texts in
-    that language.
-    """
-    return f"{summary}\n{translated}" if translated else summary
-
-
-def active_needs() -> QuerySet[Need]:
-    """Needs still looking for help: the ones the engine ranks programmes for."""
-    return Need.objects.filter(status__in=ACTIVE_NEED_STATUSES)
 
 
 # --- the per-process engine state -------------------------------------------
@@ -290,7 +93,7 @@ def _build_state() -> _EngineState:
         index=index,
         programme_ids=loaded.ids,
         programme_watermark=watermark,
-        capacity=_capacity_used(),
+        capacity=capacity_used(),
     )
 
 
@@ -305,7 +108,7 @@ def _catch_up_programmes(state: _EngineState) -> None:
         )
     else:
         changed |= set(Programme.objects.values_list("id", flat=True))
-    capacity = _capacity_used()
+    capacity = capacity_used()
     if capacity != state.capacity:
         changed |= {
             pk

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from matchmaking import services, suggestions, translations
+from matchmaking import engine_profiles, services, translations
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.engine.text.tokens import detect_language
 from matchmaking.models import ContentTranslation, Country, Language, Need, Programme
@@ -193,12 +193,12 @@ def test_the_engine_reads_the_translations_too(focal, need):
         title="建立国家计算机应急响应小组",
         can_edit=_can(focal, need),
     )
-    (profile,) = suggestions.load_needs(Need.objects.filter(pk=need.pk)).profiles
+    (profile,) = engine_profiles.load_needs(Need.objects.filter(pk=need.pk)).profiles
     assert (
         profile.summary == "Un CSIRT national opérationnel.\n建立国家计算机应急响应小组"
     )
     programme = ProgrammeFactory(ref="p-en", content_language_id="en")
-    (loaded,) = suggestions.load_programmes([programme.pk]).profiles
+    (loaded,) = engine_profiles.load_programmes([programme.pk]).profiles
     assert loaded.summary == programme.summary
 
 

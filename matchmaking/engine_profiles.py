@@ -1,0 +1,223 @@
+"""Engine profiles from the database: what the matching engine reads of needs and
+programmes (tags, places, capacity used, the owners' translations), in a few
+queries per relation whatever the number of records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, QuerySet
+
+from matchmaking import engine
+from matchmaking.enums import (
+    ACTIVE_NEED_STATUSES,
+    CAPACITY_MATCH_STATUSES,
+    ProgrammeStatus,
+)
+from matchmaking.models import (
+    TAG_FIELDS,
+    ContentTranslation,
+    Country,
+    Match,
+    Need,
+    Programme,
+)
+
+
+def _translated_texts(
+    model: type[Need] | type[Programme], ids: Iterable[int] | None = None
+) -> dict[int, str]:
+    """object id -> the text of its translations (for the matching engine)."""
+    rows = ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(model)
+    )
+    found: dict[int, list[str]] = {}
+    chunks: list[list[int] | None] = [None]
+    if ids is not None:
+        wanted = list(ids)
+        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
+    for chunk in chunks:
+        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
+        for object_id, title, summary in selected.order_by(
+            "object_id", "language_id"
+        ).values_list("object_id", "title", "summary"):
+            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
+    return {pk: "\n".join(parts) for pk, parts in found.items()}
+
+
+def _m2m_sets(
+    model: type[Programme] | type[Need], field_name: str, ids: Sequence[int] | None
+) -> dict[int, frozenset[str]]:
+    """owner id -> set of related keys, in one query per relation."""
+    relation = model._meta.get_field(field_name)
+    through = relation.remote_field.through
+    owner = relation.m2m_field_name()
+    target = relation.m2m_reverse_field_name()
+    rows = through.objects.all()
+    if ids is not None:
+        rows = rows.filter(**{f"{owner}_id__in": ids})
+    found: dict[int, set[str]] = defaultdict(set)
+    for owner_id, key in rows.values_list(f"{owner}_id", f"{target}_id"):
+        found[owner_id].add(key)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def capacity_used(ids: Sequence[int] | None = None) -> dict[int, int]:
+    """programme id -> the matches holding one of its places."""
+    rows = Match.objects.filter(status__in=CAPACITY_MATCH_STATUSES)
+    if ids is not None:
+        rows = rows.filter(programme_id__in=ids)
+    return dict(
+        rows.values("programme_id")
+        .annotate(n=Count("id"))
+        .values_list("programme_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class Loaded[P]:
+    """Engine profiles with the database ids behind their keys."""
+
+    profiles: list[P]
+    ids: dict[str, int]
+
+
+def load_programmes(
+    ids: Sequence[int] | None = None,
+) -> Loaded[engine.ProgrammeProfile]:
+    """Programme profiles (all statuses: eligibility rules out unpublished ones)."""
+    rows = Programme.objects.all()
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    fields = (
+        "id",
+        "ref",
+        "status",
+        "ldc_only",
+        "sids_only",
+        "starts_on",
+        "ends_on",
+        "capacity",
+        "title",
+        "summary",
+        "description",
+    )
+    tags = {name: _m2m_sets(Programme, name, ids) for name in TAG_FIELDS}
+    regions = _m2m_sets(Programme, "eligible_regions", ids)
+    countries = _m2m_sets(Programme, "eligible_countries", ids)
+    used = capacity_used(ids)
+    translated = _translated_texts(Programme, ids)
+    empty: frozenset[str] = frozenset()
+    profiles, keys = [], {}
+    for row in rows.order_by("ref").values(*fields):
+        pk = row["id"]
+        keys[row["ref"]] = pk
+        profiles.append(
+            engine.ProgrammeProfile(
+                key=row["ref"],
+                languages=tags["languages"].get(pk, empty),
+                topics=tags["topics"].get(pk, empty),
+                assistance_types=tags["assistance_types"].get(pk, empty),
+                audiences=tags["audiences"].get(pk, empty),
+                delivery_modes=tags["delivery_modes"].get(pk, empty),
+                regions=regions.get(pk, empty),
+                countries=countries.get(pk, empty),
+                ldc_only=row["ldc_only"],
+                sids_only=row["sids_only"],
+                is_published=row["status"] == ProgrammeStatus.PUBLISHED,
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+                capacity=row["capacity"],
+                capacity_used=used.get(pk, 0),
+                title=row["title"],
+                summary=_with_translations(row["summary"], translated.get(pk)),
+                description=row["description"],
+            )
+        )
+    return Loaded(profiles=profiles, ids=keys)
+
+
+@dataclass(frozen=True)
+class _CountryFacts:
+    regions: frozenset[str]
+    is_ldc: bool
+    is_sids: bool
+
+
+def _country_facts() -> dict[str, _CountryFacts]:
+    return {
+        iso3: _CountryFacts(frozenset(c for c in (region, sub, inter) if c), ldc, sids)
+        for iso3, region, sub, inter, ldc, sids in Country.objects.values_list(
+            "iso3",
+            "region_id",
+            "subregion_id",
+            "intermediate_region_id",
+            "is_ldc",
+            "is_sids",
+        )
+    }
+
+
+def load_needs(
+    queryset: QuerySet[Need] | None = None,
+) -> Loaded[engine.NeedProfile]:
+    """Need profiles of the given needs (default: every active need)."""
+    rows = queryset if queryset is not None else active_needs()
+    values = list(
+        rows.order_by("ref").values(
+            "id",
+            "ref",
+            "member_state__country_id",
+            "title",
+            "summary",
+            "description",
+        )
+    )
+    ids = [row["id"] for row in values]
+    tags = {name: _m2m_sets(Need, name, ids) for name in TAG_FIELDS}
+    translated = _translated_texts(Need, ids)
+    facts = _country_facts()
+    empty: frozenset[str] = frozenset()
+    profiles, keys = [], {}
+    for row in values:
+        pk = row["id"]
+        country = row["member_state__country_id"]
+        fact = facts[country]
+        keys[row["ref"]] = pk
+        profiles.append(
+            engine.NeedProfile(
+                key=row["ref"],
+                country=country,
+                languages=tags["languages"].get(pk, empty),
+                country_regions=fact.regions,
+                is_ldc=fact.is_ldc,
+                is_sids=fact.is_sids,
+                topics=tags["topics"].get(pk, empty),
+                assistance_types=tags["assistance_types"].get(pk, empty),
+                audiences=tags["audiences"].get(pk, empty),
+                delivery_modes=tags["delivery_modes"].get(pk, empty),
+                title=row["title"],
+                summary=_with_translations(row["summary"], translated.get(pk)),
+                description=row["description"],
+            )
+        )
+    return Loaded(profiles=profiles, ids=keys)
+
+
+def _with_translations(summary: str, translated: str | None) -> str:
+    """The summary the engine reads: the original, then the owner's translations.
+
+    A translation restates the record in another language, so it is read with
+    the summary's weight: the record then also shares words with texts in
+    that language.
+    """
+    return f"{summary}\n{translated}" if translated else summary
+
+
+def active_needs() -> QuerySet[Need]:
+    """Needs still looking for help: the ones the engine ranks programmes for."""
+    return Need.objects.filter(status__in=ACTIVE_NEED_STATUSES)
