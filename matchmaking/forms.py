@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import (
-    AuthenticationForm,
-    PasswordChangeForm,
-    PasswordResetForm,
-    SetPasswordForm,
-)
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.signals import user_login_failed
 from django.db.models import Case, Model, Q, QuerySet, When
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.accounts import throttle, tokens
-from matchmaking.audit import client_ip
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.explain import active_language, language_name
+from matchmaking.govuk_forms import GovukFormMixin
 from matchmaking.i18n import (
     available_languages,
     display_name,
     sorted_by_name,
-    supported,
 )
 from matchmaking.models import (
     NOTE_TEXT,
@@ -51,65 +40,6 @@ from matchmaking.models import (
     ends_before_start,
 )
 from matchmaking.stats.scope import StatsFilter
-
-# The CSS class GOV.UK Frontend gives each kind of widget.
-_WIDGET_CLASSES = {
-    "textinput": "govuk-input",
-    "emailinput": "govuk-input",
-    "passwordinput": "govuk-input",
-    "numberinput": "govuk-input govuk-input--width-5",
-    "dateinput": "govuk-input govuk-input--width-10",
-    "urlinput": "govuk-input",
-    "textarea": "govuk-textarea",
-    "select": "govuk-select",
-    "selectmultiple": "govuk-select govuk-select--multiple",
-}
-
-
-class GovukFormMixin:
-    """Give widgets GOV.UK classes and point them at their hint and error."""
-
-    fields: dict[str, forms.Field]
-    errors: Any
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for name, field in self.fields.items():
-            widget_type = type(field.widget).__name__.lower()
-            css = _WIDGET_CLASSES.get(widget_type)
-            if css:
-                field.widget.attrs["class"] = css
-            if widget_type == "selectmultiple":
-                field.widget.attrs.setdefault("size", "8")
-            field.widget.attrs.setdefault("data-field", name)
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:
-            field = self.fields.get(name)
-            if field is None:
-                continue
-            attrs = field.widget.attrs
-            attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = " ".join(
-                x
-                for x in (
-                    f"id_{name}_helptext" if field.help_text else "",
-                    f"id_{name}_error",
-                )
-                if x
-            )
-            attrs["class"] = f"{attrs.get('class', '')} {_error_class(attrs)}".strip()
-
-
-def _error_class(attrs: dict[str, Any]) -> str:
-    css = attrs.get("class", "")
-    for base in ("govuk-input", "govuk-textarea", "govuk-select"):
-        if css.startswith(base):
-            return f"{base}--error"
-    return ""
 
 
 def _date_widget() -> forms.DateInput:
@@ -491,108 +421,6 @@ class AllocationForm(GovukFormMixin, forms.Form):
         coerce=int,
         initial="1",
     )
-
-
-class LocalisedPasswordResetForm(GovukFormMixin, PasswordResetForm):
-    """Django's reset form, mailing each user in their profile language.
-
-    When ``deferred_mail`` is a list, the mails (rendering and sending) are
-    queued there for the caller to send later instead of now.
-    """
-
-    deferred_mail: list[Callable[[], None]] | None = None
-
-    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
-        """Mail the link, unless this address or client asked too often.
-
-        The throttle runs before the account lookup, the same for known and
-        unknown addresses; the page that follows is the same either way.
-        """
-        client = client_ip(request) if request is not None else ""
-        if not throttle.allow_reset_mail(
-            email=self.cleaned_data["email"], client=client
-        ):
-            return
-        super().save(*args, request=request, **kwargs)
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        language = supported(getattr(context.get("user"), "language", "")) or (
-            translation.get_language()
-        )
-        send = functools.partial(
-            self._send_in,
-            language,
-            subject_template_name,
-            email_template_name,
-            context,
-            from_email,
-            to_email,
-            html_email_template_name,
-        )
-        if self.deferred_mail is None:
-            send()
-        else:
-            self.deferred_mail.append(send)
-
-    def _send_in(self, language: str, *args: Any) -> None:
-        with translation.override(language):
-            super().send_mail(*args)
-
-
-class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
-    """Django's new-password form (after a reset link) with GOV.UK inputs.
-
-    A new password revokes the user's API tokens, as it ends their sessions.
-    A reset proves the mailbox: the account's sign-in throttle starts afresh.
-    """
-
-    def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        if commit:
-            tokens.revoke_all_tokens(user=user, reason="password_reset")
-        throttle.clear(username=user.get_username())
-        return user
-
-
-class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
-    """Django's password change form with GOV.UK inputs (revokes API tokens).
-
-    A wrong current password is a failed sign-in: it counts towards the
-    lockout and the account's throttle, and is logged, like one at sign-in.
-    """
-
-    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
-        self.request = request
-        super().__init__(*args, **kwargs)
-
-    def clean_old_password(self) -> str:
-        try:
-            return super().clean_old_password()
-        except forms.ValidationError:
-            user_login_failed.send(
-                sender=__name__,
-                credentials={"username": self.user.get_username()},
-                request=self.request,
-            )
-            raise
-
-    def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        if commit:
-            tokens.revoke_all_tokens(user=user, reason="password_change")
-        return user
-
-
-class GovukAuthenticationForm(GovukFormMixin, AuthenticationForm):
-    """Django's sign-in form with GOV.UK inputs (and their focus style)."""
 
 
 class _Options(forms.models.ModelChoiceIterator):

@@ -3,8 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from matchmaking import forms
-from matchmaking.accounts import two_factor
+from matchmaking.accounts import forms, two_factor
 from matchmaking.views import (
     account,
     catalogue,
@@ -127,9 +126,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        two_factor.PasswordResetView.as_view(
-            form_class=forms.LocalisedPasswordResetForm
-        ),
+        account.PasswordResetView.as_view(form_class=forms.LocalisedPasswordResetForm),
         name="password_reset",
     ),
     path(

@@ -9,11 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
-from matchmaking.forms import (
-    ContentLanguageField,
-    GovukFormMixin,
-    default_content_language,
-)
+from matchmaking.forms import ContentLanguageField, default_content_language
+from matchmaking.govuk_forms import GovukFormMixin
 from matchmaking.models import (
     LONG_TEXT,
     NOTE_TEXT,

@@ -16,14 +16,11 @@ throttle slows guessing further.
 from __future__ import annotations
 
 import io
-import logging
 import time
 from base64 import b32encode
-from functools import partial
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, user_login_failed
 from django.contrib.auth import views as auth_views
@@ -35,7 +32,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -43,10 +39,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import throttle
+from matchmaking.accounts.forms import CodeForm, DisableForm
 from matchmaking.accounts.policy import confirmed_device, requires_two_factor
-from matchmaking.forms import GovukFormMixin
-
-logger = logging.getLogger(__name__)
 
 # Session key of a sign-in that passed the password step and awaits the code.
 PENDING_KEY = "two_factor_pending"
@@ -126,52 +120,6 @@ class TwoFactorRequiredMiddleware:
         )
 
 
-class CodeForm(GovukFormMixin, forms.Form):
-    """A six-digit code from the authenticator app."""
-
-    token = forms.RegexField(
-        label=gettext_lazy("Security code"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
-        help_text=gettext_lazy("The 6-digit code your authenticator app shows now."),
-        error_messages={
-            "invalid": gettext_lazy("Enter the 6 digits the app shows."),
-            "required": gettext_lazy("Enter the security code."),
-        },
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "class": "govuk-input govuk-input--width-5",
-            }
-        ),
-    )
-
-    def clean_token(self) -> str:
-        return self.cleaned_data["token"].strip()
-
-
-class DisableForm(CodeForm):
-    """Turning two-factor off needs the password and a current code."""
-
-    password = forms.CharField(
-        label=gettext_lazy("Your password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    field_order = ("password", "token")
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("Your password was entered incorrectly."))
-        return password
-
-
 def throttled(request: HttpRequest, username: Any) -> HttpResponse | None:
     """429 while the account's sign-in delay runs (nothing is checked then)."""
     wait = throttle.seconds_to_wait(username=username, request=request)
@@ -225,29 +173,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if AxesProxyHandler.is_locked(request, {"username": username}):
             return render(request, "registration/locked_out.html", status=429)
         return throttled(request, username) or super().post(request, *args, **kwargs)
-
-
-def _send_all(mails: list[Any]) -> None:
-    for send in mails:
-        try:
-            send()
-        except Exception:
-            logger.exception("password-reset mail could not be sent")
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset request, answering before any mail is rendered or sent.
-
-    The mails go when the response is closed, after the server has sent it,
-    so the answer takes the same time for known and unknown addresses.
-    """
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        form.deferred_mail = []
-        response = super().form_valid(form)
-        # Django runs a response's closers when the server has sent it.
-        response._resource_closers.append(partial(_send_all, form.deferred_mail))
-        return response
 
 
 def _drop_pending(request: HttpRequest) -> None:

@@ -1,17 +1,21 @@
-"""A signed-in person's own pages: accepting an invitation, the profile, personal API
-tokens.
+"""A person's own pages: accepting an invitation, the profile, personal API tokens,
+asking for a password reset.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +32,8 @@ from matchmaking.models import (
     ApiToken,
 )
 from matchmaking.views.common import _apply_form_errors, _error_text, _form_page, _page
+
+logger = logging.getLogger(__name__)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -170,3 +176,37 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     tokens.revoke_token(user=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("api-tokens")
+
+
+class _MailAfterResponse(HttpResponseRedirect):
+    """A redirect that sends queued mails when the server has sent it.
+
+    The server calls ``close()`` once the response is out (Django's handler
+    then ends the request): the mails go first, as the request's own work.
+    """
+
+    def __init__(self, url: str, *, mails: list[Callable[[], None]]) -> None:
+        super().__init__(url)
+        self.mails = mails
+
+    def close(self) -> None:
+        for send in self.mails:
+            try:
+                send()
+            except Exception:
+                logger.exception("password-reset mail could not be sent")
+        self.mails = []
+        super().close()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, answering before any mail is rendered or sent.
+
+    The mails go when the response is closed, after the server has sent it,
+    so the answer takes the same time for known and unknown addresses.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.deferred_mail = []
+        response = super().form_valid(form)
+        return _MailAfterResponse(response["Location"], mails=form.deferred_mail)

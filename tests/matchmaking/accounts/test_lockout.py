@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matchmaking.accounts import throttle
+from matchmaking.accounts.forms import GovukSetPasswordForm
 from matchmaking.audit import client_ip
-from matchmaking.forms import GovukSetPasswordForm
 from matchmaking.models import SignInThrottle
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
