@@ -45,6 +45,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """Read a decimal setting."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Read a comma-separated list setting."""
     raw = os.environ.get(name)
@@ -236,6 +247,15 @@ TASKS = {
 # /health/ calls the task queue "delayed" (still 200) when a ready task has
 # waited longer than this: no worker is taking them.
 HEALTH_TASK_WAIT_SECONDS = env_int("HEALTH_TASK_WAIT_SECONDS", 300)
+
+# Notifications (README "Notifications"): the worker re-delivers an event left
+# undelivered this long (a crash, a failed channel); the engine announces a
+# new suggestion at or above this score and rank.
+NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 30)
+NOTIFICATIONS_SUGGESTION_MIN_SCORE = env_float(
+    "NOTIFICATIONS_SUGGESTION_MIN_SCORE", 0.5
+)
+NOTIFICATIONS_SUGGESTION_MAX_RANK = env_int("NOTIFICATIONS_SUGGESTION_MAX_RANK", 5)
 
 # Mail goes to the console in development; production names an SMTP backend
 # (and its options through the backend's own settings).

@@ -23,3 +23,9 @@ class MatchmakingConfig(AppConfig):
         from matchmaking.api_cache import connect_signals
 
         connect_signals()
+
+        # Built-in notification channels (centre, mail) and subjects (match,
+        # need); other modules add theirs in their own ready().
+        from matchmaking.notifications import register_builtins
+
+        register_builtins()

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking import audit, i18n, selectors
+from matchmaking import audit, i18n, notifications, selectors
 from matchmaking.accounts import policy
 from matchmaking.enums import (
     CAPACITY_MATCH_STATUSES,
@@ -33,6 +33,7 @@ from matchmaking.enums import (
 )
 from matchmaking.models import (
     TAG_FIELDS,
+    EventKind,
     Invitation,
     Language,
     Match,
@@ -431,6 +432,13 @@ _NEED_FOLLOWS: dict[str, tuple[str, str]] = {
 }
 
 
+# What each step tells the parties (the outbox event's kind).
+_MATCH_EVENT_KINDS = {
+    "express_interest": EventKind.MATCH_INTEREST,
+    "introduce": EventKind.MATCH_INTRODUCED,
+    "decline": EventKind.MATCH_DECLINED,
+}
+
 # Who may rate a completed delivery.
 FEEDBACK_PARTIES = frozenset({STATE, CURATOR})
 
@@ -557,6 +565,12 @@ def transition_match(
     MatchEvent.objects.create(
         match=match, from_status=old, to_status=match.status, actor=user, note=note
     )
+    notifications.record(
+        _MATCH_EVENT_KINDS.get(action, EventKind.MATCH_STATUS),
+        match,
+        actor=user,
+        payload={"from": old, "to": match.status},
+    )
     if match.programme.capacity is not None and (
         (old in CAPACITY_MATCH_STATUSES) != (match.status in CAPACITY_MATCH_STATUSES)
     ):
@@ -612,6 +626,7 @@ def record_feedback(*, user: User, match: Match, feedback: dict[str, Any]) -> Ma
             "updated_at",
         ]
     )
+    notifications.record(EventKind.MATCH_FEEDBACK, match, actor=user)
     return match
 
 
@@ -647,6 +662,9 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
         match.save(update_fields=["origin", "note", "created_by", "updated_at"])
     MatchEvent.objects.create(
         match=match, from_status="", to_status=match.status, actor=user, note=note
+    )
+    notifications.record(
+        EventKind.SUGGESTION_NEW, match, actor=user, payload={"origin": "curator"}
     )
     return match
 

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from matchmaking import api_cache, engine, explain
+from matchmaking import api_cache, engine, explain, notifications
 from matchmaking.engine_profiles import (
     active_needs,
     capacity_used,
@@ -41,6 +41,7 @@ from matchmaking.enums import (
     UnmetReason,
 )
 from matchmaking.models import (
+    EventKind,
     Match,
     Need,
     Programme,
@@ -239,6 +240,7 @@ def persist_results(
                 stale[pair] = pk
             else:
                 protected.add(pair)
+    existing = set(stale)
     rows = []
     # The engine shares identical reason tuples between matches: render each
     # once, keyed by identity (``results`` keeps every tuple alive meanwhile;
@@ -290,9 +292,13 @@ def persist_results(
             unique_fields=["need", "programme"],
             update_fields=["score", "rank", "components", "reasons", "updated_at"],
         )
+    _announce_suggestions(
+        [r for r in rows if (r.need_id, r.programme_id) not in existing]
+    )
     by_reason: dict[str, list[int]] = defaultdict(list)
     for result in results:
         by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
+    _announce_unmet(by_reason)
     for reason, ids in by_reason.items():
         for start in range(0, len(ids), _BULK):
             # update() leaves updated_at alone: matching is not an edit of the need.
@@ -301,6 +307,52 @@ def persist_results(
             )
     api_cache.changed()  # bulk writes send no signal
     return len(rows)
+
+
+def _announce_suggestions(new: Sequence[_Suggestion]) -> None:
+    """Record an event for each new suggestion good enough to tell people about."""
+    good = {
+        (r.need_id, r.programme_id): r
+        for r in new
+        if r.score >= settings.NOTIFICATIONS_SUGGESTION_MIN_SCORE
+        and r.rank <= settings.NOTIFICATIONS_SUGGESTION_MAX_RANK
+    }
+    if not good:
+        return
+    need_ids = sorted({n for n, _p in good})
+    found = []
+    for start in range(0, len(need_ids), _BULK):
+        for pk, need_id, programme_id in Match.objects.filter(
+            need_id__in=need_ids[start : start + _BULK],
+            status=MatchStatus.SUGGESTED,
+        ).values_list("id", "need_id", "programme_id"):
+            row = good.get((need_id, programme_id))
+            if row is not None:
+                found.append((Match(pk=pk), row))
+    notifications.record_many(
+        EventKind.SUGGESTION_NEW,
+        [m for m, _r in found],
+        payloads=[
+            {"origin": "engine", "score": r.score, "rank": r.rank} for _m, r in found
+        ],
+    )
+
+
+def _announce_unmet(by_reason: Mapping[str, list[int]]) -> None:
+    """Tell the secretariat about needs that have just become unmet."""
+    ids = [pk for reason, pks in by_reason.items() if reason for pk in pks]
+    if not ids:
+        return
+    already = set()
+    for start in range(0, len(ids), _BULK):
+        already |= set(
+            Need.objects.filter(pk__in=ids[start : start + _BULK])
+            .exclude(unmet_reason=UnmetReason.NONE)
+            .values_list("id", flat=True)
+        )
+    notifications.record_many(
+        EventKind.NEED_UNMET, [Need(pk=pk) for pk in ids if pk not in already]
+    )
 
 
 class _Suggestion(NamedTuple):

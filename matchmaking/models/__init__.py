@@ -24,6 +24,7 @@ from matchmaking.models.base import (
     new_ref,
 )
 from matchmaking.models.matches import Match, MatchEvent
+from matchmaking.models.notifications import EventKind, Notification, OutboxEvent
 from matchmaking.models.organisations import Membership, MemberState, Provider
 from matchmaking.models.records import (
     PROGRAMME_DATES_ERROR,
@@ -65,6 +66,7 @@ __all__ = [
     "CostModel",
     "Country",
     "DeliveryMode",
+    "EventKind",
     "Invitation",
     "Language",
     "Match",
@@ -73,6 +75,8 @@ __all__ = [
     "Membership",
     "MultilingualName",
     "Need",
+    "Notification",
+    "OutboxEvent",
     "Priority",
     "Programme",
     "Provider",

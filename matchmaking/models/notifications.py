@@ -1,0 +1,121 @@
+"""The event outbox and what people hear about it (notification centre).
+
+An ``OutboxEvent`` is written in the same transaction as the change it tells
+about (``matchmaking.notifications.record``); the task worker delivers it
+afterwards to every registered channel (``matchmaking.notifications.registry``).
+The row names its subject by type and id only: every text a person reads is
+built at delivery, after checking they may see the subject then.
+(Named ``OutboxEvent``: ``roundtable.Event`` is a roundtable meeting.)
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class EventKind(models.TextChoices):
+    """Everything someone may hear about (README "Notifications")."""
+
+    SUGGESTION_NEW = "suggestion.new", _("New suggestion")
+    MATCH_INTEREST = (
+        "match.interest",
+        pgettext_lazy("match status", "Interest expressed"),
+    )
+    MATCH_INTRODUCED = "match.introduced", pgettext_lazy("match status", "Introduced")
+    MATCH_DECLINED = "match.declined", pgettext_lazy("match status", "Declined")
+    MATCH_STATUS = "match.status", _("Match status changed")
+    MATCH_FEEDBACK = "match.feedback", _("Feedback recorded")
+    MESSAGE_NEW = "message.new", _("New message")
+    NEED_UNMET = "need.unmet", _("Need without a match")
+    PITCH_DECISION = "pitch.decision", _("Pitch decision released")
+    MEETING_REQUESTED = "meeting.requested", _("Meeting requested")
+    MEETING_ACCEPTED = "meeting.accepted", _("Meeting accepted")
+    MEETING_CANCELLED = "meeting.cancelled", _("Meeting cancelled")
+    MEETING_EXPIRING = "meeting.expiring", _("Meeting request expiring")
+    CALL_OPENED = "call.opened", _("Call for pitches opened")
+    CALL_CLOSING = "call.closing", _("Call for pitches closing")
+    SAVED_SEARCH_MATCH = "saved_search.match", _("New item for a saved search")
+    REMINDER = "reminder", _("Reminder")
+
+
+class OutboxEvent(models.Model):
+    """One thing that happened, waiting to be (or already) delivered."""
+
+    # The idempotency key: a channel that delivers an event twice (a worker
+    # crashed after delivering, before marking it) recognises it by this key.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    # The object the event is about ("match", "need", "meeting", ...), by id:
+    # roundtable's objects cannot be foreign keys of a matchmaking model.
+    subject_type = models.CharField(max_length=24)
+    subject_id = models.PositiveBigIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Ids and codes only (no free text): {"from": "interest", "to": "introduced"}.
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Channels that already took the event (a failed channel is retried alone).
+    channels_done = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=Q(delivered_at__isnull=True),
+                name="outbox_undelivered_idx",
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="outbox_subj_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class Notification(models.Model):
+    """One event in one person's notification centre."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # A redelivered event is not a second notification.
+            models.UniqueConstraint(
+                fields=["event", "user"], name="notification_once_per_user"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="notification_user_idx"),
+            models.Index(
+                fields=["user"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.user_id}"

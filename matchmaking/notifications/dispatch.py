@@ -1,0 +1,83 @@
+"""Delivering recorded events to every registered channel (run by the worker).
+
+At least once: an event is marked delivered in the same transaction as the
+rows its channels wrote (notifications, mail outbox rows, webhook deliveries),
+so a crash before the commit leaves it undelivered for the next sweep, and a
+channel recognises a redelivered event by its key (unique rows per event).
+A failing channel is retried alone; the others' rows stay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from matchmaking.models import OutboxEvent
+from matchmaking.notifications.registry import CHANNELS, Delivery
+
+logger = logging.getLogger(__name__)
+
+# After this many failed attempts an event waits for an operator (logged).
+MAX_ATTEMPTS = 20
+
+
+def _deliver_one(pk: int) -> bool:
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, delivered_at__isnull=True)
+            .first()
+        )
+        if event is None:  # delivered already, or another worker holds it
+            return False
+        delivery = Delivery(event)
+        done = list(event.channels_done)
+        errors = []
+        for name, channel in CHANNELS.items():
+            if name in done:
+                continue
+            try:
+                with transaction.atomic():  # a failing channel's rows go alone
+                    channel(delivery)
+            except Exception as exc:
+                logger.exception("channel %s failed on event %s", name, event.pk)
+                errors.append(f"{name}: {exc!r}")
+            else:
+                done.append(name)
+        event.channels_done = done
+        event.attempts += 1
+        event.last_error = "; ".join(errors)[:500]
+        if not errors:
+            event.delivered_at = timezone.now()
+        event.save(
+            update_fields=["channels_done", "attempts", "last_error", "delivered_at"]
+        )
+        if errors and event.attempts >= MAX_ATTEMPTS:
+            logger.error("event %s gave up after %s attempts", event.pk, MAX_ATTEMPTS)
+        return not errors
+
+
+def deliver(event_ids: Sequence[int]) -> int:
+    """Deliver these events (each in its own transaction); how many went out."""
+    return sum(_deliver_one(pk) for pk in event_ids)
+
+
+def sweep(*, older_than: timedelta | None = None, limit: int = 1000) -> int:
+    """Deliver events left undelivered (a crashed worker, a failed channel)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS)
+    ids = list(
+        OutboxEvent.objects.filter(
+            delivered_at__isnull=True,
+            attempts__lt=MAX_ATTEMPTS,
+            created_at__lte=timezone.now() - older_than,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return deliver(ids)
