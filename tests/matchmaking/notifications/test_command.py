@@ -1,0 +1,17 @@
+"""manage.py run_notifications delivers what the worker left behind."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from matchmaking import notifications
+from matchmaking.models import EventKind, Notification
+
+
+def test_run_notifications_sweeps_undelivered_events(world):
+    # Recorded outside a captured commit: the worker never ran (a crash).
+    event = notifications.record(EventKind.MATCH_INTRODUCED, world.match)
+    out = StringIO()
+    call_command("run_notifications", stdout=out)
+    assert out.getvalue() == "events delivered: 1\n"
+    assert Notification.objects.filter(event=event).count() == 3
