@@ -70,6 +70,7 @@ class MatchOrigin(models.TextChoices):
 class UnmetReason(models.TextChoices):
     NONE = "", _("Met")
     NO_ELIGIBLE = "no_eligible", _("No eligible programme")
+    TOPIC_MISSED = "topic_missed", _("Eligible programmes miss the topic")
     NONE_RELEVANT = "none_relevant", _("No programme relevant enough")
 
 

@@ -239,6 +239,7 @@ def render_reason(
         "unpublished": lambda: gettext("Not published"),
         "capacity_full": lambda: gettext("No places left"),
         "no_eligible": lambda: gettext("No programme is open to this need"),
+        "topic_missed": lambda: gettext("Eligible programmes miss the topic"),
         "none_relevant": lambda: gettext("No open programme is a close enough match"),
     }
     render = texts.get(code)

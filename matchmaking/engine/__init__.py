@@ -44,9 +44,11 @@ stay comparable):
 Scores are rounded to 6 decimals and rankings are sorted by score descending,
 then programme key ascending, so results are deterministic.
 
-A need is *unmet* when no programme is eligible (``no_eligible``) or no eligible
-programme's text relevance reaches ``unmet_threshold`` (``none_relevant``); see
-:class:`MatchingConfig` for why and how that threshold was calibrated.
+A need is *unmet* when no eligible programme is adequate: none both scores at
+least ``adequate_score`` and agrees with the need's text in concepts (cosine at
+least ``adequate_concepts``). The reason says why: ``no_eligible`` (nothing is
+open to it), ``topic_missed`` (eligible programmes cover none of its topics),
+``none_relevant`` (none close enough); see :mod:`matchmaking.engine.adequacy`.
 """
 
 from matchmaking.engine.allocation import (

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from matchmaking.engine.adequacy import need_topics, unmet_of_rows
 from matchmaking.engine.arrays import (
     _BLOCK,
     CandidateArcs,
@@ -22,7 +23,12 @@ from matchmaking.engine.arrays import (
     _add_sparse,
     _components,
 )
-from matchmaking.engine.profiles import SCORE_DECIMALS, NeedProfile, NeedResult
+from matchmaking.engine.profiles import (
+    SCORE_DECIMALS,
+    NeedFeatures,
+    NeedProfile,
+    NeedResult,
+)
 from matchmaking.engine.ranking import Ranking
 from matchmaking.engine.reasons import _need_facts
 
@@ -131,54 +137,56 @@ class BatchRanking(Ranking):
         keep = np.arange(rows.size) - first < k
         return rows[keep], cols[keep], values[keep]
 
-    def _text_rows(self, arrays: Mapping[str, Any], rows: np.ndarray) -> np.ndarray:
-        """Text relevance of some need rows against every programme."""
-        share = self.config.concept_share
-        text = arrays["concepts"][rows] @ self._p_concepts.T
-        text *= share
-        words = arrays["words"][rows] @ self._p_words_t
-        if words.nnz:
-            words.data *= 1 - share
-            _add_sparse(text, words)
-        clipped: np.ndarray = np.clip(text, 0.0, 1.0, out=text)
-        return clipped
-
     def _unmet(
         self,
         arrays: Mapping[str, Any],
         ok: np.ndarray,
-        rows: np.ndarray,
-        text: np.ndarray,
+        needs: Sequence[NeedProfile],
+        features: Sequence[NeedFeatures],
+        ranked: tuple[np.ndarray, np.ndarray, np.ndarray],
+        top: int,
     ) -> list[str | None]:
-        """The unmet reason of each need row, given its ranked pairs' text."""
-        m = ok.shape[0]
-        threshold = self.config.unmet_threshold
-        best = np.full(m, -1.0)
-        np.maximum.at(best, rows, text)
-        counts = np.bincount(rows, minlength=m)
-        unmet: list[str | None] = [None] * m
-        # The best text over all eligible programmes is at least the best of
-        # the ranked ones: only needs below the threshold there need it all.
-        check = [
-            r
-            for r, (b, c) in enumerate(zip(best.tolist(), counts.tolist(), strict=True))
-            if c and round(b, SCORE_DECIMALS) < threshold
-        ]
-        # A need with neither concepts nor stems has no text relevance at all.
-        has_text = arrays["has"][:, 1].tolist()
-        for r in check:
-            if not has_text[r]:
-                unmet[r] = "none_relevant"
-        check = [r for r in check if has_text[r]]
-        if check:
-            full = self._text_rows(arrays, np.array(check))
-            full[~ok[check]] = -1.0
-            for r, b in zip(check, full.max(axis=1).tolist(), strict=True):
-                if round(b, SCORE_DECIMALS) < threshold:
-                    unmet[r] = "none_relevant"
-        for r in np.flatnonzero(counts == 0).tolist():
-            unmet[r] = "no_eligible"
-        return unmet
+        """The unmet code of each need row, from its ranked pairs (see adequacy)."""
+        rows, cols, scores = ranked
+        concepts = arrays["concepts"]
+        cfg = self.config
+
+        def adequate_beyond(found: list[int]) -> list[bool]:
+            answers = []
+            for r in found:
+                eligible = np.flatnonzero(ok[r])
+                exact = self._exact_scores(arrays, np.full(eligible.size, r), eligible)
+                agree = np.round(self._p_concepts[eligible] @ concepts[r], 6)
+                answers.append(
+                    bool(
+                        np.any(
+                            (exact >= cfg.adequate_score)
+                            & (agree >= cfg.adequate_concepts)
+                        )
+                    )
+                )
+            return answers
+
+        def topic_covered(found: list[int]) -> list[bool]:
+            answers = []
+            index = self.v_topics.index
+            for r in found:
+                topics = need_topics(needs[r].topics, features[r].topics)
+                columns = [index[t] for t in sorted(topics) if t in index]
+                exact = self._credit[np.flatnonzero(ok[r])][:, columns]
+                answers.append(bool(columns) and bool((exact >= 1.0).any()))
+            return answers
+
+        return unmet_of_rows(
+            counts=np.bincount(rows, minlength=ok.shape[0]).tolist(),
+            rows=rows,
+            scores=scores,
+            concepts=np.einsum("ij,ij->i", concepts[rows], self._p_concepts[cols]),
+            top=top,
+            config=cfg,
+            adequate_beyond=adequate_beyond,
+            topic_covered=topic_covered,
+        )
 
     def _rank_chunk(
         self, batch: NeedBatch, rows: slice, today: date, top: int
@@ -191,7 +199,14 @@ class BatchRanking(Ranking):
         del scores
         text = self._pair_text(arrays, sel_rows, sel_cols)
         values, has = self._component_values(arrays, sel_rows, sel_cols, text)
-        unmet = self._unmet(arrays, ok, sel_rows, text)
+        unmet = self._unmet(
+            arrays,
+            ok,
+            batch.needs[rows],
+            batch.features[rows],
+            (sel_rows, sel_cols, sel_scores),
+            top,
+        )
         counts = np.bincount(sel_rows, minlength=ok.shape[0])
         return counts, sel_cols, sel_scores, values, has, unmet
 

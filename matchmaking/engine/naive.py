@@ -7,19 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from matchmaking.engine.adequacy import is_adequate, need_topics, unmet_verdict
 from matchmaking.engine.arrays import NeedBatch
 from matchmaking.engine.eligibility import eligibility
 from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.profiles import (
     DEFAULT_CONFIG,
-    SCORE_DECIMALS,
     Match,
     MatchingConfig,
     NeedProfile,
     NeedResult,
     ProgrammeProfile,
 )
-from matchmaking.engine.scoring import score_components
+from matchmaking.engine.scoring import _dot, score_components
 from matchmaking.engine.text.analyser import Lexicon
 
 
@@ -52,22 +52,25 @@ def naive_rank_all(
     for need in needs:
         nf = encoded.get(need.key) or index.need_features(need)
         scored = []
-        best_text = -1.0
+        topics = need_topics(need.topics, nf.topics)
+        adequate = topic_covered = False
         for p, pf in zip(index.programmes, index.features, strict=True):
             if not eligibility(need, p, today=today).eligible:
                 continue
             comps = score_components(nf, pf, topic_themes=topic_themes, config=config)
-            best_text = max(best_text, comps.text if comps.text is not None else 0.0)
-            scored.append((comps.total(config.weights), p.key, comps))
+            score = comps.total(config.weights)
+            adequate = adequate or is_adequate(
+                score, _dot(nf.concepts, pf.concepts), config
+            )
+            topic_covered = topic_covered or not topics.isdisjoint(p.topics)
+            scored.append((score, p.key, comps))
         scored.sort(key=lambda item: (-item[0], item[1]))
         matches = tuple(
             Match(need=need.key, programme=key, score=score, components=comps)
             for score, key, comps in scored[:top]
         )
-        unmet = None
-        if not matches:
-            unmet = "no_eligible"
-        elif round(best_text, SCORE_DECIMALS) < config.unmet_threshold:
-            unmet = "none_relevant"
+        unmet = unmet_verdict(
+            eligible=len(scored), adequate=adequate, topic_covered=topic_covered
+        )
         results.append(NeedResult(need=need.key, matches=matches, unmet=unmet))
     return results

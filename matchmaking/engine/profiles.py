@@ -75,16 +75,17 @@ class Weights:
 class MatchingConfig:
     """Tunable constants of the relevance score and of the unmet rule.
 
-    ``unmet_threshold`` applies to the *text* component, which does not depend
-    on how thoroughly a need was tagged: a need is unmet (``none_relevant``)
-    when no eligible programme's text relevance reaches it. Calibrated on the
-    development set (24 needs, 40 programmes): the best eligible text relevance
-    of the three needs without a directly relevant programme was 0.09, 0.24 and
-    0.26, that of the 21 needs with one at least 0.41, identically in all three
-    conditions (as posted, one topic, untagged); 0.33 is the geometric midpoint
-    of that gap. The blended score was a worse separator because its tag
-    components move with the tagging (its gaps were 0.40-0.63 as posted but
-    0.52-0.61 untagged).
+    A need is unmet when no eligible programme is *adequate*: its score
+    reaches ``adequate_score`` and its concept cosine with the need reaches
+    ``adequate_concepts`` (see :mod:`matchmaking.engine.adequacy`). Calibrated
+    on 720 needs: the 24 of the development set in the six UN languages, as
+    posted, with one topic, untagged and rewritten tersely with thin tags
+    (``tests/data/dev_needs_terse.json``). Every need with a directly relevant
+    programme has an eligible one at both thresholds and no need without one
+    does, with both thresholds near the middle of the range that separates them
+    (score 0.46-0.52, concepts 0.21-0.35). The old rule (text relevance alone
+    below 0.33) declared 22 of the 630 needs with an adequate programme unmet,
+    all of them terse, in every language.
     """
 
     weights: Weights = field(default_factory=Weights)
@@ -94,7 +95,8 @@ class MatchingConfig:
     implied_min: float = 0.5
     concept_share: float = 0.7
     topic_in_text: float = 0.6
-    unmet_threshold: float = 0.33
+    adequate_score: float = 0.49
+    adequate_concepts: float = 0.28
 
 
 DEFAULT_CONFIG = MatchingConfig()
@@ -128,7 +130,7 @@ class Reason:
       why not: ``not_in_area``, ``ldc_only``, ``sids_only``,
       ``no_shared_language``, ``ended``, ``unpublished``, ``capacity_full``
       (country, region, languages as relevant);
-      unmet: ``no_eligible``, ``none_relevant`` (threshold).
+      unmet: ``no_eligible``, ``topic_missed``, ``none_relevant``.
     """
 
     code: str
@@ -153,6 +155,7 @@ REASON_CODES = (
     "unpublished",
     "capacity_full",
     "no_eligible",
+    "topic_missed",
     "none_relevant",
 )
 
@@ -223,4 +226,4 @@ class NeedResult:
 
     need: str
     matches: tuple[Match, ...]
-    unmet: str | None = None  # None | "no_eligible" | "none_relevant"
+    unmet: str | None = None  # None | "no_eligible" | "topic_missed" | "none_relevant"

@@ -215,10 +215,6 @@ def _topic_reasons(
     return tuple(reasons), also
 
 
-def unmet_reason(result: NeedResult, *, threshold: float) -> Reason | None:
+def unmet_reason(result: NeedResult) -> Reason | None:
     """The unmet reason of a need result as a renderable :class:`Reason`."""
-    if result.unmet == "no_eligible":
-        return Reason("no_eligible")
-    if result.unmet == "none_relevant":
-        return Reason("none_relevant", {"threshold": threshold})
-    return None
+    return Reason(result.unmet) if result.unmet else None

@@ -234,7 +234,7 @@ def test_needs_with_nothing_open_or_relevant_are_flagged_unmet(catalogue):
     report = suggestions.rematch_all()
     assert (report.needs, report.programmes, report.unmet) == (2, 3, 2)
     assert Need.objects.get(pk=no_language.pk).unmet_reason == "no_eligible"
-    assert Need.objects.get(pk=off_topic.pk).unmet_reason == "none_relevant"
+    assert Need.objects.get(pk=off_topic.pk).unmet_reason == "topic_missed"
 
 
 def test_rematch_command_is_repeatable(catalogue):

@@ -331,7 +331,7 @@ def test_unmet_reasons():
         ],
         topic_themes=THEMES,
     )
-    assert index.rank_need(need(), today=TODAY).unmet == "none_relevant"
+    assert index.rank_need(need(), today=TODAY).unmet == "topic_missed"
     nowhere = need(key="x", languages=frozenset({"ru"}))
     result = index.rank_need(nowhere, today=TODAY)
     assert (result.matches, result.unmet) == ((), "no_eligible")
