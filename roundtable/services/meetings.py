@@ -12,12 +12,12 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import api_cache
+from matchmaking import api_cache, notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
-from matchmaking.models import Match, MemberState, Need, Programme, User
+from matchmaking.models import EventKind, Match, MemberState, Need, Programme, User
 from roundtable import selectors
 from roundtable.enums import REQUESTABLE_PITCH_STATES, MeetingState, SlotKind
 from roundtable.models import Event, Meeting, Pitch, TimeSlot
@@ -117,6 +117,7 @@ def request_meeting(
     )
     meeting.full_clean()
     meeting.save()
+    notifications.record(EventKind.MEETING_REQUESTED, meeting, actor=user)
     match = _match_for(meeting)
     if match is not None and match.status == MatchStatus.SUGGESTED:
         mm_services.transition_match(
@@ -241,6 +242,7 @@ def accept_meeting(
             _("This slot is taken, or one of you is busy then.")
         ) from None
     _advance_match(meeting, acceptor=user)
+    notifications.record(EventKind.MEETING_ACCEPTED, meeting, actor=user)
     _on_commit_mail(
         lambda: (
             _("Meeting accepted: %(title)s") % {"title": pitch.title},
@@ -294,6 +296,9 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
     if meeting.state != MeetingState.REQUESTED:
         raise _illegal(meeting, _("declined"))
     _close_meeting(meeting, MeetingState.DECLINED, reason)
+    notifications.record(
+        EventKind.MEETING_CANCELLED, meeting, actor=user, payload={"state": "declined"}
+    )
     _on_commit_mail(
         lambda: (
             _("Meeting request declined: %(title)s") % {"title": meeting.pitch.title},
@@ -315,6 +320,9 @@ def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting
     if meeting.state not in (MeetingState.REQUESTED, MeetingState.ACCEPTED):
         raise _illegal(meeting, _("cancelled"))
     _close_meeting(meeting, MeetingState.CANCELLED, reason)
+    notifications.record(
+        EventKind.MEETING_CANCELLED, meeting, actor=user, payload={"state": "cancelled"}
+    )
     return meeting
 
 

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from matchmaking import notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import Programme, Provider, User
+from matchmaking.models import EventKind, OutboxEvent, Programme, Provider, User
 from roundtable import selectors
 from roundtable.enums import (
     ACTIVE_PITCH_STATES,
@@ -477,6 +478,18 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
         call.decisions_released_at = timezone.now()
         call.save(update_fields=["decisions_released_at", "updated_at"])
     to_mail = list(decided)
+    # A re-run (mail that did not go) announces no decision twice.
+    told = set(
+        OutboxEvent.objects.filter(
+            kind=EventKind.PITCH_DECISION,
+            subject_type="pitch",
+            subject_id__in=[p.pk for p in to_mail],
+        ).values_list("subject_id", flat=True)
+    )
+    new = [p for p in to_mail if p.pk not in told]
+    notifications.record_many(
+        EventKind.PITCH_DECISION, new, payloads=[{"state": p.state} for p in new]
+    )
     for pitch in to_mail:
         _on_commit_mail(
             partial(_decision_mail, pitch=pitch, call=call),
