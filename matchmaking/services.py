@@ -289,6 +289,46 @@ def set_programme_status(*, user: User, programme: Programme, status: str) -> Pr
     return _move_status(programme, _PROGRAMME, user=user, status=status)
 
 
+# The same steps for a need or a programme, for the pages and API resources
+# written once for both.
+
+
+def can_edit_record(*, user: User, record: Need | Programme) -> bool:
+    """:func:`can_edit_need` or :func:`can_edit_programme`, after the record's kind."""
+    return (_NEED if isinstance(record, Need) else _PROGRAMME).may_edit(user, record)
+
+
+def create_record(
+    *,
+    user: User,
+    owner: MemberState | Provider,
+    data: dict[str, Any],
+    publish: bool,
+) -> Need | Programme:
+    """A need for a member state, a programme for a provider (see create_need)."""
+    if isinstance(owner, MemberState):
+        return create_need(user=user, member_state=owner, data=data, publish=publish)
+    return create_programme(user=user, provider=owner, data=data, publish=publish)
+
+
+def update_record(
+    *, user: User, record: Need | Programme, data: dict[str, Any]
+) -> Need | Programme:
+    """:func:`update_need` or :func:`update_programme`, after the record's kind."""
+    if isinstance(record, Need):
+        return update_need(user=user, need=record, data=data)
+    return update_programme(user=user, programme=record, data=data)
+
+
+def set_record_status(
+    *, user: User, record: Need | Programme, status: str
+) -> Need | Programme:
+    """:func:`set_need_status` or :func:`set_programme_status`, after its kind."""
+    if isinstance(record, Need):
+        return set_need_status(user=user, need=record, status=status)
+    return set_programme_status(user=user, programme=record, status=status)
+
+
 @transaction.atomic
 def verify_provider(
     *, user: User, provider: Provider, verified: bool = True

@@ -34,12 +34,14 @@ urlpatterns = [
     ),
     path(
         "programmes/<slug:ref>/translations/",
-        translations.programme_translations,
+        translations.record_translations,
+        {"kind": "programme"},
         name="programme-translations",
     ),
     path(
         "programmes/<slug:ref>/translations/<slug:language>/delete/",
-        translations.programme_translation_delete,
+        translations.record_translation_delete,
+        {"kind": "programme"},
         name="programme-translation-delete",
     ),
     path(
@@ -68,12 +70,14 @@ urlpatterns = [
     path("needs/<slug:ref>/edit/", needs.need_edit, name="need-edit"),
     path(
         "needs/<slug:ref>/translations/",
-        translations.need_translations,
+        translations.record_translations,
+        {"kind": "need"},
         name="need-translations",
     ),
     path(
         "needs/<slug:ref>/translations/<slug:language>/delete/",
-        translations.need_translation_delete,
+        translations.record_translation_delete,
+        {"kind": "need"},
         name="need-translation-delete",
     ),
     path("needs/<slug:ref>/status/", needs.need_status, name="need-status"),

@@ -32,7 +32,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from matchmaking import audit, selectors, tagkeys, translations
+from matchmaking import audit, selectors, services, tagkeys, translations
 from matchmaking.api.filters import MatchFilter
 from matchmaking.api.permissions import (
     AUTHENTICATED,
@@ -299,16 +299,13 @@ class TaggedViewSet(
     lookup_value_regex = REF_REGEX
 
     # Each resource says: how its matches are ordered, which serializer takes
-    # a status change, and (methods) its records and services.
+    # a status change, and (methods) its records and who may create one. The
+    # writes are the services' need-or-programme steps (services.*_record).
     matches_order: tuple
     status_serializer: type[serializers.Serializer]
 
     def records(self) -> QuerySet:
         """The needs or programmes the user may see."""
-        raise NotImplementedError
-
-    def change_status(self, record, status: str):
-        """Move the record through its life (the resource's service)."""
         raise NotImplementedError
 
     # The serializer field naming the state or provider a new record belongs to.
@@ -322,9 +319,8 @@ class TaggedViewSet(
         """Why a user who may not create such records is refused."""
         raise NotImplementedError
 
-    def create_service(self, owner, data: dict, *, publish: bool):
-        """Create the record through the resource's service."""
-        raise NotImplementedError
+    def can_edit(self, record) -> bool:
+        return services.can_edit_record(user=self.request.user, record=record)
 
     def create(self, request, *args, **kwargs):
         if not self.may_create(request.user):
@@ -333,8 +329,11 @@ class TaggedViewSet(
         owner = data.pop(self.owner_field)
         items = data.pop("translations", None)
         with transaction.atomic():
-            record = self.create_service(
-                owner, data, publish=serializer.validated_data.get("publish", False)
+            record = services.create_record(
+                user=request.user,
+                owner=owner,
+                data=data,
+                publish=serializer.validated_data.get("publish", False),
             )
             self.save_translations(record, items)
         return Response(
@@ -380,7 +379,13 @@ class TaggedViewSet(
     @action(detail=True, methods=["post"], url_path="status")
     def status(self, request, ref=None):
         # Described by each resource (extend_schema_view).
-        return self.set_status(request, self.change_status, self.status_serializer)
+        return self.set_status(
+            request,
+            lambda record, status: services.set_record_status(
+                user=request.user, record=record, status=status
+            ),
+            self.status_serializer,
+        )
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -412,7 +417,7 @@ class TaggedViewSet(
         _serializer, data = self._validated(instance, kwargs.get("partial", False))
         items = data.pop("translations", None)
         with transaction.atomic():
-            obj = self.update_service(instance, data)
+            obj = services.update_record(user=request.user, record=instance, data=data)
             self.save_translations(obj, items)
         return Response(self.get_serializer(self.reload(obj)).data)
 

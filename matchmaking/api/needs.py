@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from matchmaking import selectors, services
+from matchmaking import selectors
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -23,9 +23,6 @@ from matchmaking.api.filters import (
 from matchmaking.api.serializers import (
     NeedSerializer,
     NeedStatusSerializer,
-)
-from matchmaking.models import (
-    Need,
 )
 
 
@@ -59,24 +56,8 @@ class NeedViewSet(TaggedViewSet):
             user=self.request.user, with_tags=False
         ).prefetch_related("shared_with", "translations")
 
-    def can_edit(self, need: Need) -> bool:
-        return services.can_edit_need(user=self.request.user, need=need)
-
     def may_create(self, user) -> bool:
         return selectors.is_curator(user) or bool(selectors.member_state_ids(user=user))
 
     def create_refused(self) -> str:
         return _("Only member-state users and curators post needs.")
-
-    def create_service(self, owner, data, *, publish):
-        return services.create_need(
-            user=self.request.user, member_state=owner, data=data, publish=publish
-        )
-
-    def update_service(self, need, data):
-        return services.update_need(user=self.request.user, need=need, data=data)
-
-    def change_status(self, need, status):
-        return services.set_need_status(
-            user=self.request.user, need=need, status=status
-        )

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from matchmaking import selectors, services
+from matchmaking import selectors
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -23,9 +23,6 @@ from matchmaking.api.filters import (
 from matchmaking.api.serializers import (
     ProgrammeSerializer,
     ProgrammeStatusSerializer,
-)
-from matchmaking.models import (
-    Programme,
 )
 
 
@@ -61,26 +58,8 @@ class ProgrammeViewSet(TaggedViewSet):
             user=self.request.user, with_tags=False
         ).prefetch_related("translations")
 
-    def can_edit(self, programme: Programme) -> bool:
-        return services.can_edit_programme(user=self.request.user, programme=programme)
-
     def may_create(self, user) -> bool:
         return selectors.is_curator(user) or bool(selectors.provider_ids(user=user))
 
     def create_refused(self) -> str:
         return _("Only provider users and curators register programmes.")
-
-    def create_service(self, owner, data, *, publish):
-        return services.create_programme(
-            user=self.request.user, provider=owner, data=data, publish=publish
-        )
-
-    def update_service(self, programme, data):
-        return services.update_programme(
-            user=self.request.user, programme=programme, data=data
-        )
-
-    def change_status(self, programme, status):
-        return services.set_programme_status(
-            user=self.request.user, programme=programme, status=status
-        )

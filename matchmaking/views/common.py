@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from matchmaking import (
-    audit,
-    selectors,
-)
-from matchmaking.models import (
-    MemberState,
-    Provider,
-)
+from matchmaking import audit, selectors, services
+from matchmaking.models import MemberState, Need, Programme, Provider
 
 PAGE_SIZE = 20
 
@@ -147,49 +140,15 @@ def _apply_form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _editable_or_404[R: Model](
-    request: HttpRequest, visible: QuerySet[R], ref: str, can_edit: Callable[[R], bool]
+def _editable_or_404[R: (Need, Programme)](
+    request: HttpRequest, visible: QuerySet[R], ref: str, *, action: str = "edit"
 ) -> R:
-    """A need or programme the user may edit; 404 (and logged) otherwise."""
+    """A need or programme the user may edit; 404 (and ``action`` logged) otherwise."""
     record = audit.get_visible_or_404(request, visible, ref=ref)
-    if not can_edit(record):
-        audit.log_denied_access(request, visible.model, record.pk, action="edit")
+    if not services.can_edit_record(user=request.user, record=record):
+        audit.log_denied_access(request, visible.model, record.pk, action=action)
         raise Http404
     return record
-
-
-def _created(
-    request: HttpRequest,
-    form: Any,
-    owner_field: str,
-    create: Callable[[Any, dict[str, Any], bool], Any],
-    *,
-    published: str,
-    draft: str,
-    detail: str,
-) -> HttpResponse | None:
-    """Create a record from a posted, valid form through its service.
-
-    ``create`` takes the owner (the form's ``owner_field``), the data and
-    whether to publish, and gives the record. On success the user is told
-    ``published`` or ``draft`` (with ``%(title)s``) on the record's page (the
-    URL name ``detail``); None when there is nothing to create (the service's
-    errors land on the form).
-    """
-    if not (request.method == "POST" and form.is_valid()):
-        return None
-    data = dict(form.cleaned_data)
-    owner = data.pop(owner_field)
-    publish = request.POST.get("publish") == "1"
-    try:
-        record = create(owner, data, publish)
-    except ValidationError as error:
-        _apply_form_errors(form, error)
-        return None
-    messages.success(
-        request, (published if publish else draft) % {"title": record.title}
-    )
-    return redirect(detail, ref=record.ref)
 
 
 def _form_page(
@@ -201,51 +160,93 @@ def _form_page(
     )
 
 
-def _edited(
+# The pages that write a need or a programme, through the services' steps for
+# either (services.*_record). A record's kind ("need", "programme") names its
+# form template, its page's URL and its name in the template.
+
+
+def _record_form_page(
+    request: HttpRequest, form: Any, record: Need | Programme | None
+) -> HttpResponse:
+    kind = form._meta.model._meta.model_name
+    return _form_page(
+        request, f"matchmaking/{kind}_form.html", {"form": form, kind: record}
+    )
+
+
+def _create_page(
     request: HttpRequest,
     form: Any,
-    save: Callable[[dict[str, Any]], object],
-    record: Model,
-    detail: str,
-) -> HttpResponse | None:
-    """Save a posted, valid form of ``record`` through its service.
+    owner_field: str,
+    *,
+    published: str,
+    draft: str,
+) -> HttpResponse:
+    """Create a need or programme from the posted form, or show the form again.
 
-    Saved: the user is told so on the record's page (the URL name ``detail``).
-    Otherwise None, with the service's errors on the form and ``record`` as
-    stored (the form's validation changed it in memory).
+    The owner is the form's ``owner_field``. The user is told ``published``
+    or ``draft`` (with ``%(title)s``) on the new record's page; the service's
+    errors land on the form.
     """
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        owner = data.pop(owner_field)
+        publish = request.POST.get("publish") == "1"
         try:
-            save(dict(form.cleaned_data))
+            record = services.create_record(
+                user=request.user, owner=owner, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request, (published if publish else draft) % {"title": record.title}
+            )
+            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
+    return _record_form_page(request, form, None)
+
+
+def _edit_page(
+    request: HttpRequest, record: Need | Programme, form_class: Any
+) -> HttpResponse:
+    """Edit a need or programme: saved, the user is told so on its page.
+
+    Otherwise the form again, with the service's errors on it and ``record``
+    as stored (the form's validation changed it in memory).
+    """
+    form = form_class(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_record(
+                user=request.user, record=record, data=dict(form.cleaned_data)
+            )
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:
             messages.success(request, _("Your changes are saved."))
-            return redirect(detail, ref=record.ref)
+            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
     record.refresh_from_db()
-    return None
+    return _record_form_page(request, form, record)
 
 
 def _status_changed(
-    request: HttpRequest,
-    record: Any,
-    set_status: Callable[[str], Any],
-    done: str,
-    detail: str,
+    request: HttpRequest, record: Need | Programme, done: str
 ) -> HttpResponse:
     """Apply the posted status and say how it went on the record's page.
 
-    ``done`` is the message, with ``%(status)s``; ``detail`` the page's URL name.
+    ``done`` is the message, with ``%(status)s``.
     """
     try:
-        record = set_status(request.POST.get("status", ""))
+        record = services.set_record_status(
+            user=request.user, record=record, status=request.POST.get("status", "")
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
         messages.success(
             request, done % {"status": record.get_status_display().lower()}
         )
-    return redirect(detail, ref=record.ref)
+    return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
 
 
 def _curator_only(request: HttpRequest) -> None:

@@ -30,10 +30,9 @@ from matchmaking.models import (
     Theme,
 )
 from matchmaking.views.common import (
-    _created,
+    _create_page,
+    _edit_page,
     _editable_or_404,
-    _edited,
-    _form_page,
     _history_for_curators,
     _member_states,
     _page,
@@ -170,73 +169,38 @@ def state_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _need_form_page(
-    request: HttpRequest, form: forms.NeedForm, need: Need | None
-) -> HttpResponse:
-    return _form_page(
-        request, "matchmaking/need_form.html", {"form": form, "need": need}
-    )
-
-
 @login_required
 def need_create(request: HttpRequest) -> HttpResponse:
     """Post a need for one of the user's member states."""
     states = _member_states(request.user)
     if not states:
         raise Http404
-    form = forms.NeedForm(request.POST or None, member_states=states)
-    created = _created(
+    return _create_page(
         request,
-        form,
+        forms.NeedForm(request.POST or None, member_states=states),
         "member_state",
-        lambda state, data, publish: services.create_need(
-            user=request.user, member_state=state, data=data, publish=publish
-        ),
         published=_(
             "Your need “%(title)s” is published. Suggested programmes "
             "appear below as soon as the matching engine has run."
         ),
         draft=_("Your need “%(title)s” is saved as a draft."),
-        detail="need-detail",
     )
-    return created or _need_form_page(request, form, None)
 
 
 def _editable_need(request: HttpRequest, ref: str) -> Need:
-    return _editable_or_404(
-        request,
-        selectors.needs_visible_to(user=request.user),
-        ref,
-        lambda need: services.can_edit_need(user=request.user, need=need),
-    )
+    return _editable_or_404(request, selectors.needs_visible_to(user=request.user), ref)
 
 
 @login_required
 def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a need of the user's state."""
-    need = _editable_need(request, ref)
-    form = forms.NeedForm(request.POST or None, instance=need)
-    edited = _edited(
-        request,
-        form,
-        lambda data: services.update_need(user=request.user, need=need, data=data),
-        need,
-        "need-detail",
-    )
-    return edited or _need_form_page(request, form, need)
+    return _edit_page(request, _editable_need(request, ref), forms.NeedForm)
 
 
 @login_required
 @require_POST
 def need_status(request: HttpRequest, ref: str) -> HttpResponse:
     """Publish, withdraw, close or reopen a need."""
-    need = _editable_need(request, ref)
     return _status_changed(
-        request,
-        need,
-        lambda status: services.set_need_status(
-            user=request.user, need=need, status=status
-        ),
-        _("The need is now %(status)s."),
-        "need-detail",
+        request, _editable_need(request, ref), _("The need is now %(status)s.")
     )

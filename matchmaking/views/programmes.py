@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from matchmaking import (
     forms,
     selectors,
-    services,
 )
 from matchmaking.enums import (
     MatchStatus,
@@ -23,10 +22,9 @@ from matchmaking.models import (
     Programme,
 )
 from matchmaking.views.common import (
-    _created,
+    _create_page,
+    _edit_page,
     _editable_or_404,
-    _edited,
-    _form_page,
     _page,
     _providers,
     _status_changed,
@@ -67,78 +65,41 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _programme_form_page(
-    request: HttpRequest, form: forms.ProgrammeForm, programme: Programme | None
-) -> HttpResponse:
-    return _form_page(
-        request,
-        "matchmaking/programme_form.html",
-        {"form": form, "programme": programme},
-    )
-
-
 @login_required
 def programme_create(request: HttpRequest) -> HttpResponse:
     """Register a programme for one of the user's providers."""
     providers = _providers(request.user)
     if not providers:
         raise Http404
-    form = forms.ProgrammeForm(request.POST or None, providers=providers)
-    created = _created(
+    return _create_page(
         request,
-        form,
+        forms.ProgrammeForm(request.POST or None, providers=providers),
         "provider",
-        lambda provider, data, publish: services.create_programme(
-            user=request.user, provider=provider, data=data, publish=publish
-        ),
         published=_("“%(title)s” is published in the catalogue."),
         draft=_("“%(title)s” is saved as a draft."),
-        detail="programme-detail",
     )
-    return created or _programme_form_page(request, form, None)
 
 
 def _editable_programme(request: HttpRequest, ref: str) -> Programme:
     return _editable_or_404(
-        request,
-        selectors.programmes_visible_to(user=request.user),
-        ref,
-        lambda programme: services.can_edit_programme(
-            user=request.user, programme=programme
-        ),
+        request, selectors.programmes_visible_to(user=request.user), ref
     )
 
 
 @login_required
 def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a programme of the user's provider."""
-    programme = _editable_programme(request, ref)
-    form = forms.ProgrammeForm(request.POST or None, instance=programme)
-    edited = _edited(
-        request,
-        form,
-        lambda data: services.update_programme(
-            user=request.user, programme=programme, data=data
-        ),
-        programme,
-        "programme-detail",
-    )
-    return edited or _programme_form_page(request, form, programme)
+    return _edit_page(request, _editable_programme(request, ref), forms.ProgrammeForm)
 
 
 @login_required
 @require_POST
 def programme_status(request: HttpRequest, ref: str) -> HttpResponse:
     """Publish, pause, close or reopen a programme."""
-    programme = _editable_programme(request, ref)
     return _status_changed(
         request,
-        programme,
-        lambda status: services.set_programme_status(
-            user=request.user, programme=programme, status=status
-        ),
+        _editable_programme(request, ref),
         _("The programme is now %(status)s."),
-        "programme-detail",
     )
 
 

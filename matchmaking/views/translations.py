@@ -20,90 +20,48 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from matchmaking import audit, explain, forms, selectors, services, translations
-from matchmaking.models import Need, Programme
-from matchmaking.views.common import _form_page
+from matchmaking import explain, forms, selectors, services, translations
+from matchmaking.views.common import _editable_or_404, _form_page
+
+# A need's or a programme's translations: the URL gives the record's ``kind``.
+_VISIBLE = {
+    "need": selectors.needs_visible_to,
+    "programme": selectors.programmes_visible_to,
+}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def need_translations(request: HttpRequest, ref: str) -> HttpResponse:
-    """The translations of a need (owners and curators)."""
-    return _record_page(request, "need", selectors.needs_visible_to, ref)
-
-
-@login_required
-@require_POST
-def need_translation_delete(
-    request: HttpRequest, ref: str, language: str
-) -> HttpResponse:
-    """Delete a need's translation in one language."""
-    return _record_delete(request, "need", selectors.needs_visible_to, ref, language)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def programme_translations(request: HttpRequest, ref: str) -> HttpResponse:
-    """The translations of a programme (owners and curators)."""
-    return _record_page(request, "programme", selectors.programmes_visible_to, ref)
-
-
-@login_required
-@require_POST
-def programme_translation_delete(
-    request: HttpRequest, ref: str, language: str
-) -> HttpResponse:
-    """Delete a programme's translation in one language."""
-    return _record_delete(
-        request, "programme", selectors.programmes_visible_to, ref, language
+def record_translations(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
+    """The translations of a need or programme (owners and curators)."""
+    obj = _editable_or_404(
+        request, _VISIBLE[kind](user=request.user), ref, action="translate"
     )
-
-
-def _record_page(
-    request: HttpRequest, kind: str, visible: Callable[..., Any], ref: str
-) -> HttpResponse:
-    """The translations page of a need or programme (``kind``)."""
-    obj = _editable(request, visible(user=request.user), ref)
     return translations_page(
         request,
         obj=obj,
-        can_edit=lambda: _may_edit(request.user, obj),
+        can_edit=lambda: services.can_edit_record(user=request.user, record=obj),
         urls=panel_urls(kind, obj.ref),
         back_url=reverse(f"{kind}-edit", args=[obj.ref]),
     )
 
 
-def _record_delete(
-    request: HttpRequest,
-    kind: str,
-    visible: Callable[..., Any],
-    ref: str,
-    language: str,
+@login_required
+@require_POST
+def record_translation_delete(
+    request: HttpRequest, ref: str, language: str, kind: str
 ) -> HttpResponse:
-    """Delete a need's or programme's (``kind``) translation in one language."""
-    obj = _editable(request, visible(user=request.user), ref)
+    """Delete a need's or programme's translation in one language."""
+    obj = _editable_or_404(
+        request, _VISIBLE[kind](user=request.user), ref, action="translate"
+    )
     return delete_and_redirect(
         request,
         obj=obj,
         language=language,
-        can_edit=lambda: _may_edit(request.user, obj),
+        can_edit=lambda: services.can_edit_record(user=request.user, record=obj),
         back_url=reverse(f"{kind}-translations", args=[obj.ref]),
     )
-
-
-def _may_edit(user: Any, obj: Need | Programme) -> bool:
-    if isinstance(obj, Need):
-        return services.can_edit_need(user=user, need=obj)
-    return services.can_edit_programme(user=user, programme=obj)
-
-
-def _editable(request: HttpRequest, queryset: Any, ref: str) -> Need | Programme:
-    """A record the user may see and edit; 404 otherwise (as for a missing one)."""
-    obj = audit.get_visible_or_404(request, queryset, ref=ref)
-    if not _may_edit(request.user, obj):
-        audit.log_denied_access(request, type(obj), obj.pk, action="translate")
-        raise Http404
-    return obj
 
 
 def panel_urls(kind: str, key: Any) -> dict[str, str]:
