@@ -13,6 +13,7 @@ from matchmaking.views import (
     needs,
     opendata,
     programmes,
+    records,
     site,
     translations,
 )
@@ -29,7 +30,8 @@ urlpatterns = [
     ),
     path(
         "programmes/<slug:ref>/edit/",
-        programmes.programme_edit,
+        records.record_edit,
+        {"kind": "programme"},
         name="programme-edit",
     ),
     path(
@@ -46,7 +48,8 @@ urlpatterns = [
     ),
     path(
         "programmes/<slug:ref>/status/",
-        programmes.programme_status,
+        records.record_status,
+        {"kind": "programme"},
         name="programme-status",
     ),
     path(
@@ -67,7 +70,12 @@ urlpatterns = [
     ),
     path("needs/new/", needs.need_create, name="need-create"),
     path("needs/<slug:ref>/", needs.need_detail, name="need-detail"),
-    path("needs/<slug:ref>/edit/", needs.need_edit, name="need-edit"),
+    path(
+        "needs/<slug:ref>/edit/",
+        records.record_edit,
+        {"kind": "need"},
+        name="need-edit",
+    ),
     path(
         "needs/<slug:ref>/translations/",
         translations.record_translations,
@@ -80,7 +88,12 @@ urlpatterns = [
         {"kind": "need"},
         name="need-translation-delete",
     ),
-    path("needs/<slug:ref>/status/", needs.need_status, name="need-status"),
+    path(
+        "needs/<slug:ref>/status/",
+        records.record_status,
+        {"kind": "need"},
+        name="need-status",
+    ),
     path("needs/<slug:ref>/propose/", curation.match_propose, name="match-propose"),
     # Matches
     path("matches/<int:pk>/", matches.match_detail, name="match-detail"),

@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -281,6 +282,31 @@ def paginated(serializer_class, name: str):
 MATCH_PAGE = paginated(MatchSerializer, "PaginatedNestedMatchList")
 
 
+def tagged_schema(
+    serializer: type[serializers.Serializer],
+    status_serializer: type[serializers.Serializer],
+    *,
+    status: str,
+    matches: str,
+):
+    """The OpenAPI description of a :class:`TaggedViewSet` resource: its record
+    ``serializer``, the ``status_serializer`` its status action takes, and what
+    that action and its matches list do."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
+        retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+        create=extend_schema(responses={201: serializer, **errors(400, 401, 403, 429)}),
+        update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),
+        partial_update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),
+        status=extend_schema(
+            request=status_serializer,
+            responses={200: serializer, **WRITE_ERRORS},
+            description=status,
+        ),
+        matches=extend_schema(description=matches),
+    )
+
+
 class TaggedViewSet(
     CachedReadMixin,
     ApiViewMixin,
@@ -363,7 +389,7 @@ class TaggedViewSet(
         serializer_class=MatchSerializer,
     )
     def matches(self, request, ref=None):
-        # Described by each resource (extend_schema_view).
+        # Described by each resource (tagged_schema).
         visible = self.records()
         record = audit.get_visible_or_404(
             request, visible.prefetch_related(None), ref=ref
@@ -378,7 +404,7 @@ class TaggedViewSet(
 
     @action(detail=True, methods=["post"], url_path="status")
     def status(self, request, ref=None):
-        # Described by each resource (extend_schema_view).
+        # Described by each resource (tagged_schema).
         return self.set_status(
             request,
             lambda record, status: services.set_record_status(

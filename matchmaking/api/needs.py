@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
 
 from matchmaking import selectors
 from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
     TaggedViewSet,
-    errors,
+    tagged_schema,
 )
 from matchmaking.api.filters import (
     NeedFilter,
@@ -26,21 +19,11 @@ from matchmaking.api.serializers import (
 )
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: NeedSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: NeedSerializer, **READ_ERRORS}),
-    create=extend_schema(responses={201: NeedSerializer, **errors(400, 401, 403, 429)}),
-    update=extend_schema(responses={200: NeedSerializer, **WRITE_ERRORS}),
-    partial_update=extend_schema(responses={200: NeedSerializer, **WRITE_ERRORS}),
-    status=extend_schema(
-        request=NeedStatusSerializer,
-        responses={200: NeedSerializer, **WRITE_ERRORS},
-        description="Publish, withdraw, close or reopen a need.",
-    ),
-    matches=extend_schema(
-        description="Programmes ranked for the need (rank, then score), with "
-        "explanations."
-    ),
+@tagged_schema(
+    NeedSerializer,
+    NeedStatusSerializer,
+    status="Publish, withdraw, close or reopen a need.",
+    matches="Programmes ranked for the need (rank, then score), with explanations.",
 )
 class NeedViewSet(TaggedViewSet):
     """Needs of member states, as far as the user may see them."""

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
 
 from matchmaking import selectors
 from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
     TaggedViewSet,
-    errors,
+    tagged_schema,
 )
 from matchmaking.api.filters import (
     ProgrammeFilter,
@@ -26,23 +19,11 @@ from matchmaking.api.serializers import (
 )
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: ProgrammeSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: ProgrammeSerializer, **READ_ERRORS}),
-    create=extend_schema(
-        responses={201: ProgrammeSerializer, **errors(400, 401, 403, 429)}
-    ),
-    update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
-    partial_update=extend_schema(responses={200: ProgrammeSerializer, **WRITE_ERRORS}),
-    status=extend_schema(
-        request=ProgrammeStatusSerializer,
-        responses={200: ProgrammeSerializer, **WRITE_ERRORS},
-        description="Publish, pause, close or reopen a programme.",
-    ),
-    matches=extend_schema(
-        description="Needs this programme is matched with, as far as the user may "
-        "see them."
-    ),
+@tagged_schema(
+    ProgrammeSerializer,
+    ProgrammeStatusSerializer,
+    status="Publish, pause, close or reopen a programme.",
+    matches="Needs this programme is matched with, as far as the user may see them.",
 )
 class ProgrammeViewSet(TaggedViewSet):
     """Programmes of providers: published ones for all, drafts for their provider."""

@@ -5,18 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext as _
 
-from matchmaking import audit, selectors, services
-from matchmaking.models import MemberState, Need, Programme, Provider
+from matchmaking import audit, selectors
+from matchmaking.models import MemberState, Provider
 
 PAGE_SIZE = 20
 
@@ -140,17 +137,6 @@ def _apply_form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _editable_or_404[R: (Need, Programme)](
-    request: HttpRequest, visible: QuerySet[R], ref: str, *, action: str = "edit"
-) -> R:
-    """A need or programme the user may edit; 404 (and ``action`` logged) otherwise."""
-    record = audit.get_visible_or_404(request, visible, ref=ref)
-    if not services.can_edit_record(user=request.user, record=record):
-        audit.log_denied_access(request, visible.model, record.pk, action=action)
-        raise Http404
-    return record
-
-
 def _form_page(
     request: HttpRequest, template: str, context: dict[str, Any]
 ) -> HttpResponse:
@@ -158,95 +144,6 @@ def _form_page(
     return render(
         request, template, context, status=400 if request.method == "POST" else 200
     )
-
-
-# The pages that write a need or a programme, through the services' steps for
-# either (services.*_record). A record's kind ("need", "programme") names its
-# form template, its page's URL and its name in the template.
-
-
-def _record_form_page(
-    request: HttpRequest, form: Any, record: Need | Programme | None
-) -> HttpResponse:
-    kind = form._meta.model._meta.model_name
-    return _form_page(
-        request, f"matchmaking/{kind}_form.html", {"form": form, kind: record}
-    )
-
-
-def _create_page(
-    request: HttpRequest,
-    form: Any,
-    owner_field: str,
-    *,
-    published: str,
-    draft: str,
-) -> HttpResponse:
-    """Create a need or programme from the posted form, or show the form again.
-
-    The owner is the form's ``owner_field``. The user is told ``published``
-    or ``draft`` (with ``%(title)s``) on the new record's page; the service's
-    errors land on the form.
-    """
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        owner = data.pop(owner_field)
-        publish = request.POST.get("publish") == "1"
-        try:
-            record = services.create_record(
-                user=request.user, owner=owner, data=data, publish=publish
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(
-                request, (published if publish else draft) % {"title": record.title}
-            )
-            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
-    return _record_form_page(request, form, None)
-
-
-def _edit_page(
-    request: HttpRequest, record: Need | Programme, form_class: Any
-) -> HttpResponse:
-    """Edit a need or programme: saved, the user is told so on its page.
-
-    Otherwise the form again, with the service's errors on it and ``record``
-    as stored (the form's validation changed it in memory).
-    """
-    form = form_class(request.POST or None, instance=record)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_record(
-                user=request.user, record=record, data=dict(form.cleaned_data)
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
-    record.refresh_from_db()
-    return _record_form_page(request, form, record)
-
-
-def _status_changed(
-    request: HttpRequest, record: Need | Programme, done: str
-) -> HttpResponse:
-    """Apply the posted status and say how it went on the record's page.
-
-    ``done`` is the message, with ``%(status)s``.
-    """
-    try:
-        record = services.set_record_status(
-            user=request.user, record=record, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(
-            request, done % {"status": record.get_status_display().lower()}
-        )
-    return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
 
 
 def _curator_only(request: HttpRequest) -> None:

@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from matchmaking import (
     audit,
@@ -30,16 +29,13 @@ from matchmaking.models import (
     Theme,
 )
 from matchmaking.views.common import (
-    _create_page,
-    _edit_page,
-    _editable_or_404,
     _history_for_curators,
     _member_states,
     _page,
     _render,
-    _status_changed,
 )
 from matchmaking.views.matches import _with_actions
+from matchmaking.views.records import create_page
 
 
 def need_list(request: HttpRequest) -> HttpResponse:
@@ -175,7 +171,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
     states = _member_states(request.user)
     if not states:
         raise Http404
-    return _create_page(
+    return create_page(
         request,
         forms.NeedForm(request.POST or None, member_states=states),
         "member_state",
@@ -184,23 +180,4 @@ def need_create(request: HttpRequest) -> HttpResponse:
             "appear below as soon as the matching engine has run."
         ),
         draft=_("Your need “%(title)s” is saved as a draft."),
-    )
-
-
-def _editable_need(request: HttpRequest, ref: str) -> Need:
-    return _editable_or_404(request, selectors.needs_visible_to(user=request.user), ref)
-
-
-@login_required
-def need_edit(request: HttpRequest, ref: str) -> HttpResponse:
-    """Edit a need of the user's state."""
-    return _edit_page(request, _editable_need(request, ref), forms.NeedForm)
-
-
-@login_required
-@require_POST
-def need_status(request: HttpRequest, ref: str) -> HttpResponse:
-    """Publish, withdraw, close or reopen a need."""
-    return _status_changed(
-        request, _editable_need(request, ref), _("The need is now %(status)s.")
     )

@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from matchmaking import (
     forms,
@@ -18,18 +17,12 @@ from matchmaking import (
 from matchmaking.enums import (
     MatchStatus,
 )
-from matchmaking.models import (
-    Programme,
-)
 from matchmaking.views.common import (
-    _create_page,
-    _edit_page,
-    _editable_or_404,
     _page,
     _providers,
-    _status_changed,
 )
 from matchmaking.views.matches import _with_actions
+from matchmaking.views.records import create_page, editable_record
 
 
 @login_required
@@ -71,7 +64,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     providers = _providers(request.user)
     if not providers:
         raise Http404
-    return _create_page(
+    return create_page(
         request,
         forms.ProgrammeForm(request.POST or None, providers=providers),
         "provider",
@@ -80,33 +73,10 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _editable_programme(request: HttpRequest, ref: str) -> Programme:
-    return _editable_or_404(
-        request, selectors.programmes_visible_to(user=request.user), ref
-    )
-
-
-@login_required
-def programme_edit(request: HttpRequest, ref: str) -> HttpResponse:
-    """Edit a programme of the user's provider."""
-    return _edit_page(request, _editable_programme(request, ref), forms.ProgrammeForm)
-
-
-@login_required
-@require_POST
-def programme_status(request: HttpRequest, ref: str) -> HttpResponse:
-    """Publish, pause, close or reopen a programme."""
-    return _status_changed(
-        request,
-        _editable_programme(request, ref),
-        _("The programme is now %(status)s."),
-    )
-
-
 @login_required
 def programme_matches(request: HttpRequest, ref: str) -> HttpResponse:
     """The needs a programme matches, within what its provider may see."""
-    programme = _editable_programme(request, ref)
+    programme = editable_record(request, "programme", ref)
     matches = (
         selectors.matches_visible_to(user=request.user)
         .filter(programme=programme)

@@ -20,23 +20,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from matchmaking import explain, forms, selectors, services, translations
-from matchmaking.views.common import _editable_or_404, _form_page
-
-# A need's or a programme's translations: the URL gives the record's ``kind``.
-_VISIBLE = {
-    "need": selectors.needs_visible_to,
-    "programme": selectors.programmes_visible_to,
-}
+from matchmaking import explain, forms, services, translations
+from matchmaking.views.common import _form_page
+from matchmaking.views.records import editable_record
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_translations(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
     """The translations of a need or programme (owners and curators)."""
-    obj = _editable_or_404(
-        request, _VISIBLE[kind](user=request.user), ref, action="translate"
-    )
+    obj = editable_record(request, kind, ref, action="translate")
     return translations_page(
         request,
         obj=obj,
@@ -52,9 +45,7 @@ def record_translation_delete(
     request: HttpRequest, ref: str, language: str, kind: str
 ) -> HttpResponse:
     """Delete a need's or programme's translation in one language."""
-    obj = _editable_or_404(
-        request, _VISIBLE[kind](user=request.user), ref, action="translate"
-    )
+    obj = editable_record(request, kind, ref, action="translate")
     return delete_and_redirect(
         request,
         obj=obj,

@@ -1,0 +1,144 @@
+"""The pages that write a need or a programme, written once for both: create (each
+kind's owners and messages), edit and status. Their steps are the services'
+need-or-programme ones (``services.*_record``). A record's kind ("need",
+"programme"), given by the URL, names its form template, its page's URL and
+its name in the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from matchmaking import audit, forms, selectors, services
+from matchmaking.models import Need, Programme
+from matchmaking.views.common import _apply_form_errors, _error_text, _form_page
+
+
+@dataclass(frozen=True)
+class _Kind:
+    visible: Callable[..., QuerySet]
+    form: type[forms.TaggedRecordForm]
+    status_done: Promise  # with %(status)s
+
+
+KINDS = {
+    "need": _Kind(
+        selectors.needs_visible_to,
+        forms.NeedForm,
+        gettext_lazy("The need is now %(status)s."),
+    ),
+    "programme": _Kind(
+        selectors.programmes_visible_to,
+        forms.ProgrammeForm,
+        gettext_lazy("The programme is now %(status)s."),
+    ),
+}
+
+
+def editable_record(
+    request: HttpRequest, kind: str, ref: str, *, action: str = "edit"
+) -> Any:
+    """The need or programme (``kind``) the user may edit; 404 (and ``action``
+    logged) otherwise."""
+    visible = KINDS[kind].visible(user=request.user)
+    record = audit.get_visible_or_404(request, visible, ref=ref)
+    if not services.can_edit_record(user=request.user, record=record):
+        audit.log_denied_access(request, visible.model, record.pk, action=action)
+        raise Http404
+    return record
+
+
+@login_required
+def record_edit(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
+    """Edit a need of the user's state or a programme of the user's provider.
+
+    Saved, the user is told so on its page; otherwise the form again, with the
+    service's errors on it and the record as stored (the form's validation
+    changed it in memory).
+    """
+    record = editable_record(request, kind, ref)
+    form = KINDS[kind].form(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_record(
+                user=request.user, record=record, data=dict(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(f"{kind}-detail", ref=record.ref)
+    record.refresh_from_db()
+    return _record_form_page(request, form, record)
+
+
+@login_required
+@require_POST
+def record_status(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
+    """Publish, withdraw, pause, close or reopen a need or programme; say how it
+    went on its page."""
+    record = editable_record(request, kind, ref)
+    try:
+        record = services.set_record_status(
+            user=request.user, record=record, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        status = record.get_status_display().lower()
+        messages.success(request, str(KINDS[kind].status_done) % {"status": status})
+    return redirect(f"{kind}-detail", ref=record.ref)
+
+
+def _record_form_page(
+    request: HttpRequest, form: Any, record: Need | Programme | None
+) -> HttpResponse:
+    kind = form._meta.model._meta.model_name
+    return _form_page(
+        request, f"matchmaking/{kind}_form.html", {"form": form, kind: record}
+    )
+
+
+def create_page(
+    request: HttpRequest,
+    form: Any,
+    owner_field: str,
+    *,
+    published: str,
+    draft: str,
+) -> HttpResponse:
+    """Create a need or programme from the posted form, or show the form again.
+
+    The owner is the form's ``owner_field``. The user is told ``published``
+    or ``draft`` (with ``%(title)s``) on the new record's page; the service's
+    errors land on the form.
+    """
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        owner = data.pop(owner_field)
+        publish = request.POST.get("publish") == "1"
+        try:
+            record = services.create_record(
+                user=request.user, owner=owner, data=data, publish=publish
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request, (published if publish else draft) % {"title": record.title}
+            )
+            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
+    return _record_form_page(request, form, None)
