@@ -47,7 +47,7 @@ from matchmaking.models import (
     Programme,
 )
 from matchmaking.reference import topic_themes
-from matchmaking.selectors import needs_visible_to
+from matchmaking.selectors import needs_visible_to, programmes_visible_to
 
 _BULK = 2000
 
@@ -699,3 +699,52 @@ def suggested_needs_for_programme(
         )
         for m in found
     ]
+
+
+# --- near misses ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearMissView:
+    """A programme one rule away from serving a need, and that rule."""
+
+    programme: Programme
+    score: float
+    rule: str
+    reason: dict[str, Any]
+
+
+@_holding_engine
+def near_misses_for_need(*, user: Any, need: Need, top: int = 3) -> list[NearMissView]:
+    """The best programmes a need narrowly missed, among those the user may see.
+
+    Each failed exactly one hard rule (``reason``: which, as a rendered reason)
+    and would otherwise be adequate for the need (see ``engine.near_misses``).
+    """
+    state = engine_state()
+    loaded = load_needs(Need.objects.filter(pk=need.pk))
+    if not loaded.profiles:
+        return []
+    found = engine.near_misses(
+        state.index, loaded.profiles[0], today=timezone.localdate(), top=top * 3
+    )
+    ids = [
+        state.programme_ids[m.programme]
+        for m in found
+        if m.programme in state.programme_ids
+    ]
+    visible = programmes_visible_to(user=user, with_tags=False).in_bulk(ids)
+    views = []
+    for miss in found:
+        programme = visible.get(state.programme_ids.get(miss.programme, -1))
+        if programme is None:
+            continue
+        views.append(
+            NearMissView(
+                programme=programme,
+                score=miss.score,
+                rule=miss.rule,
+                reason=explain.explained([reason_json(miss.reason)])[0],
+            )
+        )
+    return views[:top]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from matchmaking import selectors
+from matchmaking import audit, selectors, suggestions
 from matchmaking.api.base import (
     TaggedViewSet,
+    errors,
     tagged_schema,
 )
 from matchmaking.api.filters import (
@@ -17,6 +22,20 @@ from matchmaking.api.serializers import (
     NeedSerializer,
     NeedStatusSerializer,
 )
+
+
+class NearMissSerializer(serializers.Serializer):
+    """A programme one rule away from serving the need, and that rule."""
+
+    programme = serializers.CharField(source="programme.ref")
+    title = serializers.CharField(source="programme.title")
+    score = serializers.FloatField()
+    rule = serializers.CharField()
+    reason = serializers.DictField()
+
+
+class NearMissListSerializer(serializers.Serializer):
+    results = NearMissSerializer(many=True)
 
 
 @tagged_schema(
@@ -44,3 +63,22 @@ class NeedViewSet(TaggedViewSet):
 
     def create_refused(self) -> str:
         return _("Only member-state users and curators post needs.")
+
+    @extend_schema(
+        responses={200: NearMissListSerializer, **errors(401, 403, 404, 429)},
+        description="The best programmes the need narrowly missed (at most "
+        "three): each would suit it but for one hard rule, named in `rule` and "
+        "`reason` (`not_in_area`, `ldc_only`, `sids_only`, `no_shared_language`, "
+        "`ended`, `capacity_full`). For the need's owners and curators.",
+    )
+    @action(detail=True, methods=["get"], url_path="near-misses")
+    def near_misses(self, request, ref=None):
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated
+        need = audit.get_visible_or_404(
+            request, self.records().prefetch_related(None), ref=ref
+        )
+        if not self.can_edit(need):
+            raise exceptions.PermissionDenied
+        found = suggestions.near_misses_for_need(user=request.user, need=need)
+        return Response({"results": NearMissSerializer(found, many=True).data})

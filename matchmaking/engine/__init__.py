@@ -78,6 +78,7 @@ from matchmaking.engine.eligibility import (
 )
 from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.naive import naive_rank_all
+from matchmaking.engine.near_misses import NearMiss, near_misses
 from matchmaking.engine.profiles import (
     DEFAULT_CONFIG,
     MAX_WORD_DF,
@@ -125,6 +126,7 @@ __all__ = [
     "Match",
     "MatchingConfig",
     "MatchingIndex",
+    "NearMiss",
     "NeedBatch",
     "NeedFeatures",
     "NeedProfile",
@@ -141,6 +143,7 @@ __all__ = [
     "explain_match",
     "fairness_weights",
     "naive_rank_all",
+    "near_misses",
     "programme_is_open",
     "score_components",
     "unmet_reason",

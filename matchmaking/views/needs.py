@@ -16,9 +16,11 @@ from matchmaking import (
     i18n,
     selectors,
     services,
+    suggestions,
     translations,
 )
 from matchmaking.enums import (
+    ACTIVE_NEED_STATUSES,
     MatchStatus,
     NeedStatus,
     RegionLevel,
@@ -96,12 +98,16 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         )
     for match in matches:
         match.need = need
+    near_misses = []
+    if can_edit and need.status in ACTIVE_NEED_STATUSES:
+        near_misses = suggestions.near_misses_for_need(user=user, need=need)
     return render(
         request,
         "matchmaking/need_detail.html",
         {
             "need": need,
             "can_edit": can_edit,
+            "near_misses": near_misses,
             "matches": _with_actions(user, matches),
             "transitions": [
                 (value, label)

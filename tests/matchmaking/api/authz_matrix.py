@@ -85,6 +85,10 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("/api/v1/needs/{ref}/", "PATCH"): ("api:need-detail", STATE_A_OR_CURATOR),
     ("/api/v1/needs/{ref}/status/", "POST"): ("api:need-status", STATE_A_OR_CURATOR),
     ("/api/v1/needs/{ref}/matches/", "GET"): ("api:need-matches", SIGNED_IN),
+    ("/api/v1/needs/{ref}/near-misses/", "GET"): (
+        "api:need-near-misses",
+        cells(403, anon=401, ms_a=OK, curator=OK, read_token=OK),
+    ),
     # programmes (programme P: published)
     ("/api/v1/programmes/", "GET"): ("api:programme-list", PUBLIC),
     ("/api/v1/programmes/", "POST"): (
