@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from matchmaking.api import dataset as mm_dataset
+from matchmaking.api import joining as mm_joining
 from matchmaking.api import matches as mm_matches
 from matchmaking.api import needs as mm_needs
 from matchmaking.api import programmes as mm_programmes
@@ -35,6 +36,7 @@ router.register("programmes", mm_programmes.ProgrammeViewSet, basename="programm
 router.register("needs", mm_needs.NeedViewSet, basename="need")
 router.register("matches", mm_matches.MatchViewSet, basename="match")
 router.register("tokens", mm_tokens.ApiTokenViewSet, basename="token")
+router.register("join-requests", mm_joining.JoinRequestViewSet, basename="join-request")
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")

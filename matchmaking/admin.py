@@ -21,6 +21,7 @@ from matchmaking.models import (
     Country,
     DeliveryMode,
     Invitation,
+    JoinRequest,
     Language,
     Match,
     MatchEvent,
@@ -384,6 +385,21 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # The site's invitation page sends the link; one made here has none.
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(SimpleHistoryAdmin):
+    """Requests to join: read here, decided on the site (curation, API)."""
+
+    list_display = ("organisation_name", "country", "kind", "status", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("organisation_name", "email", "contact_name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from matchmaking import joining
 from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
 from matchmaking.explain import active_language, language_name
 from matchmaking.govuk_forms import GovukFormMixin
@@ -27,6 +28,8 @@ from matchmaking.models import (
     TAG_FIELDS,
     UN_LANGUAGES,
     Country,
+    JoinKind,
+    JoinRequest,
     Language,
     MemberState,
     Need,
@@ -300,13 +303,25 @@ class ProposeMatchForm(GovukFormMixin, forms.Form):
     )
 
 
+def _with_empty(field: forms.ModelChoiceField, label: Any = "") -> None:
+    """Sort a choice field's rows by name in the reader's language, after an
+    empty choice."""
+    sort_choices_by_name(field)
+    field.widget.choices = [("", label), *field.widget.choices]
+
+
 class InvitationForm(GovukFormMixin, forms.Form):
-    """A curator invites someone to act for a state or a provider."""
+    """A curator invites someone to act for a state or a provider.
+
+    Every UN member and observer state is offered (its member state is created
+    when the invitation is sent); the role follows the organisation unless
+    the curator chooses another.
+    """
 
     email = forms.EmailField(label=_("Email address"))
-    member_state = forms.ModelChoiceField(
+    state = forms.ModelChoiceField(
         label=_("Member state"),
-        queryset=MemberState.objects.select_related("country"),
+        queryset=Country.objects.none(),
         required=False,
         help_text=_("Choose a member state or a provider, not both."),
     )
@@ -315,13 +330,22 @@ class InvitationForm(GovukFormMixin, forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=MembershipRole.choices,
-        initial=MembershipRole.FOCAL_POINT,
+        choices=[("", _("Usual role for the organisation")), *MembershipRole.choices],
+        required=False,
+        help_text=_(
+            "Focal point for a member state, programme manager for a provider."
+        ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].queryset = joining.states()
+        _with_empty(self.fields["state"])
+        _with_empty(self.fields["provider"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if bool(data.get("member_state")) == bool(data.get("provider")):
+        if bool(data.get("state")) == bool(data.get("provider")):
             raise forms.ValidationError(
                 _("Choose a member state or a provider, not both.")
             )
@@ -371,7 +395,9 @@ class AcceptInvitationForm(GovukFormMixin, forms.Form):
 class ProfileForm(GovukFormMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language"]
+        # The e-mail address changes through EmailChangeForm (a link mailed to
+        # the new address), never here.
+        fields = ["first_name", "last_name", "language"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -524,3 +550,99 @@ def stats_viewer(request: HttpRequest) -> Any:
     if request.GET.get("view") == "public":
         return AnonymousUser()
     return request.user
+
+
+# --- joining (matchmaking/joining.py) ------------------------------------------
+
+
+class JoinRequestForm(GovukFormMixin, forms.ModelForm):
+    """Ask to join: a provider organisation, or a member state's focal point.
+
+    ``nickname`` is a honeypot: hidden from people, filled by form robots.
+    """
+
+    kind = forms.ChoiceField(
+        label=_("Joining as"),
+        choices=JoinKind.choices,
+        widget=forms.RadioSelect,
+    )
+    nomination_letter = forms.FileField(
+        label=_("Nomination letter (optional)"),
+        required=False,
+        help_text=_("A PDF of at most 10 pages and 5 MB, signed by your government."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+    nickname = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = JoinRequest
+        fields = [
+            "kind",
+            "contact_name",
+            "email",
+            "position",
+            "organisation_name",
+            "stakeholder_group",
+            "website",
+            "country",
+            "nomination_letter",
+            "message",
+        ]
+        labels = {
+            "country": _("Country"),
+            "organisation_name": _("Organisation name"),
+        }
+        help_texts = {
+            "country": _(
+                "For a focal point: the member state nominating you. For an "
+                "organisation: where it is based."
+            ),
+            "email": _("We send a link to this address to confirm it."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].queryset = joining.states()
+        _with_empty(self.fields["country"])
+        _with_empty(self.fields["stakeholder_group"])
+        self.fields["message"].widget.attrs["rows"] = 3
+
+
+class JoinDecisionForm(GovukFormMixin, forms.Form):
+    """A curator's reason for rejecting a request to join."""
+
+    reason = forms.CharField(
+        label=_("Reason (sent to the requester)"),
+        max_length=NOTE_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ColleagueInvitationForm(GovukFormMixin, forms.Form):
+    """A programme manager invites a colleague to their verified provider."""
+
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (MembershipRole.MANAGER, MembershipRole.MANAGER.label),
+            (MembershipRole.VIEWER, MembershipRole.VIEWER.label),
+        ],
+        initial=MembershipRole.MANAGER,
+        widget=forms.RadioSelect,
+    )
+
+
+class EmailChangeForm(GovukFormMixin, forms.Form):
+    """A new e-mail address, confirmed by the current password."""
+
+    email = forms.EmailField(label=_("New email address"))
+    password = forms.CharField(
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
+    MembershipRole,
     NeedStatus,
     ProgrammeStatus,
     RegionLevel,
@@ -33,6 +34,9 @@ from matchmaking.models import (
     Audience,
     CostModel,
     DeliveryMode,
+    Invitation,
+    JoinRequest,
+    JoinStatus,
     Language,
     Match,
     Membership,
@@ -187,6 +191,39 @@ def programmes_visible_to(
 def providers_visible_to(*, user: AnyUser) -> QuerySet[Provider]:
     """Providers are public organisations."""
     return Provider.objects.select_related("stakeholder_group", "country")
+
+
+def join_requests_visible_to(*, user: AnyUser) -> QuerySet[JoinRequest]:
+    """Requests to join whose address is confirmed: curators only, oldest first."""
+    if not is_curator(user):
+        return JoinRequest.objects.none()
+    return (
+        JoinRequest.objects.select_related(
+            "stakeholder_group", "country", "decided_by", "provider", "user"
+        )
+        .exclude(status=JoinStatus.UNCONFIRMED)
+        .order_by("created_at", "id")
+    )
+
+
+def managed_providers(*, user: AnyUser) -> QuerySet[Provider]:
+    """Verified providers the user manages (and may invite colleagues to)."""
+    if not (user.is_authenticated and user.is_active):
+        return Provider.objects.none()
+    return Provider.objects.filter(
+        is_verified=True,
+        memberships__user=user,
+        memberships__role=MembershipRole.MANAGER,
+    ).order_by("name")
+
+
+def invitations_sent_for(*, provider: Provider) -> QuerySet[Invitation]:
+    """A provider's invitations, newest first."""
+    return (
+        Invitation.objects.filter(provider=provider)
+        .select_related("provider")
+        .order_by("-created_at", "id")
+    )
 
 
 def matches_visible_to(*, user: AnyUser) -> QuerySet[Match]:

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking import audit, i18n, notifications, selectors
+from matchmaking import audit, i18n, joining, notifications, selectors
 from matchmaking.accounts import policy
 from matchmaking.enums import (
     CAPACITY_MATCH_STATUSES,
@@ -33,6 +33,7 @@ from matchmaking.enums import (
 )
 from matchmaking.models import (
     TAG_FIELDS,
+    Country,
     EventKind,
     Invitation,
     Language,
@@ -727,13 +728,26 @@ def invite_user(
     user: User,
     email: str,
     member_state: MemberState | None = None,
+    state: Country | None = None,
     provider: Provider | None = None,
-    role: str,
+    role: str = "",
     accept_url: Any,
 ) -> tuple[Any, str]:
-    """A curator invites someone by email; ``accept_url(token)`` builds the link."""
-    if not policy.may_invite(user):
+    """Invite someone by email; ``accept_url(token)`` builds the link.
+
+    Curators invite to any member or observer state (``state``: its member
+    state is created on demand) or provider; a verified provider's managers
+    invite to that provider. The role defaults to what the organisation is.
+    """
+    if state is not None:
+        if not policy.may_invite(user):
+            raise PermissionDenied
+        member_state = joining.member_state_for(country=state)
+    if not policy.may_invite(user, provider=provider, member_state=member_state):
         raise PermissionDenied
+    role = role or joining.default_role(member_state=member_state, provider=provider)
+    if member_state is not None or provider is not None:
+        joining.check_role(role=role, member_state=member_state, provider=provider)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,

@@ -9,6 +9,7 @@ from matchmaking.views import (
     catalogue,
     curation,
     gaps,
+    joining,
     matches,
     needs,
     opendata,
@@ -117,6 +118,36 @@ urlpatterns = [
     path("curation/gaps/", curation.gap_overview, name="gap-overview"),
     path("curation/allocation/", curation.allocation, name="allocation"),
     path("curation/invitations/", curation.invitation_list, name="invitation-list"),
+    path(
+        "curation/join-requests/",
+        joining.join_request_queue,
+        name="join-request-queue",
+    ),
+    path(
+        "curation/join-requests/<int:pk>/",
+        joining.join_request_detail,
+        name="join-request-detail",
+    ),
+    path(
+        "curation/join-requests/<int:pk>/letter.pdf",
+        joining.join_request_letter,
+        name="join-request-letter",
+    ),
+    # Joining
+    path("join/", joining.join_request, name="join"),
+    path("join/sent/", joining.join_sent, name="join-sent"),
+    path("join/confirm/<str:token>/", joining.join_confirm, name="join-confirm"),
+    path(
+        "my/organisation/invitations/",
+        joining.colleague_invitations,
+        name="colleague-invitations",
+    ),
+    path("accounts/email/", joining.email_change, name="email-change"),
+    path(
+        "accounts/email/<str:token>/",
+        joining.email_change_confirm,
+        name="email-change-confirm",
+    ),
     path(
         "invitations/<str:token>/",
         account.invitation_accept,

@@ -19,6 +19,7 @@ from typing import Any
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking import selectors
+from matchmaking.enums import MembershipRole
 
 PLAIN, STAFF, SUPERUSER = 0, 1, 2
 
@@ -56,6 +57,9 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     # Invitations are sent from the site (the token goes by mail only); in the
     # admin a curator reads and withdraws them.
     "matchmaking.invitation": VIEW_DELETE,
+    # Requests to join are decided on the site or through the API (the
+    # decision creates organisations and accounts); in the admin, read only.
+    "matchmaking.joinrequest": VIEW,
     # The records curators curate.
     "matchmaking.programme": ALL,
     "matchmaking.need": ALL,
@@ -232,9 +236,18 @@ def may_verify_provider(user: Any) -> bool:
     return selectors.is_curator(user)
 
 
-def may_invite(user: Any) -> bool:
-    """Curators invite people to act for a member state or provider."""
-    return selectors.is_curator(user)
+def may_invite(user: Any, *, provider: Any = None, member_state: Any = None) -> bool:
+    """Curators invite people to act for a member state or provider; the
+    programme managers of a verified provider invite colleagues to it."""
+    if selectors.is_curator(user):
+        return True
+    return bool(
+        provider is not None
+        and member_state is None
+        and provider.is_verified
+        and _active(user)
+        and provider.memberships.filter(user=user, role=MembershipRole.MANAGER).exists()
+    )
 
 
 def may_accept_invitation(*, user: Any, invitation: Any) -> bool:

@@ -165,10 +165,11 @@ def connect_throttle_signals() -> None:
 RESET_WINDOW_SECONDS = 3600
 
 
-def _hit(key: str) -> int:
-    """Count one request under ``key`` in the window; 0 when the cache is down."""
+def count_hit(key: str, window: int = RESET_WINDOW_SECONDS) -> int:
+    """Count one request under ``key`` in a window of seconds (an hour by
+    default); 0 when the cache is down (an outage degrades, it does not fail)."""
     try:
-        cache.add(key, 0, RESET_WINDOW_SECONDS)
+        cache.add(key, 0, window)
         return cache.incr(key)
     except Exception:
         return 0
@@ -183,8 +184,8 @@ def allow_reset_mail(*, email: str, client: str) -> bool:
     is not throttled (a cache outage degrades, it does not fail).
     """
     digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    per_address = _hit(f"password-reset:address:{digest}")
-    per_client = _hit(f"password-reset:client:{client}")
+    per_address = count_hit(f"password-reset:address:{digest}")
+    per_client = count_hit(f"password-reset:client:{client}")
     return (
         per_address <= settings.PASSWORD_RESET_MAILS_PER_ADDRESS
         and per_client <= settings.PASSWORD_RESET_REQUESTS_PER_CLIENT

@@ -23,6 +23,13 @@ from matchmaking.models.base import (
     new_provider_ref,
     new_ref,
 )
+from matchmaking.models.joining import (
+    MAX_LETTER_BYTES,
+    MAX_LETTER_PAGES,
+    JoinKind,
+    JoinRequest,
+    JoinStatus,
+)
 from matchmaking.models.matches import Match, MatchEvent
 from matchmaking.models.notifications import EventKind, Notification, OutboxEvent
 from matchmaking.models.organisations import Membership, MemberState, Provider
@@ -54,6 +61,8 @@ from matchmaking.models.translations import ContentTranslation
 
 __all__ = [
     "LONG_TEXT",
+    "MAX_LETTER_BYTES",
+    "MAX_LETTER_PAGES",
     "NOTE_TEXT",
     "PROGRAMME_DATES_ERROR",
     "SHORT_TEXT",
@@ -68,6 +77,9 @@ __all__ = [
     "DeliveryMode",
     "EventKind",
     "Invitation",
+    "JoinKind",
+    "JoinRequest",
+    "JoinStatus",
     "Language",
     "Match",
     "MatchEvent",

@@ -245,21 +245,26 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     form = forms.InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.invite_user(
-            user=request.user,
-            email=data["email"],
-            member_state=data["member_state"],
-            provider=data["provider"],
-            role=data["role"],
-            accept_url=lambda token: request.build_absolute_uri(
-                reverse("invitation-accept", args=[token])
-            ),
-        )
-        messages.success(
-            request,
-            _("An invitation is on its way to %(email)s.") % {"email": data["email"]},
-        )
-        return redirect("invitation-list")
+        try:
+            services.invite_user(
+                user=request.user,
+                email=data["email"],
+                state=data["state"],
+                provider=data["provider"],
+                role=data["role"],
+                accept_url=lambda token: request.build_absolute_uri(
+                    reverse("invitation-accept", args=[token])
+                ),
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation is on its way to %(email)s.")
+                % {"email": data["email"]},
+            )
+            return redirect("invitation-list")
     invitations = Invitation.objects.select_related(
         "member_state__country", "provider", "invited_by"
     ).order_by("-created_at", "id")

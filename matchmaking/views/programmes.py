@@ -54,6 +54,8 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
             "providers": providers,
             "page": _page(request, programmes),
             "waiting": _page(request, waiting, "waiting_page"),
+            # Read only when the page asks (a provider to act for is shown).
+            "invites_colleagues": selectors.managed_providers(user=request.user).exists,
         },
     )
 

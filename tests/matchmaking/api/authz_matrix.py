@@ -131,6 +131,20 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ),
     ("/api/v1/matches/{id}/complete/", "POST"): ("api:match-complete", MATCH_PARTY),
     ("/api/v1/matches/{id}/decline/", "POST"): ("api:match-decline", MATCH_PARTY),
+    # requests to join (a pending one): curators decide, nobody else sees them
+    ("/api/v1/join-requests/", "GET"): ("api:join-request-list", CURATORS_ONLY),
+    ("/api/v1/join-requests/{id}/", "GET"): (
+        "api:join-request-detail",
+        CURATORS_ONLY,
+    ),
+    ("/api/v1/join-requests/{id}/verify/", "POST"): (
+        "api:join-request-verify",
+        CURATORS_ONLY,
+    ),
+    ("/api/v1/join-requests/{id}/reject/", "POST"): (
+        "api:join-request-reject",
+        CURATORS_ONLY,
+    ),
     # tokens (the read token of ms_a)
     ("/api/v1/tokens/", "GET"): ("api:token-list", SIGNED_IN),
     ("/api/v1/tokens/", "POST"): ("api:token-list", SIGNED_IN_WRITE),
@@ -266,6 +280,8 @@ WEB_ACCESS: dict[str, dict[str, object]] = {
     "curator": cells(404, anon=LOGIN, read_token=LOGIN, curator=OK),
     # Member-state users (and curators where the page allows them).
     "member-state": cells(404, anon=LOGIN, read_token=LOGIN, ms_a=OK, ms_b=OK),
+    # Programme managers of a verified provider (P; Q is not verified).
+    "provider-manager": cells(404, anon=LOGIN, read_token=LOGIN, prov_p=OK),
     # Provider users.
     "provider": cells(404, anon=LOGIN, read_token=LOGIN, prov_p=OK, prov_q=OK),
     # The owner of the object (its state or provider) or a curator; 404 otherwise.
@@ -313,6 +329,15 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "allocation": (("GET", "POST"), "curator"),
     "invitation-list": (("GET", "POST"), "curator"),
     "invitation-accept": (("GET", "POST"), "account"),
+    "join": (("GET", "POST"), "account"),
+    "join-sent": (("GET", "POST"), "account"),
+    "join-confirm": (("GET", "POST"), "account"),
+    "join-request-queue": (("GET", "POST"), "curator"),
+    "join-request-detail": (("GET", "POST"), "curator"),
+    "join-request-letter": (("GET", "POST"), "curator"),
+    "colleague-invitations": (("GET", "POST"), "provider-manager"),
+    "email-change": (("GET", "POST"), "signed-in"),
+    "email-change-confirm": (("GET", "POST"), "signed-in"),
     "gap-dashboard": (("GET",), "public"),
     "gap-csv": (("GET",), "public"),
     "open-data": (("GET",), "public"),

@@ -27,6 +27,9 @@ from matchmaking.accounts import tokens
 from matchmaking.models import (
     ApiToken,
     Invitation,
+    JoinKind,
+    JoinRequest,
+    JoinStatus,
     Membership,
     Provider,
     TokenScope,
@@ -90,6 +93,15 @@ def targets(world, settings, tmp_path):
         expires_at=now + dt.timedelta(days=2),
     )
     read_token = ApiToken.objects.get(user=world.users["ms_a"], name="read")
+    join_request = JoinRequest.objects.create(
+        kind=JoinKind.PROVIDER,
+        status=JoinStatus.PENDING,
+        contact_name="Ama Owusu",
+        email="ama@example.org",
+        position="Director",
+        organisation_name="Accra Cyber Lab",
+        stakeholder_group=world.provider_p.stakeholder_group,
+    )
     return {
         "iso3": "SEN",
         "code": "002",
@@ -99,6 +111,7 @@ def targets(world, settings, tmp_path):
         "/programmes/{ref}/": world.prog_p.ref,
         "/matches/{id}/": world.match_a_p.pk,
         "/tokens/{id}/": read_token.pk,
+        "/join-requests/{id}/": join_request.pk,
         "/sessions/{id}/": breakout.pk,
         "/pitches/{id}/": pitch.pk,
         "/meetings/{id}/": meeting.pk,
@@ -368,7 +381,7 @@ def _act(action, ctx):
     if action == "page: invite someone":
         payload = {
             "email": "invitee@example.org",
-            "member_state": world.state_a.pk,
+            "state": world.state_a.country_id,
             "role": "focal_point",
         }
         answer = _page(web.post(reverse("invitation-list"), payload))

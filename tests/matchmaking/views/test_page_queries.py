@@ -72,9 +72,10 @@ PAGES = {
         "ms_a", lambda: reverse("need-detail", args=["need-a"]), 18
     ),
     # session, user, providers, 2 x (provider ids + state ids) and provider
-    # ids again (selectors), programme count, waiting count, roles, page
+    # ids again (selectors), programme count, waiting count, roles, page,
+    # whether the user manages a verified provider (colleagues' invitations)
     "provider dashboard": KeyPage(
-        "prov_p", lambda: reverse("provider-dashboard"), 12, rows=1
+        "prov_p", lambda: reverse("provider-dashboard"), 13, rows=1
     ),
     # session, user, provider ids, the programme and its 7 tag relations,
     # state and provider ids x 2 and provider ids (visibility), match count,

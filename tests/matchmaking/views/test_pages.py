@@ -459,7 +459,7 @@ def test_curator_invites_and_the_invitee_joins(client, world):
         reverse("invitation-list"),
         {
             "email": "new@example.org",
-            "member_state": world.need_a.member_state_id,
+            "state": world.need_a.member_state.country_id,
             "role": "focal_point",
         },
     )

@@ -1,6 +1,6 @@
-"""Parse and rebuild one slide deck in a child process with hard resource limits.
+"""Parse and rebuild one uploaded PDF in a child process with hard resource limits.
 
-Run as ``python -I _deck_worker.py MAX_PAGES MAX_BYTES`` with the PDF on standard
+Run as ``python -I _pdf_worker.py MAX_PAGES MAX_BYTES`` with the PDF on standard
 input. It imports only the standard library and pypdf (no Django), caps its own
 address space and CPU time before reading anything, and answers on standard
 output with one header line, then (on success) the rebuilt PDF:
@@ -8,7 +8,7 @@ output with one header line, then (on success) the rebuilt PDF:
     ok <pages>\\n<rebuilt PDF bytes>
     <rule broken> <pages>\\n
 
-The parent (``roundtable.slides``) turns the rule into a message. A child that
+The parent (``matchmaking.uploads``) turns the rule into a message. A child that
 runs out of memory or time dies; the parent reports the file as too costly to
 read. Keeping this in a separate process bounds time and memory even for a
 malformed file that pypdf's own limits miss.

@@ -1,0 +1,179 @@
+"""Asking to join: a provider organisation's application or a focal-point nomination.
+
+A request is written by someone without an account. It reaches the curators
+only once the address it gives has been proven (a signed link mailed to it);
+a curator then verifies it (the organisation is created and verified, the
+requester gets an account with the right role) or rejects it with a reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from matchmaking.models.base import NOTE_TEXT, limited_text
+from matchmaking.models.organisations import MemberState, Provider
+from matchmaking.models.reference import Country, StakeholderGroup
+
+# A nomination letter: a PDF of at most this many pages and bytes.
+MAX_LETTER_PAGES = 10
+MAX_LETTER_BYTES = 5 * 1024 * 1024
+
+
+class JoinKind(models.TextChoices):
+    PROVIDER = "provider", _("A provider organisation")
+    FOCAL_POINT = "focal_point", _("A focal point of a member state")
+
+
+class JoinStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("E-mail not confirmed")
+    PENDING = "pending", _("Waiting for a curator")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def nomination_letter_path(instance: JoinRequest, filename: str) -> str:
+    """Letters are stored under a generated name, never the uploader's."""
+    del instance, filename
+    return f"nominations/{uuid.uuid4().hex}.pdf"
+
+
+class JoinRequest(models.Model):
+    """A request to join the platform, from outside, for a curator to decide."""
+
+    kind = models.CharField(_("joining as"), max_length=16, choices=JoinKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=JoinStatus.choices,
+        default=JoinStatus.UNCONFIRMED,
+    )
+    contact_name = models.CharField(_("your name"), max_length=200)
+    email = models.EmailField(_("email"))
+    position = models.CharField(
+        _("your role"),
+        max_length=200,
+        help_text=_("Your position, for example “Head of the national CERT”."),
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+    )
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    stakeholder_group = models.ForeignKey(
+        StakeholderGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stakeholder group"),
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    website = models.URLField(_("website"), blank=True)
+    message = limited_text(_("message"), NOTE_TEXT, blank=True)
+    nomination_letter = models.FileField(
+        _("nomination letter"), upload_to=nomination_letter_path, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    email_confirmed_at = models.DateTimeField(
+        _("e-mail confirmed"), null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    reason = limited_text(_("reason"), NOTE_TEXT, blank=True)
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("provider"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member state"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    # Audit trail: who confirmed, verified or rejected, when, and why.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("request to join")
+        verbose_name_plural = _("requests to join")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="joinrequest_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_label} ({self.email})"
+
+    @property
+    def organisation_label(self) -> str:
+        """What the request is for: the organisation's name, or the state."""
+        if self.kind == JoinKind.PROVIDER:
+            return self.organisation_name
+        return str(self.country) if self.country_id else ""
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.kind == JoinKind.PROVIDER:
+            if not self.organisation_name.strip():
+                errors["organisation_name"] = ValidationError(
+                    _("Enter the organisation's name."), code="required"
+                )
+            if not self.stakeholder_group_id:
+                errors["stakeholder_group"] = ValidationError(
+                    _("Choose the organisation's stakeholder group."), code="required"
+                )
+        elif self.kind == JoinKind.FOCAL_POINT:
+            if not self.country_id:
+                errors["country"] = ValidationError(
+                    _("Choose the member state you are nominated by."),
+                    code="required",
+                )
+            elif not (self.country.is_un_member or self.country.is_observer):
+                errors["country"] = ValidationError(
+                    _("Only UN member and observer states can post needs."),
+                    code="invalid",
+                )
+        if errors:
+            raise ValidationError(errors)
