@@ -1,13 +1,18 @@
 """Joining in a real browser (issue 17): an organisation asks to join, confirms its
 address, a curator verifies it, its manager sets a password, registers a
 programme and sees it matched; the same for a focal-point nomination that posts
-a need. axe-core and CSP checks on each new page."""
+a need. Mail goes over SMTP to a server the test starts (aiosmtpd); axe-core and
+CSP checks on each new page."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+import socket
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from matchmaking import suggestions
@@ -21,9 +26,41 @@ LINK = re.compile(r"https?://\S+")
 NEW_PASSWORD = "a-fresh-passphrase-for-joining-7"
 
 
-def last_link(mailoutbox, to: str) -> str:
-    body = next(m for m in reversed(mailoutbox) if m.to == [to]).body
-    return LINK.findall(body)[0]
+class Inbox:
+    """What a real SMTP server received (aiosmtpd handler)."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names it
+        self.received.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def mailoutbox(settings):
+    """Mail goes over SMTP to a server this test starts, as users receive it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False},
+        }
+    }
+    yield inbox.received
+    controller.stop()
+
+
+def last_link(received, to: str) -> str:
+    message = next(m for m in reversed(received) if m["To"] == to)
+    return LINK.findall(message.get_content())[0]
 
 
 def ask_and_confirm(visit, mailoutbox, email: str, fill) -> None:
