@@ -1,14 +1,12 @@
 """The cast of the roundtable tests, and the PostgreSQL-only marker's hook.
 
-Times are relative to now (the event is two months ahead), so "the call is
-open" and "the meeting slot is in the future" stay true whenever tests run.
+The event itself is tests/roundtable/events.py (the browser journeys use it too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,23 +15,19 @@ from django.utils import timezone
 
 from matchmaking.enums import MatchStatus
 from matchmaking.models import Country
-from roundtable.enums import PitchState, SessionKind, SlotKind
+from roundtable.enums import PitchState
 from roundtable.models import CallForPitches, Pitch
 from tests.factories import (
-    EventFactory,
     MatchFactory,
     MembershipFactory,
     MemberStateFactory,
     NeedFactory,
     ProgrammeFactory,
     ProviderFactory,
-    SessionFactory,
-    TimeSlotFactory,
     UserFactory,
 )
 from tests.roundtable import pdfs
-
-NEW_YORK = ZoneInfo("America/New_York")
+from tests.roundtable.events import meeting_slot, open_event
 
 
 def pytest_runtest_setup(item):
@@ -76,70 +70,12 @@ class Cast:
     day: dt.date
 
 
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=NEW_YORK)
-
-
 @pytest.fixture
 def cast(db) -> Cast:
-    now = timezone.now()
-    day = (now + dt.timedelta(days=60)).date()
-    event = EventFactory(
-        slug="grt",
-        name="Global Roundtable",
-        venue="UN Headquarters",
-        timezone="America/New_York",
-        starts_on=day,
-        ends_on=day,
-    )
-    call = CallForPitches.objects.create(
-        event=event,
-        opens_at=now - dt.timedelta(days=1),
-        closes_at=now + dt.timedelta(days=10),
-    )
-    opening = SessionFactory(
-        event=event,
-        kind=SessionKind.OPENING,
-        title="Opening plenary",
-        room="Room 4",
-        starts_at=at(day, 10),
-        ends_at=at(day, 10, 30),
-    )
-    matchmaking = SessionFactory(
-        event=event,
-        kind=SessionKind.MATCHMAKING,
-        title="Elevator pitches",
-        room="Room 4",
-        starts_at=at(day, 10, 30),
-        ends_at=at(day, 11, 30),
-    )
-    breakout = SessionFactory(
-        event=event,
-        kind=SessionKind.BREAKOUT,
-        title="ICT policies and governance structures",
-        room="Room 11",
-        starts_at=at(day, 14),
-        ends_at=at(day, 15),
-        capacity=2,
-    )
-    bilateral = SessionFactory(
-        event=event,
-        kind=SessionKind.BILATERAL,
-        title="Bilateral meetings",
-        room="Room 1",
-        starts_at=at(day, 15),
-        ends_at=at(day, 16),
-    )
+    setup = open_event(breakout_capacity=2, opening=True)
+    event, call, day = setup.event, setup.call, setup.day
     meeting_slots = [
-        TimeSlotFactory(
-            session=bilateral,
-            kind=SlotKind.MEETING,
-            starts_at=at(day, 15, minute),
-            ends_at=at(day, 15, minute + 20),
-            location=f"Table {table}",
-        )
-        for minute in (0, 30)
-        for table in (1, 2)
+        meeting_slot(setup, minute, table) for minute in (0, 30) for table in (1, 2)
     ]
     provider = ProviderFactory(ref="nordic", name="Nordic Cyber Centre")
     other_provider = ProviderFactory(ref="kestrel", name="Kestrel Cloud")
@@ -178,10 +114,10 @@ def cast(db) -> Cast:
     return Cast(
         event=event,
         call=call,
-        opening=opening,
-        matchmaking=matchmaking,
-        bilateral=bilateral,
-        breakout=breakout,
+        opening=setup.opening,
+        matchmaking=setup.matchmaking,
+        bilateral=setup.bilateral,
+        breakout=setup.breakout,
         meeting_slots=meeting_slots,
         provider=provider,
         other_provider=other_provider,

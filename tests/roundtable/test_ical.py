@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from roundtable import selectors, services
 from roundtable.enums import PitchState
 from roundtable.ical import agenda_calendar, meetings_calendar
-from tests.roundtable.conftest import NEW_YORK, close_call, make_pitch
+from tests.roundtable.conftest import close_call, make_pitch
+from tests.roundtable.events import NEW_YORK
 
 STAMP = dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC)
 

@@ -19,7 +19,9 @@ def pitch(cast):
 
 def _told(event):
     return set(
-        Notification.objects.filter(event=event).values_list("user__username", flat=True)
+        Notification.objects.filter(event=event).values_list(
+            "user__username", flat=True
+        )
     )
 
 
