@@ -312,7 +312,7 @@ def test_curator_forms_by_keyboard(visit, world, roundtable, mailoutbox):  # noq
     # Invite a focal point; they accept by keyboard too.
     kb = audit(curator, "/curation/invitations/", "keyboard-invitation")
     kb.type_into("#id_email", "new.focal@example.org")
-    kb.select("#id_member_state", str(world.need_a.member_state))
+    kb.select("#id_state", str(world.need_a.member_state))
     kb.submit("main form button[type=submit]")
     success(curator, "An invitation is on its way to new.focal@example.org.")
     invitation = Invitation.objects.get(email="new.focal@example.org")
