@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Case, Model, Q, QuerySet, When
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -567,7 +568,7 @@ class JoinRequestForm(GovukFormMixin, forms.ModelForm):
         widget=forms.RadioSelect,
     )
     nomination_letter = forms.FileField(
-        label=_("Nomination letter (optional)"),
+        label=capfirst(JoinRequest._meta.get_field("nomination_letter").verbose_name),
         required=False,
         help_text=_("A PDF of at most 10 pages and 5 MB, signed by your government."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),

@@ -157,7 +157,7 @@ def test_a_focal_point_is_nominated_and_posts_a_need(visit, world, mailoutbox):
     def fill(page):
         page.get_by_label("A focal point of a member state").check()
         page.get_by_label("Country").select_option("TUV")
-        page.get_by_label("Nomination letter (optional)").set_input_files(
+        page.get_by_label("Nomination letter").set_input_files(
             {"name": "letter.pdf", "mimeType": "application/pdf", "buffer": pdf(1)}
         )
 
