@@ -7,11 +7,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from matchmaking.models import Invitation, JoinRequest, JoinStatus, User
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
+from tests.roundtable.pdfs import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +169,29 @@ def test_an_email_change_goes_through_the_new_mailbox(
     client.post(path)
     user.refresh_from_db()
     assert user.email == "new@example.org"
+
+
+def test_the_nomination_letter_is_served_to_curators_only(
+    client, curator, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    request = JoinRequest(
+        kind="focal_point",
+        status=JoinStatus.PENDING,
+        contact_name="Teuila",
+        email="t@gov.example.tv",
+        position="Director",
+        country_id="TUV",
+    )
+    request.nomination_letter.save("x.pdf", ContentFile(pdf(1)), save=True)
+    url = reverse("join-request-letter", args=[request.pk])
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(curator)
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "application/pdf"
+    assert served["Content-Disposition"].startswith(
+        f'attachment; filename="nomination-{request.pk}.pdf"'
+    )
+    assert b"".join(served.streaming_content).startswith(b"%PDF-")
