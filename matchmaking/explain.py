@@ -352,3 +352,28 @@ def reason_texts(reasons: Any, *, language: str | None = None) -> list[str]:
     """Just the non-empty texts of stored reasons, in the active language."""
     texts = (reason_text(r, language=language) for r in reasons or ())
     return [text for text in texts if text]
+
+
+def change_text(kind: str, value: str, *, language: str | None = None) -> str:
+    """What the gap advisor suggests changing in a programme, in a language."""
+    lb = labels_for(language or active_language())
+    if kind == "countries":
+        names = [lb.countries.get(code, code) for code in value.split(",") if code]
+        return gettext("Open it to %(countries)s") % {"countries": _join(names)}
+    if kind == "lift_ldc_only":
+        return gettext("Open it beyond the least developed countries")
+    if kind == "lift_sids_only":
+        return gettext("Open it beyond small island developing states")
+    if kind == "language":
+        return gettext("Offer it in %(language)s") % {
+            "language": lb.languages.get(value, value)
+        }
+    if kind == "end_date":
+        return gettext("Extend its end date past %(date)s") % {"date": value}
+    if kind == "places":
+        return gettext("Raise its places to %(places)s") % {"places": value}
+    if kind == "delivery_mode":
+        return gettext("Add the delivery mode: %(mode)s") % {
+            "mode": lb.delivery_modes.get(value, value)
+        }
+    raise KeyError(kind)

@@ -38,6 +38,7 @@ from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MatchOrigin,
     MatchStatus,
+    ProgrammeStatus,
     UnmetReason,
 )
 from matchmaking.models import (
@@ -748,3 +749,75 @@ def near_misses_for_need(*, user: Any, need: Need, top: int = 3) -> list[NearMis
             )
         )
     return views[:top]
+
+
+# --- the gap advisor -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdviceView:
+    """A change to a programme and the unmet needs (visible to the reader) it serves."""
+
+    programme: Programme
+    kind: str
+    value: str
+    text: str
+    needs: list[Need]
+    weight: float
+
+
+@_holding_engine
+def gap_advice(
+    *, user: Any, programme: Programme | None = None, limit: int = 20
+) -> list[AdviceView]:
+    """Checked changes to published programmes that would serve unmet needs.
+
+    Only the unmet needs the user may see count (and are listed); with
+    ``programme``, only changes to that programme (its page). Best first: by
+    the needs served, LDCs and SIDS weighing more.
+    """
+    state = engine_state(with_needs=True)
+    unmet = set(
+        needs_visible_to(user=user, with_tags=False)
+        .filter(status__in=ACTIVE_NEED_STATUSES)
+        .exclude(unmet_reason=UnmetReason.NONE)
+        .values_list("ref", flat=True)
+    )
+    batch = _batch(state, sorted(unmet & set(state.needs)))
+    if not batch.keys:
+        return []
+    only = None
+    if programme is not None:
+        if programme.ref not in state.index.position:
+            return []
+        only = {programme.ref}
+    advice = engine.advise(
+        state.index,
+        batch.needs,
+        features=batch.features,
+        today=timezone.localdate(),
+        weights=engine.fairness_weights(batch.needs),
+        programmes=only,
+    )[:limit]
+    programmes = Programme.objects.filter(status=ProgrammeStatus.PUBLISHED).in_bulk(
+        [state.programme_ids[a.programme] for a in advice], field_name="id"
+    )
+    needs = Need.objects.select_related("member_state__country").in_bulk(
+        [state.need_ids[n] for a in advice for n in a.needs]
+    )
+    views = []
+    for item in advice:
+        shown = programmes.get(state.programme_ids[item.programme])
+        if shown is None:
+            continue
+        views.append(
+            AdviceView(
+                programme=shown,
+                kind=item.kind,
+                value=item.value,
+                text=explain.change_text(item.kind, item.value),
+                needs=[needs[state.need_ids[n]] for n in item.needs],
+                weight=item.weight,
+            )
+        )
+    return views

@@ -62,6 +62,7 @@ urlpatterns = [
     path("needs/", needs.need_list, name="need-list"),
     # Gap dashboard and open data
     path("gaps/", gaps.gap_dashboard, name="gap-dashboard"),
+    path("gaps/advice/", gaps.gap_advice, name="gap-advice"),
     path("gaps/<slug:name>.csv", gaps.gap_csv, name="gap-csv"),
     path("open-data/", opendata.open_data, name="open-data"),
     path(

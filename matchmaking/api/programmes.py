@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from matchmaking import selectors
+from matchmaking import audit, selectors, suggestions
 from matchmaking.api.base import (
     TaggedViewSet,
+    errors,
     tagged_schema,
 )
 from matchmaking.api.filters import (
@@ -17,6 +22,30 @@ from matchmaking.api.serializers import (
     ProgrammeSerializer,
     ProgrammeStatusSerializer,
 )
+
+
+class AdviceSerializer(serializers.Serializer):
+    """A change to the programme and the unmet needs it would then serve."""
+
+    kind = serializers.ChoiceField(
+        choices=[
+            "countries",
+            "lift_ldc_only",
+            "lift_sids_only",
+            "language",
+            "end_date",
+            "places",
+            "delivery_mode",
+        ]
+    )
+    value = serializers.CharField()
+    text = serializers.CharField()
+    needs = serializers.ListField(child=serializers.CharField())
+    weight = serializers.FloatField()
+
+
+class AdviceListSerializer(serializers.Serializer):
+    results = AdviceSerializer(many=True)
 
 
 @tagged_schema(
@@ -44,3 +73,34 @@ class ProgrammeViewSet(TaggedViewSet):
 
     def create_refused(self) -> str:
         return _("Only provider users and curators register programmes.")
+
+    @extend_schema(
+        responses={200: AdviceListSerializer, **errors(401, 403, 404, 429)},
+        description="The gap advisor: changes to this programme that would make "
+        "it serve unmet needs (open it to `countries`, lift an LDC- or SIDS-only "
+        "rule, add a delivery `language`, extend its `end_date`, add `places`, "
+        "add a `delivery_mode`), each checked by re-running the engine's rules "
+        "and scoring with the change made; `needs` are the unmet needs you may "
+        "see that it would then serve, best first (LDCs and SIDS weigh more). "
+        "For the programme's provider and curators.",
+    )
+    @action(detail=True, methods=["get"], url_path="advice")
+    def advice(self, request, ref=None):
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated
+        programme = audit.get_visible_or_404(
+            request, self.records().prefetch_related(None), ref=ref
+        )
+        if not self.can_edit(programme):
+            raise exceptions.PermissionDenied
+        found = [
+            {
+                "kind": item.kind,
+                "value": item.value,
+                "text": item.text,
+                "needs": [need.ref for need in item.needs],
+                "weight": item.weight,
+            }
+            for item in suggestions.gap_advice(user=request.user, programme=programme)
+        ]
+        return Response({"results": AdviceSerializer(found, many=True).data})

@@ -51,6 +51,7 @@ open to it), ``topic_missed`` (eligible programmes cover none of its topics),
 ``none_relevant`` (none close enough); see :mod:`matchmaking.engine.adequacy`.
 """
 
+from matchmaking.engine.advisor import CHANGE_KINDS, Advice, advise, apply_change
 from matchmaking.engine.allocation import (
     LDC_WEIGHT,
     SIDS_WEIGHT,
@@ -101,6 +102,7 @@ from matchmaking.engine.reasons import explain_match, unmet_reason
 from matchmaking.engine.scoring import score_components
 
 __all__ = [
+    "CHANGE_KINDS",
     "DEFAULT_CONFIG",
     "LDC_WEIGHT",
     "MAX_RANK_WORKERS",
@@ -117,6 +119,7 @@ __all__ = [
     "RULE_UNPUBLISHED",
     "SCORE_DECIMALS",
     "SIDS_WEIGHT",
+    "Advice",
     "Allocation",
     "Assignment",
     "BatchRanking",
@@ -136,7 +139,9 @@ __all__ = [
     "Ranking",
     "Reason",
     "Weights",
+    "advise",
     "allocate",
+    "apply_change",
     "build_index",
     "candidates_from_results",
     "eligibility",

@@ -17,6 +17,7 @@ from matchmaking import (
     i18n,
     selectors,
     services,
+    suggestions,
     translations,
 )
 from matchmaking.enums import (
@@ -192,12 +193,16 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
     can_edit = request.user.is_authenticated and services.can_edit_programme(
         user=request.user, programme=programme
     )
+    advice = []
+    if can_edit and programme.status == ProgrammeStatus.PUBLISHED:
+        advice = suggestions.gap_advice(user=request.user, programme=programme)
     return render(
         request,
         "matchmaking/programme_detail.html",
         {
             "programme": programme,
             "can_edit": can_edit,
+            "advice": advice,
             "history": _history_for_curators(request, programme),
         },
     )

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors
+from matchmaking import selectors, suggestions
 from matchmaking.forms import StatsFilterForm, stats_viewer
 from matchmaking.stats.coverage import coverage, region_map
 from matchmaking.stats.dashboard import dashboard
@@ -79,6 +79,16 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
             "map_chart": map_chart(tiles),
             "min_group": MIN_GROUP_SIZE,
         },
+    )
+
+
+@require_GET
+def gap_advice(request: HttpRequest) -> HttpResponse:
+    """The gap advisor: changes to programmes that would serve unmet needs."""
+    return render(
+        request,
+        "matchmaking/gap_advice.html",
+        {"advice": suggestions.gap_advice(user=request.user, limit=20)},
     )
 
 

@@ -109,6 +109,10 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
         PROVIDER_P_OR_CURATOR,
     ),
     ("/api/v1/programmes/{ref}/matches/", "GET"): ("api:programme-matches", SIGNED_IN),
+    ("/api/v1/programmes/{ref}/advice/", "GET"): (
+        "api:programme-advice",
+        cells(403, anon=401, prov_p=OK, curator=OK),
+    ),
     # matches (need A x programme P, suggested)
     ("/api/v1/matches/", "GET"): ("api:match-list", SIGNED_IN),
     ("/api/v1/matches/", "POST"): ("api:match-list", CURATORS_ONLY),
@@ -339,6 +343,7 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "email-change": (("GET", "POST"), "signed-in"),
     "email-change-confirm": (("GET", "POST"), "signed-in"),
     "gap-dashboard": (("GET",), "public"),
+    "gap-advice": (("GET",), "public"),
     "gap-csv": (("GET",), "public"),
     "open-data": (("GET",), "public"),
     "open-data-download": (("GET",), "public"),
