@@ -12,8 +12,10 @@ from matchmaking.api import needs as mm_needs
 from matchmaking.api import programmes as mm_programmes
 from matchmaking.api import providers as mm_providers
 from matchmaking.api import reference as mm_reference
+from matchmaking.api import savedsearches as mm_savedsearches
 from matchmaking.api import stats
 from matchmaking.api import tokens as mm_tokens
+from matchmaking.api import webhooks as mm_webhooks
 from roundtable.api import events as rt_events
 from roundtable.api import meetings as rt_meetings
 from roundtable.api import pitches as rt_pitches
@@ -37,6 +39,10 @@ router.register("needs", mm_needs.NeedViewSet, basename="need")
 router.register("matches", mm_matches.MatchViewSet, basename="match")
 router.register("tokens", mm_tokens.ApiTokenViewSet, basename="token")
 router.register("join-requests", mm_joining.JoinRequestViewSet, basename="join-request")
+router.register("webhooks", mm_webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register(
+    "saved-searches", mm_savedsearches.SavedSearchViewSet, basename="saved-search"
+)
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")

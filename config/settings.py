@@ -446,6 +446,14 @@ else:
         }
     }
 
+# Webhooks (matchmaking/webhooks/): never to loopback, link-local or private
+# addresses; WEBHOOK_ALLOW_LOOPBACK lets loopback through for tests and local
+# development only. An endpoint is disabled after this many failed attempts in
+# a row (its owner is mailed); each attempt waits at most the timeout.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+
 # Roundtable: how long a presenter has to answer a follow-up meeting request.
 ROUNDTABLE_MEETING_REQUEST_TTL_HOURS = env_int(
     "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72

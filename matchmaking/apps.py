@@ -29,3 +29,10 @@ class MatchmakingConfig(AppConfig):
         from matchmaking.notifications import register_builtins
 
         register_builtins()
+
+        # Webhooks and saved-search alerts are outbox channels too.
+        from matchmaking.savedsearches import alerts
+        from matchmaking.webhooks import channel
+
+        channel.register()
+        alerts.register()

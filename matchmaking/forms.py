@@ -37,6 +37,7 @@ from matchmaking.models import (
     Programme,
     Provider,
     Region,
+    SearchScope,
     Theme,
     TokenScope,
     Topic,
@@ -44,6 +45,7 @@ from matchmaking.models import (
     ends_before_start,
 )
 from matchmaking.stats.scope import StatsFilter
+from matchmaking.webhooks.events import event_type_choices
 
 
 def _date_widget() -> forms.DateInput:
@@ -647,3 +649,41 @@ class EmailChangeForm(GovukFormMixin, forms.Form):
         label=_("Current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+class WebhookForm(GovukFormMixin, forms.Form):
+    """Subscribe a URL to events (``with_active``: the edit form's on/off)."""
+
+    url = forms.URLField(
+        label=_("Payload URL"),
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("Events are sent here by POST, signed. Only public http(s) URLs."),
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=200, required=False
+    )
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args: Any, with_active: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = event_type_choices()
+        self.fields["event_types"].choices = choices
+        self.fields["event_types"].widget.choices = choices
+        if not with_active:
+            del self.fields["is_active"]
+
+
+class SavedSearchForm(GovukFormMixin, forms.Form):
+    """Save the search on the page (its parameters come along hidden)."""
+
+    name = forms.CharField(label=_("Name this search"), max_length=200)
+    scope = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
+    page_query = forms.CharField(
+        max_length=2000, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = SearchScope.choices

@@ -46,6 +46,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from matchmaking.savedsearches import alerts as saved_search_alerts
 from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
 AnyUser = selectors.AnyUser
@@ -188,6 +189,7 @@ def _create_record(
     record.save()
     _set_m2m(record, rules.m2m, data)
     rules.refresh(record.pk)
+    saved_search_alerts.record_change(record)
 
 
 def _update_record(
@@ -206,6 +208,7 @@ def _update_record(
     changed += _set_m2m(record, rules.m2m, data)
     if changed:
         rules.refresh(record.pk)
+        saved_search_alerts.record_change(record)
     return changed
 
 
@@ -227,6 +230,7 @@ def _move_status[R: (Need, Programme)](
     record.status = status
     record.save(update_fields=["status", "updated_at"])
     rules.refresh(record.pk)
+    saved_search_alerts.record_change(record)
     return record
 
 

@@ -17,6 +17,7 @@ from matchmaking.views import (
     records,
     site,
     translations,
+    webhooks,
 )
 
 urlpatterns = [
@@ -201,5 +202,30 @@ urlpatterns = [
         "accounts/tokens/<int:pk>/revoke/",
         account.api_token_revoke,
         name="api-token-revoke",
+    ),
+    path("accounts/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("accounts/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path(
+        "accounts/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"
+    ),
+    path(
+        "accounts/webhooks/<int:pk>/delete/",
+        webhooks.webhook_delete,
+        name="webhook-delete",
+    ),
+    path(
+        "accounts/saved-searches/",
+        webhooks.saved_search_list,
+        name="saved-search-list",
+    ),
+    path(
+        "accounts/saved-searches/new/",
+        webhooks.saved_search_create,
+        name="saved-search-create",
+    ),
+    path(
+        "accounts/saved-searches/<int:pk>/delete/",
+        webhooks.saved_search_delete,
+        name="saved-search-delete",
     ),
 ]

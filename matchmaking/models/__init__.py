@@ -58,6 +58,14 @@ from matchmaking.models.reference import (
     Vocabulary,
 )
 from matchmaking.models.translations import ContentTranslation
+from matchmaking.models.webhooks import (
+    QUERY_LENGTH,
+    DeliveryState,
+    SavedSearch,
+    SearchScope,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "LONG_TEXT",
@@ -65,6 +73,7 @@ __all__ = [
     "MAX_LETTER_PAGES",
     "NOTE_TEXT",
     "PROGRAMME_DATES_ERROR",
+    "QUERY_LENGTH",
     "SHORT_TEXT",
     "TAG_FIELDS",
     "UN_LANGUAGES",
@@ -75,6 +84,7 @@ __all__ = [
     "CostModel",
     "Country",
     "DeliveryMode",
+    "DeliveryState",
     "EventKind",
     "Invitation",
     "JoinKind",
@@ -93,6 +103,8 @@ __all__ = [
     "Programme",
     "Provider",
     "Region",
+    "SavedSearch",
+    "SearchScope",
     "SignInThrottle",
     "StakeholderGroup",
     "TaggedRecord",
@@ -102,6 +114,8 @@ __all__ = [
     "Topic",
     "User",
     "Vocabulary",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "check_programme_dates",
     "ends_before_start",
     "limited_text",

@@ -48,6 +48,10 @@ MATCH_PARTY = cells(404, anon=401, ms_a=OK, prov_p=OK, curator=OK, read_token=40
 # A meeting of state A with P's pitch.
 MEETING_PARTY = MATCH_PARTY
 
+# Something of ms_a's own (a token, a webhook, a saved search): others get 404.
+OWN = cells(404, anon=401, ms_a=OK, read_token=OK)
+OWN_WRITE = cells(404, anon=401, ms_a=OK, read_token=403)
+
 # (OpenAPI path, method) -> (URL name, cells)
 API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     # reference data
@@ -159,6 +163,22 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("/api/v1/tokens/{id}/", "DELETE"): (
         "api:token-detail",
         cells(404, anon=401, ms_a=OK, read_token=403),
+    ),
+    # webhooks and saved searches (ms_a's own; the read token is ms_a's)
+    ("/api/v1/webhooks/", "GET"): ("api:webhook-list", SIGNED_IN),
+    ("/api/v1/webhooks/", "POST"): ("api:webhook-list", SIGNED_IN_WRITE),
+    ("/api/v1/webhooks/{id}/", "GET"): ("api:webhook-detail", OWN),
+    ("/api/v1/webhooks/{id}/", "PUT"): ("api:webhook-detail", OWN_WRITE),
+    ("/api/v1/webhooks/{id}/", "PATCH"): ("api:webhook-detail", OWN_WRITE),
+    ("/api/v1/webhooks/{id}/", "DELETE"): ("api:webhook-detail", OWN_WRITE),
+    ("/api/v1/webhooks/{id}/deliveries/", "GET"): ("api:webhook-deliveries", OWN),
+    ("/api/v1/webhooks/{id}/test/", "POST"): ("api:webhook-send-test", OWN_WRITE),
+    ("/api/v1/saved-searches/", "GET"): ("api:saved-search-list", SIGNED_IN),
+    ("/api/v1/saved-searches/", "POST"): ("api:saved-search-list", SIGNED_IN_WRITE),
+    ("/api/v1/saved-searches/{id}/", "GET"): ("api:saved-search-detail", OWN),
+    ("/api/v1/saved-searches/{id}/", "DELETE"): (
+        "api:saved-search-detail",
+        OWN_WRITE,
     ),
     # dataset and statistics
     ("/api/v1/dataset/export/", "GET"): ("api:dataset-export", PUBLIC),
@@ -360,6 +380,13 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "profile": (("GET", "POST"), "signed-in"),
     "api-tokens": (("GET", "POST"), "signed-in"),
     "api-token-revoke": (("POST",), "signed-in"),
+    "webhook-list": (("GET", "POST"), "signed-in"),
+    "webhook-detail": (("GET", "POST"), "signed-in"),
+    "webhook-test": (("POST",), "signed-in"),
+    "webhook-delete": (("POST",), "signed-in"),
+    "saved-search-list": (("GET", "POST"), "signed-in"),
+    "saved-search-create": (("GET", "POST"), "signed-in"),
+    "saved-search-delete": (("POST",), "signed-in"),
     "roundtable-home": (("GET", "POST"), "public"),
     "event-agenda": (("GET", "POST"), "public"),
     "event-print": (("GET", "POST"), "public"),

@@ -35,6 +35,8 @@ from matchmaking.models import (
     TokenScope,
     User,
 )
+from matchmaking.savedsearches import services as saved
+from matchmaking.webhooks import delivery as webhooks
 from roundtable.enums import MeetingState, PitchState, SessionKind
 from roundtable.models import CallForPitches, Meeting, Pitch, SessionReport
 from tests.factories import EventFactory, SessionFactory, UserFactory
@@ -102,6 +104,14 @@ def targets(world, settings, tmp_path):
         organisation_name="Accra Cyber Lab",
         stakeholder_group=world.provider_p.stakeholder_group,
     )
+    webhook, _secret = webhooks.create_endpoint(
+        user=world.users["ms_a"],
+        url="https://hooks.example.org/cbm",
+        event_types=["saved_search.match"],
+    )
+    search = saved.create_saved_search(
+        user=world.users["ms_a"], name="Mine", scope="needs", query="q=forensics"
+    )
     return {
         "iso3": "SEN",
         "code": "002",
@@ -112,6 +122,8 @@ def targets(world, settings, tmp_path):
         "/matches/{id}/": world.match_a_p.pk,
         "/tokens/{id}/": read_token.pk,
         "/join-requests/{id}/": join_request.pk,
+        "/webhooks/{id}/": webhook.pk,
+        "/saved-searches/{id}/": search.pk,
         "/sessions/{id}/": breakout.pk,
         "/pitches/{id}/": pitch.pk,
         "/meetings/{id}/": meeting.pk,

@@ -1,0 +1,99 @@
+"""Saved searches of the signed-in user (or their token): alerts on a list query."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from matchmaking.api.base import (
+    ID_REGEX,
+    LIST_ERRORS,
+    READ_ERRORS,
+    ApiViewMixin,
+    errors,
+)
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.models import SavedSearch
+from matchmaking.savedsearches import services
+
+
+class SavedSearchSerializer(serializers.ModelSerializer):
+    results_path = serializers.SerializerMethodField(
+        help_text="The API list this search runs on, with its query."
+    )
+
+    class Meta:
+        model = SavedSearch
+        fields = [
+            "id",
+            "name",
+            "scope",
+            "query",
+            "results_path",
+            "created_at",
+            "last_match_at",
+        ]
+        read_only_fields = ["id", "results_path", "created_at", "last_match_at"]
+        extra_kwargs = {
+            "query": {
+                "help_text": "The list's API query string, as in "
+                "`/api/v1/programmes/?theme=incident-response&region=002` "
+                "(paging and ordering are left out)."
+            }
+        }
+
+    def get_results_path(self, search: SavedSearch) -> str:
+        path = f"/api/v1/{search.scope}/"
+        return f"{path}?{search.query}" if search.query else path
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: SavedSearchSerializer(many=True), **LIST_ERRORS}
+    ),
+    retrieve=extend_schema(responses={200: SavedSearchSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        responses={201: SavedSearchSerializer, **errors(400, 401, 403, 429)},
+        description="Save a programme or need search as an alert: new or changed "
+        "items that match it (and that you may see) are notified. An invalid "
+        "query is a 400 naming `query` and the parameter.",
+    ),
+    destroy=extend_schema(
+        responses={204: None, **errors(401, 403, 404, 429)},
+        description="Delete the saved search (no more alerts).",
+    ),
+)
+class SavedSearchViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The user's saved searches (README "Saved searches")."""
+
+    serializer_class = SavedSearchSerializer
+    permission_classes = AUTHENTICATED
+    lookup_value_regex = ID_REGEX
+    filterset_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SavedSearch.objects.none()
+        return SavedSearch.objects.filter(user=self.request.user).order_by(
+            "-created_at", "-id"
+        )
+
+    def create(self, request, *args, **kwargs):
+        payload = SavedSearchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        search = services.create_saved_search(
+            user=request.user, **payload.validated_data
+        )
+        return Response(
+            SavedSearchSerializer(search).data, status=status.HTTP_201_CREATED
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_saved_search(user=request.user, search=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,22 @@
+"""The outbox's webhooks channel: an event becomes deliveries, sent afterwards."""
+
+from __future__ import annotations
+
+from matchmaking.notifications import Delivery, register_channel
+from matchmaking.webhooks import delivery as deliveries
+
+
+def webhooks(delivery: Delivery) -> None:
+    """Rows only (in the outbox's transaction); the sending is a task after it.
+
+    Endpoints of the event's recipients (people who should hear about it and
+    may see its subject now) subscribed to its kind get one delivery each.
+    """
+    deliveries.record_event(
+        event=delivery.event, owners=[user.pk for user in delivery.recipients]
+    )
+
+
+def register() -> None:
+    """Plug webhooks into the outbox (called from the app's ``ready()``)."""
+    register_channel("webhooks", webhooks)

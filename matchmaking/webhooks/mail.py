@@ -1,0 +1,33 @@
+"""The mail to a webhook's owner when it is disabled after repeated failures."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from matchmaking import i18n
+from matchmaking.models import WebhookEndpoint
+
+
+def send_disabled_notice(*, endpoint_id: int) -> bool:
+    """Tell the owner, in their language, that the webhook was turned off."""
+    endpoint = (
+        WebhookEndpoint.objects.select_related("user").filter(pk=endpoint_id).first()
+    )
+    if endpoint is None or not endpoint.user.email or endpoint.is_active:
+        return False
+
+    def compose() -> tuple[str, str]:
+        return (
+            _("Your webhook is disabled"),
+            _(
+                "Your webhook %(url)s failed %(count)s times in a row, so it is "
+                "disabled: no more events are sent to it.\n\n"
+                "When the receiver works again, turn the webhook back on in your "
+                "account (Webhooks) or with the API (PATCH is_active=true)."
+            )
+            % {"url": endpoint.url, "count": endpoint.failure_count},
+        )
+
+    return i18n.send_mail_in_languages(
+        recipients=[endpoint.user.email], compose=compose
+    )
