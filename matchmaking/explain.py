@@ -81,11 +81,22 @@ def localised_name(obj: Any, language: str) -> str:
 
 
 def language_name(code: str, fallback: str = "") -> str:
-    """A language's name in the active language (Django's own translations)."""
+    """A language's name in the active language (Django's own translations).
+
+    ISO 639-1 "zh" is Django's "zh-hans"; a language Django does not know is
+    named by ``fallback``, else by its row's English name, never by its code.
+    """
     try:
-        return str(get_language_info(code)["name_translated"])
+        return str(get_language_info(DJANGO_CODES.get(code, code))["name_translated"])
     except KeyError:
-        return fallback or code
+        if fallback:
+            return fallback
+        row = Language.objects.filter(code=code).values_list("name", flat=True)
+        return next(iter(row), code)
+
+
+# ISO 639-1 codes Django's language table holds under another code.
+DJANGO_CODES = {"zh": "zh-hans"}
 
 
 def _load_labels(language: str) -> Labels:

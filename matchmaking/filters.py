@@ -239,6 +239,10 @@ class ProgrammeFilter(TaggedFilter):
     )
     ldc_only = BooleanFilter()
     sids_only = BooleanFilter()
+    include_ended = BooleanFilter(
+        method="filter_include_ended",
+        label="true: also programmes whose end date has passed (left out by default)",
+    )
     starts_on = df.DateFromToRangeFilter()
     ends_on = df.DateFromToRangeFilter()
     ordering = df.OrderingFilter(
@@ -254,6 +258,10 @@ class ProgrammeFilter(TaggedFilter):
     class Meta:
         model = Programme
         fields: list[str] = []
+
+    def filter_include_ended(self, queryset, name, value):
+        # The API's list leaves ended programmes out unless this is true.
+        return queryset
 
     def filter_region(self, queryset, name, value):
         countries = Country.objects.filter(country_in_region_q("", value))

@@ -89,6 +89,25 @@ class ContentLanguageField(forms.ModelChoiceField):
         return language_name(obj.code, obj.name)
 
 
+class _UnLanguagesField(forms.ModelMultipleChoiceField):
+    """The UN languages ticked: shown as required, checked with the others."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value: Any) -> Any:
+        if not value:
+            return self.queryset.none()
+        return super().clean(value)
+
+    def label_from_instance(self, obj: Language) -> str:
+        return language_name(obj.code, obj.name)
+
+
+class _OtherLanguagesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Language) -> str:
+        return language_name(obj.code, obj.name)
+
+
 def content_languages() -> QuerySet[Language]:
     """Languages a text may be written in, the UN languages first."""
     return Language.objects.annotate(
@@ -137,10 +156,37 @@ class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
             "theme__position", "position", "slug"
         )
         self.fields["topics"].help_text = _("Choose every topic the help is about.")
-        self.fields["languages"].queryset = Language.objects.filter(
-            code__in=UN_LANGUAGES
+        # The six UN languages are ticked; any other ISO 639-1 language is
+        # chosen from the list below them; together they are the record's.
+        self.fields["languages"] = _UnLanguagesField(
+            label=self.fields["languages"].label,
+            queryset=content_languages().filter(code__in=UN_LANGUAGES),
+            help_text=_("The languages the work can be done in."),
         )
-        self.fields["languages"].help_text = _("The languages the work can be done in.")
+        self.fields["other_languages"] = _OtherLanguagesField(
+            label=_("Other languages"),
+            queryset=content_languages().exclude(code__in=UN_LANGUAGES),
+            required=False,
+            help_text=_("Hold Ctrl (or Cmd) to choose several."),
+        )
+        if self.instance.pk and not self.is_bound:
+            chosen = list(self.instance.languages.values_list("code", flat=True))
+            self.initial["languages"] = [c for c in chosen if c in UN_LANGUAGES]
+            self.initial["other_languages"] = [
+                c for c in chosen if c not in UN_LANGUAGES
+            ]
+        others = self.fields["other_languages"].widget
+        others.attrs.update(
+            {
+                "class": "govuk-select govuk-select--multiple",
+                "size": "8",
+                "data-field": "other_languages",
+                "aria-describedby": "id_other_languages_helptext",
+            }
+        )
+        order = [n for n in self.fields if n != "other_languages"]
+        order.insert(order.index("languages") + 1, "other_languages")
+        self.order_fields(order)
         # Topics are grouped by theme (topic_groups); the others are ticked.
         for name in (f for f in TAG_FIELDS if f != "topics"):
             self.fields[name].widget = forms.CheckboxSelectMultiple()
@@ -149,6 +195,18 @@ class TaggedRecordForm(GovukFormMixin, forms.ModelForm):
 
     def topic_groups(self) -> list[tuple[str, list]]:
         return topic_groups(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        others = data.pop("other_languages", None)
+        if "languages" in data:
+            chosen = [*data["languages"], *(others or ())]
+            if not chosen:
+                self.add_error(
+                    "languages", self.fields["languages"].error_messages["required"]
+                )
+            data["languages"] = chosen
+        return data
 
     def _choose_owner(
         self, name: str, owners: Sequence[Model] | None, candidates: QuerySet
@@ -186,7 +244,8 @@ class NeedForm(TaggedRecordForm):
 
     class Meta:
         model = Need
-        fields = list(Need.EDITABLE_FIELDS)
+        # Who may see it when confidential is the state's to edit too.
+        fields = [*Need.EDITABLE_FIELDS, "shared_with"]
         widgets = {
             "priority": forms.RadioSelect,
             "visibility": forms.RadioSelect,
@@ -212,6 +271,7 @@ class NeedForm(TaggedRecordForm):
         self.fields["priority"].required = False
         self.fields["priority"].widget.choices = self.fields["priority"].choices
         self.fields["visibility"].widget.choices = self.fields["visibility"].choices
+        self.fields["shared_with"].queryset = Provider.objects.order_by("name", "id")
         self._choose_owner(
             "member_state",
             member_states,
@@ -248,9 +308,9 @@ class ProgrammeForm(TaggedRecordForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["eligible_regions"].widget = forms.CheckboxSelectMultiple()
-        self.fields["eligible_regions"].queryset = Region.objects.filter(
-            level=RegionLevel.REGION
-        )
+        # Every M49 grouping a programme may name: regions, sub-regions and
+        # intermediate regions (the reference data and the API take them all).
+        self.fields["eligible_regions"].queryset = Region.objects.all()
         self.fields["eligible_countries"].queryset = Country.objects.filter(
             Q(is_un_member=True) | Q(is_observer=True)
         )
@@ -452,6 +512,31 @@ class AllocationForm(GovukFormMixin, forms.Form):
     )
 
 
+class ApplySlateForm(GovukFormMixin, forms.Form):
+    """The pairs of a proposed slate, proposed in one step with one note."""
+
+    pairs = forms.CharField(widget=forms.HiddenInput, max_length=100_000)
+    note = forms.CharField(
+        label=_("Why this programme?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_TEXT,
+        help_text=_("The state and the provider both read this note."),
+    )
+
+    def clean_pairs(self) -> list[tuple[int, int]]:
+        try:
+            return [
+                (int(need), int(programme))
+                for need, programme in (
+                    pair.split(":") for pair in self.cleaned_data["pairs"].split()
+                )
+            ]
+        except ValueError:
+            raise forms.ValidationError(
+                _("The slate has changed: propose a slate again.")
+            ) from None
+
+
 class _Options(forms.models.ModelChoiceIterator):
     """The options from one plain query (not a server-side cursor's three trips)."""
 
@@ -649,6 +734,8 @@ class EmailChangeForm(GovukFormMixin, forms.Form):
         label=_("Current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
 class WebhookForm(GovukFormMixin, forms.Form):
     """Subscribe a URL to events (``with_active``: the edit form's on/off)."""
 

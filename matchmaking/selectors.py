@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, ManyToManyField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
@@ -188,6 +189,11 @@ def programmes_visible_to(
     return qs.prefetch_related(*(TAG_FIELDS + Programme.ELIGIBILITY_FIELDS))
 
 
+def programme_current_q() -> Q:
+    """Programmes that have not ended: no end date, or one today or later."""
+    return Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate())
+
+
 def providers_visible_to(*, user: AnyUser) -> QuerySet[Provider]:
     """Providers are public organisations."""
     return Provider.objects.select_related("stakeholder_group", "country")
@@ -261,7 +267,7 @@ def platform_figures(*, user: AnyUser) -> PlatformFigures:
         .filter(status__in=ACTIVE_NEED_STATUSES)
         .count(),
         published_programmes=programmes_visible_to(user=user)
-        .filter(status=ProgrammeStatus.PUBLISHED)
+        .filter(programme_current_q(), status=ProgrammeStatus.PUBLISHED)
         .count(),
         providers=Provider.objects.count(),
         # Counted over visible needs: a state whose needs are all hidden from

@@ -12,12 +12,14 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -124,6 +126,9 @@ class _Rules:
     owner_ids: Callable[[User], set[int]]
     owner_of: Callable[[Any], int]
     refused: str | Promise
+    # Dates that name a deadline or an end: refused in the past when written
+    # (imports of historical records bypass this; see README "Data").
+    future_dates: tuple[str, ...] = ()
 
     def may_edit(self, user: User, record: Need | Programme) -> bool:
         return selectors.is_curator(user) or self.owner_of(record) in (
@@ -139,6 +144,7 @@ _NEED = _Rules(
     lambda user: selectors.member_state_ids(user=user),
     lambda need: need.member_state_id,
     gettext_lazy("A need cannot go from %(old)s to %(new)s."),
+    ("needed_by",),
 )
 _PROGRAMME = _Rules(
     PROGRAMME_FIELDS,
@@ -148,13 +154,19 @@ _PROGRAMME = _Rules(
     lambda user: selectors.provider_ids(user=user),
     lambda programme: programme.provider_id,
     gettext_lazy("A programme cannot go from %(old)s to %(new)s."),
+    ("ends_on",),
 )
 
 
-def _set_fields(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]:
+def _set_fields(
+    obj: Any, fields: Iterable[str], data: dict[str, Any], stored: Any = None
+) -> list[str]:
+    """Set ``data`` on ``obj``; the fields that differ from ``stored`` (the
+    row as saved: a form's validation already set its values on ``obj``)."""
+    stored = obj if stored is None else stored
     changed = []
     for field in fields:
-        if field in data and getattr(obj, field) != data[field]:
+        if field in data and getattr(stored, field) != data[field]:
             setattr(obj, field, data[field])
             changed.append(field)
     return changed
@@ -172,6 +184,31 @@ def _set_m2m(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> list[str]
     return changed
 
 
+def _concrete(record: Need | Programme, name: str) -> Field[Any, Any]:
+    return cast("Field[Any, Any]", record._meta.get_field(name))
+
+
+def _refuse_past_dates(
+    record: Need | Programme, rules: _Rules, written: Iterable[str]
+) -> None:
+    """A deadline or end date the user writes must not be in the past.
+
+    Only dates written now are checked, so a record whose date has since
+    passed can still be opened and saved unchanged.
+    """
+    today = timezone.localdate()
+    errors = {
+        name: _("%(field)s cannot be in the past.")
+        % {"field": capfirst(str(_concrete(record, name).verbose_name))}
+        for name in rules.future_dates
+        if name in written
+        and (value := getattr(record, name)) is not None
+        and value < today
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def _create_record(
     record: Need | Programme,
     rules: _Rules,
@@ -182,7 +219,8 @@ def _create_record(
     """Fill a new need or programme from ``data``, check it and save it."""
     if not rules.may_edit(user, record):
         raise PermissionDenied
-    _set_fields(record, rules.fields, data)
+    written = _set_fields(record, rules.fields, data)
+    _refuse_past_dates(record, rules, written)
     if "content_language" not in data:
         record.content_language_id = default_content_language(user)
     record.full_clean(exclude=["ref"])
@@ -201,7 +239,9 @@ def _update_record(
     """
     if not rules.may_edit(user, record):
         raise PermissionDenied
-    changed = _set_fields(record, rules.fields, data)
+    stored = type(record).objects.get(pk=record.pk)
+    changed = _set_fields(record, rules.fields, data, stored)
+    _refuse_past_dates(record, rules, changed)
     record.full_clean()
     if changed:
         record.save(update_fields=[*changed, "updated_at"])
@@ -712,6 +752,38 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
         EventKind.SUGGESTION_NEW, match, actor=user, payload={"origin": "curator"}
     )
     return match
+
+
+@transaction.atomic
+def apply_slate(
+    *, user: User, pairs: Sequence[tuple[int, int]], note: str
+) -> list[Match]:
+    """Propose every (need id, programme id) pair of an allocation slate at once.
+
+    All or nothing: a pair whose need or programme is gone, or that is
+    already being followed up, refuses the whole slate, naming it.
+    """
+    if not selectors.is_curator(user):
+        raise PermissionDenied
+    if not note.strip():
+        raise ValidationError({"note": _("Say why you propose this match.")})
+    needs = Need.objects.in_bulk([n for n, _p in pairs])
+    programmes = Programme.objects.in_bulk([p for _n, p in pairs])
+    proposed = []
+    for need_id, programme_id in dict.fromkeys(pairs):
+        if need_id not in needs or programme_id not in programmes:
+            raise ValidationError(
+                {"pairs": _("The slate has changed: propose a slate again.")}
+            )
+        proposed.append(
+            propose_match(
+                user=user,
+                need=needs[need_id],
+                programme=programmes[programme_id],
+                note=note,
+            )
+        )
+    return proposed
 
 
 # --- invitations --------------------------------------------------------------

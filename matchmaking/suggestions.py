@@ -622,8 +622,10 @@ def propose_allocation(
     state = engine_state(with_needs=True)
     refs = sorted(state.needs)
     batch = _batch(state, refs)
+    # Only pairs a curator could defend: eligible and adequate by the
+    # same adequacy rule that says whether a need is unmet.
     arcs = state.index.candidates(
-        batch, today=timezone.localdate(), top_k=candidates_per_need
+        batch, today=timezone.localdate(), top_k=candidates_per_need, adequate_only=True
     )
     capacity = {p.key: p.capacity_left for p in state.index.programmes}
     weights = engine.fairness_weights(batch.needs) if fairness else None

@@ -32,10 +32,19 @@ CHANGEOVER_MINUTES = 1
 MEETING_TABLES = 6
 MEETING_MINUTES = 20
 MEETING_ROUNDS = 6
-# The call is open while the demo is played with; decisions are not released,
-# so the demo's "accepted" pitch is a staged decision only curators see.
+# The Global Roundtable's call has closed with pitches still in review and
+# staged decisions (only curators see them), nothing released: every curator
+# step (review, accept, release, schedule, publish) and then the meetings can
+# be rehearsed on a fresh demo. A second event's call is still open, for the
+# provider's side (draft, edit, submit).
 CALL_OPENS = dt.datetime(2026, 9, 1, 9, tzinfo=EVENT_TZ)
-CALL_CLOSES = dt.datetime(2027, 4, 12, 23, 59, tzinfo=EVENT_TZ)
+CALL_CLOSES = dt.datetime(2026, 11, 30, 23, 59, tzinfo=EVENT_TZ)
+
+OPEN_EVENT_SLUG = "africa-roundtable-2027"
+OPEN_EVENT_TZ = ZoneInfo("Africa/Nairobi")
+OPEN_DAY = dt.date(2027, 9, 14)
+OPEN_CALL_OPENS = dt.datetime(2026, 11, 2, 9, tzinfo=OPEN_EVENT_TZ)
+OPEN_CALL_CLOSES = dt.datetime(2027, 7, 30, 23, 59, tzinfo=OPEN_EVENT_TZ)
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -112,7 +121,7 @@ SESSIONS = (
     ),
     _SessionPlan(
         "bilaterals",
-        "matchmaking",
+        "bilateral",
         "Bilateral matchmaking meetings",
         _at(DAY_TWO, 10),
         _at(DAY_TWO, 12, 30),
@@ -145,7 +154,6 @@ class _PitchPlan:
     state: str
     programmes: tuple[str, ...]
     abstract: str
-    slot: int | None = None  # index of the pitch slot it is scheduled in
     presenter: str = ""  # username of a demo user
 
 
@@ -154,50 +162,46 @@ PITCHES = (
         "nordic-ccp",
         "From a decree to a working national CSIRT in 18 months",
         "Ingrid Solberg",
-        "scheduled",
+        "in_review",
         ("nordic-csirt-launchpad", "nordic-cip-assessment"),
         "How our CSIRT Launchpad takes a country from a decision to a team handling "
         "incidents, with a resident adviser and a Nordic mentor team, and how we "
         "assess critical infrastructure operators after an incident.",
-        slot=0,
         presenter="provider",
     ),
     _PitchPlan(
         "kestrel",
         "Secure government cloud and two years of credits",
         "Daniel Mensah",
-        "scheduled",
+        "accepted",
         ("kestrel-gov-cloud", "kestrel-cloud-skills"),
         "A hardened cloud landing zone, off-island backups for small states and "
         "free cloud security training for young people and women.",
-        slot=1,
         presenter="provider2",
     ),
     _PitchPlan(
         "tcjp",
         "Cybercrime laws that work across borders",
         "Programme coordinator, Transnational Cybercrime Justice Programme",
-        "scheduled",
+        "accepted",
         ("tcjp-legislation-alignment", "tcjp-247-mla-clinic"),
         "Free legislative assistance in seven languages and a clinic that sets up "
         "24/7 points of contact and speeds up requests for electronic evidence.",
-        slot=2,
     ),
     _PitchPlan(
         "wican",
         "CyberSisters: mentors for Africa's women in cyber",
         "Network coordinator, Women in Cyber Africa Network",
-        "scheduled",
+        "accepted",
         ("wican-cybersisters",),
         "Mentoring circles that have brought hundreds of women into CSIRTs, "
         "regulators and banks, and advice for public employers on inclusive hiring.",
-        slot=3,
     ),
     _PitchPlan(
         "pidsf",
         "Pacific answers to Pacific threats",
         "Programme officer, Pacific Islands Digital Security Forum",
-        "confirmed",
+        "accepted",
         ("pidsf-cyber-safe-communities", "pidsf-maturity-review"),
         "Maturity reviews scaled to small administrations and community cyber "
         "safety run with churches, schools and village councils.",
@@ -206,19 +210,10 @@ PITCHES = (
         "gcmc",
         "Know where you stand: national maturity reviews",
         "Research fellow, Global Cyber Maturity Centre",
-        "accepted",
+        "rejected",
         ("gcmc-maturity-review",),
         "An evidence-based review across five dimensions that gives governments and "
         "donors a shared baseline and a prioritised list of actions.",
-    ),
-    _PitchPlan(
-        "orbis",
-        "A forensic laboratory in a box",
-        "Head of public sector, Orbis Forensic Systems",
-        "submitted",
-        ("orbis-forensic-lab",),
-        "Workstations, mobile extraction and three years of licences installed on "
-        "site, with two certified examiners per country.",
     ),
     _PitchPlan(
         "irna",
@@ -228,6 +223,19 @@ PITCHES = (
         ("irna-ixp-dns", "irna-routing-security"),
         "How a community of operators secures exchange points, ccTLDs and routing "
         "across the continent, and where equipment grants are available.",
+    ),
+)
+
+# The pitches of the second event, whose call is open.
+OPEN_CALL_PITCHES = (
+    _PitchPlan(
+        "orbis",
+        "A forensic laboratory in a box",
+        "Head of public sector, Orbis Forensic Systems",
+        "submitted",
+        ("orbis-forensic-lab",),
+        "Workstations, mobile extraction and three years of licences installed on "
+        "site, with two certified examiners per country.",
     ),
 )
 
@@ -293,7 +301,9 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
         )
         for plan in SESSIONS
     }
-    pitch_slots = [
+    # The running order's empty slots, after the chair's ten-minute lead-in
+    # (scheduling keeps it); pitches take them once decisions are released.
+    for start, end in pitch_slot_times():
         ensure_row(
             TimeSlot,
             lookup={
@@ -303,8 +313,6 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
             },
             values={"kind": "pitch", "ends_at": end},
         )
-        for start, end in pitch_slot_times()
-    ]
     for start, end in meeting_slot_times():
         for table in range(1, MEETING_TABLES + 1):
             ensure_row(
@@ -316,16 +324,28 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
                 },
                 values={"kind": "meeting", "ends_at": end},
             )
-    wanted = {ref for plan in PITCHES for ref in plan.programmes}
+    _add_pitches(event, sessions["matchmaking"], PITCHES, users)
+    _load_open_call_event(users=users)
+    return event
+
+
+def _add_pitches(
+    event: Event,
+    session: Session,
+    plans: tuple[_PitchPlan, ...],
+    users: Mapping[str, User],
+) -> None:
+    """The pitches of an event, once: their state belongs to whoever plays."""
+    wanted = {ref for plan in plans for ref in plan.programmes}
     programmes = dict(Programme.objects.filter(ref__in=wanted).values_list("ref", "pk"))
-    for plan in PITCHES:
+    for plan in plans:
         provider = Provider.objects.get(ref=plan.provider)
         if Pitch.objects.filter(event=event, provider=provider).exists():
             continue  # a pitch's state and slot belong to whoever plays the demo
         pitch = Pitch.objects.create(
             event=event,
             provider=provider,
-            session=sessions["matchmaking"],
+            session=session,
             presenter=users.get(plan.presenter),
             presenter_name=plan.presenter_name,
             title=plan.title,
@@ -334,9 +354,43 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
             state=plan.state,
         )
         pitch.programmes.set([programmes[ref] for ref in plan.programmes])
-        if plan.slot is not None:
-            slot = pitch_slots[plan.slot]
-            if slot.pitch_id is None:
-                slot.pitch = pitch
-                slot.save(update_fields=["pitch"])
+
+
+def _load_open_call_event(*, users: Mapping[str, User]) -> Event:
+    """A second, smaller event whose call for pitches is still open."""
+    event = ensure_row(
+        Event,
+        lookup={"slug": OPEN_EVENT_SLUG},
+        values={
+            "name": "Regional Roundtable on Cyber Capacity Building: Africa 2027",
+            "description": (
+                "A regional follow-up of the Global Roundtable for African "
+                "member states and the providers that serve them."
+            ),
+            "venue": "United Nations Office at Nairobi",
+            "timezone": str(OPEN_EVENT_TZ),
+            "starts_on": OPEN_DAY,
+            "ends_on": OPEN_DAY,
+        },
+    )
+    ensure_row(
+        CallForPitches,
+        lookup={"event": event},
+        values={"opens_at": OPEN_CALL_OPENS, "closes_at": OPEN_CALL_CLOSES},
+    )
+    start = dt.datetime.combine(OPEN_DAY, dt.time(10), tzinfo=OPEN_EVENT_TZ)
+    session = ensure_row(
+        Session,
+        lookup={"event": event, "title": "Provider pitches"},
+        values={
+            "kind": "matchmaking",
+            "description": "Three-minute pitches of providers working in Africa.",
+            "room": "Conference Room 2",
+            "starts_at": start,
+            "ends_at": start + dt.timedelta(hours=1),
+            "chair_name": "Roundtable Secretariat",
+            "capacity": 150,
+        },
+    )
+    _add_pitches(event, session, OPEN_CALL_PITCHES, users)
     return event

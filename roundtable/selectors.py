@@ -79,6 +79,79 @@ def public_pitch_q(prefix: str = "") -> Q:
     )
 
 
+STAGED_PITCH_STATES = (PitchState.ACCEPTED, PitchState.REJECTED)
+
+
+def decisions_released(*, event_id: int) -> bool:
+    """Whether the event's decisions are out (an event without a call: always)."""
+    return not CallForPitches.objects.filter(
+        event_id=event_id, decisions_released_at__isnull=True
+    ).exists()
+
+
+def with_release(pitches: QuerySet[Pitch]) -> QuerySet[Pitch]:
+    """The pitches with ``decisions_out``: whether their event's decisions are out."""
+    pending = CallForPitches.objects.filter(
+        event_id=OuterRef("event_id"), decisions_released_at__isnull=True
+    )
+    return pitches.annotate(decisions_out=~Exists(pending))
+
+
+def provider_pitch_state(pitch: Pitch, *, released: bool | None = None) -> str:
+    """The state a pitch has for its provider and everyone but curators.
+
+    A staged decision (accepted or rejected, not yet released) is still
+    "in review" to them: it may change until the release.
+    """
+    if pitch.state not in STAGED_PITCH_STATES:
+        return pitch.state
+    if released is None:
+        # Read with the pitch when its queryset was annotated (with_release).
+        released = getattr(pitch, "decisions_out", None)
+    if released is None:
+        released = decisions_released(event_id=pitch.event_id)
+    return pitch.state if released else PitchState.IN_REVIEW
+
+
+def pitch_state_shown(
+    *, user: AnyUser, pitch: Pitch, released: bool | None = None
+) -> str:
+    """The state of a pitch as the user may know it (curators: as it is)."""
+    if mm_selectors.is_curator(user):
+        return pitch.state
+    return provider_pitch_state(pitch, released=released)
+
+
+def pitch_state_q(*, user: AnyUser, states: Collection[str]) -> Q:
+    """Pitches whose state, as the user may know it, is one of ``states``."""
+    if mm_selectors.is_curator(user):
+        return Q(state__in=states)
+    staged = Q(
+        state__in=STAGED_PITCH_STATES,
+        event__call_for_pitches__isnull=False,
+        event__call_for_pitches__decisions_released_at__isnull=True,
+    )
+    found = Q(state__in=states) & ~staged
+    if PitchState.IN_REVIEW in states:
+        found |= staged
+    return found
+
+
+def with_states_shown[P: Pitch](*, user: AnyUser, pitches: Iterable[P]) -> list[P]:
+    """The pitches, each with ``state_shown`` and its label (one query per event)."""
+    rows = list(pitches)
+    released: dict[int, bool] = {}
+    for pitch in rows:
+        if pitch.event_id not in released:
+            released[pitch.event_id] = decisions_released(event_id=pitch.event_id)
+        state = pitch_state_shown(
+            user=user, pitch=pitch, released=released[pitch.event_id]
+        )
+        pitch.state_shown = state  # type: ignore[attr-defined]
+        pitch.state_shown_label = PitchState(state).label  # type: ignore[attr-defined]
+    return rows
+
+
 def pitch_visibility_q(*, user: AnyUser) -> Q | None:
     """Accepted pitches for everyone; providers also see their own; curators all.
 
@@ -172,6 +245,9 @@ def allowed_pitch_actions(*, user: AnyUser, pitch: Pitch) -> list[str]:
     curator = mm_selectors.is_curator(user)
     state = pitch.state
     actions = []
+    if owner and not curator:
+        # A staged decision is not the provider's to know (or act on) yet.
+        state = provider_pitch_state(pitch, released=released or call is None)
     if owner:
         if call_open and state in EDITABLE_PITCH_STATES:
             actions.append("edit")
@@ -471,6 +547,22 @@ class PitchForYou:
 
 def _reason_texts(reasons: Any, limit: int = 2) -> list[str]:
     return mm_explain.reason_texts(reasons)[:limit]
+
+
+def needs_answered_by(*, user: AnyUser, pitch: Pitch) -> list[Match]:
+    """The active needs, among those the user may see, that the pitch's
+    programmes are matched with (not declined), best first, for its reviewers."""
+    visible = mm_selectors.needs_visible_to(user=user, with_tags=False).filter(
+        status__in=ACTIVE_NEED_STATUSES
+    )
+    return list(
+        Match.objects.filter(
+            programme__in=pitch.programmes.all(), need__in=visible.values("pk")
+        )
+        .exclude(status=MatchStatus.DECLINED)
+        .select_related("need__member_state__country", "programme")
+        .order_by("-score", "need_id", "programme_id")[:20]
+    )
 
 
 def pitches_for(*, user: AnyUser, event: Event | None = None) -> list[PitchForYou]:

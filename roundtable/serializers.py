@@ -104,6 +104,16 @@ class PitchSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
             "slide_count",
         ]
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and "state" in data:
+            # A staged decision stays "in_review" to all but curators.
+            data["state"] = selectors.pitch_state_shown(
+                user=request.user, pitch=instance
+            )
+        return data
+
 
 class SlotPitchSerializer(serializers.ModelSerializer):
     provider = serializers.CharField(source="provider.ref", read_only=True)
@@ -314,7 +324,13 @@ class ScheduleRequestSerializer(serializers.Serializer):
         help_text=_("Id of a matchmaking session of this event."),
     )
     lead_in_seconds = serializers.IntegerField(
-        min_value=0, max_value=4 * 3600, default=0
+        min_value=0,
+        max_value=4 * 3600,
+        required=False,
+        help_text=_(
+            "Time before the first pitch; default: the running order's current "
+            "lead-in (none for a new one)."
+        ),
     )
     changeover_seconds = serializers.IntegerField(
         min_value=0, max_value=600, required=False

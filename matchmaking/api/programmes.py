@@ -15,13 +15,12 @@ from matchmaking.api.base import (
     errors,
     tagged_schema,
 )
-from matchmaking.api.filters import (
-    ProgrammeFilter,
-)
+from matchmaking.api.filters import ProgrammeFilter
 from matchmaking.api.serializers import (
     ProgrammeSerializer,
     ProgrammeStatusSerializer,
 )
+from matchmaking.filters import StrictBooleanField
 
 
 class AdviceSerializer(serializers.Serializer):
@@ -67,6 +66,16 @@ class ProgrammeViewSet(TaggedViewSet):
         return selectors.programmes_visible_to(
             user=self.request.user, with_tags=False
         ).prefetch_related("translations")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Ended programmes only when asked for (the filter checked the value).
+        asked = self.request.query_params.get("include_ended", "")
+        if self.action == "list" and asked.strip().lower() not in (
+            StrictBooleanField.TRUE
+        ):
+            queryset = queryset.filter(selectors.programme_current_q())
+        return queryset
 
     def may_create(self, user) -> bool:
         return selectors.is_curator(user) or bool(selectors.provider_ids(user=user))

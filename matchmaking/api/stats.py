@@ -187,8 +187,9 @@ class HeatmapStatsViewSet(StatsViewSet):
             ),
             **errors(400, 401, 429),
         },
-        description="Active needs (open or in discussion), those with a match "
-        "that is not declined (covered), those the engine left unmet, and the "
+        description="Active needs (open or in discussion), those the engine "
+        "left unmet (no eligible or relevant-enough programme), those not unmet "
+        "with a match that is not declined (covered), and the "
         "programmes on offer (supply): published, not ended (or running in the "
         "period), offering the theme or topic and open to at least one country "
         "of the region by their eligibility (open to everyone: every region; "
@@ -234,7 +235,9 @@ class CoverageStatsViewSet(StatsViewSet):
         },
         description="Active, covered and unmet needs of least developed "
         "countries, landlocked developing countries, small island developing "
-        "States and the others (a country may be in several groups)." + SCOPE,
+        "States and the others (a country may be in several groups). Unmet: "
+        "flagged by the engine; covered: a match not declined and not unmet; "
+        "covered + unmet <= needs." + SCOPE,
     )
     def list(self, request):
         groups = coverage(viewer=request.user, filters=self.form().filters())

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from matchmaking.engine.adequacy import need_topics, unmet_of_rows
+from matchmaking.engine.adequacy import is_adequate, need_topics, unmet_of_rows
 from matchmaking.engine.arrays import (
     _BLOCK,
     CandidateArcs,
@@ -218,6 +218,29 @@ class BatchRanking(Ranking):
         scores = self._scores(arrays)
         return self._select(arrays, scores, ok, top)
 
+    def _adequate_chunk(
+        self, batch: NeedBatch, rows: slice, today: date, top: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidate arcs that are adequate (the rule that says unmet)."""
+        arrays = self._need_arrays(batch, rows)
+        ok = self._eligible(arrays, today)
+        scores = self._scores(arrays)
+        sel_rows, sel_cols, sel_scores = self._select(arrays, scores, ok, top)
+        del scores
+        concepts = np.einsum(
+            "ij,ij->i", arrays["concepts"][sel_rows], self._p_concepts[sel_cols]
+        )
+        keep = np.array(
+            [
+                is_adequate(score, agree, self.config)
+                for score, agree in zip(
+                    sel_scores.tolist(), concepts.tolist(), strict=True
+                )
+            ],
+            dtype=bool,
+        )
+        return sel_rows[keep], sel_cols[keep], sel_scores[keep]
+
     def _chunks(
         self,
         batch: NeedBatch,
@@ -334,15 +357,19 @@ class BatchRanking(Ranking):
         top_k: int = 50,
         chunk_size: int = 1024,
         workers: int | None = None,
+        adequate_only: bool = False,
     ) -> CandidateArcs:
         """Each need's ``top_k`` best eligible programmes, for :func:`allocate`.
 
         The same pairs and scores as ``rank_batch(batch, top=top_k)`` would
-        list, without building matches, components or explanations.
+        list, without building matches, components or explanations. With
+        ``adequate_only``, only the adequate ones among them (see adequacy: a
+        need with none is unmet), the pairs a curator could defend.
         """
+        job = "_adequate_chunk" if adequate_only else "_candidate_chunk"
         need_idx, prog_idx, scores = [], [], []
         for start, (rows, cols, values) in self._chunks(
-            batch, chunk_size, "_candidate_chunk", today, top_k, workers
+            batch, chunk_size, job, today, top_k, workers
         ):
             need_idx.append(rows + start)
             prog_idx.append(cols)

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -206,6 +207,11 @@ class Programme(TaggedRecord):
 
     def clean(self) -> None:
         check_programme_dates(self.starts_on, self.ends_on)
+
+    @property
+    def has_ended(self) -> bool:
+        """Its end date has passed (shown as "Ended", left out of listings)."""
+        return self.ends_on is not None and self.ends_on < timezone.localdate()
 
 
 class Need(TaggedRecord):

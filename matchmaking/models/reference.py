@@ -140,7 +140,8 @@ class Language(models.Model):
     def label(self) -> str:
         """The language's name in the active language (Django's translations)."""
         try:
-            return str(get_language_info(self.code)["name_translated"])
+            code = "zh-hans" if self.code == "zh" else self.code
+            return str(get_language_info(code)["name_translated"])
         except KeyError:
             return self.name
 

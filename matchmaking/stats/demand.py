@@ -44,7 +44,7 @@ class NeedGroup:
     sids: bool
     public: bool
     needs: int
-    covered: int  # with a live match (0 when not asked for)
+    covered: int  # with a live match and not unmet (0 when not asked for)
     unmet: int
 
 
@@ -78,8 +78,14 @@ def need_counts(
             "sids": F(f"{country}is_sids"),
             "pub": Case(When(need_scope(AnonymousUser()), then=one), default=zero),
         }
-    facts["live"] = Case(When(live_match(), then=one), default=zero) if live else zero
-    facts["unmet"] = Case(When(~Q(unmet_reason=""), then=one), default=zero)
+    # One rule for both: a need is unmet when the engine flagged it (no
+    # eligible or relevant-enough programme); covered when it has a live match
+    # and is not unmet. So covered + unmet never exceed the needs.
+    met = Q(unmet_reason="")
+    facts["live"] = (
+        Case(When(live_match() & met, then=one), default=zero) if live else zero
+    )
+    facts["unmet"] = Case(When(~met, then=one), default=zero)
     need_sql, params = compiled_sql(
         scoped_needs(viewer, filters)
         .filter(status__in=ACTIVE_NEED_STATUSES)

@@ -70,22 +70,34 @@ def _sorted_options(name: str, model: Any, rows: list[Any]) -> list[Any]:
     return rows
 
 
+def _search_q(query: str) -> Q:
+    """Programmes whose text, provider, tags or translations hold ``query``."""
+    if not query:
+        return Q()
+    return (
+        Q(title__icontains=query)
+        | Q(summary__icontains=query)
+        | Q(description__icontains=query)
+        | Q(provider__name__icontains=query)
+        | i18n.reference_search_q(query, Programme)
+        | translations.translated_q(Programme, query)
+    )
+
+
 def programme_list(request: HttpRequest) -> HttpResponse:
     """The catalogue of published programmes, with faceted search."""
     visible = selectors.programmes_visible_to(
         user=request.user, with_tags=False
     ).filter(status=ProgrammeStatus.PUBLISHED)
+    # Ended programmes are left out unless asked for ("ended=1").
+    with_ended = request.GET.get("ended") == "1"
+    ended = visible.exclude(selectors.programme_current_q())
+    if not with_ended:
+        visible = visible.filter(selectors.programme_current_q())
     base = visible
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
-    if query:
-        base = base.filter(
-            Q(title__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(description__icontains=query)
-            | Q(provider__name__icontains=query)
-            | i18n.reference_search_q(query, Programme)
-            | translations.translated_q(Programme, query)
-        )
+    searched = _search_q(query)  # worked out once: it looks up names
+    base = base.filter(searched)
     selected = {
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
         for name in [*[f[0] for f in selectors.CATALOGUE_FACETS], "eligibility"]
@@ -153,6 +165,21 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
+    ended = ended.filter(searched, *filters.values())
+    facets.append(
+        Facet(
+            "ended",
+            _("Status"),
+            [
+                {
+                    "value": "1",
+                    "label": _("Include ended programmes"),
+                    "count": ended.count(),
+                    "selected": with_ended,
+                }
+            ],
+        )
+    )
     # The page shows topics only: prefetch nothing else. Its count came above.
     paginator = Paginator(
         base.filter(*filters.values())
@@ -179,7 +206,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "facets": facets,
             "query": query,
-            "any_filter": bool(query or filters),
+            "any_filter": bool(query or filters or with_ended),
         },
         partial="results",
     )

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from matchmaking import (
@@ -279,6 +280,30 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 def allocation(request: HttpRequest) -> HttpResponse:
     """A capacity-aware slate proposed by the engine, with how long it took."""
     _curator_only(request)
+    apply_form = forms.ApplySlateForm(request.POST or None)
+    if request.method == "POST" and not apply_form.is_valid():
+        for errors in apply_form.errors.values():
+            messages.error(request, " ".join(errors))
+    elif request.method == "POST":
+        try:
+            proposed = services.apply_slate(
+                user=request.user,
+                pairs=apply_form.cleaned_data["pairs"],
+                note=apply_form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s match proposed.",
+                    "%(count)s matches proposed.",
+                    len(proposed),
+                )
+                % {"count": len(proposed)},
+            )
+            return redirect("match-board")
     form = forms.AllocationForm(request.GET or None)
     proposal = None
     rows: list[dict] = []
@@ -304,5 +329,13 @@ def allocation(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matchmaking/allocation.html",
-        {"form": form, "proposal": proposal, "rows": rows},
+        {
+            "form": form,
+            "proposal": proposal,
+            "rows": rows,
+            "apply_form": apply_form,
+            "pairs": " ".join(f"{p.need_id}:{p.programme_id}" for p in proposal.pairs)
+            if proposal
+            else "",
+        },
     )

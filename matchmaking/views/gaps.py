@@ -64,10 +64,10 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "coverage_chart": coverage_chart(groups),
             "unmet": unmet,
-            # The posting day, worked out here rather than by a date filter
-            # on each row (the date filter's local time, as ISO 8601).
+            # The posting day in local time, shown in the language's short
+            # date format like every other date.
             "unmet_rows": [
-                (need, timezone.localtime(need.created_at).date().isoformat())
+                (need, timezone.localtime(need.created_at).date())
                 for need in unmet.items
             ],
             "months": months,

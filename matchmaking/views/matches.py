@@ -62,17 +62,24 @@ def _components(match: Match) -> list[tuple[str, int]]:
     return rows
 
 
-def _with_actions(user: Any, matches: list[Match]) -> list[dict[str, Any]]:
-    """Rows of matches with what the user may do on each (the services decide)."""
+def _with_actions(
+    user: Any, matches: list[Match], first: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows of matches with what the user may do on each (the services decide).
+
+    ``first``: the rank shown on the first row, the others following it (ranks
+    are the list's order: unique and consecutive); None shows no rank.
+    """
     return [
         {
+            "position": None if first is None else first + i,
             "match": row.match,
             "components": _components(row.match),
             "actions": [a for a in row.actions if a != "decline"],
             "can_decline": "decline" in row.actions,
             "can_give_feedback": row.can_give_feedback,
         }
-        for row in services.match_actions(user=user, matches=matches)
+        for i, row in enumerate(services.match_actions(user=user, matches=matches))
     ]
 
 
@@ -141,6 +148,12 @@ def _detail_page(
     )
 
 
+def _position(request: HttpRequest) -> int | None:
+    """The rank the card had in its list (a card swapped in place keeps it)."""
+    value = request.POST.get("position", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= 10_000 else None
+
+
 @login_required
 @require_POST
 def match_action(request: HttpRequest, pk: int) -> HttpResponse:
@@ -173,7 +186,7 @@ def match_action(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             "matchmaking/includes/match_card.html",
             {
-                "row": _with_actions(request.user, [fresh])[0],
+                "row": _with_actions(request.user, [fresh], _position(request))[0],
                 "show_need": request.POST.get("show_need") == "1",
                 "htmx_messages": True,
             },

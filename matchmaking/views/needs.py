@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -94,7 +94,7 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
             selectors.matches_visible_to(user=user)
             .filter(need=need)
             .select_related("programme__cost_model")
-            .order_by("rank", "-score", "programme_id")[:50]
+            .order_by(F("rank").asc(nulls_last=True), "-score", "programme_id")[:50]
         )
     for match in matches:
         match.need = need
@@ -108,7 +108,7 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "need": need,
             "can_edit": can_edit,
             "near_misses": near_misses,
-            "matches": _with_actions(user, matches),
+            "matches": _with_actions(user, matches, first=1),
             "transitions": [
                 (value, label)
                 for value, label in NeedStatus.choices

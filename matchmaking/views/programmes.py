@@ -93,6 +93,8 @@ def programme_matches(request: HttpRequest, ref: str) -> HttpResponse:
         {
             "programme": programme,
             "page": page,
-            "rows": _with_actions(request.user, list(page.object_list)),
+            "rows": _with_actions(
+                request.user, list(page.object_list), first=page.start_index()
+            ),
         },
     )

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from matchmaking.api.filters import IsoDateTimeFromToRangeFilter
 from matchmaking.api.serializers import ErrorBodySerializer
+from roundtable import selectors
 from roundtable.enums import MeetingState, PitchState, SessionKind
 from roundtable.models import Event, Meeting, Pitch, Session
 from roundtable.slides import SlideDeckError
@@ -173,11 +174,16 @@ class SessionFilter(df.FilterSet):
 class PitchFilter(df.FilterSet):
     event = df.CharFilter(field_name="event__slug", max_length=100)
     provider = df.CharFilter(field_name="provider__ref", max_length=100)
-    state = df.MultipleChoiceFilter(choices=PitchState.choices)
+    state = df.MultipleChoiceFilter(choices=PitchState.choices, method="filter_state")
 
     class Meta:
         model = Pitch
         fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        # A staged decision is "in_review" to all but curators.
+        user = getattr(self.request, "user", None)
+        return queryset.filter(selectors.pitch_state_q(user=user, states=value))
 
 
 class MeetingFilter(df.FilterSet):

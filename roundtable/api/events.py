@@ -122,9 +122,11 @@ class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError(
                 {"session": [_("Choose a session of this event.")]}
             )
-        options = {"lead_in_seconds": data["lead_in_seconds"]}
-        if "changeover_seconds" in data:
-            options["changeover_seconds"] = data["changeover_seconds"]
+        options = {
+            name: data[name]
+            for name in ("lead_in_seconds", "changeover_seconds")
+            if name in data
+        }
         plan = services.schedule_pitches(user=request.user, session=session, **options)
         return Response(SchedulePlanSerializer(plan).data)
 

@@ -126,7 +126,10 @@ class PitchViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        pitches = selectors.pitches_visible_to(user=self.request.user)
+        # With whether decisions are out: a staged one reads "in_review".
+        pitches = selectors.with_release(
+            selectors.pitches_visible_to(user=self.request.user)
+        )
         if self.action in ("list", "retrieve", "create", "partial_update", None):
             # The serializer shows the reader's language version.
             return pitches.prefetch_related("translations")
@@ -138,7 +141,9 @@ class PitchViewSet(
         return queryset  # a detail route is found by id alone
 
     def serialized(self, pitch: Pitch) -> dict:
-        return PitchSerializer(self.get_queryset().get(pk=pitch.pk)).data
+        return PitchSerializer(
+            self.get_queryset().get(pk=pitch.pk), context=self.get_serializer_context()
+        ).data
 
     def _require_owner(self, pitch: Pitch) -> None:
         """Refuse before reading the body: only the provider's users write a pitch."""

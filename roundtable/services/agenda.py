@@ -35,9 +35,12 @@ def schedule_pitches(
     user: User,
     session: Session,
     changeover_seconds: int = scheduling.DEFAULT_CHANGEOVER_SECONDS,
-    lead_in_seconds: int = 0,
+    lead_in_seconds: int | None = None,
 ) -> scheduling.SchedulePlan:
     """(Re)build the running order of a matchmaking session from accepted pitches.
+
+    ``lead_in_seconds`` is the time before the first pitch (the chair's
+    introduction); None keeps the current running order's (none for a new one).
 
     Places accepted pitches whose decision is released, confirmed and
     scheduled ones, and replaces the session's pitch slots. Placed confirmed
@@ -72,9 +75,19 @@ def schedule_pitches(
             pitch_ids=ids
         ).items()
     ]
+    if lead_in_seconds is None:
+        first = (
+            TimeSlot.objects.filter(session=session, kind=SlotKind.PITCH)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+        lead_in = first - session.starts_at if first else dt.timedelta(0)
+    else:
+        lead_in = dt.timedelta(seconds=lead_in_seconds)
     plan = scheduling.plan_schedule(
         items,
-        starts_at=session.starts_at + dt.timedelta(seconds=lead_in_seconds),
+        starts_at=session.starts_at + lead_in,
         ends_at=session.ends_at,
         slot_seconds=call.max_seconds if call else MAX_PITCH_SECONDS,
         changeover_seconds=changeover_seconds,

@@ -32,13 +32,17 @@ PITCH_FIELDS = (
 )
 
 
-def _illegal(obj: Pitch | Meeting, action: str) -> ValidationError:
+def _illegal(
+    obj: Pitch | Meeting, action: str, *, state: str | None = None
+) -> ValidationError:
+    """The refusal of ``action`` in the object's state (or the ``state`` label
+    its reader may know)."""
     return ValidationError(
         {
             "state": _("This %(what)s is %(state)s: it cannot be %(action)s.")
             % {
                 "what": obj._meta.verbose_name,
-                "state": obj.get_state_display().lower(),
+                "state": (state or obj.get_state_display()).lower(),
                 "action": action,
             }
         }

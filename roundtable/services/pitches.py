@@ -258,8 +258,9 @@ def update_pitch(
     """Edit a pitch (and replace its deck) until the call closes or it is decided."""
     _require_provider_member(user, pitch.provider_id)
     pitch = _locked_pitch(pitch)
-    if pitch.state not in EDITABLE_PITCH_STATES:
-        raise _illegal(pitch, _("edited"))
+    state = selectors.provider_pitch_state(pitch)
+    if state not in EDITABLE_PITCH_STATES:
+        raise _illegal(pitch, _("edited"), state=str(PitchState(state).label))
     call = _call_of(pitch.event)
     _require_call_open(call)
     changed = _apply_pitch_data(pitch, call, data)
@@ -283,7 +284,8 @@ def submit_pitch(*, user: User, pitch: Pitch) -> Pitch:
     _require_provider_member(user, pitch.provider_id)
     pitch = _locked_pitch(pitch)
     if pitch.state != PitchState.DRAFT:
-        raise _illegal(pitch, _("submitted"))
+        state = selectors.provider_pitch_state(pitch)
+        raise _illegal(pitch, _("submitted"), state=str(PitchState(state).label))
     call = _call_of(pitch.event)
     _require_call_open(call)
     _require_eligible(call, pitch.provider)
@@ -316,8 +318,9 @@ def withdraw_pitch(*, user: User, pitch: Pitch) -> Pitch:
     """The provider withdraws: it leaves its slot; open requests are cancelled."""
     _require_provider_member(user, pitch.provider_id)
     pitch = _locked_pitch(pitch)
-    if pitch.state not in WITHDRAWABLE_PITCH_STATES:
-        raise _illegal(pitch, _("withdrawn"))
+    state = selectors.provider_pitch_state(pitch)
+    if state not in WITHDRAWABLE_PITCH_STATES:
+        raise _illegal(pitch, _("withdrawn"), state=str(PitchState(state).label))
     pitch.state = PitchState.WITHDRAWN
     set_change_reason(pitch, "withdrawn")
     pitch.save(update_fields=["state", "updated_at"])
@@ -517,7 +520,8 @@ def confirm_pitch(*, user: User, pitch: Pitch) -> Pitch:
     ):
         raise PermissionDenied
     if pitch.state != PitchState.ACCEPTED or not _is_public(pitch):
-        raise _illegal(pitch, _("confirmed"))
+        state = selectors.provider_pitch_state(pitch)
+        raise _illegal(pitch, _("confirmed"), state=str(PitchState(state).label))
     has_slot = TimeSlot.objects.filter(pitch=pitch).exists()
     pitch.state = PitchState.SCHEDULED if has_slot else PitchState.CONFIRMED
     pitch.confirmed_at = timezone.now()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import Theme
 from roundtable import selectors, services
-from roundtable.enums import SessionKind
+from roundtable.enums import SessionKind, SlotKind
 from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar
 from roundtable.models import Event, Session
 from roundtable.views.base import download, error_text, event_or_404, require_curator
@@ -101,9 +101,13 @@ def event_agenda(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "curator": curator,
             "call": selectors.call_for_pitches_of(event=event),
+            # "Schedule pitches" only where pitches go: matchmaking sessions
+            # that are not laid out as meeting tables.
             "matchmaking_sessions": Session.objects.filter(
                 event=event, kind=SessionKind.MATCHMAKING
-            ).order_by("starts_at"),
+            )
+            .exclude(slots__kind=SlotKind.MEETING)
+            .order_by("starts_at"),
             "is_state": bool(mm_selectors.member_state_ids(user=request.user)),
             "is_provider": bool(mm_selectors.provider_ids(user=request.user)),
         },
@@ -174,7 +178,10 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
             plan = services.schedule_pitches(
                 user=request.user,
                 session=session,
-                lead_in_seconds=int(request.POST.get("lead_in_minutes") or 0) * 60,
+                # Not given: the running order keeps its current lead-in.
+                lead_in_seconds=int(request.POST["lead_in_minutes"]) * 60
+                if request.POST.get("lead_in_minutes")
+                else None,
             )
             placed, overflow = len(plan.placements), len(plan.overflow)
             text = ngettext(

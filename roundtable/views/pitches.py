@@ -40,6 +40,7 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A pitch, its actions, the review form and the meeting request form."""
     pitch = visible_pitch_or_404(request, pk)
     user = request.user
+    selectors.with_states_shown(user=user, pitches=[pitch])
     context: dict[str, Any] = {
         "pitch": pitch,
         "actions": selectors.allowed_pitch_actions(user=user, pitch=pitch),
@@ -52,6 +53,8 @@ def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["review_form"] = forms.ReviewForm(review=mine)
     if mm_selectors.is_curator(user):
         context["reviews"] = selectors.reviews_visible_to(user=user).filter(pitch=pitch)
+        # What the pitch answers: reviewers score its relevance to stated needs.
+        context["answers"] = selectors.needs_answered_by(user=user, pitch=pitch)
     states = states_of(user) if user.is_authenticated else []
     if states and pitch.state in REQUESTABLE_PITCH_STATES:
         context["meeting_form"] = forms.MeetingRequestForm(states=states, pitch=pitch)
@@ -79,7 +82,7 @@ def my_pitches(request: HttpRequest, slug: str) -> HttpResponse:
         "roundtable/my_pitches.html",
         {
             "event": event,
-            "pitches": pitches,
+            "pitches": selectors.with_states_shown(user=request.user, pitches=pitches),
             "call": selectors.call_for_pitches_of(event=event),
         },
     )

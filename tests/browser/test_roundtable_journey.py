@@ -7,13 +7,17 @@ the presenter accepts, and both see the meeting in their schedule.
 """
 
 import datetime as dt
+import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from matchmaking.enums import MatchStatus
+from matchmaking.suggestions import rematch_all
 from roundtable.enums import MeetingState, PitchState
 from roundtable.models import Meeting, Pitch, TimeSlot
 from tests.factories.matchmaking import TEST_PASSWORD
@@ -220,3 +224,122 @@ def test_pitch_to_meeting_journey(visit, world, roundtable):  # noqa: F811
     ).to_be_visible()
     expect(page.locator("[data-sent] tr", has_text=TITLE)).to_contain_text("Accepted")
     state.check("meetings-schedule-delegation")
+
+
+# --- the demo as `make run` loads it -------------------------------------------
+
+DEMO_EVENT = "/roundtable/events/global-roundtable-2027"
+NORDIC = "From a decree to a working national CSIRT in 18 months"
+IRNA = "Keeping Africa's internet up: exchange points, DNS and routing"
+
+
+def _load_demo() -> None:
+    """``make run``: the demo, then the engine's matches (the task worker's job)."""
+    call_command("load_demo", stdout=io.StringIO())
+    rematch_all()
+
+
+def _decide(curator, title: str, decision: str, *, review: bool) -> None:
+    page = curator.page
+    curator.goto(f"{DEMO_EVENT}/review/")
+    row = page.locator("[data-review-queue] tbody tr", has_text=title)
+    expect(row).to_contain_text("In review")
+    row.get_by_role("link", name=title).click()
+    page.wait_for_load_state("networkidle")
+    if review:
+        # Reviewers see which needs the pitch answers.
+        expect(page.locator("[data-answers] tbody tr").first).to_be_visible()
+        for group, score in (
+            ("relevance", "5"),
+            ("clarity", "4"),
+            ("feasibility", "4"),
+            ("reach", "4"),
+        ):
+            page.locator(f"#group-{group}").get_by_label(score, exact=True).check()
+        page.get_by_role("button", name="Save review").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("[data-message=success]")).to_have_text(
+            "Your review is saved."
+        )
+        curator.check("demo-pitch-reviewed")
+    page.get_by_role("button", name=f"{decision} (staged)").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-pitch-state]")).to_have_text(
+        "Accepted" if decision == "Accept" else "Rejected"
+    )
+
+
+def test_the_demo_roundtable_can_be_run_to_the_end(visit):
+    _load_demo()
+    curator = visit()
+    curator.sign_in("curator", "demo-curator-2026")
+    _decide(curator, NORDIC, "Accept", review=True)
+    _decide(curator, IRNA, "Reject", review=False)
+
+    # Staged: the provider still reads "In review".
+    provider = visit()
+    provider.sign_in("provider", "demo-provider-2026")
+    provider.goto(f"{DEMO_EVENT}/my-pitches/")
+    row = provider.page.locator("main tbody tr", has_text=NORDIC)
+    expect(row.locator(".govuk-tag")).to_have_text("In review")
+
+    page = curator.page
+    curator.goto(f"{DEMO_EVENT}/")
+    # Scheduling is offered for the pitches' session, not the meeting tables.
+    expect(
+        page.get_by_role("button", name=re.compile("^Schedule pitches"))
+    ).to_have_count(1)
+    page.get_by_role("button", name="Release decisions").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-message=success]")).to_have_text(
+        "7 decisions are announced."
+    )
+    page.get_by_role(
+        "button",
+        name="Schedule pitches: Matchmaking session: provider elevator pitches",
+    ).click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-message=success]")).to_have_text(
+        "5 pitches are on the running order."
+    )
+    page.get_by_role("button", name="Publish this agenda").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-message=success]")).to_have_text(
+        "Version 1 is published."
+    )
+    curator.check("demo-agenda-published")
+    first = TimeSlot.objects.filter(pitch__isnull=False).order_by("starts_at").first()
+    # The chair's ten-minute lead-in is kept: 10:45 + 10 minutes.
+    assert first.starts_at.astimezone(ZoneInfo("America/New_York")).strftime(
+        "%H:%M"
+    ) == ("10:55")
+
+    provider.goto(f"{DEMO_EVENT}/my-pitches/")
+    row = provider.page.locator("main tbody tr", has_text=NORDIC)
+    expect(row.locator(".govuk-tag")).to_have_text("Accepted")
+
+    # The Gambia's focal point asks the presenter for a meeting ...
+    pitch = Pitch.objects.get(title=NORDIC)
+    state = visit()
+    state.sign_in("focal", "demo-focal-2026")
+    state.goto(f"/roundtable/pitches/{pitch.pk}/")
+    state.page.get_by_label("Message").fill("Could we meet about our CSIRT?")
+    state.page.get_by_role("button", name="Request a meeting").click()
+    state.page.wait_for_load_state("networkidle")
+    expect(state.page.locator("[data-message=success]")).to_have_text(
+        "Your request is sent to the presenter."
+    )
+    # ... and the presenter accepts: a table is booked.
+    meeting = Meeting.objects.get(pitch=pitch)
+    provider.goto("/roundtable/meetings/")
+    incoming = provider.page.locator(f"[data-incoming='{meeting.pk}']")
+    incoming.get_by_role("button", name="Accept and book a table").click()
+    provider.page.wait_for_load_state("networkidle")
+    expect(provider.page.locator("[data-message=success]")).to_have_text(
+        "The meeting is accepted."
+    )
+    expect(provider.page.locator("[data-schedule] tr")).to_have_count(1)
+    provider.check("demo-meeting-booked")
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.ACCEPTED
+    assert meeting.slot.session.title == "Bilateral matchmaking meetings"

@@ -33,7 +33,7 @@ from matchmaking.models import (
     User,
 )
 from matchmaking.reference import load_countries, load_taxonomy, topic_themes
-from roundtable.models import Event, Pitch, Session, TimeSlot
+from roundtable.models import CallForPitches, Event, Pitch, Session, TimeSlot
 from tests.paths import ROOT
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -293,7 +293,7 @@ def test_load_demo_covers_every_theme_topic_and_region(demo):
 
 
 def test_load_demo_builds_the_roundtable_event(demo):
-    event = Event.objects.get()
+    event = Event.objects.get(slug="global-roundtable-2027")
     assert (event.slug, event.venue, event.timezone) == (
         "global-roundtable-2027",
         "United Nations Headquarters, New York",
@@ -312,7 +312,7 @@ def test_load_demo_builds_the_roundtable_event(demo):
         ("matchmaking", "Matchmaking session: provider elevator pitches", "10 10:45"),
         ("breakout", "ICT policies and governance structures", "10 15:00"),
         ("breakout", "Technology, talent and partnerships", "10 15:00"),
-        ("matchmaking", "Bilateral matchmaking meetings", "11 10:00"),
+        ("bilateral", "Bilateral matchmaking meetings", "11 10:00"),
         ("closing", "Closing plenary", "11 15:00"),
     ]
     breakouts = Session.objects.filter(kind="breakout").order_by("title")
@@ -353,31 +353,36 @@ def test_bilateral_session_has_meeting_slots_at_six_tables(demo):
 
 
 def test_load_demo_adds_pitches_linked_to_the_providers_programmes(demo):
-    pitches = Pitch.objects.order_by("provider__ref")
-    assert [(p.provider.ref, p.state, p.slide_count) for p in pitches] == [
-        ("gcmc", "accepted", 3),
-        ("irna", "in_review", 3),
-        ("kestrel", "scheduled", 3),
-        ("nordic-ccp", "scheduled", 3),
-        ("orbis", "submitted", 3),
-        ("pidsf", "confirmed", 3),
-        ("tcjp", "scheduled", 3),
-        ("wican", "scheduled", 3),
+    pitches = Pitch.objects.order_by("event__slug", "provider__ref")
+    assert [(p.event.slug, p.provider.ref, p.state) for p in pitches] == [
+        ("africa-roundtable-2027", "orbis", "submitted"),
+        ("global-roundtable-2027", "gcmc", "rejected"),
+        ("global-roundtable-2027", "irna", "in_review"),
+        ("global-roundtable-2027", "kestrel", "accepted"),
+        ("global-roundtable-2027", "nordic-ccp", "in_review"),
+        ("global-roundtable-2027", "pidsf", "accepted"),
+        ("global-roundtable-2027", "tcjp", "accepted"),
+        ("global-roundtable-2027", "wican", "accepted"),
     ]
     for pitch in pitches:
+        assert pitch.slide_count == 3
         assert set(pitch.programmes.values_list("provider_id", flat=True)) == {
             pitch.provider_id
         }
-    scheduled = TimeSlot.objects.filter(pitch__isnull=False).order_by("starts_at")
-    assert [slot.pitch.provider.ref for slot in scheduled] == [
-        "nordic-ccp",
-        "kestrel",
-        "tcjp",
-        "wican",
-    ]
+    # Nothing is scheduled before the decisions are released.
+    assert not TimeSlot.objects.filter(pitch__isnull=False).exists()
     assert Pitch.objects.get(provider__ref="nordic-ccp").presenter.username == (
         "provider"
     )
+
+
+def test_the_demo_has_a_closed_call_to_curate_and_an_open_one(demo):
+    now = dt.datetime.now(tz=NEW_YORK)
+    closed = CallForPitches.objects.get(event__slug="global-roundtable-2027")
+    assert closed.closes_at < now
+    assert closed.decisions_released_at is None
+    opened = CallForPitches.objects.get(event__slug="africa-roundtable-2027")
+    assert opened.is_open_at(now)
 
 
 def _snapshot() -> dict:

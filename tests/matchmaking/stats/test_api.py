@@ -52,7 +52,7 @@ def test_heatmap_json_public_and_curator(gap_data, anon, curator_client):
         "row": "incident-management-cip",
         "column": "002",
         "needs": 4,
-        "covered": 2,
+        "covered": 1,
         "unmet": 3,
         "programmes": 1,
     }

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from matchmaking.models import Country
+from matchmaking.enums import MatchOrigin
+from matchmaking.models import Country, Match
 from tests.factories import (
     MemberStateFactory,
     NeedFactory,
@@ -54,3 +55,61 @@ def test_an_invalid_limit_is_reported_beside_the_field(client, curator):
     response = client.get(reverse("allocation"), {"need_limit": "9"})
     assert response.context["proposal"] is None
     assert "need_limit" in response.context["form"].errors
+
+
+@pytest.fixture
+def one_relevant_one_not():
+    ProgrammeFactory(ref="csirt", languages=["fr"])
+    NeedFactory(
+        ref="sen-csirt",
+        member_state=MemberStateFactory(country=Country.objects.get(iso3="SEN")),
+    )
+    NeedFactory(
+        ref="mli-courts",
+        member_state=MemberStateFactory(country=Country.objects.get(iso3="MLI")),
+        title="Train judges to admit electronic evidence",
+        description="Our judges and prosecutors need training on electronic "
+        "evidence in criminal trials.",
+        topics=["cybercrime-legislation"],
+    )
+
+
+def test_the_slate_counts_only_pairs_a_curator_could_defend(
+    client, curator, one_relevant_one_not
+):
+    """Eligible is not enough: a pair below the unmet threshold is left out."""
+    client.force_login(curator)
+    response = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    proposal = response.context["proposal"]
+    assert (proposal.needs_considered, proposal.needs_served) == (2, 1)
+    assert [(p.need_ref, p.programme_ref) for p in proposal.pairs] == [
+        ("sen-csirt", "csirt")
+    ]
+
+
+def test_the_slate_is_proposed_in_one_step(client, curator, two_needs_one_place):
+    ProgrammeFactory(ref="csirt-2", languages=["fr"])
+    client.force_login(curator)
+    shown = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    pairs = shown.context["pairs"]
+    assert len(pairs.split()) == 2
+    response = client.post(
+        reverse("allocation"), {"pairs": pairs, "note": "Both fit the slate."}
+    )
+    assert response.status_code == 302
+    proposed = Match.objects.filter(origin=MatchOrigin.CURATOR).order_by("need__ref")
+    assert [(m.need.ref, m.note) for m in proposed] == [
+        ("mli-csirt", "Both fit the slate."),
+        ("sen-csirt", "Both fit the slate."),
+    ]
+
+
+def test_a_slate_without_a_note_proposes_nothing(client, curator, two_needs_one_place):
+    client.force_login(curator)
+    shown = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    response = client.post(
+        reverse("allocation"), {"pairs": shown.context["pairs"], "note": ""}
+    )
+    assert response.status_code == 200
+    assert "note" in response.context["apply_form"].errors
+    assert not Match.objects.filter(origin=MatchOrigin.CURATOR).exists()

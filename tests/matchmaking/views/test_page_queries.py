@@ -39,8 +39,9 @@ PAGES = {
     # states with a visible active need
     "home": KeyPage(None, lambda: reverse("home"), 4),
     # one query for every facet count and the result count (one UNION ALL);
-    # the options of the 8 facets; the page; its topics; its translations
-    "catalogue": KeyPage(None, lambda: reverse("programme-list"), 12, rows=2),
+    # the options of the 8 facets; the count of ended programmes left out;
+    # the page; its topics; its translations
+    "catalogue": KeyPage(None, lambda: reverse("programme-list"), 13, rows=2),
     # the same (the UNION ALL also reads the page's ids: the page is read by
     # id), plus the countries and topics the search text names
     "catalogue filtered": KeyPage(
@@ -49,7 +50,7 @@ PAGES = {
             reverse("programme-list")
             + "?theme=incident-management-cip&region=002&q=csirt"
         ),
-        14,
+        15,
         rows=1,
     ),
     # the programme and its 7 tag relations

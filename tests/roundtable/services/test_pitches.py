@@ -27,9 +27,23 @@ SCORES = {"relevance": 5, "clarity": 4, "feasibility": 3, "reach": 2}
 #            who does it, what the call looks like)
 TRANSITIONS = {
     "submit": ({S.DRAFT}, S.SUBMITTED, "presenter", "open"),
-    "edit": ({S.DRAFT, S.SUBMITTED, S.IN_REVIEW}, None, "presenter", "open"),
+    # A staged (unreleased) decision is still "in review" to the provider.
+    "edit": (
+        {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.ACCEPTED, S.REJECTED},
+        None,
+        "presenter",
+        "open",
+    ),
     "withdraw": (
-        {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.ACCEPTED, S.CONFIRMED, S.SCHEDULED},
+        {
+            S.DRAFT,
+            S.SUBMITTED,
+            S.IN_REVIEW,
+            S.ACCEPTED,
+            S.REJECTED,
+            S.CONFIRMED,
+            S.SCHEDULED,
+        },
         S.WITHDRAWN,
         "presenter",
         "open",
