@@ -74,6 +74,16 @@ class UnmetReason(models.TextChoices):
     NONE_RELEVANT = "none_relevant", _("No programme relevant enough")
 
 
+class DeclineCode(models.TextChoices):
+    """Why a match was declined, as a label the engine's ranking is measured on."""
+
+    NONE = "", _("Not given")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible in practice")
+    ALREADY_COVERED = "already_covered", _("Already covered")
+    OTHER = "other", _("Other reason")
+
+
 class DeliveryOutcome(models.TextChoices):
     ACHIEVED = "achieved", _("Objectives achieved")
     PARTIAL = "partial", _("Partly achieved")

@@ -612,8 +612,13 @@ def transition_match(
     action: str,
     note: str = "",
     feedback: dict[str, Any] | None = None,
+    decline_code: str = "",
 ) -> Match:
-    """Apply one workflow action to a match, record it, and move the need along."""
+    """Apply one workflow action to a match, record it, and move the need along.
+
+    Declining takes a reason (``note``) and, optionally, its kind
+    (``decline_code``, a :class:`DeclineCode`): labelled data for the engine.
+    """
     transition = MATCH_TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": _("Unknown action %(a)s.") % {"a": action}})
@@ -640,7 +645,8 @@ def transition_match(
     match.status = transition.target
     if action == "decline":
         match.decline_reason = note
-        update.append("decline_reason")
+        match.decline_code = decline_code
+        update += ["decline_reason", "decline_code"]
     if action == "complete" and feedback:
         _apply_feedback(match, feedback)
         update += ["feedback_rating", "feedback_outcome", "feedback_comments"]

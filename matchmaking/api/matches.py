@@ -53,6 +53,7 @@ def _match_action(name: str, request_serializer, doc: str):
             action=name,
             note=data.get("reason") or data.get("note", ""),
             feedback=data.get("feedback"),
+            decline_code=data.get("code", ""),
         )
         return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data)
 

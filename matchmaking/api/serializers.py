@@ -9,7 +9,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from matchmaking import explain, selectors, tagkeys
 from matchmaking import translations as translations_mod
-from matchmaking.enums import DeliveryOutcome, NeedStatus, ProgrammeStatus
+from matchmaking.enums import DeclineCode, DeliveryOutcome, NeedStatus, ProgrammeStatus
 from matchmaking.models import (
     NOTE_TEXT,
     SHORT_TEXT,
@@ -580,6 +580,13 @@ class NoteSerializer(serializers.Serializer):
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=NOTE_TEXT)
+    code = serializers.ChoiceField(
+        choices=[c for c in DeclineCode.values if c],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The kind of reason (labelled data for measuring the engine).",
+    )
 
 
 class CompleteSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from matchmaking.enums import (
+    DeclineCode,
     DeliveryOutcome,
     MatchOrigin,
     MatchStatus,
@@ -51,6 +52,13 @@ class Match(Timestamped):
     )
     note = limited_text(_("curator's note"), NOTE_TEXT, blank=True)
     decline_reason = limited_text(_("reason for declining"), NOTE_TEXT, blank=True)
+    decline_code = models.CharField(
+        _("kind of reason for declining"),
+        max_length=16,
+        choices=DeclineCode.choices,
+        blank=True,
+        default=DeclineCode.NONE,
+    )
     feedback_rating = models.PositiveSmallIntegerField(
         _("rating"),
         null=True,

@@ -161,9 +161,14 @@ def match_action(request: HttpRequest, pk: int) -> HttpResponse:
     match = _visible_match(request, pk)
     action = request.POST.get("action", "")
     note = request.POST.get("reason", "").strip()[:NOTE_TEXT]
+    code = request.POST.get("code", "") if action == "decline" else ""
     try:
         match = services.transition_match(
-            user=request.user, match=match, action=action, note=note
+            user=request.user,
+            match=match,
+            action=action,
+            note=note,
+            decline_code=code,
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
