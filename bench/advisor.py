@@ -11,7 +11,8 @@ in bench/engine.py), then times:
 * the advice for every unmet need over every programme (one ``advise`` call;
   target: at most 60 s at 10,000 x 10,000);
 * the advice for one programme page (``advise`` restricted to one programme,
-  over every unmet need): p50 / p95 over ``--pages`` random programmes
+  over every unmet need): the first page (which makes the needs' arrays,
+  kept for the next ones), then p50 / p95 over ``--pages`` random programmes
   (target: p95 at most 150 ms).
 """
 
@@ -79,8 +80,20 @@ def main() -> None:
 
     rng = random.Random(args.seed)  # noqa: S311 (a sample, not a secret)
     keys = rng.sample([p.key for p in programmes], min(args.pages, len(programmes)))
+    # The first page makes the unmet needs' arrays, which the index keeps for
+    # the next pages (as the service's engine state does): timed apart.
+    started = time.perf_counter()
+    engine.advise(
+        index,
+        unmet_needs,
+        features=unmet_features,
+        today=DEFAULT_TODAY,
+        weights=weights,
+        programmes={keys[0]},
+    )
+    out(f"first programme page: {(time.perf_counter() - started) * 1000:.1f} ms")
     times = []
-    for key in keys:
+    for key in keys[1:]:
         started = time.perf_counter()
         engine.advise(
             index,
