@@ -24,7 +24,12 @@ urlpatterns = [
     path("", site.home, name="home"),
     # Public
     path("programmes/", catalogue.programme_list, name="programme-list"),
-    path("programmes/new/", programmes.programme_create, name="programme-create"),
+    path(
+        "programmes/new/",
+        records.record_create,
+        {"kind": "programme"},
+        name="programme-create",
+    ),
     path(
         "programmes/<slug:ref>/",
         catalogue.programme_detail,
@@ -71,7 +76,7 @@ urlpatterns = [
         opendata.open_data_download,
         name="open-data-download",
     ),
-    path("needs/new/", needs.need_create, name="need-create"),
+    path("needs/new/", records.record_create, {"kind": "need"}, name="need-create"),
     path("needs/<slug:ref>/", needs.need_detail, name="need-detail"),
     path(
         "needs/<slug:ref>/edit/",

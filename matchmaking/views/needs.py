@@ -1,4 +1,4 @@
-"""The needs register and a member state's pages: its needs, their forms and status."""
+"""The needs register and a member state's pages (a need's forms: views/records.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from matchmaking import (
     audit,
-    forms,
     i18n,
     selectors,
     services,
@@ -37,7 +35,6 @@ from matchmaking.views.common import (
     _render,
 )
 from matchmaking.views.matches import _with_actions
-from matchmaking.views.records import create_page
 
 
 def need_list(request: HttpRequest) -> HttpResponse:
@@ -168,22 +165,4 @@ def state_dashboard(request: HttpRequest) -> HttpResponse:
             "page": _page(request, needs),
         },
         partial="results",
-    )
-
-
-@login_required
-def need_create(request: HttpRequest) -> HttpResponse:
-    """Post a need for one of the user's member states."""
-    states = _member_states(request.user)
-    if not states:
-        raise Http404
-    return create_page(
-        request,
-        forms.NeedForm(request.POST or None, member_states=states),
-        "member_state",
-        published=_(
-            "Your need “%(title)s” is published. Suggested programmes "
-            "appear below as soon as the matching engine has run."
-        ),
-        draft=_("Your need “%(title)s” is saved as a draft."),
     )

@@ -1,17 +1,15 @@
-"""A provider's pages: its dashboard, programme forms and the needs that suit a
-programme.
+"""A provider's pages: its dashboard and the needs that suit a programme (a
+programme's forms: views/records.py).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from matchmaking import (
-    forms,
     selectors,
 )
 from matchmaking.enums import (
@@ -22,7 +20,7 @@ from matchmaking.views.common import (
     _providers,
 )
 from matchmaking.views.matches import _with_actions
-from matchmaking.views.records import create_page, editable_record
+from matchmaking.views.records import editable_record
 
 
 @login_required
@@ -57,21 +55,6 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
             # Read only when the page asks (a provider to act for is shown).
             "invites_colleagues": selectors.managed_providers(user=request.user).exists,
         },
-    )
-
-
-@login_required
-def programme_create(request: HttpRequest) -> HttpResponse:
-    """Register a programme for one of the user's providers."""
-    providers = _providers(request.user)
-    if not providers:
-        raise Http404
-    return create_page(
-        request,
-        forms.ProgrammeForm(request.POST or None, providers=providers),
-        "provider",
-        published=_("“%(title)s” is published in the catalogue."),
-        draft=_("“%(title)s” is saved as a draft."),
     )
 
 

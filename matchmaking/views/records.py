@@ -1,5 +1,5 @@
-"""The pages that write a need or a programme, written once for both: create (each
-kind's owners and messages), edit and status. Their steps are the services'
+"""The pages that write a need or a programme, written once for both: create, edit
+and status. Their steps are the services'
 need-or-programme ones (``services.*_record``). A record's kind ("need",
 "programme"), given by the URL, names its form template, its page's URL and
 its name in the template.
@@ -24,26 +24,53 @@ from django.views.decorators.http import require_POST
 
 from matchmaking import audit, forms, selectors, services
 from matchmaking.models import Need, Programme
-from matchmaking.views.common import _apply_form_errors, _error_text, _form_page
+from matchmaking.views.common import (
+    _apply_form_errors,
+    _error_text,
+    _form_page,
+    _member_states,
+    _providers,
+)
 
 
 @dataclass(frozen=True)
 class _Kind:
     visible: Callable[..., QuerySet]
     form: type[forms.TaggedRecordForm]
-    status_done: Promise  # with %(status)s
+    # Who a new record may be for (the user's member states or providers), and
+    # the form's keyword argument offering them.
+    owners: Callable[[Any], list]
+    owners_argument: str
+    owner_field: str
+    # The messages, with %(title)s or %(status)s.
+    published: Promise
+    draft: Promise
+    status_done: Promise
 
 
 KINDS = {
     "need": _Kind(
-        selectors.needs_visible_to,
-        forms.NeedForm,
-        gettext_lazy("The need is now %(status)s."),
+        visible=selectors.needs_visible_to,
+        form=forms.NeedForm,
+        owners=_member_states,
+        owners_argument="member_states",
+        owner_field="member_state",
+        published=gettext_lazy(
+            "Your need “%(title)s” is published. Suggested programmes "
+            "appear below as soon as the matching engine has run."
+        ),
+        draft=gettext_lazy("Your need “%(title)s” is saved as a draft."),
+        status_done=gettext_lazy("The need is now %(status)s."),
     ),
     "programme": _Kind(
-        selectors.programmes_visible_to,
-        forms.ProgrammeForm,
-        gettext_lazy("The programme is now %(status)s."),
+        visible=selectors.programmes_visible_to,
+        form=forms.ProgrammeForm,
+        owners=_providers,
+        owners_argument="providers",
+        owner_field="provider",
+        published=gettext_lazy("“%(title)s” is published in the catalogue."),
+        draft=gettext_lazy("“%(title)s” is saved as a draft."),
+        status_done=gettext_lazy("The programme is now %(status)s."),
     ),
 }
 
@@ -112,23 +139,22 @@ def _record_form_page(
     )
 
 
-def create_page(
-    request: HttpRequest,
-    form: Any,
-    owner_field: str,
-    *,
-    published: str,
-    draft: str,
-) -> HttpResponse:
-    """Create a need or programme from the posted form, or show the form again.
+@login_required
+def record_create(request: HttpRequest, kind: str) -> HttpResponse:
+    """Post a need for one of the user's member states, or register a programme
+    for one of the user's providers; the form again when refused.
 
-    The owner is the form's ``owner_field``. The user is told ``published``
-    or ``draft`` (with ``%(title)s``) on the new record's page; the service's
-    errors land on the form.
+    The user is told it is published or saved as a draft on the new record's
+    page; the service's errors land on the form.
     """
+    spec = KINDS[kind]
+    owners = spec.owners(request.user)
+    if not owners:
+        raise Http404
+    form = spec.form(request.POST or None, **{spec.owners_argument: owners})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        owner = data.pop(owner_field)
+        owner = data.pop(spec.owner_field)
         publish = request.POST.get("publish") == "1"
         try:
             record = services.create_record(
@@ -137,8 +163,7 @@ def create_page(
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:
-            messages.success(
-                request, (published if publish else draft) % {"title": record.title}
-            )
-            return redirect(f"{record._meta.model_name}-detail", ref=record.ref)
+            done = spec.published if publish else spec.draft
+            messages.success(request, str(done) % {"title": record.title})
+            return redirect(f"{kind}-detail", ref=record.ref)
     return _record_form_page(request, form, None)
