@@ -127,8 +127,6 @@ def heatmap_chart(heat: Heatmap) -> dict[str, Any]:
         "cell_width": cell_width - 4,
         "cell_height": cell_height - 4,
         "rotate": heat.columns == "subregion",
-        # Many columns: drawn at full size and scrolled, not shrunk.
-        "wide": len(heat.column_labels) > 8,
         "cells": cells,
         "rows": rows,
         "columns": columns,
@@ -302,7 +300,7 @@ def map_chart(tiles: list[MapTile]) -> dict[str, Any]:
                 "ink": ink,
                 "lines": [
                     {"text": text, "y": y + 16 + index * 14}
-                    for index, text in enumerate(_wrap(tile.label, 16)[:3])
+                    for index, text in enumerate(_wrap(tile.label, 15)[:3])
                 ],
             }
         )

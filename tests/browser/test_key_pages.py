@@ -1,5 +1,12 @@
-"""Asset budget: the CSS and JavaScript each key page loads, compressed, <= 150 KB.
+"""Every key page of every role, on a phone (390 x 844) and a desktop (1280 x 800).
 
+At both widths: 0 axe violations (WCAG 2.1 AA), 0 console or CSP errors, no
+sideways scrolling of the page (a wide table or chart scrolls inside its own
+focusable frame), chart text at least 12 px, one sans-serif font stack. On
+the desktop the header fits one line; on the phone the catalogue's first
+result is on the first screen (its filters fold behind a "Filter" button).
+
+Asset budget: the CSS and JavaScript each key page loads, compressed, <= 150 KB.
 The browser's network log gives every stylesheet and script a page loads,
 module imports included; each body is compressed with gzip (level 6, what a
 server or WhiteNoise serves), and with Brotli too when the module is
@@ -11,8 +18,10 @@ import gzip
 import pytest
 
 from matchmaking.enums import MatchStatus
-from tests.factories.matchmaking import TEST_PASSWORD
+from matchmaking.models import Topic
+from tests.factories.matchmaking import TEST_PASSWORD, NeedFactory, ProgrammeFactory
 
+from .conftest import DESKTOP, MOBILE
 from .roundtable_fixtures import media_root, roundtable  # noqa: F401
 
 try:
@@ -24,6 +33,33 @@ pytestmark = pytest.mark.browser
 
 BUDGET_BYTES = 150 * 1024
 ASSET_TYPES = {"stylesheet", "script"}
+MIN_CHART_TEXT_PX = 12
+# The header's row at 1280 px: one line of links (about 59 px), not two.
+ONE_LINE_HEADER_PX = 80
+
+# What the page looks like to its reader, measured in the browser.
+LAYOUT = """(MIN) => {
+  const root = document.documentElement;
+  const serif = [...document.querySelectorAll('body, body *')].filter(e =>
+    [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) &&
+    !/sans-serif|monospace/.test(getComputedStyle(e).fontFamily)
+  ).slice(0, 3).map(e => e.tagName + ': ' + getComputedStyle(e).fontFamily);
+  const small = [...document.querySelectorAll('svg text')].filter(t => {
+    const m = t.getScreenCTM();
+    return t.getBoundingClientRect().height > 0 &&
+      parseFloat(getComputedStyle(t).fontSize) * (m ? m.a : 1) < MIN;
+  }).slice(0, 3).map(t => t.textContent.trim());
+  const header = document.querySelector(
+    '.site-header .govuk-service-navigation__container');
+  const first = document.querySelector('#programme-results .result');
+  return {
+    sideways: root.scrollWidth - root.clientWidth,
+    serif: serif,
+    small_chart_text: small,
+    header_height: header ? header.getBoundingClientRect().height : 0,
+    first_result_top: first ? first.getBoundingClientRect().top + window.scrollY : null,
+  };
+}"""
 
 
 class AssetLog:
@@ -42,7 +78,17 @@ class AssetLog:
             for r in self.responses
             if r.request.resource_type in ASSET_TYPES and r.ok
         }
-        self.visitor.check(f"budget {path}", screenshots=False)
+        self.visitor.check(f"desktop {path}", screenshots=False)
+        self.layout = {"desktop": self.visitor.page.evaluate(LAYOUT, MIN_CHART_TEXT_PX)}
+        # The same page on a phone: the layout follows the width at once.
+        self.visitor.page.set_viewport_size(MOBILE)
+        self.visitor.page.evaluate(
+            "() => new Promise(done => requestAnimationFrame("
+            "() => requestAnimationFrame(done)))"
+        )
+        self.layout["phone"] = self.visitor.page.evaluate(LAYOUT, MIN_CHART_TEXT_PX)
+        self.visitor.check(f"phone {path}", screenshots=False)
+        self.visitor.page.set_viewport_size(DESKTOP)
         raw = sum(len(body) for body in self.assets.values())
         zipped = sum(
             len(gzip.compress(body, compresslevel=6)) for body in self.assets.values()
@@ -58,10 +104,11 @@ class AssetLog:
             "raw": raw,
             "gzip": zipped,
             "brotli": brotlied,
+            "layout": self.layout,
         }
 
 
-def test_key_pages_stay_within_the_asset_budget(
+def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
     visit,
     world,
     roundtable,  # noqa: F811
@@ -81,6 +128,20 @@ def test_key_pages_stay_within_the_asset_budget(
     pitch.programmes.set([world.programme_p])
     world.match_a.status = MatchStatus.INTEREST
     world.match_a.save(update_fields=["status"])
+    # A catalogue with facets to fold and titles long enough to test widths.
+    topics = list(Topic.objects.order_by("pk")[:12])
+    for n, topic in enumerate(topics):
+        ProgrammeFactory(
+            provider=world.provider_q,
+            title=f"Regional train-the-trainer programme on {topic.label} {n}",
+            topics=[topic.pk],
+            languages=["en", "fr", "es", "ar"][: 1 + n % 4],
+        )
+        NeedFactory(
+            member_state=world.need_a.member_state,
+            title=f"Strengthening national capacities in {topic.label} {n}",
+            topics=[topic.pk],
+        )
 
     pages = {
         None: [
@@ -90,6 +151,7 @@ def test_key_pages_stay_within_the_asset_budget(
             "/providers/prov-q/",
             "/needs/",
             "/needs/need-a/",
+            "/gaps/",
             "/accounts/login/",
             "/roundtable/events/grt/",
             f"/roundtable/pitches/{pitch.pk}/",
@@ -111,6 +173,7 @@ def test_key_pages_stay_within_the_asset_budget(
             "/curation/",
             "/curation/matches/",
             "/curation/gaps/",
+            "/curation/allocation/",
             "/curation/invitations/",
             "/roundtable/events/grt/review/",
         ],
@@ -134,6 +197,20 @@ def test_key_pages_stay_within_the_asset_budget(
     print("assets:", ", ".join(sorted({n for f in figures for n in f["files"]})))  # noqa: T201
     over = [(f["path"], f["gzip"]) for f in figures if f["gzip"] > BUDGET_BYTES]
     assert over == []
+    for width in ("desktop", "phone"):
+        measured = {f["path"]: f["layout"][width] for f in figures}
+        assert {p: m["sideways"] for p, m in measured.items() if m["sideways"]} == {}
+        assert {p: m["serif"] for p, m in measured.items() if m["serif"]} == {}
+        small = {p: m["small_chart_text"] for p, m in measured.items()}
+        assert {p: t for p, t in small.items() if t} == {}
+    tall = {
+        f["path"]: f["layout"]["desktop"]["header_height"]
+        for f in figures
+        if f["layout"]["desktop"]["header_height"] > ONE_LINE_HEADER_PX
+    }
+    assert tall == {}
+    catalogue = next(f for f in figures if f["path"] == "/programmes/")
+    assert catalogue["layout"]["phone"]["first_result_top"] < MOBILE["height"]
     # Every page loads the base styles and scripts; a few add their own (the
     # gap dashboard's chart styles), which the budget above already counts.
     base = {
