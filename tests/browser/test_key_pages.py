@@ -151,7 +151,6 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
             "/providers/prov-q/",
             "/needs/",
             "/needs/need-a/",
-            "/gaps/",
             "/accounts/login/",
             "/roundtable/events/grt/",
             f"/roundtable/pitches/{pitch.pk}/",
