@@ -69,6 +69,11 @@ class AssetLog:
         self.visitor = visitor
         self.responses: list = []
         visitor.page.on("response", lambda response: self.responses.append(response))
+        # Every page's assets come over the network: a file the browser kept in
+        # its memory cache from an earlier page raises no response event.
+        cdp = visitor.context.new_cdp_session(visitor.page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
 
     def measure(self, path: str) -> dict:
         self.responses.clear()
