@@ -49,6 +49,7 @@ from matchmaking.models import (
 )
 from matchmaking.reference import topic_themes
 from matchmaking.selectors import needs_visible_to, programmes_visible_to
+from matchmaking.stats.scope import region_q
 
 _BULK = 2000
 
@@ -770,21 +771,31 @@ class AdviceView:
 
 @_holding_engine
 def gap_advice(
-    *, user: Any, programme: Programme | None = None, limit: int = 20
+    *,
+    user: Any,
+    programme: Programme | None = None,
+    limit: int = 20,
+    theme: str | None = None,
+    region: str | None = None,
 ) -> list[AdviceView]:
     """Checked changes to published programmes that would serve unmet needs.
 
-    Only the unmet needs the user may see count (and are listed); with
-    ``programme``, only changes to that programme (its page). Best first: by
-    the needs served, LDCs and SIDS weighing more.
+    Only the unmet needs the user may see count (and are listed), narrowed to a
+    gap cell by ``theme`` (a theme slug) and ``region`` (an M49 code) if given;
+    with ``programme``, only changes to that programme (its page). Best first:
+    by the needs served, LDCs and SIDS weighing more.
     """
     state = engine_state(with_needs=True)
-    unmet = set(
+    needs = (
         needs_visible_to(user=user, with_tags=False)
         .filter(status__in=ACTIVE_NEED_STATUSES)
         .exclude(unmet_reason=UnmetReason.NONE)
-        .values_list("ref", flat=True)
     )
+    if theme:
+        needs = needs.filter(topics__theme_id=theme)
+    if region:
+        needs = needs.filter(region_q("member_state__country__", region))
+    unmet = set(needs.values_list("ref", flat=True))
     batch = _batch(state, sorted(unmet & set(state.needs)))
     if not batch.keys:
         return []

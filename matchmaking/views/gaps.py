@@ -84,11 +84,24 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def gap_advice(request: HttpRequest) -> HttpResponse:
-    """The gap advisor: changes to programmes that would serve unmet needs."""
+    """The gap advisor: changes to programmes that would serve unmet needs.
+
+    Narrowed to a cell of the dashboard by its theme and region filters.
+    """
+    form = StatsFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(
+            request,
+            "matchmaking/gap_advice.html",
+            {"form": form, "invalid": True},
+            status=400,
+        )
+    filters = form.filters() if form.is_bound else StatsFilter()
+    advice = suggestions.gap_advice(
+        user=request.user, limit=20, theme=filters.theme, region=filters.region
+    )
     return render(
-        request,
-        "matchmaking/gap_advice.html",
-        {"advice": suggestions.gap_advice(user=request.user, limit=20)},
+        request, "matchmaking/gap_advice.html", {"form": form, "advice": advice}
     )
 
 

@@ -89,3 +89,12 @@ def test_the_gap_dashboard_lists_advice_on_public_needs(english_only, client):
     assert "What would close these gaps" in page
     assert "CSIRT course" in page
     assert "National CSIRT for SEN" in page
+
+
+def test_the_advice_narrows_to_a_gap_cell(english_only, client):
+    url = reverse("gap-advice")
+    africa = client.get(url, {"region": "202"}).content.decode()
+    assert "National CSIRT for SEN" in africa
+    asia = client.get(url, {"region": "142"}).content.decode()
+    assert "National CSIRT for SEN" not in asia
+    assert client.get(url, {"region": "nowhere"}).status_code == 400
