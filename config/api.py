@@ -9,6 +9,7 @@ from matchmaking.api import dataset as mm_dataset
 from matchmaking.api import joining as mm_joining
 from matchmaking.api import matches as mm_matches
 from matchmaking.api import needs as mm_needs
+from matchmaking.api import notifications as mm_notifications
 from matchmaking.api import programmes as mm_programmes
 from matchmaking.api import providers as mm_providers
 from matchmaking.api import reference as mm_reference
@@ -43,6 +44,9 @@ router.register("webhooks", mm_webhooks.WebhookEndpointViewSet, basename="webhoo
 router.register(
     "saved-searches", mm_savedsearches.SavedSearchViewSet, basename="saved-search"
 )
+router.register(
+    "notifications", mm_notifications.NotificationViewSet, basename="notification"
+)
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
@@ -68,6 +72,11 @@ urlpatterns = [
             url_name="api:schema", template_name="api/swagger_ui.html"
         ),
         name="docs",
+    ),
+    path(
+        "notification-settings/",
+        mm_notifications.NotificationSettingsView.as_view(),
+        name="notification-settings",
     ),
     path("", include(router.urls)),
     # Anything else under /api/v1/ (including ids that fail a lookup pattern)

@@ -48,6 +48,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from matchmaking.notifications.introductions import introduce as introduce_contacts
 from matchmaking.savedsearches import alerts as saved_search_alerts
 from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
@@ -656,6 +657,8 @@ def transition_match(
     MatchEvent.objects.create(
         match=match, from_status=old, to_status=match.status, actor=user, note=note
     )
+    if action == "introduce":
+        introduce_contacts(match=match, actor=user)
     notifications.record(
         _MATCH_EVENT_KINDS.get(action, EventKind.MATCH_STATUS),
         match,

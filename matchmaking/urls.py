@@ -12,6 +12,7 @@ from matchmaking.views import (
     joining,
     matches,
     needs,
+    notifications,
     opendata,
     programmes,
     records,
@@ -22,6 +23,33 @@ from matchmaking.views import (
 
 urlpatterns = [
     path("", site.home, name="home"),
+    # Notifications
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path(
+        "notifications/<int:pk>/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/read/",
+        notifications.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/badge/",
+        notifications.notification_badge,
+        name="notification-badge",
+    ),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification-settings",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.notification_unsubscribe,
+        name="notification-unsubscribe",
+    ),
     # Public
     path("programmes/", catalogue.programme_list, name="programme-list"),
     path(

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -37,6 +37,23 @@ from matchmaking.api.serializers import (
     ProposeMatchSerializer,
 )
 from matchmaking.api_cache import CachedReadMixin
+from matchmaking.notifications import introductions
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+    organisation = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField(help_text="Empty when not given.")
+
+
+class MatchContactsSerializer(serializers.Serializer):
+    """Both sides' contacts: null until introduced, and for anyone not a party."""
+
+    introduced = serializers.BooleanField()
+    state = ContactSerializer(allow_null=True)
+    provider = ContactSerializer(allow_null=True)
 
 
 def _match_action(name: str, request_serializer, doc: str):
@@ -145,3 +162,19 @@ class MatchViewSet(
     decline = _match_action(
         "decline", DeclineSerializer, "Decline the match; a reason is required."
     )
+
+    @extend_schema(responses={200: MatchContactsSerializer, **READ_ERRORS})
+    @action(detail=True, methods=["get"])
+    def contacts(self, request, pk=None):
+        """The named contact of each side, for the two sides once introduced."""
+        match = self.get_object()
+        found = introductions.match_contacts(user=request.user, match=match)
+        return Response(
+            MatchContactsSerializer(
+                {
+                    "introduced": found is not None,
+                    "state": found.state if found else None,
+                    "provider": found.provider if found else None,
+                }
+            ).data
+        )

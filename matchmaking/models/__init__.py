@@ -23,6 +23,7 @@ from matchmaking.models.base import (
     new_provider_ref,
     new_ref,
 )
+from matchmaking.models.contacts import Introduction, Profile
 from matchmaking.models.joining import (
     MAX_LETTER_BYTES,
     MAX_LETTER_PAGES,
@@ -31,7 +32,18 @@ from matchmaking.models.joining import (
     JoinStatus,
 )
 from matchmaking.models.matches import Match, MatchEvent
-from matchmaking.models.notifications import EventKind, Notification, OutboxEvent
+from matchmaking.models.notifications import (
+    CATEGORY_OF_KIND,
+    DEFAULT_MAIL_MODES,
+    Category,
+    EventKind,
+    MailMessage,
+    MailMode,
+    MailStatus,
+    Notification,
+    NotificationPreference,
+    OutboxEvent,
+)
 from matchmaking.models.organisations import Membership, MemberState, Provider
 from matchmaking.models.records import (
     PROGRAMME_DATES_ERROR,
@@ -68,6 +80,8 @@ from matchmaking.models.webhooks import (
 )
 
 __all__ = [
+    "CATEGORY_OF_KIND",
+    "DEFAULT_MAIL_MODES",
     "LONG_TEXT",
     "MAX_LETTER_BYTES",
     "MAX_LETTER_PAGES",
@@ -80,17 +94,22 @@ __all__ = [
     "ApiToken",
     "AssistanceType",
     "Audience",
+    "Category",
     "ContentTranslation",
     "CostModel",
     "Country",
     "DeliveryMode",
     "DeliveryState",
     "EventKind",
+    "Introduction",
     "Invitation",
     "JoinKind",
     "JoinRequest",
     "JoinStatus",
     "Language",
+    "MailMessage",
+    "MailMode",
+    "MailStatus",
     "Match",
     "MatchEvent",
     "MemberState",
@@ -98,8 +117,10 @@ __all__ = [
     "MultilingualName",
     "Need",
     "Notification",
+    "NotificationPreference",
     "OutboxEvent",
     "Priority",
+    "Profile",
     "Programme",
     "Provider",
     "Region",

@@ -119,3 +119,130 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.user_id}"
+
+
+class Category(models.TextChoices):
+    """What a person chooses how to hear about (one choice per category)."""
+
+    SUGGESTIONS = "suggestions", _("New suggestions")
+    MATCHES = "matches", _("Interest, introductions and match steps")
+    MESSAGES = "messages", _("Messages")
+    MEETINGS = "meetings", _("Meetings")
+    ROUNDTABLE = "roundtable", _("Calls for pitches and decisions")
+    REMINDERS = "reminders", _("Reminders")
+    CURATION = "curation", _("Secretariat alerts")
+    ALERTS = "alerts", _("Saved-search alerts")
+
+
+class MailMode(models.TextChoices):
+    IMMEDIATELY = "immediately", _("E-mail immediately")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    NEVER = "never", _("No e-mail")
+
+
+CATEGORY_OF_KIND: dict[str, str] = {
+    EventKind.SUGGESTION_NEW: Category.SUGGESTIONS,
+    EventKind.MATCH_INTEREST: Category.MATCHES,
+    EventKind.MATCH_INTRODUCED: Category.MATCHES,
+    EventKind.MATCH_DECLINED: Category.MATCHES,
+    EventKind.MATCH_STATUS: Category.MATCHES,
+    EventKind.MATCH_FEEDBACK: Category.MATCHES,
+    EventKind.MESSAGE_NEW: Category.MESSAGES,
+    EventKind.NEED_UNMET: Category.CURATION,
+    EventKind.PITCH_DECISION: Category.ROUNDTABLE,
+    EventKind.MEETING_REQUESTED: Category.MEETINGS,
+    EventKind.MEETING_ACCEPTED: Category.MEETINGS,
+    EventKind.MEETING_CANCELLED: Category.MEETINGS,
+    EventKind.MEETING_EXPIRING: Category.MEETINGS,
+    EventKind.CALL_OPENED: Category.ROUNDTABLE,
+    EventKind.CALL_CLOSING: Category.ROUNDTABLE,
+    EventKind.SAVED_SEARCH_MATCH: Category.ALERTS,
+    EventKind.REMINDER: Category.REMINDERS,
+}
+
+# What a busy focal point would choose: at once what needs an answer from
+# them (interest, introductions, messages, meetings, reminders), suggestions
+# and alerts once a day, the secretariat's alerts in its daily digest.
+DEFAULT_MAIL_MODES: dict[str, str] = {
+    Category.SUGGESTIONS: MailMode.DAILY,
+    Category.MATCHES: MailMode.IMMEDIATELY,
+    Category.MESSAGES: MailMode.IMMEDIATELY,
+    Category.MEETINGS: MailMode.IMMEDIATELY,
+    Category.ROUNDTABLE: MailMode.IMMEDIATELY,
+    Category.REMINDERS: MailMode.IMMEDIATELY,
+    Category.CURATION: MailMode.DAILY,
+    Category.ALERTS: MailMode.DAILY,
+}
+
+
+class NotificationPreference(models.Model):
+    """How one person hears about one category by e-mail (absent: the default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+    mode = models.CharField(max_length=16, choices=MailMode.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category"], name="preference_once_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.category}: {self.mode}"
+
+
+class MailStatus(models.TextChoices):
+    # Internal states (the admin only): not translated.
+    PENDING = "pending", "waiting"
+    SENT = "sent", "sent"
+    SKIPPED = "skipped", "not sent"
+
+
+class MailMessage(models.Model):
+    """One mail to one person, kept until the SMTP server took it (the mail outbox)."""
+
+    # Unique per event and person (or per digest period): a redelivered event
+    # or a digest built twice is not a second mail.
+    key = models.CharField(max_length=120, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=8, choices=MailStatus.choices, default=MailStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A sender holds the row until then (another worker leaves it alone).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="mail_pending_idx",
+            ),
+            models.Index(fields=["user", "sent_at"], name="mail_user_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -6,7 +6,7 @@ task worker delivers each event to every registered channel
 ``registry`` for how another module (webhooks, roundtable) plugs in.
 """
 
-from matchmaking.notifications import channels, subjects
+from matchmaking.notifications import channels, mail, subjects
 from matchmaking.notifications.outbox import record, record_many
 from matchmaking.notifications.registry import (
     CHANNELS,
@@ -26,6 +26,7 @@ def register_builtins() -> None:
     register_subject("match", subjects.MATCH)
     register_subject("need", subjects.NEED)
     register_channel("centre", channels.centre)
+    register_channel("mail", mail.mail_channel)
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from matchmaking.models import (
     Match,
     MatchEvent,
 )
+from matchmaking.notifications import introductions
 from matchmaking.views.common import (
     _error_text,
     _history_for_curators,
@@ -124,6 +125,15 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, match, form)
 
 
+def _contacts(request: HttpRequest, match: Match) -> dict[str, Any]:
+    """Both sides' named contacts, for the parties of an introduced match only."""
+    contacts = introductions.match_contacts(user=request.user, match=match)
+    return {
+        "contacts": contacts,
+        "contacts_list": [contacts.state, contacts.provider] if contacts else [],
+    }
+
+
 def _detail_page(
     request: HttpRequest,
     match: Match,
@@ -143,6 +153,7 @@ def _detail_page(
             "history": _history_for_curators(request, match),
             "feedback_form": feedback_form,
             "decline_form": forms.DeclineForm(),
+            **_contacts(request, match),
         },
         status=status,
     )

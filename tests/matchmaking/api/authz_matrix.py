@@ -153,6 +153,33 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
         "api:join-request-reject",
         CURATORS_ONLY,
     ),
+    ("/api/v1/matches/{id}/contacts/", "GET"): (
+        "api:match-contacts",
+        {**MATCH_PARTY, "read_token": OK},
+    ),
+    # notifications (one of ms_a's): the user's own centre and settings
+    ("/api/v1/notifications/", "GET"): ("api:notification-list", SIGNED_IN),
+    ("/api/v1/notifications/{id}/", "GET"): (
+        "api:notification-detail",
+        cells(404, anon=401, ms_a=OK, read_token=OK),
+    ),
+    ("/api/v1/notifications/{id}/read/", "POST"): (
+        "api:notification-read",
+        cells(404, anon=401, ms_a=OK, read_token=403),
+    ),
+    ("/api/v1/notifications/read-all/", "POST"): (
+        "api:notification-read-all",
+        SIGNED_IN_WRITE,
+    ),
+    ("/api/v1/notifications/unread/", "GET"): ("api:notification-unread", SIGNED_IN),
+    ("/api/v1/notification-settings/", "GET"): (
+        "api:notification-settings",
+        SIGNED_IN,
+    ),
+    ("/api/v1/notification-settings/", "POST"): (
+        "api:notification-settings",
+        SIGNED_IN_WRITE,
+    ),
     # tokens (the read token of ms_a)
     ("/api/v1/tokens/", "GET"): ("api:token-list", SIGNED_IN),
     ("/api/v1/tokens/", "POST"): ("api:token-list", SIGNED_IN_WRITE),
@@ -387,6 +414,12 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "saved-search-list": (("GET", "POST"), "signed-in"),
     "saved-search-create": (("GET", "POST"), "signed-in"),
     "saved-search-delete": (("POST",), "signed-in"),
+    "notification-list": (("GET", "POST"), "signed-in"),
+    "notification-open": (("GET", "POST"), "signed-in"),
+    "notification-read-all": (("POST",), "signed-in"),
+    "notification-badge": (("GET", "POST"), "signed-in"),
+    "notification-settings": (("GET", "POST"), "signed-in"),
+    "notification-unsubscribe": (("GET", "POST"), "account"),
     "roundtable-home": (("GET", "POST"), "public"),
     "event-agenda": (("GET", "POST"), "public"),
     "event-print": (("GET", "POST"), "public"),

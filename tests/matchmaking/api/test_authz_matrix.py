@@ -26,11 +26,14 @@ from matchmaking import services
 from matchmaking.accounts import tokens
 from matchmaking.models import (
     ApiToken,
+    EventKind,
     Invitation,
     JoinKind,
     JoinRequest,
     JoinStatus,
     Membership,
+    Notification,
+    OutboxEvent,
     Provider,
     TokenScope,
     User,
@@ -112,6 +115,14 @@ def targets(world, settings, tmp_path):
     search = saved.create_saved_search(
         user=world.users["ms_a"], name="Mine", scope="needs", query="q=forensics"
     )
+    notification = Notification.objects.create(
+        user=world.users["ms_a"],
+        event=OutboxEvent.objects.create(
+            kind=EventKind.MATCH_INTEREST,
+            subject_type="match",
+            subject_id=world.match_a_p.pk,
+        ),
+    )
     return {
         "iso3": "SEN",
         "code": "002",
@@ -127,6 +138,7 @@ def targets(world, settings, tmp_path):
         "/sessions/{id}/": breakout.pk,
         "/pitches/{id}/": pitch.pk,
         "/meetings/{id}/": meeting.pk,
+        "/notifications/{id}/": notification.pk,
     }
 
 
