@@ -188,8 +188,12 @@ def request_for_confirmation(*, token: str) -> JoinRequest | None:
 
 
 @transaction.atomic
-def confirm_join_request(*, token: str) -> JoinRequest:
-    """The address is proven: the request goes to the curators' queue."""
+def confirm_join_request(*, token: str, queue_url: str = "") -> JoinRequest:
+    """The address is proven: the request goes to the curators' queue.
+
+    With ``queue_url`` (an absolute link to the queue), the active curators are
+    told by mail, each in their profile's language.
+    """
     found = request_for_confirmation(token=token)
     if found is None:
         raise ValidationError(_("This link is not valid any more."))
@@ -200,7 +204,32 @@ def confirm_join_request(*, token: str) -> JoinRequest:
     join_request.email_confirmed_at = timezone.now()
     audit.set_change_reason(join_request, "e-mail confirmed")
     join_request.save(update_fields=["status", "email_confirmed_at"])
+    if queue_url:
+        _tell_curators(join_request, queue_url)
     return join_request
+
+
+def _tell_curators(join_request: JoinRequest, queue_url: str) -> None:
+    curators = list(
+        User.objects.filter(is_curator=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+    def compose() -> tuple[str, str]:
+        body = _(
+            "%(org)s asks to join the matchmaking platform (%(kind)s). "
+            "Verify or reject the request here:"
+        ) % {
+            "org": _organisation(join_request),
+            "kind": join_request.get_kind_display(),
+        }
+        return _("A request to join is waiting"), f"{body}\n{queue_url}\n"
+
+    transaction.on_commit(
+        lambda: i18n.send_mail_in_languages(recipients=curators, compose=compose),
+        robust=True,
+    )
 
 
 def _locked_pending(join_request: JoinRequest) -> JoinRequest:

@@ -73,7 +73,10 @@ def join_confirm(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     confirmed = found.status != JoinStatus.UNCONFIRMED
     if request.method == "POST" and not confirmed:
-        joining.confirm_join_request(token=token)
+        joining.confirm_join_request(
+            token=token,
+            queue_url=request.build_absolute_uri(reverse("join-request-queue")),
+        )
         confirmed = True
     return render(
         request,

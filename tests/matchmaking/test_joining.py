@@ -68,9 +68,10 @@ def submit(data, letter=None, client="192.0.2.1"):
     )
 
 
-def confirmed(join_request):
-    token = LINK.findall(mail.outbox[-1].body)[0].rstrip("/").rsplit("/", 1)[1]
-    return joining.confirm_join_request(token=token)
+def confirmed(join_request, queue_url=""):
+    sent = [m for m in mail.outbox if m.to == [join_request.email]][-1]
+    token = LINK.findall(sent.body)[0].rstrip("/").rsplit("/", 1)[1]
+    return joining.confirm_join_request(token=token, queue_url=queue_url)
 
 
 # --- invitations: every state, the organisation's role ------------------------------
@@ -136,10 +137,22 @@ def test_a_provider_request_reaches_curators_only_once_its_address_is_confirmed(
     # In the requester's language (French).
     assert mail.outbox[0].subject.startswith("Confirmez")
     assert list(selectors.join_requests_visible_to(user=curator)) == []
-    assert confirmed(request).status == JoinStatus.PENDING
+    curator.email, curator.language = "curator@un.example.org", "es"
+    curator.save()
+    queue = "https://cbm.example.org/curation/join-requests/"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirmed(request, queue).status == JoinStatus.PENDING
     assert list(selectors.join_requests_visible_to(user=curator)) == [request]
+    # The curators hear of it, in their own language.
+    told = mail.outbox[-1]
+    assert (told.to, told.subject) == (
+        ["curator@un.example.org"],
+        "Una solicitud de adhesión está pendiente",
+    )
+    assert "Accra Cyber Lab" in told.body
+    assert queue in told.body
     # Opening the link again changes nothing.
-    assert confirmed(request).status == JoinStatus.PENDING
+    assert confirmed(request, queue).status == JoinStatus.PENDING
 
 
 def test_verifying_creates_the_verified_provider_and_a_manager_account(
