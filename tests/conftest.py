@@ -1,5 +1,7 @@
 """Shared fixtures."""
 
+import os
+
 import pytest
 from django.apps import apps
 from django.core.cache import cache
@@ -13,14 +15,42 @@ from matchmaking.reference import sync_reference_data
 from matchmaking.suggestions import reset_engine
 from tests.factories import UserFactory
 
+# What gives a test the database (pytest-django): its marker or one of these.
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+    }
+)
 
-def pytest_collection_modifyitems(items):
+
+def uses_database(item) -> bool:
+    """Whether the test may touch the database (pytest-django blocks the others)."""
+    return item.get_closest_marker("django_db") is not None or not (
+        _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test` runs `--dist loadgroup`), keep together
     what shares something beyond a worker's own database: every browser test
     on one worker (one Chromium and one live server instead of one per worker;
     their timeouts stay meaningful), and the PostgreSQL races on one worker
     (their 20 threads then race each other, not the rest of the suite's
-    threads for the same cores)."""
+    threads for the same cores).
+
+    ``CBM_DATABASE_TESTS_ONLY=1`` (.ci/run's second run, on PostgreSQL) leaves
+    out the tests that cannot touch the database: they ran on SQLite already
+    and cannot answer differently on another database.
+    """
+    if os.environ.get("CBM_DATABASE_TESTS_ONLY") == "1":
+        without = [item for item in items if not uses_database(item)]
+        if without:
+            config.hook.pytest_deselected(items=without)
+            items[:] = [item for item in items if uses_database(item)]
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
