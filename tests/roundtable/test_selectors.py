@@ -201,3 +201,12 @@ def test_draft_reports_are_seen_by_curators_and_their_rapporteur(cast, who, expe
     }[who]
     found = sorted(r.summary for r in selectors.reports_visible_to(user=user))
     assert found == expected
+
+
+def test_reviewers_see_the_needs_a_pitch_answers(cast):
+    pitch = make_pitch(cast, state=PitchState.IN_REVIEW)
+    match = suggested_match(cast)
+    found = selectors.needs_answered_by(user=cast.curator, pitch=pitch)
+    assert [(m.need.ref, m.programme.ref) for m in found] == [
+        (match.need.ref, match.programme.ref)
+    ]

@@ -198,3 +198,9 @@ def test_csv_cells_cannot_start_a_formula(gap_data, client):
     assert rows[1][1] == '\'=HYPERLINK("http://x")'
     needs = rows_of(client.get("/open-data/needs.csv"))
     assert needs[1][3] == '\'=HYPERLINK("http://x")'
+
+
+def test_unmet_needs_are_dated_like_every_other_date(gap_data, client):
+    html = client.get("/gaps/").content.decode()
+    assert "15 Jan 2026" in html
+    assert "2026-01-15" not in html

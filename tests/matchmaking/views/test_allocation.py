@@ -42,6 +42,9 @@ def test_a_curator_gets_a_slate_within_capacity_and_its_run_time(
     body = response.content.decode()
     assert "1 need of 2 served" in body
     assert "solving" in body
+    # Scores read as percentages, as on every other page.
+    score = round(response.context["rows"][0]["score"] * 100)
+    assert f">{score}%</td>" in body
 
 
 def test_the_allocation_page_is_hidden_from_everyone_else(client, two_needs_one_place):

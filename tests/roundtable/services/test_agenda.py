@@ -84,6 +84,21 @@ def test_schedule_groups_by_theme_best_reviewed_first_and_reports_overflow(cast)
     ) == {cast.matchmaking.pk}
 
 
+def test_re_ordering_keeps_the_running_orders_lead_in(cast):
+    close_call(cast, release=True)
+    add_pitch(cast, 1)
+    services.schedule_pitches(
+        user=cast.curator, session=cast.matchmaking, lead_in_seconds=600
+    )
+    add_pitch(cast, 2)
+    # Again, as the agenda page's button does (no lead-in given).
+    services.schedule_pitches(user=cast.curator, session=cast.matchmaking)
+    assert [start for start, _title in running_order(cast.matchmaking)] == [
+        "10:40",
+        "10:44",
+    ]
+
+
 def test_pitches_that_do_not_fit_overflow_and_lose_their_scheduled_state(cast):
     close_call(cast, release=True)
     pitches = [add_pitch(cast, n) for n in range(1, 20)]
