@@ -40,6 +40,22 @@ def _match_may_see(user: User, event: OutboxEvent) -> bool:
     return selectors.matches_visible_to(user=user).filter(pk=event.subject_id).exists()
 
 
+def _match_visible_ids(user: User, ids: list[int]) -> set[int]:
+    return set(
+        selectors.matches_visible_to(user=user)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
+def _need_visible_ids(user: User, ids: list[int]) -> set[int]:
+    return set(
+        selectors.needs_visible_to(user=user, with_tags=False)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
 def _match_describe(event: OutboxEvent) -> Description | None:
     match = _match(event)
     if match is None:
@@ -82,6 +98,14 @@ def _need_describe(event: OutboxEvent) -> Description | None:
 
 
 MATCH = Subject(
-    audience=_match_audience, may_see=_match_may_see, describe=_match_describe
+    audience=_match_audience,
+    may_see=_match_may_see,
+    describe=_match_describe,
+    visible_ids=_match_visible_ids,
 )
-NEED = Subject(audience=_need_audience, may_see=_need_may_see, describe=_need_describe)
+NEED = Subject(
+    audience=_need_audience,
+    may_see=_need_may_see,
+    describe=_need_describe,
+    visible_ids=_need_visible_ids,
+)
