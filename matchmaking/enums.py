@@ -65,6 +65,9 @@ CAPACITY_MATCH_STATUSES = (
 class MatchOrigin(models.TextChoices):
     ENGINE = "engine", _("Matching engine")
     CURATOR = "curator", _("Curator")
+    # Proposed from a roundtable meeting, or an engine suggestion that a
+    # meeting request at the roundtable first took up.
+    ROUNDTABLE = "roundtable", _("Roundtable pitch or meeting")
 
 
 class UnmetReason(models.TextChoices):

@@ -725,8 +725,16 @@ def record_feedback(*, user: User, match: Match, feedback: dict[str, Any]) -> Ma
 
 
 @transaction.atomic
-def propose_match(*, user: User, need: Need, programme: Programme, note: str) -> Match:
-    """A curator proposes a programme for a need by hand, with a note."""
+def propose_match(
+    *,
+    user: User,
+    need: Need,
+    programme: Programme,
+    note: str,
+    origin: MatchOrigin = MatchOrigin.CURATOR,
+) -> Match:
+    """A curator proposes a programme for a need by hand (or from a roundtable
+    meeting: ``origin``), with a note."""
     if not selectors.is_curator(user):
         raise PermissionDenied
     if not note.strip():
@@ -735,7 +743,7 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
         need=need,
         programme=programme,
         defaults={
-            "origin": MatchOrigin.CURATOR,
+            "origin": origin,
             "note": note,
             "created_by": user,
         },
@@ -749,7 +757,7 @@ def propose_match(*, user: User, need: Need, programme: Programme, note: str) ->
                     )
                 }
             )
-        match.origin = MatchOrigin.CURATOR
+        match.origin = origin
         match.note = note
         match.created_by = user
         audit.set_change_reason(match, "proposed by a curator")

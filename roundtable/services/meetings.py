@@ -16,7 +16,7 @@ from matchmaking import api_cache, notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
-from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
+from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchOrigin, MatchStatus
 from matchmaking.models import EventKind, Match, MemberState, Need, Programme, User
 from roundtable import selectors
 from roundtable.enums import REQUESTABLE_PITCH_STATES, MeetingState, SlotKind
@@ -52,6 +52,14 @@ def _match_for(meeting: Meeting) -> Match | None:
     return Match.objects.filter(
         need_id=meeting.need_id, programme_id=meeting.programme_id
     ).first()
+
+
+def _taken_up_at_roundtable(match: Match) -> None:
+    """An engine suggestion a meeting first takes up counts as the roundtable's
+    (the conversion funnel's origin)."""
+    if match.origin == MatchOrigin.ENGINE:
+        Match.objects.filter(pk=match.pk).update(origin=MatchOrigin.ROUNDTABLE)
+        match.origin = MatchOrigin.ROUNDTABLE
 
 
 def _need_visible_to_both(need: Need, *, user: User, pitch: Pitch) -> bool:
@@ -120,6 +128,7 @@ def request_meeting(
     notifications.record(EventKind.MEETING_REQUESTED, meeting, actor=user)
     match = _match_for(meeting)
     if match is not None and match.status == MatchStatus.SUGGESTED:
+        _taken_up_at_roundtable(match)
         mm_services.transition_match(
             user=user,
             match=match,
@@ -267,6 +276,7 @@ def _advance_match(meeting: Meeting, *, acceptor: User) -> None:
         return
     note = _("Follow-up meeting booked at the roundtable.")
     if match.status == MatchStatus.SUGGESTED:
+        _taken_up_at_roundtable(match)
         match = mm_services.transition_match(
             user=meeting.requested_by, match=match, action="express_interest", note=note
         )
@@ -352,4 +362,5 @@ def record_meeting_match(*, user: User, meeting: Meeting, note: str) -> Match:
         need=cast("Need", meeting.need),
         programme=cast("Programme", meeting.programme),
         note=note,
+        origin=MatchOrigin.ROUNDTABLE,
     )

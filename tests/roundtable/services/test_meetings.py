@@ -286,7 +286,8 @@ def test_a_meeting_moves_its_match_from_suggested_to_introduced(cast, pitch):
     match = suggested_match(cast)
     meeting = request(cast, pitch, need=cast.need, programme=cast.programme)
     match.refresh_from_db()
-    assert match.status == MatchStatus.INTEREST
+    # The roundtable took the engine's suggestion up (the funnel's origin).
+    assert (match.status, match.origin) == (MatchStatus.INTEREST, "roundtable")
     services.accept_meeting(user=cast.presenter, meeting=meeting)
     match.refresh_from_db()
     assert match.status == MatchStatus.INTRODUCED
@@ -311,7 +312,7 @@ def test_a_curator_creates_the_match_a_meeting_is_about(cast, pitch):
     assert (match.need, match.programme, match.origin, match.status) == (
         cast.need,
         cast.programme,
-        "curator",
+        "roundtable",
         MatchStatus.SUGGESTED,
     )
 
