@@ -1,11 +1,16 @@
 """The one router of API v1, with the OpenAPI schema and its docs."""
 
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import NoReverseMatch, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from matchmaking.api import dataset as mm_dataset
+from matchmaking.api import export as mm_export
 from matchmaking.api import joining as mm_joining
 from matchmaking.api import matches as mm_matches
 from matchmaking.api import needs as mm_needs
@@ -30,7 +35,44 @@ def NOT_FOUND() -> JsonResponse:
     )
 
 
+class ApiRoot(APIView):
+    """The API's front door: its docs and schema, and the resources the caller
+    may use (anonymous callers: the public ones), never a 401."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not an operation of the schema
+    api_root_dict: dict[str, str] = {}
+
+    def get(self, request, *args, **kwargs):
+        namespace = request.resolver_match.namespace
+        signed_in = bool(request.user and request.user.is_authenticated)
+        resources = {}
+        for prefix, viewset, basename in router.registry:
+            if not signed_in and not public_reads(viewset):
+                continue
+            name = f"{namespace}:{basename}-list"
+            try:
+                resources[prefix] = reverse(name, request=request)
+            except NoReverseMatch:  # a resource without a list (stats)
+                resources[prefix] = request.build_absolute_uri(prefix + "/")
+        return Response(
+            {
+                "docs": reverse(f"{namespace}:docs", request=request),
+                "schema": reverse(f"{namespace}:schema", request=request),
+                "authenticated": signed_in,
+                "resources": resources,
+            }
+        )
+
+
+def public_reads(viewset) -> bool:
+    """Whether anyone may read the resource (no permission needing a user)."""
+    classes = viewset.permission_classes
+    return not any(issubclass(cls, IsAuthenticated) for cls in classes)
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRoot
 router.register("countries", mm_reference.CountryViewSet, basename="country")
 router.register("regions", mm_reference.RegionViewSet, basename="region")
 router.register("taxonomy", mm_reference.TaxonomyViewSet, basename="taxonomy")
@@ -48,6 +90,7 @@ router.register(
     "notifications", mm_notifications.NotificationViewSet, basename="notification"
 )
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
+router.register("export", mm_export.ExportViewSet, basename="export")
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
 router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")

@@ -370,12 +370,11 @@ REST_FRAMEWORK = {
         "dataset": env_str("DJANGO_API_DATASET_RATE", "10/min"),
     },
     "EXCEPTION_HANDLER": "matchmaking.api.base.api_exception_handler",
-    # DRF's three, with a JSON parser that refuses what no database can store.
-    "DEFAULT_PARSER_CLASSES": [
-        "matchmaking.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (it can say null; generated clients want one body type), with
+    # a parser that refuses what no database can store. Operations that take a
+    # file name MultiPartParser themselves; anything else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["matchmaking.api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
         "matchmaking.api.negotiation.FormatNegotiation"
     ),
@@ -400,6 +399,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "matchmaking.api.base.document_bad_parameters",
+        "matchmaking.api.schema.finish_operations",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "SessionKindEnum": "roundtable.enums.SessionKind",
         "SlotKindEnum": "roundtable.enums.SlotKind",
         "PitchStateEnum": "roundtable.enums.PitchState",
+        "TokenScopeEnum": "matchmaking.models.TokenScope",
+        "EventKindEnum": "matchmaking.models.notifications.EventKind",
     },
     # Swagger UI from static/vendor (no CDN: the CSP allows 'self' only).
     "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui-dist-5.35.0",

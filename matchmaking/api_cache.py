@@ -34,13 +34,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -72,22 +74,35 @@ def seconds() -> int:
     return int(getattr(settings, "API_CACHE_SECONDS", 0))
 
 
-def generation() -> int | None:
-    """The current data generation (None if the table cannot be read)."""
+def generation_and_time() -> tuple[int, float] | None:
+    """The current data generation and when it moved (Unix time), or None if
+    the table cannot be read."""
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT value FROM cbm_data_generation WHERE id = 1")
+            cursor.execute(
+                "SELECT value, changed_at FROM cbm_data_generation WHERE id = 1"
+            )
             row = cursor.fetchone()
     except DatabaseError:
         logger.warning("data generation unreadable: API cache bypassed")
         return None
-    return None if row is None else int(row[0])
+    return None if row is None else (int(row[0]), float(row[1] or 0))
+
+
+def generation() -> int | None:
+    """The current data generation (None if the table cannot be read)."""
+    found = generation_and_time()
+    return None if found is None else found[0]
 
 
 def bump() -> None:
     """Move the data generation on now (every cached answer becomes stale)."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE cbm_data_generation SET value = value + 1 WHERE id = 1")
+        cursor.execute(
+            "UPDATE cbm_data_generation SET value = value + 1, changed_at = %s"
+            " WHERE id = 1",
+            [time.time()],
+        )
 
 
 def changed() -> None:
@@ -153,32 +168,48 @@ class DataGenerationMiddleware:
 
 
 class CachedReadMixin:
-    """Keep a viewset's JSON GET answers (see the module docstring)."""
+    """Keep a viewset's JSON GET answers and answer conditional GETs (see the
+    module docstring)."""
 
     _cache_key: str | None = None
+    _validators: dict[str, str] | None = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # auth, permissions, throttles
         self._cache_key = None
-        if request.method != "GET" or not seconds():
+        self._validators = None
+        if request.method not in ("GET", "HEAD") or not seconds():
             return
         if getattr(request.accepted_renderer, "format", None) != "json":
             return
-        found = generation()
+        found = generation_and_time()
         if found is None:
             return
         user = request.user
         who = f"u{user.pk}" if user.is_authenticated else "anon"
         signature = "\n".join(
             (
-                str(found),
+                str(found[0]),
                 who,
                 get_language() or "",
                 request.accepted_media_type or "",
                 request.build_absolute_uri(),  # the page links name the host
             )
         )
-        self._cache_key = "api:" + hashlib.sha256(signature.encode()).hexdigest()
+        digest = hashlib.sha256(signature.encode()).hexdigest()
+        self._validators = {"ETag": f'W/"{digest[:32]}"'}
+        # Whole seconds: the end of the second of the last change, and only
+        # once that second is over (a later change in the same second would
+        # otherwise look older than the copy made before it).
+        modified = int(found[1]) + 1
+        if time.time() >= modified:
+            self._validators["Last-Modified"] = http_date(modified)
+        if _not_modified(request, self._validators, found[1]):
+            setattr(self, request.method.lower(), _unchanged(self._validators))
+            return
+        if request.method != "GET":
+            return
+        self._cache_key = "api:" + digest
         kept = cache.get(self._cache_key)
         if kept is not None:
             handler = _replay(kept)
@@ -187,6 +218,10 @@ class CachedReadMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         key, self._cache_key = self._cache_key, None
+        validators, self._validators = self._validators, None
+        if validators is not None and response.status_code == 200:
+            for name, value in validators.items():
+                response[name] = value
         if (
             key is not None
             and response.status_code == 200
@@ -198,6 +233,27 @@ class CachedReadMixin:
                 headers = {h: response[h] for h in KEPT_HEADERS if h in response}
                 cache.set(key, (bytes(response.content), headers), seconds())
         return response
+
+
+def _not_modified(request, validators: dict[str, str], changed_at: float) -> bool:
+    """RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it."""
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        wanted = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        return "*" in wanted or validators["ETag"].removeprefix("W/") in wanted
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return since is not None and int(changed_at) + 1 <= since
+
+
+def _unchanged(validators: dict[str, str]):
+    def handler(request, *args, **kwargs):
+        response = HttpResponseNotModified()
+        for name, value in validators.items():
+            response[name] = value
+        response.from_api_cache = True
+        return response
+
+    return handler
 
 
 def _replay(kept):

@@ -131,7 +131,9 @@ class IsoDateTimeFromToRangeFilter(df.IsoDateTimeFromToRangeFilter):
     field_class = UtcIsoDateTimeRangeField
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+# A string: drf-spectacular makes a multiple-choice filter an array of it
+# (form style, exploded: ``?theme=a&theme=b``).
+@extend_schema_field(OpenApiTypes.STR)
 class CodesFilter(df.ModelMultipleChoiceFilter):
     """Slugs or codes of a vocabulary; repeat the parameter for any of several."""
 

@@ -155,9 +155,16 @@ class SafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if isinstance(data, str) and not data.isdigit():
             self.fail("incorrect_type", data_type="str")
-        if int(data) > 2**63 - 1:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        if int(data) <= 2**63 - 1:
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError as refused:
+                if getattr(refused.detail[0], "code", None) != "does_not_exist":
+                    raise
+        names = {"field": self.field_name or "value", "value": str(data)[:40]}
+        raise serializers.ValidationError(
+            _("%(field)s: no such value “%(value)s”.") % names, code="does_not_exist"
+        )
 
 
 def _user(context):
@@ -469,9 +476,9 @@ class MeetingRequestSerializer(_UserChoicesSerializer):
             .filter(pk=need.pk)
             .exists()
         ):
-            message = self.fields["need"].error_messages["does_not_exist"]
+            names = {"field": "need", "value": need.ref}
             raise serializers.ValidationError(
-                {"need": [message.format(slug_name="ref", value=need.ref)]}
+                {"need": [_("%(field)s: no such value “%(value)s”.") % names]}
             )
         return attrs
 

@@ -214,6 +214,16 @@ def may_revoke_token(*, actor: Any, token: Any) -> bool:
     )
 
 
+def expiry_of_token_made_by(*, maker: Any, expires_at: Any) -> Any:
+    """A token made with a token never outlives its maker: no later expiry than
+    the maker's (the maker's when none is asked)."""
+    if maker.expires_at is None:
+        return expires_at
+    if expires_at is None or expires_at > maker.expires_at:
+        return maker.expires_at
+    return expires_at
+
+
 # --- organisations and verification --------------------------------------------------
 
 

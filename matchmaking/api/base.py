@@ -4,7 +4,9 @@ parameters and schema helpers.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -13,11 +15,10 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -34,7 +35,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from matchmaking import audit, selectors, services, tagkeys, translations
-from matchmaking.api.filters import MatchFilter
+from matchmaking.api import contract
+from matchmaking.api.filters import ApiFilterBackend, MatchFilter, parameter_errors
 from matchmaking.api.permissions import (
     AUTHENTICATED,
     PUBLIC_READ,
@@ -54,11 +56,15 @@ REF_REGEX = r"[-a-zA-Z0-9_]{1,100}"
 ID_REGEX = r"[0-9]{1,18}"
 
 
-_DESCRIPTIONS = {
+ERROR_DESCRIPTIONS = {
     400: "Invalid input, filter or action; `fields` names the culprits.",
     401: "Not authenticated, or an invalid, expired or revoked token.",
     403: "Authenticated but not allowed (role, or a read-only token writing).",
     404: "No such object, or one you may not see (the two are indistinguishable).",
+    409: "The request conflicts with the current state of the object.",
+    413: "The request body is larger than the operation accepts.",
+    415: "The body's media type is not one the operation accepts (see the "
+    "request body's content types).",
     429: "Too many requests; retry after the `Retry-After` header's seconds.",
 }
 
@@ -66,7 +72,7 @@ _DESCRIPTIONS = {
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """Documented error responses, all in the one error shape."""
     return {
-        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code])
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
 
@@ -184,19 +190,72 @@ class ShortListPaginator(DjangoPaginator):
         return self._get_page(rows[: self.per_page], 1, self)
 
 
+MAX_PAGE_SIZE = 100
+
+
+def whole_number(request, name: str, *, low: int, high: int) -> int | None:
+    """A query parameter as an int in [low, high]; otherwise a 400 naming it."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    text = values[-1].strip()
+    if len(values) > 1 or not text.isascii() or not text.isdigit():
+        number = None
+    else:
+        number = int(text[:20])
+    if number is None or not low <= number <= high:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    _("Enter a whole number from %(low)s to %(high)s.")
+                    % {"low": low, "high": high}
+                ]
+            }
+        )
+    return number
+
+
+# The paging parameters of a nested list (a detail action's page of items).
+PAGING_PARAMETERS = [
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1},
+        description="A page number within the paginated result set.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default 25).",
+    ),
+]
+
+
 class ApiPagination(PageNumberPagination):
-    """Page numbers, ``page_size`` capped at 100; a bad page is a 400 naming it."""
+    """Page numbers, ``page_size`` 1-100; a bad page or size is a 400 naming it."""
 
     django_paginator_class = ShortListPaginator
     page_size = 25
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        size = whole_number(
+            request, self.page_size_query_param, low=1, high=self.max_page_size
+        )
+        return self.page_size if size is None else size
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = (
+                    f"Items per page, 1 to {self.max_page_size} (default "
+                    f"{self.page_size})."
+                )
         return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -211,15 +270,52 @@ class ApiPagination(PageNumberPagination):
 PAGING = frozenset({"page", "page_size"})
 
 
+# README "Deprecation": a deprecated v1 endpoint or field keeps working for at
+# least this long after its Deprecation date, then may go (its Sunset date).
+MIN_DEPRECATION = dt.timedelta(days=180)
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """A deprecated endpoint: since when, when it may go, what replaces it."""
+
+    since: dt.date
+    sunset: dt.date
+    successor: str  # the path of the replacement
+
+    def __post_init__(self) -> None:
+        if self.sunset - self.since < MIN_DEPRECATION:
+            raise ValueError("a sunset at least MIN_DEPRECATION after deprecation")
+
+    def headers(self) -> dict[str, str]:
+        """RFC 9745 ``Deprecation``, RFC 8594 ``Sunset`` and their links."""
+        since = dt.datetime.combine(self.since, dt.time(), tzinfo=dt.UTC)
+        sunset = dt.datetime.combine(self.sunset, dt.time(), tzinfo=dt.UTC)
+        return {
+            "Deprecation": f"@{int(since.timestamp())}",
+            "Sunset": http_date(sunset.timestamp()),
+            "Link": f'<{self.successor}>; rel="successor-version"',
+        }
+
+
 class ApiViewMixin:
     """Pagination, filtering and parameter hygiene common to every viewset."""
 
     pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ApiFilterBackend]
+    deprecation: Deprecation | None = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.deprecation is not None:
+            for name, value in self.deprecation.headers().items():
+                response[name] = value
+        return response
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_query_params(request)
+        contract.refuse_unknown_parameters(request)
 
     def get_object(self):
         """DRF's lookup; a 404 on an object that exists leaves a security record."""
@@ -242,7 +338,7 @@ class ApiViewMixin:
                 self.request.query_params, queryset=queryset, request=self.request
             )
             if not filterset.is_valid():
-                raise exceptions.ValidationError(filterset.errors)
+                raise exceptions.ValidationError(parameter_errors(filterset))
             queryset = filterset.qs
         # else no filter given: skip building the filter form
         page = self.paginate_queryset(queryset)
@@ -376,7 +472,7 @@ class TaggedViewSet(
         return self.get_queryset().get(pk=obj.pk)
 
     @extend_schema(
-        parameters=[OpenApiParameter("page_size", OpenApiTypes.INT)],
+        parameters=PAGING_PARAMETERS,
         filters=True,
         responses={200: MATCH_PAGE, **errors(400, 401, 404, 429)},
     )

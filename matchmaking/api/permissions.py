@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from matchmaking import selectors
@@ -14,14 +15,14 @@ def via_token(request) -> bool:
 
 
 class TokenScopeAllows(permissions.BasePermission):
-    """A read-scope token may only use safe methods."""
+    """A read-scope token may only use safe methods (read_write and manage: all)."""
 
     message = "This token is read-only."
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or not via_token(request):
             return True
-        return request.auth.scope == TokenScope.READ_WRITE
+        return request.auth.scope in (TokenScope.READ_WRITE, TokenScope.MANAGE)
 
     def has_object_permission(self, request, view, obj) -> bool:
         return self.has_permission(request, view)
@@ -37,13 +38,19 @@ class IsCurator(permissions.BasePermission):
         return self.has_permission(request, view)
 
 
-class SessionOnlyForWrites(permissions.BasePermission):
-    """Tokens are managed by a person signed in, never by another token."""
+class ManagesTokens(permissions.BasePermission):
+    """Tokens are created and revoked by a person signed in, or with a token of
+    the ``manage`` scope (never with a read or read_write token)."""
 
-    message = "Tokens are created and revoked from a signed-in session, not a token."
+    message = _(
+        "Tokens are created and revoked from a signed-in session or with a token "
+        "of the manage scope."
+    )
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or not via_token(request)
+        if request.method in permissions.SAFE_METHODS or not via_token(request):
+            return True
+        return request.auth.scope == TokenScope.MANAGE
 
 
 AUTHENTICATED = [permissions.IsAuthenticated, TokenScopeAllows]

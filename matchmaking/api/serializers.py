@@ -35,16 +35,44 @@ from matchmaking.models import (
     check_programme_dates,
 )
 
+# Models anyone may list: for these, a value that exists but is not one the
+# caller may use is told apart from one that does not exist at all. For any
+# other model the two read the same (telling them apart would leak).
+PUBLIC_MODELS = frozenset(
+    {"matchmaking.memberstate", "matchmaking.country", "matchmaking.provider"}
+)
+
 
 class SafeSlugRelatedField(serializers.SlugRelatedField):
-    """A slug relation that rejects NUL bytes before they reach PostgreSQL."""
+    """A slug relation that rejects NUL bytes before they reach PostgreSQL, and
+    whose errors speak of the API's field and value (never of a column)."""
+
+    def _api_name(self) -> str:
+        if self.field_name:
+            return self.field_name
+        return getattr(self.parent, "field_name", "") or "value"  # many=True
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
         if not isinstance(data, str | int):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as refused:
+            if getattr(refused.detail[0], "code", None) != "does_not_exist":
+                raise
+        value = str(data)[:100]
+        model = self.get_queryset().model
+        names = {"field": self._api_name(), "value": value}
+        if (
+            model._meta.label_lower in PUBLIC_MODELS
+            and model._default_manager.filter(**{self.slug_field: data}).exists()
+        ):
+            message = _("%(field)s: you may not use “%(value)s” here.") % names
+        else:
+            message = _("%(field)s: no such value “%(value)s”.") % names
+        raise serializers.ValidationError(message, code="does_not_exist")
 
 
 def slugs(model, *, many: bool = True, field: str = "slug", **kwargs):
@@ -487,6 +515,40 @@ class FeedbackSerializer(serializers.Serializer):
     )
 
 
+class ReasonSerializer(serializers.Serializer):
+    """One reason a match was suggested."""
+
+    code = serializers.CharField(
+        help_text="Stable code of the reason (empty for reasons written before "
+        "codes existed), e.g. `shared_topics`."
+    )
+    params = serializers.DictField(
+        help_text="The values the text is made of (topic codes, a country ...)."
+    )
+    text = serializers.CharField(help_text="The reason in the request's language.")
+
+
+class ComponentsSerializer(serializers.Serializer):
+    """The relevance components a suggestion's score blends (0-1; null: the
+    need says nothing on it). Empty for matches a curator proposed."""
+
+    topic = serializers.FloatField(required=False, allow_null=True)
+    text = serializers.FloatField(required=False, allow_null=True)
+    audience = serializers.FloatField(required=False, allow_null=True)
+    assistance = serializers.FloatField(required=False, allow_null=True)
+    delivery = serializers.FloatField(required=False, allow_null=True)
+
+
+@extend_schema_field(ComponentsSerializer)
+class ComponentsField(serializers.JSONField):
+    """A match's score components, as stored."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(ReasonSerializer(many=True))
 class ReasonsField(serializers.JSONField):
     """A match's reasons, ``[{code, params, text}]``, text in the request's language.
 
@@ -500,7 +562,14 @@ class ReasonsField(serializers.JSONField):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        return explain.explained(value)
+        # A bare string (rows written before reasons had codes) becomes a
+        # reason without code, so that every reason has the one shape.
+        return [
+            item
+            if isinstance(item, dict)
+            else {"code": "", "params": {}, "text": str(item)}
+            for item in explain.explained(value)
+        ]
 
 
 class MatchSerializer(serializers.ModelSerializer):
@@ -512,6 +581,7 @@ class MatchSerializer(serializers.ModelSerializer):
     programme_title = serializers.CharField(source="programme.title", read_only=True)
     provider = serializers.CharField(source="programme.provider.ref", read_only=True)
     feedback = serializers.SerializerMethodField()
+    components = ComponentsField()
     reasons = ReasonsField()
 
     class Meta:

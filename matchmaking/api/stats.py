@@ -8,6 +8,7 @@ way: a bad value is a 400 naming the parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
-from matchmaking.api.base import ApiViewMixin, DocumentSchema, errors
+from matchmaking.api.base import ApiViewMixin, Deprecation, DocumentSchema, errors
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.api.serializers import GapStatsSerializer
 from matchmaking.forms import StatsFilterForm
@@ -136,10 +137,20 @@ class GapQuerySerializer(serializers.Serializer):
 class GapStatsViewSet(StatsViewSet):
     """Where needs go unanswered: counts by theme, topic, region, LDC/LLDC/SIDS."""
 
+    # The dashboard's statistics are one family now (heatmap, coverage, map ...).
+    deprecation = Deprecation(
+        since=dt.date(2026, 12, 7),
+        sunset=dt.date(2027, 6, 30),
+        successor="/api/v1/stats/heatmap/",
+    )
+
     @extend_schema(
+        deprecated=True,
         parameters=[GapQuerySerializer],
         responses={200: GapStatsSerializer, **errors(400, 401, 429)},
-        description="Open needs (open or in discussion), distinct programmes "
+        description="Deprecated since 2026-12-07, gone after 2027-06-30 (the "
+        "`Deprecation` and `Sunset` headers say so): use `stats/heatmap/`. "
+        "Open needs (open or in discussion), distinct programmes "
         "matched to them (declined matches excluded) and needs flagged unmet, per "
         "group, over the needs you may see. For everyone but curators, counts of "
         "1 or 2 are given as null so that small groups cannot single out a need.",

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from matchmaking.accounts import tokens
+from matchmaking.accounts import policy, tokens
 from matchmaking.api.base import (
     ID_REGEX,
     LIST_ERRORS,
@@ -19,7 +19,8 @@ from matchmaking.api.base import (
 )
 from matchmaking.api.permissions import (
     AUTHENTICATED,
-    SessionOnlyForWrites,
+    ManagesTokens,
+    via_token,
 )
 from matchmaking.api.serializers import (
     ApiTokenCreatedSerializer,
@@ -37,11 +38,14 @@ from matchmaking.models import (
     create=extend_schema(
         request=ApiTokenCreateSerializer,
         responses={201: ApiTokenCreatedSerializer, **errors(400, 401, 403, 429)},
-        description="Create a token; the key is in this response only.",
+        description="Create a token; the key is in this response only. From a "
+        "signed-in session or with a `manage` token (a token made by a token "
+        "expires no later than its maker).",
     ),
     destroy=extend_schema(
         responses={204: None, **errors(401, 403, 404, 429)},
-        description="Revoke the token (it stays listed, with `revoked_at`).",
+        description="Revoke the token (it stays listed, with `revoked_at`); from "
+        "a signed-in session or with a `manage` token.",
     ),
 )
 class ApiTokenViewSet(
@@ -55,7 +59,7 @@ class ApiTokenViewSet(
     """The signed-in user's own personal API tokens."""
 
     serializer_class = ApiTokenSerializer
-    permission_classes = [*AUTHENTICATED, SessionOnlyForWrites]
+    permission_classes = [*AUTHENTICATED, ManagesTokens]
     lookup_value_regex = ID_REGEX
     filterset_class = None
 
@@ -67,7 +71,12 @@ class ApiTokenViewSet(
     def create(self, request, *args, **kwargs):
         payload = ApiTokenCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, key = tokens.create_token(user=request.user, **payload.validated_data)
+        data = dict(payload.validated_data)
+        if via_token(request):
+            data["expires_at"] = policy.expiry_of_token_made_by(
+                maker=request.auth, expires_at=data.get("expires_at")
+            )
+        token, key = tokens.create_token(user=request.user, **data)
         data = ApiTokenSerializer(token).data
         data["key"] = key
         return Response(data, status=status.HTTP_201_CREATED)

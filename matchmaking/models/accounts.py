@@ -42,6 +42,8 @@ class User(AbstractUser):
 class TokenScope(models.TextChoices):
     READ = "read", _("Read")
     READ_WRITE = "read_write", _("Read and write")
+    # read_write, and creating and revoking the owner's tokens over the API.
+    MANAGE = "manage", _("Read, write and manage tokens")
 
 
 class ApiToken(models.Model):

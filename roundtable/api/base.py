@@ -44,7 +44,9 @@ class SlideDeckErrorBodySerializer(ErrorBodySerializer):
             "resources",
             "pages",
         ],
-        help_text="The deck rule that was broken.",
+        required=False,
+        help_text="The deck rule that was broken (absent when another field "
+        "is invalid).",
     )
 
 

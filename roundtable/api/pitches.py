@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
@@ -69,14 +69,17 @@ def _pitch_action(name: str, service, doc: str, *, curators: bool = False):
     )(routed)
 
 
+class PitchDraftSerializer(PitchWriteSerializer):
+    """A pitch as JSON (the deck is uploaded to ``slides/``)."""
+
+    slide_deck = None
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: PitchSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(responses={200: PitchSerializer, **READ_ERRORS}),
     create=extend_schema(
-        request={
-            "application/json": PitchWriteSerializer,
-            "multipart/form-data": PitchWriteSerializer,
-        },
+        request={"application/json": PitchDraftSerializer},
         responses={
             201: PitchSerializer,
             **errors(401, 403, 429),
@@ -100,10 +103,7 @@ def _pitch_action(name: str, service, doc: str, *, curators: bool = False):
         "its deck as multipart, or upload it later to `slides/`).",
     ),
     partial_update=extend_schema(
-        request={
-            "application/json": PitchWriteSerializer,
-            "multipart/form-data": PitchWriteSerializer,
-        },
+        request={"application/json": PitchDraftSerializer},
         responses={200: PitchSerializer, **errors(401, 403, 404, 429), **DECK_ERRORS},
         examples=[ILLEGAL_MOVE],
         description="The provider edits its pitch while the call is open and the "
@@ -122,7 +122,9 @@ class PitchViewSet(
     filterset_class = PitchFilter
     permission_classes = PUBLIC_READ
     lookup_value_regex = ID_REGEX
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # JSON; multipart too, so that a deck can come with the pitch (documented:
+    # JSON, the deck through ``slides/``; one body type per operation).
+    parser_classes = [JSONParser, MultiPartParser]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):

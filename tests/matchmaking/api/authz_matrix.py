@@ -210,6 +210,9 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     # dataset and statistics
     ("/api/v1/dataset/export/", "GET"): ("api:dataset-export", PUBLIC),
     ("/api/v1/dataset/import/", "POST"): ("api:dataset-import", CURATORS_ONLY),
+    ("/api/v1/export/programmes/", "GET"): ("api:export-programmes", PUBLIC),
+    ("/api/v1/export/needs/", "GET"): ("api:export-needs", PUBLIC),
+    ("/api/v1/export/matches/", "GET"): ("api:export-matches", SIGNED_IN),
     ("/api/v1/stats/gaps/", "GET"): ("api:gap-stats-list", PUBLIC),
     ("/api/v1/stats/coverage/", "GET"): ("api:stats-coverage-list", PUBLIC),
     ("/api/v1/stats/heatmap/", "GET"): ("api:stats-heatmap-list", PUBLIC),
@@ -312,7 +315,7 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
 API_EXTRA: dict[tuple[str, str], dict[str, object]] = {
     ("api:schema", "GET"): PUBLIC,
     ("api:docs", "GET"): PUBLIC,
-    ("api:api-root", "GET"): SIGNED_IN,
+    ("api:api-root", "GET"): PUBLIC,
     ("api/v1/^", "GET"): cells(404),
     ("api/v1/^", "POST"): cells(404),
 }

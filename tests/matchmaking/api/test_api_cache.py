@@ -8,6 +8,7 @@ here turn it on and really commit (transactional tests), as in production.
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -188,3 +189,42 @@ def test_a_large_answer_is_not_kept(world, settings, monkeypatch):
     after = titles(client.get("/api/v1/programmes/"))
     assert "Read afresh" in after
     assert "Read afresh" not in before
+
+
+def test_a_repeated_get_is_a_304_until_the_data_changes(world):
+    client = client_for(world.users["ms_a"])
+    url = f"/api/v1/needs/{world.need_a.ref}/"
+    first = client.get(url)
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    listed = client.get("/api/v1/needs/")
+    assert listed["ETag"] not in (etag, None)
+    # Another user's copy is not this one's (the tag covers the user too).
+    other = client_for(world.users["curator"]).get(url, headers={"If-None-Match": etag})
+    assert other.status_code == 200
+    changed = client.patch(url, {"title": "Retitled"}, format="json")
+    assert changed.status_code == 200
+    after = client.get(url, headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.json()["title"] == "Retitled"
+    assert after["ETag"] != etag
+
+
+def test_if_modified_since_is_a_304_only_for_a_copy_made_after_the_last_change(
+    world, time_machine
+):
+    client = client_for(world.users["ms_a"])
+    time_machine.move_to(timezone.now(), tick=False)
+    api_cache.changed()
+    time_machine.shift(2)
+    first = client.get("/api/v1/programmes/")
+    stamp = first["Last-Modified"]
+    kept = client.get("/api/v1/programmes/", headers={"If-Modified-Since": stamp})
+    assert kept.status_code == 304
+    api_cache.changed()
+    time_machine.shift(2)
+    fresh = client.get("/api/v1/programmes/", headers={"If-Modified-Since": stamp})
+    assert fresh.status_code == 200
+    assert fresh["Last-Modified"] != stamp

@@ -82,7 +82,9 @@ def test_nested_matches_are_ranked_with_explanations(world):
         "rank": 1,
         "score": 0.9,
         "components": {"topics": 0.8},
-        "reasons": ["Same topic: CSIRT establishment"],
+        "reasons": [
+            {"code": "", "params": {}, "text": "Same topic: CSIRT establishment"}
+        ],
         "status": "suggested",
         "origin": "engine",
         "note": "",

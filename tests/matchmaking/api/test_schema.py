@@ -83,6 +83,42 @@ def test_schema_documents_every_route(world):
             assert {"401", "429"} <= codes, (method, path)
 
 
+def test_schema_is_what_generators_need(world):
+    body = client_for(world, "anon").get("/api/v1/schema/?format=json").json()
+    operations = [
+        (f"{method} {path}", operation)
+        for path, items in body["paths"].items()
+        for method, operation in items.items()
+    ]
+    summaries = [operation["summary"] for _name, operation in operations]
+    descriptions = [operation["description"] for _name, operation in operations]
+    assert all(summaries)
+    assert "\n" not in "".join(summaries)
+    assert len(set(summaries)) == len(summaries)
+    assert len(set(descriptions)) == len(descriptions)
+    for name, operation in operations:
+        if "requestBody" in operation:
+            media = list(operation["requestBody"]["content"])
+            assert media in (["application/json"], ["multipart/form-data"]), name
+            assert {"413", "415"} <= set(operation["responses"]), name
+    uploads = [
+        name
+        for name, operation in operations
+        if "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert uploads == ["put /api/v1/pitches/{id}/slides/"]
+    theme = next(
+        parameter
+        for parameter in body["paths"]["/api/v1/programmes/"]["get"]["parameters"]
+        if parameter["name"] == "theme"
+    )
+    assert theme["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert (theme["style"], theme["explode"]) == ("form", True)
+    match = body["components"]["schemas"]["Match"]["properties"]
+    assert match["reasons"]["items"] == {"$ref": "#/components/schemas/Reason"}
+    assert match["components"]["allOf"] == [{"$ref": "#/components/schemas/Components"}]
+
+
 def test_docs_page_loads_only_vendored_assets_under_the_csp(world):
     client = client_for(world, "anon")
     response = client.get("/api/v1/docs/")

@@ -132,12 +132,27 @@ def test_others_tokens_are_404_and_stay_valid(world):
     assert theirs.revoked_at is None
 
 
-def test_a_token_cannot_mint_tokens(world):
+def test_a_read_write_token_cannot_mint_tokens(world):
     response = token_client(world.write_key).post(
         "/api/v1/tokens/", {"name": "child", "scope": "read_write"}, format="json"
     )
     assert response.status_code == 403
     assert ApiToken.objects.count() == 2
+
+
+def test_a_manage_token_mints_tokens_that_do_not_outlive_it(world):
+    expiry = timezone.now() + dt.timedelta(days=7)
+    maker, key = tokens.create_token(
+        user=world.users["ms_a"], name="ci", scope="manage", expires_at=expiry
+    )
+    client = token_client(key)
+    response = client.post("/api/v1/tokens/", {"name": "child", "scope": "read"})
+    assert response.status_code == 201, response.json()
+    child = ApiToken.objects.get(pk=response.json()["id"])
+    assert (child.user, child.scope, child.expires_at) == (maker.user, "read", expiry)
+    assert client.delete(f"/api/v1/tokens/{child.pk}/").status_code == 204
+    child.refresh_from_db()
+    assert child.revoked_at is not None
 
 
 def test_token_expiry_must_be_in_the_future(world):

@@ -279,11 +279,11 @@ def test_public_pitch_of_another_provider_is_readable_but_not_writable(cast):
     ("field", "value", "message"),
     [
         ("programmes", ["gov-cloud"], "Link only your own organisation's programmes."),
-        ("provider", "kestrel", "Object with ref=kestrel does not exist."),
+        ("provider", "kestrel", "provider: you may not use “kestrel” here."),
         (
             "presenter",
             "kestrel-member",
-            "Object with username=kestrel-member does not exist.",
+            "presenter: no such value “kestrel-member”.",
         ),
     ],
 )
@@ -319,7 +319,7 @@ def test_a_foreign_draft_programme_is_unknown_not_foreign(cast):
         format="json",
     )
     assert response.json()["error"]["fields"] == {
-        "programmes": ["Object with ref=gov-cloud does not exist."]
+        "programmes": ["programmes: no such value “gov-cloud”."]
     }
 
 
@@ -569,8 +569,8 @@ def test_meetings_of_others_are_404_and_unchanged(cast):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("member_state", "KEN", "Object with country_id=KEN does not exist."),
-        ("need", "other-need", "Object with ref=other-need does not exist."),
+        ("member_state", "KEN", "member_state: you may not use “KEN” here."),
+        ("need", "other-need", "need: no such value “other-need”."),
         ("programme", "gov-cloud", "Choose a programme presented in this pitch."),
     ],
 )
@@ -592,7 +592,7 @@ def test_an_unaccepted_pitch_is_unknown_to_a_meeting_request(cast):
         "/api/v1/meetings/", {"pitch": pitch.pk, "member_state": "SEN"}, format="json"
     )
     assert response.json()["error"]["fields"] == {
-        "pitch": [f'Invalid pk "{pitch.pk}" - object does not exist.']
+        "pitch": [f"pitch: no such value “{pitch.pk}”."]
     }
     assert not Meeting.objects.exists()
 
@@ -706,10 +706,10 @@ def test_a_meeting_request_naming_a_need_hidden_from_the_presenter_is_a_missing_
 
     assert hidden.status_code == missing.status_code == 400
     assert hidden.json()["error"]["fields"] == {
-        "need": ["Object with ref=sen-csirt does not exist."]
+        "need": ["need: no such value “sen-csirt”."]
     }
     assert missing.json()["error"]["fields"] == {
-        "need": ["Object with ref=no-such-need does not exist."]
+        "need": ["need: no such value “no-such-need”."]
     }
     assert not Meeting.objects.exists()
 
