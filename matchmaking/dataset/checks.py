@@ -406,18 +406,7 @@ class Checker:
         elif provider not in self.known_providers:
             record.problem("provider", f"unknown provider '{provider}'")
         status = record.choice("status", ProgrammeStatus, None)
-        fields: dict[str, Any] = {
-            "title": record.text("title", required=True, max_length=300),
-            "summary": record.text("summary", max_length=SHORT_TEXT),
-            "description": record.text("description", max_length=LONG_TEXT),
-        }
-        m2m = {
-            "topics": record.tags("topics", required=True),
-            "assistance_types": record.tags("assistance_types"),
-            "audiences": record.tags("audiences"),
-            "languages": record.languages(),
-            "delivery_modes": record.tags("delivery_modes"),
-        }
+        fields, m2m = _text_and_tags(record, topics_required=True)
         eligibility = record.data.get("eligibility")
         if eligibility is None:
             eligibility = {}
@@ -476,19 +465,8 @@ class Checker:
     def _check_needs(self, record: Record) -> None:
         country = record.country(required=True, un_state=True)
         status = record.choice("status", NeedStatus, None)
-        fields: dict[str, Any] = {
-            "title": record.text("title", required=True, max_length=300),
-            "summary": record.text("summary", max_length=SHORT_TEXT),
-            "description": record.text("description", max_length=LONG_TEXT),
-        }
         # Needs may come untagged (text only): the engine reads their text.
-        m2m = {
-            "topics": record.tags("topics"),
-            "assistance_types": record.tags("assistance_types"),
-            "audiences": record.tags("audiences"),
-            "languages": record.languages(),
-            "delivery_modes": record.tags("delivery_modes"),
-        }
+        fields, m2m = _text_and_tags(record, topics_required=False)
         fields["priority_id"] = record.slug("priority")
         fields["visibility"] = record.choice(
             "visibility", Visibility, Visibility.PUBLIC.value
@@ -539,3 +517,22 @@ def validate_dataset(
     return Checker(
         data, allow_moves=allow_moves, allow_declassify=allow_declassify
     ).problems
+
+
+def _text_and_tags(
+    record: Record, *, topics_required: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A need's or programme's texts and tags: (fields, many-to-many values)."""
+    fields: dict[str, Any] = {
+        "title": record.text("title", required=True, max_length=300),
+        "summary": record.text("summary", max_length=SHORT_TEXT),
+        "description": record.text("description", max_length=LONG_TEXT),
+    }
+    m2m = {
+        "topics": record.tags("topics", required=topics_required),
+        "assistance_types": record.tags("assistance_types"),
+        "audiences": record.tags("audiences"),
+        "languages": record.languages(),
+        "delivery_modes": record.tags("delivery_modes"),
+    }
+    return fields, m2m
