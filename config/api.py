@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from matchmaking.api import dataset as mm_dataset
 from matchmaking.api import export as mm_export
+from matchmaking.api import funding as mm_funding
 from matchmaking.api import joining as mm_joining
 from matchmaking.api import matches as mm_matches
 from matchmaking.api import needs as mm_needs
@@ -22,6 +23,7 @@ from matchmaking.api import savedsearches as mm_savedsearches
 from matchmaking.api import stats
 from matchmaking.api import tokens as mm_tokens
 from matchmaking.api import webhooks as mm_webhooks
+from roundtable.api import commitments as rt_commitments
 from roundtable.api import events as rt_events
 from roundtable.api import meetings as rt_meetings
 from roundtable.api import pitches as rt_pitches
@@ -91,6 +93,14 @@ router.register(
 )
 router.register("dataset", mm_dataset.DatasetViewSet, basename="dataset")
 router.register("export", mm_export.ExportViewSet, basename="export")
+router.register(
+    "programme-funding",
+    mm_funding.ProgrammeFundingViewSet,
+    basename="programme-funding",
+)
+router.register(
+    "iati/activities", mm_funding.IatiActivitiesViewSet, basename="iati-activities"
+)
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
 router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
 router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")
@@ -106,6 +116,7 @@ router.register("events", rt_events.EventViewSet, basename="event")
 router.register("sessions", rt_sessions.SessionViewSet, basename="session")
 router.register("pitches", rt_pitches.PitchViewSet, basename="pitch")
 router.register("meetings", rt_meetings.MeetingViewSet, basename="meeting")
+router.register("commitments", rt_commitments.CommitmentViewSet, basename="commitment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

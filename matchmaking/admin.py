@@ -11,15 +11,19 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from matchmaking import services
 from matchmaking.accounts import policy, tokens
+from matchmaking.funding.rates import refresh_usd
 from matchmaking.models import (
     TAG_FIELDS,
     ApiToken,
     AssistanceType,
     Audience,
+    BudgetLine,
     ContentTranslation,
     CostModel,
     Country,
     DeliveryMode,
+    ExchangeRate,
+    ImportedActivity,
     Invitation,
     JoinRequest,
     Language,
@@ -28,8 +32,10 @@ from matchmaking.models import (
     Membership,
     MemberState,
     Need,
+    ParticipatingOrganisation,
     Priority,
     Programme,
+    ProgrammeFunding,
     Provider,
     Region,
     StakeholderGroup,
@@ -242,6 +248,24 @@ class MatchInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProgrammeFundingInline(admin.StackedInline):
+    model = ProgrammeFunding
+    extra = 0
+    readonly_fields = ("total_budget_usd",)
+
+
+class ParticipatingOrganisationInline(admin.TabularInline):
+    model = ParticipatingOrganisation
+    extra = 0
+    autocomplete_fields = ("provider",)
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+    readonly_fields = ("amount_usd",)
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(SimpleHistoryAdmin):
     list_display = ("title", "ref", "provider", "status", "capacity", "ends_on")
@@ -265,7 +289,72 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
     filter_horizontal = tuple(f for f in TAG_FIELDS if f != "languages")
     readonly_fields = ("created_at", "updated_at")
     list_select_related = ("provider",)
-    inlines = (MatchInline,)
+    inlines = (
+        ProgrammeFundingInline,
+        ParticipatingOrganisationInline,
+        BudgetLineInline,
+        MatchInline,
+    )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Amounts typed here get their US-dollar equivalents at once.
+        refresh_usd(programme_ids=[form.instance.pk])
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """The dated table US-dollar equivalents come from (no live feed)."""
+
+    list_display = ("currency", "valid_from", "usd_per_unit")
+    list_filter = ("currency",)
+    search_fields = ("currency",)
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_usd()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_usd()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        refresh_usd()
+
+
+@admin.register(ParticipatingOrganisation)
+class ParticipatingOrganisationAdmin(admin.ModelAdmin):
+    list_display = ("programme", "role", "provider", "name")
+    list_filter = ("role",)
+    search_fields = ("programme__title", "provider__name", "name")
+    raw_id_fields = ("programme", "provider")
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(admin.ModelAdmin):
+    list_display = ("programme", "period_start", "period_end", "amount", "currency")
+    list_filter = ("currency",)
+    search_fields = ("programme__title",)
+    raw_id_fields = ("programme",)
+    readonly_fields = ("amount_usd",)
+
+
+@admin.register(ProgrammeFunding)
+class ProgrammeFundingAdmin(admin.ModelAdmin):
+    list_display = ("programme", "total_budget", "currency", "total_budget_usd")
+    search_fields = ("programme__title",)
+    raw_id_fields = ("programme",)
+    readonly_fields = ("total_budget_usd",)
+
+
+@admin.register(ImportedActivity)
+class ImportedActivityAdmin(admin.ModelAdmin):
+    list_display = ("iati_identifier", "programme", "source_name", "imported_at")
+    search_fields = ("iati_identifier", "programme__title", "source_name")
+    raw_id_fields = ("programme", "duplicate_of", "imported_by")
+    readonly_fields = ("imported_at",)
 
 
 @admin.register(Need)

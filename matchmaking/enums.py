@@ -91,3 +91,12 @@ class DeliveryOutcome(models.TextChoices):
     ACHIEVED = "achieved", _("Objectives achieved")
     PARTIAL = "partial", _("Partly achieved")
     NOT_ACHIEVED = "not_achieved", _("Not achieved")
+
+
+class OrganisationRole(models.TextChoices):
+    """IATI organisation roles (codelist OrganisationRole: 1-4)."""
+
+    FUNDING = "funding", _("Funding")
+    ACCOUNTABLE = "accountable", _("Accountable")
+    EXTENDING = "extending", _("Extending")
+    IMPLEMENTING = "implementing", _("Implementing")

@@ -24,6 +24,7 @@ from matchmaking.enums import (
     MatchOrigin,
     MatchStatus,
     NeedStatus,
+    OrganisationRole,
     ProgrammeStatus,
     Visibility,
 )
@@ -36,6 +37,7 @@ from matchmaking.models import (
     Language,
     Match,
     Need,
+    ParticipatingOrganisation,
     Priority,
     Programme,
     Provider,
@@ -247,6 +249,17 @@ class ProgrammeFilter(TaggedFilter):
     )
     starts_on = df.DateFromToRangeFilter()
     ends_on = df.DateFromToRangeFilter()
+    funded_by = CodeFilter(
+        queryset=Provider.objects.all(),
+        to_field_name="ref",
+        method="filter_funded_by",
+        label="Reference of a provider taking part as a funding organisation",
+    )
+    funder = df.CharFilter(
+        method="filter_funder",
+        max_length=200,
+        label="Part of the name of a funding organisation (registered or not)",
+    )
     ordering = df.OrderingFilter(
         fields=(
             ("title", "title"),
@@ -279,6 +292,20 @@ class ProgrammeFilter(TaggedFilter):
                 ).values("pk")
             )
         )
+
+    def filter_funded_by(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=ParticipatingOrganisation.objects.filter(
+                role=OrganisationRole.FUNDING, provider=value
+            ).values("programme_id")
+        )
+
+    def filter_funder(self, queryset, name, value):
+        funders = ParticipatingOrganisation.objects.filter(
+            Q(name__icontains=value) | Q(provider__name__icontains=value),
+            role=OrganisationRole.FUNDING,
+        )
+        return queryset.filter(pk__in=funders.values("programme_id"))
 
     def filter_eligible_for(self, queryset, name, value):
         codes = list(value.region_codes)

@@ -7,6 +7,8 @@ from roundtable.models import (
     AgendaVersion,
     BreakoutRegistration,
     CallForPitches,
+    Commitment,
+    CommitmentReport,
     Event,
     Meeting,
     Pitch,
@@ -193,3 +195,27 @@ class BreakoutRegistrationAdmin(admin.ModelAdmin):
     search_fields = ("session__title", "user__username", "user__email")
     autocomplete_fields = ("session", "user")
     list_select_related = ("session", "user")
+
+
+class CommitmentReportInline(admin.StackedInline):
+    model = CommitmentReport
+    extra = 0
+    raw_id_fields = ("author",)
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "ref", "provider", "state", "due_on", "share_delivered")
+    list_filter = ("state", "for_ldcs", "for_sids", "event")
+    search_fields = ("title", "ref", "provider__name")
+    autocomplete_fields = ("provider", "countries", "regions", "programmes")
+    raw_id_fields = ("pitch", "meeting", "match", "session", "created_by")
+    readonly_fields = ("amount_usd", "created_at", "updated_at")
+    inlines = (CommitmentReportInline,)
+
+
+@admin.register(CommitmentReport)
+class CommitmentReportAdmin(admin.ModelAdmin):
+    list_display = ("commitment", "share_delivered", "created_at")
+    search_fields = ("commitment__title", "narrative")
+    raw_id_fields = ("commitment", "author")

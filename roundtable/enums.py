@@ -60,3 +60,14 @@ ACTIVE_PITCH_STATES = (
 WITHDRAWABLE_PITCH_STATES = (*EDITABLE_PITCH_STATES, *SCHEDULABLE_PITCH_STATES)
 # Pitches a delegation may ask a meeting about.
 REQUESTABLE_PITCH_STATES = ACCEPTED_PITCH_STATES
+
+
+class CommitmentState(models.TextChoices):
+    ANNOUNCED = "announced", pgettext_lazy("commitment status", "Announced")
+    IN_PROGRESS = "in_progress", pgettext_lazy("commitment status", "In progress")
+    DELIVERED = "delivered", pgettext_lazy("commitment status", "Delivered")
+    WITHDRAWN = "withdrawn", pgettext_lazy("commitment status", "Withdrawn")
+
+
+# Commitments still owing progress reports (and reminders).
+OPEN_COMMITMENT_STATES = (CommitmentState.ANNOUNCED, CommitmentState.IN_PROGRESS)

@@ -15,11 +15,17 @@ from matchmaking.models import (
     LONG_TEXT,
     NOTE_TEXT,
     SHORT_TEXT,
+    AssistanceType,
+    Country,
     MemberState,
     Need,
     Programme,
     Provider,
+    Region,
+    Theme,
+    Topic,
     User,
+    currency_codes,
 )
 from roundtable import selectors
 from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
@@ -224,4 +230,108 @@ class ReportForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=LONG_TEXT,
+    )
+
+
+class CommitmentForm(GovukFormMixin, forms.Form):
+    """A commitment: who, what, for whom, how much or in kind, by when."""
+
+    provider = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Provider.objects.none()
+    )
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=SHORT_TEXT,
+        required=False,
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.all(), required=False
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.all(), required=False
+    )
+    assistance_types = forms.ModelMultipleChoiceField(
+        label=_("Assistance"), queryset=AssistanceType.objects.all(), required=False
+    )
+    countries = forms.ModelMultipleChoiceField(
+        label=_("Countries"),
+        queryset=Country.objects.filter(is_un_member=True),
+        required=False,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"), queryset=Region.objects.all(), required=False
+    )
+    for_ldcs = forms.BooleanField(
+        label=_("Least developed countries only"), required=False
+    )
+    for_sids = forms.BooleanField(
+        label=_("Small island developing States only"), required=False
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=0, max_digits=16, decimal_places=2, required=False
+    )
+    currency = forms.ChoiceField(label=_("Currency"), initial="USD")
+    in_kind = forms.CharField(
+        label=_("In kind"),
+        max_length=NOTE_TEXT,
+        required=False,
+        help_text=_("What is given other than money (experts, training places…)."),
+    )
+    due_on = forms.DateField(
+        label=_("By when"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        label=_("Delivering programmes"),
+        queryset=Programme.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    report_every_months = forms.IntegerField(
+        label=_("Report progress every (months)"), min_value=1, max_value=24, initial=6
+    )
+
+    def __init__(self, *args: Any, providers: list[Provider], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [p.pk for p in providers]
+        self.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
+        if len(providers) == 1:
+            self.fields["provider"].widget = forms.HiddenInput()
+            self.fields["provider"].initial = ids[0]
+        self.fields["programmes"].queryset = Programme.objects.filter(
+            provider_id__in=ids
+        ).exclude(status=ProgrammeStatus.DRAFT)
+        self.fields["currency"].choices = [(c, c) for c in sorted(currency_codes())]
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("provider", None)
+        return data
+
+
+class CommitmentReportForm(GovukFormMixin, forms.Form):
+    """A progress report: narrative, share delivered, spend, evidence links."""
+
+    narrative = forms.CharField(
+        label=_("Narrative"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=LONG_TEXT,
+    )
+    share_delivered = forms.IntegerField(
+        label=_("Share delivered (%)"), min_value=0, max_value=100
+    )
+    spend = forms.DecimalField(
+        label=_("Spent so far"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+    )
+    evidence_links = forms.CharField(
+        label=_("Evidence links"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_TEXT,
+        help_text=_("One web address per line."),
     )

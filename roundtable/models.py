@@ -18,17 +18,26 @@ from matchmaking.models import (
     LONG_TEXT,
     NOTE_TEXT,
     SHORT_TEXT,
+    AssistanceType,
     ContentTranslation,
+    Country,
     Language,
+    Match,
     MemberState,
     Need,
     Programme,
     Provider,
+    Region,
     StakeholderGroup,
+    Theme,
+    Topic,
     limited_text,
+    new_ref,
 )
+from matchmaking.models.funding import currency_field, money_field
 from roundtable.enums import (
     ACTIVE_PITCH_STATES,
+    CommitmentState,
     MeetingState,
     PitchState,
     SessionKind,
@@ -663,3 +672,195 @@ class BreakoutRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.session.title}"
+
+
+def new_commitment_ref() -> str:
+    return new_ref("cmt")
+
+
+class Commitment(models.Model):
+    """A structured pledge made at the roundtable: who commits what, for whom,
+    how much, by when, where it came from and which programmes deliver it."""
+
+    ref = models.SlugField(
+        _("reference"), max_length=100, unique=True, default=new_commitment_ref
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("committing organisation"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = limited_text(_("description"), SHORT_TEXT, blank=True)
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("theme"),
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="+", verbose_name=_("topics")
+    )
+    assistance_types = models.ManyToManyField(
+        AssistanceType, blank=True, related_name="+", verbose_name=_("assistance types")
+    )
+    countries = models.ManyToManyField(
+        Country, blank=True, related_name="+", verbose_name=_("countries")
+    )
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="+", verbose_name=_("regions")
+    )
+    for_ldcs = models.BooleanField(_("least developed countries"), default=False)
+    for_sids = models.BooleanField(_("small island developing States"), default=False)
+    amount = money_field(_("amount"), null=True, blank=True)
+    currency = currency_field(default="USD")
+    amount_usd = money_field(_("amount (USD)"), null=True, blank=True)
+    in_kind = limited_text(_("in kind"), NOTE_TEXT, blank=True)
+    due_on = models.DateField(_("by when"))
+    state = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CommitmentState.choices,
+        default=CommitmentState.ANNOUNCED,
+    )
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("event"),
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("session"),
+    )
+    pitch = models.ForeignKey(
+        Pitch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("pitch"),
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("meeting"),
+    )
+    match = models.ForeignKey(
+        Match,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("match"),
+    )
+    programmes = models.ManyToManyField(
+        Programme,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("delivering programmes"),
+    )
+    report_every_months = models.PositiveSmallIntegerField(
+        _("report every (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    next_report_due = models.DateField(_("next report due"))
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
+    share_delivered = models.PositiveSmallIntegerField(
+        _("share delivered (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["reminded_for"])
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_delivered__lte=100),
+                name="commitment_share_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | ~Q(in_kind=""),
+                name="commitment_amount_or_in_kind",
+                violation_error_message=_(
+                    "Give an amount or say what is given in kind."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_report_due"]),
+            models.Index(fields=["provider", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.amount is None and not self.in_kind.strip():
+            raise ValidationError(
+                {"amount": _("Give an amount or say what is given in kind.")}
+            )
+
+
+class CommitmentReport(models.Model):
+    """A progress report of the committing organisation."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("commitment"),
+    )
+    narrative = limited_text(_("narrative"), LONG_TEXT)
+    share_delivered = models.PositiveSmallIntegerField(
+        _("share delivered (%)"), validators=[MaxValueValidator(100)]
+    )
+    spend = money_field(_("spend"), null=True, blank=True)
+    evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_delivered__lte=100),
+                name="commitment_report_share_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.share_delivered} %"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from matchmaking.models import EventKind, OutboxEvent, User
 from matchmaking.notifications import Description, Subject, register_subject
 from roundtable import selectors
-from roundtable.models import Meeting, Pitch
+from roundtable.models import Commitment, Meeting, Pitch
 
 
 def _meeting(event: OutboxEvent) -> Meeting | None:
@@ -79,6 +79,44 @@ def _pitch_describe(event: OutboxEvent) -> Description | None:
     )
 
 
+def _commitment_audience(event: OutboxEvent) -> list[User]:
+    commitment = Commitment.objects.filter(pk=event.subject_id).first()
+    if commitment is None:
+        return []
+    return list(
+        User.objects.filter(
+            memberships__provider_id=commitment.provider_id, is_active=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _commitment_may_see(user: User, event: OutboxEvent) -> bool:
+    # Commitments are public: anyone may see one that still exists.
+    return Commitment.objects.filter(pk=event.subject_id).exists()
+
+
+def _commitment_describe(event: OutboxEvent) -> Description | None:
+    commitment = (
+        Commitment.objects.filter(pk=event.subject_id).only("ref", "title").first()
+    )
+    if commitment is None:
+        return None
+    if event.kind == EventKind.REMINDER:
+        title = _("A progress report is due: %(commitment)s") % {
+            "commitment": commitment.title
+        }
+    else:
+        title = _("%(what)s: %(need)s") % {
+            "what": EventKind(event.kind).label,
+            "need": commitment.title,
+        }
+    return Description(
+        title=title, url=reverse("commitment-detail", args=[commitment.ref])
+    )
+
+
 def register() -> None:
     """Tell the outbox how to deliver events about meetings and pitches."""
     register_subject(
@@ -87,6 +125,14 @@ def register() -> None:
             audience=_meeting_audience,
             may_see=_meeting_may_see,
             describe=_meeting_describe,
+        ),
+    )
+    register_subject(
+        "commitment",
+        Subject(
+            audience=_commitment_audience,
+            may_see=_commitment_may_see,
+            describe=_commitment_describe,
         ),
     )
     register_subject(

@@ -43,6 +43,7 @@ from roundtable.models import (
     AgendaVersion,
     BreakoutRegistration,
     CallForPitches,
+    Commitment,
     Event,
     Meeting,
     Pitch,
@@ -805,3 +806,10 @@ def reports_visible_to(*, user: AnyUser) -> QuerySet[SessionReport]:
     if user.is_authenticated and user.is_active:
         visible |= Q(rapporteur_id=user.pk) | Q(session__chair_id=user.pk)
     return qs.filter(visible)
+
+
+def commitments_visible_to(*, user: AnyUser) -> QuerySet[Commitment]:
+    """Commitments are public: made in the open at the roundtable."""
+    return Commitment.objects.select_related(
+        "provider", "event", "session", "pitch", "theme"
+    ).prefetch_related("countries", "regions", "topics", "programmes")

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from roundtable.views import agenda, curation, meetings, pitches, sessions
+from roundtable.views import (
+    agenda,
+    commitments,
+    coordination,
+    curation,
+    meetings,
+    pitches,
+    sessions,
+)
 
 urlpatterns = [
     path("", agenda.roundtable_home, name="roundtable-home"),
@@ -40,6 +48,19 @@ urlpatterns = [
     path("pitches/<int:pk>/review/", curation.pitch_review, name="pitch-review"),
     path("pitches/<int:pk>/meeting/", meetings.meeting_request, name="meeting-request"),
     path("meetings/", meetings.meeting_list, name="meeting-list"),
+    path("commitments/", commitments.commitment_list, name="commitment-list"),
+    path("coordination/", coordination.coordination_view, name="coordination"),
+    path("commitments/new/", commitments.commitment_create, name="commitment-create"),
+    path(
+        "commitments/<slug:ref>/",
+        commitments.commitment_detail,
+        name="commitment-detail",
+    ),
+    path(
+        "commitments/<slug:ref>/state/",
+        commitments.commitment_state,
+        name="commitment-state",
+    ),
     path("meetings/schedule.ics", meetings.meeting_schedule_ics, name="meeting-ics"),
     path("meetings/<int:pk>/action/", meetings.meeting_action, name="meeting-action"),
     path(

@@ -66,6 +66,13 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     "matchmaking.match": ALL,
     "matchmaking.matchevent": ALL,
     "matchmaking.contenttranslation": ALL,
+    # Who funds what: curators keep the exchange-rate table and correct
+    # programmes' funding; imported IATI provenance is read (or removed).
+    "matchmaking.exchangerate": ALL,
+    "matchmaking.programmefunding": ALL,
+    "matchmaking.participatingorganisation": ALL,
+    "matchmaking.budgetline": ALL,
+    "matchmaking.importedactivity": VIEW_DELETE,
     # Accounts: change narrowed to plain accounts and CURATOR_ACCOUNT_FIELDS.
     # No add (people join by invitation), no delete (deactivate instead).
     "matchmaking.user": frozenset({"view", "change"}),
@@ -87,6 +94,8 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
             "agendaversion",
             "meeting",
             "breakoutregistration",
+            "commitment",
+            "commitmentreport",
         )
     },
     # The task queue, and login lockouts (a curator lifts one by deleting it).

@@ -29,6 +29,7 @@ from matchmaking import jsontext
 from matchmaking.dataset.records import Problem, Record, Reference
 from matchmaking.engine.text.tokens import detect_language
 from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from matchmaking.funding.services import parse_funding
 from matchmaking.models import (
     LONG_TEXT,
     SHORT_TEXT,
@@ -66,6 +67,7 @@ _PROGRAMME_FIELDS = frozenset(
         "capacity",
         "starts_on",
         "ends_on",
+        "funding",
     }
 )
 _ELIGIBILITY_FIELDS = frozenset({"regions", "countries", "ldc_only", "sids_only"})
@@ -128,6 +130,8 @@ _MODEL_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
             "ldc_only",
             "sids_only",
         ),
+        # Written by matchmaking.funding.services, not a programme field.
+        "funding": (),
     },
     "needs": {"country": ("member_state_id",), "priority": ("priority_id",)},
 }
@@ -164,6 +168,8 @@ class Checker:
         self.providers: list[Row] = []
         self.programmes: list[Row] = []
         self.needs: list[Row] = []
+        # Programmes' funding as given (ref -> object), written after them.
+        self.funding: dict[str, Any] = {}
         if not isinstance(data, dict):
             self.problems.append(Problem("", "", "", "the dataset must be an object"))
             return
@@ -343,7 +349,7 @@ class Checker:
             }
 
         in_file = values("providers", "ref")
-        wanted = values("programmes", "provider") - in_file
+        wanted = (values("programmes", "provider") | _funding_providers(data)) - in_file
         return in_file | set(_values_by_chunk(Provider, "ref", "ref", wanted))
 
     def _provider_names(self, data: dict[str, Any]) -> dict[str, str]:
@@ -446,12 +452,30 @@ class Checker:
         if ends_before_start(starts_on, ends_on):
             record.problem("ends_on", "is before starts_on")
         fields["content_language_id"] = self._content_language(fields)
+        self._check_funding(record)
         record.unknown_fields(_PROGRAMME_FIELDS, record.data)
         if record.ok:
             given = _given("programmes", record.data)
             self.programmes.append(
                 Row(record.ref, fields, m2m, status, provider, given)
             )
+
+    def _check_funding(self, record: Record) -> None:
+        """Roles and money (optional): every problem named ``funding.<path>``."""
+        if "funding" not in record.data:
+            return
+        if record.data["funding"] is None:  # null: no funding recorded
+            self.funding[record.ref] = {}
+            return
+        funding = record.data["funding"]
+        try:
+            parse_funding(funding, providers=dict.fromkeys(self.known_providers, 0))
+        except ValidationError as error:
+            for where, messages in error.message_dict.items():
+                for message in messages:
+                    record.problem(f"funding.{where}", message)
+            return
+        self.funding[record.ref] = funding
 
     def _content_language(self, fields: dict[str, Any]) -> str:
         """The language of a record's text: cbm-dataset/1 has no field for it
@@ -477,6 +501,21 @@ class Checker:
         if record.ok and country:
             given = _given("needs", record.data)
             self.needs.append(Row(record.ref, fields, m2m, status, country, given))
+
+
+def _funding_providers(data: dict[str, Any]) -> set[str]:
+    """The provider refs the programmes' participating organisations name."""
+    refs: set[str] = set()
+    records = data.get("programmes")
+    for record in records if isinstance(records, list) else ():
+        funding = record.get("funding") if isinstance(record, dict) else None
+        participants = (
+            funding.get("participants") if isinstance(funding, dict) else None
+        )
+        for item in participants if isinstance(participants, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("provider"), str):
+                refs.add(item["provider"])
+    return refs
 
 
 def chunks[T](items: Sequence[T]) -> Iterator[Sequence[T]]:

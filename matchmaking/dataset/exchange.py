@@ -40,6 +40,12 @@ from matchmaking.dataset.checks import (
     chunks,
 )
 from matchmaking.enums import NeedStatus, ProgrammeStatus
+from matchmaking.funding.rates import refresh_usd
+from matchmaking.funding.services import (
+    funding_by_programme,
+    parse_funding,
+    write_funding,
+)
 from matchmaking.models import (
     TAG_FIELDS,
     MemberState,
@@ -266,6 +272,8 @@ def import_dataset(
         user=user,
     )
 
+    _write_funding(checker.funding)
+
     states = _member_state_ids({row.link for row in checker.needs})
     for row in checker.needs:
         row.fields["member_state_id"] = states[row.link]
@@ -285,6 +293,21 @@ def import_dataset(
     if any(result.created.values()) or any(result.updated.values()):
         schedule_rematch()
     return result
+
+
+def _write_funding(funding: dict[str, Any]) -> None:
+    """Replace the funding of the programmes whose records give one."""
+    if not funding:
+        return
+    providers = dict(Provider.objects.values_list("ref", "id"))
+    programmes = _ids_by_ref(Programme, funding)
+    for ref, data in funding.items():
+        write_funding(
+            programme=Programme(pk=programmes[ref]),
+            funding=parse_funding(data, providers=providers),
+            refresh=False,
+        )
+    refresh_usd(programme_ids=programmes.values())
 
 
 # --- export ---------------------------------------------------------------
@@ -349,8 +372,9 @@ def export_dataset(
 ) -> dict:
     """The records of the querysets as a ``cbm-dataset/1`` document, sorted by ref.
 
-    Providers of the exported programmes are included. Runs 15 queries whatever
-    the size: providers, programmes and 7 of their M2Ms, needs and 5 of theirs.
+    Providers of the exported programmes are included. Runs 18 queries whatever
+    the size: providers, programmes and 7 of their M2Ms, needs and 5 of theirs,
+    and the programmes' funding (3).
     """
     programmes = programmes.select_related(None).prefetch_related(None)
     needs = needs.select_related(None).prefetch_related(None)
@@ -393,6 +417,7 @@ def export_dataset(
         "starts_on",
         "ends_on",
     )
+    funding = funding_by_programme(programmes.values("pk"))
     exported_programmes = [
         {
             **_record_head(p, "provider", "provider__ref", tags),
@@ -406,6 +431,7 @@ def export_dataset(
             "capacity": p["capacity"],
             "starts_on": _iso(p["starts_on"]),
             "ends_on": _iso(p["ends_on"]),
+            **({"funding": funding[p["pk"]]} if p["pk"] in funding else {}),
         }
         for p in programme_rows
     ]

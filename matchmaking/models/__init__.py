@@ -24,6 +24,15 @@ from matchmaking.models.base import (
     new_ref,
 )
 from matchmaking.models.contacts import Introduction, Profile
+from matchmaking.models.funding import (
+    BudgetLine,
+    ExchangeRate,
+    ImportedActivity,
+    ParticipatingOrganisation,
+    ProgrammeFunding,
+    currency_codes,
+    period_overlaps,
+)
 from matchmaking.models.joining import (
     MAX_LETTER_BYTES,
     MAX_LETTER_PAGES,
@@ -94,6 +103,7 @@ __all__ = [
     "ApiToken",
     "AssistanceType",
     "Audience",
+    "BudgetLine",
     "Category",
     "ContentTranslation",
     "CostModel",
@@ -101,6 +111,8 @@ __all__ = [
     "DeliveryMode",
     "DeliveryState",
     "EventKind",
+    "ExchangeRate",
+    "ImportedActivity",
     "Introduction",
     "Invitation",
     "JoinKind",
@@ -119,9 +131,11 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxEvent",
+    "ParticipatingOrganisation",
     "Priority",
     "Profile",
     "Programme",
+    "ProgrammeFunding",
     "Provider",
     "Region",
     "SavedSearch",
@@ -138,10 +152,12 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "check_programme_dates",
+    "currency_codes",
     "ends_before_start",
     "limited_text",
     "new_need_ref",
     "new_programme_ref",
     "new_provider_ref",
     "new_ref",
+    "period_overlaps",
 ]

@@ -23,6 +23,8 @@ from matchmaking import (
 from matchmaking.enums import (
     ProgrammeStatus,
 )
+from matchmaking.funding import coordination
+from matchmaking.funding import selectors as funding_selectors
 from matchmaking.models import (
     Language,
     Programme,
@@ -230,6 +232,12 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "programme": programme,
             "can_edit": can_edit,
             "advice": advice,
+            "funding": funding_selectors.programme_funding(programme=programme),
+            # Before they publish (and after), its provider and curators see
+            # other funders' programmes serving the same countries and topics.
+            "overlaps": coordination.overlaps_for(programme)
+            if can_edit or selectors.is_curator(request.user)
+            else [],
             "history": _history_for_curators(request, programme),
         },
     )

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from matchmaking import selectors
 from matchmaking.dataset.exchange import export_dataset
 from matchmaking.enums import UnmetReason
+from matchmaking.funding import iati
 from matchmaking.models import TAG_FIELDS, Programme
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.views.csv import csv_response
@@ -94,6 +95,13 @@ def open_data_download(request: HttpRequest, name: str) -> HttpResponse:
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="cbm-dataset.json"'
+        return response
+    if name == "iati-activities.xml":
+        response = StreamingHttpResponse(
+            iati.stream_public_activities(base_url=request.build_absolute_uri("/")),
+            content_type="application/xml; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'inline; filename="iati-activities.xml"'
         return response
     if name == "programmes.csv":
         records, fields = public_dataset()["programmes"], PROGRAMME_CSV_FIELDS

@@ -6,6 +6,13 @@ Each transition is one service that checks the current state and raises
 """
 
 from roundtable.services.agenda import move_pitch, publish_agenda, schedule_pitches
+from roundtable.services.commitments import (
+    can_report,
+    record_commitment,
+    report_progress,
+    send_due_reminders,
+    set_commitment_state,
+)
 from roundtable.services.meetings import (
     accept_meeting,
     cancel_meeting,
@@ -45,6 +52,7 @@ __all__ = [
     "accept_meeting",
     "accept_pitch",
     "assign_rapporteur",
+    "can_report",
     "can_translate_pitch",
     "cancel_breakout_registration",
     "cancel_meeting",
@@ -58,14 +66,18 @@ __all__ = [
     "publish_agenda",
     "publish_session_report",
     "rebuild_stored_decks",
+    "record_commitment",
     "record_meeting_match",
     "register_for_breakout",
     "reject_pitch",
     "release_decisions",
     "release_event_decisions",
+    "report_progress",
     "request_meeting",
     "review_pitch",
     "schedule_pitches",
+    "send_due_reminders",
+    "set_commitment_state",
     "start_review",
     "submit_pitch",
     "update_pitch",

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from matchmaking import selectors as mm_selectors
 from matchmaking.models import NOTE_TEXT
 from roundtable import forms, selectors, services
 from roundtable.ical import ICAL_CONTENT_TYPE, meetings_calendar
@@ -49,6 +50,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "incoming": incoming,
             "sent": sent,
             "schedule": selectors.meeting_schedule_of(user=user),
+            "my_provider_ids": mm_selectors.provider_ids(user=user),
         },
     )
 

@@ -43,7 +43,14 @@ def session_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "roundtable/report.html",
-        {"report": report, "session": report.session, "can_write": can_write},
+        {
+            "report": report,
+            "session": report.session,
+            "can_write": can_write,
+            "session_commitments": selectors.commitments_visible_to(
+                user=request.user
+            ).filter(session=report.session),
+        },
     )
 
 

@@ -117,6 +117,27 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
         "api:programme-advice",
         cells(403, anon=401, prov_p=OK, curator=OK),
     ),
+    # funding of programme P; the IATI activity file
+    ("/api/v1/programme-funding/{ref}/", "GET"): (
+        "api:programme-funding-detail",
+        PUBLIC,
+    ),
+    ("/api/v1/programme-funding/{ref}/", "PUT"): (
+        "api:programme-funding-detail",
+        PROVIDER_P_OR_CURATOR,
+    ),
+    ("/api/v1/iati/activities/", "GET"): ("api:iati-activities-list", PUBLIC),
+    # commitments (one of provider P)
+    ("/api/v1/commitments/", "GET"): ("api:commitment-list", PUBLIC),
+    ("/api/v1/commitments/{ref}/", "GET"): ("api:commitment-detail", PUBLIC),
+    ("/api/v1/commitments/{ref}/reports/", "GET"): (
+        "api:commitment-reports",
+        PUBLIC,
+    ),
+    ("/api/v1/commitments/{ref}/reports/", "POST"): (
+        "api:commitment-reports",
+        PROVIDER_P_OR_CURATOR,
+    ),
     # matches (need A x programme P, suggested)
     ("/api/v1/matches/", "GET"): ("api:match-list", SIGNED_IN),
     ("/api/v1/matches/", "POST"): ("api:match-list", CURATORS_ONLY),
@@ -362,6 +383,13 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "programme-translations": (("GET", "POST"), "owner"),
     "programme-translation-delete": (("POST",), "owner"),
     "programme-matches": (("GET", "POST"), "owner"),
+    "programme-funding": (("GET", "POST"), "owner"),
+    "iati-import": (("GET", "POST"), "curator"),
+    "commitment-list": (("GET", "POST"), "public"),
+    "commitment-create": (("GET", "POST"), "provider"),
+    "commitment-detail": (("GET", "POST"), "visible"),
+    "commitment-state": (("POST",), "owner"),
+    "coordination": (("GET", "POST"), "public"),
     "provider-detail": (("GET", "POST"), "visible"),
     "provider-dashboard": (("GET", "POST"), "signed-in"),
     "provider-verify": (("POST",), "curator"),

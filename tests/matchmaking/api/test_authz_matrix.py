@@ -41,7 +41,13 @@ from matchmaking.models import (
 from matchmaking.savedsearches import services as saved
 from matchmaking.webhooks import delivery as webhooks
 from roundtable.enums import MeetingState, PitchState, SessionKind
-from roundtable.models import CallForPitches, Meeting, Pitch, SessionReport
+from roundtable.models import (
+    CallForPitches,
+    Commitment,
+    Meeting,
+    Pitch,
+    SessionReport,
+)
 from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.matchmaking.admin_forms import admin_form_data
 from tests.matchmaking.api.conftest import client_for
@@ -97,6 +103,13 @@ def targets(world, settings, tmp_path):
         state=MeetingState.REQUESTED,
         expires_at=now + dt.timedelta(days=2),
     )
+    commitment = Commitment.objects.create(
+        provider=world.provider_p,
+        title="P's commitment",
+        in_kind="Training places",
+        due_on=now.date() + dt.timedelta(days=365),
+        next_report_due=now.date() + dt.timedelta(days=180),
+    )
     read_token = ApiToken.objects.get(user=world.users["ms_a"], name="read")
     join_request = JoinRequest.objects.create(
         kind=JoinKind.PROVIDER,
@@ -130,6 +143,8 @@ def targets(world, settings, tmp_path):
         "/providers/{ref}/": "prov-p",
         "/needs/{ref}/": world.need_a.ref,
         "/programmes/{ref}/": world.prog_p.ref,
+        "/programme-funding/{ref}/": world.prog_p.ref,
+        "/commitments/{ref}/": commitment.ref,
         "/matches/{id}/": world.match_a_p.pk,
         "/tokens/{id}/": read_token.pk,
         "/join-requests/{id}/": join_request.pk,

@@ -1132,7 +1132,8 @@ def test_export_runs_a_fixed_number_of_queries(django_assert_num_queries, size):
     # 1 programmes, 7 of their M2Ms: topics, assistance types, audiences,
     #   languages, delivery modes, eligible regions, eligible countries
     # 1 needs (with their member state's country), 5 of their M2Ms
-    with django_assert_num_queries(15):
+    # 3 the programmes' funding: totals, participating organisations, budget lines
+    with django_assert_num_queries(18):
         exported = everything()
 
     assert len(exported["programmes"]) == size

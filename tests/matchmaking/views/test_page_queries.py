@@ -53,8 +53,11 @@ PAGES = {
         15,
         rows=1,
     ),
-    # the programme and its 7 tag relations
-    "programme": KeyPage(None, lambda: reverse("programme-detail", args=["prog-p"]), 8),
+    # the programme and its 7 tag relations; its funding (totals, participating
+    # organisations, budget lines)
+    "programme": KeyPage(
+        None, lambda: reverse("programme-detail", args=["prog-p"]), 11
+    ),
     # the provider, its programme count, the page (no tags shown, none loaded)
     "provider": KeyPage(
         None, lambda: reverse("provider-detail", args=["prov-p"]), 3, rows=1

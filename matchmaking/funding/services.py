@@ -1,0 +1,364 @@
+"""Writes of a programme's funding: who takes part in which role, its total
+budget and its budget lines. The pages, the API, the dataset import and the
+IATI import all parse with ``parse_funding`` and write with ``write_funding``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from matchmaking import services
+from matchmaking.enums import OrganisationRole
+from matchmaking.funding.rates import refresh_usd
+from matchmaking.models import (
+    BudgetLine,
+    ParticipatingOrganisation,
+    Programme,
+    ProgrammeFunding,
+    Provider,
+    User,
+    currency_codes,
+)
+from matchmaking.models.funding import MONEY_DIGITS, MONEY_PLACES
+
+MAX_PARTICIPANTS = 50
+MAX_BUDGET_LINES = 100
+FUNDING_KEYS = frozenset(
+    {"total_budget", "currency", "cost_per_participant", "participants", "budget_lines"}
+)
+
+
+@dataclass(frozen=True)
+class ParticipantInput:
+    role: str
+    provider_id: int | None
+    name: str
+    iati_ref: str
+
+
+@dataclass(frozen=True)
+class BudgetLineInput:
+    period_start: date
+    period_end: date
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class FundingInput:
+    total_budget: Decimal | None
+    currency: str
+    cost_per_participant: Decimal | None
+    participants: tuple[ParticipantInput, ...]
+    budget_lines: tuple[BudgetLineInput, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.total_budget is None
+            and self.cost_per_participant is None
+            and not self.participants
+            and not self.budget_lines
+        )
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, where: str, message: str) -> None:
+        self.errors.setdefault(where, []).append(message)
+
+
+def _money(value: Any, where: str, problems: _Problems) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        problems.add(where, _("Give an amount as a number."))
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        problems.add(where, _("Give an amount as a number."))
+        return None
+    if not amount.is_finite() or amount < 0:
+        problems.add(where, _("An amount cannot be negative."))
+        return None
+    amount = amount.quantize(Decimal(1).scaleb(-MONEY_PLACES))
+    if len(amount.as_tuple().digits) > MONEY_DIGITS:
+        problems.add(where, _("This amount is too large."))
+        return None
+    return amount
+
+
+def _currency(value: Any, where: str, problems: _Problems) -> str:
+    if value is None or value == "":
+        return "USD"
+    if not isinstance(value, str) or value.upper() not in currency_codes():
+        problems.add(where, _("Give an ISO 4217 currency code, such as USD or EUR."))
+        return "USD"
+    return value.upper()
+
+
+def _date(value: Any, where: str, problems: _Problems) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.add(where, _("Give a date as YYYY-MM-DD."))
+    return None
+
+
+def _text(value: Any, where: str, limit: int, problems: _Problems) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.add(where, _("Give text."))
+        return ""
+    if len(value) > limit:
+        problems.add(
+            where,
+            _("At most %(limit)d characters, not %(count)d.")
+            % {"limit": limit, "count": len(value)},
+        )
+    return value.strip()
+
+
+def parse_funding(
+    data: Mapping[str, Any], *, providers: Mapping[str, int] | None = None
+) -> FundingInput:
+    """Check a funding record (dataset shape) and return it parsed; raise a
+    ValidationError naming every problem's field (``participants[1].role``).
+    ``providers`` maps the provider refs it may name to ids (all by default)."""
+    problems = _Problems()
+    if not isinstance(data, Mapping):
+        raise ValidationError({"funding": [_("Give an object.")]})
+    for key in sorted(set(data) - FUNDING_KEYS):
+        problems.add(key, _("Unknown field."))
+    total = _money(data.get("total_budget"), "total_budget", problems)
+    currency = _currency(data.get("currency"), "currency", problems)
+    per_head = _money(
+        data.get("cost_per_participant"), "cost_per_participant", problems
+    )
+    known = (
+        providers
+        if providers is not None
+        else dict(Provider.objects.values_list("ref", "id"))
+    )
+    participants: list[ParticipantInput] = []
+    raw_participants = data.get("participants") or []
+    if not isinstance(raw_participants, list):
+        problems.add("participants", _("Give a list."))
+        raw_participants = []
+    if len(raw_participants) > MAX_PARTICIPANTS:
+        problems.add(
+            "participants", _("At most %(limit)d.") % {"limit": MAX_PARTICIPANTS}
+        )
+    for i, item in enumerate(raw_participants):
+        where = f"participants[{i}]"
+        if not isinstance(item, Mapping):
+            problems.add(where, _("Give an object."))
+            continue
+        role = item.get("role")
+        if role not in OrganisationRole.values:
+            problems.add(
+                f"{where}.role",
+                _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(OrganisationRole.values)},
+            )
+        provider_id = None
+        ref = item.get("provider")
+        if ref not in (None, ""):
+            provider_id = known.get(ref) if isinstance(ref, str) else None
+            if provider_id is None:
+                problems.add(f"{where}.provider", _("No such provider."))
+        name = _text(item.get("name"), f"{where}.name", 200, problems)
+        iati_ref = _text(item.get("iati_ref"), f"{where}.iati_ref", 100, problems)
+        if provider_id is None and not name and ref in (None, ""):
+            problems.add(
+                f"{where}.name",
+                _("Name the organisation or choose a registered provider."),
+            )
+        participants.append(ParticipantInput(str(role), provider_id, name, iati_ref))
+    lines: list[BudgetLineInput] = []
+    raw_lines = data.get("budget_lines") or []
+    if not isinstance(raw_lines, list):
+        problems.add("budget_lines", _("Give a list."))
+        raw_lines = []
+    if len(raw_lines) > MAX_BUDGET_LINES:
+        problems.add(
+            "budget_lines", _("At most %(limit)d.") % {"limit": MAX_BUDGET_LINES}
+        )
+    for i, item in enumerate(raw_lines):
+        where = f"budget_lines[{i}]"
+        if not isinstance(item, Mapping):
+            problems.add(where, _("Give an object."))
+            continue
+        start = _date(item.get("period_start"), f"{where}.period_start", problems)
+        end = _date(item.get("period_end"), f"{where}.period_end", problems)
+        amount = _money(item.get("amount"), f"{where}.amount", problems)
+        if amount is None and f"{where}.amount" not in problems.errors:
+            problems.add(f"{where}.amount", _("This field is required."))
+        line_currency = _currency(
+            item.get("currency") or currency, f"{where}.currency", problems
+        )
+        if start and end and end < start:
+            problems.add(
+                f"{where}.period_end", _("A period cannot end before it starts.")
+            )
+        if start and end and amount is not None:
+            lines.append(BudgetLineInput(start, end, amount, line_currency))
+    if problems.errors:
+        raise ValidationError(problems.errors)
+    return FundingInput(total, currency, per_head, tuple(participants), tuple(lines))
+
+
+@transaction.atomic
+def write_funding(
+    *, programme: Programme, funding: FundingInput, refresh: bool = True
+) -> None:
+    """Replace a programme's funding with ``funding`` (checked by parse_funding)."""
+    ParticipatingOrganisation.objects.filter(programme=programme).delete()
+    BudgetLine.objects.filter(programme=programme).delete()
+    ParticipatingOrganisation.objects.bulk_create(
+        ParticipatingOrganisation(
+            programme=programme,
+            role=p.role,
+            provider_id=p.provider_id,
+            name=p.name,
+            iati_ref=p.iati_ref,
+        )
+        for p in funding.participants
+    )
+    BudgetLine.objects.bulk_create(
+        BudgetLine(
+            programme=programme,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            amount=line.amount,
+            currency=line.currency,
+        )
+        for line in funding.budget_lines
+    )
+    if funding.total_budget is None and funding.cost_per_participant is None:
+        ProgrammeFunding.objects.filter(programme=programme).delete()
+    else:
+        ProgrammeFunding.objects.update_or_create(
+            programme=programme,
+            defaults={
+                "total_budget": funding.total_budget,
+                "currency": funding.currency,
+                "cost_per_participant": funding.cost_per_participant,
+            },
+        )
+    if refresh:
+        refresh_usd(programme_ids=[programme.pk])
+
+
+def save_funding(*, user: User, programme: Programme, funding: FundingInput) -> None:
+    """The provider's (or a curator's) change of a programme's funding."""
+    if not services.can_edit_programme(user=user, programme=programme):
+        raise PermissionDenied(_("You cannot change this programme."))
+    write_funding(programme=programme, funding=funding)
+
+
+def funding_as_data(programme: Programme) -> dict[str, Any] | None:
+    """A programme's funding in the dataset's shape (None: nothing recorded).
+
+    Reads ``participants`` (with provider), ``budget_lines`` and ``funding``
+    from what the caller prefetched."""
+    participants = [
+        {
+            "role": p.role,
+            **({"provider": p.provider.ref} if p.provider_id else {}),
+            **({"name": p.name} if p.name else {}),
+            **({"iati_ref": p.iati_ref} if p.iati_ref else {}),
+        }
+        for p in programme.participants.all()
+    ]
+    lines = [
+        {
+            "period_start": line.period_start.isoformat(),
+            "period_end": line.period_end.isoformat(),
+            "amount": str(line.amount),
+            "currency": line.currency,
+        }
+        for line in programme.budget_lines.all()
+    ]
+    try:
+        totals = programme.funding
+    except ProgrammeFunding.DoesNotExist:
+        totals = None
+    if not participants and not lines and totals is None:
+        return None
+    data: dict[str, Any] = {"currency": totals.currency if totals else "USD"}
+    if totals and totals.total_budget is not None:
+        data["total_budget"] = str(totals.total_budget)
+    if totals and totals.cost_per_participant is not None:
+        data["cost_per_participant"] = str(totals.cost_per_participant)
+    data["participants"] = participants
+    data["budget_lines"] = lines
+    return data
+
+
+FUNDING_PREFETCH = ("participants__provider", "budget_lines", "funding")
+
+
+def funding_by_programme(programme_ids: Any) -> dict[int, dict[str, Any]]:
+    """The dataset-shaped funding of many programmes (ids or a values("pk")
+    subquery) in three queries; programmes without any are left out."""
+    found: dict[int, dict[str, Any]] = {}
+
+    def entry(pk: int) -> dict[str, Any]:
+        return found.setdefault(
+            pk, {"currency": "USD", "participants": [], "budget_lines": []}
+        )
+
+    for row in (
+        ProgrammeFunding.objects.filter(programme_id__in=programme_ids)
+        .order_by()
+        .values("programme_id", "total_budget", "currency", "cost_per_participant")
+    ):
+        data = entry(row["programme_id"])
+        data["currency"] = row["currency"]
+        if row["total_budget"] is not None:
+            data["total_budget"] = str(row["total_budget"])
+        if row["cost_per_participant"] is not None:
+            data["cost_per_participant"] = str(row["cost_per_participant"])
+    for row in (
+        ParticipatingOrganisation.objects.filter(programme_id__in=programme_ids)
+        .order_by("programme_id", "role", "id")
+        .values("programme_id", "role", "provider__ref", "name", "iati_ref")
+    ):
+        item = {"role": row["role"]}
+        if row["provider__ref"]:
+            item["provider"] = row["provider__ref"]
+        if row["name"]:
+            item["name"] = row["name"]
+        if row["iati_ref"]:
+            item["iati_ref"] = row["iati_ref"]
+        entry(row["programme_id"])["participants"].append(item)
+    for row in (
+        BudgetLine.objects.filter(programme_id__in=programme_ids)
+        .order_by("programme_id", "period_start", "id")
+        .values("programme_id", "period_start", "period_end", "amount", "currency")
+    ):
+        entry(row["programme_id"])["budget_lines"].append(
+            {
+                "period_start": row["period_start"].isoformat(),
+                "period_end": row["period_end"].isoformat(),
+                "amount": str(row["amount"]),
+                "currency": row["currency"],
+            }
+        )
+    return found

@@ -1,0 +1,71 @@
+"""Import an IATI 2.03 activity file as draft programmes for review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from matchmaking.funding.iati_import import IatiInvalid, import_activities
+from matchmaking.models import Provider, User
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the activities of an IATI 2.03 activity file as draft "
+        "programmes (never published) for curators to review; on any problem "
+        "nothing is written and every problem is listed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="path of the XML file")
+        parser.add_argument(
+            "--provider",
+            help="ref of the provider to file every activity under (default: "
+            "the registered provider among each activity's organisations)",
+        )
+        parser.add_argument("--user", help="username recorded as the importer")
+
+    def handle(
+        self,
+        *args: object,
+        file: str,
+        provider: str | None = None,
+        user: str | None = None,
+        **options: object,
+    ) -> None:
+        path = Path(file)
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        chosen = None
+        if provider:
+            chosen = Provider.objects.filter(ref=provider).first()
+            if chosen is None:
+                raise CommandError(f"no provider with ref '{provider}'")
+        importer = None
+        if user:
+            importer = User.objects.filter(username=user).first()
+            if importer is None:
+                raise CommandError(f"no user '{user}'")
+        try:
+            drafts = import_activities(
+                content=content, source_name=path.name, user=importer, provider=chosen
+            )
+        except IatiInvalid as invalid:
+            for problem in invalid.problems:
+                self.stderr.write(problem)
+            count = len(invalid.problems)
+            raise CommandError(
+                f"{count} problem{'s' if count != 1 else ''} in {file}; "
+                "nothing was imported."
+            ) from None
+        for draft in drafts:
+            note = (
+                f" (possible duplicate of {draft.duplicate_of})"
+                if (draft.duplicate_of)
+                else ""
+            )
+            self.stdout.write(f"{draft.identifier} -> draft {draft.ref}{note}")
+        self.stdout.write(f"{len(drafts)} draft programmes for review.")

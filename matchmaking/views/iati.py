@@ -1,0 +1,54 @@
+"""Curators import an IATI activity file: drafts for review, or every problem."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from matchmaking.funding.iati_import import (
+    MAX_FILE_BYTES,
+    IatiInvalid,
+    import_activities,
+)
+from matchmaking.models import ImportedActivity, Provider
+from matchmaking.views.common import _curator_only
+
+
+@login_required
+def iati_import(request: HttpRequest) -> HttpResponse:
+    """Upload an activity file; list the drafts made or the problems found."""
+    _curator_only(request)
+    problems: list[str] = []
+    drafts = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        provider = Provider.objects.filter(ref=request.POST.get("provider", "")).first()
+        if upload is None:
+            problems = ["file: choose an IATI activity file (XML)."]
+        elif upload.size and upload.size > MAX_FILE_BYTES:
+            problems = [f"file: larger than {MAX_FILE_BYTES} bytes."]
+        else:
+            try:
+                drafts = import_activities(
+                    content=upload.read(),
+                    source_name=upload.name or "upload.xml",
+                    user=request.user,
+                    provider=provider,
+                )
+            except IatiInvalid as invalid:
+                problems = invalid.problems
+    recent = ImportedActivity.objects.select_related(
+        "programme", "duplicate_of"
+    ).order_by("-imported_at", "-id")[:20]
+    return render(
+        request,
+        "matchmaking/iati_import.html",
+        {
+            "drafts": drafts,
+            "problems": problems,
+            "recent": recent,
+            "providers": Provider.objects.order_by("name").values_list("ref", "name"),
+        },
+        status=400 if problems else 200,
+    )

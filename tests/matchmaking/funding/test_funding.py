@@ -1,0 +1,264 @@
+"""Roles and money on programmes: parsing, writing, USD equivalents, the
+dataset format, the page and the API."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from matchmaking.dataset.checks import DatasetInvalid
+from matchmaking.dataset.exchange import export_dataset, import_dataset
+from matchmaking.funding.rates import refresh_usd, usd_equivalent
+from matchmaking.funding.services import parse_funding, write_funding
+from matchmaking.models import (
+    BudgetLine,
+    ExchangeRate,
+    Need,
+    ParticipatingOrganisation,
+    Programme,
+    Provider,
+)
+from tests.factories import MembershipFactory, ProgrammeFactory, ProviderFactory
+
+FUNDING = {
+    "total_budget": "250000",
+    "currency": "EUR",
+    "cost_per_participant": "1200.50",
+    "participants": [
+        {"role": "funding", "provider": "donor"},
+        {"role": "implementing", "name": "CERT Africa", "iati_ref": "XM-OCHA-1"},
+    ],
+    "budget_lines": [
+        {
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "amount": "100000",
+            "currency": "EUR",
+        },
+        {
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "amount": "150000",
+            "currency": "EUR",
+        },
+    ],
+}
+
+
+def test_parse_funding_names_every_problem_by_its_path(db):
+    with pytest.raises(ValidationError) as raised:
+        parse_funding(
+            {
+                "currency": "EURO",
+                "total_budget": "-1",
+                "participants": [{"role": "donor"}, {"role": "funding"}],
+                "budget_lines": [
+                    {"period_start": "2026-02-01", "period_end": "2026-01-01"}
+                ],
+                "colour": "red",
+            }
+        )
+
+    assert sorted(raised.value.message_dict) == [
+        "budget_lines[0].amount",
+        "budget_lines[0].period_end",
+        "colour",
+        "currency",
+        "participants[0].name",
+        "participants[0].role",
+        "participants[1].name",
+        "total_budget",
+    ]
+
+
+def test_usd_equivalents_use_the_rate_in_force_at_the_period_start(db):
+    ProviderFactory(ref="donor", name="Donor")
+    programme = ProgrammeFactory()
+    ExchangeRate.objects.create(
+        currency="EUR", valid_from="2025-06-01", usd_per_unit=Decimal("1.10")
+    )
+    ExchangeRate.objects.create(
+        currency="EUR", valid_from="2027-01-01", usd_per_unit=Decimal("1.20")
+    )
+
+    write_funding(programme=programme, funding=parse_funding(FUNDING))
+
+    assert list(
+        BudgetLine.objects.filter(programme=programme).values_list(
+            "amount_usd", flat=True
+        )
+    ) == [Decimal("110000.00"), Decimal("180000.00")]
+    assert (
+        usd_equivalent(
+            amount=Decimal(10), currency="XOF", on=programme.created_at.date()
+        )
+        is None
+    )
+    # A curator corrects a rate: the stored equivalents follow.
+    ExchangeRate.objects.filter(valid_from="2027-01-01").update(
+        usd_per_unit=Decimal("1.00")
+    )
+    assert refresh_usd() == 1
+    assert BudgetLine.objects.get(period_start="2027-01-01").amount_usd == Decimal(
+        "150000.00"
+    )
+
+
+def test_funding_round_trips_through_the_dataset_format(db):
+    ProviderFactory(ref="donor", name="Donor")
+    programme = ProgrammeFactory(ref="p1")
+    write_funding(programme=programme, funding=parse_funding(FUNDING))
+    exported = export_dataset(
+        providers=Provider.objects.all(),
+        programmes=Programme.objects.all(),
+        needs=Need.objects.none(),
+    )
+    (record,) = exported["programmes"]
+    assert record["funding"] == {
+        "currency": "EUR",
+        "total_budget": "250000.00",
+        "cost_per_participant": "1200.50",
+        "participants": [
+            {"role": "funding", "provider": "donor"},
+            {"role": "implementing", "name": "CERT Africa", "iati_ref": "XM-OCHA-1"},
+        ],
+        "budget_lines": [
+            {**line, "amount": f"{line['amount']}.00"}
+            for line in FUNDING["budget_lines"]
+        ],
+    }
+    ParticipatingOrganisation.objects.all().delete()
+    BudgetLine.objects.all().delete()
+
+    import_dataset(data=json.loads(json.dumps(exported)))
+
+    again = export_dataset(
+        providers=Provider.objects.all(),
+        programmes=Programme.objects.all(),
+        needs=Need.objects.none(),
+    )
+    assert again["programmes"][0]["funding"] == record["funding"]
+
+
+def test_a_dataset_with_bad_funding_is_refused_naming_record_and_field(db):
+    ProviderFactory(ref="prov", name="Prov")
+    data = {
+        "format": "cbm-dataset/1",
+        "programmes": [
+            {
+                "ref": "x",
+                "provider": "prov",
+                "title": "Incident response training",
+                "topics": ["incident-response"],
+                "languages": ["en"],
+                "funding": {"participants": [{"role": "funding", "provider": "nope"}]},
+            }
+        ],
+    }
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=data)
+
+    assert [(p.ref, p.field) for p in raised.value.problems] == [
+        ("x", "funding.participants[0].provider")
+    ]
+    assert not Programme.objects.filter(ref="x").exists()
+
+
+def test_the_provider_edits_funding_on_its_page_and_it_shows(client, db):
+    member = MembershipFactory(member_state=None, provider=ProviderFactory())
+    programme = ProgrammeFactory(provider=member.provider, ref="mine")
+    client.force_login(member.user)
+
+    response = client.post(
+        "/programmes/mine/funding/",
+        {
+            "total_budget": "5000",
+            "currency": "USD",
+            "participant-0-role": "funding",
+            "participant-0-name": "Ministry of Foreign Affairs",
+            "line-0-period_start": "2026-01-01",
+            "line-0-period_end": "2026-06-30",
+            "line-0-amount": "5000",
+            "line-0-currency": "USD",
+        },
+    )
+
+    assert response.status_code == 302
+    page = client.get("/programmes/mine/").content.decode()
+    assert "Ministry of Foreign Affairs" in page
+    assert "5000.00 USD" in page
+    assert programme.budget_lines.get().amount_usd == Decimal("5000.00")
+
+
+def test_others_cannot_change_funding_by_page_or_api(client, db):
+    ProgrammeFactory(ref="theirs")
+    outsider = MembershipFactory(member_state=None, provider=ProviderFactory())
+    client.force_login(outsider.user)
+
+    page = client.post("/programmes/theirs/funding/", {"total_budget": "1"})
+    api = client.put(
+        "/api/v1/programme-funding/theirs/",
+        {"total_budget": "1"},
+        content_type="application/json",
+    )
+
+    assert page.status_code == 404
+    assert api.status_code == 403
+    assert not BudgetLine.objects.exists()
+    assert (
+        client.get("/api/v1/programme-funding/theirs/").json()["total_budget"] is None
+    )
+
+
+def test_the_api_replaces_funding_and_reports_problems(client, db):
+    ProviderFactory(ref="donor", name="Donor")
+    member = MembershipFactory(member_state=None, provider=ProviderFactory())
+    ProgrammeFactory(provider=member.provider, ref="mine")
+    client.force_login(member.user)
+
+    bad = client.put(
+        "/api/v1/programme-funding/mine/",
+        {"participants": [{"role": "sponsor", "name": "X"}]},
+        content_type="application/json",
+    )
+    good = client.put(
+        "/api/v1/programme-funding/mine/", FUNDING, content_type="application/json"
+    )
+
+    assert bad.status_code == 400
+    assert "participants[0].role" in json.dumps(bad.json())
+    assert good.status_code == 200
+    body = client.get("/api/v1/programme-funding/mine/").json()
+    assert body["participants"] == [
+        {"role": "funding", "provider": "donor", "name": "Donor", "iati_ref": ""},
+        {
+            "role": "implementing",
+            "provider": None,
+            "name": "CERT Africa",
+            "iati_ref": "XM-OCHA-1",
+        },
+    ]
+    assert [line["amount"] for line in body["budget_lines"]] == [
+        "100000.00",
+        "150000.00",
+    ]
+
+
+def test_the_api_filters_programmes_by_funder(client, db):
+    donor = ProviderFactory(ref="donor", name="Nordic Donor")
+    funded = ProgrammeFactory(ref="funded")
+    ProgrammeFactory(ref="other")
+    write_funding(
+        programme=funded,
+        funding=parse_funding(
+            {"participants": [{"role": "funding", "provider": "donor"}]}
+        ),
+    )
+    assert donor
+
+    by_ref = client.get("/api/v1/programmes/?funded_by=donor").json()
+    by_name = client.get("/api/v1/programmes/?funder=nordic").json()
+
+    assert [p["ref"] for p in by_ref["results"]] == ["funded"]
+    assert [p["ref"] for p in by_name["results"]] == ["funded"]
