@@ -410,6 +410,7 @@ SPECTACULAR_SETTINGS = {
         "SlotKindEnum": "roundtable.enums.SlotKind",
         "PitchStateEnum": "roundtable.enums.PitchState",
         "TokenScopeEnum": "matchmaking.models.TokenScope",
+        "SavedSearchScopeEnum": "matchmaking.models.webhooks.SearchScope",
         "EventKindEnum": "matchmaking.models.notifications.EventKind",
     },
     # Swagger UI from static/vendor (no CDN: the CSP allows 'self' only).

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.checks import Tags
+from django.core.checks import register as register_check
+
 from matchmaking.notifications import Delivery, register_channel
+from matchmaking.webhooks import checks
 from matchmaking.webhooks import delivery as deliveries
 
 
@@ -18,5 +22,7 @@ def webhooks(delivery: Delivery) -> None:
 
 
 def register() -> None:
-    """Plug webhooks into the outbox (called from the app's ``ready()``)."""
+    """Plug webhooks into the outbox (called from the app's ``ready()``), and
+    their deploy check into ``manage.py check``."""
     register_channel("webhooks", webhooks)
+    register_check(checks.loopback_webhooks, Tags.security, deploy=True)

@@ -263,12 +263,13 @@ def test_api_pages_and_sign_in_answer_while_redis_is_stopped(
     settings.API_CACHE_SECONDS = 60
     settings.STATS_CACHE_SECONDS = 60
     before = answers(world, client)
-    assert len(before) == 31
-    # Everything answers; the import takes POST only; requests to join are
+    assert len(before) == 39
+    # Everything answers; the import and read-all take POST only; requests to join are
     # for curators (this client is not one: 403 with or without the cache).
     assert {p: s for p, s in before.items() if s != 200} == {
         "/api/v1/dataset/import/": 405,
         "/api/v1/join-requests/": 403,
+        "/api/v1/notifications/read-all/": 405,
     }
     assert any(key.startswith("cbm:1:throttle_") for key in private_redis.stored())
     assert client.get("/health/").json()["cache"]["status"] == "ok"

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from matchmaking.models import WebhookDelivery
-from matchmaking.webhooks import delivery, network
+from matchmaking.webhooks import checks, delivery, network
 from matchmaking.webhooks.events import SAVED_SEARCH_MATCH
 from tests.factories import UserFactory
 
@@ -97,3 +97,11 @@ def test_loopback_receiver_is_not_called_unless_allowed(
         "Refused: the host resolves to a loopback address.",
     )
     assert receiver.requests == []
+
+
+def test_deploy_check_warns_when_loopback_is_allowed_in_production(settings):
+    settings.DEBUG = False
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    assert [w.id for w in checks.loopback_webhooks()] == ["cbm.W001"]
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    assert checks.loopback_webhooks() == []
