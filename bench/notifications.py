@@ -179,9 +179,8 @@ def main() -> None:
     built = time.perf_counter() - started
     out(f"daily digests: {digests} built in {built:.1f} s")
     total = fan_out + built
-    out(
-        f"fan-out + digests: {total:.1f} s (target <= 60 s): {'OK' if total <= 60 else 'SLOW'}"
-    )
+    verdict = "OK" if total <= 60 else "SLOW"
+    out(f"fan-out + digests: {total:.1f} s (target <= 60 s): {verdict}")
 
     editor = users[0]
     need = Need.objects.get(pk=needs[0].pk)
