@@ -11,6 +11,7 @@ created while an export runs come after every earlier one.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections.abc import Iterator
@@ -159,8 +160,13 @@ class ExportViewSet(ApiViewMixin, viewsets.ViewSet):
                 rows = serializer_class(chunk, many=True, context=context).data
                 for record, row in zip(chunk, rows, strict=True):
                     yield {"cursor": str(record.pk), **row}
-                last = chunk[-1].pk
-                if len(chunk) < CHUNK:
+                last, done = chunk[-1].pk, len(chunk) < CHUNK
+                # A chunk's records hold reference cycles (prefetched
+                # translations point back at them): collect the young
+                # generations now, or chunks pile up until a full collection.
+                del chunk, rows
+                gc.collect(1)
+                if done:
                     return
 
         if self.request.accepted_renderer.format == "csv":
