@@ -112,6 +112,7 @@ router.register(
     "stats/providers", stats.ProviderStatsViewSet, basename="stats-providers"
 )
 router.register("stats/map", stats.MapStatsViewSet, basename="stats-map")
+router.register("stats/funnel", stats.FunnelStatsViewSet, basename="stats-funnel")
 router.register("events", rt_events.EventViewSet, basename="event")
 router.register("sessions", rt_sessions.SessionViewSet, basename="session")
 router.register("pitches", rt_pitches.PitchViewSet, basename="pitch")

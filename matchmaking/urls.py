@@ -9,6 +9,7 @@ from matchmaking.views import (
     catalogue,
     curation,
     funding,
+    funnel,
     gaps,
     iati,
     joining,
@@ -104,6 +105,8 @@ urlpatterns = [
     # Gap dashboard and open data
     path("gaps/", gaps.gap_dashboard, name="gap-dashboard"),
     path("gaps/advice/", gaps.gap_advice, name="gap-advice"),
+    path("gaps/funnel/", funnel.funnel_page, name="gap-funnel"),
+    path("gaps/funnel.csv", funnel.funnel_csv, name="gap-funnel-csv"),
     path("gaps/<slug:name>.csv", gaps.gap_csv, name="gap-csv"),
     path("open-data/", opendata.open_data, name="open-data"),
     path(

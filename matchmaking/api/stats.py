@@ -27,6 +27,7 @@ from matchmaking.api.serializers import GapStatsSerializer
 from matchmaking.forms import StatsFilterForm
 from matchmaking.models import Need
 from matchmaking.stats.coverage import COUNTRY_GROUPS, coverage, region_map
+from matchmaking.stats.funnel import FUNNEL_DIMENSIONS, FUNNEL_STEPS, funnel
 from matchmaking.stats.gaps import GAP_DIMENSIONS, gaps
 from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.providers import providers_by_group
@@ -396,5 +397,61 @@ class MapStatsViewSet(StatsViewSet):
             {
                 "suppressed_below": _suppressed_below(request.user),
                 "results": [vars(tile) for tile in tiles],
+            }
+        )
+
+
+class FunnelStatsViewSet(StatsViewSet):
+    """The conversion funnel: suggestions to rated outcomes, overall and by group."""
+
+    @_statistic(
+        "FunnelStats",
+        "FunnelGroup",
+        {
+            "dimension": serializers.ChoiceField(choices=FUNNEL_DIMENSIONS),
+            "key": serializers.CharField(),
+            "label": serializers.CharField(),
+            "steps": inline_serializer(
+                name="FunnelStep",
+                many=True,
+                fields={
+                    "step": serializers.ChoiceField(choices=FUNNEL_STEPS),
+                    "reached": _count(),
+                    "median_days": serializers.FloatField(
+                        allow_null=True,
+                        help_text="Median days from the suggestion to the step; "
+                        "null when no dated step or (public) fewer than 3.",
+                    ),
+                },
+            ),
+        },
+        head={
+            "suppressed_below": serializers.IntegerField(allow_null=True),
+            "steps": serializers.ListField(child=serializers.CharField()),
+        },
+        description="Matches of the needs in scope (suggested in the period) "
+        "and how many reached each step of the match history: suggested, "
+        "interest expressed, introduced, agreed, in delivery, completed, rated "
+        "(a match that reached a step passed the earlier ones; declined matches "
+        "count up to where they stopped), with the median days from the "
+        "suggestion to each step. Overall (`all`) and by theme of the need, M49 "
+        "region, country group (ldc, sids, other), provider stakeholder group "
+        "and origin (engine, curator, roundtable)." + SCOPE,
+    )
+    def list(self, request):
+        found = funnel(viewer=request.user, filters=self.form().filters())
+        return Response(
+            {
+                "suppressed_below": _suppressed_below(request.user),
+                "steps": list(FUNNEL_STEPS),
+                "results": [
+                    {
+                        "dimension": group.dimension,
+                        "key": group.key,
+                        "label": group.label,
+                        "steps": [vars(step) for step in group.steps],
+                    }
+                    for group in found.groups
+                ],
             }
         )

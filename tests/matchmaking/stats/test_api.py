@@ -142,7 +142,8 @@ def test_bad_filters_are_400_naming_the_field(db, anon, query, field):
 
 
 @pytest.mark.parametrize(
-    "path", ["heatmap", "coverage", "unmet-needs", "timeline", "providers", "map"]
+    "path",
+    ["heatmap", "coverage", "unmet-needs", "timeline", "providers", "map", "funnel"],
 )
 def test_stats_endpoints_in_the_schema(db, anon, path):
     schema = anon.get("/api/v1/schema/?format=json").json()
