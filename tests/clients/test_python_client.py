@@ -31,6 +31,7 @@ post_hooks: []
 package_name_override: cbm_client
 content_type_overrides:
   application/pdf: application/octet-stream
+  application/xml: application/octet-stream
 """
 
 
