@@ -24,16 +24,20 @@ from matchmaking.models import (
     DeliveryMode,
     ExchangeRate,
     ImportedActivity,
+    Introduction,
     Invitation,
     JoinRequest,
     Language,
+    MailMessage,
     Match,
     MatchEvent,
     Membership,
     MemberState,
     Need,
+    OutboxEvent,
     ParticipatingOrganisation,
     Priority,
+    Profile,
     Programme,
     ProgrammeFunding,
     Provider,
@@ -42,6 +46,8 @@ from matchmaking.models import (
     Theme,
     Topic,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 NAME_FIELDS = ("name_en", "name_fr", "name_es", "name_ar", "name_zh", "name_ru")
@@ -500,3 +506,54 @@ class ContentTranslationAdmin(admin.ModelAdmin):
     list_filter = ("language", "content_type")
     search_fields = ("title", "summary")
     readonly_fields = ("content_type", "object_id", "created_by", "created_at")
+
+
+# --- what the platform writes by itself: read in the admin, never edited there ---
+# (who among the curators may read which is on the allow-list in accounts/policy.py)
+
+
+class RecordOnlyAdmin(admin.ModelAdmin):
+    """Rows the platform writes itself (deliveries, contacts exchanged, alerts)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(RecordOnlyAdmin):
+    list_display = ("kind", "subject_type", "subject_id", "created_at", "delivered_at")
+    list_filter = ("kind",)
+
+
+@admin.register(MailMessage)
+class MailMessageAdmin(RecordOnlyAdmin):
+    list_display = ("to", "subject", "category", "status", "attempts", "sent_at")
+    list_filter = ("status", "category")
+    search_fields = ("to", "subject")
+
+
+@admin.register(Profile)
+class ProfileAdmin(RecordOnlyAdmin):
+    list_display = ("user", "phone", "time_zone")
+
+
+@admin.register(Introduction)
+class IntroductionAdmin(RecordOnlyAdmin):
+    list_display = ("match", "state_contact", "provider_contact")
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(RecordOnlyAdmin):
+    # The signing secret is its owner's, shown once when made: never here.
+    exclude = ("secret",)
+    list_display = ("url", "user", "is_active", "disabled_at")
+    list_filter = ("is_active",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(RecordOnlyAdmin):
+    list_display = ("endpoint", "event_type", "state", "attempts", "last_status_code")
+    list_filter = ("state",)

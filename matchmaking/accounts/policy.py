@@ -80,6 +80,24 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     "matchmaking.apitoken": VIEW,
     # Sign-in throttle counters (accounts/throttle.py): bookkeeping, nothing.
     "matchmaking.signinthrottle": frozenset(),
+    # What the platform writes itself, read to follow up a delivery or an
+    # introduction: the event outbox, mails, webhook deliveries and endpoints
+    # (never their secrets), the contacts exchanged and people's contact details.
+    **{
+        f"matchmaking.{name}": VIEW
+        for name in (
+            "outboxevent",
+            "mailmessage",
+            "webhookendpoint",
+            "webhookdelivery",
+            "introduction",
+            "profile",
+        )
+    },
+    # Each person's own: notifications, their settings, saved searches.
+    "matchmaking.notification": frozenset(),
+    "matchmaking.notificationpreference": frozenset(),
+    "matchmaking.savedsearch": frozenset(),
     # The roundtable.
     **{
         f"roundtable.{name}": ALL
