@@ -117,6 +117,11 @@ urlpatterns = [
     path("needs/new/", records.record_create, {"kind": "need"}, name="need-create"),
     path("needs/<slug:ref>/", needs.need_detail, name="need-detail"),
     path(
+        "needs/<slug:ref>/near-misses/",
+        needs.need_near_misses,
+        name="need-near-misses",
+    ),
+    path(
         "needs/<slug:ref>/edit/",
         records.record_edit,
         {"kind": "need"},

@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from matchmaking import (
@@ -95,16 +95,14 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         )
     for match in matches:
         match.need = need
-    near_misses = []
-    if can_edit and need.status in ACTIVE_NEED_STATUSES:
-        near_misses = suggestions.near_misses_for_need(user=user, need=need)
     return render(
         request,
         "matchmaking/need_detail.html",
         {
             "need": need,
             "can_edit": can_edit,
-            "near_misses": near_misses,
+            # Asked of the engine after the page has loaded (need_near_misses).
+            "show_near_misses": can_edit and need.status in ACTIVE_NEED_STATUSES,
             "matches": _with_actions(user, matches, first=1),
             "transitions": [
                 (value, label)
@@ -117,6 +115,31 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @login_required
+@login_required
+def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
+    """The programmes an active need narrowly missed, for its owners and curators.
+
+    Its own request, loaded into the need's page after the page (htmx), so the
+    page does not wait for the engine; without JavaScript, a page of its own.
+    """
+    need = audit.get_visible_or_404(
+        request, selectors.needs_visible_to(user=request.user), ref=ref
+    )
+    user = request.user
+    if not (
+        services.can_edit_need(user=user, need=need)
+        and need.status in ACTIVE_NEED_STATUSES
+    ):
+        raise Http404
+    context = {
+        "need": need,
+        "near_misses": suggestions.near_misses_for_need(user=user, need=need),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "matchmaking/includes/near_misses.html", context)
+    return render(request, "matchmaking/need_near_misses.html", context)
+
+
 def state_dashboard(request: HttpRequest) -> HttpResponse:
     """The needs of the user's member states, by status."""
     states = _member_states(request.user)

@@ -92,17 +92,29 @@ def test_the_walk_covers_the_routes_that_matter():
     assert len(paths) > 100
 
 
+# One-click unsubscribe (RFC 8058): the mail client POSTs with no session and
+# no token, so the view is exempt; its signed token is what it trusts.
+CSRF_EXEMPT = {"/notifications/unsubscribe/x/"}
+
+
 def test_every_unsafe_session_request_without_a_token_is_refused(curator_client):
     refused, let_through = 0, []
-    for path in sorted(all_paths()):
+    paths = sorted(all_paths() - CSRF_EXEMPT)
+    for path in paths:
         for method in UNSAFE:
-            response = getattr(curator_client, method)(path, follow=False)
+            # A JSON body, as the API takes; a multipart one where an upload
+            # is the only body taken (JSON there is a 415 before any check).
+            response = getattr(curator_client, method)(
+                path, data="{}", content_type="application/json", follow=False
+            )
+            if response.status_code == 415:
+                response = getattr(curator_client, method)(path, follow=False)
             if response.status_code == 403 and is_csrf_refusal(response):
                 refused += 1
             else:
                 let_through.append((method.upper(), path, response.status_code))
     assert let_through == []
-    assert refused == len(all_paths()) * len(UNSAFE)
+    assert refused == len(paths) * len(UNSAFE)
 
 
 def test_the_login_form_needs_the_token_too():

@@ -395,6 +395,7 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "provider-verify": (("POST",), "curator"),
     "need-list": (("GET", "POST"), "public"),
     "need-detail": (("GET", "POST"), "visible"),
+    "need-near-misses": (("GET", "POST"), "owner"),
     "need-create": (("GET", "POST"), "member-state"),
     "need-edit": (("GET", "POST"), "owner"),
     "need-status": (("POST",), "owner"),

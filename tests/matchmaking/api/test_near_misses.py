@@ -57,11 +57,20 @@ def test_near_misses_are_for_the_needs_owners_and_curators(misses, as_role):
 
 
 def test_the_need_page_shows_its_owner_the_near_misses(misses, client):
+    # The page asks for them once it has loaded (htmx), or links to them.
+    url = reverse("need-near-misses", args=["need-a"])
     client.force_login(misses.users["ms_a"])
     page = client.get(reverse("need-detail", args=["need-a"])).content.decode()
-    assert "Narrowly missed" in page
-    assert 'data-ref="asia-only"' in page
-    assert "Not open to Senegal" in page
+    assert f'hx-get="{url}"' in page
+    panel = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Narrowly missed" in panel
+    assert 'data-ref="asia-only"' in panel
+    assert "Not open to Senegal" in panel
+    assert "<html" not in panel
+    # Without JavaScript: a page of its own.
+    assert 'data-ref="asia-only"' in client.get(url).content.decode()
+    # Another state sees neither the panel nor the link: it is not there.
     client.force_login(misses.users["ms_b"])
     page = client.get(reverse("need-detail", args=["need-a"])).content.decode()
-    assert "Narrowly missed" not in page
+    assert url not in page
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
