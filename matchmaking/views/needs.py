@@ -115,7 +115,6 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @login_required
-@login_required
 def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
     """The programmes an active need narrowly missed, for its owners and curators.
 
@@ -140,6 +139,7 @@ def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, "matchmaking/need_near_misses.html", context)
 
 
+@login_required
 def state_dashboard(request: HttpRequest) -> HttpResponse:
     """The needs of the user's member states, by status."""
     states = _member_states(request.user)

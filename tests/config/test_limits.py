@@ -10,9 +10,15 @@ from tests.factories import ProgrammeFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_huge_page_size_is_capped(client):
+def test_a_page_size_beyond_the_largest_page_is_refused_naming_the_range(client):
+    # A caller asking for a million rows learns the limit (it used to be
+    # capped silently); the largest page still answers.
     ProgrammeFactory.create_batch(101)
     response = client.get("/api/v1/programmes/", {"page_size": 10**6})
+    assert response.status_code == 400
+    assert "page_size" in response.content.decode()
+    assert "100" in response.content.decode()
+    response = client.get("/api/v1/programmes/", {"page_size": 100})
     assert response.status_code == 200
     body = response.json()
     assert (body["count"], len(body["results"])) == (101, 100)
