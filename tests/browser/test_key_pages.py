@@ -157,6 +157,10 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
             "/needs/",
             "/needs/need-a/",
             "/accounts/login/",
+            "/join/",
+            "/gaps/funnel/",
+            "/roundtable/commitments/",
+            "/roundtable/coordination/",
             "/roundtable/events/grt/",
             f"/roundtable/pitches/{pitch.pk}/",
         ],
@@ -167,6 +171,7 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
             "/roundtable/events/grt/for-you/",
             "/roundtable/meetings/",
             "/accounts/tokens/",
+            "/notifications/",
         ],
         "prov_p": [
             "/my/programmes/",
