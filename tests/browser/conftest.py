@@ -5,6 +5,8 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.browser.authenticator import authenticator_of, current_code
 from tests.matchmaking.views.conftest import world  # noqa: F401  (the journeys' cast)
@@ -13,6 +15,25 @@ from tests.paths import ROOT
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between page actions are still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answers one request at a time.
+
+    On SQLite the test database lives in memory and every request of the live
+    server uses the test's one connection; pages now fetch parts of themselves
+    after loading (htmx: the notification count, a need's near misses), and two
+    requests at once on that connection fail ("bad parameter or other API
+    misuse"). Browsers wait for a busy server; production runs several workers
+    on PostgreSQL, where nothing is shared.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # LiveServerThread.run() already gives its own thread the overrides.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 CHROMIUM = shutil.which("chromium")
 SCREENSHOTS = ROOT / "screenshots"
