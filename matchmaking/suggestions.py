@@ -410,9 +410,10 @@ def _upsert_postgresql(rows: Sequence[_Suggestion], *, now: dt.datetime) -> None
         cursor.execute(
             f"INSERT INTO {table} (need_id, programme_id, score, rank, "  # noqa: S608  # nosec B608
             "components, reasons, status, origin, note, decline_reason, "
-            "feedback_outcome, feedback_comments, created_at, updated_at) "
+            "decline_code, feedback_outcome, feedback_comments, created_at, "
+            "updated_at) "
             "SELECT need_id, programme_id, score, rank, components, reasons, "
-            "%s, %s, '', '', '', '', %s, %s FROM cbm_suggestion "
+            "%s, %s, '', '', '', '', '', %s, %s FROM cbm_suggestion "
             "ON CONFLICT (need_id, programme_id) DO UPDATE SET "
             "score = EXCLUDED.score, rank = EXCLUDED.rank, "
             "components = EXCLUDED.components, reasons = EXCLUDED.reasons, "
