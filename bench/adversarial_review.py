@@ -80,7 +80,7 @@ import django
 django.setup()
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from matchmaking import services
+from matchmaking import invitations, services
 from matchmaking.accounts.tokens import create_token, revoke_token
 from matchmaking.models import (
     MemberState, Membership, Need, Programme, Provider, TokenScope, User,
@@ -138,7 +138,7 @@ _, changer_key = create_token(user=changer, name="mine", scope=TokenScope.READ)
 provider = User.objects.get(username="provider")
 _, provider_key = create_token(user=provider, name="mine", scope=TokenScope.READ_WRITE)
 _, focal_key = create_token(user=focal, name="mine", scope=TokenScope.READ_WRITE)
-invitation, invitation_token = services.invite_user(
+invitation, invitation_token = invitations.invite_user(
     user=root, email="invitee@example.org", member_state=barbados,
     role="focal_point", accept_url=lambda token: f"/invitations/{token}/")
 nordic = Membership.objects.filter(user__username="provider").first().provider

@@ -8,7 +8,7 @@
   with the organisation's role and a link to set a password) or rejects it
   with a reason; the requester is told by mail in their language.
 * A verified provider's programme manager invites colleagues to that provider
-  only (``matchmaking.services.invite_user`` with ``policy.may_invite``).
+  only (``matchmaking.invitations.invite_user`` with ``policy.may_invite``).
 * A changed e-mail address takes effect only once a link mailed to the new
   address is opened by the same account (``request_email_change``,
   ``confirm_email_change``): an invitation or a password reset is never sent

@@ -22,11 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import (
-    forms,
-    i18n,
-    services,
-)
+from matchmaking import forms, i18n, invitations
 from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
     ApiToken,
@@ -38,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: create an account, or join as the signed-in user."""
-    invitation = services.pending_invitation(token=token)
+    invitation = invitations.pending_invitation(token=token)
     if invitation is None:
         raise Http404
     signed_in = request.user.is_authenticated
@@ -57,10 +53,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and (signed_in or form.is_valid()):
         try:
             if signed_in:
-                user = services.accept_invitation(token=token, user=request.user)
+                user = invitations.accept_invitation(token=token, user=request.user)
             else:
                 data = form.cleaned_data
-                user = services.accept_invitation(
+                user = invitations.accept_invitation(
                     token=token,
                     new_user={
                         "username": data["username"],

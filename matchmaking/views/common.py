@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
-from matchmaking import audit, selectors
+from matchmaking import audit, invitations, selectors
 from matchmaking.models import MemberState, Provider
 
 PAGE_SIZE = 20
@@ -149,3 +152,27 @@ def _form_page(
 def _curator_only(request: HttpRequest) -> None:
     if not selectors.is_curator(request.user):
         raise Http404
+
+
+def send_invitation(request: HttpRequest, form: Any, **organisation: Any) -> bool:
+    """Send the invitation a valid form describes (to ``organisation``: its
+    state or provider) and say so; False, with the form's errors, if refused."""
+    data = form.cleaned_data
+    try:
+        invitations.invite_user(
+            user=request.user,
+            email=data["email"],
+            role=data["role"],
+            accept_url=lambda token: request.build_absolute_uri(
+                reverse("invitation-accept", args=[token])
+            ),
+            **organisation,
+        )
+    except ValidationError as error:
+        _apply_form_errors(form, error)
+        return False
+    messages.success(
+        request,
+        _("An invitation is on its way to %(email)s.") % {"email": data["email"]},
+    )
+    return True

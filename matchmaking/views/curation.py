@@ -47,6 +47,7 @@ from matchmaking.views.common import (
     _page,
     _render,
     _safe_next,
+    send_invitation,
 )
 
 
@@ -244,35 +245,24 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     """Curators invite users and see the invitations sent."""
     _curator_only(request)
     form = forms.InvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.invite_user(
-                user=request.user,
-                email=data["email"],
-                state=data["state"],
-                provider=data["provider"],
-                role=data["role"],
-                accept_url=lambda token: request.build_absolute_uri(
-                    reverse("invitation-accept", args=[token])
-                ),
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("An invitation is on its way to %(email)s.")
-                % {"email": data["email"]},
-            )
-            return redirect("invitation-list")
-    invitations = Invitation.objects.select_related(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and send_invitation(
+            request,
+            form,
+            state=form.cleaned_data["state"],
+            provider=form.cleaned_data["provider"],
+        )
+    ):
+        return redirect("invitation-list")
+    sent = Invitation.objects.select_related(
         "member_state__country", "provider", "invited_by"
     ).order_by("-created_at", "id")
     return _form_page(
         request,
         "matchmaking/invitation_list.html",
-        {"form": form, "page": _page(request, invitations), "now": timezone.now()},
+        {"form": form, "page": _page(request, sent), "now": timezone.now()},
     )
 
 

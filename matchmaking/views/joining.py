@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from matchmaking import forms, joining, selectors, services, uploads
+from matchmaking import forms, joining, selectors, uploads
 from matchmaking.audit import client_ip
 from matchmaking.models import JoinStatus
 from matchmaking.views.common import (
@@ -21,6 +21,7 @@ from matchmaking.views.common import (
     _curator_only,
     _form_page,
     _page,
+    send_invitation,
 )
 
 
@@ -180,27 +181,11 @@ def colleague_invitations(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = forms.ColleagueInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.invite_user(
-                user=request.user,
-                email=data["email"],
-                provider=provider,
-                role=data["role"],
-                accept_url=lambda token: request.build_absolute_uri(
-                    reverse("invitation-accept", args=[token])
-                ),
-            )
+            sent = send_invitation(request, form, provider=provider)
         except PermissionDenied as error:
             raise Http404 from error
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("An invitation is on its way to %(email)s.")
-                % {"email": data["email"]},
-            )
+        if sent:
             return redirect("colleague-invitations")
     return _form_page(
         request,

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from matchmaking import services
+from matchmaking import invitations
 from matchmaking.models import Invitation, Membership
 from tests.factories import MemberStateFactory, UserFactory
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def invited(curator):
     state = MemberStateFactory()
-    invitation, token = services.invite_user(
+    invitation, token = invitations.invite_user(
         user=curator,
         email="Fatou.Ndiaye@example.org",
         member_state=state,
@@ -50,7 +50,7 @@ def test_the_service_refuses_another_account(invited):
     _invitation, token, _state = invited
     stranger = UserFactory(username="stranger", email="stranger@example.org")
     with pytest.raises(PermissionDenied):
-        services.accept_invitation(token=token, user=stranger)
+        invitations.accept_invitation(token=token, user=stranger)
     assert not Membership.objects.filter(user=stranger).exists()
     assert Invitation.objects.get().accepted_at is None
 

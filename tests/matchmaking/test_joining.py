@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from matchmaking import joining, selectors, services
+from matchmaking import invitations, joining, selectors
 from matchmaking.enums import MembershipRole
 from matchmaking.forms import InvitationForm
 from matchmaking.models import (
@@ -88,7 +88,7 @@ def test_curator_invitations_offer_every_member_and_observer_state():
 
 def test_inviting_to_a_state_without_a_member_state_creates_it(curator):
     assert not MemberState.objects.filter(country_id="TUV").exists()
-    invitation, _token = services.invite_user(
+    invitation, _token = invitations.invite_user(
         user=curator,
         email="focal@example.tv",
         state=Country.objects.get(iso3="TUV"),
@@ -101,7 +101,7 @@ def test_inviting_to_a_state_without_a_member_state_creates_it(curator):
 def test_a_provider_invitation_defaults_to_programme_manager(curator):
     """Before: the role defaulted to "Focal point" whatever the organisation."""
     provider = ProviderFactory()
-    invitation, _token = services.invite_user(
+    invitation, _token = invitations.invite_user(
         user=curator,
         email="colleague@example.org",
         provider=provider,
@@ -113,7 +113,7 @@ def test_a_provider_invitation_defaults_to_programme_manager(curator):
 
 def test_a_provider_has_no_focal_point(curator):
     with pytest.raises(ValidationError) as refused:
-        services.invite_user(
+        invitations.invite_user(
             user=curator,
             email="colleague@example.org",
             provider=ProviderFactory(),
@@ -352,7 +352,7 @@ def test_a_verified_providers_manager_invites_colleagues_to_it_only(curator):
     )
     manager = UserFactory()
     MembershipFactory(user=manager, member_state=None, provider=mine, role="manager")
-    invitation, _token = services.invite_user(
+    invitation, _token = invitations.invite_user(
         user=manager,
         email="colleague@example.org",
         provider=mine,
@@ -360,11 +360,11 @@ def test_a_verified_providers_manager_invites_colleagues_to_it_only(curator):
     )
     assert (invitation.provider, invitation.role) == (mine, MembershipRole.MANAGER)
     with pytest.raises(PermissionDenied):
-        services.invite_user(
+        invitations.invite_user(
             user=manager, email="x@example.org", provider=other, accept_url=lambda t: t
         )
     with pytest.raises(PermissionDenied):
-        services.invite_user(
+        invitations.invite_user(
             user=manager,
             email="x@example.org",
             state=Country.objects.get(iso3="SEN"),
@@ -380,7 +380,7 @@ def test_an_unverified_providers_manager_invites_nobody():
         user=manager, member_state=None, provider=provider, role="manager"
     )
     with pytest.raises(PermissionDenied):
-        services.invite_user(
+        invitations.invite_user(
             user=manager,
             email="x@example.org",
             provider=provider,
@@ -391,7 +391,7 @@ def test_an_unverified_providers_manager_invites_nobody():
     provider.save()
     MembershipFactory(user=viewer, member_state=None, provider=provider, role="viewer")
     with pytest.raises(PermissionDenied):
-        services.invite_user(
+        invitations.invite_user(
             user=viewer,
             email="x@example.org",
             provider=provider,

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from matchmaking import services
+from matchmaking import invitations
 from matchmaking.accounts import tokens
 from matchmaking.models import (
     ApiToken,
@@ -247,7 +247,7 @@ def cast(world):
         user=world.users["ms_a"], name="old", scope=TokenScope.READ
     )
     tokens.revoke_token(user=world.users["ms_a"], token=revoked)
-    _invitation, invitation_token = services.invite_user(
+    _invitation, invitation_token = invitations.invite_user(
         user=curator,
         email=world.users["ms_a"].email.upper(),
         member_state=world.state_b,

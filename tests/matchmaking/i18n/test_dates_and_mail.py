@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from matchmaking import i18n, services
+from matchmaking import i18n, invitations
 from matchmaking.enums import MembershipRole
 from matchmaking.models import MemberState
 from tests.factories import UserFactory
@@ -115,7 +115,7 @@ def test_an_invitation_is_mailed_in_the_invitee_profile_language(
     UserFactory(username="ana", email="ana@example.org", language="es")
     state = MemberState.objects.create(country_id="SEN")
     with django_capture_on_commit_callbacks(execute=True):
-        services.invite_user(
+        invitations.invite_user(
             user=curator,
             email="ana@example.org",
             member_state=state,
@@ -141,7 +141,7 @@ def test_an_unknown_address_gets_the_language_the_curator_works_in(
         translation.override("en"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.invite_user(
+        invitations.invite_user(
             user=curator,
             email="new@example.org",
             member_state=state,

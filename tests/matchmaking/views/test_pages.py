@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from matchmaking import services
+from matchmaking import invitations, services
 from matchmaking.enums import MatchStatus, NeedStatus, ProgrammeStatus, Visibility
 from matchmaking.models import ApiToken, Invitation, Match, Membership, Need, Programme
 from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory
@@ -472,7 +472,7 @@ def test_curator_invites_and_the_invitee_joins(client, world):
 
 
 def test_invitation_link_creates_the_user_and_membership(client, world):
-    _invitation, token = services.invite_user(
+    _invitation, token = invitations.invite_user(
         user=world.curator,
         email="new@example.org",
         member_state=world.need_a.member_state,
