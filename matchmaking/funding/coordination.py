@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from matchmaking.enums import NeedStatus, OrganisationRole, ProgrammeStatus, Visibility
@@ -95,15 +96,24 @@ def _through_pairs(field_name: str, programme_ids: object) -> list[tuple[int, st
     )
 
 
-def _funders(programme_ids: object) -> dict[int, set[str]]:
-    """Funder names by programme (funding organisations; none: not stated)."""
-    found: dict[int, set[str]] = defaultdict(set)
-    for pk, provider_name, name in (
+def _funding_organisations(
+    programme_ids: object, *fields: str
+) -> QuerySet[ParticipatingOrganisation, tuple[Any, ...]]:
+    """``(programme id, *fields)`` of the funding organisations of programmes."""
+    return (
         ParticipatingOrganisation.objects.filter(
             programme_id__in=programme_ids, role=OrganisationRole.FUNDING
         )
         .order_by()
-        .values_list("programme_id", "provider__name", "name")
+        .values_list("programme_id", *fields)
+    )
+
+
+def _funders(programme_ids: object) -> dict[int, set[str]]:
+    """Funder names by programme (funding organisations; none: not stated)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for pk, provider_name, name in _funding_organisations(
+        programme_ids, "provider__name", "name"
     ):
         found[pk].add(provider_name or name)
     return found
@@ -210,13 +220,7 @@ def funder_keys(programme_ids: Iterable[int]) -> dict[int, frozenset[str]]:
     organisations (registered ones by id, others by name), else its provider."""
     ids = list(programme_ids)
     keys: dict[int, set[str]] = defaultdict(set)
-    for pk, provider_id, name in (
-        ParticipatingOrganisation.objects.filter(
-            programme_id__in=ids, role=OrganisationRole.FUNDING
-        )
-        .order_by()
-        .values_list("programme_id", "provider_id", "name")
-    ):
+    for pk, provider_id, name in _funding_organisations(ids, "provider_id", "name"):
         keys[pk].add(f"p{provider_id}" if provider_id else f"n{name_key(name)}")
     for pk, provider_id in Programme.objects.filter(pk__in=ids).values_list(
         "pk", "provider_id"

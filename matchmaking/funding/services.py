@@ -4,7 +4,7 @@ IATI import all parse with ``parse_funding`` and write with ``write_funding``.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -134,6 +134,25 @@ def _text(value: Any, where: str, limit: int, problems: _Problems) -> str:
     return value.strip()
 
 
+def _objects(
+    data: Mapping[str, Any], key: str, limit: int, problems: _Problems
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The objects of the list ``data[key]`` (at most ``limit``), each with
+    where it stands (``participants[1]``); every other item is a problem."""
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        problems.add(key, _("Give a list."))
+        items = []
+    if len(items) > limit:
+        problems.add(key, _("At most %(limit)d.") % {"limit": limit})
+    for i, item in enumerate(items):
+        where = f"{key}[{i}]"
+        if isinstance(item, Mapping):
+            yield where, item
+        else:
+            problems.add(where, _("Give an object."))
+
+
 def parse_funding(
     data: Mapping[str, Any], *, providers: Mapping[str, int] | None = None
 ) -> FundingInput:
@@ -156,19 +175,7 @@ def parse_funding(
         else dict(Provider.objects.values_list("ref", "id"))
     )
     participants: list[ParticipantInput] = []
-    raw_participants = data.get("participants") or []
-    if not isinstance(raw_participants, list):
-        problems.add("participants", _("Give a list."))
-        raw_participants = []
-    if len(raw_participants) > MAX_PARTICIPANTS:
-        problems.add(
-            "participants", _("At most %(limit)d.") % {"limit": MAX_PARTICIPANTS}
-        )
-    for i, item in enumerate(raw_participants):
-        where = f"participants[{i}]"
-        if not isinstance(item, Mapping):
-            problems.add(where, _("Give an object."))
-            continue
+    for where, item in _objects(data, "participants", MAX_PARTICIPANTS, problems):
         role = item.get("role")
         if role not in OrganisationRole.values:
             problems.add(
@@ -191,19 +198,7 @@ def parse_funding(
             )
         participants.append(ParticipantInput(str(role), provider_id, name, iati_ref))
     lines: list[BudgetLineInput] = []
-    raw_lines = data.get("budget_lines") or []
-    if not isinstance(raw_lines, list):
-        problems.add("budget_lines", _("Give a list."))
-        raw_lines = []
-    if len(raw_lines) > MAX_BUDGET_LINES:
-        problems.add(
-            "budget_lines", _("At most %(limit)d.") % {"limit": MAX_BUDGET_LINES}
-        )
-    for i, item in enumerate(raw_lines):
-        where = f"budget_lines[{i}]"
-        if not isinstance(item, Mapping):
-            problems.add(where, _("Give an object."))
-            continue
+    for where, item in _objects(data, "budget_lines", MAX_BUDGET_LINES, problems):
         start = _date(item.get("period_start"), f"{where}.period_start", problems)
         end = _date(item.get("period_end"), f"{where}.period_end", problems)
         amount = _money(item.get("amount"), f"{where}.amount", problems)
