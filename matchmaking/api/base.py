@@ -331,6 +331,22 @@ class ApiViewMixin:
                 )
             raise
 
+    def can_translate(self, obj) -> bool:
+        """Whether the user may replace ``obj``'s translations (views that
+        write translations say)."""
+        raise NotImplementedError
+
+    def save_translations(self, obj, items) -> None:
+        """Replace the record's translations when the request gave the list."""
+        if items is None:
+            return
+        translations.replace_translations(
+            user=self.request.user,
+            obj=obj,
+            items=items,
+            can_edit=lambda: self.can_translate(obj),
+        )
+
     def filtered_page(self, filterset_class, queryset, serializer_class):
         """Filter, paginate and serialize a nested list."""
         if set(self.request.query_params) > PAGING:
@@ -444,6 +460,9 @@ class TaggedViewSet(
     def can_edit(self, record) -> bool:
         return services.can_edit_record(user=self.request.user, record=record)
 
+    def can_translate(self, obj) -> bool:
+        return self.can_edit(obj)
+
     def create(self, request, *args, **kwargs):
         if not self.may_create(request.user):
             raise exceptions.PermissionDenied(self.create_refused())
@@ -542,17 +561,6 @@ class TaggedViewSet(
             obj = services.update_record(user=request.user, record=instance, data=data)
             self.save_translations(obj, items)
         return Response(self.get_serializer(self.reload(obj)).data)
-
-    def save_translations(self, obj, items) -> None:
-        """Replace the record's translations when the request gave the list."""
-        if items is None:
-            return
-        translations.replace_translations(
-            user=self.request.user,
-            obj=obj,
-            items=items,
-            can_edit=lambda: self.can_edit(obj),
-        )
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)

@@ -49,14 +49,12 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # The owner writes where to send what, and whether; the rest is the
+        # delivery state the platform keeps.
         read_only_fields = [
-            "id",
-            "disabled_at",
-            "disabled_reason",
-            "failure_count",
-            "last_success_at",
-            "created_at",
-            "updated_at",
+            f
+            for f in fields
+            if f not in ("url", "description", "event_types", "is_active")
         ]
 
 

@@ -19,7 +19,9 @@ from django.utils import translation
 from matchmaking import notifications, selectors
 from matchmaking.models import (
     Match,
+    Need,
     OutboxEvent,
+    Programme,
     SavedSearch,
     WebhookDelivery,
     WebhookEndpoint,
@@ -32,32 +34,25 @@ PASSED_ON = ("from", "to", "reminder")
 
 
 def _need(user: Any, pk: int) -> dict[str, Any] | None:
-    need = selectors.needs_visible_to(user=user, with_tags=False).filter(pk=pk).first()
-    if need is None:
-        return None
-    return {
-        "object": "need",
-        "ref": need.ref,
-        "title": need.title,
-        "status": need.status,
-        "path": f"/api/v1/needs/{need.ref}/",
-    }
+    found = selectors.needs_visible_to(user=user, with_tags=False).filter(pk=pk)
+    return _record_detail("need", found.first())
 
 
 def _programme(user: Any, pk: int) -> dict[str, Any] | None:
-    programme = (
-        selectors.programmes_visible_to(user=user, with_tags=False)
-        .filter(pk=pk)
-        .first()
-    )
-    if programme is None:
+    found = selectors.programmes_visible_to(user=user, with_tags=False).filter(pk=pk)
+    return _record_detail("programme", found.first())
+
+
+def _record_detail(kind: str, record: Need | Programme | None) -> dict[str, Any] | None:
+    """A need or programme (``kind``) as a webhook names it; None if hidden."""
+    if record is None:
         return None
     return {
-        "object": "programme",
-        "ref": programme.ref,
-        "title": programme.title,
-        "status": programme.status,
-        "path": f"/api/v1/programmes/{programme.ref}/",
+        "object": kind,
+        "ref": record.ref,
+        "title": record.title,
+        "status": record.status,
+        "path": f"/api/v1/{kind}s/{record.ref}/",
     }
 
 

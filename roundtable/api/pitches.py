@@ -13,7 +13,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
-from matchmaking import translations
 from matchmaking.api.base import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -176,22 +175,13 @@ class PitchViewSet(
                     data=data,
                     slide_deck=deck,
                 )
-                self._save_translations(pitch, items)
+                self.save_translations(pitch, items)
         except SlideDeckError as error:
             return _deck_error(error)
         return Response(self.serialized(pitch), status=status.HTTP_201_CREATED)
 
-    def _save_translations(self, pitch: Pitch, items) -> None:
-        if items is None:
-            return
-        translations.replace_translations(
-            user=self.request.user,
-            obj=pitch,
-            items=items,
-            can_edit=lambda: services.can_translate_pitch(
-                user=self.request.user, pitch=pitch
-            ),
-        )
+    def can_translate(self, obj: Pitch) -> bool:
+        return services.can_translate_pitch(user=self.request.user, pitch=obj)
 
     def partial_update(self, request, *args, **kwargs):
         pitch = self.get_object()
@@ -209,7 +199,7 @@ class PitchViewSet(
                 pitch = services.update_pitch(
                     user=request.user, pitch=pitch, data=data, slide_deck=deck
                 )
-                self._save_translations(pitch, items)
+                self.save_translations(pitch, items)
         except SlideDeckError as error:
             return _deck_error(error)
         return Response(self.serialized(pitch))
