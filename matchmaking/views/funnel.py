@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors
 from matchmaking.forms import StatsFilterForm, stats_viewer
 from matchmaking.stats.funnel import (
     FUNNEL_STEPS,
@@ -20,9 +18,10 @@ from matchmaking.stats.funnel import (
     funnel,
     step_label,
 )
-from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter, is_curator_scope
+from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter
 from matchmaking.views.charts import shown
 from matchmaking.views.csv import _csv_value, csv_response
+from matchmaking.views.gaps import csv_filters_refused, filters_refused, scope_context
 
 # The filters the funnel takes (the heat map's row and column choices do not apply).
 FILTER_FIELDS = ("theme", "region", "start", "end")
@@ -109,27 +108,19 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
     viewer = stats_viewer(request)
     fields = [form[name] for name in FILTER_FIELDS]
     if request.GET and not form.is_valid():
-        return render(
-            request,
-            "matchmaking/gap_funnel.html",
-            {"form": form, "fields": fields, "invalid": True},
-            status=400,
+        return filters_refused(
+            request, "matchmaking/gap_funnel.html", form, fields=fields
         )
     filters = form.filters() if form.is_bound else StatsFilter()
     found = funnel(viewer=viewer, filters=filters)
     overall = next(iter(found.dimension("all")), None)
-    query = request.GET.copy()
-    query.pop("view", None)
     return render(
         request,
         "matchmaking/gap_funnel.html",
         {
             "form": form,
             "fields": fields,
-            "curator_scope": is_curator_scope(viewer),
-            "is_curator": selectors.is_curator(request.user),
-            "previewing_public": request.GET.get("view") == "public",
-            "query": query.urlencode(),
+            **scope_context(request, viewer),
             "chart": funnel_chart(overall),
             "overall": _rows(overall) if overall else [],
             "step_labels": [step_label(step) for step in FUNNEL_STEPS],
@@ -158,10 +149,6 @@ def funnel_csv(request: HttpRequest) -> HttpResponse:
     """The funnel as CSV, with the page's filters and scope."""
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(
-            json.dumps({"error": form.errors.get_json_data()}),
-            status=400,
-            content_type="application/json",
-        )
+        return csv_filters_refused(form)
     found = funnel(viewer=stats_viewer(request), filters=form.filters())
     return csv_response(_csv_rows(found), "gap-funnel.csv")

@@ -31,34 +31,55 @@ from matchmaking.views.charts import (
 from matchmaking.views.csv import _csv_value, csv_response
 
 
+def filters_refused(
+    request: HttpRequest, template: str, form: StatsFilterForm, **context: Any
+) -> HttpResponse:
+    """A statistics page whose filters are wrong: the form with its errors, a 400."""
+    return render(
+        request, template, {"form": form, **context, "invalid": True}, status=400
+    )
+
+
+def csv_filters_refused(form: StatsFilterForm) -> HttpResponse:
+    """A statistics download whose filters are wrong: the errors as JSON, a 400."""
+    return HttpResponse(
+        json.dumps({"error": form.errors.get_json_data()}),
+        status=400,
+        content_type="application/json",
+    )
+
+
+def scope_context(request: HttpRequest, viewer: Any) -> dict[str, Any]:
+    """Whose figures a statistics page shows (curators may preview the public
+    view), and its query for the links, without that switch."""
+    query = request.GET.copy()
+    query.pop("view", None)
+    return {
+        "curator_scope": is_curator_scope(viewer),
+        "is_curator": selectors.is_curator(request.user),
+        "previewing_public": request.GET.get("view") == "public",
+        "query": query.urlencode(),
+    }
+
+
 @require_GET
 def gap_dashboard(request: HttpRequest) -> HttpResponse:
     """Public gap dashboard; curators get aggregates over every need."""
     form = StatsFilterForm(request.GET or None)
     viewer = stats_viewer(request)
     if request.GET and not form.is_valid():
-        return render(
-            request,
-            "matchmaking/gap_dashboard.html",
-            {"form": form, "invalid": True},
-            status=400,
-        )
+        return filters_refused(request, "matchmaking/gap_dashboard.html", form)
     filters = form.filters() if form.is_bound else StatsFilter()
     rows, columns = form.dimensions() if form.is_bound else ("theme", "region")
     figures = dashboard(viewer=viewer, filters=filters, rows=rows, columns=columns)
     heat, groups, unmet = figures.heatmap, figures.coverage, figures.unmet
     months, providers, tiles = figures.timeline, figures.providers, figures.tiles
-    query = request.GET.copy()
-    query.pop("view", None)
     return render(
         request,
         "matchmaking/gap_dashboard.html",
         {
             "form": form,
-            "curator_scope": is_curator_scope(viewer),
-            "is_curator": selectors.is_curator(request.user),
-            "previewing_public": request.GET.get("view") == "public",
-            "query": query.urlencode(),
+            **scope_context(request, viewer),
             "heat": heat,
             "heat_chart": heatmap_chart(heat),
             "groups": groups,
@@ -90,12 +111,7 @@ def gap_advice(request: HttpRequest) -> HttpResponse:
     """
     form = StatsFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
-        return render(
-            request,
-            "matchmaking/gap_advice.html",
-            {"form": form, "invalid": True},
-            status=400,
-        )
+        return filters_refused(request, "matchmaking/gap_advice.html", form)
     filters = form.filters() if form.is_bound else StatsFilter()
     advice = suggestions.gap_advice(
         user=request.user, limit=20, theme=filters.theme, region=filters.region
@@ -195,9 +211,5 @@ def gap_csv(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     form = StatsFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(
-            json.dumps({"error": form.errors.get_json_data()}),
-            status=400,
-            content_type="application/json",
-        )
+        return csv_filters_refused(form)
     return csv_response(_csv_rows(name, stats_viewer(request), form), f"gap-{name}.csv")
