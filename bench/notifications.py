@@ -12,7 +12,7 @@ programmes, and ``--events`` matches. Then times:
   centre row per person, the mail channel's preference check);
 * the daily digests of everyone (``build_digests``, each line re-checked);
   target for both together: at most 60 s;
-* saving a need (``services.update_need``), p50 / p95 over ``--saves`` edits,
+* saving a need (``services.update_record``), p50 / p95 over ``--saves`` edits,
   with the outbox as it is and with ``notifications.record`` made a no-op
   (the "before"): the outbox insert is all a save pays.
 """
@@ -189,8 +189,8 @@ def main() -> None:
         found = []
         for i in range(args.saves):
             t = time.perf_counter()
-            services.update_need(
-                user=editor, need=need, data={"description": f"Edited {i}."}
+            services.update_record(
+                user=editor, record=need, data={"description": f"Edited {i}."}
             )
             found.append((time.perf_counter() - t) * 1000)
         return found

@@ -96,16 +96,6 @@ def default_content_language(user: Any) -> str:
     return code if Language.objects.filter(code=code).exists() else "en"
 
 
-def can_edit_need(*, user: User, need: Need) -> bool:
-    """Curators and members of the owning state edit a need."""
-    return _NEED.may_edit(user, need)
-
-
-def can_edit_programme(*, user: User, programme: Programme) -> bool:
-    """Curators and members of the owning provider edit a programme."""
-    return _PROGRAMME.may_edit(user, programme)
-
-
 @dataclass(frozen=True)
 class _Rules:
     """How a need or a programme is written: its fields, its life, its refresh.
@@ -249,9 +239,9 @@ def _update_record(
     return changed
 
 
-def _move_status[R: (Need, Programme)](
-    record: R, rules: _Rules, *, user: User, status: str
-) -> R:
+def _move_status(
+    record: Need | Programme, rules: _Rules, *, user: User, status: str
+) -> Need | Programme:
     """Move a need or programme the user may edit to ``status``, if its life allows."""
     if not rules.may_edit(user, record):
         raise PermissionDenied
@@ -271,75 +261,21 @@ def _move_status[R: (Need, Programme)](
     return record
 
 
-@transaction.atomic
-def create_need(
-    *, user: User, member_state: MemberState, data: dict[str, Any], publish: bool
-) -> Need:
-    """Post a need for a state the user acts for (a draft unless published)."""
-    need = Need(
-        member_state=member_state,
-        owner=user,
-        status=NeedStatus.OPEN if publish else NeedStatus.DRAFT,
-    )
-    _create_record(need, _NEED, user=user, data=data)
-    if "shared_with" in data:
-        need.shared_with.set(data["shared_with"])
-    return need
+# A need and a programme are written by the same steps (their differences are
+# their _Rules), for the pages, the API and the imports alike.
 
 
-@transaction.atomic
-def update_need(*, user: User, need: Need, data: dict[str, Any]) -> Need:
-    """Edit a need; its suggestions are refreshed when what matching reads changed."""
-    _update_record(need, _NEED, user=user, data=data)
-    if "shared_with" in data:
-        need.shared_with.set(data["shared_with"])
-    return need
-
-
-@transaction.atomic
-def set_need_status(*, user: User, need: Need, status: str) -> Need:
-    """Move a need through its life (publish, withdraw, close, reopen)."""
-    return _move_status(need, _NEED, user=user, status=status)
-
-
-@transaction.atomic
-def create_programme(
-    *, user: User, provider: Provider, data: dict[str, Any], publish: bool
-) -> Programme:
-    """Register a programme for a provider the user acts for."""
-    programme = Programme(
-        provider=provider,
-        owner=user,
-        status=ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT,
-    )
-    _create_record(programme, _PROGRAMME, user=user, data=data)
-    return programme
-
-
-@transaction.atomic
-def update_programme(
-    *, user: User, programme: Programme, data: dict[str, Any]
-) -> Programme:
-    """Edit a programme; suggestions against it are refreshed."""
-    _update_record(programme, _PROGRAMME, user=user, data=data)
-    return programme
-
-
-@transaction.atomic
-def set_programme_status(*, user: User, programme: Programme, status: str) -> Programme:
-    """Publish, pause, close or reopen a programme."""
-    return _move_status(programme, _PROGRAMME, user=user, status=status)
-
-
-# The same steps for a need or a programme, for the pages and API resources
-# written once for both.
+def _rules_of(record: Need | Programme) -> _Rules:
+    return _NEED if isinstance(record, Need) else _PROGRAMME
 
 
 def can_edit_record(*, user: User, record: Need | Programme) -> bool:
-    """:func:`can_edit_need` or :func:`can_edit_programme`, after the record's kind."""
-    return (_NEED if isinstance(record, Need) else _PROGRAMME).may_edit(user, record)
+    """Curators and the members of the owning state (a need) or provider (a
+    programme) edit a record."""
+    return _rules_of(record).may_edit(user, record)
 
 
+@transaction.atomic
 def create_record(
     *,
     user: User,
@@ -347,28 +283,44 @@ def create_record(
     data: dict[str, Any],
     publish: bool,
 ) -> Need | Programme:
-    """A need for a member state, a programme for a provider (see create_need)."""
+    """Post a need for a state or register a programme for a provider the user
+    acts for (a draft unless published)."""
+    record: Need | Programme
     if isinstance(owner, MemberState):
-        return create_need(user=user, member_state=owner, data=data, publish=publish)
-    return create_programme(user=user, provider=owner, data=data, publish=publish)
+        opened = NeedStatus.OPEN if publish else NeedStatus.DRAFT
+        record = Need(member_state=owner, owner=user, status=opened)
+    else:
+        published = ProgrammeStatus.PUBLISHED if publish else ProgrammeStatus.DRAFT
+        record = Programme(provider=owner, owner=user, status=published)
+    _create_record(record, _rules_of(record), user=user, data=data)
+    _set_shared_with(record, data)
+    return record
 
 
+@transaction.atomic
 def update_record(
     *, user: User, record: Need | Programme, data: dict[str, Any]
 ) -> Need | Programme:
-    """:func:`update_need` or :func:`update_programme`, after the record's kind."""
-    if isinstance(record, Need):
-        return update_need(user=user, need=record, data=data)
-    return update_programme(user=user, programme=record, data=data)
+    """Edit a need or programme; its suggestions are refreshed when what
+    matching reads changed."""
+    _update_record(record, _rules_of(record), user=user, data=data)
+    _set_shared_with(record, data)
+    return record
 
 
+@transaction.atomic
 def set_record_status(
     *, user: User, record: Need | Programme, status: str
 ) -> Need | Programme:
-    """:func:`set_need_status` or :func:`set_programme_status`, after its kind."""
-    if isinstance(record, Need):
-        return set_need_status(user=user, need=record, status=status)
-    return set_programme_status(user=user, programme=record, status=status)
+    """Move a need (publish, withdraw, close, reopen) or a programme (publish,
+    pause, close, reopen) through its life."""
+    return _move_status(record, _rules_of(record), user=user, status=status)
+
+
+def _set_shared_with(record: Need | Programme, data: dict[str, Any]) -> None:
+    # Who may see a confidential need is not what matching reads: no refresh.
+    if isinstance(record, Need) and "shared_with" in data:
+        record.shared_with.set(data["shared_with"])
 
 
 @transaction.atomic

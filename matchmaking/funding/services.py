@@ -262,7 +262,7 @@ def write_funding(
 
 def save_funding(*, user: User, programme: Programme, funding: FundingInput) -> None:
     """The provider's (or a curator's) change of a programme's funding."""
-    if not services.can_edit_programme(user=user, programme=programme):
+    if not services.can_edit_record(user=user, record=programme):
         raise PermissionDenied(_("You cannot change this programme."))
     write_funding(programme=programme, funding=funding)
 

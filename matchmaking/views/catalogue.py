@@ -12,14 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from matchmaking import (
-    audit,
-    i18n,
-    selectors,
-    services,
-    suggestions,
-    translations,
-)
+from matchmaking import audit, i18n, selectors, services, suggestions, translations
 from matchmaking.enums import (
     ProgrammeStatus,
 )
@@ -219,8 +212,8 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
     programme = audit.get_visible_or_404(
         request, selectors.programmes_visible_to(user=request.user), ref=ref
     )
-    can_edit = request.user.is_authenticated and services.can_edit_programme(
-        user=request.user, programme=programme
+    can_edit = request.user.is_authenticated and services.can_edit_record(
+        user=request.user, record=programme
     )
     advice = []
     if can_edit and programme.status == ProgrammeStatus.PUBLISHED:

@@ -9,14 +9,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from matchmaking import (
-    audit,
-    i18n,
-    selectors,
-    services,
-    suggestions,
-    translations,
-)
+from matchmaking import audit, i18n, selectors, services, suggestions, translations
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MatchStatus,
@@ -84,7 +77,9 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         request, selectors.needs_visible_to(user=request.user), ref=ref
     )
     user = request.user
-    can_edit = user.is_authenticated and services.can_edit_need(user=user, need=need)
+    can_edit = user.is_authenticated and services.can_edit_record(
+        user=user, record=need
+    )
     matches = []
     if user.is_authenticated:
         matches = list(
@@ -126,7 +121,7 @@ def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
     )
     user = request.user
     if not (
-        services.can_edit_need(user=user, need=need)
+        services.can_edit_record(user=user, record=need)
         and need.status in ACTIVE_NEED_STATUSES
     ):
         raise Http404

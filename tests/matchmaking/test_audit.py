@@ -167,12 +167,12 @@ def test_curator_proposal_is_recorded(parties, curator):
 
 
 def test_need_and_programme_status_changes_are_recorded(parties, curator):
-    need = services.set_need_status(
-        user=parties["focal"], need=parties["need"], status=NeedStatus.CLOSED
+    need = services.set_record_status(
+        user=parties["focal"], record=parties["need"], status=NeedStatus.CLOSED
     )
-    programme = services.set_programme_status(
+    programme = services.set_record_status(
         user=parties["staff"],
-        programme=parties["match"].programme,
+        record=parties["match"].programme,
         status=ProgrammeStatus.PAUSED,
     )
     assert _reasons(need) == [None, "status set to closed"]
@@ -320,8 +320,8 @@ def test_curator_sees_programme_and_match_history(client, parties, curator):
 
 def test_history_entries_diff_each_record_against_the_one_before(parties):
     need = parties["need"]
-    services.update_need(
-        user=parties["focal"], need=need, data={"title": "A sharper title"}
+    services.update_record(
+        user=parties["focal"], record=need, data={"title": "A sharper title"}
     )
     entries = history_entries(Need.objects.get(pk=need.pk))
     assert [e.kind for e in entries] == ["created", "changed"]

@@ -83,9 +83,7 @@ def post_need(focal, senegal, **extra):
         "languages": ["fr"],
         **extra,
     }
-    return services.create_need(
-        user=focal, member_state=senegal, data=data, publish=True
-    )
+    return services.create_record(user=focal, owner=senegal, data=data, publish=True)
 
 
 def suggested(need):
@@ -137,7 +135,7 @@ def test_editing_a_need_refreshes_suggestions_but_not_acted_on_matches(
     before = (interest.score, interest.rank, interest.reasons, interest.updated_at)
     with django_capture_on_commit_callbacks(execute=True):
         # Now the need speaks Spanish only: the French programmes no longer fit.
-        services.update_need(user=focal, need=need, data={"languages": ["es"]})
+        services.update_record(user=focal, record=need, data={"languages": ["es"]})
     assert suggested(need) == [
         ("csirt-es", "suggested", "engine", 1),
         ("forensics-fr", "interest", "engine", 2),
@@ -174,7 +172,7 @@ def test_withdrawing_a_need_drops_its_engine_suggestions(
     match = Match.objects.get(need=need, programme=catalogue["csirt"])
     services.transition_match(user=focal, match=match, action="express_interest")
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_need_status(user=focal, need=need, status=NeedStatus.WITHDRAWN)
+        services.set_record_status(user=focal, record=need, status=NeedStatus.WITHDRAWN)
     assert suggested(need) == [("csirt-fr", "interest", "engine", 1)]
 
 
@@ -188,9 +186,9 @@ def test_a_new_programme_reaches_the_needs_it_suits(
     provider = catalogue["csirt"].provider
     MembershipFactory(user=manager, member_state=None, provider=provider)
     with django_capture_on_commit_callbacks(execute=True):
-        services.create_programme(
+        services.create_record(
             user=manager,
-            provider=provider,
+            owner=provider,
             data={
                 "title": "CSIRT nacional: mentoría",
                 "description": "Acompañamiento para crear el equipo de respuesta.",

@@ -42,9 +42,9 @@ def test_a_need_edit_is_queued_for_the_worker_then_refreshed(
     focal = UserFactory(username="focal")
     MembershipFactory(user=focal, member_state=senegal)
     with django_capture_on_commit_callbacks(execute=True):
-        need = services.create_need(
+        need = services.create_record(
             user=focal,
-            member_state=senegal,
+            owner=senegal,
             data={
                 "title": "CSIRT national",
                 "description": "Créer l'équipe nationale de réponse aux incidents.",

@@ -54,20 +54,20 @@ def need(senegal):
 
 
 def _can(user, need):
-    return lambda: services.can_edit_need(user=user, need=need)
+    return lambda: services.can_edit_record(user=user, record=need)
 
 
 def test_a_new_need_is_written_in_the_authors_interface_language(focal, senegal):
-    created = services.create_need(
+    created = services.create_record(
         user=focal,
-        member_state=senegal,
+        owner=senegal,
         data={"title": "Créer un CSIRT", "topics": ["csirt-establishment"]},
         publish=False,
     )
     assert created.content_language_id == "fr"
-    english = services.create_need(
+    english = services.create_record(
         user=focal,
-        member_state=senegal,
+        owner=senegal,
         data={
             "title": "A CSIRT",
             "content_language": Language.objects.get(code="en"),

@@ -54,13 +54,13 @@ def test_publishing_a_matching_programme_notifies_the_searcher(
     data = {"title": "CSIRT in a box", "summary": "Set up a CSIRT.", "description": "x"}
     # The outbox is delivered by the task worker (immediate backend) on commit.
     with django_capture_on_commit_callbacks(execute=True):
-        draft = mm_services.create_programme(
-            user=author, provider=provider, data=data, publish=False
+        draft = mm_services.create_record(
+            user=author, owner=provider, data=data, publish=False
         )
     assert not Notification.objects.exists()  # a draft is nobody's news
     with django_capture_on_commit_callbacks(execute=True):
-        mm_services.set_programme_status(
-            user=author, programme=draft, status=ProgrammeStatus.PUBLISHED
+        mm_services.set_record_status(
+            user=author, record=draft, status=ProgrammeStatus.PUBLISHED
         )
     [told] = Notification.objects.select_related("event")
     assert (told.user, told.event.kind, told.event.subject_id) == (
