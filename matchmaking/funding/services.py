@@ -5,7 +5,7 @@ IATI import all parse with ``parse_funding`` and write with ``write_funding``.""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -225,25 +225,13 @@ def write_funding(
     """Replace a programme's funding with ``funding`` (checked by parse_funding)."""
     ParticipatingOrganisation.objects.filter(programme=programme).delete()
     BudgetLine.objects.filter(programme=programme).delete()
+    # The parsed inputs are named after the models' fields.
     ParticipatingOrganisation.objects.bulk_create(
-        ParticipatingOrganisation(
-            programme=programme,
-            role=p.role,
-            provider_id=p.provider_id,
-            name=p.name,
-            iati_ref=p.iati_ref,
-        )
+        ParticipatingOrganisation(programme=programme, **asdict(p))
         for p in funding.participants
     )
     BudgetLine.objects.bulk_create(
-        BudgetLine(
-            programme=programme,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            amount=line.amount,
-            currency=line.currency,
-        )
-        for line in funding.budget_lines
+        BudgetLine(programme=programme, **asdict(line)) for line in funding.budget_lines
     )
     if funding.total_budget is None and funding.cost_per_participant is None:
         ProgrammeFunding.objects.filter(programme=programme).delete()
