@@ -27,7 +27,13 @@ from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
     ApiToken,
 )
-from matchmaking.views.common import _apply_form_errors, _error_text, _form_page, _page
+from matchmaking.views.common import (
+    _apply_form_errors,
+    _error_text,
+    _form_page,
+    _page,
+    secret_page,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,20 +154,16 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     token_list = ApiToken.objects.filter(user=request.user).order_by(
         "-created_at", "id"
     )
-    response = render(
+    return secret_page(
         request,
         "registration/api_tokens.html",
+        form,
         {
-            "form": form,
             "new_key": new_key,
             "page": _page(request, token_list),
             "now": timezone.now(),
         },
-        status=400 if request.method == "POST" and form.errors else 200,
     )
-    # The key is shown once: never let a cache or the back button replay it.
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

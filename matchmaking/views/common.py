@@ -149,6 +149,22 @@ def _form_page(
     )
 
 
+def secret_page(
+    request: HttpRequest, template: str, form: Any, context: dict[str, Any]
+) -> HttpResponse:
+    """A page that may show a new secret once (a token's key, a webhook's
+    signing secret): 400 when it answers a refused post, and never kept by a
+    cache nor replayed by the back button."""
+    response = render(
+        request,
+        template,
+        {"form": form, **context},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _curator_only(request: HttpRequest) -> None:
     if not selectors.is_curator(request.user):
         raise Http404

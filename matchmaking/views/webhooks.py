@@ -20,14 +20,9 @@ from matchmaking.views.common import (
     _error_text,
     _form_page,
     _page,
+    secret_page,
 )
 from matchmaking.webhooks import delivery
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # A secret is shown once: no cache or back button may replay it.
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required
@@ -51,13 +46,11 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     endpoints = WebhookEndpoint.objects.filter(user=request.user).order_by(
         "-created_at", "-id"
     )
-    return _no_store(
-        render(
-            request,
-            "registration/webhooks.html",
-            {"form": form, "secret": secret, "page": _page(request, endpoints)},
-            status=400 if request.method == "POST" and form.errors else 200,
-        )
+    return secret_page(
+        request,
+        "registration/webhooks.html",
+        form,
+        {"secret": secret, "page": _page(request, endpoints)},
     )
 
 
