@@ -100,3 +100,96 @@ class OrganisationRole(models.TextChoices):
     ACCOUNTABLE = "accountable", _("Accountable")
     EXTENDING = "extending", _("Extending")
     IMPLEMENTING = "implementing", _("Implementing")
+
+
+# Accounts and API tokens
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    READ_WRITE = "read_write", _("Read and write")
+    # read_write, and creating and revoking the owner's tokens over the API.
+    MANAGE = "manage", _("Read, write and manage tokens")
+
+
+# Joining the platform
+
+
+class JoinKind(models.TextChoices):
+    PROVIDER = "provider", _("A provider organisation")
+    FOCAL_POINT = "focal_point", _("A focal point of a member state")
+
+
+class JoinStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("E-mail not confirmed")
+    PENDING = "pending", _("Waiting for a curator")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+# Notifications, mail and webhooks
+
+
+class EventKind(models.TextChoices):
+    """Everything someone may hear about (README "Notifications")."""
+
+    SUGGESTION_NEW = "suggestion.new", _("New suggestion")
+    MATCH_INTEREST = (
+        "match.interest",
+        pgettext_lazy("match status", "Interest expressed"),
+    )
+    MATCH_INTRODUCED = "match.introduced", pgettext_lazy("match status", "Introduced")
+    MATCH_DECLINED = "match.declined", pgettext_lazy("match status", "Declined")
+    MATCH_STATUS = "match.status", _("Match status changed")
+    MATCH_FEEDBACK = "match.feedback", _("Feedback recorded")
+    MESSAGE_NEW = "message.new", _("New message")
+    NEED_UNMET = "need.unmet", _("Need without a match")
+    PITCH_DECISION = "pitch.decision", _("Pitch decision released")
+    MEETING_REQUESTED = "meeting.requested", _("Meeting requested")
+    MEETING_ACCEPTED = "meeting.accepted", _("Meeting accepted")
+    MEETING_CANCELLED = "meeting.cancelled", _("Meeting cancelled")
+    MEETING_EXPIRING = "meeting.expiring", _("Meeting request expiring")
+    CALL_OPENED = "call.opened", _("Call for pitches opened")
+    CALL_CLOSING = "call.closing", _("Call for pitches closing")
+    SAVED_SEARCH_MATCH = "saved_search.match", _("New item for a saved search")
+    REMINDER = "reminder", _("Reminder")
+
+
+class Category(models.TextChoices):
+    """What a person chooses how to hear about (one choice per category)."""
+
+    SUGGESTIONS = "suggestions", _("New suggestions")
+    MATCHES = "matches", _("Interest, introductions and match steps")
+    MESSAGES = "messages", _("Messages")
+    MEETINGS = "meetings", _("Meetings")
+    ROUNDTABLE = "roundtable", _("Calls for pitches and decisions")
+    REMINDERS = "reminders", _("Reminders")
+    CURATION = "curation", _("Secretariat alerts")
+    ALERTS = "alerts", _("Saved-search alerts")
+
+
+class MailMode(models.TextChoices):
+    IMMEDIATELY = "immediately", _("E-mail immediately")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    NEVER = "never", _("No e-mail")
+
+
+class MailStatus(models.TextChoices):
+    # Internal states (the admin only): not translated.
+    PENDING = "pending", "waiting"
+    SENT = "sent", "sent"
+    SKIPPED = "skipped", "not sent"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
+    # Not sent: the subscriber may no longer see what the event is about.
+    WITHHELD = "withheld", _("Withheld")
+
+
+class SearchScope(models.TextChoices):
+    PROGRAMMES = "programmes", _("Programmes")
+    NEEDS = "needs", _("Needs")

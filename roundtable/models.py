@@ -10,7 +10,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,9 +30,18 @@ from matchmaking.models import (
     Region,
     StakeholderGroup,
     Theme,
+    Timestamped,
     Topic,
     limited_text,
     new_ref,
+)
+from matchmaking.models.base import (
+    in_order,
+    optional_fk,
+    parent_fk,
+    protected_fk,
+    tags,
+    user_fk,
 )
 from matchmaking.models.funding import currency_field, money_field
 from roundtable.enums import (
@@ -49,7 +58,7 @@ MAX_PITCH_SLIDES = 3
 MAX_DECK_BYTES = 10 * 1024 * 1024
 
 
-class Event(models.Model):
+class Event(Timestamped):
     """A roundtable: the Global Roundtable on ICT security capacity building."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -59,18 +68,18 @@ class Event(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-starts_on", "slug"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")),
+            in_order(
+                "starts_on",
+                "ends_on",
+                same_ok=True,
                 name="event_ends_after_start",
-                violation_error_message=_("An event cannot end before it starts."),
+                message=_("An event cannot end before it starts."),
             )
         ]
 
@@ -81,12 +90,7 @@ class Event(models.Model):
 class Session(models.Model):
     """A block of the event's agenda: plenary, matchmaking or breakout."""
 
-    event = models.ForeignKey(
-        Event,
-        on_delete=models.CASCADE,
-        related_name="sessions",
-        verbose_name=_("event"),
-    )
+    event = parent_fk(Event, "sessions", _("event"))
     kind = models.CharField(_("kind"), max_length=16, choices=SessionKind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = limited_text(_("description"), LONG_TEXT, blank=True)
@@ -94,14 +98,7 @@ class Session(models.Model):
     room = models.CharField(_("room"), max_length=100, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("chair"),
-    )
+    chair = user_fk(_("chair"))
     chair_name = models.CharField(_("chair (as shown)"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
 
@@ -110,10 +107,11 @@ class Session(models.Model):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")),
+            in_order(
+                "starts_at",
+                "ends_at",
                 name="session_ends_after_start",
-                violation_error_message=_("A session must end after it starts."),
+                message=_("A session must end after it starts."),
             )
         ]
 
@@ -129,43 +127,20 @@ def slide_deck_path(instance: Pitch, filename: str) -> str:
     return f"decks/{uuid.uuid4().hex}{suffix}"
 
 
-class Pitch(models.Model):
+class Pitch(Timestamped):
     """A provider's 3-minute elevator pitch at the matchmaking session."""
 
-    event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="pitches", verbose_name=_("event")
-    )
-    session = models.ForeignKey(
-        Session,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="pitches",
-        verbose_name=_("session"),
-    )
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        related_name="pitches",
-        verbose_name=_("provider"),
-    )
-    presenter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="pitches",
-        verbose_name=_("presenter"),
-    )
+    event = parent_fk(Event, "pitches", _("event"))
+    session = optional_fk(Session, _("session"), related_name="pitches")
+    provider = protected_fk(Provider, _("provider"), related_name="pitches")
+    presenter = user_fk(_("presenter"), related_name="pitches")
     presenter_name = models.CharField(_("presenter (as shown)"), max_length=200)
     title = models.CharField(_("title"), max_length=200)
     abstract = limited_text(_("abstract"), SHORT_TEXT)
-    content_language = models.ForeignKey(
+    content_language = protected_fk(
         Language,
-        on_delete=models.PROTECT,
+        _("written in"),
         default="en",
-        related_name="+",
-        verbose_name=_("written in"),
         help_text=_("The language the title and abstract are written in."),
     )
     # Translations of the title and abstract (the translation's "summary").
@@ -185,20 +160,11 @@ class Pitch(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decision staged"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_fk(_("decided by"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     # When the released decision reached its contacts: a release re-run mails
     # only the pitches without it (a mail that failed is retried).
     decision_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Audit trail of the pitch workflow (submitted, accepted, confirmed ...).
     history = HistoricalRecords()
 
@@ -235,12 +201,7 @@ class Pitch(models.Model):
 class TimeSlot(models.Model):
     """A slot in a session: a pitch, a bilateral meeting table, or a break."""
 
-    session = models.ForeignKey(
-        Session,
-        on_delete=models.CASCADE,
-        related_name="slots",
-        verbose_name=_("session"),
-    )
+    session = parent_fk(Session, "slots", _("session"))
     kind = models.CharField(
         _("kind"), max_length=16, choices=SlotKind.choices, default=SlotKind.PITCH
     )
@@ -263,10 +224,11 @@ class TimeSlot(models.Model):
         verbose_name = _("time slot")
         verbose_name_plural = _("time slots")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")),
+            in_order(
+                "starts_at",
+                "ends_at",
                 name="slot_ends_after_start",
-                violation_error_message=_("A slot must end after it starts."),
+                message=_("A slot must end after it starts."),
             ),
             models.UniqueConstraint(
                 fields=["session", "starts_at", "location"],
@@ -293,29 +255,15 @@ class TimeSlot(models.Model):
             raise ValidationError({"pitch": _("Only pitch slots hold a pitch.")})
 
 
-class SessionReport(models.Model):
+class SessionReport(Timestamped):
     """The rapporteur's account of a session: summary, key issues, commitments."""
 
-    session = models.OneToOneField(
-        Session,
-        on_delete=models.CASCADE,
-        related_name="report",
-        verbose_name=_("session"),
-    )
-    rapporteur = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("rapporteur"),
-    )
+    session = parent_fk(Session, "report", _("session"), one=True)
+    rapporteur = user_fk(_("rapporteur"))
     summary = limited_text(_("summary"), LONG_TEXT)
     key_issues = limited_text(_("key issues"), LONG_TEXT, blank=True)
     commitments = limited_text(_("commitments"), LONG_TEXT, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["session"]
@@ -326,15 +274,10 @@ class SessionReport(models.Model):
         return _("Report: %(session)s") % {"session": self.session.title}
 
 
-class CallForPitches(models.Model):
+class CallForPitches(Timestamped):
     """An event's call for pitches: when it is open, the rules, who may answer."""
 
-    event = models.OneToOneField(
-        Event,
-        on_delete=models.CASCADE,
-        related_name="call_for_pitches",
-        verbose_name=_("event"),
-    )
+    event = parent_fk(Event, "call_for_pitches", _("event"), one=True)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     max_seconds = models.PositiveSmallIntegerField(
@@ -346,29 +289,26 @@ class CallForPitches(models.Model):
     max_bytes = models.PositiveIntegerField(
         _("largest slide deck (bytes)"), default=MAX_DECK_BYTES
     )
-    eligible_stakeholder_groups = models.ManyToManyField(
+    eligible_stakeholder_groups = tags(
         StakeholderGroup,
-        blank=True,
-        related_name="+",
-        verbose_name=_("eligible stakeholder groups"),
+        _("eligible stakeholder groups"),
         help_text=_("Providers of these groups may submit; none selected: all."),
     )
     guidance = limited_text(_("guidance for presenters"), LONG_TEXT, blank=True)
     decisions_released_at = models.DateTimeField(
         _("decisions released"), null=True, blank=True
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-opens_at", "id"]
         verbose_name = _("call for pitches")
         verbose_name_plural = _("calls for pitches")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(closes_at__gt=F("opens_at")),
+            in_order(
+                "opens_at",
+                "closes_at",
                 name="call_closes_after_opening",
-                violation_error_message=_("A call must close after it opens."),
+                message=_("A call must close after it opens."),
             ),
             models.CheckConstraint(
                 condition=Q(max_seconds__gte=1, max_seconds__lte=MAX_PITCH_SECONDS),
@@ -412,18 +352,11 @@ REVIEW_WEIGHTS: dict[str, float] = {
 _SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class Review(models.Model):
+class Review(Timestamped):
     """A curator's scores (1..5 per criterion) and comment on a pitch."""
 
-    pitch = models.ForeignKey(
-        Pitch, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("pitch")
-    )
-    curator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="pitch_reviews",
-        verbose_name=_("curator"),
-    )
+    pitch = parent_fk(Pitch, "reviews", _("pitch"))
+    curator = parent_fk(settings.AUTH_USER_MODEL, "pitch_reviews", _("curator"))
     relevance = models.PositiveSmallIntegerField(
         _("relevance to stated needs"), validators=_SCORE
     )
@@ -433,8 +366,6 @@ class Review(models.Model):
         _("reach to LDCs and SIDS"), validators=_SCORE
     )
     comment = limited_text(_("comment"), NOTE_TEXT, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -471,22 +402,10 @@ class Review(models.Model):
 class AgendaVersion(models.Model):
     """A published version of an event's agenda, frozen as JSON."""
 
-    event = models.ForeignKey(
-        Event,
-        on_delete=models.CASCADE,
-        related_name="agenda_versions",
-        verbose_name=_("event"),
-    )
+    event = parent_fk(Event, "agenda_versions", _("event"))
     number = models.PositiveIntegerField(_("version"))
     published_at = models.DateTimeField(_("published"))
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("published by"),
-    )
+    published_by = user_fk(_("published by"))
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     snapshot = models.JSONField(_("agenda"))
 
@@ -511,52 +430,21 @@ class AgendaVersion(models.Model):
         }
 
 
-class Meeting(models.Model):
+class Meeting(Timestamped):
     """A bilateral follow-up meeting a member state asks of a pitch's presenter."""
 
-    pitch = models.ForeignKey(
-        Pitch,
-        on_delete=models.CASCADE,
-        related_name="meetings",
-        verbose_name=_("pitch"),
+    pitch = parent_fk(Pitch, "meetings", _("pitch"))
+    member_state = parent_fk(MemberState, "roundtable_meetings", _("member state"))
+    requested_by = parent_fk(
+        settings.AUTH_USER_MODEL, "requested_meetings", _("requested by")
     )
-    member_state = models.ForeignKey(
-        MemberState,
-        on_delete=models.CASCADE,
-        related_name="roundtable_meetings",
-        verbose_name=_("member state"),
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="requested_meetings",
-        verbose_name=_("requested by"),
-    )
-    presenter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    presenter = user_fk(
+        _("presenter"),
         related_name="presenter_meetings",
-        verbose_name=_("presenter"),
         help_text=_("Who meets the delegation; set when the request is accepted."),
     )
-    need = models.ForeignKey(
-        Need,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("about the need"),
-    )
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("about the programme"),
-    )
+    need = optional_fk(Need, _("about the need"))
+    programme = optional_fk(Programme, _("about the programme"))
     message = limited_text(_("message"), NOTE_TEXT, blank=True)
     state = models.CharField(
         _("state"),
@@ -565,21 +453,14 @@ class Meeting(models.Model):
         default=MeetingState.REQUESTED,
     )
     expires_at = models.DateTimeField(_("answer by"))
-    slot = models.ForeignKey(
-        TimeSlot,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meetings",
-        verbose_name=_("slot"),
+    slot = optional_fk(
+        TimeSlot, _("slot"), on_delete=models.PROTECT, related_name="meetings"
     )
     # Copied from the slot so the database can refuse to book a person twice.
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     response_note = limited_text(_("answer"), NOTE_TEXT, blank=True)
     responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -624,11 +505,8 @@ class Meeting(models.Model):
                 name="meeting_accepted_has_slot",
                 violation_error_message=_("An accepted meeting has a slot."),
             ),
-            models.CheckConstraint(
-                condition=Q(starts_at__isnull=True)
-                | Q(ends_at__isnull=True)
-                | Q(ends_at__gt=F("starts_at")),
-                name="meeting_ends_after_start",
+            in_order(
+                "starts_at", "ends_at", open_ok=True, name="meeting_ends_after_start"
             ),
         ]
         indexes = [models.Index(fields=["state", "expires_at"])]
@@ -644,17 +522,9 @@ class Meeting(models.Model):
 class BreakoutRegistration(models.Model):
     """A participant's seat in a breakout session."""
 
-    session = models.ForeignKey(
-        Session,
-        on_delete=models.CASCADE,
-        related_name="registrations",
-        verbose_name=_("session"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="breakout_registrations",
-        verbose_name=_("participant"),
+    session = parent_fk(Session, "registrations", _("session"))
+    user = parent_fk(
+        settings.AUTH_USER_MODEL, "breakout_registrations", _("participant")
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
 
@@ -678,41 +548,23 @@ def new_commitment_ref() -> str:
     return new_ref("cmt")
 
 
-class Commitment(models.Model):
+class Commitment(Timestamped):
     """A structured pledge made at the roundtable: who commits what, for whom,
     how much, by when, where it came from and which programmes deliver it."""
 
     ref = models.SlugField(
         _("reference"), max_length=100, unique=True, default=new_commitment_ref
     )
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        related_name="commitments",
-        verbose_name=_("committing organisation"),
+    provider = protected_fk(
+        Provider, _("committing organisation"), related_name="commitments"
     )
     title = models.CharField(_("title"), max_length=300)
     description = limited_text(_("description"), SHORT_TEXT, blank=True)
-    theme = models.ForeignKey(
-        Theme,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("theme"),
-    )
-    topics = models.ManyToManyField(
-        Topic, blank=True, related_name="+", verbose_name=_("topics")
-    )
-    assistance_types = models.ManyToManyField(
-        AssistanceType, blank=True, related_name="+", verbose_name=_("assistance types")
-    )
-    countries = models.ManyToManyField(
-        Country, blank=True, related_name="+", verbose_name=_("countries")
-    )
-    regions = models.ManyToManyField(
-        Region, blank=True, related_name="+", verbose_name=_("regions")
-    )
+    theme = optional_fk(Theme, _("theme"), on_delete=models.PROTECT)
+    topics = tags(Topic, _("topics"))
+    assistance_types = tags(AssistanceType, _("assistance types"))
+    countries = tags(Country, _("countries"))
+    regions = tags(Region, _("regions"))
     for_ldcs = models.BooleanField(_("least developed countries"), default=False)
     for_sids = models.BooleanField(_("small island developing States"), default=False)
     amount = money_field(_("amount"), null=True, blank=True)
@@ -726,46 +578,11 @@ class Commitment(models.Model):
         choices=CommitmentState.choices,
         default=CommitmentState.ANNOUNCED,
     )
-    event = models.ForeignKey(
-        Event,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="commitments",
-        verbose_name=_("event"),
-    )
-    session = models.ForeignKey(
-        Session,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="commitments",
-        verbose_name=_("session"),
-    )
-    pitch = models.ForeignKey(
-        Pitch,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="commitments",
-        verbose_name=_("pitch"),
-    )
-    meeting = models.ForeignKey(
-        Meeting,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="commitments",
-        verbose_name=_("meeting"),
-    )
-    match = models.ForeignKey(
-        Match,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("match"),
-    )
+    event = optional_fk(Event, _("event"), related_name="commitments")
+    session = optional_fk(Session, _("session"), related_name="commitments")
+    pitch = optional_fk(Pitch, _("pitch"), related_name="commitments")
+    meeting = optional_fk(Meeting, _("meeting"), related_name="commitments")
+    match = optional_fk(Match, _("match"))
     programmes = models.ManyToManyField(
         Programme,
         blank=True,
@@ -782,16 +599,7 @@ class Commitment(models.Model):
     share_delivered = models.PositiveSmallIntegerField(
         _("share delivered (%)"), default=0, validators=[MaxValueValidator(100)]
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = user_fk(_("recorded by"))
     history = HistoricalRecords(excluded_fields=["reminded_for"])
 
     class Meta:
@@ -829,26 +637,14 @@ class Commitment(models.Model):
 class CommitmentReport(models.Model):
     """A progress report of the committing organisation."""
 
-    commitment = models.ForeignKey(
-        Commitment,
-        on_delete=models.CASCADE,
-        related_name="reports",
-        verbose_name=_("commitment"),
-    )
+    commitment = parent_fk(Commitment, "reports", _("commitment"))
     narrative = limited_text(_("narrative"), LONG_TEXT)
     share_delivered = models.PositiveSmallIntegerField(
         _("share delivered (%)"), validators=[MaxValueValidator(100)]
     )
     spend = money_field(_("spend"), null=True, blank=True)
     evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("author"),
-    )
+    author = user_fk(_("author"))
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
 
     class Meta:

@@ -4,11 +4,22 @@ One module per topic; every public name is importable from ``matchmaking.models`
 (the migrations name ``matchmaking.models.new_need_ref`` and the like).
 """
 
+# The choices of these models live in matchmaking.enums with the others.
+from matchmaking.enums import (
+    Category,
+    DeliveryState,
+    EventKind,
+    JoinKind,
+    JoinStatus,
+    MailMode,
+    MailStatus,
+    SearchScope,
+    TokenScope,
+)
 from matchmaking.models.accounts import (
     ApiToken,
     Invitation,
     SignInThrottle,
-    TokenScope,
     User,
 )
 from matchmaking.models.base import (
@@ -36,19 +47,13 @@ from matchmaking.models.funding import (
 from matchmaking.models.joining import (
     MAX_LETTER_BYTES,
     MAX_LETTER_PAGES,
-    JoinKind,
     JoinRequest,
-    JoinStatus,
 )
 from matchmaking.models.matches import Match, MatchEvent
 from matchmaking.models.notifications import (
     CATEGORY_OF_KIND,
     DEFAULT_MAIL_MODES,
-    Category,
-    EventKind,
     MailMessage,
-    MailMode,
-    MailStatus,
     Notification,
     NotificationPreference,
     OutboxEvent,
@@ -81,9 +86,7 @@ from matchmaking.models.reference import (
 from matchmaking.models.translations import ContentTranslation
 from matchmaking.models.webhooks import (
     QUERY_LENGTH,
-    DeliveryState,
     SavedSearch,
-    SearchScope,
     WebhookDelivery,
     WebhookEndpoint,
 )

@@ -8,13 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import (
-    MembershipRole,
-)
-from matchmaking.models.organisations import MemberState, Provider
+from matchmaking.enums import MembershipRole, TokenScope
+from matchmaking.models.base import optional_fk, parent_fk, user_fk
+from matchmaking.models.organisations import MemberState, Provider, one_organisation
 
 
 class User(AbstractUser):
@@ -39,22 +37,10 @@ class User(AbstractUser):
         return f"{full} ({self.username})" if full else self.username
 
 
-class TokenScope(models.TextChoices):
-    READ = "read", _("Read")
-    READ_WRITE = "read_write", _("Read and write")
-    # read_write, and creating and revoking the owner's tokens over the API.
-    MANAGE = "manage", _("Read, write and manage tokens")
-
-
 class ApiToken(models.Model):
     """A personal API token; only a hash of the secret is stored."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="api_tokens",
-        verbose_name=_("user"),
-    )
+    user = parent_fk(settings.AUTH_USER_MODEL, "api_tokens", _("user"))
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
@@ -93,21 +79,14 @@ class Invitation(models.Model):
 
     email = models.EmailField(_("email"))
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
-    member_state = models.ForeignKey(
+    member_state = optional_fk(
         MemberState,
+        _("member state"),
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
         related_name="invitations",
-        verbose_name=_("member state"),
     )
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="invitations",
-        verbose_name=_("provider"),
+    provider = optional_fk(
+        Provider, _("provider"), on_delete=models.CASCADE, related_name="invitations"
     )
     role = models.CharField(
         _("role"),
@@ -115,24 +94,10 @@ class Invitation(models.Model):
         choices=MembershipRole.choices,
         default=MembershipRole.FOCAL_POINT,
     )
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("invited by"),
-    )
+    invited_by = user_fk(_("invited by"))
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("accepted by"),
-    )
+    accepted_by = user_fk(_("accepted by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -140,13 +105,7 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(member_state__isnull=False, provider__isnull=True)
-                    | Q(member_state__isnull=True, provider__isnull=False)
-                ),
-                name="invitation_one_organisation",
-            ),
+            one_organisation(name="invitation_one_organisation"),
         ]
 
     def __str__(self) -> str:

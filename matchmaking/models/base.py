@@ -1,13 +1,17 @@
-"""Shared by the models: text limits, the UN languages, timestamps, fresh refs."""
+"""Shared by the models: text limits, the UN languages, timestamps, fresh refs,
+and the kinds of relation the models use again and again."""
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from django.conf import settings
 from django.core.validators import (
     MaxLengthValidator,
 )
 from django.db import models
+from django.db.models import F, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -58,3 +62,98 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+# Relations. Most links of the models are of three kinds; these say which, and
+# keep the choices that come with the kind (may it be empty, what happens when
+# its target goes, is there a way back) the same everywhere.
+
+
+def optional_fk(
+    to: Any,
+    verbose_name: str | Promise,
+    *,
+    on_delete: Any = models.SET_NULL,
+    related_name: str = "+",
+    **options: Any,
+) -> models.ForeignKey:
+    """A link that may be empty; emptied when its target is deleted unless
+    ``on_delete`` says otherwise; no way back from the target unless named."""
+    return models.ForeignKey(
+        to,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        **options,
+    )
+
+
+def user_fk(verbose_name: str | Promise, **options: Any) -> models.ForeignKey:
+    """The person who did something to the row (decided, published, wrote it):
+    may be unknown, and forgotten when their account is deleted."""
+    return optional_fk(settings.AUTH_USER_MODEL, verbose_name, **options)
+
+
+def tags(
+    to: Any, verbose_name: str | Promise, *, blank: bool = True, **options: Any
+) -> models.ManyToManyField:
+    """A set of entries of a vocabulary or reference table (no way back)."""
+    return models.ManyToManyField(
+        to, blank=blank, related_name="+", verbose_name=verbose_name, **options
+    )
+
+
+def parent_fk(
+    to: Any,
+    related_name: str,
+    verbose_name: str | Promise,
+    *,
+    one: bool = False,
+    **options: Any,
+) -> models.ForeignKey:
+    """The row this one is part of: required, deleted with it, and listed on it
+    as ``related_name`` (one=True: it has at most one such row)."""
+    field = models.OneToOneField if one else models.ForeignKey
+    return field(
+        to,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        **options,
+    )
+
+
+def protected_fk(
+    to: Any, verbose_name: str | Promise, *, related_name: str = "+", **options: Any
+) -> models.ForeignKey:
+    """A required link whose target cannot be deleted while this row needs it."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        **options,
+    )
+
+
+def in_order(
+    start: str,
+    end: str,
+    *,
+    name: str,
+    message: str | Promise | None = None,
+    same_ok: bool = False,
+    open_ok: bool = False,
+) -> models.CheckConstraint:
+    """The database's "dates in order" rule: ``end`` comes after ``start`` (or
+    on it, with ``same_ok``); with ``open_ok`` an empty start or end passes."""
+    condition = Q(**{f"{end}__{'gte' if same_ok else 'gt'}": F(start)})
+    if open_ok:
+        condition = (
+            Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | condition
+        )
+    return models.CheckConstraint(
+        condition=condition, name=name, violation_error_message=message
+    )

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -17,9 +16,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import OrganisationRole
-from matchmaking.models.base import Timestamped
+from matchmaking.models.base import (
+    Timestamped,
+    in_order,
+    optional_fk,
+    parent_fk,
+    user_fk,
+)
 from matchmaking.models.organisations import Provider
-from matchmaking.models.records import Programme
+from matchmaking.models.records import Programme, ends_before_start
 from matchmaking.reference import DATA_DIR
 
 MONEY_DIGITS = 16
@@ -101,12 +106,7 @@ class ExchangeRate(Timestamped):
 class ProgrammeFunding(Timestamped):
     """A programme's total budget and cost per participant, in one currency."""
 
-    programme = models.OneToOneField(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="funding",
-        verbose_name=_("programme"),
-    )
+    programme = parent_fk(Programme, "funding", _("programme"), one=True)
     total_budget = money_field(_("total budget"), null=True, blank=True)
     currency = currency_field(default="USD")
     cost_per_participant = money_field(_("cost per participant"), null=True, blank=True)
@@ -125,12 +125,7 @@ class ProgrammeFunding(Timestamped):
 class BudgetLine(models.Model):
     """The money of one period of a programme (an IATI budget)."""
 
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="budget_lines",
-        verbose_name=_("programme"),
-    )
+    programme = parent_fk(Programme, "budget_lines", _("programme"))
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     amount = money_field(_("amount"))
@@ -144,10 +139,12 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")),
+            in_order(
+                "period_start",
+                "period_end",
+                same_ok=True,
                 name="budget_line_period_in_order",
-                violation_error_message=_("A period cannot end before it starts."),
+                message=_("A period cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="budget_line_amount_positive"
@@ -159,11 +156,7 @@ class BudgetLine(models.Model):
         return f"{self.period_start}/{self.period_end}: {self.amount} {self.currency}"
 
     def clean(self) -> None:
-        if (
-            self.period_start
-            and self.period_end
-            and self.period_end < self.period_start
-        ):
+        if ends_before_start(self.period_start, self.period_end):
             raise ValidationError(
                 {"period_end": _("A period cannot end before it starts.")}
             )
@@ -173,20 +166,10 @@ class ParticipatingOrganisation(models.Model):
     """An organisation taking part in a programme in one IATI role: a
     registered provider or a plain named organisation."""
 
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="participants",
-        verbose_name=_("programme"),
-    )
+    programme = parent_fk(Programme, "participants", _("programme"))
     role = models.CharField(_("role"), max_length=16, choices=OrganisationRole.choices)
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="participations",
-        verbose_name=_("provider"),
+    provider = optional_fk(
+        Provider, _("provider"), on_delete=models.PROTECT, related_name="participations"
     )
     name = models.CharField(
         _("name"),
@@ -226,32 +209,13 @@ class ParticipatingOrganisation(models.Model):
 class ImportedActivity(models.Model):
     """Where a programme imported from an IATI activity file came from."""
 
-    programme = models.OneToOneField(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="iati_source",
-        verbose_name=_("programme"),
-    )
+    programme = parent_fk(Programme, "iati_source", _("programme"), one=True)
     iati_identifier = models.CharField(_("IATI identifier"), max_length=200)
     reporting_org = models.CharField(_("reporting organisation"), max_length=300)
     source_name = models.CharField(_("file"), max_length=255)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("imported by"),
-    )
-    duplicate_of = models.ForeignKey(
-        Programme,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("possible duplicate of"),
-    )
+    imported_by = user_fk(_("imported by"))
+    duplicate_of = optional_fk(Programme, _("possible duplicate of"))
 
     class Meta:
         ordering = ["-imported_at", "id"]

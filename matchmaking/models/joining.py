@@ -17,25 +17,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.models.base import NOTE_TEXT, limited_text
+from matchmaking.enums import JoinKind, JoinStatus
+from matchmaking.models.base import NOTE_TEXT, limited_text, optional_fk, user_fk
 from matchmaking.models.organisations import MemberState, Provider
 from matchmaking.models.reference import Country, StakeholderGroup
 
 # A nomination letter: a PDF of at most this many pages and bytes.
 MAX_LETTER_PAGES = 10
 MAX_LETTER_BYTES = 5 * 1024 * 1024
-
-
-class JoinKind(models.TextChoices):
-    PROVIDER = "provider", _("A provider organisation")
-    FOCAL_POINT = "focal_point", _("A focal point of a member state")
-
-
-class JoinStatus(models.TextChoices):
-    UNCONFIRMED = "unconfirmed", _("E-mail not confirmed")
-    PENDING = "pending", _("Waiting for a curator")
-    VERIFIED = "verified", _("Verified")
-    REJECTED = "rejected", _("Rejected")
 
 
 def nomination_letter_path(instance: JoinRequest, filename: str) -> str:
@@ -69,22 +58,10 @@ class JoinRequest(models.Model):
         choices=settings.LANGUAGES,
     )
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
-    stakeholder_group = models.ForeignKey(
-        StakeholderGroup,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("stakeholder group"),
+    stakeholder_group = optional_fk(
+        StakeholderGroup, _("stakeholder group"), on_delete=models.PROTECT
     )
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("country"),
-    )
+    country = optional_fk(Country, _("country"), on_delete=models.PROTECT)
     website = models.URLField(_("website"), blank=True)
     message = limited_text(_("message"), NOTE_TEXT, blank=True)
     nomination_letter = models.FileField(
@@ -95,39 +72,11 @@ class JoinRequest(models.Model):
         _("e-mail confirmed"), null=True, blank=True
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_fk(_("decided by"))
     reason = limited_text(_("reason"), NOTE_TEXT, blank=True)
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("provider"),
-    )
-    member_state = models.ForeignKey(
-        MemberState,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("member state"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("account"),
-    )
+    provider = optional_fk(Provider, _("provider"))
+    member_state = optional_fk(MemberState, _("member state"))
+    user = user_fk(_("account"))
     # Audit trail: who confirmed, verified or rejected, when, and why.
     history = HistoricalRecords()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -18,22 +17,22 @@ from matchmaking.enums import (
     MatchOrigin,
     MatchStatus,
 )
-from matchmaking.models.base import NOTE_TEXT, SHORT_TEXT, Timestamped, limited_text
+from matchmaking.models.base import (
+    NOTE_TEXT,
+    SHORT_TEXT,
+    Timestamped,
+    limited_text,
+    parent_fk,
+    user_fk,
+)
 from matchmaking.models.records import Need, Programme
 
 
 class Match(Timestamped):
     """A programme proposed for a need (by engine or curator) and its follow-up."""
 
-    need = models.ForeignKey(
-        Need, on_delete=models.CASCADE, related_name="matches", verbose_name=_("need")
-    )
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="matches",
-        verbose_name=_("programme"),
-    )
+    need = parent_fk(Need, "matches", _("need"))
+    programme = parent_fk(Programme, "matches", _("programme"))
     score = models.FloatField(_("score"), default=0.0)
     rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
     components = models.JSONField(_("score components"), default=dict, blank=True)
@@ -69,14 +68,7 @@ class Match(Timestamped):
         _("outcome"), max_length=16, choices=DeliveryOutcome.choices, blank=True
     )
     feedback_comments = limited_text(_("comments"), SHORT_TEXT, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = user_fk(_("created by"))
     # Every human step (interest, introduction, agreement ...) is recorded.
     # Engine suggestions are written in bulk (matchmaking/suggestions.py) and
     # get no per-row history: see README "Audit trail". components and reasons
@@ -120,21 +112,12 @@ class Match(Timestamped):
 class MatchEvent(models.Model):
     """One step in a match's history."""
 
-    match = models.ForeignKey(
-        Match, on_delete=models.CASCADE, related_name="events", verbose_name=_("match")
-    )
+    match = parent_fk(Match, "events", _("match"))
     from_status = models.CharField(
         _("from"), max_length=16, choices=MatchStatus.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=16, choices=MatchStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = user_fk(_("by"))
     note = limited_text(_("note"), NOTE_TEXT, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 

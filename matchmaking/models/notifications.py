@@ -15,33 +15,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-
-class EventKind(models.TextChoices):
-    """Everything someone may hear about (README "Notifications")."""
-
-    SUGGESTION_NEW = "suggestion.new", _("New suggestion")
-    MATCH_INTEREST = (
-        "match.interest",
-        pgettext_lazy("match status", "Interest expressed"),
-    )
-    MATCH_INTRODUCED = "match.introduced", pgettext_lazy("match status", "Introduced")
-    MATCH_DECLINED = "match.declined", pgettext_lazy("match status", "Declined")
-    MATCH_STATUS = "match.status", _("Match status changed")
-    MATCH_FEEDBACK = "match.feedback", _("Feedback recorded")
-    MESSAGE_NEW = "message.new", _("New message")
-    NEED_UNMET = "need.unmet", _("Need without a match")
-    PITCH_DECISION = "pitch.decision", _("Pitch decision released")
-    MEETING_REQUESTED = "meeting.requested", _("Meeting requested")
-    MEETING_ACCEPTED = "meeting.accepted", _("Meeting accepted")
-    MEETING_CANCELLED = "meeting.cancelled", _("Meeting cancelled")
-    MEETING_EXPIRING = "meeting.expiring", _("Meeting request expiring")
-    CALL_OPENED = "call.opened", _("Call for pitches opened")
-    CALL_CLOSING = "call.closing", _("Call for pitches closing")
-    SAVED_SEARCH_MATCH = "saved_search.match", _("New item for a saved search")
-    REMINDER = "reminder", _("Reminder")
+from matchmaking.enums import Category, EventKind, MailMode, MailStatus
 
 
 class OutboxEvent(models.Model):
@@ -121,26 +96,6 @@ class Notification(models.Model):
         return f"{self.event} → {self.user_id}"
 
 
-class Category(models.TextChoices):
-    """What a person chooses how to hear about (one choice per category)."""
-
-    SUGGESTIONS = "suggestions", _("New suggestions")
-    MATCHES = "matches", _("Interest, introductions and match steps")
-    MESSAGES = "messages", _("Messages")
-    MEETINGS = "meetings", _("Meetings")
-    ROUNDTABLE = "roundtable", _("Calls for pitches and decisions")
-    REMINDERS = "reminders", _("Reminders")
-    CURATION = "curation", _("Secretariat alerts")
-    ALERTS = "alerts", _("Saved-search alerts")
-
-
-class MailMode(models.TextChoices):
-    IMMEDIATELY = "immediately", _("E-mail immediately")
-    DAILY = "daily", _("Daily digest")
-    WEEKLY = "weekly", _("Weekly digest")
-    NEVER = "never", _("No e-mail")
-
-
 CATEGORY_OF_KIND: dict[str, str] = {
     EventKind.SUGGESTION_NEW: Category.SUGGESTIONS,
     EventKind.MATCH_INTEREST: Category.MATCHES,
@@ -196,13 +151,6 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.category}: {self.mode}"
-
-
-class MailStatus(models.TextChoices):
-    # Internal states (the admin only): not translated.
-    PENDING = "pending", "waiting"
-    SENT = "sent", "sent"
-    SKIPPED = "skipped", "not sent"
 
 
 class MailMessage(models.Model):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,6 +20,10 @@ from matchmaking.models.base import (
     Timestamped,
     limited_text,
     new_provider_ref,
+    optional_fk,
+    parent_fk,
+    protected_fk,
+    user_fk,
 )
 from matchmaking.models.reference import Country, StakeholderGroup
 from matchmaking.names import name_key
@@ -58,32 +63,17 @@ class Provider(Timestamped):
         _("reference"), max_length=100, unique=True, default=new_provider_ref
     )
     name = models.CharField(_("name"), max_length=200)
-    stakeholder_group = models.ForeignKey(
-        StakeholderGroup,
-        on_delete=models.PROTECT,
-        related_name="providers",
-        verbose_name=_("stakeholder group"),
+    stakeholder_group = protected_fk(
+        StakeholderGroup, _("stakeholder group"), related_name="providers"
     )
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="providers",
-        verbose_name=_("country"),
+    country = optional_fk(
+        Country, _("country"), on_delete=models.PROTECT, related_name="providers"
     )
     website = models.URLField(_("website"), blank=True)
     description = limited_text(_("description"), LONG_TEXT, blank=True)
     is_verified = models.BooleanField(_("verified"), default=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("verified by"),
-    )
+    verified_by = user_fk(_("verified by"))
     # The name as compared for uniqueness (matchmaking.names.name_key): set
     # on every save, unique in the database.
     name_key = models.TextField(editable=False, default="")
@@ -159,30 +149,32 @@ class Provider(Timestamped):
         )
 
 
+def one_organisation(
+    *, name: str, message: str | Promise | None = None
+) -> models.CheckConstraint:
+    """A membership or an invitation is for a member state or for a provider."""
+    return models.CheckConstraint(
+        condition=(
+            Q(member_state__isnull=False, provider__isnull=True)
+            | Q(member_state__isnull=True, provider__isnull=False)
+        ),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 class Membership(Timestamped):
     """Links a user to the member state or the provider they act for."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("user"),
-    )
-    member_state = models.ForeignKey(
+    user = parent_fk(settings.AUTH_USER_MODEL, "memberships", _("user"))
+    member_state = optional_fk(
         MemberState,
+        _("member state"),
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
         related_name="memberships",
-        verbose_name=_("member state"),
     )
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="memberships",
-        verbose_name=_("provider"),
+    provider = optional_fk(
+        Provider, _("provider"), on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(
         _("role"),
@@ -197,13 +189,9 @@ class Membership(Timestamped):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(member_state__isnull=False, provider__isnull=True)
-                    | Q(member_state__isnull=True, provider__isnull=False)
-                ),
+            one_organisation(
                 name="membership_one_organisation",
-                violation_error_message=_(
+                message=_(
                     "A membership links to a member state or to a provider, not both."
                 ),
             ),

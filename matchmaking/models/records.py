@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -23,9 +21,14 @@ from matchmaking.models.base import (
     LONG_TEXT,
     SHORT_TEXT,
     Timestamped,
+    in_order,
     limited_text,
     new_need_ref,
     new_programme_ref,
+    optional_fk,
+    protected_fk,
+    tags,
+    user_fk,
 )
 from matchmaking.models.organisations import MemberState, Provider
 from matchmaking.models.reference import (
@@ -62,33 +65,16 @@ class TaggedRecord(Timestamped):
     title = models.CharField(_("title"), max_length=300)
     summary = limited_text(_("summary"), SHORT_TEXT, blank=True)
     description = limited_text(_("description"), LONG_TEXT, blank=True)
-    topics = models.ManyToManyField(Topic, related_name="+", verbose_name=_("topics"))
-    assistance_types = models.ManyToManyField(
-        AssistanceType, blank=True, related_name="+", verbose_name=_("assistance types")
-    )
-    audiences = models.ManyToManyField(
-        Audience, blank=True, related_name="+", verbose_name=_("audiences")
-    )
-    languages = models.ManyToManyField(
-        Language, related_name="+", verbose_name=_("languages")
-    )
-    delivery_modes = models.ManyToManyField(
-        DeliveryMode, blank=True, related_name="+", verbose_name=_("delivery modes")
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("owner"),
-    )
-    content_language = models.ForeignKey(
+    topics = tags(Topic, _("topics"), blank=False)
+    assistance_types = tags(AssistanceType, _("assistance types"))
+    audiences = tags(Audience, _("audiences"))
+    languages = tags(Language, _("languages"), blank=False)
+    delivery_modes = tags(DeliveryMode, _("delivery modes"))
+    owner = user_fk(_("owner"))
+    content_language = protected_fk(
         Language,
-        on_delete=models.PROTECT,
+        _("written in"),
         default="en",
-        related_name="+",
-        verbose_name=_("written in"),
         help_text=_("The language the title, summary and description are written in."),
     )
     translations = GenericRelation("matchmaking.ContentTranslation")
@@ -112,36 +98,20 @@ class Programme(TaggedRecord):
     ref = models.SlugField(
         _("reference"), max_length=100, unique=True, default=new_programme_ref
     )
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        related_name="programmes",
-        verbose_name=_("provider"),
-    )
+    provider = protected_fk(Provider, _("provider"), related_name="programmes")
     status = models.CharField(
         _("status"),
         max_length=16,
         choices=ProgrammeStatus.choices,
         default=ProgrammeStatus.DRAFT,
     )
-    eligible_regions = models.ManyToManyField(
-        Region, blank=True, related_name="+", verbose_name=_("eligible regions")
-    )
-    eligible_countries = models.ManyToManyField(
-        Country, blank=True, related_name="+", verbose_name=_("eligible countries")
-    )
+    eligible_regions = tags(Region, _("eligible regions"))
+    eligible_countries = tags(Country, _("eligible countries"))
     ldc_only = models.BooleanField(_("least developed countries only"), default=False)
     sids_only = models.BooleanField(
         _("small island developing States only"), default=False
     )
-    cost_model = models.ForeignKey(
-        CostModel,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("cost model"),
-    )
+    cost_model = optional_fk(CostModel, _("cost model"), on_delete=models.PROTECT)
     capacity = models.PositiveIntegerField(
         _("capacity"),
         null=True,
@@ -171,12 +141,13 @@ class Programme(TaggedRecord):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_on__isnull=True)
-                | Q(ends_on__isnull=True)
-                | Q(ends_on__gte=models.F("starts_on")),
+            in_order(
+                "starts_on",
+                "ends_on",
+                same_ok=True,
+                open_ok=True,
                 name="programme_ends_after_start",
-                violation_error_message=PROGRAMME_DATES_ERROR,
+                message=PROGRAMME_DATES_ERROR,
             ),
         ]
         indexes = [
@@ -220,23 +191,11 @@ class Need(TaggedRecord):
     ref = models.SlugField(
         _("reference"), max_length=100, unique=True, default=new_need_ref
     )
-    member_state = models.ForeignKey(
-        MemberState,
-        on_delete=models.PROTECT,
-        related_name="needs",
-        verbose_name=_("member state"),
-    )
+    member_state = protected_fk(MemberState, _("member state"), related_name="needs")
     status = models.CharField(
         _("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.DRAFT
     )
-    priority = models.ForeignKey(
-        Priority,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("priority"),
-    )
+    priority = optional_fk(Priority, _("priority"), on_delete=models.PROTECT)
     visibility = models.CharField(
         _("visibility"),
         max_length=16,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from matchmaking.enums import (
     RegionLevel,
 )
-from matchmaking.models.base import UN_LANGUAGES
+from matchmaking.models.base import UN_LANGUAGES, optional_fk, protected_fk
 
 
 class MultilingualName(models.Model):
@@ -55,13 +55,8 @@ class Region(MultilingualName):
 
     code = models.CharField(_("M49 code"), max_length=3, primary_key=True)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        verbose_name=_("parent"),
+    parent = optional_fk(
+        "self", _("parent"), on_delete=models.PROTECT, related_name="children"
     )
 
     class Meta:
@@ -72,14 +67,7 @@ class Region(MultilingualName):
 
 def _grouping(verbose_name: str | Promise) -> models.ForeignKey:
     """A country's M49 grouping at one level (none where M49 has none)."""
-    return models.ForeignKey(
-        Region,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=verbose_name,
-    )
+    return optional_fk(Region, verbose_name, on_delete=models.PROTECT)
 
 
 class Country(MultilingualName):
@@ -194,9 +182,7 @@ class Theme(Vocabulary):
 
 
 class Topic(Vocabulary):
-    theme = models.ForeignKey(
-        Theme, on_delete=models.PROTECT, related_name="topics", verbose_name=_("theme")
-    )
+    theme = protected_fk(Theme, _("theme"), related_name="topics")
     cmm_dimension = models.PositiveSmallIntegerField(
         _("CMM dimension"),
         null=True,

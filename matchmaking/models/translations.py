@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.models.base import SHORT_TEXT, Timestamped, limited_text
+from matchmaking.models.base import (
+    SHORT_TEXT,
+    Timestamped,
+    limited_text,
+    protected_fk,
+    user_fk,
+)
 from matchmaking.models.reference import Language
 
 
@@ -25,22 +30,10 @@ class ContentTranslation(Timestamped):
     )
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
-    language = models.ForeignKey(
-        Language,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("language"),
-    )
+    language = protected_fk(Language, _("language"))
     title = models.CharField(_("title"), max_length=300)
     summary = limited_text(_("summary"), SHORT_TEXT, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("added by"),
-    )
+    created_by = user_fk(_("added by"))
 
     class Meta:
         ordering = ["language_id", "id"]

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from matchmaking.enums import DeliveryState, SearchScope
+from matchmaking.models.base import Timestamped, parent_fk
 from matchmaking.models.notifications import OutboxEvent
 
 # Enough for any real URL; more is refused by full_clean and the API.
@@ -21,15 +23,10 @@ URL_LENGTH = 2_000
 QUERY_LENGTH = 2_000
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(Timestamped):
     """A URL that receives signed events of the types its owner chose."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="webhook_endpoints",
-        verbose_name=_("owner"),
-    )
+    user = parent_fk(settings.AUTH_USER_MODEL, "webhook_endpoints", _("owner"))
     url = models.URLField(
         max_length=URL_LENGTH,
         validators=[URLValidator(schemes=["http", "https"])],
@@ -44,22 +41,12 @@ class WebhookEndpoint(models.Model):
     # Failed attempts since the last success (any delivery of this endpoint).
     failure_count = models.PositiveIntegerField(default=0, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.url
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Delivered")
-    FAILED = "failed", _("Failed")
-    # Not sent: the subscriber may no longer see what the event is about.
-    WITHHELD = "withheld", _("Withheld")
 
 
 class WebhookDelivery(models.Model):
@@ -118,11 +105,6 @@ class WebhookDelivery(models.Model):
         return f"{self.message_id} ({self.event_type}, {self.state})"
 
 
-class SearchScope(models.TextChoices):
-    PROGRAMMES = "programmes", _("Programmes")
-    NEEDS = "needs", _("Needs")
-
-
 class SavedSearch(models.Model):
     """A query of the programme catalogue or the needs register, kept as an alert.
 
@@ -130,12 +112,7 @@ class SavedSearch(models.Model):
     page and in the API; new or changed records matching it are an event.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="saved_searches",
-        verbose_name=_("owner"),
-    )
+    user = parent_fk(settings.AUTH_USER_MODEL, "saved_searches", _("owner"))
     name = models.CharField(_("name"), max_length=200)
     scope = models.CharField(max_length=16, choices=SearchScope.choices)
     query = models.CharField(max_length=QUERY_LENGTH, blank=True)
