@@ -17,9 +17,10 @@ speaks of "the file".
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,8 +28,8 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 PDF_MAGIC = b"%PDF-"
 WORKER = Path(__file__).with_name("_pdf_worker.py")
@@ -62,43 +63,65 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB"
 
 
-def reject_file(
-    rule: str, *, pages: int = 0, max_pages: int = 0, max_bytes: int = 0
+# What a refusal says, by rule, for one kind of file: "size" is formatted with
+# %(limit)s, "pages" (a plural on "pages") with %(pages)d and %(limit)d, and
+# "no pages" is what the "pages" rule says of a file without any.
+type Wording = Mapping[str, str | Promise]
+
+FILE_WORDING: Wording = {
+    "empty": gettext_lazy("The file is empty."),
+    "size": gettext_lazy("The file is larger than %(limit)s."),
+    "type": gettext_lazy(
+        "The file is not a PDF (checked by its content, whatever its name says)."
+    ),
+    "encrypted": gettext_lazy(
+        "The file is encrypted or password-protected: upload it without protection."
+    ),
+    "malformed": gettext_lazy("The file is damaged or not a readable PDF."),
+    "bomb": gettext_lazy(
+        "The file expands to too much data when opened (a compressed stream "
+        "is far too large)."
+    ),
+    "resources": gettext_lazy(
+        "The file takes too much memory or time to read: simplify it "
+        "(fewer or smaller images)."
+    ),
+    "no pages": gettext_lazy("The file has no pages."),
+    "pages": ngettext_lazy(
+        "The file has %(pages)d page: at most %(limit)d are allowed.",
+        "The file has %(pages)d pages: at most %(limit)d are allowed.",
+        "pages",
+    ),
+}
+
+
+def refusal(
+    wording: Wording,
+    rule: str,
+    *,
+    pages: int = 0,
+    max_pages: int = 0,
+    max_bytes: int = 0,
+    error: type[ValidationError] = ValidationError,
 ) -> ValidationError:
-    """The refusal of any uploaded PDF, naming the rule it broke (``code``)."""
-    messages = {
-        "empty": _("The file is empty."),
-        "size": _("The file is larger than %(limit)s.")
-        % {"limit": megabytes(max_bytes)},
-        "type": _(
-            "The file is not a PDF (checked by its content, whatever its name says)."
-        ),
-        "encrypted": _(
-            "The file is encrypted or password-protected: upload it without protection."
-        ),
-        "malformed": _("The file is damaged or not a readable PDF."),
-        "bomb": _(
-            "The file expands to too much data when opened (a compressed stream "
-            "is far too large)."
-        ),
-        "resources": _(
-            "The file takes too much memory or time to read: simplify it "
-            "(fewer or smaller images)."
-        ),
-    }
+    """The refusal of an uploaded PDF in the caller's wording, naming the rule
+    it broke (``code``; an unknown rule is "malformed")."""
     if rule == "pages":
-        if pages == 0:
-            message = _("The file has no pages.")
-        else:
-            message = ngettext(
-                "The file has %(pages)d page: at most %(limit)d are allowed.",
-                "The file has %(pages)d pages: at most %(limit)d are allowed.",
-                pages,
-            ) % {"pages": pages, "limit": max_pages}
+        message = (
+            wording["no pages"]
+            if pages == 0
+            else wording["pages"] % {"pages": pages, "limit": max_pages}
+        )
+    elif rule == "size":
+        message = wording["size"] % {"limit": megabytes(max_bytes)}
     else:
-        rule = rule if rule in messages else "malformed"
-        message = messages[rule]
-    return ValidationError(message, code=rule)
+        rule = rule if rule in RULES else "malformed"
+        message = wording[rule]
+    return error(str(message), code=rule)
+
+
+# The refusal of any uploaded PDF, speaking of "the file".
+reject_file = functools.partial(refusal, FILE_WORDING)
 
 
 def _read_capped(upload: IO[bytes], max_bytes: int) -> bytes:

@@ -9,13 +9,13 @@ the refusals for a slide deck and names the file on download.
 
 from __future__ import annotations
 
+import functools
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from matchmaking import uploads
 from matchmaking.uploads import PDF_MAGIC, WORKER
@@ -38,44 +38,36 @@ class SlideDeckError(ValidationError):
     """A slide deck broke a rule; ``code`` names the rule, the message explains."""
 
 
-def _reject(
-    rule: str, *, pages: int = 0, max_pages: int = 0, max_bytes: int = 0
-) -> SlideDeckError:
-    messages = {
-        "empty": _("The slide deck is empty."),
-        "size": _("The slide deck is larger than %(limit)s.")
-        % {"limit": uploads.megabytes(max_bytes)},
-        "type": _(
-            "The slide deck is not a PDF file (checked by its content, "
-            "whatever its name says)."
-        ),
-        "encrypted": _(
-            "The slide deck is encrypted or password-protected: upload it "
-            "without protection."
-        ),
-        "malformed": _("The slide deck is damaged or not a readable PDF."),
-        "bomb": _(
-            "The slide deck expands to too much data when opened "
-            "(a compressed stream is far too large)."
-        ),
-        "resources": _(
-            "The slide deck takes too much memory or time to read: simplify it "
-            "(fewer or smaller images)."
-        ),
-    }
-    if rule == "pages":
-        if pages == 0:
-            message = _("The slide deck has no pages.")
-        else:
-            message = ngettext(
-                "The slide deck has %(pages)d page: at most %(limit)d are allowed.",
-                "The slide deck has %(pages)d pages: at most %(limit)d are allowed.",
-                pages,
-            ) % {"pages": pages, "limit": max_pages}
-    else:
-        message = messages.get(rule, messages["malformed"])
-        rule = rule if rule in messages else "malformed"
-    return SlideDeckError(message, code=rule)
+DECK_WORDING: uploads.Wording = {
+    "empty": gettext_lazy("The slide deck is empty."),
+    "size": gettext_lazy("The slide deck is larger than %(limit)s."),
+    "type": gettext_lazy(
+        "The slide deck is not a PDF file (checked by its content, "
+        "whatever its name says)."
+    ),
+    "encrypted": gettext_lazy(
+        "The slide deck is encrypted or password-protected: upload it "
+        "without protection."
+    ),
+    "malformed": gettext_lazy("The slide deck is damaged or not a readable PDF."),
+    "bomb": gettext_lazy(
+        "The slide deck expands to too much data when opened "
+        "(a compressed stream is far too large)."
+    ),
+    "resources": gettext_lazy(
+        "The slide deck takes too much memory or time to read: simplify it "
+        "(fewer or smaller images)."
+    ),
+    "no pages": gettext_lazy("The slide deck has no pages."),
+    "pages": ngettext_lazy(
+        "The slide deck has %(pages)d page: at most %(limit)d are allowed.",
+        "The slide deck has %(pages)d pages: at most %(limit)d are allowed.",
+        "pages",
+    ),
+}
+
+
+_reject = functools.partial(uploads.refusal, DECK_WORDING, error=SlideDeckError)
 
 
 def check_slide_deck(

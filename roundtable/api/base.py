@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from matchmaking import uploads
 from matchmaking.api.filters import IsoDateTimeFromToRangeFilter
 from matchmaking.api.serializers import ErrorBodySerializer
 from roundtable import selectors
@@ -34,16 +35,7 @@ class PayloadTooLarge(exceptions.APIException):
 
 class SlideDeckErrorBodySerializer(ErrorBodySerializer):
     rule = serializers.ChoiceField(
-        choices=[
-            "empty",
-            "size",
-            "type",
-            "encrypted",
-            "malformed",
-            "bomb",
-            "resources",
-            "pages",
-        ],
+        choices=list(uploads.RULES),
         required=False,
         help_text="The deck rule that was broken (absent when another field "
         "is invalid).",
