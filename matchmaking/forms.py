@@ -48,6 +48,19 @@ from matchmaking.stats.scope import StatsFilter
 from matchmaking.webhooks.events import event_type_choices
 
 
+def text_box(
+    label: Any, max_length: int, *, rows: int = 3, required: bool = True, **options: Any
+) -> forms.CharField:
+    """A multi-line text field of at most ``max_length`` characters."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        max_length=max_length,
+        required=required,
+        **options,
+    )
+
+
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -128,12 +141,7 @@ class TranslationForm(GovukFormMixin, forms.Form):
         label=_("Language"), help_text=_("The language of this translation.")
     )
     title = forms.CharField(label=_("Translated title"), max_length=300)
-    summary = forms.CharField(
-        label=_("Translated summary"),
-        required=False,
-        max_length=SHORT_TEXT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    summary = text_box(_("Translated summary"), SHORT_TEXT, required=False)
 
     def __init__(self, *args: Any, original: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -322,11 +330,7 @@ class ProgrammeForm(TaggedRecordForm):
 
 
 class DeclineForm(GovukFormMixin, forms.Form):
-    reason = forms.CharField(
-        label=_("Why do you decline?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=NOTE_TEXT,
-    )
+    reason = text_box(_("Why do you decline?"), NOTE_TEXT)
 
 
 class FeedbackForm(GovukFormMixin, forms.Form):
@@ -342,12 +346,7 @@ class FeedbackForm(GovukFormMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DeliveryOutcome.choices, widget=forms.RadioSelect
     )
-    comments = forms.CharField(
-        label=_("Comments"),
-        required=False,
-        max_length=SHORT_TEXT,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    comments = text_box(_("Comments"), SHORT_TEXT, rows=4, required=False)
 
 
 class ProposeMatchForm(GovukFormMixin, forms.Form):
@@ -358,10 +357,9 @@ class ProposeMatchForm(GovukFormMixin, forms.Form):
         label=_("Programme reference"),
         help_text=_("For example prog-3f9a1c2b; search above to find it."),
     )
-    note = forms.CharField(
-        label=_("Why this programme?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=NOTE_TEXT,
+    note = text_box(
+        _("Why this programme?"),
+        NOTE_TEXT,
         help_text=_("The state and the provider both read this note."),
     )
 
@@ -516,10 +514,9 @@ class ApplySlateForm(GovukFormMixin, forms.Form):
     """The pairs of a proposed slate, proposed in one step with one note."""
 
     pairs = forms.CharField(widget=forms.HiddenInput, max_length=100_000)
-    note = forms.CharField(
-        label=_("Why this programme?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=NOTE_TEXT,
+    note = text_box(
+        _("Why this programme?"),
+        NOTE_TEXT,
         help_text=_("The state and the provider both read this note."),
     )
 
@@ -703,12 +700,7 @@ class JoinRequestForm(GovukFormMixin, forms.ModelForm):
 class JoinDecisionForm(GovukFormMixin, forms.Form):
     """A curator's reason for rejecting a request to join."""
 
-    reason = forms.CharField(
-        label=_("Reason (sent to the requester)"),
-        max_length=NOTE_TEXT,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = text_box(_("Reason (sent to the requester)"), NOTE_TEXT, required=False)
 
 
 class ColleagueInvitationForm(GovukFormMixin, forms.Form):

@@ -1,7 +1,7 @@
-"""Routes of the HTML pages (URL names are kebab-case)."""
+"""Routes of the HTML pages (URL names are kebab-case), grouped by their prefix."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from matchmaking.accounts import forms, two_factor
 from matchmaking.views import (
@@ -24,35 +24,169 @@ from matchmaking.views import (
     webhooks,
 )
 
-urlpatterns = [
-    path("", site.home, name="home"),
-    # Notifications
-    path("notifications/", notifications.notification_list, name="notification-list"),
+
+def record_pages(kind: str) -> list:
+    """The pages a need and a programme both have, served by the same views:
+    ``<kind>-edit``, ``-status``, ``-translations``, ``-translation-delete``."""
+    extra = {"kind": kind}
+    return [
+        path("edit/", records.record_edit, extra, name=f"{kind}-edit"),
+        path("status/", records.record_status, extra, name=f"{kind}-status"),
+        path(
+            "translations/",
+            translations.record_translations,
+            extra,
+            name=f"{kind}-translations",
+        ),
+        path(
+            "translations/<slug:language>/delete/",
+            translations.record_translation_delete,
+            extra,
+            name=f"{kind}-translation-delete",
+        ),
+    ]
+
+
+notification_pages = [
+    path("", notifications.notification_list, name="notification-list"),
+    path("<int:pk>/", notifications.notification_open, name="notification-open"),
+    path("read/", notifications.notification_read_all, name="notification-read-all"),
+    path("badge/", notifications.notification_badge, name="notification-badge"),
     path(
-        "notifications/<int:pk>/",
-        notifications.notification_open,
-        name="notification-open",
+        "settings/", notifications.notification_settings, name="notification-settings"
     ),
     path(
-        "notifications/read/",
-        notifications.notification_read_all,
-        name="notification-read-all",
-    ),
-    path(
-        "notifications/badge/",
-        notifications.notification_badge,
-        name="notification-badge",
-    ),
-    path(
-        "notifications/settings/",
-        notifications.notification_settings,
-        name="notification-settings",
-    ),
-    path(
-        "notifications/unsubscribe/<str:token>/",
+        "unsubscribe/<str:token>/",
         notifications.notification_unsubscribe,
         name="notification-unsubscribe",
     ),
+]
+
+programme_pages = [
+    path("", catalogue.programme_detail, name="programme-detail"),
+    *record_pages("programme"),
+    path("funding/", funding.programme_funding, name="programme-funding"),
+    path("matches/", programmes.programme_matches, name="programme-matches"),
+]
+
+need_pages = [
+    path("", needs.need_detail, name="need-detail"),
+    path("near-misses/", needs.need_near_misses, name="need-near-misses"),
+    *record_pages("need"),
+    path("propose/", curation.match_propose, name="match-propose"),
+]
+
+match_pages = [
+    path("", matches.match_detail, name="match-detail"),
+    path("act/", matches.match_action, name="match-action"),
+    path("feedback/", matches.match_feedback, name="match-feedback"),
+]
+
+gap_pages = [
+    path("", gaps.gap_dashboard, name="gap-dashboard"),
+    path("advice/", gaps.gap_advice, name="gap-advice"),
+    path("funnel/", funnel.funnel_page, name="gap-funnel"),
+    path("funnel.csv", funnel.funnel_csv, name="gap-funnel-csv"),
+    path("<slug:name>.csv", gaps.gap_csv, name="gap-csv"),
+]
+
+curator_pages = [
+    path("", curation.curator_review, name="curator-review"),
+    path(
+        "providers/<slug:ref>/verify/",
+        curation.provider_verify,
+        name="provider-verify",
+    ),
+    path("matches/", curation.match_board, name="match-board"),
+    path("iati-import/", iati.iati_import, name="iati-import"),
+    path("gaps/", curation.gap_overview, name="gap-overview"),
+    path("allocation/", curation.allocation, name="allocation"),
+    path("invitations/", curation.invitation_list, name="invitation-list"),
+    path("join-requests/", joining.join_request_queue, name="join-request-queue"),
+    path(
+        "join-requests/<int:pk>/",
+        joining.join_request_detail,
+        name="join-request-detail",
+    ),
+    path(
+        "join-requests/<int:pk>/letter.pdf",
+        joining.join_request_letter,
+        name="join-request-letter",
+    ),
+]
+
+password_pages = [
+    path(
+        "change/",
+        two_factor.PasswordChangeView.as_view(form_class=forms.GovukPasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "reset/",
+        account.PasswordResetView.as_view(form_class=forms.LocalisedPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=forms.GovukSetPasswordForm
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+account_pages = [
+    path("email/", joining.email_change, name="email-change"),
+    path(
+        "email/<str:token>/", joining.email_change_confirm, name="email-change-confirm"
+    ),
+    path(
+        "login/",
+        two_factor.LoginView.as_view(authentication_form=forms.GovukAuthenticationForm),
+        name="login",
+    ),
+    path("login/verify/", two_factor.login_verify, name="login-verify"),
+    path("two-factor/", two_factor.two_factor, name="two-factor"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", include(password_pages)),
+    path("profile/", account.profile, name="profile"),
+    path("tokens/", account.api_tokens, name="api-tokens"),
+    path("tokens/<int:pk>/revoke/", account.api_token_revoke, name="api-token-revoke"),
+    path("webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
+    path("saved-searches/", webhooks.saved_search_list, name="saved-search-list"),
+    path(
+        "saved-searches/new/",
+        webhooks.saved_search_create,
+        name="saved-search-create",
+    ),
+    path(
+        "saved-searches/<int:pk>/delete/",
+        webhooks.saved_search_delete,
+        name="saved-search-delete",
+    ),
+]
+
+urlpatterns = [
+    path("", site.home, name="home"),
+    path("notifications/", include(notification_pages)),
     # Public
     path("programmes/", catalogue.programme_list, name="programme-list"),
     path(
@@ -61,220 +195,32 @@ urlpatterns = [
         {"kind": "programme"},
         name="programme-create",
     ),
-    path(
-        "programmes/<slug:ref>/",
-        catalogue.programme_detail,
-        name="programme-detail",
-    ),
-    path(
-        "programmes/<slug:ref>/edit/",
-        records.record_edit,
-        {"kind": "programme"},
-        name="programme-edit",
-    ),
-    path(
-        "programmes/<slug:ref>/translations/",
-        translations.record_translations,
-        {"kind": "programme"},
-        name="programme-translations",
-    ),
-    path(
-        "programmes/<slug:ref>/translations/<slug:language>/delete/",
-        translations.record_translation_delete,
-        {"kind": "programme"},
-        name="programme-translation-delete",
-    ),
-    path(
-        "programmes/<slug:ref>/funding/",
-        funding.programme_funding,
-        name="programme-funding",
-    ),
-    path(
-        "programmes/<slug:ref>/status/",
-        records.record_status,
-        {"kind": "programme"},
-        name="programme-status",
-    ),
-    path(
-        "programmes/<slug:ref>/matches/",
-        programmes.programme_matches,
-        name="programme-matches",
-    ),
+    path("programmes/<slug:ref>/", include(programme_pages)),
     path("providers/<slug:ref>/", catalogue.provider_detail, name="provider-detail"),
     path("needs/", needs.need_list, name="need-list"),
-    # Gap dashboard and open data
-    path("gaps/", gaps.gap_dashboard, name="gap-dashboard"),
-    path("gaps/advice/", gaps.gap_advice, name="gap-advice"),
-    path("gaps/funnel/", funnel.funnel_page, name="gap-funnel"),
-    path("gaps/funnel.csv", funnel.funnel_csv, name="gap-funnel-csv"),
-    path("gaps/<slug:name>.csv", gaps.gap_csv, name="gap-csv"),
+    path("needs/new/", records.record_create, {"kind": "need"}, name="need-create"),
+    path("needs/<slug:ref>/", include(need_pages)),
+    path("matches/<int:pk>/", include(match_pages)),
+    path("gaps/", include(gap_pages)),
     path("open-data/", opendata.open_data, name="open-data"),
     path(
-        "open-data/<str:name>",
-        opendata.open_data_download,
-        name="open-data-download",
-    ),
-    path("needs/new/", records.record_create, {"kind": "need"}, name="need-create"),
-    path("needs/<slug:ref>/", needs.need_detail, name="need-detail"),
-    path(
-        "needs/<slug:ref>/near-misses/",
-        needs.need_near_misses,
-        name="need-near-misses",
-    ),
-    path(
-        "needs/<slug:ref>/edit/",
-        records.record_edit,
-        {"kind": "need"},
-        name="need-edit",
-    ),
-    path(
-        "needs/<slug:ref>/translations/",
-        translations.record_translations,
-        {"kind": "need"},
-        name="need-translations",
-    ),
-    path(
-        "needs/<slug:ref>/translations/<slug:language>/delete/",
-        translations.record_translation_delete,
-        {"kind": "need"},
-        name="need-translation-delete",
-    ),
-    path(
-        "needs/<slug:ref>/status/",
-        records.record_status,
-        {"kind": "need"},
-        name="need-status",
-    ),
-    path("needs/<slug:ref>/propose/", curation.match_propose, name="match-propose"),
-    # Matches
-    path("matches/<int:pk>/", matches.match_detail, name="match-detail"),
-    path("matches/<int:pk>/act/", matches.match_action, name="match-action"),
-    path(
-        "matches/<int:pk>/feedback/",
-        matches.match_feedback,
-        name="match-feedback",
+        "open-data/<str:name>", opendata.open_data_download, name="open-data-download"
     ),
     # Dashboards
     path("my/needs/", needs.state_dashboard, name="state-dashboard"),
     path("my/programmes/", programmes.provider_dashboard, name="provider-dashboard"),
-    # Curators
-    path("curation/", curation.curator_review, name="curator-review"),
-    path(
-        "curation/providers/<slug:ref>/verify/",
-        curation.provider_verify,
-        name="provider-verify",
-    ),
-    path("curation/matches/", curation.match_board, name="match-board"),
-    path("curation/iati-import/", iati.iati_import, name="iati-import"),
-    path("curation/gaps/", curation.gap_overview, name="gap-overview"),
-    path("curation/allocation/", curation.allocation, name="allocation"),
-    path("curation/invitations/", curation.invitation_list, name="invitation-list"),
-    path(
-        "curation/join-requests/",
-        joining.join_request_queue,
-        name="join-request-queue",
-    ),
-    path(
-        "curation/join-requests/<int:pk>/",
-        joining.join_request_detail,
-        name="join-request-detail",
-    ),
-    path(
-        "curation/join-requests/<int:pk>/letter.pdf",
-        joining.join_request_letter,
-        name="join-request-letter",
-    ),
-    # Joining
-    path("join/", joining.join_request, name="join"),
-    path("join/sent/", joining.join_sent, name="join-sent"),
-    path("join/confirm/<str:token>/", joining.join_confirm, name="join-confirm"),
     path(
         "my/organisation/invitations/",
         joining.colleague_invitations,
         name="colleague-invitations",
     ),
-    path("accounts/email/", joining.email_change, name="email-change"),
+    path("curation/", include(curator_pages)),
+    # Joining
+    path("join/", joining.join_request, name="join"),
+    path("join/sent/", joining.join_sent, name="join-sent"),
+    path("join/confirm/<str:token>/", joining.join_confirm, name="join-confirm"),
     path(
-        "accounts/email/<str:token>/",
-        joining.email_change_confirm,
-        name="email-change-confirm",
+        "invitations/<str:token>/", account.invitation_accept, name="invitation-accept"
     ),
-    path(
-        "invitations/<str:token>/",
-        account.invitation_accept,
-        name="invitation-accept",
-    ),
-    # Accounts
-    path(
-        "accounts/login/",
-        two_factor.LoginView.as_view(authentication_form=forms.GovukAuthenticationForm),
-        name="login",
-    ),
-    path("accounts/login/verify/", two_factor.login_verify, name="login-verify"),
-    path("accounts/two-factor/", two_factor.two_factor, name="two-factor"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/change/",
-        two_factor.PasswordChangeView.as_view(form_class=forms.GovukPasswordChangeForm),
-        name="password_change",
-    ),
-    path(
-        "accounts/password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path(
-        "accounts/password/reset/",
-        account.PasswordResetView.as_view(form_class=forms.LocalisedPasswordResetForm),
-        name="password_reset",
-    ),
-    path(
-        "accounts/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            form_class=forms.GovukSetPasswordForm
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/password/reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-    path("accounts/profile/", account.profile, name="profile"),
-    path("accounts/tokens/", account.api_tokens, name="api-tokens"),
-    path(
-        "accounts/tokens/<int:pk>/revoke/",
-        account.api_token_revoke,
-        name="api-token-revoke",
-    ),
-    path("accounts/webhooks/", webhooks.webhook_list, name="webhook-list"),
-    path("accounts/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
-    path(
-        "accounts/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"
-    ),
-    path(
-        "accounts/webhooks/<int:pk>/delete/",
-        webhooks.webhook_delete,
-        name="webhook-delete",
-    ),
-    path(
-        "accounts/saved-searches/",
-        webhooks.saved_search_list,
-        name="saved-search-list",
-    ),
-    path(
-        "accounts/saved-searches/new/",
-        webhooks.saved_search_create,
-        name="saved-search-create",
-    ),
-    path(
-        "accounts/saved-searches/<int:pk>/delete/",
-        webhooks.saved_search_delete,
-        name="saved-search-delete",
-    ),
+    path("accounts/", include(account_pages)),
 ]

@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
-from matchmaking.forms import ContentLanguageField, default_content_language
+from matchmaking.forms import (
+    ContentLanguageField,
+    default_content_language,
+    text_box,
+)
 from matchmaking.govuk_forms import GovukFormMixin
 from matchmaking.models import (
     LONG_TEXT,
@@ -33,6 +37,30 @@ from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
+def _score(label: Any) -> forms.TypedChoiceField:
+    """A curator's score on one criterion of a review, 1 to 5."""
+    return forms.TypedChoiceField(
+        label=label, choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+
+
+def _offer_providers(
+    form: forms.Form, providers: list[Provider], *, chosen: int | None = None
+) -> list[int]:
+    """Offer the providers the user acts for (hidden when the choice is made:
+    one provider, or ``chosen``) and their programmes that are not drafts;
+    returns the providers' ids."""
+    ids = [p.pk for p in providers]
+    form.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
+    if chosen is not None or len(providers) == 1:
+        form.fields["provider"].widget = forms.HiddenInput()
+        form.fields["provider"].initial = ids[0] if chosen is None else chosen
+    form.fields["programmes"].queryset = Programme.objects.filter(
+        provider_id__in=ids
+    ).exclude(status=ProgrammeStatus.DRAFT)
+    return ids
+
+
 class PitchForm(GovukFormMixin, forms.Form):
     """A pitch: title, abstract, presenter, programmes, slide deck."""
 
@@ -40,10 +68,10 @@ class PitchForm(GovukFormMixin, forms.Form):
         label=_("Organisation"), queryset=Provider.objects.none()
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    abstract = forms.CharField(
-        label=_("Abstract"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=SHORT_TEXT,
+    abstract = text_box(
+        _("Abstract"),
+        SHORT_TEXT,
+        rows=5,
         help_text=_("What you offer, to whom, and how to ask for it."),
     )
     content_language = ContentLanguageField(
@@ -101,15 +129,10 @@ class PitchForm(GovukFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if pitch is None and not self.is_bound:
             self.initial.setdefault("content_language", default_content_language())
-        ids = [p.pk for p in providers]
-        self.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
-        if pitch is not None or len(providers) == 1:
-            self.fields["provider"].widget = forms.HiddenInput()
-            self.fields["provider"].initial = pitch.provider_id if pitch else ids[0]
+        ids = _offer_providers(
+            self, providers, chosen=pitch.provider_id if pitch else None
+        )
         self.fields["presenter"].queryset = selectors.presenters_for(provider_ids=ids)
-        self.fields["programmes"].queryset = Programme.objects.filter(
-            provider_id__in=ids
-        ).exclude(status=ProgrammeStatus.DRAFT)
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -127,33 +150,11 @@ class PitchForm(GovukFormMixin, forms.Form):
 class ReviewForm(GovukFormMixin, forms.Form):
     """A curator's scores, 1 to 5 on each criterion, and a comment."""
 
-    relevance = forms.TypedChoiceField(
-        label=_("Relevance to stated needs"),
-        choices=SCORE_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    clarity = forms.TypedChoiceField(
-        label=_("Clarity"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
-    )
-    feasibility = forms.TypedChoiceField(
-        label=_("Feasibility"),
-        choices=SCORE_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    reach = forms.TypedChoiceField(
-        label=_("Reach to LDCs and SIDS"),
-        choices=SCORE_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Comment"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=NOTE_TEXT,
-    )
+    relevance = _score(_("Relevance to stated needs"))
+    clarity = _score(_("Clarity"))
+    feasibility = _score(_("Feasibility"))
+    reach = _score(_("Reach to LDCs and SIDS"))
+    comment = text_box(_("Comment"), NOTE_TEXT, required=False)
 
     def __init__(self, *args: Any, review: Review | None = None, **kwargs: Any):
         if review is not None and "initial" not in kwargs:
@@ -184,12 +185,7 @@ class MeetingRequestForm(GovukFormMixin, forms.Form):
         queryset=Programme.objects.none(),
         required=False,
     )
-    message = forms.CharField(
-        label=_("Message"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=NOTE_TEXT,
-    )
+    message = text_box(_("Message"), NOTE_TEXT, required=False)
 
     def __init__(
         self, *args: Any, states: list[MemberState], pitch: Pitch, **kwargs: Any
@@ -214,23 +210,9 @@ class MeetingRequestForm(GovukFormMixin, forms.Form):
 class ReportForm(GovukFormMixin, forms.Form):
     """The rapporteur's account of a session."""
 
-    summary = forms.CharField(
-        label=_("Summary"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=LONG_TEXT,
-    )
-    key_issues = forms.CharField(
-        label=_("Key issues"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=LONG_TEXT,
-    )
-    commitments = forms.CharField(
-        label=_("Commitments"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=LONG_TEXT,
-    )
+    summary = text_box(_("Summary"), LONG_TEXT, rows=6)
+    key_issues = text_box(_("Key issues"), LONG_TEXT, rows=4, required=False)
+    commitments = text_box(_("Commitments"), LONG_TEXT, rows=4, required=False)
 
 
 class CommitmentForm(GovukFormMixin, forms.Form):
@@ -240,12 +222,7 @@ class CommitmentForm(GovukFormMixin, forms.Form):
         label=_("Organisation"), queryset=Provider.objects.none()
     )
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(
-        label=_("Description"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=SHORT_TEXT,
-        required=False,
-    )
+    description = text_box(_("Description"), SHORT_TEXT, rows=4, required=False)
     theme = forms.ModelChoiceField(
         label=_("Theme"), queryset=Theme.objects.all(), required=False
     )
@@ -294,14 +271,7 @@ class CommitmentForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, providers: list[Provider], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        ids = [p.pk for p in providers]
-        self.fields["provider"].queryset = Provider.objects.filter(pk__in=ids)
-        if len(providers) == 1:
-            self.fields["provider"].widget = forms.HiddenInput()
-            self.fields["provider"].initial = ids[0]
-        self.fields["programmes"].queryset = Programme.objects.filter(
-            provider_id__in=ids
-        ).exclude(status=ProgrammeStatus.DRAFT)
+        _offer_providers(self, providers)
         self.fields["currency"].choices = [(c, c) for c in sorted(currency_codes())]
 
     def service_data(self) -> dict[str, Any]:
@@ -313,11 +283,7 @@ class CommitmentForm(GovukFormMixin, forms.Form):
 class CommitmentReportForm(GovukFormMixin, forms.Form):
     """A progress report: narrative, share delivered, spend, evidence links."""
 
-    narrative = forms.CharField(
-        label=_("Narrative"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=LONG_TEXT,
-    )
+    narrative = text_box(_("Narrative"), LONG_TEXT, rows=4)
     share_delivered = forms.IntegerField(
         label=_("Share delivered (%)"), min_value=0, max_value=100
     )
@@ -328,10 +294,10 @@ class CommitmentReportForm(GovukFormMixin, forms.Form):
         decimal_places=2,
         required=False,
     )
-    evidence_links = forms.CharField(
-        label=_("Evidence links"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+    evidence_links = text_box(
+        _("Evidence links"),
+        NOTE_TEXT,
+        rows=2,
         required=False,
-        max_length=NOTE_TEXT,
         help_text=_("One web address per line."),
     )
