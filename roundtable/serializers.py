@@ -10,7 +10,11 @@ from matchmaking.api.serializers import (
     SafeSlugRelatedField,
     TranslatedSerializerMixin,
     TranslationSerializer,
+    acting_member_state,
+    acting_provider,
     content_language_field,
+    slug,
+    slugs,
 )
 from matchmaking.models import (
     LONG_TEXT,
@@ -198,11 +202,7 @@ class PitchWriteSerializer(_UserChoicesSerializer):
         queryset=Event.objects.all(),
         help_text=_("Slug of the event (on creation only)."),
     )
-    provider = SafeSlugRelatedField(
-        slug_field="ref",
-        queryset=Provider.objects.none(),
-        help_text=_("Reference of the provider; only providers you act for."),
-    )
+    provider = acting_provider()
     title = serializers.CharField(max_length=200)
     abstract = serializers.CharField(max_length=SHORT_TEXT)
     content_language = content_language_field()
@@ -215,9 +215,10 @@ class PitchWriteSerializer(_UserChoicesSerializer):
         ),
     )
     presenter_name = serializers.CharField(max_length=200, required=False)
-    presenter = SafeSlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.none(),
+    presenter = slug(
+        User,
+        "username",
+        limited=True,
         allow_null=True,
         required=False,
         help_text=_("Username of the presenter; a member of the pitch's provider."),
@@ -225,10 +226,10 @@ class PitchWriteSerializer(_UserChoicesSerializer):
     duration_seconds = serializers.IntegerField(
         min_value=1, max_value=MAX_PITCH_SECONDS, required=False
     )
-    programmes = SafeSlugRelatedField(
-        many=True,
-        slug_field="ref",
-        queryset=Programme.objects.none(),
+    programmes = slugs(
+        Programme,
+        field="ref",
+        limited=True,
         required=False,
         help_text=_("References of your organisation's published programmes."),
     )
@@ -431,24 +432,22 @@ class MeetingRequestSerializer(_UserChoicesSerializer):
     pitch = SafePrimaryKeyRelatedField(
         queryset=Pitch.objects.none(), help_text=_("Id of an accepted pitch.")
     )
-    member_state = SafeSlugRelatedField(
-        slug_field="country_id",
-        queryset=MemberState.objects.none(),
-        help_text=_("ISO alpha-3 of the member state; only states you act for."),
-    )
+    member_state = acting_member_state()
     message = serializers.CharField(
         max_length=NOTE_TEXT, required=False, allow_blank=True
     )
-    need = SafeSlugRelatedField(
-        slug_field="ref",
-        queryset=Need.objects.none(),
+    need = slug(
+        Need,
+        "ref",
+        limited=True,
         required=False,
         allow_null=True,
         help_text=_("Reference of an open need of your state."),
     )
-    programme = SafeSlugRelatedField(
-        slug_field="ref",
-        queryset=Programme.objects.none(),
+    programme = slug(
+        Programme,
+        "ref",
+        limited=True,
         required=False,
         allow_null=True,
         help_text=_("Reference of a programme presented in the pitch."),

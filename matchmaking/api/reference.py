@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
@@ -29,31 +30,31 @@ from matchmaking.api.serializers import (
     TaxonomySerializer,
 )
 from matchmaking.api_cache import CachedReadMixin
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Priority,
-    Region,
-    StakeholderGroup,
-    Theme,
-)
+from matchmaking.models import Country, Language, Region, Theme
+from matchmaking.reference import VOCABULARY_MODELS
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CountrySerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CountrySerializer, **READ_ERRORS}),
-)
-class CountryViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+def _read_docs(serializer):
+    """The documented answers of a reference resource: its list and its items."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
+        retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+    )
+
+
+class _ReferenceViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Reference data: public, read-only, cached."""
+
+    permission_classes = PUBLIC_READ
+
+
+@_read_docs(CountrySerializer)
+class CountryViewSet(_ReferenceViewSet):
     """UN M49 countries and areas with their regions and LDC/LLDC/SIDS flags."""
 
     queryset = Country.objects.all()
     serializer_class = CountrySerializer
     filterset_class = CountryFilter
-    permission_classes = PUBLIC_READ
     lookup_field = "iso3"
     lookup_value_regex = "[A-Za-z]{3}"
 
@@ -62,17 +63,13 @@ class CountryViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSe
         return super().get_object()
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: RegionSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: RegionSerializer, **READ_ERRORS}),
-)
-class RegionViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+@_read_docs(RegionSerializer)
+class RegionViewSet(_ReferenceViewSet):
     """M49 regions, sub-regions and intermediate regions."""
 
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
-    permission_classes = PUBLIC_READ
     lookup_field = "code"
     lookup_value_regex = "[0-9]{3}"
 
@@ -87,19 +84,15 @@ class TaxonomyViewSet(CachedReadMixin, ApiViewMixin, viewsets.ViewSet):
 
     @extend_schema(responses={200: TaxonomySerializer, **errors(401, 429)})
     def list(self, request):
-        def vocab(model):
-            return model.objects.order_by("position", "slug")
-
+        # Every vocabulary the taxonomy loader writes (topics within their
+        # themes), then the languages.
         data = {
-            "themes": Theme.objects.order_by("position", "slug").prefetch_related(
-                "topics"
-            ),
-            "assistance_types": vocab(AssistanceType),
-            "audiences": vocab(Audience),
-            "delivery_modes": vocab(DeliveryMode),
-            "stakeholder_groups": vocab(StakeholderGroup),
-            "cost_models": vocab(CostModel),
-            "priorities": vocab(Priority),
-            "languages": Language.objects.order_by("code"),
+            vocabulary: apps.get_model("matchmaking", model_name).objects.order_by(
+                "position", "slug"
+            )
+            for vocabulary, model_name in VOCABULARY_MODELS.items()
+            if vocabulary != "topics"
         }
+        data["themes"] = data["themes"].prefetch_related("topics")
+        data["languages"] = Language.objects.order_by("code")
         return Response(TaxonomySerializer(data).data)

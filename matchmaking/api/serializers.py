@@ -75,11 +75,33 @@ class SafeSlugRelatedField(serializers.SlugRelatedField):
         raise serializers.ValidationError(message, code="does_not_exist")
 
 
-def slugs(model, *, many: bool = True, field: str = "slug", **kwargs):
-    """A writable list of vocabulary slugs (or codes)."""
-    return SafeSlugRelatedField(
-        many=many, slug_field=field, queryset=model.objects.all(), **kwargs
-    )
+def slugs(
+    model, *, many: bool = True, field: str = "slug", limited: bool = False, **kwargs
+):
+    """A writable list of slugs (or codes, refs), or one of them (many=False).
+
+    ``limited``: none may be used until the view limits the choices to what
+    the user may use (``limit_choices``); otherwise every row of the model.
+    """
+    rows = model.objects.none() if limited else model.objects.all()
+    return SafeSlugRelatedField(many=many, slug_field=field, queryset=rows, **kwargs)
+
+
+def slug(model, field: str = "slug", **kwargs) -> SafeSlugRelatedField:
+    """One writable slug (or code, ref) of a relation; see ``slugs``."""
+    return slugs(model, many=False, field=field, **kwargs)
+
+
+def acting_provider(**kwargs) -> SafeSlugRelatedField:
+    """The provider a record is written for, by ref: one the user acts for."""
+    help_text = _("Reference of the provider; only providers you act for.")
+    return slug(Provider, "ref", limited=True, help_text=help_text, **kwargs)
+
+
+def acting_member_state(**kwargs) -> SafeSlugRelatedField:
+    """The member state a record is for, by ISO alpha-3: one the user acts for."""
+    help_text = _("ISO alpha-3 of the member state; only states you act for.")
+    return slug(MemberState, "country_id", limited=True, help_text=help_text, **kwargs)
 
 
 # --- reference data --------------------------------------------------------
@@ -300,6 +322,23 @@ class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
     delivery_modes = slugs(DeliveryMode, required=False)
 
     TAGS = TAG_FIELDS
+    # The field naming the record's owner (a member state or a provider), the
+    # owner's model, and the request's cache of the owners the user acts for.
+    OWNER: tuple[str, type[MemberState] | type[Provider], str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None or request.method in SAFE_METHODS:
+            return
+        name, model, acted_for = self.OWNER
+        owner = self.fields[name]
+        if self.instance is not None and not isinstance(self.instance, list):
+            owner.read_only = True  # a record never moves to another owner
+        elif selectors.is_curator(request.user):
+            owner.queryset = model.objects.all()
+        else:
+            owner.queryset = model.objects.filter(pk__in=_cached(request, acted_for))
 
     def get_themes(self, obj) -> list[str]:
         return tagkeys.tag_keys(obj, "themes")
@@ -340,25 +379,14 @@ _RECORD_TAGS = (
 
 
 class NeedSerializer(TaggedSerializer):
-    country = SafeSlugRelatedField(
-        source="member_state",
-        slug_field="country_id",
-        queryset=MemberState.objects.none(),
-        help_text=_("ISO alpha-3 of the member state; only states you act for."),
-    )
+    country = acting_member_state(source="member_state")
     country_name = serializers.CharField(
         source="member_state.country.name", read_only=True
     )
-    priority = SafeSlugRelatedField(
-        slug_field="slug",
-        queryset=Priority.objects.all(),
-        allow_null=True,
-        required=False,
-    )
-    shared_with = SafeSlugRelatedField(
-        many=True,
-        slug_field="ref",
-        queryset=Provider.objects.all(),
+    priority = slug(Priority, allow_null=True, required=False)
+    shared_with = slugs(
+        Provider,
+        field="ref",
         required=False,
         help_text=_("Providers that may see a confidential need (owners only)."),
     )
@@ -368,6 +396,8 @@ class NeedSerializer(TaggedSerializer):
         default=False,
         help_text=_("On creation: open the need at once instead of a draft."),
     )
+
+    OWNER = ("country", MemberState, "member_state_ids")
 
     class Meta:
         model = Need
@@ -396,21 +426,6 @@ class NeedSerializer(TaggedSerializer):
             "updated_at",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        country = self.fields["country"]
-        if request is None or request.method in SAFE_METHODS:
-            return
-        if self.instance is not None and not isinstance(self.instance, list):
-            country.read_only = True  # a need never moves to another state
-        elif selectors.is_curator(request.user):
-            country.queryset = MemberState.objects.all()
-        else:
-            country.queryset = MemberState.objects.filter(
-                pk__in=_cached(request, "member_state_ids")
-            )
-
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
@@ -426,20 +441,11 @@ class NeedSerializer(TaggedSerializer):
 
 
 class ProgrammeSerializer(TaggedSerializer):
-    provider = SafeSlugRelatedField(
-        slug_field="ref",
-        queryset=Provider.objects.none(),
-        help_text=_("Reference of the provider; only providers you act for."),
-    )
+    provider = acting_provider()
     provider_name = serializers.CharField(source="provider.name", read_only=True)
     eligible_regions = slugs(Region, field="code", required=False)
     eligible_countries = slugs(Country, field="iso3", required=False)
-    cost_model = SafeSlugRelatedField(
-        slug_field="slug",
-        queryset=CostModel.objects.all(),
-        allow_null=True,
-        required=False,
-    )
+    cost_model = slug(CostModel, allow_null=True, required=False)
     publish = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -448,6 +454,7 @@ class ProgrammeSerializer(TaggedSerializer):
     )
 
     TAGS = (*TAG_FIELDS, *Programme.ELIGIBILITY_FIELDS)
+    OWNER = ("provider", Provider, "provider_ids")
 
     class Meta:
         model = Programme
@@ -463,21 +470,6 @@ class ProgrammeSerializer(TaggedSerializer):
             "publish",
         ]
         read_only_fields = ["ref", "status", "created_at", "updated_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        provider = self.fields["provider"]
-        if request is None or request.method in SAFE_METHODS:
-            return
-        if self.instance is not None and not isinstance(self.instance, list):
-            provider.read_only = True
-        elif selectors.is_curator(request.user):
-            provider.queryset = Provider.objects.all()
-        else:
-            provider.queryset = Provider.objects.filter(
-                pk__in=_cached(request, "provider_ids")
-            )
 
     def validate(self, attrs):
         starts, ends = attrs.get("starts_on"), attrs.get("ends_on")

@@ -197,6 +197,26 @@ def _upsert(
     return len(created), len(updated), unchanged
 
 
+def _upsert_records(
+    model: type[models.Model],
+    rows: list[Row],
+    *,
+    owners: dict[str, int],
+    owner_field: str,
+    m2m: Sequence[str],
+    status: str,
+    user: User | None,
+) -> tuple[int, int, int]:
+    """Upsert the programmes or the needs: each row linked to its owner (a
+    provider or a member state, by the ref or country the row names); new
+    records start in ``status``, owned by the importing user."""
+    for row in rows:
+        row.fields[owner_field] = owners[row.link]
+    return _upsert(
+        model, rows, m2m=m2m, on_create={"status": status, "owner": user}, user=user
+    )
+
+
 def _member_state_ids(countries: set[str]) -> dict[str, int]:
     """The member state of each country, created where missing."""
     found = dict(
@@ -261,27 +281,23 @@ def import_dataset(
         )
     }
 
-    provider_ids = _ids_by_ref(Provider, (row.link for row in checker.programmes))
-    for row in checker.programmes:
-        row.fields["provider_id"] = provider_ids[row.link]
-    counts["programmes"] = _upsert(
+    counts["programmes"] = _upsert_records(
         Programme,
         checker.programmes,
+        owners=_ids_by_ref(Provider, (row.link for row in checker.programmes)),
+        owner_field="provider_id",
         m2m=PROGRAMME_M2M,
-        on_create={"status": ProgrammeStatus.PUBLISHED, "owner": user},
+        status=ProgrammeStatus.PUBLISHED,
         user=user,
     )
-
     _write_funding(checker.funding)
-
-    states = _member_state_ids({row.link for row in checker.needs})
-    for row in checker.needs:
-        row.fields["member_state_id"] = states[row.link]
-    counts["needs"] = _upsert(
+    counts["needs"] = _upsert_records(
         Need,
         checker.needs,
+        owners=_member_state_ids({row.link for row in checker.needs}),
+        owner_field="member_state_id",
         m2m=NEED_M2M,
-        on_create={"status": NeedStatus.OPEN, "owner": user},
+        status=NeedStatus.OPEN,
         user=user,
     )
     api_cache.changed()  # bulk writes send no signal

@@ -13,33 +13,29 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Priority,
-    Region,
-    StakeholderGroup,
-    Topic,
-)
+from matchmaking.models import Country, Language, Region
+from matchmaking.reference import VOCABULARY_MODELS
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# The vocabulary behind each slug field of the format, and its name in messages.
-_VOCABULARIES: dict[str, tuple[type[models.Model], str]] = {
-    "topics": (Topic, "topic"),
-    "assistance_types": (AssistanceType, "assistance type"),
-    "audiences": (Audience, "audience"),
-    "delivery_modes": (DeliveryMode, "delivery mode"),
-    "stakeholder_group": (StakeholderGroup, "stakeholder group"),
-    "cost_model": (CostModel, "cost model"),
-    "priority": (Priority, "priority"),
+# The taxonomy vocabulary (reference.VOCABULARY_MODELS) behind each slug field
+# of the format, and its name in messages.
+_VOCABULARIES: dict[str, tuple[str, str]] = {
+    "topics": ("topics", "topic"),
+    "assistance_types": ("assistance_types", "assistance type"),
+    "audiences": ("audiences", "audience"),
+    "delivery_modes": ("delivery_modes", "delivery mode"),
+    "stakeholder_group": ("stakeholder_groups", "stakeholder group"),
+    "cost_model": ("cost_models", "cost model"),
+    "priority": ("priorities", "priority"),
 }
+
+
+def _vocabulary(name: str) -> type[models.Model]:
+    return apps.get_model("matchmaking", VOCABULARY_MODELS[name])
 
 
 @dataclass(frozen=True)
@@ -78,8 +74,10 @@ class Reference:
             regions=frozenset(Region.objects.values_list("code", flat=True)),
             languages=frozenset(Language.objects.values_list("code", flat=True)),
             slugs={
-                name: frozenset(model.objects.values_list("pk", flat=True))
-                for name, (model, _noun) in _VOCABULARIES.items()
+                name: frozenset(
+                    _vocabulary(vocabulary).objects.values_list("pk", flat=True)
+                )
+                for name, (vocabulary, _noun) in _VOCABULARIES.items()
             },
         )
 

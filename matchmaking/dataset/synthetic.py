@@ -481,11 +481,7 @@ class _Generator:
             "title": self.pick(templates.prog_title, values),
             "summary": self.pick(templates.prog_summary, values),
             "description": description,
-            "topics": topics,
-            "assistance_types": assistance,
-            "audiences": audiences,
-            "languages": languages,
-            "delivery_modes": modes,
+            **_tags(topics, assistance, audiences, languages, modes),
             "eligibility": eligibility,
             "cost_model": rng.choices(
                 ("free", "cost-shared", "fee"), cum_weights=(65, 90, 100)
@@ -528,11 +524,7 @@ class _Generator:
             "country": country.iso3,
             "title": self.pick(templates.need_title, values),
             "description": description,
-            "topics": topics,
-            "assistance_types": assistance,
-            "audiences": audiences,
-            "languages": languages,
-            "delivery_modes": modes,
+            **_tags(topics, assistance, audiences, languages, modes),
             "priority": rng.choices(("low", "medium", "high"), cum_weights=(2, 7, 10))[
                 0
             ],
@@ -543,6 +535,24 @@ class _Generator:
         if rng.random() < 0.9:
             record["needed_by"] = self.day(_NEEDED_FROM, 2 * 365 + 180).isoformat()
         return record
+
+
+def _tags(
+    topics: list[str],
+    assistance: list[str],
+    audiences: list[str],
+    languages: list[str],
+    modes: list[str],
+) -> dict[str, list[str]]:
+    """The five tag lists a need and a programme both have, as the format names
+    them (in the format's order)."""
+    return {
+        "topics": topics,
+        "assistance_types": assistance,
+        "audiences": audiences,
+        "languages": languages,
+        "delivery_modes": modes,
+    }
 
 
 def default_provider_count(programmes: int) -> int:
