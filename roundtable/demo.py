@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from matchmaking.dataset.demo import ensure_row
@@ -258,13 +259,26 @@ def meeting_slot_times() -> list[tuple[dt.datetime, dt.datetime]]:
     ]
 
 
+def _ensure_event(
+    slug: str, values: dict[str, Any], *, call: tuple[dt.datetime, dt.datetime]
+) -> Event:
+    """An event and its call for pitches (opens, closes), as the demo has them."""
+    event = ensure_row(Event, lookup={"slug": slug}, values=values)
+    opens, closes = call
+    ensure_row(
+        CallForPitches,
+        lookup={"event": event},
+        values={"opens_at": opens, "closes_at": closes},
+    )
+    return event
+
+
 def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
     """The demo event, its agenda, slots and pitches; returns the event."""
 
-    event = ensure_row(
-        Event,
-        lookup={"slug": EVENT_SLUG},
-        values={
+    event = _ensure_event(
+        EVENT_SLUG,
+        {
             "name": "Global Roundtable on ICT Security Capacity Building 2027",
             "description": (
                 "A roundtable convened under the UN Open-ended Working Group on "
@@ -278,11 +292,7 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
             "starts_on": DAY_ONE,
             "ends_on": DAY_TWO,
         },
-    )
-    ensure_row(
-        CallForPitches,
-        lookup={"event": event},
-        values={"opens_at": CALL_OPENS, "closes_at": CALL_CLOSES},
+        call=(CALL_OPENS, CALL_CLOSES),
     )
     sessions = {
         plan.key: ensure_row(
@@ -358,10 +368,9 @@ def _add_pitches(
 
 def _load_open_call_event(*, users: Mapping[str, User]) -> Event:
     """A second, smaller event whose call for pitches is still open."""
-    event = ensure_row(
-        Event,
-        lookup={"slug": OPEN_EVENT_SLUG},
-        values={
+    event = _ensure_event(
+        OPEN_EVENT_SLUG,
+        {
             "name": "Regional Roundtable on Cyber Capacity Building: Africa 2027",
             "description": (
                 "A regional follow-up of the Global Roundtable for African "
@@ -372,11 +381,7 @@ def _load_open_call_event(*, users: Mapping[str, User]) -> Event:
             "starts_on": OPEN_DAY,
             "ends_on": OPEN_DAY,
         },
-    )
-    ensure_row(
-        CallForPitches,
-        lookup={"event": event},
-        values={"opens_at": OPEN_CALL_OPENS, "closes_at": OPEN_CALL_CLOSES},
+        call=(OPEN_CALL_OPENS, OPEN_CALL_CLOSES),
     )
     start = dt.datetime.combine(OPEN_DAY, dt.time(10), tzinfo=OPEN_EVENT_TZ)
     session = ensure_row(

@@ -420,20 +420,13 @@ class Checker:
             record.problem("eligibility", "must be an object")
             eligibility = {}
         reference = self.reference
-        m2m["eligible_regions"] = record.codes(
-            "regions",
-            reference.regions,
-            "region",
-            data=eligibility,
-            prefix="eligibility.",
-        )
-        m2m["eligible_countries"] = record.codes(
-            "countries",
-            reference.countries,
-            "country",
-            data=eligibility,
-            prefix="eligibility.",
-        )
+        for name, known, noun in (
+            ("regions", reference.regions, "region"),
+            ("countries", reference.countries, "country"),
+        ):
+            m2m[f"eligible_{name}"] = record.codes(
+                name, known, noun, data=eligibility, prefix="eligibility."
+            )
         fields["ldc_only"] = record.boolean("ldc_only", eligibility, "eligibility.")
         fields["sids_only"] = record.boolean("sids_only", eligibility, "eligibility.")
         record.unknown_fields(_ELIGIBILITY_FIELDS, eligibility, "eligibility.")
