@@ -257,10 +257,12 @@ NOTIFICATIONS_SUGGESTION_MIN_SCORE = env_float(
 )
 NOTIFICATIONS_SUGGESTION_MAX_RANK = env_int("NOTIFICATIONS_SUGGESTION_MAX_RANK", 5)
 # Mail: links in mails start with SITE_URL; at most this many mails an hour to
-# one person (the rest wait for the next hour); a failed send is retried.
+# one person (the rest wait for the next hour); a failed send is retried
+# after NOTIFICATIONS_MAIL_RETRY_SECONDS, twice as long each time, at most hourly.
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 NOTIFICATIONS_MAIL_HOURLY_CAP = env_int("NOTIFICATIONS_MAIL_HOURLY_CAP", 20)
 NOTIFICATIONS_MAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAIL_MAX_ATTEMPTS", 50)
+NOTIFICATIONS_MAIL_RETRY_SECONDS = env_float("NOTIFICATIONS_MAIL_RETRY_SECONDS", 30.0)
 
 # Mail goes to the console in development; production names an SMTP backend
 # (and its options through the backend's own settings).

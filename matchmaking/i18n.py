@@ -20,7 +20,6 @@ How a request gets its language:
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -31,7 +30,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import is_valid_path
@@ -42,15 +40,13 @@ from django.utils.translation.trans_real import (
     parse_accept_lang_header,
 )
 
-from matchmaking.models import UN_LANGUAGES, Country, Topic, User
+from matchmaking.models import UN_LANGUAGES, Country, Topic
 
 API_PREFIX = "/api/"
 # The locale directory of a language code: Django's own mapping, spelled out
 # because "zh-hans" -> "zh_Hans" is the one people get wrong.
 LOCALE_DIRS = {code: translation.to_locale(code) for code in ("ar", "es", "fr", "ru")}
 LOCALE_DIRS["zh-hans"] = "zh_Hans"
-
-logger = logging.getLogger(__name__)
 
 
 # --- which languages are offered ----------------------------------------------
@@ -390,63 +386,7 @@ def reference_search_q(
 # --- mail in the recipient's language ---------------------------------------------
 
 
-def recipient_languages(
-    emails: Iterable[str], default: str | None = None
-) -> dict[str, list[str]]:
-    """Addresses grouped by their owner's profile language.
-
-    An address without an account (or whose owner chose no offered language)
-    gets ``default``: the language active when the mail was decided.
-    """
-    fallback = default or translation.get_language() or settings.LANGUAGE_CODE
-    addresses = sorted({email for email in emails if email})
-    chosen: dict[str, str] = {}
-    for email, language in (
-        User.objects.filter(email__in=addresses, is_active=True)
-        .order_by("pk")
-        .values_list("email", "language")
-    ):
-        if email not in chosen and supported(language):
-            chosen[email] = supported(language)  # type: ignore[assignment]
-    groups: dict[str, list[str]] = {}
-    for email in addresses:
-        groups.setdefault(chosen.get(email, fallback), []).append(email)
-    return groups
-
-
 def mail_subject(subject: object) -> str:
     """A subject on one header line: line breaks (from a title, say) and runs
     of white space collapse to one space, so no text can break or add a header."""
     return " ".join(str(subject).split())
-
-
-def send_mail_in_languages(
-    *,
-    recipients: Iterable[str],
-    compose: Callable[[], tuple[str, str]],
-    default: str | None = None,
-) -> bool:
-    """Send a mail to each recipient in their profile language; whether all went.
-
-    ``compose`` returns (subject, body) and runs once per language under
-    ``translation.override``; call this from ``transaction.on_commit``. A mail
-    that fails is logged and the others still go: the change it announces is
-    committed already, so failing the request would only hide that.
-    """
-    sent = True
-    for language, addresses in recipient_languages(recipients, default).items():
-        subject = ""
-        try:
-            with translation.override(language):
-                subject, body = compose()
-                subject = mail_subject(subject)
-                send_mail(subject, str(body), None, addresses, fail_silently=False)
-        except Exception:
-            logger.exception(
-                "Mail not sent (%s, %d recipient(s)): %s",
-                language,
-                len(addresses),
-                subject,
-            )
-            sent = False
-    return sent

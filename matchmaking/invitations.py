@@ -31,6 +31,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from matchmaking.notifications.mail import queue_mail
 
 INVITATION_VALIDITY_DAYS = 14
 
@@ -97,12 +98,7 @@ def invite_user(
             },
         )
 
-    transaction.on_commit(
-        lambda: i18n.send_mail_in_languages(
-            recipients=[email], compose=compose, default=language
-        ),
-        robust=True,
-    )
+    queue_mail(recipients=[email], compose=compose, default=language)
     return invitation, token
 
 

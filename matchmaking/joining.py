@@ -28,7 +28,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -53,6 +52,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from matchmaking.notifications.mail import queue_mail
 
 CONFIRM_SALT = "matchmaking.joining.confirm"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
@@ -169,7 +169,7 @@ def submit_join_request(
     join_request.save()
     token = signing.dumps(join_request.pk, salt=CONFIRM_SALT)
     link = confirm_url(token)
-    _mail_on_commit(
+    _mail_requester(
         join_request,
         template="matchmaking/mail/join_confirm.txt",
         subject=lambda: _("Confirm your request to join the matchmaking platform"),
@@ -226,10 +226,7 @@ def _tell_curators(join_request: JoinRequest, queue_url: str) -> None:
         }
         return _("A request to join is waiting"), f"{body}\n{queue_url}\n"
 
-    transaction.on_commit(
-        lambda: i18n.send_mail_in_languages(recipients=curators, compose=compose),
-        robust=True,
-    )
+    queue_mail(recipients=curators, compose=compose)
 
 
 def _locked_pending(join_request: JoinRequest) -> JoinRequest:
@@ -334,7 +331,7 @@ def verify_join_request(
         )
     else:
         path = reverse("login")
-    _mail_on_commit(
+    _mail_requester(
         join_request,
         template="matchmaking/mail/join_verified.txt",
         subject=lambda: _("Your request to join is verified"),
@@ -368,7 +365,7 @@ def reject_join_request(
     join_request.decided_by = user
     audit.set_change_reason(join_request, "rejected")
     join_request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    _mail_on_commit(
+    _mail_requester(
         join_request,
         template="matchmaking/mail/join_rejected.txt",
         subject=lambda: _("Your request to join was not accepted"),
@@ -377,14 +374,14 @@ def reject_join_request(
     return join_request
 
 
-def _mail_on_commit(
+def _mail_requester(
     join_request: JoinRequest,
     *,
     template: str,
     subject: Callable[[], str],
     context: dict[str, Any],
 ) -> None:
-    """Mail the requester after the commit, in their language."""
+    """Mail the requester in their language (through the mail outbox)."""
     email = join_request.email
     language = i18n.supported(join_request.language) or translation.get_language()
 
@@ -399,12 +396,8 @@ def _mail_on_commit(
         )
         return subject(), body
 
-    transaction.on_commit(
-        lambda: i18n.send_mail_in_languages(
-            recipients=[email], compose=compose, default=language
-        ),
-        robust=True,
-    )
+    # The address has no account yet: the mail outbox keeps it per address.
+    queue_mail(recipients=[email], compose=compose, default=language)
 
 
 def _organisation(join_request: JoinRequest) -> str:
@@ -442,17 +435,7 @@ def request_email_change(
         return _("Confirm your new e-mail address"), body
 
     # The new address has no account's language yet: the user's is used.
-    transaction.on_commit(
-        lambda: _send_to_address(new_email, compose, language), robust=True
-    )
-
-
-def _send_to_address(
-    email: str, compose: Callable[[], tuple[str, str]], language: str
-) -> None:
-    with translation.override(language):
-        subject, body = compose()
-        send_mail(i18n.mail_subject(subject), body, None, [email])
+    queue_mail(recipients=[new_email], compose=compose, default=language)
 
 
 @transaction.atomic

@@ -45,6 +45,10 @@ class OutboxEvent(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # Channels that already took the event (a failed channel is retried alone).
     channels_done = models.JSONField(default=list, blank=True)
+    # Set on events that must happen once only (a reminder: its object, rule
+    # and threshold): a second run that computes the same one records nothing.
+    # NULL (not ""): many events have none, and NULLs are not unique.
+    once_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -159,13 +163,21 @@ class MailMessage(models.Model):
     # Unique per event and person (or per digest period): a redelivered event
     # or a digest built twice is not a second mail.
     key = models.CharField(max_length=120, unique=True)
+    # Empty for a mail to an address without an account (a join request's
+    # confirmation link, an invitation): capped per address instead.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     event = models.ForeignKey(
         OutboxEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    category = models.CharField(max_length=16, choices=Category.choices)
+    # Empty for a mail someone asked for (a confirmation link, an invitation,
+    # a notice about their own account): no unsubscribe link, no preference.
+    category = models.CharField(max_length=16, choices=Category.choices, blank=True)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     text = models.TextField()
@@ -190,6 +202,7 @@ class MailMessage(models.Model):
                 name="mail_pending_idx",
             ),
             models.Index(fields=["user", "sent_at"], name="mail_user_sent_idx"),
+            models.Index(fields=["to", "sent_at"], name="mail_to_sent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ task worker delivers each event to every registered channel
 ``registry`` for how another module (webhooks, roundtable) plugs in.
 """
 
-from matchmaking.notifications import channels, mail, subjects
+from matchmaking.notifications import channels, mail, reminders, subjects
 from matchmaking.notifications.outbox import record, record_many
 from matchmaking.notifications.registry import (
     CHANNELS,
@@ -27,6 +27,8 @@ def register_builtins() -> None:
     register_subject("need", subjects.NEED)
     register_channel("centre", channels.centre)
     register_channel("mail", mail.mail_channel)
+    reminders.register_rule("interest", reminders.interest_unanswered)
+    reminders.register_rule("needed_by", reminders.needed_by_near)
 
 
 __all__ = [

@@ -37,6 +37,7 @@ from matchmaking.notifications.mail import (
     queue_mails,
     render_mail,
     unsubscribe_url,
+    zone,
 )
 
 PERIODS = (MailMode.DAILY, MailMode.WEEKLY)
@@ -49,9 +50,9 @@ class Window:
     end: datetime
 
 
-def window(period: str, now: datetime, zone: zoneinfo.ZoneInfo) -> Window:
+def window(period: str, now: datetime, tz: zoneinfo.ZoneInfo) -> Window:
     """The last complete local day (or ISO week) before ``now``."""
-    today = now.astimezone(zone).date()
+    today = now.astimezone(tz).date()
     if period == MailMode.DAILY:
         first, last = today - timedelta(days=1), today
         name = first.isoformat()
@@ -62,16 +63,9 @@ def window(period: str, now: datetime, zone: zoneinfo.ZoneInfo) -> Window:
         name = f"{year}-W{week:02d}"
     return Window(
         key=name,
-        start=datetime.combine(first, time.min, tzinfo=zone),
-        end=datetime.combine(last, time.min, tzinfo=zone),
+        start=datetime.combine(first, time.min, tzinfo=tz),
+        end=datetime.combine(last, time.min, tzinfo=tz),
     )
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def build_digests(*, period: str, now: datetime | None = None) -> int:
@@ -104,7 +98,8 @@ def build_digests(*, period: str, now: datetime | None = None) -> int:
         if not (user.is_active and user.email):
             continue
         modes = {**DEFAULT_MAIL_MODES, **chosen[user_id]}
-        span_of = window(period, now, _zone(zones.get(user_id, "UTC")))
+        local = zone(zones.get(user_id, "UTC"))
+        span_of = window(period, now, local)
         lines = [
             n
             for n in notifications
@@ -113,7 +108,8 @@ def build_digests(*, period: str, now: datetime | None = None) -> int:
         ]
         if not lines:
             continue
-        mail = _digest_mail(user, period, span_of, lines, descriptions)
+        with timezone.override(local):
+            mail = _digest_mail(user, period, span_of, lines, descriptions)
         if mail is not None:
             mails.append(mail)
     keys = {m.key for m in mails}
@@ -130,6 +126,7 @@ def _digest_mail(
     notifications: Iterable[Notification],
     descriptions: dict[tuple[int, str], registry.Description | None],
 ) -> MailMessage | None:
+    """The digest mail, in the user's language (their time zone is active)."""
     notifications = list(notifications)
     visible = registry.visible_subjects(user, [n.event for n in notifications])
     language = language_of(user)
@@ -138,7 +135,7 @@ def _digest_mail(
         for n in notifications:
             if n.event.pk not in visible:
                 continue
-            key = (n.event.pk, language)
+            key = (n.event.pk, f"{language}:{timezone.get_current_timezone_name()}")
             if key not in descriptions:
                 descriptions[key] = registry.describe(n.event)
             line = descriptions[key]

@@ -11,8 +11,11 @@ mail, and its Message-ID lets a receiver drop a copy sent twice after a crash.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import uuid
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -29,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from matchmaking import i18n
 from matchmaking.models import (
     CATEGORY_OF_KIND,
     EventKind,
@@ -41,12 +45,17 @@ from matchmaking.models import (
 )
 from matchmaking.notifications import registry
 from matchmaking.notifications.introductions import match_contacts
-from matchmaking.notifications.preferences import mail_modes_for, unsubscribe_token
+from matchmaking.notifications.preferences import (
+    mail_modes_for,
+    profile_of,
+    unsubscribe_token,
+)
 
 logger = logging.getLogger(__name__)
 
 # Roundtable mails the people of a meeting or a pitch decision itself (with
-# the details those mails need): the channel leaves these kinds to it.
+# the details those mails need, through ``queue_mail``): the channel leaves
+# these kinds to it.
 MAILED_ELSEWHERE = frozenset(
     {
         EventKind.PITCH_DECISION,
@@ -64,6 +73,19 @@ def absolute(url: str) -> str:
 
 def language_of(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """A time zone by name (UTC when unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def zone_of(user: User) -> zoneinfo.ZoneInfo:
+    """The time zone the user chose for mails and digests (UTC by default)."""
+    return zone(profile_of(user).time_zone)
 
 
 def unsubscribe_url(*, user: User, category: str) -> str:
@@ -89,8 +111,9 @@ def render_mail(template: str, context: dict[str, Any]) -> Rendered:
 
 
 def _event_mail(event: OutboxEvent, user: User, category: str) -> Rendered | None:
-    """The mail about one event for one person, in their language (None: gone)."""
-    with translation.override(language_of(user)):
+    """The mail about one event for one person, in their language and time zone
+    (None: gone)."""
+    with translation.override(language_of(user)), timezone.override(zone_of(user)):
         line = registry.describe(event)
         if line is None:
             return None
@@ -171,9 +194,74 @@ def _enqueue_send() -> None:
     send_mail_task.enqueue()
 
 
+def queue_mail(
+    *,
+    recipients: Iterable[str],
+    compose: Callable[[], tuple[str, str]],
+    default: str | None = None,
+    category: str = "",
+    key: str | None = None,
+) -> int:
+    """Queue a mail to each address, in its owner's language; how many queued.
+
+    The mails that are not about an event (a meeting request, a pitch
+    decision, a join request's confirmation link, a disabled webhook): each
+    address gets its own row in the mail outbox, written in the caller's
+    transaction (a rollback sends nothing) and sent after the commit with the
+    same retries and hourly cap as every other mail. ``compose`` returns
+    (subject, body) and runs once per language under ``translation.override``.
+    An address of an active account is that person's mail (their language,
+    their cap; with a ``category``, their setting for it: only "immediately"
+    mails now, as the centre and digests have the rest); any other address
+    (no account yet) is capped per address and written in ``default``.
+    ``category`` empty: a mail the person asked for or must have (no
+    unsubscribe link). ``key`` makes a re-run queue nothing twice.
+    """
+    addresses = sorted({a for a in recipients if a})
+    if not addresses:
+        return 0
+    owners: dict[str, User] = {}
+    for user in User.objects.filter(email__in=addresses, is_active=True).order_by("pk"):
+        owners.setdefault(user.email, user)
+    modes = mail_modes_for(users=owners.values(), category=category) if category else {}
+    fallback = default or translation.get_language() or settings.LANGUAGE_CODE
+    prefix = key or f"mail:{uuid.uuid4().hex}"
+    rendered: dict[str, tuple[str, str]] = {}
+    now = timezone.now()
+    rows = []
+    for address in addresses:
+        owner = owners.get(address)
+        if owner is not None and modes.get(owner.pk, MailMode.IMMEDIATELY) != (
+            MailMode.IMMEDIATELY
+        ):
+            continue
+        language = (i18n.supported(owner.language) if owner else None) or fallback
+        if language not in rendered:
+            with translation.override(language):
+                subject, body = compose()
+                rendered[language] = (i18n.mail_subject(subject)[:300], str(body))
+        subject, body = rendered[language]
+        digest = hashlib.sha256(address.casefold().encode()).hexdigest()[:24]
+        rows.append(
+            MailMessage(
+                key=f"{prefix}:{digest}"[-120:],
+                user=owner,
+                category=category if owner is not None else "",
+                to=address,
+                subject=subject,
+                text=body,
+                next_attempt_at=now,
+            )
+        )
+    queue_mails(rows)
+    return len(rows)
+
+
 def _retry_delay(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min ... at most an hour between tries."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    """30 s, 1 min, 2 min ... at most an hour between tries (the first delay is
+    ``NOTIFICATIONS_MAIL_RETRY_SECONDS``)."""
+    first = settings.NOTIFICATIONS_MAIL_RETRY_SECONDS
+    return timedelta(seconds=min(3600, first * 2 ** max(0, attempts - 1)))
 
 
 def _claim(now: Any, limit: int, ids: Iterable[int] | None) -> list[int]:
@@ -212,18 +300,19 @@ def _mail_domain() -> str:
 
 
 def _message(mail: MailMessage) -> EmailMultiAlternatives:
-    link = unsubscribe_url(user=mail.user, category=mail.category)
+    headers = {
+        # The same id on a resend: a receiver can drop the copy.
+        "Message-ID": f"<{mail.key.replace(':', '.')}@{_mail_domain()}>",
+        "Auto-Submitted": "auto-generated",
+    }
+    if mail.user is not None and mail.category:
+        # Only a category someone can turn off has a way out (RFC 8058); a
+        # confirmation link or an account notice is not a list.
+        link = unsubscribe_url(user=mail.user, category=mail.category)
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
-        subject=mail.subject,
-        body=mail.text,
-        to=[mail.to],
-        headers={
-            # The same id on a resend: a receiver can drop the copy.
-            "Message-ID": f"<{mail.key.replace(':', '.')}@{_mail_domain()}>",
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        subject=mail.subject, body=mail.text, to=[mail.to], headers=headers
     )
     if mail.html:
         message.attach_alternative(mail.html, "text/html")
@@ -243,14 +332,20 @@ def send_pending(*, ids: Iterable[int] | None = None, limit: int = 500) -> int:
         for mail in MailMessage.objects.filter(pk__in=claimed).select_related(
             "user", "event"
         ):
-            if not mail.user.is_active:
+            if mail.user is not None and not mail.user.is_active:
                 _skip(mail, "inactive user")
                 continue
-            if mail.event is not None and not registry.may_see(mail.user, mail.event):
+            if (
+                mail.event is not None
+                and mail.user is not None
+                and not registry.may_see(mail.user, mail.event)
+            ):
                 _skip(mail, "no longer visible to the recipient")
                 continue
+            # The cap is per person; an address without an account has its own.
             recent = MailMessage.objects.filter(
-                user=mail.user, sent_at__gte=hour_ago
+                Q(user=mail.user) if mail.user is not None else Q(to=mail.to),
+                sent_at__gte=hour_ago,
             ).count()
             if recent >= settings.NOTIFICATIONS_MAIL_HOURLY_CAP:
                 mail.next_attempt_at = now + timedelta(hours=1)

@@ -49,12 +49,20 @@ def record_many(
     objs: Iterable[models.Model],
     *,
     payloads: Iterable[dict[str, Any]] | None = None,
+    once_keys: Iterable[str] | None = None,
 ) -> list[int]:
-    """Record one event per object in one insert (engine runs, reminders)."""
+    """Record one event per object in one insert (engine runs, reminders).
+
+    ``once_keys`` (unique): an event that must happen once only; recording one
+    whose key exists raises IntegrityError (the caller filters them first).
+    """
     objs = list(objs)
     if not objs:
         return []
     payload_list = list(payloads) if payloads is not None else [{} for _ in objs]
+    key_list: list[str | None] = (
+        list(once_keys) if once_keys is not None else [None for _ in objs]
+    )
     rows = OutboxEvent.objects.bulk_create(
         [
             OutboxEvent(
@@ -62,8 +70,9 @@ def record_many(
                 subject_type=subject_type_of(obj),
                 subject_id=obj.pk,
                 payload=payload,
+                once_key=once_key,
             )
-            for obj, payload in zip(objs, payload_list, strict=True)
+            for obj, payload, once_key in zip(objs, payload_list, key_list, strict=True)
         ],
         batch_size=500,
     )

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors
+from matchmaking.enums import MembershipRole
 from matchmaking.models import EventKind, Match, Need, OutboxEvent, User
 from matchmaking.notifications.registry import Description, Subject
 
 
-def match_parties(match: Match) -> list[User]:
-    """People of the need's state, and of the provider when it may see the need."""
+def match_parties(match: Match, *, state_side: bool = True) -> list[User]:
+    """People of the need's state, and of the provider when it may see the need.
+
+    ``state_side`` False: the provider's people only (a reminder that the
+    provider owes an answer).
+    """
     rule = Q(memberships__member_state_id=match.need.member_state_id)
+    if not state_side:
+        rule = Q(pk__in=[])
     if (
         selectors.needs_visible_to_provider(provider_id=match.programme.provider_id)
         .filter(pk=match.need_id)
@@ -21,6 +29,11 @@ def match_parties(match: Match) -> list[User]:
     ):
         rule |= Q(memberships__provider_id=match.programme.provider_id)
     return list(User.objects.filter(rule, is_active=True).distinct().order_by("pk"))
+
+
+def is_reminder(event: OutboxEvent, rule: str) -> bool:
+    """Whether the event is a reminder recorded by ``rule``."""
+    return event.kind == EventKind.REMINDER and event.payload.get("rule") == rule
 
 
 def _match(event: OutboxEvent) -> Match | None:
@@ -33,7 +46,9 @@ def _match(event: OutboxEvent) -> Match | None:
 
 def _match_audience(event: OutboxEvent) -> list[User]:
     match = _match(event)
-    return [] if match is None else match_parties(match)
+    if match is None:
+        return []
+    return match_parties(match, state_side=event.payload.get("side") != "provider")
 
 
 def _match_may_see(user: User, event: OutboxEvent) -> bool:
@@ -60,19 +75,41 @@ def _match_describe(event: OutboxEvent) -> Description | None:
     match = _match(event)
     if match is None:
         return None
-    return Description(
-        title=_("%(what)s: %(need)s ↔ %(programme)s")
-        % {
+    names = {"need": match.need.title, "programme": match.programme.title}
+    if is_reminder(event, "interest"):
+        title = _(
+            "Reminder: interest has waited %(days)s days for your answer: "
+            "%(need)s ↔ %(programme)s"
+        ) % {**names, "days": event.payload.get("days", "")}
+    else:
+        title = _("%(what)s: %(need)s ↔ %(programme)s") % {
+            **names,
             "what": EventKind(event.kind).label,
-            "need": match.need.title,
-            "programme": match.programme.title,
-        },
-        url=reverse("match-detail", args=[match.pk]),
+        }
+    return Description(title=title, url=reverse("match-detail", args=[match.pk]))
+
+
+def need_focal_points(need: Need) -> list[User]:
+    """Who answers for a need: its author, else its state's focal points, else
+    anyone acting for the state (active members of the state only)."""
+    members = User.objects.filter(
+        memberships__member_state_id=need.member_state_id, is_active=True
+    ).distinct()
+    if need.owner_id is not None:
+        owner = list(members.filter(pk=need.owner_id))
+        if owner:
+            return owner
+    focal = list(
+        members.filter(memberships__role=MembershipRole.FOCAL_POINT).order_by("pk")
     )
+    return focal or list(members.order_by("pk"))
 
 
 def _need_audience(event: OutboxEvent) -> list[User]:
-    # Events about a need itself go to the secretariat (a need left unmet).
+    if is_reminder(event, "needed_by"):
+        need = Need.objects.filter(pk=event.subject_id).first()
+        return [] if need is None else need_focal_points(need)
+    # Other events about a need itself go to the secretariat (a need left unmet).
     return list(
         User.objects.filter(Q(is_curator=True) | Q(is_superuser=True), is_active=True)
     )
@@ -87,14 +124,28 @@ def _need_may_see(user: User, event: OutboxEvent) -> bool:
 
 
 def _need_describe(event: OutboxEvent) -> Description | None:
-    need = Need.objects.filter(pk=event.subject_id).only("ref", "title").first()
+    need = (
+        Need.objects.filter(pk=event.subject_id)
+        .only("ref", "title", "needed_by")
+        .first()
+    )
     if need is None:
         return None
-    return Description(
-        title=_("%(what)s: %(need)s")
-        % {"what": EventKind(event.kind).label, "need": need.title},
-        url=reverse("need-detail", args=[need.ref]),
-    )
+    if is_reminder(event, "needed_by"):
+        title = _(
+            "Reminder: %(need)s is needed by %(date)s and no match is agreed yet"
+        ) % {
+            "need": need.title,
+            "date": formats.date_format(need.needed_by, "DATE_FORMAT")
+            if need.needed_by
+            else "",
+        }
+    else:
+        title = _("%(what)s: %(need)s") % {
+            "what": EventKind(event.kind).label,
+            "need": need.title,
+        }
+    return Description(title=title, url=reverse("need-detail", args=[need.ref]))
 
 
 MATCH = Subject(

@@ -351,7 +351,8 @@ def _count_failure(endpoint_id: int, now: datetime) -> None:
         claimed_until=None,
         last_error=_("The webhook is disabled."),
     )
-    transaction.on_commit(partial(mail.send_disabled_notice, endpoint_id=endpoint.pk))
+    # Queued with the disabling (the mail outbox sends it after the commit).
+    mail.send_disabled_notice(endpoint_id=endpoint.pk)
 
 
 def deliver_due(*, now: datetime | None = None, limit: int = 200) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from matchmaking import i18n
 from matchmaking.models import WebhookEndpoint
+from matchmaking.notifications.mail import queue_mail
 
 
 def send_disabled_notice(*, endpoint_id: int) -> bool:
-    """Tell the owner, in their language, that the webhook was turned off."""
+    """Tell the owner, in their language, that the webhook was turned off
+    (through the mail outbox: retried while the SMTP server is down)."""
     endpoint = (
         WebhookEndpoint.objects.select_related("user").filter(pk=endpoint_id).first()
     )
@@ -28,6 +29,11 @@ def send_disabled_notice(*, endpoint_id: int) -> bool:
             % {"url": endpoint.url, "count": endpoint.failure_count},
         )
 
-    return i18n.send_mail_in_languages(
-        recipients=[endpoint.user.email], compose=compose
+    # Keyed by the endpoint and when it was disabled: one notice per disabling.
+    return bool(
+        queue_mail(
+            recipients=[endpoint.user.email],
+            compose=compose,
+            key=f"webhook-disabled:{endpoint.pk}:{endpoint.disabled_at:%Y%m%dT%H%M%S%f}",
+        )
     )

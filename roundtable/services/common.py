@@ -1,5 +1,5 @@
 """What the roundtable services share: states that allow an action, role checks, mail
-after commit.
+through the mail outbox.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.i18n import send_mail_in_languages
 from matchmaking.models import User
+from matchmaking.notifications.mail import queue_mail
 from roundtable.models import CallForPitches, Event, Meeting, Pitch
 
 MEETING_REQUEST_TTL = dt.timedelta(
@@ -78,27 +76,18 @@ def _call_of(event: Event) -> CallForPitches:
     return call
 
 
-def _on_commit_mail(
+def _queue_mail(
     compose: Callable[[], tuple[str, str]],
     recipients: Iterable[str],
     *,
-    on_sent: Callable[[], object] | None = None,
+    category: str,
+    key: str | None = None,
 ) -> None:
-    """After commit, mail each recipient in their profile language.
+    """Mail each recipient in their profile language, through the mail outbox.
 
-    ``compose`` returns (subject, body); it runs once per language.
-    ``on_sent`` runs once every mail went (at once when there is nobody to mail).
+    ``compose`` returns (subject, body); it runs once per language. The rows
+    are written in the caller's transaction and sent after the commit,
+    retried while the SMTP server is down; a recipient who chose a digest or
+    no mail for ``category`` reads it in the notification centre instead.
     """
-    to = sorted({address for address in recipients if address})
-    language = translation.get_language()
-
-    def send() -> None:
-        sent = send_mail_in_languages(recipients=to, compose=compose, default=language)
-        if sent and on_sent is not None:
-            on_sent()
-
-    if to:
-        # robust: one failed mail must not stop the mails after it.
-        transaction.on_commit(send, robust=True)
-    elif on_sent is not None:
-        transaction.on_commit(on_sent, robust=True)
+    queue_mail(recipients=recipients, compose=compose, category=category, key=key)

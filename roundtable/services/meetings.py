@@ -17,7 +17,15 @@ from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchOrigin, MatchStatus
-from matchmaking.models import EventKind, Match, MemberState, Need, Programme, User
+from matchmaking.models import (
+    Category,
+    EventKind,
+    Match,
+    MemberState,
+    Need,
+    Programme,
+    User,
+)
 from roundtable import selectors
 from roundtable.enums import REQUESTABLE_PITCH_STATES, MeetingState, SlotKind
 from roundtable.models import Event, Meeting, Pitch, TimeSlot
@@ -25,7 +33,7 @@ from roundtable.services.common import (
     MEETING_REQUEST_TTL,
     _illegal,
     _locked_pitch,
-    _on_commit_mail,
+    _queue_mail,
     _require_curator,
 )
 from roundtable.services.pitches import _is_public, _pitch_contacts
@@ -135,7 +143,7 @@ def request_meeting(
             action="express_interest",
             note=_("Meeting requested at %(event)s.") % {"event": pitch.event.name},
         )
-    _on_commit_mail(
+    _queue_mail(
         lambda: (
             _("Meeting request: %(state)s") % {"state": member_state},
             _(
@@ -152,6 +160,7 @@ def request_meeting(
             },
         ),
         _pitch_contacts(pitch),
+        category=Category.MEETINGS,
     )
     return meeting
 
@@ -252,7 +261,7 @@ def accept_meeting(
         ) from None
     _advance_match(meeting, acceptor=user)
     notifications.record(EventKind.MEETING_ACCEPTED, meeting, actor=user)
-    _on_commit_mail(
+    _queue_mail(
         lambda: (
             _("Meeting accepted: %(title)s") % {"title": pitch.title},
             _("%(presenter)s will meet your delegation at %(when)s, %(where)s.")
@@ -265,6 +274,7 @@ def accept_meeting(
             },
         ),
         [meeting.requested_by.email],
+        category=Category.MEETINGS,
     )
     return meeting
 
@@ -309,12 +319,13 @@ def decline_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meetin
     notifications.record(
         EventKind.MEETING_CANCELLED, meeting, actor=user, payload={"state": "declined"}
     )
-    _on_commit_mail(
+    _queue_mail(
         lambda: (
             _("Meeting request declined: %(title)s") % {"title": meeting.pitch.title},
             reason or _("The presenter cannot meet your delegation this time."),
         ),
         [meeting.requested_by.email],
+        category=Category.MEETINGS,
     )
     return meeting
 

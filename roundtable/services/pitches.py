@@ -21,7 +21,14 @@ from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import EventKind, OutboxEvent, Programme, Provider, User
+from matchmaking.models import (
+    Category,
+    EventKind,
+    OutboxEvent,
+    Programme,
+    Provider,
+    User,
+)
 from roundtable import selectors
 from roundtable.enums import (
     ACTIVE_PITCH_STATES,
@@ -44,7 +51,7 @@ from roundtable.services.common import (
     _call_of,
     _illegal,
     _locked_pitch,
-    _on_commit_mail,
+    _queue_mail,
     _require_curator,
     _require_provider_member,
 )
@@ -494,11 +501,15 @@ def release_decisions(*, user: User, call: CallForPitches) -> int:
         EventKind.PITCH_DECISION, new, payloads=[{"state": p.state} for p in new]
     )
     for pitch in to_mail:
-        _on_commit_mail(
+        # Queued in the mail outbox with the release: it is retried there
+        # until the SMTP server takes it, so it counts as mailed now.
+        _queue_mail(
             partial(_decision_mail, pitch=pitch, call=call),
             _pitch_contacts(pitch),
-            on_sent=partial(_mark_decision_mailed, pitch.pk),
+            category=Category.ROUNDTABLE,
+            key=f"pitch-decision:{pitch.pk}",
         )
+        _mark_decision_mailed(pitch.pk)
     return len(to_mail)
 
 

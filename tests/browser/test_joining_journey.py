@@ -6,10 +6,7 @@ CSP checks on each new page."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +16,7 @@ from matchmaking import suggestions
 from matchmaking.models import JoinRequest, MemberState, Need, Programme
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
+from tests.smtp import Inbox, free_port, smtp_mailers
 
 pytestmark = pytest.mark.browser
 
@@ -26,34 +24,14 @@ LINK = re.compile(r"https?://\S+")
 NEW_PASSWORD = "a-fresh-passphrase-for-joining-7"
 
 
-class Inbox:
-    """What a real SMTP server received (aiosmtpd handler)."""
-
-    def __init__(self) -> None:
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names it
-        self.received.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def mailoutbox(settings):
     """Mail goes over SMTP to a server this test starts, as users receive it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False},
-        }
-    }
+    settings.MAILERS = smtp_mailers(port)
     yield inbox.received
     controller.stop()
 

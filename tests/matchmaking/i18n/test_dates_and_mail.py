@@ -10,9 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from matchmaking import i18n, invitations
+from matchmaking import invitations
 from matchmaking.enums import MembershipRole
 from matchmaking.models import MemberState
+from matchmaking.notifications.mail import queue_mail
 from tests.factories import UserFactory
 from tests.matchmaking.i18n.catalogues import write_catalogue
 
@@ -155,37 +156,41 @@ def test_an_unknown_address_gets_the_language_the_curator_works_in(
 
 
 @pytest.mark.django_db
-def test_one_mail_per_language_group(spanish_invitation):
+def test_each_address_gets_its_own_mail_in_its_owners_language(
+    spanish_invitation, django_capture_on_commit_callbacks
+):
     UserFactory(username="ana", email="ana@example.org", language="es")
     UserFactory(username="luis", email="luis@example.org", language="es")
     UserFactory(username="bob", email="bob@example.org", language="")
     UserFactory(username="zed", email="zed@example.org", language="ru")  # not offered
-    i18n.send_mail_in_languages(
-        recipients=["bob@example.org", "luis@example.org", "ana@example.org", ""],
-        compose=lambda: (
-            translation.gettext(
-                "Invitation to the cyber capacity-building matchmaking platform"
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = queue_mail(
+            recipients=[
+                "bob@example.org",
+                "luis@example.org",
+                "ana@example.org",
+                "zed@example.org",
+                "",
+            ],
+            compose=lambda: (
+                translation.gettext(
+                    "Invitation to the cyber capacity-building matchmaking platform"
+                ),
+                translation.get_language(),
             ),
-            translation.get_language(),
-        ),
-        default="en",
-    )
+            default="en",
+        )
+    assert queued == 4
+    # One mail per address (no recipient sees another's address).
     sent = sorted((m.to, m.subject, m.body) for m in mail.outbox)
+    spanish = "Invitación a la plataforma de creación de capacidad cibernética"
+    english = "Invitation to the cyber capacity-building matchmaking platform"
     assert sent == [
-        (
-            ["ana@example.org", "luis@example.org"],
-            "Invitación a la plataforma de creación de capacidad cibernética",
-            "es",
-        ),
-        (
-            ["bob@example.org"],
-            "Invitation to the cyber capacity-building matchmaking platform",
-            "en",
-        ),
+        (["ana@example.org"], spanish, "es"),
+        (["bob@example.org"], english, "en"),
+        (["luis@example.org"], spanish, "es"),
+        (["zed@example.org"], english, "en"),
     ]
-    assert i18n.recipient_languages(["zed@example.org"], "fr") == {
-        "fr": ["zed@example.org"]
-    }
 
 
 @pytest.mark.django_db

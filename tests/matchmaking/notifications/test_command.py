@@ -13,5 +13,7 @@ def test_run_notifications_sweeps_undelivered_events(world):
     event = notifications.record(EventKind.MATCH_INTRODUCED, world.match)
     out = StringIO()
     call_command("run_notifications", stdout=out)
-    assert out.getvalue().startswith("events delivered: 1, digests: 0 daily")
+    assert out.getvalue().startswith(
+        "reminders: 0, events delivered: 1, digests: 0 daily"
+    )
     assert Notification.objects.filter(event=event).count() == 3

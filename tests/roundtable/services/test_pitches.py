@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import smtplib
 
 import pytest
@@ -12,7 +11,8 @@ from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import StakeholderGroup
+from matchmaking.models import MailMessage, MailStatus, StakeholderGroup
+from matchmaking.notifications.mail import send_pending
 from roundtable import selectors, services
 from roundtable.enums import PitchState
 from roundtable.models import CallForPitches, Pitch, Review, TimeSlot
@@ -439,7 +439,7 @@ class RefusingBackend(locmem.EmailBackend):
 
 
 def test_one_failing_decision_mail_stops_neither_the_release_nor_the_others(
-    cast, mailoutbox, settings, caplog, django_capture_on_commit_callbacks
+    cast, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
     make_pitch(cast, state=S.ACCEPTED, title="CSIRT in 18 months")
@@ -448,49 +448,51 @@ def test_one_failing_decision_mail_stops_neither_the_release_nor_the_others(
     )
     close_call(cast)
 
-    with (
-        caplog.at_level(logging.ERROR),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         count = services.release_decisions(user=cast.curator, call=cast.call)
 
     assert count == 2
     assert [(m.subject, m.to) for m in mailoutbox] == [
         ("Your pitch: Cloud credits", ["kestrel-member@example.org"])
     ]
-    assert "Your pitch is accepted: CSIRT in 18 months" in caplog.text
+    # The refused mail is not lost: it waits in the mail outbox for a retry.
+    waiting = MailMessage.objects.get(status=MailStatus.PENDING)
+    assert (waiting.to, waiting.subject, waiting.attempts) == (
+        "presenter@example.org",
+        "Your pitch is accepted: CSIRT in 18 months",
+        1,
+    )
+    assert "550" in waiting.last_error
     cast.call.refresh_from_db()
     assert cast.call.decisions_released_at is not None
 
 
-def test_a_release_re_run_mails_only_the_presenters_not_yet_notified(
-    cast, mailoutbox, settings, django_capture_on_commit_callbacks
+def test_a_refused_decision_mail_is_retried_from_the_outbox_not_by_a_re_run(
+    cast, mailoutbox, settings, django_capture_on_commit_callbacks, time_machine
 ):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
     failed = make_pitch(cast, state=S.ACCEPTED, title="CSIRT in 18 months")
-    mailed = make_pitch(
+    make_pitch(
         cast, state=S.REJECTED, provider=cast.other_provider, title="Cloud credits"
     )
     close_call(cast)
+    time_machine.move_to(timezone.now(), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.release_decisions(user=cast.curator, call=cast.call) == 2
     failed.refresh_from_db()
-    mailed.refresh_from_db()
-    assert (failed.decision_mailed_at, mailed.decision_mailed_at is not None) == (
-        None,
-        True,
-    )
+    # Queued with the release: it counts as mailed (the outbox retries it).
+    assert failed.decision_mailed_at is not None
     settings.MAILERS = {
         "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     }
     mailoutbox.clear()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.release_decisions(user=cast.curator, call=cast.call) == 1
-
+    assert send_pending() == 0  # the retry waits its delay (30 s)
+    time_machine.shift(31)
+    assert send_pending() == 1
     assert [(m.subject, m.to) for m in mailoutbox] == [
         ("Your pitch is accepted: CSIRT in 18 months", ["presenter@example.org"])
     ]
+    assert send_pending() == 0  # sent once
     with pytest.raises(ValidationError) as refused:
         services.release_decisions(user=cast.curator, call=cast.call)
     assert refused.value.messages == ["Decisions have already been released."]
