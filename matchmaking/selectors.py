@@ -31,6 +31,7 @@ from matchmaking.enums import (
 )
 from matchmaking.models import (
     TAG_FIELDS,
+    ApiToken,
     AssistanceType,
     Audience,
     CostModel,
@@ -45,9 +46,11 @@ from matchmaking.models import (
     Programme,
     Provider,
     Region,
+    SavedSearch,
     Theme,
     Topic,
     User,
+    WebhookEndpoint,
 )
 
 AnyUser = User | AnonymousUser
@@ -230,6 +233,21 @@ def invitations_sent_for(*, provider: Provider) -> QuerySet[Invitation]:
         .select_related("provider")
         .order_by("-created_at", "id")
     )
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (the page and the API)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "id")
+
+
+def webhooks_of(*, user: User) -> QuerySet[WebhookEndpoint]:
+    """The user's own webhooks, newest first (the page and the API)."""
+    return WebhookEndpoint.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def saved_searches_of(*, user: User) -> QuerySet[SavedSearch]:
+    """The user's own saved searches, newest first (the page and the API)."""
+    return SavedSearch.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def matches_visible_to(*, user: AnyUser) -> QuerySet[Match]:

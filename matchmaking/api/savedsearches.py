@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from matchmaking import selectors
 from matchmaking.api.base import (
     ID_REGEX,
     LIST_ERRORS,
@@ -80,9 +81,7 @@ class SavedSearchViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SavedSearch.objects.none()
-        return SavedSearch.objects.filter(user=self.request.user).order_by(
-            "-created_at", "-id"
-        )
+        return selectors.saved_searches_of(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
         payload = SavedSearchSerializer(data=request.data)

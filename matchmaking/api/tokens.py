@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from matchmaking import selectors
 from matchmaking.accounts import policy, tokens
 from matchmaking.api.base import (
     ID_REGEX,
@@ -66,7 +67,7 @@ class ApiTokenViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        return selectors.api_tokens_of(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
         payload = ApiTokenCreateSerializer(data=request.data)

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from matchmaking import selectors
 from matchmaking.api.base import (
     ID_REGEX,
     LIST_ERRORS,
@@ -138,9 +139,7 @@ class WebhookEndpointViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WebhookEndpoint.objects.none()
-        return WebhookEndpoint.objects.filter(user=self.request.user).order_by(
-            "-created_at", "-id"
-        )
+        return selectors.webhooks_of(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
         payload = WebhookEndpointCreateSerializer(data=request.data)

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import forms, i18n, invitations
+from matchmaking import forms, i18n, invitations, selectors
 from matchmaking.accounts import policy, tokens
 from matchmaking.models import (
     ApiToken,
@@ -151,9 +151,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 % {"name": token.name},
             )
             form = forms.ApiTokenForm()
-    token_list = ApiToken.objects.filter(user=request.user).order_by(
-        "-created_at", "id"
-    )
+    token_list = selectors.api_tokens_of(user=request.user)
     return secret_page(
         request,
         "registration/api_tokens.html",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import forms
+from matchmaking import forms, selectors
 from matchmaking.models import SavedSearch, SearchScope, WebhookEndpoint
 from matchmaking.savedsearches import queries
 from matchmaking.savedsearches import services as saved
@@ -43,9 +43,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                 _("Webhook created. Copy its secret now: it will not be shown again."),
             )
             form = forms.WebhookForm()
-    endpoints = WebhookEndpoint.objects.filter(user=request.user).order_by(
-        "-created_at", "-id"
-    )
+    endpoints = selectors.webhooks_of(user=request.user)
     return secret_page(
         request,
         "registration/webhooks.html",
@@ -111,9 +109,7 @@ def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def saved_search_list(request: HttpRequest) -> HttpResponse:
     """The user's saved searches, each a link to its results."""
-    searches = SavedSearch.objects.filter(user=request.user).order_by(
-        "-created_at", "-id"
-    )
+    searches = selectors.saved_searches_of(user=request.user)
     page = _page(request, searches)
     for search in page:
         target = reverse(
