@@ -529,6 +529,13 @@ class ComponentsSerializer(serializers.Serializer):
     audience = serializers.FloatField(required=False, allow_null=True)
     assistance = serializers.FloatField(required=False, allow_null=True)
     delivery = serializers.FloatField(required=False, allow_null=True)
+    reach = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="1 when the programme is open to a group of countries only "
+        "(a region, some countries, LDCs or SIDS) that includes the need's, "
+        "0 when it is open worldwide.",
+    )
 
 
 @extend_schema_field(ComponentsSerializer)

@@ -40,6 +40,12 @@ stay comparable):
     the ones its text implies when the need has none tagged).
 ``delivery`` (0.07)
     1 when a delivery mode is shared, 0.5 when only hybrid bridges them, else 0.
+``reach`` (0.06)
+    1 when the programme is open to some countries only (regions, a country
+    list, LDCs or SIDS; for an eligible pair that group includes the need's
+    country), 0 when it is open worldwide: a programme made for the need's
+    region is designed around its situation, languages and partners. The
+    ``open_to`` reason says which group.
 
 Scores are rounded to 6 decimals and rankings are sorted by score descending,
 then programme key ascending, so results are deterministic.
@@ -81,6 +87,7 @@ from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.naive import naive_rank_all
 from matchmaking.engine.near_misses import NearMiss, near_misses
 from matchmaking.engine.profiles import (
+    COMPONENT_NAMES,
     DEFAULT_CONFIG,
     MAX_WORD_DF,
     MAX_WORDS,
@@ -96,6 +103,7 @@ from matchmaking.engine.profiles import (
     ProgrammeProfile,
     Reason,
     Weights,
+    is_targeted,
 )
 from matchmaking.engine.ranking import Ranking
 from matchmaking.engine.reasons import explain_match, unmet_reason
@@ -103,6 +111,7 @@ from matchmaking.engine.scoring import score_components
 
 __all__ = [
     "CHANGE_KINDS",
+    "COMPONENT_NAMES",
     "DEFAULT_CONFIG",
     "LDC_WEIGHT",
     "MAX_RANK_WORKERS",
@@ -147,6 +156,7 @@ __all__ = [
     "eligibility",
     "explain_match",
     "fairness_weights",
+    "is_targeted",
     "naive_rank_all",
     "near_misses",
     "programme_is_open",

@@ -108,8 +108,9 @@ def _components(values: np.ndarray, has: np.ndarray) -> list[Components]:
             audience=a if h2 else None,
             assistance=s if h3 else None,
             delivery=d if h4 else None,
+            reach=g if h5 else None,
         )
-        for (t, x, a, s, d), (h0, h1, h2, h3, h4) in zip(
+        for (t, x, a, s, d, g), (h0, h1, h2, h3, h4, h5) in zip(
             values.tolist(), has.tolist(), strict=True
         )
     ]

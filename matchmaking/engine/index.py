@@ -29,6 +29,7 @@ from matchmaking.engine.profiles import (
     NeedProfile,
     ProgrammeFeatures,
     ProgrammeProfile,
+    is_targeted,
 )
 from matchmaking.engine.reasons import _ProgrammeFacts
 from matchmaking.engine.scoring import _blend, _normalised, _text_fields
@@ -256,6 +257,7 @@ class MatchingIndex(BatchRanking):
             delivery_modes=programme.delivery_modes,
             concepts=self._concept_vector(prof),
             words=self._word_vector(prof),
+            targeted=is_targeted(programme),
         )
 
     def need_features(
@@ -361,6 +363,7 @@ class MatchingIndex(BatchRanking):
         )
         one_hot = np.zeros((len(self.programmes), len(patterns)))
         one_hot[np.arange(len(self.programmes)), self._mode_pattern] = 1.0
+        self._reach = np.array([f.targeted for f in self.features], dtype=np.float64)
         self._need_patterns: dict[frozenset[str], int] = {}
         self._delivery_table = np.zeros((0, len(patterns)))
         # Programme columns of the folded product (see the class docstring),
@@ -372,6 +375,7 @@ class MatchingIndex(BatchRanking):
                 self._p_aud,
                 self._p_assist,
                 one_hot,
+                self._reach[:, None],
                 self._p_concepts,
                 self._p_words[:, self._dense_words].toarray(),
             ]
@@ -400,6 +404,7 @@ class MatchingIndex(BatchRanking):
         self._mode_pattern[i] = k
         one_hot = np.zeros(len(self._prog_patterns))
         one_hot[k] = 1.0
+        self._reach[i] = float(self.features[i].targeted)
         column = np.concatenate(
             [
                 self._credit[i],
@@ -407,6 +412,7 @@ class MatchingIndex(BatchRanking):
                 self._p_aud[i],
                 self._p_assist[i],
                 one_hot,
+                self._reach[i : i + 1],
                 self._p_concepts[i],
                 self._p_words[i][:, self._dense_words].toarray().ravel(),
             ]

@@ -60,6 +60,23 @@ class ProgrammeProfile:
         return max(0, self.capacity - self.capacity_used)
 
 
+def is_targeted(programme: ProgrammeProfile) -> bool:
+    """Whether a programme is open to some countries only, not worldwide.
+
+    A programme made for a region, a list of countries, the LDCs or the SIDS
+    (its eligibility says so) is designed around those countries' situation,
+    languages and partners: for a need it is eligible for, it fits better than
+    an otherwise equal programme open to the whole world (the ``reach``
+    component).
+    """
+    return bool(
+        programme.regions
+        or programme.countries
+        or programme.ldc_only
+        or programme.sids_only
+    )
+
+
 @dataclass(frozen=True)
 class Weights:
     """Weights of the relevance components (they need not sum to 1)."""
@@ -69,6 +86,7 @@ class Weights:
     audience: float = 0.10
     assistance: float = 0.08
     delivery: float = 0.07
+    reach: float = 0.06
 
 
 @dataclass(frozen=True)
@@ -185,6 +203,12 @@ class ProgrammeFeatures:
     delivery_modes: frozenset[str]
     concepts: Mapping[str, float]
     words: Mapping[int, float]
+    # Open to a group of countries only (some regions or countries, LDCs or
+    # SIDS) rather than worldwide: made for the places it is open to.
+    targeted: bool = False
+
+
+COMPONENT_NAMES = ("topic", "text", "audience", "assistance", "delivery", "reach")
 
 
 @dataclass(frozen=True)
@@ -196,11 +220,12 @@ class Components:
     audience: float | None
     assistance: float | None
     delivery: float | None
+    reach: float | None = None
 
     def total(self, weights: Weights) -> float:
         """Weighted mean over the components that have data, rounded."""
         num = den = 0.0
-        for name in ("topic", "text", "audience", "assistance", "delivery"):
+        for name in COMPONENT_NAMES:
             value = getattr(self, name)
             if value is not None:
                 w = getattr(weights, name)

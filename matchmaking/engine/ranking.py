@@ -94,6 +94,7 @@ class Ranking:
     _reason_cache: dict[tuple[Any, ...], Any]
     _last_batch: tuple[Any, ...] | None
     _delivery_table: np.ndarray
+    _reach: np.ndarray
 
     # -- scoring -----------------------------------------------------------
 
@@ -111,7 +112,7 @@ class Ranking:
         aud = np.zeros((m, len(self.v_aud)))
         mode_pattern = np.zeros(m, dtype=np.int64)
         concepts = np.zeros((m, len(self.v_concepts)))
-        has = np.zeros((m, 5), dtype=bool)
+        has = np.zeros((m, 6), dtype=bool)
         signatures: dict[tuple[Any, ...], int] = {}
         signature = np.zeros(m, dtype=np.int64)
         word_rows = []
@@ -169,10 +170,13 @@ class Ranking:
                 bool(f.audiences),
                 bool(f.assistance_types),
                 bool(f.delivery_modes),
+                True,
             )
             word_rows.append(f.words)
         cw = cfg.weights
-        weights = np.array([cw.topic, cw.text, cw.audience, cw.assistance, cw.delivery])
+        weights = np.array(
+            [cw.topic, cw.text, cw.audience, cw.assistance, cw.delivery, cw.reach]
+        )
         den = has @ weights
         den[den == 0] = 1.0
         # Each need's factor per component: its weight over the need's total.
@@ -201,6 +205,7 @@ class Ranking:
                 aud * scale[:, 2:3],
                 assist * scale[:, 3:4],
                 self._delivery_table[mode_pattern] * scale[:, 4:5],
+                scale[:, 5:6],
                 concepts * (scale[:, 1:2] * cfg.concept_share),
                 dense_words,
             ]
@@ -347,7 +352,7 @@ class Ranking:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Components of chosen (need row, programme) cells, and which apply.
 
-        Two (cells x 5) arrays: topic, text, audience, assistance, delivery
+        Two (cells x 6) arrays: topic, text, audience, assistance, delivery, reach
         values, and whether the need has data for each.
         """
         cfg = self.config
@@ -359,7 +364,8 @@ class Ranking:
         delivery = self._delivery_table[
             arrays["mode_pattern"][rows], self._mode_pattern[cols]
         ]
-        values = np.stack([topic, text, audience, assistance, delivery], axis=1)
+        reach = self._reach[cols]
+        values = np.stack([topic, text, audience, assistance, delivery, reach], axis=1)
         return values, arrays["has"][rows]
 
     def _components_many(

@@ -94,6 +94,7 @@ def score_components(
         audience=audience,
         assistance=assistance,
         delivery=delivery,
+        reach=1.0 if programme.targeted else 0.0,
     )
 
 

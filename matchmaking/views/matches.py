@@ -44,6 +44,7 @@ _COMPONENT_LABELS = {
     "text": lambda: _("Text relevance"),
     "assistance": lambda: _("Assistance type"),
     "audience": lambda: _("Audience"),
+    "reach": lambda: _("Made for the country's region or group"),
 }
 
 

@@ -112,7 +112,10 @@ def test_posting_a_need_stores_ranked_explained_suggestions(
         "audience",
         "assistance",
         "delivery",
+        "reach",
     }
+    # Open worldwide: not made for Senegal's region or group.
+    assert best.components["reach"] == 0.0
     # Stored: code and params only; the text is rendered on read.
     assert all(set(reason) == {"code", "params"} for reason in best.reasons)
     texts = explain.reason_texts(best.reasons)

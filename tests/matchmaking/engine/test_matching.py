@@ -385,7 +385,7 @@ def test_naive_scorer_gives_the_same_rankings_as_the_index():
             (m.programme, m.score) for m in s.matches
         ]
         for fm, sm in zip(f.matches, s.matches, strict=True):
-            for name in ("topic", "text", "audience", "assistance", "delivery"):
+            for name in engine.COMPONENT_NAMES:
                 assert getattr(fm.components, name) == pytest.approx(
                     getattr(sm.components, name)
                 )
@@ -848,3 +848,52 @@ def test_programme_edit_rescored_against_kept_need_arrays():
     )[:5]
     assert [(m.need, m.score) for m in after] == [(k, -s) for s, k in expected]
     assert after
+
+
+# -- reach: a programme made for the need's region ------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"regions": frozenset({"002"})},
+        {"countries": frozenset({"SEN"})},
+        {"ldc_only": True},
+    ],
+)
+def test_a_programme_made_for_the_needs_group_outranks_an_equal_worldwide_one(rule):
+    worldwide = programme(key="a-worldwide")
+    targeted = programme(key="b-targeted", **rule)
+    index = build_index([worldwide, targeted], topic_themes=THEMES)
+    [result] = index.rank_needs([need()], today=TODAY, top=2)
+    assert [m.programme for m in result.matches] == ["b-targeted", "a-worldwide"]
+    best, other = result.matches
+    assert (best.components.reach, other.components.reach) == (1.0, 0.0)
+    weights = engine.Weights()
+    assert best.score == best.components.total(weights)
+    # Only reach differs: its weight over the total is the whole gap.
+    total = sum(getattr(weights, name) for name in engine.COMPONENT_NAMES)
+    assert best.score - other.score == pytest.approx(weights.reach / total, abs=1e-6)
+    # The reasons say which group it is made for (the LDCs: worldwide scope).
+    [open_to] = [r for r in best.reasons if r.code == "open_to"]
+    assert (open_to.params["scope"], open_to.params["ldc_only"]) != ("worldwide", False)
+    assert engine.is_targeted(targeted)
+    assert not engine.is_targeted(worldwide)
+
+
+def test_reach_follows_a_programme_opened_worldwide():
+    targeted = programme(key="p", regions=frozenset({"002"}))
+    index = build_index([targeted, programme(key="q")], topic_themes=THEMES)
+    batch = index.encode_needs([need()])
+    before = index.top_needs("p", batch, today=TODAY, top=1)[0]
+    index.upsert_programme(replace(targeted, regions=frozenset()))
+    after = index.top_needs("p", batch, today=TODAY, top=1)[0]
+    assert (before.components.reach, after.components.reach) == (1.0, 0.0)
+    assert after.score < before.score
+    [slow] = naive_rank_all(
+        [need()], index.programmes, topic_themes=THEMES, today=TODAY, top=2
+    )
+    assert [(m.programme, m.score) for m in slow.matches] == [
+        (m.programme, m.score)
+        for m in index.rank_needs([need()], today=TODAY, top=2)[0].matches
+    ]

@@ -144,7 +144,8 @@ def test_the_terse_set_holds_every_need_in_six_languages_with_thin_tags():
 
 
 # Measured nDCG@5 (terse / terse untagged):
-#   en 0.922 / fr 0.917 / es 0.916 / ar 0.896 / ru 0.927 / zh 0.907
+#   en 0.934 / 0.926, fr 0.939 / 0.912, es 0.944 / 0.918, ar 0.923 / 0.906,
+#   ru 0.930 / 0.923, zh 0.933 / 0.919
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_terse_needs_find_every_unmet_need_and_no_other(lang):
     scorer = _scorer()
@@ -154,4 +155,4 @@ def test_terse_needs_find_every_unmet_need_and_no_other(lang):
         assert result["unmet_recall"] == 1.0
         assert result["unmet_false"] == 0
         assert result["violations"] == 0
-        assert result["ndcg@5"] >= 0.87
+        assert result["ndcg@5"] >= 0.89
