@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, cast
@@ -145,6 +146,60 @@ def needs_visible_to_provider(*, provider_id: int) -> QuerySet[Need]:
     return Need.objects.filter(
         published & (Q(visibility=Visibility.PUBLIC) | registered | shared)
     )
+
+
+def need_provider_pairs_visible(
+    *, pairs: Iterable[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which (need id, provider id) pairs ``needs_visible_to_provider`` allows,
+    in few queries: published public needs (the rule's first part, one query)
+    for every provider, the rest through the selector once per provider."""
+    pairs = set(pairs)
+    public = set(
+        Need.objects.filter(
+            pk__in=sorted({need for need, _provider in pairs}),
+            visibility=Visibility.PUBLIC,
+        )
+        .exclude(status=NeedStatus.DRAFT)
+        .values_list("pk", flat=True)
+    )
+    found = {(need, provider) for need, provider in pairs if need in public}
+    rest: dict[int, set[int]] = {}
+    for need, provider in pairs:
+        if need not in public:
+            rest.setdefault(provider, set()).add(need)
+    for provider, needs in rest.items():
+        found |= {
+            (need, provider)
+            for need in needs_visible_to_provider(provider_id=provider)
+            .filter(pk__in=sorted(needs))
+            .values_list("pk", flat=True)
+        }
+    return found
+
+
+def visibility_signatures(*, users: Iterable[AnyUser]) -> dict[Any, Hashable]:
+    """What each user's view of needs and matches depends on (by user id): the
+    role, the account's state and the organisations (one query). Two people
+    with the same signature see the same needs and matches."""
+    users = list(users)
+    orgs: dict[Any, tuple[set[int], set[int]]] = {u.pk: (set(), set()) for u in users}
+    for user_id, state, provider in Membership.objects.filter(
+        user_id__in=list(orgs)
+    ).values_list("user_id", "member_state_id", "provider_id"):
+        if state is not None:
+            orgs[user_id][0].add(state)
+        if provider is not None:
+            orgs[user_id][1].add(provider)
+    return {
+        u.pk: (
+            is_curator(u),
+            bool(u.is_authenticated and u.is_active),
+            frozenset(orgs[u.pk][0]),
+            frozenset(orgs[u.pk][1]),
+        )
+        for u in users
+    }
 
 
 def needs_visible_to(*, user: AnyUser, with_tags: bool = True) -> QuerySet[Need]:

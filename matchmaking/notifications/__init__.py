@@ -25,8 +25,8 @@ def register_builtins() -> None:
     """Register matchmaking's channels and subjects (called from ``ready()``)."""
     register_subject("match", subjects.MATCH)
     register_subject("need", subjects.NEED)
-    register_channel("centre", channels.centre)
-    register_channel("mail", mail.mail_channel)
+    register_channel("centre", channels.centre, batch=channels.centre_batch)
+    register_channel("mail", mail.mail_channel, batch=mail.mail_batch)
     reminders.register_rule("interest", reminders.interest_unanswered)
     reminders.register_rule("needed_by", reminders.needed_by_near)
 

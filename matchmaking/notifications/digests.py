@@ -19,6 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from matchmaking import selectors
 from matchmaking.models import (
     CATEGORY_OF_KIND,
     DEFAULT_MAIL_MODES,
@@ -27,6 +28,7 @@ from matchmaking.models import (
     MailMode,
     Notification,
     NotificationPreference,
+    OutboxEvent,
     Profile,
     User,
 )
@@ -91,8 +93,10 @@ def build_digests(*, period: str, now: datetime | None = None) -> int:
     zones = dict(
         Profile.objects.filter(user_id__in=ids).values_list("user_id", "time_zone")
     )
-    mails = []
-    descriptions: dict[tuple[int, str], registry.Description | None] = {}
+    # Each person's lines first; then visibility asked once per organisation
+    # and every subject read in one go (thousands of people, thousands of lines).
+    events: dict[int, OutboxEvent] = {}
+    todo: dict[int, tuple[User, zoneinfo.ZoneInfo, Window, list[Notification]]] = {}
     for user_id, notifications in by_user.items():
         user = notifications[0].user
         if not (user.is_active and user.email):
@@ -106,10 +110,25 @@ def build_digests(*, period: str, now: datetime | None = None) -> int:
             if span_of.start <= n.created_at < span_of.end
             and modes.get(CATEGORY_OF_KIND.get(n.event.kind, ""), "") == period
         ]
-        if not lines:
-            continue
+        for n in lines:  # one event object per event, shared by its readers
+            n.event = events.setdefault(n.event_id, n.event)
+        if lines:
+            todo[user_id] = (user, local, span_of, lines)
+    visible = registry.visible_subjects_of_many(
+        {
+            pk: (user, [n.event for n in lines])
+            for pk, (user, _l, _s, lines) in todo.items()
+        },
+        selectors.visibility_signatures(users=[user for user, *_rest in todo.values()]),
+    )
+    registry.preload(events.values())
+    mails = []
+    descriptions: dict[tuple[int, str], registry.Description | None] = {}
+    for user_id, (user, local, span_of, lines) in todo.items():
         with timezone.override(local):
-            mail = _digest_mail(user, period, span_of, lines, descriptions)
+            mail = _digest_mail(
+                user, period, span_of, lines, descriptions, visible[user_id]
+            )
         if mail is not None:
             mails.append(mail)
     keys = {m.key for m in mails}
@@ -125,10 +144,10 @@ def _digest_mail(
     span: Window,
     notifications: Iterable[Notification],
     descriptions: dict[tuple[int, str], registry.Description | None],
+    visible: set[int],
 ) -> MailMessage | None:
-    """The digest mail, in the user's language (their time zone is active)."""
-    notifications = list(notifications)
-    visible = registry.visible_subjects(user, [n.event for n in notifications])
+    """The digest mail, in the user's language (their time zone is active);
+    ``visible``: the events whose subjects the user may see now."""
     language = language_of(user)
     sections: dict[str, list[dict[str, str]]] = defaultdict(list)
     with translation.override(language):

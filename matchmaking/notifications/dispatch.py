@@ -5,6 +5,11 @@ rows its channels wrote (notifications, mail outbox rows, webhook deliveries),
 so a crash before the commit leaves it undelivered for the next sweep, and a
 channel recognises a redelivered event by its key (unique rows per event).
 A failing channel is retried alone; the others' rows stay.
+
+Events go in batches (``BATCH`` per transaction): their audiences are read
+together and each channel writes its rows for the whole batch at once. If
+anything in a batch fails, the batch is rolled back and its events are
+delivered one by one (the failing channel of the failing event alone).
 """
 
 from __future__ import annotations
@@ -18,12 +23,55 @@ from django.db import transaction
 from django.utils import timezone
 
 from matchmaking.models import OutboxEvent
-from matchmaking.notifications.registry import CHANNELS, Delivery
+from matchmaking.notifications.registry import (
+    BATCH_CHANNELS,
+    CHANNELS,
+    Delivery,
+    deliveries_of,
+)
 
 logger = logging.getLogger(__name__)
 
 # After this many failed attempts an event waits for an operator (logged).
 MAX_ATTEMPTS = 20
+# Events delivered together, in one transaction.
+BATCH = 250
+
+
+def _deliver_batch(ids: Sequence[int]) -> int:
+    """Deliver these events together; raises (nothing written) if any part fails."""
+    with transaction.atomic():
+        events = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(ids), delivered_at__isnull=True)
+            .order_by("id")
+        )
+        if not events:
+            return 0
+        deliveries = deliveries_of(events)
+        for name, channel in CHANNELS.items():
+            todo = [d for d in deliveries if name not in d.event.channels_done]
+            batch = BATCH_CHANNELS.get(name)
+            if batch is not None:
+                batch(todo)
+            else:
+                for delivery in todo:
+                    channel(delivery)
+        now = timezone.now()
+        for event in events:
+            event.channels_done = [
+                *event.channels_done,
+                *(name for name in CHANNELS if name not in event.channels_done),
+            ]
+            event.attempts += 1
+            event.last_error = ""
+            event.delivered_at = now
+        OutboxEvent.objects.bulk_update(
+            events,
+            ["channels_done", "attempts", "last_error", "delivered_at"],
+            batch_size=500,
+        )
+        return len(events)
 
 
 def _deliver_one(pk: int) -> bool:
@@ -63,8 +111,20 @@ def _deliver_one(pk: int) -> bool:
 
 
 def deliver(event_ids: Sequence[int]) -> int:
-    """Deliver these events (each in its own transaction); how many went out."""
-    return sum(_deliver_one(pk) for pk in event_ids)
+    """Deliver these events (in batches); how many went out."""
+    ids = list(event_ids)
+    delivered = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        if len(chunk) == 1:
+            delivered += _deliver_one(chunk[0])
+            continue
+        try:
+            delivered += _deliver_batch(chunk)
+        except Exception:
+            logger.warning("batch of %s events failed: one by one", len(chunk))
+            delivered += sum(_deliver_one(pk) for pk in chunk)
+    return delivered
 
 
 def sweep(*, older_than: timedelta | None = None, limit: int = 1000) -> int:

@@ -150,35 +150,43 @@ def _event_mail(event: OutboxEvent, user: User, category: str) -> Rendered | Non
 
 def mail_channel(delivery: registry.Delivery) -> None:
     """Queue a mail for each recipient who wants this category at once."""
-    event = delivery.event
-    if event.kind in MAILED_ELSEWHERE:
-        return
-    category = CATEGORY_OF_KIND.get(event.kind)
-    if category is None:
-        return
-    recipients = [u for u in delivery.recipients if u.email]
-    modes = mail_modes_for(users=recipients, category=category)
+    mail_batch([delivery])
+
+
+def mail_batch(deliveries: list[registry.Delivery]) -> None:
+    """The mail channel for many events: one preference read per category."""
+    by_category: dict[str, list[registry.Delivery]] = {}
+    for delivery in deliveries:
+        category = CATEGORY_OF_KIND.get(delivery.event.kind)
+        if delivery.event.kind in MAILED_ELSEWHERE or category is None:
+            continue
+        by_category.setdefault(category, []).append(delivery)
     now = timezone.now()
     rows = []
-    for user in recipients:
-        if modes[user.pk] != MailMode.IMMEDIATELY:
-            continue
-        rendered = _event_mail(event, user, category)
-        if rendered is None:
-            continue
-        rows.append(
-            MailMessage(
-                key=f"event:{event.key}:{user.pk}",
-                user=user,
-                event=event,
-                category=category,
-                to=user.email,
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
-                next_attempt_at=now,
-            )
-        )
+    for category, group in by_category.items():
+        people = {u.pk: u for d in group for u in d.recipients if u.email}
+        modes = mail_modes_for(users=people.values(), category=category)
+        for delivery in group:
+            event = delivery.event
+            for user in delivery.recipients:
+                if not user.email or modes[user.pk] != MailMode.IMMEDIATELY:
+                    continue
+                rendered = _event_mail(event, user, category)
+                if rendered is None:
+                    continue
+                rows.append(
+                    MailMessage(
+                        key=f"event:{event.key}:{user.pk}",
+                        user=user,
+                        event=event,
+                        category=category,
+                        to=user.email,
+                        subject=rendered.subject,
+                        text=rendered.text,
+                        html=rendered.html,
+                        next_attempt_at=now,
+                    )
+                )
     queue_mails(rows)
 
 

@@ -8,7 +8,7 @@ matchmaking importing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -35,13 +35,22 @@ class Subject:
     mail leaves and when a digest or webhook is built); ``describe``: the line
     and link, in the active language, or None when the subject is gone;
     ``visible_ids`` (optional): which of these subject ids the user may see
-    now, in one query (digests check many lines per person).
+    now, in one query (digests check many lines per person);
+    ``by_organisation``: whether that answer depends only on the person's
+    organisations and role (the same for colleagues: asked once for them);
+    ``audiences`` (optional): ``audience`` for many events at once, by event
+    id, in a few queries (the worker delivers events in batches);
+    ``preload`` (optional): load the subjects of many events at once before
+    they are described (digests describe thousands of lines).
     """
 
     audience: Callable[[OutboxEvent], Iterable[User]]
     may_see: Callable[[User, OutboxEvent], bool]
     describe: Callable[[OutboxEvent], Description | None]
     visible_ids: Callable[[User, list[int]], set[int]] | None = None
+    by_organisation: bool = False
+    audiences: Callable[[list[OutboxEvent]], dict[int, list[User]]] | None = None
+    preload: Callable[[list[OutboxEvent]], None] | None = None
 
 
 class Delivery:
@@ -59,9 +68,13 @@ class Delivery:
         """Active users who should hear and may see the subject, actor excluded."""
         if self.subject is None:
             return []
+        return self.keep(self.subject.audience(self.event))
+
+    def keep(self, audience: Iterable[User]) -> list[User]:
+        """The audience without repeats, the actor and inactive accounts."""
         seen: set[int] = set()
         found = []
-        for user in self.subject.audience(self.event):
+        for user in audience:
             if user.pk in seen or user.pk == self.event.actor_id or not user.is_active:
                 continue
             seen.add(user.pk)
@@ -72,15 +85,44 @@ class Delivery:
         return self.subject is not None and self.subject.may_see(user, self.event)
 
 
+def deliveries_of(events: list[OutboxEvent]) -> list[Delivery]:
+    """Deliveries of many events, their recipients read in bulk where a subject can."""
+    found = [Delivery(event) for event in events]
+    by_type: dict[str, list[Delivery]] = {}
+    for delivery in found:
+        by_type.setdefault(delivery.event.subject_type, []).append(delivery)
+    for name, group in by_type.items():
+        subject = SUBJECTS.get(name)
+        if subject is None or subject.audiences is None:
+            continue
+        audiences = subject.audiences([d.event for d in group])
+        for delivery in group:
+            delivery.__dict__["recipients"] = delivery.keep(
+                audiences.get(delivery.event.pk, [])
+            )
+    return found
+
+
 Channel = Callable[[Delivery], None]
+BatchChannel = Callable[[list[Delivery]], None]
 
 CHANNELS: dict[str, Channel] = {}
+BATCH_CHANNELS: dict[str, BatchChannel] = {}
 SUBJECTS: dict[str, Subject] = {}
 
 
-def register_channel(name: str, channel: Channel) -> None:
-    """Deliver every event to ``channel`` too (idempotently: it may see one twice)."""
+def register_channel(
+    name: str, channel: Channel, *, batch: BatchChannel | None = None
+) -> None:
+    """Deliver every event to ``channel`` too (idempotently: it may see one twice).
+
+    ``batch`` (optional): the same for many deliveries at once, in a few queries.
+    """
     CHANNELS[name] = channel
+    if batch is not None:
+        BATCH_CHANNELS[name] = batch
+    else:
+        BATCH_CHANNELS.pop(name, None)
 
 
 def register_subject(name: str, subject: Subject) -> None:
@@ -92,6 +134,57 @@ def may_see(user: User, event: OutboxEvent) -> bool:
     """Whether the user may see the event's subject now."""
     subject = SUBJECTS.get(event.subject_type)
     return subject is not None and subject.may_see(user, event)
+
+
+def preload(events: Iterable[OutboxEvent]) -> None:
+    """Load the subjects of many events at once, for the subjects that can."""
+    by_type: dict[str, list[OutboxEvent]] = {}
+    for event in events:
+        by_type.setdefault(event.subject_type, []).append(event)
+    for name, group in by_type.items():
+        subject = SUBJECTS.get(name)
+        if subject is not None and subject.preload is not None:
+            subject.preload(group)
+
+
+def visible_subjects_of_many(
+    lines: dict[int, tuple[User, list[OutboxEvent]]],
+    signatures: dict[int, Hashable],
+) -> dict[int, set[int]]:
+    """For each person (by id), the ids of their events whose subjects they may
+    see now: ``visible_subjects`` for many people, asked once per organisation
+    (``signatures``: what visibility depends on, per person) for the subjects
+    whose visibility depends on nothing else."""
+    shared: dict[tuple[Hashable, str], tuple[User, list[OutboxEvent]]] = {}
+    for user_id, (user, events) in lines.items():
+        for event in events:
+            subject = SUBJECTS.get(event.subject_type)
+            if subject is not None and subject.by_organisation and subject.visible_ids:
+                key = (signatures[user_id], event.subject_type)
+                shared.setdefault(key, (user, []))[1].append(event)
+    answers: dict[tuple[Hashable, str], set[int]] = {}
+    for key, (someone, events) in shared.items():
+        visible_ids = SUBJECTS[key[1]].visible_ids
+        if visible_ids is not None:
+            answers[key] = visible_ids(someone, sorted({e.subject_id for e in events}))
+    found: dict[int, set[int]] = {}
+    for user_id, (user, events) in lines.items():
+        own = [
+            e
+            for e in events
+            if not (
+                (subject := SUBJECTS.get(e.subject_type)) is not None
+                and subject.by_organisation
+                and subject.visible_ids
+            )
+        ]
+        seen = visible_subjects(user, own) if own else set()
+        for event in events:
+            answer = answers.get((signatures[user_id], event.subject_type))
+            if answer is not None and event.subject_id in answer:
+                seen.add(event.pk)
+        found[user_id] = seen
+    return found
 
 
 def visible_subjects(user: User, events: Iterable[OutboxEvent]) -> set[int]:

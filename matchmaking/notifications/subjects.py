@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from matchmaking import selectors
 from matchmaking.enums import MembershipRole
-from matchmaking.models import EventKind, Match, Need, OutboxEvent, User
+from matchmaking.models import EventKind, Match, Membership, Need, OutboxEvent, User
 from matchmaking.notifications.registry import Description, Subject
 
 
@@ -36,12 +38,72 @@ def is_reminder(event: OutboxEvent, rule: str) -> bool:
     return event.kind == EventKind.REMINDER and event.payload.get("rule") == rule
 
 
+# Set on an event by a preload: its subject, read with many others.
+_PRELOADED = "_preloaded_subject"
+
+
 def _match(event: OutboxEvent) -> Match | None:
+    if hasattr(event, _PRELOADED):
+        return cast("Match | None", getattr(event, _PRELOADED))
     return (
         Match.objects.select_related("need", "programme__provider")
         .filter(pk=event.subject_id)
         .first()
     )
+
+
+def _preload_matches(events: list[OutboxEvent]) -> dict[int, Match]:
+    found = {
+        m.pk: m
+        for m in Match.objects.select_related("need", "programme__provider").filter(
+            pk__in=sorted({e.subject_id for e in events})
+        )
+    }
+    for event in events:
+        setattr(event, _PRELOADED, found.get(event.subject_id))
+    return found
+
+
+def _preload_match_subjects(events: list[OutboxEvent]) -> None:
+    _preload_matches(events)
+
+
+def _match_audiences(events: list[OutboxEvent]) -> dict[int, list[User]]:
+    """``_match_audience`` for many events: four queries in all."""
+    matches = _preload_matches(events)
+    visible = selectors.need_provider_pairs_visible(
+        pairs={(m.need_id, m.programme.provider_id) for m in matches.values()}
+    )
+    states = {m.need.member_state_id for m in matches.values()}
+    providers = {m.programme.provider_id for m in matches.values()}
+    by_state: dict[int | None, dict[int, User]] = {}
+    by_provider: dict[int | None, dict[int, User]] = {}
+    for membership in Membership.objects.filter(
+        Q(member_state_id__in=states) | Q(provider_id__in=providers),
+        user__is_active=True,
+    ).select_related("user"):
+        if membership.member_state_id in states:
+            by_state.setdefault(membership.member_state_id, {})[membership.user_id] = (
+                membership.user
+            )
+        if membership.provider_id in providers:
+            by_provider.setdefault(membership.provider_id, {})[membership.user_id] = (
+                membership.user
+            )
+    found: dict[int, list[User]] = {}
+    for event in events:
+        match = matches.get(event.subject_id)
+        if match is None:
+            found[event.pk] = []
+            continue
+        people: dict[int, User] = {}
+        if event.payload.get("side") != "provider":
+            people.update(by_state.get(match.need.member_state_id, {}))
+        provider = match.programme.provider_id
+        if (match.need_id, provider) in visible:
+            people.update(by_provider.get(provider, {}))
+        found[event.pk] = [people[pk] for pk in sorted(people)]
+    return found
 
 
 def _match_audience(event: OutboxEvent) -> list[User]:
@@ -123,12 +185,37 @@ def _need_may_see(user: User, event: OutboxEvent) -> bool:
     )
 
 
-def _need_describe(event: OutboxEvent) -> Description | None:
-    need = (
-        Need.objects.filter(pk=event.subject_id)
-        .only("ref", "title", "needed_by")
-        .first()
+def _need_audiences(events: list[OutboxEvent]) -> dict[int, list[User]]:
+    """``_need_audience`` for many events (the secretariat read once)."""
+    secretariat: list[User] | None = None
+    found = {}
+    for event in events:
+        if is_reminder(event, "needed_by"):
+            found[event.pk] = _need_audience(event)
+            continue
+        if secretariat is None:
+            secretariat = _need_audience(event)
+        found[event.pk] = secretariat
+    return found
+
+
+def _preload_needs(events: list[OutboxEvent]) -> None:
+    found = Need.objects.only("ref", "title", "needed_by").in_bulk(
+        sorted({e.subject_id for e in events})
     )
+    for event in events:
+        setattr(event, _PRELOADED, found.get(event.subject_id))
+
+
+def _need_describe(event: OutboxEvent) -> Description | None:
+    if hasattr(event, _PRELOADED):
+        need = getattr(event, _PRELOADED)
+    else:
+        need = (
+            Need.objects.filter(pk=event.subject_id)
+            .only("ref", "title", "needed_by")
+            .first()
+        )
     if need is None:
         return None
     if is_reminder(event, "needed_by"):
@@ -153,10 +240,16 @@ MATCH = Subject(
     may_see=_match_may_see,
     describe=_match_describe,
     visible_ids=_match_visible_ids,
+    by_organisation=True,
+    audiences=_match_audiences,
+    preload=_preload_match_subjects,
 )
 NEED = Subject(
     audience=_need_audience,
     may_see=_need_may_see,
     describe=_need_describe,
     visible_ids=_need_visible_ids,
+    by_organisation=True,
+    audiences=_need_audiences,
+    preload=_preload_needs,
 )

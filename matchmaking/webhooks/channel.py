@@ -16,13 +16,18 @@ def webhooks(delivery: Delivery) -> None:
     Endpoints of the event's recipients (people who should hear about it and
     may see its subject now) subscribed to its kind get one delivery each.
     """
-    deliveries.record_event(
-        event=delivery.event, owners=[user.pk for user in delivery.recipients]
+    webhooks_batch([delivery])
+
+
+def webhooks_batch(batch: list[Delivery]) -> None:
+    """The webhooks channel for many events: one read of the endpoints."""
+    deliveries.record_events(
+        [(d.event, [user.pk for user in d.recipients]) for d in batch]
     )
 
 
 def register() -> None:
     """Plug webhooks into the outbox (called from the app's ``ready()``), and
     their deploy check into ``manage.py check``."""
-    register_channel("webhooks", webhooks)
+    register_channel("webhooks", webhooks, batch=webhooks_batch)
     register_check(checks.loopback_webhooks, Tags.security, deploy=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -140,34 +140,43 @@ def record_event(*, event: OutboxEvent, owners: Iterable[int]) -> list[int]:
     ``owners``: the event's recipients (who should hear and may see it now).
     Idempotent: the same event again creates nothing more.
     """
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            is_active=True, user__is_active=True, user_id__in=list(owners)
-        ).order_by("pk")
+    return record_events([(event, list(owners))])
+
+
+def record_events(batch: Sequence[tuple[OutboxEvent, Iterable[int]]]) -> list[int]:
+    """``record_event`` for many events, reading the endpoints once."""
+    owners = {pk for _event, people in batch for pk in people}
+    if not owners:
+        return []
+    by_owner: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        is_active=True, user__is_active=True, user_id__in=sorted(owners)
+    ).order_by("pk"):
+        by_owner.setdefault(endpoint.user_id, []).append(endpoint)
+    if not by_owner:
+        return []
+    now = timezone.now()
+    rows = [
+        WebhookDelivery(
+            endpoint=endpoint,
+            event=event,
+            message_id=f"msg_{event.key.hex}",
+            event_key=event.key.hex,
+            event_type=event.kind,
+            next_attempt_at=now,
+        )
+        for event, people in batch
+        for pk in people
+        for endpoint in by_owner.get(pk, [])
         if event.kind in endpoint.event_types
     ]
-    if not endpoints:
+    if not rows:
         return []
-    key = event.key.hex
-    WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(
-                endpoint=endpoint,
-                event=event,
-                message_id=f"msg_{key}",
-                event_key=key,
-                event_type=event.kind,
-                next_attempt_at=timezone.now(),
-            )
-            for endpoint in endpoints
-        ],
-        ignore_conflicts=True,
-    )
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     created = list(
         WebhookDelivery.objects.filter(
-            event_key=key,
-            endpoint__in=endpoints,
+            event_key__in=sorted({row.event_key for row in rows}),
+            endpoint__in={row.endpoint_id for row in rows},
             attempts=0,
             state=DeliveryState.PENDING,
         ).values_list("pk", flat=True)
