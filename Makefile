@@ -13,6 +13,11 @@ TEST_WORKERS ?= auto
 # of their own: collected under xdist beside other modules, all but their
 # parent functions silently drop out (76 of 80 were never run).
 SCHEMA_TESTS := tests/matchmaking/api/test_schema.py
+# .ci/run runs the suite on SQLite and again on PostgreSQL; what gains nothing
+# from a second database runs once: TEST_MARKERS (a pytest -m expression)
+# leaves tests out of one run, SCHEMA_TESTS_RUN=0 leaves out Schemathesis.
+TEST_MARKERS ?=
+SCHEMA_TESTS_RUN ?= 1
 
 .PHONY: install run test lint typecheck format migrate demo clean messages
 
@@ -37,8 +42,8 @@ run: demo
 test: install
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: chromium is not installed: the browser tests will be skipped (apt-get install -y chromium)."
 	@command -v redis-server >/dev/null 2>&1 || echo "NOTE: redis-server is not installed: the cache-outage tests will be skipped (apt-get install -y redis-server)."
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=$(SCHEMA_TESTS) $(PYTEST_ARGS)
-	$(PY) -m pytest -n $(TEST_WORKERS) $(SCHEMA_TESTS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=$(SCHEMA_TESTS) $(if $(TEST_MARKERS),-m "$(TEST_MARKERS)") $(PYTEST_ARGS)
+	$(if $(filter 1,$(SCHEMA_TESTS_RUN)),$(PY) -m pytest -n $(TEST_WORKERS) $(SCHEMA_TESTS) $(PYTEST_ARGS),@echo "Schemathesis left out of this run (SCHEMA_TESTS_RUN=0)")
 
 # Compile locale/*/LC_MESSAGES/django.po into the committed .mo files (GNU
 # gettext); `manage.py check_translations` says whether they are complete.

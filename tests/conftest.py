@@ -44,7 +44,10 @@ def pytest_collection_modifyitems(config, items):
 
     ``CBM_DATABASE_TESTS_ONLY=1`` (.ci/run's second run, on PostgreSQL) leaves
     out the tests that cannot touch the database: they ran on SQLite already
-    and cannot answer differently on another database.
+    and cannot answer differently on another database. The reverse holds for
+    the browser journeys and the tests marked ``one_database_pass``: they go
+    through the database but check the stack around it, so .ci/run's first
+    run (SQLite) leaves them to the PostgreSQL run (``TEST_MARKERS``).
     """
     if os.environ.get("CBM_DATABASE_TESTS_ONLY") == "1":
         without = [item for item in items if not uses_database(item)]
@@ -52,6 +55,11 @@ def pytest_collection_modifyitems(config, items):
             config.hook.pytest_deselected(items=without)
             items[:] = [item for item in items if uses_database(item)]
     for item in items:
+        if item.get_closest_marker("one_database_pass") and not uses_database(item):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked one_database_pass but never touches the "
+                "database: CI's PostgreSQL run, the one it is kept for, leaves it out"
+            )
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
         elif item.get_closest_marker("postgres"):

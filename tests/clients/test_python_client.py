@@ -24,7 +24,7 @@ from tests.factories import ProgrammeFactory
 from tests.roundtable import pdfs
 from tests.roundtable.conftest import Cast, cast  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_database_pass]
 
 CONFIG = """\
 post_hooks: []

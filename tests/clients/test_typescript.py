@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database_pass]
 
 HERE = Path(__file__).parent / "ts"
 BIN = HERE / "node_modules" / ".bin"

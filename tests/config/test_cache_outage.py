@@ -36,7 +36,7 @@ from tests.factories import (
 )
 from tests.factories.matchmaking import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database_pass]
 
 REDIS_SERVER = shutil.which("redis-server")
 if REDIS_SERVER is None and os.environ.get("REQUIRE_REDIS"):

@@ -19,7 +19,7 @@ from matchmaking.models import ApiToken
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database_pass]
 
 UNSAFE = ("post", "put", "patch", "delete")
 SAMPLE = {"int": "1", "slug": "x", "str": "x", "path": "x", "uuid": "0" * 32}
