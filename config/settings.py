@@ -402,6 +402,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "matchmaking.api.base.document_bad_parameters",
         "matchmaking.api.schema.finish_operations",
+        "matchmaking.api.schema.add_links",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

@@ -24,6 +24,92 @@ from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import export_dataset, import_dataset
 
 
+# The export's shape, for the schema only (the document is built as plain
+# dicts by matchmaking/dataset/exchange.py; DATASET.md and README describe it).
+def _slugs(text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), help_text=text)
+
+
+class DatasetProviderSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    name = serializers.CharField()
+    stakeholder_group = serializers.CharField(allow_null=True)
+    country = serializers.CharField(allow_null=True, help_text="ISO alpha-3")
+    website = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+
+
+class DatasetRecordSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    status = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    topics = _slugs("Topic slugs of the taxonomy.")
+    assistance_types = _slugs("Assistance type slugs.")
+    audiences = _slugs("Audience slugs.")
+    languages = _slugs("ISO 639-1 codes.")
+    delivery_modes = _slugs("Delivery mode slugs.")
+
+
+class DatasetEligibilitySerializer(serializers.Serializer):
+    regions = _slugs("M49 region, sub-region or intermediate-region codes.")
+    countries = _slugs("ISO alpha-3 codes.")
+    ldc_only = serializers.BooleanField()
+    sids_only = serializers.BooleanField()
+
+
+class DatasetParticipantSerializer(serializers.Serializer):
+    role = serializers.CharField(help_text="IATI organisation role.")
+    provider = serializers.CharField(required=False, help_text="A provider's ref.")
+    name = serializers.CharField(required=False)
+    iati_ref = serializers.CharField(required=False)
+
+
+class DatasetBudgetLineSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField(help_text="ISO 4217")
+
+
+class DatasetFundingSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217")
+    total_budget = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False
+    )
+    cost_per_participant = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False
+    )
+    participants = DatasetParticipantSerializer(many=True)
+    budget_lines = DatasetBudgetLineSerializer(many=True)
+
+
+class DatasetProgrammeSerializer(DatasetRecordSerializer):
+    provider = serializers.CharField(help_text="The provider's ref.")
+    eligibility = DatasetEligibilitySerializer()
+    cost_model = serializers.CharField(allow_null=True)
+    capacity = serializers.IntegerField(allow_null=True)
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    funding = DatasetFundingSerializer(required=False)
+
+
+class DatasetNeedSerializer(DatasetRecordSerializer):
+    country = serializers.CharField(help_text="ISO alpha-3")
+    priority = serializers.CharField(allow_null=True)
+    visibility = serializers.CharField()
+    needed_by = serializers.DateField(allow_null=True)
+
+
+class DatasetSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["cbm-dataset/1"])
+    about = serializers.CharField(allow_blank=True)
+    providers = DatasetProviderSerializer(many=True)
+    programmes = DatasetProgrammeSerializer(many=True)
+    needs = DatasetNeedSerializer(many=True)
+
+
 class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):
     """Bulk exchange in ``cbm-dataset/1``."""
 
@@ -36,7 +122,7 @@ class DatasetViewSet(ApiViewMixin, viewsets.ViewSet):
         return super().get_permissions()
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, **errors(401, 429)},
+        responses={200: DatasetSerializer, **errors(401, 429)},
         description="The providers, programmes and needs you may see, as "
         "`cbm-dataset/1`.",
     )

@@ -86,8 +86,9 @@ class SavedSearchViewSet(
     def create(self, request, *args, **kwargs):
         payload = SavedSearchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        # `query` may be left out (the whole list): the model's default.
         search = services.create_saved_search(
-            user=request.user, **payload.validated_data
+            user=request.user, **{"query": "", **payload.validated_data}
         )
         return Response(
             SavedSearchSerializer(search).data, status=status.HTTP_201_CREATED

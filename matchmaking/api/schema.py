@@ -130,3 +130,128 @@ def finish_operations(result, generator, request, public):
             where = f"`{method.upper()} {path}`"
             operation["description"] = f"{text}\n\n{where}" if text else where
     return result
+
+
+# OpenAPI links: which later operations take a value from an answer (the
+# stateful phase of Schemathesis follows them; clients and docs show them).
+# (operationId, status) -> {parameter: answer field}, [operations it leads to]
+_BY_REF = {"ref": "$response.body#/ref"}
+_BY_ID = {"id": "$response.body#/id"}
+_FIRST_BY_REF = {"ref": "$response.body#/results/0/ref"}
+_FIRST_MATCH = {"id": "$response.body#/results/0/id"}
+_NEED_OPS = [
+    "needs_retrieve",
+    "needs_update",
+    "needs_partial_update",
+    "needs_matches_list",
+    "needs_near_misses_retrieve",
+    "needs_status_create",
+]
+_PROGRAMME_OPS = [
+    "programmes_retrieve",
+    "programmes_update",
+    "programmes_partial_update",
+    "programmes_matches_list",
+    "programmes_advice_retrieve",
+    "programmes_status_create",
+    "programme_funding_retrieve",
+    "programme_funding_update",
+]
+_MATCH_OPS = [
+    "matches_retrieve",
+    "matches_contacts_retrieve",
+    "matches_express_interest_create",
+    "matches_agree_create",
+    "matches_decline_create",
+    "matches_introduce_create",
+    "matches_start_delivery_create",
+    "matches_complete_create",
+]
+_PROVIDER_OPS = ["providers_retrieve", "providers_update", "providers_partial_update"]
+LINKS: dict[tuple[str, str], tuple[dict[str, str], list[str]]] = {
+    ("needs_list", "200"): (_FIRST_BY_REF, _NEED_OPS),
+    ("needs_create", "201"): (_BY_REF, _NEED_OPS),
+    ("needs_update", "200"): (_BY_REF, _NEED_OPS),
+    ("needs_partial_update", "200"): (_BY_REF, _NEED_OPS),
+    ("needs_status_create", "200"): (_BY_REF, _NEED_OPS),
+    ("needs_matches_list", "200"): (_FIRST_MATCH, _MATCH_OPS),
+    ("programmes_list", "200"): (_FIRST_BY_REF, _PROGRAMME_OPS),
+    ("programmes_create", "201"): (_BY_REF, _PROGRAMME_OPS),
+    ("programmes_update", "200"): (_BY_REF, _PROGRAMME_OPS),
+    ("programmes_partial_update", "200"): (_BY_REF, _PROGRAMME_OPS),
+    ("programmes_status_create", "200"): (_BY_REF, _PROGRAMME_OPS),
+    ("programmes_matches_list", "200"): (_FIRST_MATCH, _MATCH_OPS),
+    ("matches_list", "200"): (_FIRST_MATCH, _MATCH_OPS),
+    ("matches_create", "201"): (_BY_ID, _MATCH_OPS),
+    ("matches_express_interest_create", "200"): (_BY_ID, _MATCH_OPS),
+    ("matches_agree_create", "200"): (_BY_ID, _MATCH_OPS),
+    ("matches_introduce_create", "200"): (_BY_ID, _MATCH_OPS),
+    ("matches_start_delivery_create", "200"): (_BY_ID, _MATCH_OPS),
+    ("tokens_create", "201"): (_BY_ID, ["tokens_retrieve", "tokens_destroy"]),
+    ("saved_searches_create", "201"): (
+        _BY_ID,
+        ["saved_searches_retrieve", "saved_searches_destroy"],
+    ),
+    ("webhooks_create", "201"): (
+        _BY_ID,
+        [
+            "webhooks_retrieve",
+            "webhooks_update",
+            "webhooks_partial_update",
+            "webhooks_deliveries_list",
+            "webhooks_test_create",
+            "webhooks_destroy",
+        ],
+    ),
+    ("webhooks_partial_update", "200"): (
+        _BY_ID,
+        ["webhooks_retrieve", "webhooks_deliveries_list", "webhooks_destroy"],
+    ),
+    ("providers_create", "201"): (_BY_REF, _PROVIDER_OPS),
+    ("pitches_create", "201"): (
+        _BY_ID,
+        [
+            "pitches_retrieve",
+            "pitches_partial_update",
+            "pitches_slides_retrieve",
+            "pitches_submit_create",
+            "pitches_withdraw_create",
+        ],
+    ),
+    ("meetings_create", "201"): (
+        _BY_ID,
+        [
+            "meetings_retrieve",
+            "meetings_accept_create",
+            "meetings_decline_create",
+            "meetings_cancel_create",
+        ],
+    ),
+}
+
+
+def _link_name(operation_id: str) -> str:
+    """``needs_partial_update`` -> ``NeedsPartialUpdate`` (a link's key)."""
+    return "".join(part.capitalize() for part in operation_id.split("_"))
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links from each answer to the operations that take its ids."""
+    by_id = {
+        operation["operationId"]: operation
+        for items in result.get("paths", {}).values()
+        for operation in items.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for (source, code), (parameters, targets) in LINKS.items():
+        operation = by_id.get(source)
+        if operation is None or code not in operation["responses"]:
+            continue  # not in this (filtered) schema
+        links = operation["responses"][code].setdefault("links", {})
+        for target in targets:
+            if target in by_id:
+                links[_link_name(target)] = {
+                    "operationId": target,
+                    "parameters": dict(parameters),
+                }
+    return result

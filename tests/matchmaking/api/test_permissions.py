@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
 
 from matchmaking.models import Match, Need, Programme
 from tests.matchmaking.api.conftest import ROLES, client_for
@@ -316,3 +317,14 @@ def test_session_writes_need_a_csrf_token(world):
     assert "CSRF" in response.json()["error"]["message"]
     world.need_a.refresh_from_db()
     assert world.need_a.title == "A public need"
+
+
+def test_a_write_to_an_id_outside_the_lookup_pattern_is_the_api_404(world):
+    # Found by Schemathesis's stateful phase: the catch-all answered a POST with
+    # the HTML page of a CSRF failure (a 403) instead of the API's 404.
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {world.write_key}")
+    client.cookies["sessionid"] = "not-a-session"
+    for path in ("/api/v1/join-requests/VX/reject/", "/api/v1/needs/a%20b/status/"):
+        response = client.post(path, {"status": "open"}, format="json")
+        assert (response.status_code, response.json()) == (404, NOT_FOUND), path

@@ -1,24 +1,38 @@
-"""The OpenAPI schema, its docs page, and Schemathesis over every GET operation (T14).
+"""The OpenAPI schema, its docs page, and Schemathesis (T14).
 
+Schemathesis runs over every GET operation, then its stateful phase follows
+the schema's OpenAPI links: a member state's and a provider's user, each with a
+``manage`` token, create needs, programmes, matches, tokens, saved searches and
+webhooks and follow the links to read, change, act on and delete them, every
+answer checked (server errors, status codes, content types, response schemas,
+and the stateful checks: what was created can be read, what was deleted is
+gone); 15 scenarios of up to 10 calls per user keep it under a minute.
 API_FUZZ_EXAMPLES raises the examples per operation (CI on PostgreSQL: 100).
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
 )
+from werkzeug.test import Client
 
 from config.wsgi import application
+from matchmaking.accounts import tokens
+from matchmaking.api.schema import LINKS
+from matchmaking.funding.services import parse_funding, write_funding
+from matchmaking.models import TokenScope, Topic
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +50,12 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 EXCLUDED = [positive_data_acceptance, negative_data_rejection]
 fuzz = settings(
     max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+stateful = settings(
+    max_examples=15,
+    stateful_step_count=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -70,6 +90,144 @@ def test_get_operations_with_a_token(case, world, in_process_db):
         headers={"Authorization": f"Token {world.read_key}"},
         excluded_checks=EXCLUDED,
     )
+
+
+# The stateful phase walks the operations the links join (the GET tests above
+# cover every operation on its own).
+linked = schema.include(
+    operation_id=sorted(
+        {source for source, _code in LINKS}
+        | {target for _parameters, targets in LINKS.values() for target in targets}
+    )
+)
+
+
+def _state_machine_for(key: str, creates: dict, calls: list):
+    """The schema's state machine (its OpenAPI links), calling as ``key``'s owner.
+
+    ``creates`` gives, per create operation, a valid body to send in place of
+    the generated one (as Schemathesis's guide to stateful testing suggests):
+    random text is almost never a need a state may post, and the chains that
+    follow a created need or programme are what this phase is for.
+    """
+    headers = {"Authorization": f"Token {key}"}
+
+    class AsUser(linked.as_state_machine()):
+        def setup(self):
+            # Each scenario starts from the same world (Hypothesis replays
+            # scenarios and needs the same answers to the same calls).
+            self.scenario = transaction.atomic()
+            self.scenario.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self.scenario.__exit__(None, None, None)
+
+        def before_call(self, case):
+            cache.clear()  # the throttle budget is not what is under test here
+            valid = creates.get(case.operation.label)
+            if valid is not None and isinstance(case.body, dict):
+                drawn = {k: case.body[k] for k in ("publish",) if k in case.body}
+                case.body = {**valid, **drawn}
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            calls.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response, case, **kwargs):
+            # Told the headers, the authentication check knows the token is
+            # real and probes the same call without it and with a wrong one.
+            case.validate_response(response, headers=headers, excluded_checks=EXCLUDED)
+
+    return AsUser
+
+
+# What each role can create (the first step of its chains).
+CREATES = {
+    "ms_a": {"POST /api/v1/needs/", "POST /api/v1/webhooks/"},
+    "prov_p": {"POST /api/v1/programmes/", "POST /api/v1/webhooks/"},
+}
+
+
+@pytest.mark.parametrize("role", ["ms_a", "prov_p"])
+def test_stateful_phase_along_the_links(world, in_process_db, role):
+    _token, key = tokens.create_token(
+        user=world.users[role], name="stateful", scope=TokenScope.MANAGE
+    )
+    topic = Topic.objects.order_by("slug").values_list("slug", flat=True)[0]
+    common = {"title": "Stateful", "topics": [topic], "languages": ["en"]}
+    creates = {
+        "POST /api/v1/needs/": {**common, "country": "SEN"},
+        "POST /api/v1/programmes/": {**common, "provider": "prov-p"},
+        "POST /api/v1/webhooks/": {
+            "url": "https://hooks.example.org/cbm",
+            "event_types": ["saved_search.match"],
+        },
+    }
+    calls: list[tuple[str, int]] = []
+    run_state_machine_as_test(
+        _state_machine_for(key, creates, calls), settings=stateful
+    )
+    succeeded = {label for label, code in calls if 200 <= code < 300}
+    # The scenarios did walk: the role's creates worked, and calls on an
+    # object named by a link (its id in the path) succeeded.
+    assert CREATES[role] <= succeeded, succeeded
+    assert any("{" in label for label in succeeded), succeeded
+
+
+def test_links_name_real_operations_and_parameters(world):
+    body = client_for(world, "anon").get("/api/v1/schema/?format=json").json()
+    operations = {
+        operation["operationId"]: operation
+        for items in body["paths"].values()
+        for operation in items.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    linked = 0
+    for (source, code), (parameters, targets) in LINKS.items():
+        links = operations[source]["responses"][code]["links"]
+        assert sorted(link["operationId"] for link in links.values()) == sorted(targets)
+        for target in targets:
+            names = {p["name"] for p in operations[target].get("parameters", [])}
+            assert set(parameters) <= names, (source, target)
+        linked += len(targets)
+    assert linked > 60
+
+
+def test_dataset_export_answers_as_its_schema_says(world, in_process_db):
+    funding = parse_funding(
+        {
+            "currency": "EUR",
+            "total_budget": "120000.00",
+            "participants": [
+                {"role": "funding", "name": "A ministry"},
+                {"role": "implementing", "provider": "prov-p"},
+            ],
+            "budget_lines": [
+                {
+                    "period_start": "2026-01-01",
+                    "period_end": "2026-12-31",
+                    "amount": "60000.00",
+                    "currency": "EUR",
+                }
+            ],
+        }
+    )
+    write_funding(programme=world.prog_p, funding=funding)
+    response = Client(application).get("/api/v1/dataset/export/")
+    body = response.get_json()
+    assert body["programmes"][0]["funding"]["budget_lines"][0]["amount"] == "60000.00"
+    operation = schema["/api/v1/dataset/export/"]["GET"]
+    assert operation.is_valid_response(response)
+    body["programmes"][0]["funding"]["participants"] = "A ministry"
+    response.set_data(json.dumps(body))
+    assert not operation.is_valid_response(response)
+    component = schema.raw_schema["components"]["schemas"]["DatasetProgramme"]
+    assert component["properties"]["funding"] == {
+        "$ref": "#/components/schemas/DatasetFunding"
+    }
 
 
 def test_schema_documents_every_route(world):

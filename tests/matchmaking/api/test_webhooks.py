@@ -141,6 +141,17 @@ def test_saved_search_from_an_api_query(world):
     assert SavedSearch.objects.count() == 1
 
 
+def test_saved_search_without_a_query_watches_the_whole_list(world):
+    # Found by Schemathesis's stateful phase: leaving `query` out was a 500.
+    response = client_for(world, "ms_a").post(
+        "/api/v1/saved-searches/", {"name": "All", "scope": "needs"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["query"], body["results_path"]) == ("", "/api/v1/needs/")
+    assert list(SavedSearch.objects.values_list("name", "query")) == [("All", "")]
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_list_queries_do_not_grow(world, django_assert_num_queries, n):
     user = world.users["ms_a"]
