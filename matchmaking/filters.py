@@ -19,7 +19,7 @@ from django_filters.conf import settings as filter_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from matchmaking import translations
+from matchmaking import search, translations
 from matchmaking.enums import (
     MatchOrigin,
     MatchStatus,
@@ -180,10 +180,18 @@ class TaggedFilter(df.FilterSet):
     SEARCH_FIELDS: tuple[str, ...] = ("ref", "title", "summary", "description")
 
     def filter_q(self, queryset, name, value):
-        # The owners' translations of the title and summary match too.
-        return queryset.filter(
-            translations.search_q(queryset.model, value, self.SEARCH_FIELDS)
+        # The owners' translations of the title and summary match too. On
+        # PostgreSQL: full text, most relevant first unless ``ordering`` says
+        # otherwise (it is applied after this filter).
+        found = search.search(
+            queryset,
+            value,
+            fallback=translations.search_q(queryset.model, value, self.SEARCH_FIELDS),
+            also=Q(ref=value.strip()),
         )
+        if search.is_ranked(found):
+            found = found.order_by("-" + search.RANK, *queryset.model._meta.ordering)
+        return found
 
 
 class NeedFilter(TaggedFilter):

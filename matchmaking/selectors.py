@@ -22,6 +22,7 @@ from django.db.models import Exists, ManyToManyField, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from matchmaking import search
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MembershipRole,
@@ -66,26 +67,57 @@ def is_curator(user: AnyUser) -> bool:
     )
 
 
+# A read of the API asks for the user's memberships several times (who may see
+# the record, then its matches): for such a request the API layer lets them be
+# read once, both kinds in one query, and kept on the user object until the
+# request ends (``memoise_memberships``; nothing in a read changes them).
+_MEMO = "_cbm_memberships"
+
+
+def memoise_memberships(*, user: AnyUser, enabled: bool = True) -> None:
+    """Read the user's memberships at most once for the rest of this request
+    (``enabled=False``: read them afresh every time, as by default)."""
+    if not user.is_authenticated:
+        return
+    if enabled:
+        setattr(user, _MEMO, {})
+    elif hasattr(user, _MEMO):
+        delattr(user, _MEMO)
+
+
+def _membership_ids(user: AnyUser, column: str) -> set[int]:
+    memo: dict[str, set[int]] | None = getattr(user, _MEMO, None)
+    if memo is None:
+        return set(
+            Membership.objects.filter(
+                user=user, **{f"{column}__isnull": False}
+            ).values_list(column, flat=True)
+        )
+    if not memo:
+        memo.update(member_state_id=set(), provider_id=set())
+        rows = Membership.objects.filter(user=user).values_list(
+            "member_state_id", "provider_id"
+        )
+        for state, provider in rows:
+            if state is not None:
+                memo["member_state_id"].add(state)
+            if provider is not None:
+                memo["provider_id"].add(provider)
+    return set(memo[column])
+
+
 def member_state_ids(*, user: AnyUser) -> set[int]:
     """The member states the user acts for."""
     if not user.is_authenticated:
         return set()
-    return set(
-        Membership.objects.filter(user=user, member_state__isnull=False).values_list(
-            "member_state_id", flat=True
-        )
-    )
+    return _membership_ids(user, "member_state_id")
 
 
 def provider_ids(*, user: AnyUser) -> set[int]:
     """The providers the user acts for."""
     if not user.is_authenticated:
         return set()
-    return set(
-        Membership.objects.filter(user=user, provider__isnull=False).values_list(
-            "provider_id", flat=True
-        )
-    )
+    return _membership_ids(user, "provider_id")
 
 
 def need_visibility_q(
@@ -587,6 +619,9 @@ def catalogue_counts(
     where, where_params = restrict("p.id", "")
     sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p", where))
     branches.append((sql, where_params))
+    # A ranked text search (PostgreSQL) keeps each row's relevance in the
+    # searched CTE; the page is read by it, then by title.
+    ranked = shared and search.is_ranked(searched)
     if page is not None:
         offset, limit = page
         where, where_params = restrict("p.id", "")
@@ -595,8 +630,11 @@ def catalogue_counts(
                 "SELECT 'page', NULL, pg.id FROM (SELECT p.id FROM",
                 programme,
                 "p",
+                "INNER JOIN search sr ON sr.pk = p.id" if ranked else "",
                 where,
-                "ORDER BY p.title, p.id LIMIT %s OFFSET %s) pg",
+                "ORDER BY",
+                "sr.rank DESC," if ranked else "",
+                "p.title, p.id LIMIT %s OFFSET %s) pg",
             )
         )
         branches.append((sql, [*where_params, limit, offset]))
@@ -617,14 +655,15 @@ def catalogue_counts(
                     ),
                 )
             )
-        search, search_params = (
+        columns = ("pk", search.RANK) if ranked else ("pk",)
+        found, search_params = (
             searched.select_related(None)
             .order_by()
-            .values("pk")
+            .values(*columns)
             .query.sql_with_params()
         )
         ctes = ", ".join(
-            [f"search (pk) AS ({search})"]
+            [f"search ({', '.join(('pk', 'rank')[: len(columns)])}) AS ({found})"]
             + [
                 f"{cte} (pk) AS ({inner})"
                 for cte, inner, _ in subqueries.values()

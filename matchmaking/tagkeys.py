@@ -35,15 +35,22 @@ def attach_tag_keys(records: Sequence[TaggedRecord]) -> None:
     keys: dict[int, dict[str, set[str]]] = {
         pk: {name: set() for name in names} for pk in ids
     }
-    marks = ", ".join(["%s"] * len(ids))
+    # PostgreSQL: the ids as one array parameter per branch (a page of 100
+    # with eight branches is otherwise 800 placeholders for the driver to
+    # split and send); elsewhere a list of placeholders.
+    array = connection.vendor == "postgresql"
+    marks = "= ANY(%s)" if array else "IN (" + ", ".join(["%s"] * len(ids)) + ")"
     parts, params = [], []
     for position, (table, owner, key, join) in enumerate(_sources(model)):
         # The relation travels as its position: a parameter's type must be
         # known to PostgreSQL in a UNION, and an integer always is.
         # Quoted names from the models' metadata; the ids are parameters.
         sql = f"SELECT {position}, t.{owner}, {key} FROM {table} t{join} "  # noqa: S608  # nosec B608
-        parts.append(sql + f"WHERE t.{owner} IN ({marks})")
-        params.extend(ids)
+        parts.append(sql + f"WHERE t.{owner} {marks}")
+        if array:
+            params.append(ids)
+        else:
+            params.extend(ids)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for position, record_id, key in cursor.fetchall():

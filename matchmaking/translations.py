@@ -34,6 +34,7 @@ from matchmaking.models import (
     Need,
     Programme,
 )
+from matchmaking.models.search import refresh_search_vectors
 from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
 
 
@@ -55,9 +56,19 @@ def summary_field(obj: Model) -> str:
     return "summary" if hasattr(obj, "summary") else "abstract"
 
 
+def _stored(obj: Model) -> list[ContentTranslation]:
+    """A record's translations: the prefetched list itself when there is one
+    (``obj.translations`` builds a related manager on every access, which a
+    page of records pays several times per record)."""
+    cache = getattr(obj, "_prefetched_objects_cache", {})
+    if "translations" in cache:
+        return list(cache["translations"])
+    return list(obj.translations.all())
+
+
 def translations_of(obj: Model) -> list[ContentTranslation]:
     """A record's translations (from the prefetch cache when there is one)."""
-    return sorted(obj.translations.all(), key=lambda t: t.language_id)
+    return sorted(_stored(obj), key=lambda t: t.language_id)
 
 
 def shown_version(obj: Model, language: str | None = None) -> Shown:
@@ -65,7 +76,7 @@ def shown_version(obj: Model, language: str | None = None) -> Shown:
     lang = language or explain.active_language()
     original = obj.content_language_id
     if original != lang:
-        for translation in obj.translations.all():
+        for translation in _stored(obj):
             if translation.language_id == lang:
                 return Shown(
                     title=translation.title,
@@ -142,6 +153,8 @@ def _touched(obj: Model) -> None:
     now = timezone.now()
     type(obj).objects.filter(pk=obj.pk).update(updated_at=now)
     obj.updated_at = now
+    # A queryset delete skips ContentTranslation.delete: the vector follows here.
+    refresh_search_vectors(type(obj), [obj.pk])
     if isinstance(obj, Need):
         schedule_need_refresh(need_id=obj.pk)
     elif isinstance(obj, Programme):

@@ -307,6 +307,8 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # The memo ends with the request (the user object may outlive it).
+        selectors.memoise_memberships(user=request.user, enabled=False)
         if self.deprecation is not None:
             for name, value in self.deprecation.headers().items():
                 response[name] = value
@@ -314,6 +316,10 @@ class ApiViewMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # A read asks for the user's memberships several times: once is enough.
+        selectors.memoise_memberships(
+            user=request.user, enabled=request.method in ("GET", "HEAD")
+        )
         check_query_params(request)
         contract.refuse_unknown_parameters(request)
 

@@ -291,6 +291,14 @@ class TranslatedSerializerMixin(serializers.Serializer):
     translations = TranslationSerializer(many=True, required=False)
     shown = serializers.SerializerMethodField()
 
+    @property
+    def _readable_fields(self):
+        # Rendered below from the prefetched rows: DRF's walk would fetch each
+        # translation's language row (a query per translation) for nothing.
+        for field in super()._readable_fields:
+            if field.field_name != "translations":
+                yield field
+
     @extend_schema_field(ShownSerializer)
     def get_shown(self, obj) -> dict:
         version = translations_mod.shown_version(obj)

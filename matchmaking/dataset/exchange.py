@@ -54,6 +54,7 @@ from matchmaking.models import (
     Provider,
     User,
 )
+from matchmaking.models.search import SEARCHED_FIELDS, refresh_search_vectors
 from matchmaking.tasks import schedule_rematch
 
 _BATCH = 500
@@ -181,6 +182,12 @@ def _upsert(
             default_user=user,
             default_change_reason=IMPORT_CHANGE_REASON,
         )
+    # Bulk writes skip save(): the stored search vectors (PostgreSQL) follow here.
+    refresh_search_vectors(
+        model,
+        [obj.pk for obj, _row in created]
+        + ([obj.pk for obj in updated] if SEARCHED_FIELDS & update_fields else []),
+    )
     for name in m2m:
         through, source, target = _through(model, name)
         stale = [obj.pk for obj, _row in replaced[name]]

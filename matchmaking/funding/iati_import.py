@@ -31,6 +31,7 @@ from matchmaking.models import (
     Topic,
     User,
 )
+from matchmaking.models.search import refresh_search_vectors
 from matchmaking.names import name_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -429,6 +430,8 @@ def import_activities(
             )
             for lang, text in activity.translations.items()
         )
+        if activity.translations:  # bulk_create skips save(): refresh the vector
+            refresh_search_vectors(Programme, [programme.pk])
         write_funding(
             programme=programme,
             funding=parse_funding(activity.funding, providers=reader.provider_ids),

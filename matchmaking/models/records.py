@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -42,6 +43,7 @@ from matchmaking.models.reference import (
     Region,
     Topic,
 )
+from matchmaking.models.search import SEARCHED_FIELDS, refresh_search_vectors
 
 
 def ends_before_start(starts: date | None, ends: date | None) -> bool:
@@ -84,6 +86,13 @@ class TaggedRecord(Timestamped):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The stored search vector (PostgreSQL) follows the text it is made of.
+        fields = kwargs.get("update_fields")
+        if fields is None or SEARCHED_FIELDS.intersection(fields):
+            refresh_search_vectors(type(self), [self.pk])
 
 
 def check_programme_dates(starts_on: date | None, ends_on: date | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -15,6 +17,7 @@ from matchmaking.models.base import (
     user_fk,
 )
 from matchmaking.models.reference import Language
+from matchmaking.models.search import refresh_translated
 
 
 class ContentTranslation(Timestamped):
@@ -52,3 +55,13 @@ class ContentTranslation(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The record's stored search vector holds its translations' text too.
+        refresh_translated(self.content_type_id, self.object_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        deleted = super().delete(*args, **kwargs)
+        refresh_translated(self.content_type_id, self.object_id)
+        return deleted

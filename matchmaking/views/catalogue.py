@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from matchmaking import audit, i18n, selectors, services, suggestions, translations
+from matchmaking import (
+    audit,
+    i18n,
+    search,
+    selectors,
+    services,
+    suggestions,
+    translations,
+)
 from matchmaking.enums import (
     ProgrammeStatus,
 )
@@ -65,18 +73,23 @@ def _sorted_options(name: str, model: Any, rows: list[Any]) -> list[Any]:
     return rows
 
 
-def _search_q(query: str) -> Q:
-    """Programmes whose text, provider, tags or translations hold ``query``."""
-    if not query:
-        return Q()
+def icontains_q(query: str) -> Q:
+    """Programmes whose text or translations hold ``query`` as it is (the
+    search off PostgreSQL)."""
     return (
         Q(title__icontains=query)
         | Q(summary__icontains=query)
         | Q(description__icontains=query)
-        | Q(provider__name__icontains=query)
-        | i18n.reference_search_q(query, Programme)
         | translations.translated_q(Programme, query)
     )
+
+
+def _searched(queryset: QuerySet, query: str, also: Q) -> QuerySet:
+    """Programmes whose text, provider, tags or translations hold ``query``
+    (full text and ranked on PostgreSQL, see matchmaking/search.py)."""
+    if not query:
+        return queryset
+    return search.search(queryset, query, fallback=icontains_q(query), also=also)
 
 
 def programme_list(request: HttpRequest) -> HttpResponse:
@@ -89,10 +102,16 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     ended = visible.exclude(selectors.programme_current_q())
     if not with_ended:
         visible = visible.filter(selectors.programme_current_q())
-    base = visible
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
-    searched = _search_q(query)  # worked out once: it looks up names
-    base = base.filter(searched)
+    # Worked out once: it looks up names.
+    also = (
+        Q(provider__name__icontains=query) | i18n.reference_search_q(query, Programme)
+        if query
+        else Q()
+    )
+    base = _searched(visible, query, also)
+    ranked = search.is_ranked(base)
+    order = ("-" + search.RANK, "title", "id") if ranked else ("title", "id")
     selected = {
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
         for name in [*[f[0] for f in selectors.CATALOGUE_FACETS], "eligibility"]
@@ -160,7 +179,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
-    ended = ended.filter(searched, *filters.values())
+    ended = _searched(ended, query, also).filter(*filters.values())
     facets.append(
         Facet(
             "ended",
@@ -178,7 +197,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     # The page shows topics only: prefetch nothing else. Its count came above.
     paginator = Paginator(
         base.filter(*filters.values())
-        .order_by("title", "id")
+        .order_by(*order)
         .prefetch_related("topics", "translations"),
         PAGE_SIZE,
     )
@@ -186,11 +205,14 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     number = _page_number(paginator, request.GET.get("page"))
     if number is not None and number == wanted:
         # Its ids came with the counts: read those rows only.
-        rows = (
+        rows = list(
             visible.filter(pk__in=read.page_ids)
             .order_by("title", "id")
             .prefetch_related("topics", "translations")
         )
+        # In the order the counts query read them (by relevance when ranked).
+        position = {pk: i for i, pk in enumerate(read.page_ids)}
+        rows.sort(key=lambda row: position[row.pk])
         page = _linked(request, Page(rows, number, paginator), "page")
     else:
         page = _linked(request, paginator.get_page(request.GET.get("page")), "page")

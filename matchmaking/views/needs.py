@@ -9,7 +9,15 @@ from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from matchmaking import audit, i18n, selectors, services, suggestions, translations
+from matchmaking import (
+    audit,
+    i18n,
+    search,
+    selectors,
+    services,
+    suggestions,
+    translations,
+)
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MatchStatus,
@@ -46,18 +54,24 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if region:
         needs = needs.filter(member_state__country__region_id=region)
     if query:
-        needs = needs.filter(
-            Q(title__icontains=query)
+        needs = search.search(
+            needs,
+            query,
+            fallback=Q(title__icontains=query)
             | Q(summary__icontains=query)
-            | translations.translated_q(Need, query)
+            | translations.translated_q(Need, query),
         )
+    # Most relevant first when the search is ranked (PostgreSQL), else newest.
+    order = ("-created_at", "id")
+    if search.is_ranked(needs):
+        order = ("-" + search.RANK, *order)
     return _render(
         request,
         "matchmaking/need_list.html",
         {
             "page": _page(
                 request,
-                needs.order_by("-created_at", "id").prefetch_related("translations"),
+                needs.order_by(*order).prefetch_related("translations"),
             ),
             "themes": Theme.objects.all(),
             "regions": i18n.sorted_by_name(

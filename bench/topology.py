@@ -1,0 +1,657 @@
+"""Several servers on one machine, checked for consistency (not a unit test).
+
+    .venv/bin/python bench/topology.py                      # 60 s, then 20 s
+    .venv/bin/python bench/topology.py --duration 10 --after 5 --clients 4
+    .venv/bin/python bench/topology.py --skip-load          # reuse the database
+
+The deployment of deploy/README.md "Scaling out", on 127.0.0.1: two app
+servers (gunicorn with ``deploy/gunicorn.conf.py``, DEBUG off, on two ports),
+two task workers (``manage.py db_worker``, django-tasks-db), Redis as the
+shared cache (``--cache-url``, default ``redis://127.0.0.1:6379/12``; a key
+prefix of this run's own, so nothing else in that Redis is touched) and one
+PostgreSQL database (``--database-url``, default
+``postgres://cbm:cbm@127.0.0.1:5432/cbm_topology``, recreated with the demo
+data unless ``--skip-load``).
+
+1. Throttles across servers: an anonymous client asks ``--anon-limit`` + 10
+   times, alternating servers, under an anonymous rate of ``--anon-limit`` a
+   minute: exactly ``--anon-limit`` answers, then 429s (each server counting
+   alone would let twice as many through).
+2. ``--duration`` seconds of mixed load: ``--clients`` clients, each a focal
+   point with its own read-write token, alternating servers request by
+   request. A quarter of requests write (create a need, or rename one of its
+   own, each queueing a matching refresh task); after every acknowledged
+   write the client reads the need back from the other server, then from the
+   same one: both must show what was written (read-your-writes across
+   servers). The rest read (the needs and programme lists, a need, its
+   matches).
+3. Then server B and worker 2 are killed (SIGKILL) and the load goes on for
+   ``--after`` seconds: a client whose request to B fails moves to A (as a
+   load balancer would); an unanswered write is not acknowledged.
+4. Afterwards, once the task queue has drained: every acknowledged write is
+   read back from server A (no lost writes), every need created exists once,
+   and every task succeeded, claimed by one worker only (run exactly once).
+
+Prints the figures and a verdict; the exit status is 0 only if every check
+holds. ``tests/bench/test_topology.py`` runs a short version on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+sys.path.insert(0, str(ROOT))
+
+COUNTRY = "KEN"  # the member state the clients act for
+RUN = uuid.uuid4().hex[:12]  # marks this run's needs and tasks
+WRITE_SHARE = 0.25
+TASK_DRAIN_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(database_url: str, cache_url: str, anon_limit: int) -> dict:
+    """The settings every process of the topology shares."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        CACHE_URL=cache_url,
+        # This run's own keys: other users of that Redis are left alone.
+        CACHE_KEY_PREFIX=f"cbm-topology-{uuid.uuid4().hex[:8]}",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="False",
+        DJANGO_SECRET_KEY="topology-only-" + "x" * 50,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_STATIC_MANIFEST="False",
+        DJANGO_LOG_LEVEL="WARNING",
+        # Plain HTTP on the loopback (a TLS proxy would stand in front).
+        DJANGO_SECURE_SSL_REDIRECT="False",
+        DJANGO_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        DJANGO_API_ANON_RATE=f"{anon_limit}/min",
+        DJANGO_API_USER_RATE="1000000/min",
+        GUNICORN_ACCESSLOG="off",
+        # As behind nginx's upstream keep-alive pool: idle connections stay open.
+        GUNICORN_KEEPALIVE="30",
+        GUNICORN_LOGLEVEL="warning",
+    )
+    return env
+
+
+FIXTURE_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from matchmaking.accounts.tokens import create_token
+from matchmaking.models import Country, Membership, MemberState, TokenScope, User
+state, _ = MemberState.objects.get_or_create(country=Country.objects.get(iso3=%(c)r))
+keys = []
+for i in range(%(n)d):
+    user, _ = User.objects.get_or_create(username=f"topology-{i}")
+    Membership.objects.get_or_create(user=user, member_state=state)
+    _token, key = create_token(
+        user=user, name=f"topology {i}", scope=TokenScope.READ_WRITE
+    )
+    keys.append(key)
+print(json.dumps(keys))
+"""
+
+
+def prepare_database(env: dict) -> None:
+    """Recreate the database with the demo data."""
+    url = urlparse(env["DATABASE_URL"])
+    name = url.path.lstrip("/")
+    admin = f"{url.scheme}://{url.netloc}/postgres"
+    for sql in (
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f'CREATE DATABASE "{name}"',
+    ):
+        subprocess.run(["psql", admin, "-q", "-c", sql], check=True)  # noqa: S603, S607
+    for args in (("migrate", "--noinput", "-v", "0"), ("load_demo",)):
+        subprocess.run(  # noqa: S603
+            [PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def make_tokens(env: dict, clients: int) -> list[str]:
+    """One focal point (and read-write token) per client."""
+    done = subprocess.run(  # noqa: S603
+        [PY, "-c", FIXTURE_SCRIPT % {"c": COUNTRY, "n": clients}],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    port: int | None = None
+
+    def kill(self) -> None:
+        """SIGKILL the process and its children (its own process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=30)
+
+
+def start_server(
+    env: dict, name: str, port: int, workers: int, threads: int
+) -> Process:
+    server_env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_THREADS": str(threads),
+    }
+    popen = subprocess.Popen(  # noqa: S603
+        [PY, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT, env=server_env, start_new_session=True,
+    )  # fmt: skip
+    return Process(name, popen, port)
+
+
+def start_worker(env: dict, name: str) -> Process:
+    popen = subprocess.Popen(  # noqa: S603
+        [
+            PY, "manage.py", "db_worker", "--worker-id", name, "--interval", "0.2",
+            "--no-startup-delay", "-v", "0",
+        ],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    return Process(name, popen)
+
+
+def wait_healthy(port: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/health/")
+            if conn.getresponse().status in (200, 503):
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+class Client:
+    """Keep-alive connections to every server, one request at a time."""
+
+    def __init__(self, ports: list[int], key: str | None) -> None:
+        self.ports = ports
+        self.key = key
+        self.conns: dict[int, http.client.HTTPConnection] = {}
+
+    def request(
+        self, port: int, method: str, path: str, body: dict | None = None
+    ) -> tuple[int, dict | None]:
+        reused = port in self.conns
+        try:
+            return self._send(port, method, path, body)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection as the request
+            # went out (it never read it): once more on a new connection. The
+            # final check counts every created need, so a duplicate would show.
+            return self._send(port, method, path, body)
+
+    def _send(
+        self, port: int, method: str, path: str, body: dict | None
+    ) -> tuple[int, dict | None]:
+        conn = self.conns.get(port)
+        if conn is None:
+            conn = self.conns[port] = http.client.HTTPConnection(
+                "127.0.0.1", port, timeout=30
+            )
+        headers = {"Accept": "application/json", "Host": "127.0.0.1"}
+        if self.key:
+            headers["Authorization"] = f"Token {self.key}"
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            self.conns.pop(port, None)
+            raise
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = None
+        return response.status, payload
+
+
+@dataclass
+class Tally:
+    """What the clients saw."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    stale_reads: list[str] = field(default_factory=list)
+    failovers: int = 0
+    unanswered_writes: list[str] = field(default_factory=list)
+    acknowledged: dict[str, str] = field(default_factory=dict)  # ref -> title
+    maybe: dict[str, set[str]] = field(default_factory=dict)  # unanswered renames
+    created: list[str] = field(default_factory=list)
+    per_server: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, phase: str, port: int, ms: float) -> None:
+        with self.lock:
+            self.latencies.setdefault(phase, []).append(ms)
+            self.per_server[(phase, port)] += 1
+
+
+class Topology:
+    """The servers and workers, and which of them are still up."""
+
+    def __init__(self, servers: list[Process], workers: list[Process]) -> None:
+        self.servers = servers
+        self.workers = workers
+        self.down: set[int] = set()
+        self.phase = "both servers"
+
+    def alive(self) -> list[int]:
+        return [s.port for s in self.servers if s.port not in self.down]
+
+
+def client_loop(
+    topology: Topology, key: str, seed: int, stop: float, tally: Tally
+) -> None:
+    """One focal point: alternate servers, write a quarter of the time."""
+    rnd = random.Random(seed)  # noqa: S311
+    client = Client([s.port for s in topology.servers], key)
+    own: list[str] = []
+    turn = seed
+
+    def call(method: str, path: str, body: dict | None = None, *, other: int = 0):
+        """Send to the next server in turn (``other``: skip that many); move
+        to a live one if it is down. Returns (status, payload, port)."""
+        nonlocal turn
+        while True:
+            ports = topology.alive()
+            turn += 1
+            port = ports[(turn + other) % len(ports)]
+            start = time.perf_counter()
+            try:
+                status, payload = client.request(port, method, path, body)
+            except (OSError, http.client.HTTPException):
+                if port in topology.down or method != "GET":
+                    with tally.lock:
+                        tally.failovers += 1
+                    if method != "GET":
+                        raise  # a write without an answer: not acknowledged
+                    continue
+                raise
+            tally.add(topology.phase, port, (time.perf_counter() - start) * 1000)
+            return status, payload, port
+
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            with tally.lock:
+                tally.errors.append(what)
+
+    while time.monotonic() < stop:
+        try:
+            if rnd.random() < WRITE_SHARE:
+                title = f"Topology need {seed}-{uuid.uuid4().hex[:10]}"
+                if own and rnd.random() < 0.6:
+                    ref = rnd.choice(own)
+                    try:
+                        status, payload, port = call(
+                            "PATCH", f"/api/v1/needs/{ref}/", {"title": title}
+                        )
+                    except (OSError, http.client.HTTPException):
+                        with tally.lock:
+                            tally.unanswered_writes.append(f"rename {ref}")
+                            # It may have been written before B died.
+                            tally.maybe.setdefault(ref, set()).add(title)
+                        continue
+                    check(status == 200, f"PATCH {ref}: {status} {payload}")
+                else:
+                    body = {
+                        "country": COUNTRY,
+                        "title": title,
+                        "summary": f"Written by bench/topology.py, run {RUN}.",
+                        "topics": ["csirt-establishment"],
+                        "languages": ["en"],
+                        "publish": True,
+                    }
+                    try:
+                        status, payload, port = call("POST", "/api/v1/needs/", body)
+                    except (OSError, http.client.HTTPException):
+                        with tally.lock:
+                            tally.unanswered_writes.append(f"create {title}")
+                        continue
+                    check(status == 201, f"POST need: {status} {payload}")
+                    if status != 201:
+                        continue
+                    ref = payload["ref"]
+                    own.append(ref)
+                    with tally.lock:
+                        tally.created.append(ref)
+                if status not in (200, 201):
+                    continue
+                with tally.lock:
+                    tally.acknowledged[ref] = title
+                # Read it back: from the other server, then from the same one.
+                for other in (0, 1):
+                    status, payload, port = call(
+                        "GET", f"/api/v1/needs/{ref}/", other=other
+                    )
+                    seen = (payload or {}).get("title")
+                    if status != 200 or seen != title:
+                        with tally.lock:
+                            tally.stale_reads.append(
+                                f"{ref} on :{port}: {status} {seen!r} != {title!r}"
+                            )
+            else:
+                pick = rnd.random()
+                if own and pick < 0.3:
+                    path = f"/api/v1/needs/{rnd.choice(own)}/"
+                elif own and pick < 0.5:
+                    path = f"/api/v1/needs/{rnd.choice(own)}/matches/"
+                elif pick < 0.75:
+                    path = f"/api/v1/needs/?page_size={rnd.randint(5, 25)}"
+                else:
+                    path = f"/api/v1/programmes/?page_size={rnd.randint(5, 25)}"
+                status, payload, port = call("GET", path)
+                check(status == 200, f"GET {path} on :{port}: {status}")
+        except (OSError, http.client.HTTPException) as error:
+            check(False, f"connection: {error!r}")
+
+
+def throttle_check(ports: list[int], limit: int) -> tuple[int, int, list[int]]:
+    """Anonymous requests alternating servers: (200s, 429s, other statuses)."""
+    client = Client(ports, None)
+    ok = refused = 0
+    other = []
+    for i in range(limit + 10):
+        status, _payload = client.request(
+            ports[i % len(ports)], "GET", "/api/v1/programmes/?page_size=1"
+        )
+        if status == 200:
+            ok += 1
+        elif status == 429:
+            refused += 1
+        else:
+            other.append(status)
+    return ok, refused, other
+
+
+TASKS_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from collections import Counter
+from datetime import datetime
+from django_tasks_db.models import DBTaskResult
+from matchmaking.models import Need
+since = datetime.fromisoformat(sys.argv[1])
+rows = list(
+    DBTaskResult.objects.filter(enqueued_at__gte=since).values_list(
+        "status", "worker_ids", "task_path"
+    )
+)
+print(json.dumps({
+    "needs": Need.objects.filter(summary__endswith=sys.argv[2] + ".").count(),
+    "total": len(rows),
+    "status": Counter(status for status, _w, _p in rows),
+    "claims": Counter(len(w) for _s, w, _p in rows),
+    "by_worker": Counter(w[0] for _s, w, _p in rows if w),
+    "paths": Counter(p.rsplit(".", 1)[-1] for _s, _w, p in rows),
+    "stranded": [w for s, w, _p in rows if s == "RUNNING"],
+}))
+"""
+
+
+def task_figures(env: dict, since: str) -> dict:
+    """This run's tasks (enqueued since ``since``) and needs, from the database."""
+    done = subprocess.run(  # noqa: S603
+        [PY, "-c", TASKS_SCRIPT, since, f"run {RUN}"], cwd=ROOT, env=env,
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def drain(env: dict, since: str, killed: str, seconds: float) -> dict:
+    """Wait until no task is waiting (or only the killed worker's are running)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        figures = task_figures(env, since)
+        waiting = figures["status"].get("READY", 0)
+        running = [w for w in figures["stranded"] if w != [killed]]
+        if (not waiting and not running) or time.monotonic() > deadline:
+            return figures
+        time.sleep(1)
+
+
+def quantile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+@dataclass
+class Result:
+    passed: bool
+    lines: list[str]
+    figures: dict
+
+
+def run_topology(
+    env: dict,
+    keys: list[str],
+    *,
+    duration: float,
+    after: float,
+    anon_limit: int,
+    workers_per_server: int = 2,
+    threads: int = 2,
+) -> Result:
+    """Start the topology, drive it, kill half of it, check; then stop it."""
+    servers = [
+        start_server(env, name, free_port(), workers_per_server, threads)
+        for name in ("A", "B")
+    ]
+    workers = [start_worker(env, name) for name in ("worker-1", "worker-2")]
+    lines: list[str] = []
+    figures: dict = {}
+    since = datetime.now(UTC).isoformat()
+    try:
+        for server in servers:
+            wait_healthy(server.port)
+        ports = [s.port for s in servers]
+        ok, refused, other = throttle_check(ports, anon_limit)
+        figures["throttle"] = {"ok": ok, "refused": refused, "other": other}
+        topology = Topology(servers, workers)
+        tally = Tally()
+        started = time.monotonic()
+        stop = started + duration + after
+        threads_ = [
+            threading.Thread(
+                target=client_loop, args=(topology, key, i, stop, tally), daemon=True
+            )
+            for i, key in enumerate(keys)
+        ]
+        for thread in threads_:
+            thread.start()
+        time.sleep(max(0.0, started + duration - time.monotonic()))
+        # Half the topology goes: server B and worker 2, without warning.
+        topology.phase = "after the kill"
+        topology.down.add(servers[1].port)
+        servers[1].kill()
+        workers[1].kill()
+        killed_at = time.monotonic() - started
+        for thread in threads_:
+            thread.join(timeout=after + 60)
+        figures["tasks"] = drain(env, since, "worker-2", TASK_DRAIN_SECONDS)
+        # No lost writes: every acknowledged write, read back from server A.
+        reader = Client([servers[0].port], keys[0])
+        lost = []
+        for ref, title in sorted(tally.acknowledged.items()):
+            status, payload = reader.request(
+                servers[0].port, "GET", f"/api/v1/needs/{ref}/"
+            )
+            seen = (payload or {}).get("title")
+            if status != 200 or seen not in {title, *tally.maybe.get(ref, ())}:
+                lost.append(ref)
+        figures.update(
+            errors=tally.errors,
+            stale_reads=tally.stale_reads,
+            lost=lost,
+            acknowledged=len(tally.acknowledged),
+            created=len(tally.created),
+            # Needs of this run in the database beyond the acknowledged ones:
+            # at most the creates left unanswered when B died.
+            duplicates=figures["tasks"]["needs"] - len(set(tally.created)),
+            unanswered_creates=sum(
+                w.startswith("create") for w in tally.unanswered_writes
+            ),
+            unanswered=tally.unanswered_writes,
+            failovers=tally.failovers,
+            killed_at=killed_at,
+        )
+        for phase, values in tally.latencies.items():
+            seconds = duration if phase == "both servers" else after
+            per_server = {
+                port: n for (p, port), n in tally.per_server.items() if p == phase
+            }
+            figures.setdefault("phases", {})[phase] = {
+                "requests": len(values),
+                "per_server": per_server,
+                "p50": quantile(values, 50),
+                "p95": quantile(values, 95),
+                "rps": len(values) / seconds,
+            }
+    finally:
+        for process in [*servers, *workers]:
+            process.kill()
+    tasks = figures["tasks"]
+    stranded = [w for w in tasks["stranded"] if w]
+    checks = {
+        "0 errors": not figures["errors"],
+        "read-your-writes across servers": not figures["stale_reads"],
+        "no acknowledged write lost": not figures["lost"],
+        "every created need stored once": (
+            0 <= figures["duplicates"] <= figures["unanswered_creates"]
+        ),
+        # A task the killed worker had claimed stays RUNNING (django-tasks-db
+        # has no lease to hand it to another worker): run at most once.
+        "every task run once, none twice": (
+            set(tasks["claims"]) <= {"1"}
+            and tasks["status"].get("FAILED", 0) == 0
+            and tasks["status"].get("READY", 0) == 0
+            and tasks["status"].get("SUCCESSFUL", 0) + len(stranded) == tasks["total"]
+        ),
+        "both workers took tasks": len(tasks["by_worker"]) == 2,
+        "throttle counted across servers": (
+            figures["throttle"]["ok"] == anon_limit
+            and figures["throttle"]["refused"] == 10
+        ),
+        "server A carried on after the kill": (
+            figures.get("phases", {}).get("after the kill", {}).get("requests", 0) > 0
+        ),
+    }
+    figures["checks"] = checks
+    lines.append(
+        f"throttle: {anon_limit}/min anonymous, {anon_limit + 10} requests "
+        f"alternating servers: {figures['throttle']['ok']} answered, "
+        f"{figures['throttle']['refused']} refused (429)"
+    )
+    for phase, row in figures.get("phases", {}).items():
+        spread = ", ".join(f":{p} {n}" for p, n in sorted(row["per_server"].items()))
+        lines.append(
+            f"{phase}: {row['requests']} requests ({spread}), "
+            f"p50 {row['p50']:.0f} ms, p95 {row['p95']:.0f} ms, {row['rps']:.1f} req/s"
+        )
+    lines.append(
+        f"writes acknowledged: {figures['acknowledged']} needs "
+        f"({figures['created']} created; needs of this run in the database beyond "
+        f"them: {figures['duplicates']}), "
+        f"unanswered when B died: {len(figures['unanswered'])}, "
+        f"requests moved to A: {figures['failovers']}, "
+        f"stale reads: {len(figures['stale_reads'])}, lost: {len(figures['lost'])}, "
+        f"errors: {len(figures['errors'])}"
+    )
+    lines.append(
+        f"tasks: {tasks['total']} ({dict(tasks['paths'])}), status "
+        f"{dict(tasks['status'])}, claims per task {dict(tasks['claims'])}, by "
+        f"worker {dict(tasks['by_worker'])}, left running by the killed worker: "
+        f"{len(stranded)}"
+    )
+    for name, ok in checks.items():
+        lines.append(f"  {'ok  ' if ok else 'FAIL'} {name}")
+    lines.extend(
+        f"  ! {what}" for what in (*figures["errors"][:5], *figures["stale_reads"][:5])
+    )
+    return Result(all(checks.values()), lines, figures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--after", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--anon-limit", type=int, default=20)
+    parser.add_argument(
+        "--database-url", default="postgres://cbm:cbm@127.0.0.1:5432/cbm_topology"
+    )
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--skip-load", action="store_true", help="reuse the DB")
+    args = parser.parse_args()
+    env = environment(args.database_url, args.cache_url, args.anon_limit)
+    if not args.skip_load:
+        prepare_database(env)
+    keys = make_tokens(env, args.clients)
+    print(
+        f"--- topology: 2 app servers x 2 workers x 2 threads, 2 db_workers, Redis "
+        f"{args.cache_url}, PostgreSQL; {args.clients} clients, {args.duration:.0f} s "
+        f"+ {args.after:.0f} s after killing server B and worker 2; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
+    result = run_topology(
+        env, keys, duration=args.duration, after=args.after, anon_limit=args.anon_limit
+    )
+    print("\n".join(result.lines))
+    print(
+        f"verdict: {'PASS' if result.passed else 'FAIL'}; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    return 0 if result.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Text search over programmes and needs: full-text on PostgreSQL, else icontains.
+
+On PostgreSQL a query is matched against the stored search vectors
+(``matchmaking/models/search.py``): every word of the query must be found,
+either as a word starting with it (exact reading, accents ignored) or as the
+same stem in one of the languages its script may be (English, French,
+Spanish and Portuguese for Latin script, Russian for Cyrillic, Arabic), in
+the title, summary or description of the record or of one of its
+translations; a Chinese word must have all its character pairs. A query whose
+words are misspelt still finds records whose title (or a translation's title)
+is close to it by trigrams (pg_trgm word similarity, 0.6). Results are ranked
+by ``ts_rank_cd`` (title above summary above description, words close
+together first) plus the title's trigram similarity.
+
+Elsewhere (SQLite: ``make run`` and the tests) each caller's own ``icontains``
+search applies, unranked, as before.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Expression, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from matchmaking.engine.text.stemming import stopwords
+from matchmaking.models import ContentTranslation
+from matchmaking.models.search import CONFIGS, VECTOR_COLUMN, han_pairs, has_vectors
+
+RANK = "search_rank"
+MAX_WORDS = 10
+# A word this long or longer also finds the words it begins ("secur" finds
+# "security"); shorter ones would expand to too many words.
+PREFIX_FROM = 3
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_LATIN = re.compile("[a-zA-Z\u00c0-\u024f]")
+
+
+def _configs(word: str) -> tuple[str, ...]:
+    """The stemming configurations a word of this script may belong to."""
+    if _CYRILLIC.search(word):
+        return (CONFIGS["ru"],)
+    if _ARABIC.search(word):
+        return (CONFIGS["ar"],)
+    if _LATIN.search(word):
+        return tuple(CONFIGS[lang] for lang in ("en", "fr", "es", "pt"))
+    return ()
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    return frozenset().union(*stopwords().values())
+
+
+def query_words(query: str) -> list[str]:
+    """The words searched for: lower-cased, function words dropped (unless
+    the query has nothing else), at most ``MAX_WORDS``."""
+    words = _TOKEN.findall(unicodedata.normalize("NFC", query).casefold())
+    kept = [w for w in words if w not in _stopwords()] or words
+    return kept[:MAX_WORDS]
+
+
+def tsquery(query: str) -> tuple[str, list[Any]] | None:
+    """The SQL of the query's ``tsquery`` and its parameters (None: no word)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for word in query_words(query):
+        if _HAN_CHAR.search(word):
+            pairs = han_pairs(word).split()
+            lexemes = [f"'{p}'" for p in pairs]
+            if len(pairs) == 1 and len(pairs[0]) == 1:
+                lexemes = [f"'{pairs[0]}':*"]
+            parts.append("to_tsquery('simple', %s)")
+            params.append(" & ".join(lexemes))
+            continue
+        suffix = ":*" if len(word) >= PREFIX_FROM else ""
+        alternatives = [
+            f"to_tsquery('simple', quote_literal(unaccent(%s)) || '{suffix}')"
+        ]
+        params.append(word)
+        for config in _configs(word):
+            alternatives.append("plainto_tsquery(%s::regconfig, %s)")
+            params.extend([config, word])
+        parts.append("(" + " || ".join(alternatives) + ")")
+    if not parts:
+        return None
+    return "(" + " && ".join(parts) + ")", params
+
+
+def _matching_ids(model: Any, query: str) -> RawSQL | None:
+    """The ids of ``model``'s rows the query finds (one self-contained
+    subquery: each branch reads its own index, whatever the outer alias)."""
+    found = tsquery(query)
+    if found is None:
+        return None
+    sql, params = found
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    translations = quote(ContentTranslation._meta.db_table)
+    type_id = ContentType.objects.get_for_model(model).pk
+    # "<%": word similarity above pg_trgm.word_similarity_threshold (0.6).
+    # Only quoted model names are formatted in; every value is a parameter.
+    sql = " ".join(
+        (
+            "SELECT id FROM",
+            table,
+            "WHERE",
+            quote(VECTOR_COLUMN),
+            "@@",
+            sql,
+            "UNION SELECT id FROM",
+            table,
+            "WHERE %s <%% title UNION SELECT object_id FROM",
+            translations,
+            "WHERE content_type_id = %s AND %s <%% title",
+        )
+    )
+    return RawSQL(sql, (*params, query, type_id, query))  # noqa: S611  # nosec B611
+
+
+class _OwnColumn(Expression):
+    """A column of the queried table that its model does not declare (the
+    search vector), qualified with the table's alias in this query."""
+
+    def __init__(self, column: str, alias: str | None = None) -> None:
+        super().__init__(output_field=FloatField())
+        self.column = column
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):  # type: ignore[no-untyped-def]
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        alias = compiler.quote_name(self.alias)
+        return f"{alias}.{connection.ops.quote_name(self.column)}", []
+
+
+def _rank(query: str) -> Expression:
+    found = tsquery(query)
+    assert found is not None  # noqa: S101  # callers checked
+    sql, params = found
+    return Func(
+        _OwnColumn(VECTOR_COLUMN),
+        # Built by tsquery(): fixed SQL, every value a parameter.
+        RawSQL(sql, params),  # noqa: S611  # nosec B611
+        function="ts_rank_cd",
+        output_field=FloatField(),
+    ) + Coalesce(
+        Func(Value(query), F("title"), function="word_similarity"),
+        Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def search(
+    queryset: QuerySet[Any], query: str, *, fallback: Q, also: Q | None = None
+) -> QuerySet[Any]:
+    """The rows of ``queryset`` a text query finds.
+
+    PostgreSQL: full-text and trigram matching, annotated with their
+    relevance as ``search_rank``; elsewhere ``fallback`` (the caller's
+    ``icontains`` condition). ``also``: other ways a row is found (a
+    provider's or country's name), on both.
+    """
+    model = queryset.model
+    if not has_vectors(model):
+        return queryset.filter(fallback | also if also is not None else fallback)
+    ids = _matching_ids(model, query)
+    found = Q(pk__in=ids) if ids is not None else Q(pk__in=[])
+    if also is not None:
+        found |= also
+    if ids is None:
+        return queryset.filter(found).annotate(**{RANK: Value(0.0)})
+    return queryset.filter(found).annotate(**{RANK: _rank(query)})
+
+
+def is_ranked(queryset: QuerySet[Any]) -> bool:
+    """Whether ``search`` ranked this queryset (order by ``search_rank``)."""
+    return RANK in queryset.query.annotations
