@@ -66,6 +66,7 @@ COUNTRY = "KEN"  # the member state the clients act for
 RUN = uuid.uuid4().hex[:12]  # marks this run's needs and tasks
 WRITE_SHARE = 0.25
 TASK_DRAIN_SECONDS = 90
+TIMEOUT = 60  # seconds a client waits for an answer (the app's own limit: 30)
 
 
 def free_port() -> int:
@@ -228,7 +229,7 @@ class Client:
         conn = self.conns.get(port)
         if conn is None:
             conn = self.conns[port] = http.client.HTTPConnection(
-                "127.0.0.1", port, timeout=30
+                "127.0.0.1", port, timeout=TIMEOUT
             )
         headers = {"Accept": "application/json", "Host": "127.0.0.1"}
         if self.key:
@@ -313,7 +314,7 @@ def client_loop(
                     if method != "GET":
                         raise  # a write without an answer: not acknowledged
                     continue
-                raise
+                raise ConnectionError(f"{method} {path} on :{port}") from None
             tally.add(topology.phase, port, (time.perf_counter() - start) * 1000)
             return status, payload, port
 

@@ -25,9 +25,19 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Expression, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from matchmaking.engine.text.stemming import stopwords
 from matchmaking.models import ContentTranslation
@@ -109,7 +119,11 @@ def _matching_ids(model: Any, query: str) -> RawSQL | None:
     translations = quote(ContentTranslation._meta.db_table)
     type_id = ContentType.objects.get_for_model(model).pk
     # "<%": word similarity above pg_trgm.word_similarity_threshold (0.6).
+    # The trigram branches run only when no record has the words (an
+    # uncorrelated NOT EXISTS, evaluated once): a common word matching much of
+    # the catalogue then costs no trigram scan of every title.
     # Only quoted model names are formatted in; every value is a parameter.
+    none = _nothing_sql(table, sql)
     sql = " ".join(
         (
             "SELECT id FROM",
@@ -120,12 +134,35 @@ def _matching_ids(model: Any, query: str) -> RawSQL | None:
             sql,
             "UNION SELECT id FROM",
             table,
-            "WHERE %s <%% title UNION SELECT object_id FROM",
+            "WHERE",
+            none,
+            "AND %s <%% title UNION SELECT object_id FROM",
             translations,
-            "WHERE content_type_id = %s AND %s <%% title",
+            "WHERE",
+            none,
+            "AND content_type_id = %s AND %s <%% title",
         )
     )
-    return RawSQL(sql, (*params, query, type_id, query))  # noqa: S611  # nosec B611
+    return RawSQL(  # noqa: S611  # nosec B611
+        sql, (*params, *params, query, *params, type_id, query)
+    )
+
+
+def _nothing_sql(table: str, tsquery_sql: str) -> str:
+    """SQL true when no row of ``table`` has the query's words."""
+    return (
+        " ".join(
+            (
+                "NOT EXISTS (SELECT 1 FROM",
+                table,
+                "WHERE",
+                VECTOR_COLUMN,
+                "@@",
+                tsquery_sql,
+            )
+        )
+        + ")"
+    )
 
 
 class _OwnColumn(Expression):
@@ -152,19 +189,23 @@ class _OwnColumn(Expression):
         return f"{alias}.{connection.ops.quote_name(self.column)}", []
 
 
-def _rank(query: str) -> Expression:
+def _rank(model: Any, query: str) -> Expression:
+    """``ts_rank_cd``; when nothing has the words (misspelt), the title's
+    trigram similarity instead (computed for no row otherwise)."""
     found = tsquery(query)
     assert found is not None  # noqa: S101  # callers checked
     sql, params = found
+    none = _nothing_sql(connection.ops.quote_name(model._meta.db_table), sql)
+    similarity = Func(Value(query), F("title"), function="word_similarity")
     return Func(
         _OwnColumn(VECTOR_COLUMN),
         # Built by tsquery(): fixed SQL, every value a parameter.
         RawSQL(sql, params),  # noqa: S611  # nosec B611
         function="ts_rank_cd",
         output_field=FloatField(),
-    ) + Coalesce(
-        Func(Value(query), F("title"), function="word_similarity"),
-        Value(0.0),
+    ) + Case(
+        When(RawSQL(none, params, output_field=BooleanField()), then=similarity),  # noqa: S611  # nosec B611
+        default=Value(0.0),
         output_field=FloatField(),
     )
 
@@ -188,7 +229,7 @@ def search(
         found |= also
     if ids is None:
         return queryset.filter(found).annotate(**{RANK: Value(0.0)})
-    return queryset.filter(found).annotate(**{RANK: _rank(query)})
+    return queryset.filter(found).annotate(**{RANK: _rank(model, query)})
 
 
 def is_ranked(queryset: QuerySet[Any]) -> bool:

@@ -85,7 +85,7 @@ def memoise_memberships(*, user: AnyUser, enabled: bool = True) -> None:
         delattr(user, _MEMO)
 
 
-def _membership_ids(user: AnyUser, column: str) -> set[int]:
+def _membership_ids(user: User, column: str) -> set[int]:
     memo: dict[str, set[int]] | None = getattr(user, _MEMO, None)
     if memo is None:
         return set(

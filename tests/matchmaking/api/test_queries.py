@@ -44,26 +44,25 @@ def more(world):
 
 # ms_a, authenticated with force_authenticate. No count query: the first page
 # is read with one row more than it holds, and when that row is not there the
-# count is the rows read (ShortListPaginator).
-#   needs (7): member states + providers (visibility rule), page,
-#     the page's tag keys (one UNION ALL, matchmaking/tagkeys.py),
-#     translations, shared_with, member states once more (the serializer's
-#     owner check, cached per request)
-#   programmes (4): providers (rule), page, tag keys, translations
-#   matches (5): member states + providers, the need rule's two, page
-#   nested need matches (8): need rule (2) + need row, match rule (4), page;
-#     nested programme matches (7): programme rule (1) + row, same 5
+# count is the rows read (ShortListPaginator). A read reads the user's
+# memberships (member states and providers) once, in one query, however many
+# visibility rules ask for them (selectors.memoise_memberships).
+#   needs (5): memberships, page, the page's tag keys (one UNION ALL,
+#     matchmaking/tagkeys.py), translations, shared_with
+#   programmes (4): memberships, page, tag keys, translations
+#   matches (2): memberships, page
+#   nested need matches (3): memberships, need row, page;
+#     nested programme matches (3): the same for the programme
 #   providers (1): page; events (1): page
-#   pitches (5): providers (rule), page, programmes rule (1) + prefetch,
-#     translations
+#   pitches (4): memberships, page, programmes prefetch, translations
 URLS = {
-    "/api/v1/needs/": 7,
+    "/api/v1/needs/": 5,
     "/api/v1/programmes/": 4,
-    "/api/v1/matches/": 5,
-    "/api/v1/needs/need-a/matches/": 8,
-    "/api/v1/programmes/prog-p/matches/": 7,
+    "/api/v1/matches/": 2,
+    "/api/v1/needs/need-a/matches/": 3,
+    "/api/v1/programmes/prog-p/matches/": 3,
     "/api/v1/providers/": 1,
-    "/api/v1/pitches/": 5,
+    "/api/v1/pitches/": 4,
     "/api/v1/events/": 1,
 }
 

@@ -70,17 +70,18 @@ def more(cast):
 
 
 # (No count query for a first page that holds everything: ShortListPaginator.)
-# meetings (3): member states + providers of the user (visibility), page
-#   (pitch, provider, event, state, country, people, slot and session joined)
-# schedule (3): member states + providers of the user (whether the named need
-#   may be shown), the user's accepted meetings, everything joined
+# meetings (2): the user's memberships (member states and providers, one
+#   query: selectors.memoise_memberships), page (pitch, provider, event,
+#   state, country, people, slot and session joined)
+# schedule (2): the user's memberships (whether the named need may be shown),
+#   the user's accepted meetings, everything joined
 # review queue (2): the event, the annotated pitches (provider and group joined)
 # reviews (3): the pitch (its visibility needs no query for a curator) with its
 #   programmes prefetched, then the reviews with their curators joined
 # sessions (1): page (event joined)
 URLS = {
-    ("delegate", "/api/v1/meetings/"): 3,
-    ("delegate", "/api/v1/meetings/schedule/"): 3,
+    ("delegate", "/api/v1/meetings/"): 2,
+    ("delegate", "/api/v1/meetings/schedule/"): 2,
     ("curator", "/api/v1/events/grt/review-queue/"): 2,
     ("curator", "/api/v1/pitches/{pitch}/reviews/"): 3,
     ("delegate", "/api/v1/sessions/"): 1,
