@@ -205,16 +205,6 @@ def topic_themes() -> dict[str, str]:
     }
 
 
-VOCABULARIES = (
-    "assistance_types",
-    "audiences",
-    "delivery_modes",
-    "stakeholder_groups",
-    "cost_models",
-    "priorities",
-)
-
-
 def sync_reference_data(apps) -> None:
     """Insert or update every reference row; safe to run again after a data update."""
     region_model = apps.get_model("matchmaking", "Region")

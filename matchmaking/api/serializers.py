@@ -376,14 +376,7 @@ _RECORD_HEAD = (
     "translations",
     "shown",
 )
-_RECORD_TAGS = (
-    "topics",
-    "themes",
-    "assistance_types",
-    "audiences",
-    "languages",
-    "delivery_modes",
-)
+_RECORD_TAGS = (*TAG_FIELDS[:1], "themes", *TAG_FIELDS[1:])
 
 
 class NeedSerializer(TaggedSerializer):
