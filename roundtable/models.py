@@ -36,6 +36,7 @@ from matchmaking.models import (
     new_ref,
 )
 from matchmaking.models.base import (
+    choice_field,
     in_order,
     optional_fk,
     parent_fk,
@@ -91,7 +92,7 @@ class Session(models.Model):
     """A block of the event's agenda: plenary, matchmaking or breakout."""
 
     event = parent_fk(Event, "sessions", _("event"))
-    kind = models.CharField(_("kind"), max_length=16, choices=SessionKind.choices)
+    kind = choice_field(_("kind"), SessionKind)
     title = models.CharField(_("title"), max_length=200)
     description = limited_text(_("description"), LONG_TEXT, blank=True)
     track = models.CharField(_("track"), max_length=100, blank=True)
@@ -155,9 +156,7 @@ class Pitch(Timestamped):
     duration_seconds = models.PositiveSmallIntegerField(
         _("duration (seconds)"), default=MAX_PITCH_SECONDS
     )
-    state = models.CharField(
-        _("state"), max_length=16, choices=PitchState.choices, default=PitchState.DRAFT
-    )
+    state = choice_field(_("state"), PitchState, default=PitchState.DRAFT)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decision staged"), null=True, blank=True)
     decided_by = user_fk(_("decided by"))
@@ -202,9 +201,7 @@ class TimeSlot(models.Model):
     """A slot in a session: a pitch, a bilateral meeting table, or a break."""
 
     session = parent_fk(Session, "slots", _("session"))
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=SlotKind.choices, default=SlotKind.PITCH
-    )
+    kind = choice_field(_("kind"), SlotKind, default=SlotKind.PITCH)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     location = models.CharField(
@@ -446,12 +443,7 @@ class Meeting(Timestamped):
     need = optional_fk(Need, _("about the need"))
     programme = optional_fk(Programme, _("about the programme"))
     message = limited_text(_("message"), NOTE_TEXT, blank=True)
-    state = models.CharField(
-        _("state"),
-        max_length=16,
-        choices=MeetingState.choices,
-        default=MeetingState.REQUESTED,
-    )
+    state = choice_field(_("state"), MeetingState, default=MeetingState.REQUESTED)
     expires_at = models.DateTimeField(_("answer by"))
     slot = optional_fk(
         TimeSlot, _("slot"), on_delete=models.PROTECT, related_name="meetings"
@@ -572,11 +564,8 @@ class Commitment(Timestamped):
     amount_usd = money_field(_("amount (USD)"), null=True, blank=True)
     in_kind = limited_text(_("in kind"), NOTE_TEXT, blank=True)
     due_on = models.DateField(_("by when"))
-    state = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=CommitmentState.choices,
-        default=CommitmentState.ANNOUNCED,
+    state = choice_field(
+        _("status"), CommitmentState, default=CommitmentState.ANNOUNCED
     )
     event = optional_fk(Event, _("event"), related_name="commitments")
     session = optional_fk(Session, _("session"), related_name="commitments")

@@ -11,7 +11,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import MembershipRole, TokenScope
-from matchmaking.models.base import optional_fk, parent_fk, user_fk
+from matchmaking.models.base import (
+    choice_field,
+    language_field,
+    optional_fk,
+    parent_fk,
+    user_fk,
+)
 from matchmaking.models.organisations import MemberState, Provider, one_organisation
 
 
@@ -23,14 +29,7 @@ class User(AbstractUser):
         default=False,
         help_text=_("Curators verify organisations, curate matches and pitches."),
     )
-    language = models.CharField(
-        _("preferred language"),
-        max_length=8,
-        blank=True,
-        default="",
-        choices=settings.LANGUAGES,
-        help_text=_("Pages and emails are in this language."),
-    )
+    language = language_field(help_text=_("Pages and emails are in this language."))
 
     def __str__(self) -> str:
         full = self.get_full_name()
@@ -44,9 +43,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
-    scope = models.CharField(
-        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ
-    )
+    scope = choice_field(_("scope"), TokenScope, default=TokenScope.READ)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -88,11 +85,8 @@ class Invitation(models.Model):
     provider = optional_fk(
         Provider, _("provider"), on_delete=models.CASCADE, related_name="invitations"
     )
-    role = models.CharField(
-        _("role"),
-        max_length=20,
-        choices=MembershipRole.choices,
-        default=MembershipRole.FOCAL_POINT,
+    role = choice_field(
+        _("role"), MembershipRole, max_length=20, default=MembershipRole.FOCAL_POINT
     )
     invited_by = user_fk(_("invited by"))
     expires_at = models.DateTimeField(_("expires"))

@@ -4,7 +4,7 @@ and the kinds of relation the models use again and again."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import (
@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
@@ -62,6 +65,31 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+def choice_field(
+    verbose_name: str | Promise,
+    choices: type[models.TextChoices],
+    *,
+    max_length: int = 16,
+    **options: Any,
+) -> models.CharField[str | int | Combinable, str]:
+    """One value of ``choices`` (a status, a kind, a role), stored as its code."""
+    return models.CharField(
+        verbose_name, max_length=max_length, choices=choices.choices, **options
+    )
+
+
+def language_field(**options: Any) -> models.CharField[str | int | Combinable, str]:
+    """A person's preferred language for pages and mail (empty: the site's)."""
+    return models.CharField(
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        **options,
+    )
 
 
 # Relations. Most links of the models are of three kinds; these say which, and

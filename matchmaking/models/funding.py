@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from matchmaking.enums import OrganisationRole
 from matchmaking.models.base import (
     Timestamped,
+    choice_field,
     in_order,
     optional_fk,
     parent_fk,
@@ -167,7 +168,7 @@ class ParticipatingOrganisation(models.Model):
     registered provider or a plain named organisation."""
 
     programme = parent_fk(Programme, "participants", _("programme"))
-    role = models.CharField(_("role"), max_length=16, choices=OrganisationRole.choices)
+    role = choice_field(_("role"), OrganisationRole)
     provider = optional_fk(
         Provider, _("provider"), on_delete=models.PROTECT, related_name="participations"
     )

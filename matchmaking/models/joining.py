@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -18,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from matchmaking.enums import JoinKind, JoinStatus
-from matchmaking.models.base import NOTE_TEXT, limited_text, optional_fk, user_fk
+from matchmaking.models.base import (
+    NOTE_TEXT,
+    choice_field,
+    language_field,
+    limited_text,
+    optional_fk,
+    user_fk,
+)
 from matchmaking.models.organisations import MemberState, Provider
 from matchmaking.models.reference import Country, StakeholderGroup
 
@@ -36,13 +42,8 @@ def nomination_letter_path(instance: JoinRequest, filename: str) -> str:
 class JoinRequest(models.Model):
     """A request to join the platform, from outside, for a curator to decide."""
 
-    kind = models.CharField(_("joining as"), max_length=16, choices=JoinKind.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=JoinStatus.choices,
-        default=JoinStatus.UNCONFIRMED,
-    )
+    kind = choice_field(_("joining as"), JoinKind)
+    status = choice_field(_("status"), JoinStatus, default=JoinStatus.UNCONFIRMED)
     contact_name = models.CharField(_("your name"), max_length=200)
     email = models.EmailField(_("email"))
     position = models.CharField(
@@ -50,13 +51,7 @@ class JoinRequest(models.Model):
         max_length=200,
         help_text=_("Your position, for example “Head of the national CERT”."),
     )
-    language = models.CharField(
-        _("preferred language"),
-        max_length=8,
-        blank=True,
-        default="",
-        choices=settings.LANGUAGES,
-    )
+    language = language_field()
     organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
     stakeholder_group = optional_fk(
         StakeholderGroup, _("stakeholder group"), on_delete=models.PROTECT

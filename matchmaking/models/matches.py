@@ -21,6 +21,7 @@ from matchmaking.models.base import (
     NOTE_TEXT,
     SHORT_TEXT,
     Timestamped,
+    choice_field,
     limited_text,
     parent_fk,
     user_fk,
@@ -37,24 +38,13 @@ class Match(Timestamped):
     rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
     components = models.JSONField(_("score components"), default=dict, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=MatchStatus.choices,
-        default=MatchStatus.SUGGESTED,
-    )
-    origin = models.CharField(
-        _("origin"),
-        max_length=16,
-        choices=MatchOrigin.choices,
-        default=MatchOrigin.ENGINE,
-    )
+    status = choice_field(_("status"), MatchStatus, default=MatchStatus.SUGGESTED)
+    origin = choice_field(_("origin"), MatchOrigin, default=MatchOrigin.ENGINE)
     note = limited_text(_("curator's note"), NOTE_TEXT, blank=True)
     decline_reason = limited_text(_("reason for declining"), NOTE_TEXT, blank=True)
-    decline_code = models.CharField(
+    decline_code = choice_field(
         _("kind of reason for declining"),
-        max_length=16,
-        choices=DeclineCode.choices,
+        DeclineCode,
         blank=True,
         default=DeclineCode.NONE,
     )
@@ -64,9 +54,7 @@ class Match(Timestamped):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    feedback_outcome = models.CharField(
-        _("outcome"), max_length=16, choices=DeliveryOutcome.choices, blank=True
-    )
+    feedback_outcome = choice_field(_("outcome"), DeliveryOutcome, blank=True)
     feedback_comments = limited_text(_("comments"), SHORT_TEXT, blank=True)
     created_by = user_fk(_("created by"))
     # Every human step (interest, introduction, agreement ...) is recorded.
@@ -113,10 +101,8 @@ class MatchEvent(models.Model):
     """One step in a match's history."""
 
     match = parent_fk(Match, "events", _("match"))
-    from_status = models.CharField(
-        _("from"), max_length=16, choices=MatchStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=16, choices=MatchStatus.choices)
+    from_status = choice_field(_("from"), MatchStatus, blank=True)
+    to_status = choice_field(_("to"), MatchStatus)
     actor = user_fk(_("by"))
     note = limited_text(_("note"), NOTE_TEXT, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)

@@ -18,6 +18,7 @@ from matchmaking.enums import (
 from matchmaking.models.base import (
     LONG_TEXT,
     Timestamped,
+    choice_field,
     limited_text,
     new_provider_ref,
     optional_fk,
@@ -176,11 +177,8 @@ class Membership(Timestamped):
     provider = optional_fk(
         Provider, _("provider"), on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(
-        _("role"),
-        max_length=20,
-        choices=MembershipRole.choices,
-        default=MembershipRole.FOCAL_POINT,
+    role = choice_field(
+        _("role"), MembershipRole, max_length=20, default=MembershipRole.FOCAL_POINT
     )
     history = HistoricalRecords()
 

@@ -22,6 +22,7 @@ from matchmaking.models.base import (
     LONG_TEXT,
     SHORT_TEXT,
     Timestamped,
+    choice_field,
     in_order,
     limited_text,
     new_need_ref,
@@ -108,12 +109,7 @@ class Programme(TaggedRecord):
         _("reference"), max_length=100, unique=True, default=new_programme_ref
     )
     provider = protected_fk(Provider, _("provider"), related_name="programmes")
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=ProgrammeStatus.choices,
-        default=ProgrammeStatus.DRAFT,
-    )
+    status = choice_field(_("status"), ProgrammeStatus, default=ProgrammeStatus.DRAFT)
     eligible_regions = tags(Region, _("eligible regions"))
     eligible_countries = tags(Country, _("eligible countries"))
     ldc_only = models.BooleanField(_("least developed countries only"), default=False)
@@ -201,16 +197,9 @@ class Need(TaggedRecord):
         _("reference"), max_length=100, unique=True, default=new_need_ref
     )
     member_state = protected_fk(MemberState, _("member state"), related_name="needs")
-    status = models.CharField(
-        _("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.DRAFT
-    )
+    status = choice_field(_("status"), NeedStatus, default=NeedStatus.DRAFT)
     priority = optional_fk(Priority, _("priority"), on_delete=models.PROTECT)
-    visibility = models.CharField(
-        _("visibility"),
-        max_length=16,
-        choices=Visibility.choices,
-        default=Visibility.PUBLIC,
-    )
+    visibility = choice_field(_("visibility"), Visibility, default=Visibility.PUBLIC)
     shared_with = models.ManyToManyField(
         Provider,
         blank=True,
@@ -219,12 +208,8 @@ class Need(TaggedRecord):
         help_text=_("Providers allowed to see this need when it is confidential."),
     )
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
-    unmet_reason = models.CharField(
-        _("unmet"),
-        max_length=16,
-        choices=UnmetReason.choices,
-        blank=True,
-        default=UnmetReason.NONE,
+    unmet_reason = choice_field(
+        _("unmet"), UnmetReason, blank=True, default=UnmetReason.NONE
     )
     matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
     # shared_with decides who sees a confidential need, so its changes are

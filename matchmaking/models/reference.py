@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from matchmaking.enums import (
     RegionLevel,
 )
-from matchmaking.models.base import UN_LANGUAGES, optional_fk, protected_fk
+from matchmaking.models.base import (
+    UN_LANGUAGES,
+    choice_field,
+    optional_fk,
+    protected_fk,
+)
 
 
 class MultilingualName(models.Model):
@@ -54,7 +59,7 @@ class Region(MultilingualName):
     """An M49 region, sub-region or intermediate region ("002" Africa ...)."""
 
     code = models.CharField(_("M49 code"), max_length=3, primary_key=True)
-    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    level = choice_field(_("level"), RegionLevel)
     parent = optional_fk(
         "self", _("parent"), on_delete=models.PROTECT, related_name="children"
     )
