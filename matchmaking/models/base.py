@@ -4,7 +4,7 @@ and the kinds of relation the models use again and again."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.conf import settings
 from django.core.validators import (
@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.db.models.expressions import Combinable
+
+    from matchmaking.models.accounts import User
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
@@ -92,11 +94,30 @@ def language_field(**options: Any) -> models.CharField[str | int | Combinable, s
     )
 
 
-# Relations. Most links of the models are of three kinds; these say which, and
+# Relations. Most links of the models are of a few kinds; these say which, and
 # keep the choices that come with the kind (may it be empty, what happens when
-# its target goes, is there a way back) the same everywhere.
+# its target goes, is there a way back) the same everywhere. A target given by
+# name ("self", settings.AUTH_USER_MODEL) is typed Any, a model class exactly.
 
 
+@overload
+def optional_fk[M: models.Model](
+    to: type[M],
+    verbose_name: str | Promise,
+    *,
+    on_delete: Any = ...,
+    related_name: str = ...,
+    **options: Any,
+) -> models.ForeignKey[M | Combinable | None, M | None]: ...
+@overload
+def optional_fk(
+    to: str,
+    verbose_name: str | Promise,
+    *,
+    on_delete: Any = ...,
+    related_name: str = ...,
+    **options: Any,
+) -> models.ForeignKey[Any, Any]: ...
 def optional_fk(
     to: Any,
     verbose_name: str | Promise,
@@ -104,7 +125,7 @@ def optional_fk(
     on_delete: Any = models.SET_NULL,
     related_name: str = "+",
     **options: Any,
-) -> models.ForeignKey:
+) -> models.ForeignKey[Any, Any]:
     """A link that may be empty; emptied when its target is deleted unless
     ``on_delete`` says otherwise; no way back from the target unless named."""
     return models.ForeignKey(
@@ -118,21 +139,41 @@ def optional_fk(
     )
 
 
-def user_fk(verbose_name: str | Promise, **options: Any) -> models.ForeignKey:
+def user_fk(
+    verbose_name: str | Promise, **options: Any
+) -> models.ForeignKey[User | Combinable | None, User | None]:
     """The person who did something to the row (decided, published, wrote it):
     may be unknown, and forgotten when their account is deleted."""
     return optional_fk(settings.AUTH_USER_MODEL, verbose_name, **options)
 
 
-def tags(
-    to: Any, verbose_name: str | Promise, *, blank: bool = True, **options: Any
-) -> models.ManyToManyField:
+def tags[M: models.Model](
+    to: type[M], verbose_name: str | Promise, *, blank: bool = True, **options: Any
+) -> models.ManyToManyField[M, Any]:
     """A set of entries of a vocabulary or reference table (no way back)."""
     return models.ManyToManyField(
         to, blank=blank, related_name="+", verbose_name=verbose_name, **options
     )
 
 
+@overload
+def parent_fk[M: models.Model](
+    to: type[M],
+    related_name: str,
+    verbose_name: str | Promise,
+    *,
+    one: bool = ...,
+    **options: Any,
+) -> models.ForeignKey[M | Combinable, M]: ...
+@overload
+def parent_fk(
+    to: str,
+    related_name: str,
+    verbose_name: str | Promise,
+    *,
+    one: bool = ...,
+    **options: Any,
+) -> models.ForeignKey[Any, Any]: ...
 def parent_fk(
     to: Any,
     related_name: str,
@@ -140,7 +181,7 @@ def parent_fk(
     *,
     one: bool = False,
     **options: Any,
-) -> models.ForeignKey:
+) -> models.ForeignKey[Any, Any]:
     """The row this one is part of: required, deleted with it, and listed on it
     as ``related_name`` (one=True: it has at most one such row)."""
     field = models.OneToOneField if one else models.ForeignKey
@@ -153,9 +194,9 @@ def parent_fk(
     )
 
 
-def protected_fk(
-    to: Any, verbose_name: str | Promise, *, related_name: str = "+", **options: Any
-) -> models.ForeignKey:
+def protected_fk[M: models.Model](
+    to: type[M], verbose_name: str | Promise, *, related_name: str = "+", **options: Any
+) -> models.ForeignKey[M | Combinable, M]:
     """A required link whose target cannot be deleted while this row needs it."""
     return models.ForeignKey(
         to,
