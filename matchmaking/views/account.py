@@ -28,10 +28,10 @@ from matchmaking.models import (
     ApiToken,
 )
 from matchmaking.views.common import (
-    _apply_form_errors,
-    _error_text,
-    _form_page,
     _page,
+    apply_form_errors,
+    error_text,
+    form_page,
     secret_page,
 )
 
@@ -77,7 +77,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     backend="django.contrib.auth.backends.ModelBackend",
                 )
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return redirect("home")
         messages.success(
             request,
@@ -87,7 +87,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(
             "state-dashboard" if invitation.member_state_id else "provider-dashboard"
         )
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/invitation_accept.html",
         {"invitation": invitation, "form": form},
@@ -109,7 +109,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related(
         "member_state__country", "provider"
     )
-    return _form_page(
+    return form_page(
         request,
         "registration/profile.html",
         {"form": form, "memberships": memberships},
@@ -140,7 +140,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 error = ValidationError(
                     {"expires_on": error.error_dict.pop("expires_at")}
                 )
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,

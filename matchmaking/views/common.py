@@ -65,7 +65,8 @@ def _render(
     return response
 
 
-def _error_text(error: ValidationError) -> str:
+def error_text(error: ValidationError) -> str:
+    """A refusal of the services as one line, for a message above the page."""
     return " ".join(error.messages)
 
 
@@ -132,7 +133,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _apply_form_errors(form: Any, error: ValidationError) -> None:
+def apply_form_errors(form: Any, error: ValidationError) -> None:
+    """A refusal of the services on the form: on the field it names, if the form
+    has it, else above the form."""
     if hasattr(error, "error_dict"):
         for field, errs in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errs)
@@ -140,7 +143,7 @@ def _apply_form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _form_page(
+def form_page(
     request: HttpRequest, template: str, context: dict[str, Any]
 ) -> HttpResponse:
     """A page with a form: 400 when it answers a refused post, else 200."""
@@ -185,7 +188,7 @@ def send_invitation(request: HttpRequest, form: Any, **organisation: Any) -> boo
             **organisation,
         )
     except ValidationError as error:
-        _apply_form_errors(form, error)
+        apply_form_errors(form, error)
         return False
     messages.success(
         request,

@@ -41,12 +41,12 @@ from matchmaking.models import (
     Theme,
 )
 from matchmaking.views.common import (
-    _apply_form_errors,
     _curator_only,
-    _form_page,
     _page,
     _render,
     _safe_next,
+    apply_form_errors,
+    form_page,
     send_invitation,
 )
 
@@ -207,7 +207,7 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _apply_form_errors(form, error)
+                apply_form_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -215,7 +215,7 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
                     % {"programme": programme.title, "need": need.title},
                 )
                 return redirect("match-detail", pk=match.pk)
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/match_propose.html",
         {
@@ -259,7 +259,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     sent = Invitation.objects.select_related(
         "member_state__country", "provider", "invited_by"
     ).order_by("-created_at", "id")
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/invitation_list.html",
         {"form": form, "page": _page(request, sent), "now": timezone.now()},

@@ -17,10 +17,10 @@ from matchmaking import forms, joining, selectors, uploads
 from matchmaking.audit import client_ip
 from matchmaking.models import JoinStatus
 from matchmaking.views.common import (
-    _apply_form_errors,
     _curator_only,
-    _form_page,
     _page,
+    apply_form_errors,
+    form_page,
     send_invitation,
 )
 
@@ -56,10 +56,10 @@ def join_request(request: HttpRequest) -> HttpResponse:
                 client=client_ip(request),
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             return redirect("join-sent")
-    return _form_page(request, "matchmaking/joining/join_form.html", {"form": form})
+    return form_page(request, "matchmaking/joining/join_form.html", {"form": form})
 
 
 def join_sent(request: HttpRequest) -> HttpResponse:
@@ -139,10 +139,10 @@ def join_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     _("The request is rejected; its requester is told by mail."),
                 )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             return redirect("join-request-queue")
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/joining/detail.html",
         {
@@ -187,7 +187,7 @@ def colleague_invitations(request: HttpRequest) -> HttpResponse:
             raise Http404 from error
         if sent:
             return redirect("colleague-invitations")
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/joining/colleagues.html",
         {
@@ -217,7 +217,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -228,7 +228,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("profile")
-    return _form_page(request, "matchmaking/joining/email_change.html", {"form": form})
+    return form_page(request, "matchmaking/joining/email_change.html", {"form": form})
 
 
 @login_required

@@ -27,10 +27,10 @@ from matchmaking.models import (
 )
 from matchmaking.notifications import introductions
 from matchmaking.views.common import (
-    _error_text,
     _history_for_curators,
     _is_htmx,
     _safe_next,
+    error_text,
 )
 
 _COMPONENT_LABELS = {
@@ -183,7 +183,7 @@ def match_action(request: HttpRequest, pk: int) -> HttpResponse:
             decline_code=code,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     except PermissionDenied:
         raise Http404 from None
     else:
@@ -227,7 +227,7 @@ def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Thank you: your feedback is recorded."))
         return redirect("match-detail", pk=match.pk)

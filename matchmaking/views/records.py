@@ -25,11 +25,11 @@ from django.views.decorators.http import require_POST
 from matchmaking import audit, forms, selectors, services
 from matchmaking.models import Need, Programme
 from matchmaking.views.common import (
-    _apply_form_errors,
-    _error_text,
-    _form_page,
     _member_states,
     _providers,
+    apply_form_errors,
+    error_text,
+    form_page,
 )
 
 
@@ -104,7 +104,7 @@ def record_edit(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
                 user=request.user, record=record, data=dict(form.cleaned_data)
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect(f"{kind}-detail", ref=record.ref)
@@ -123,7 +123,7 @@ def record_status(request: HttpRequest, ref: str, kind: str) -> HttpResponse:
             user=request.user, record=record, status=request.POST.get("status", "")
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         status = record.get_status_display().lower()
         messages.success(request, str(KINDS[kind].status_done) % {"status": status})
@@ -134,7 +134,7 @@ def _record_form_page(
     request: HttpRequest, form: Any, record: Need | Programme | None
 ) -> HttpResponse:
     kind = form._meta.model._meta.model_name
-    return _form_page(
+    return form_page(
         request, f"matchmaking/{kind}_form.html", {"form": form, kind: record}
     )
 
@@ -161,7 +161,7 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
                 user=request.user, owner=owner, data=data, publish=publish
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             done = spec.published if publish else spec.draft
             messages.success(request, str(done) % {"title": record.title})

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import explain, forms, services, translations
-from matchmaking.views.common import _form_page
+from matchmaking.views.common import form_page
 from matchmaking.views.records import editable_record
 
 
@@ -139,7 +139,7 @@ def translations_page(
                 "summary": found.summary,
             }
         form = forms.TranslationForm(initial=initial, original=original)
-    return _form_page(
+    return form_page(
         request,
         "matchmaking/translations.html",
         {

@@ -16,10 +16,10 @@ from matchmaking.models import SavedSearch, SearchScope, WebhookEndpoint
 from matchmaking.savedsearches import queries
 from matchmaking.savedsearches import services as saved
 from matchmaking.views.common import (
-    _apply_form_errors,
-    _error_text,
-    _form_page,
     _page,
+    apply_form_errors,
+    error_text,
+    form_page,
     secret_page,
 )
 from matchmaking.webhooks import delivery
@@ -36,7 +36,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                 user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -69,7 +69,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, endpoint=endpoint, changes=form.cleaned_data
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(request, _("Webhook saved."))
             return redirect("webhook-detail", pk=endpoint.pk)
@@ -90,7 +90,7 @@ def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         delivery.send_test_event(user=request.user, endpoint=endpoint)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("A test event is on its way."))
     return redirect("webhook-detail", pk=endpoint.pk)
@@ -147,13 +147,13 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_form_errors(form, error)
         else:
             messages.success(
                 request, _("Search saved: you will hear of new items that match it.")
             )
             return redirect("saved-search-list")
-    return _form_page(request, "registration/saved_search_form.html", {"form": form})
+    return form_page(request, "registration/saved_search_form.html", {"form": form})
 
 
 @login_required

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import Theme
+from matchmaking.views.common import error_text
 from roundtable import selectors, services
 from roundtable.enums import SessionKind, SlotKind
 from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar
 from roundtable.models import Event, Session
-from roundtable.views.base import download, error_text, event_or_404, require_curator
+from roundtable.views.base import download, event_or_404, require_curator
 
 
 def _agenda(event: Event, user: Any) -> tuple[dict[str, Any], Any]:

@@ -1,4 +1,5 @@
-"""What the roundtable pages share: lookups that answer 404, form errors, downloads.
+"""What the roundtable pages share: lookups that answer 404, form errors, downloads
+(the error and form-page helpers of both apps are in ``matchmaking.views.common``).
 
 The pages are thin: they read from selectors and write via services. Anything the
 viewer may not see is a 404, exactly like something missing.
@@ -12,28 +13,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import get_visible_or_404
 from matchmaking.models import MemberState, Provider
+from matchmaking.views.common import apply_form_errors
 from roundtable import selectors
 from roundtable.models import Event, Pitch
 from roundtable.slides import SlideDeckError
 
 
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def apply_form_errors(form: Any, error: ValidationError) -> None:
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    """``apply_form_errors``, with a refused slide deck shown on its own field."""
     if isinstance(error, SlideDeckError) and "slide_deck" in form.fields:
         form.add_error("slide_deck", error)
-    elif hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
     else:
-        form.add_error(None, error)
+        apply_form_errors(form, error)
 
 
 def event_or_404(slug: str, user: Any) -> Event:
@@ -78,14 +74,6 @@ def states_of(user: Any) -> list[MemberState]:
     )
 
 
-def form_page(
-    request: HttpRequest, template: str, context: dict[str, Any]
-) -> HttpResponse:
-    """A form page: 400 when a POST comes back with errors."""
-    status = 400 if request.method == "POST" else 200
-    return render(request, template, context, status=status)
-
-
 def saved[T](
     request: HttpRequest, form: Any, save: Callable[[], T], message: str
 ) -> T | None:
@@ -96,7 +84,7 @@ def saved[T](
     try:
         result = save()
     except ValidationError as error:
-        apply_form_errors(form, error)
+        _apply_errors(form, error)
         return None
     messages.success(request, message)
     return result

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from matchmaking.views.common import error_text
 from roundtable import forms, selectors, services
 from roundtable.views.base import (
-    error_text,
     event_or_404,
     require_curator,
     visible_pitch_or_404,

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import NOTE_TEXT
+from matchmaking.views.common import error_text
 from roundtable import forms, selectors, services
 from roundtable.ical import ICAL_CONTENT_TYPE, meetings_calendar
-from roundtable.views.base import download, error_text, states_of, visible_pitch_or_404
+from roundtable.views.base import download, states_of, visible_pitch_or_404
 
 
 @login_required

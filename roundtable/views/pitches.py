@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import log_denied_access
+from matchmaking.views.common import error_text, form_page
 from matchmaking.views.translations import (
     delete_and_redirect,
     panel_urls,
@@ -26,9 +27,7 @@ from roundtable.enums import REQUESTABLE_PITCH_STATES
 from roundtable.models import Pitch, Review
 from roundtable.slides import slide_deck_response
 from roundtable.views.base import (
-    error_text,
     event_or_404,
-    form_page,
     provider_event_or_404,
     saved,
     states_of,

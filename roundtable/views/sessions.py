@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from matchmaking.views.common import error_text, form_page
 from roundtable import forms, selectors, services
 from roundtable.models import SessionReport
-from roundtable.views.base import error_text, form_page, saved
+from roundtable.views.base import saved
 
 
 @login_required
