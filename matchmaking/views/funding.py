@@ -31,6 +31,37 @@ def _rows(post: Any, prefix: str, fields: tuple[str, ...]) -> list[dict[str, str
     return rows
 
 
+def _as_typed(current: funding_selectors.Funding) -> dict[str, Any]:
+    """The stored funding in the shape of what the form posts (strings)."""
+    return {
+        "total_budget": _text(current.total_budget),
+        "currency": current.currency,
+        "cost_per_participant": _text(current.cost_per_participant),
+        "participants": [
+            {
+                "role": p.role,
+                "provider": p.provider_ref,
+                "name": "" if p.provider_ref else p.name,
+                "iati_ref": p.iati_ref,
+            }
+            for p in current.participants
+        ],
+        "budget_lines": [
+            {
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+                "amount": str(line.amount),
+                "currency": line.currency,
+            }
+            for line in current.budget_lines
+        ],
+    }
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 @login_required
 def programme_funding(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit who funds and delivers a programme and its budget."""
@@ -61,17 +92,23 @@ def programme_funding(request: HttpRequest, ref: str) -> HttpResponse:
         else:
             messages.success(request, _("The funding is saved."))
             return redirect("programme-detail", programme.ref)
-    current = funding_selectors.programme_funding(programme=programme)
-    participants = list(current.participants) + [None] * ROWS
-    lines = list(current.budget_lines) + [None] * ROWS
+    # After a problem the form shows what was typed, never the stored values.
+    if errors:
+        shown = {
+            **data,
+            "total_budget": _text(data["total_budget"]),
+            "cost_per_participant": _text(data["cost_per_participant"]),
+        }
+    else:
+        shown = _as_typed(funding_selectors.programme_funding(programme=programme))
     return render(
         request,
         "matchmaking/programme_funding.html",
         {
             "programme": programme,
-            "funding": current,
-            "participants": participants[: len(current.participants) + ROWS],
-            "lines": lines[: len(current.budget_lines) + ROWS],
+            "funding": shown,
+            "participants": shown["participants"] + [None] * ROWS,
+            "lines": shown["budget_lines"] + [None] * ROWS,
             "roles": OrganisationRole.choices,
             "providers": Provider.objects.order_by("name").values_list("ref", "name"),
             "currencies": sorted(currency_codes()),

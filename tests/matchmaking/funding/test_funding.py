@@ -191,6 +191,50 @@ def test_the_provider_edits_funding_on_its_page_and_it_shows(client, db):
     assert programme.budget_lines.get().amount_usd == Decimal("5000.00")
 
 
+def test_the_funding_page_keeps_everything_typed_when_it_shows_a_problem(client, db):
+    member = MembershipFactory(member_state=None, provider=ProviderFactory())
+    programme = ProgrammeFactory(provider=member.provider, ref="mine")
+    write_funding(
+        programme=programme,
+        funding=parse_funding({"participants": [{"role": "funding", "name": "Old"}]}),
+    )
+    client.force_login(member.user)
+    typed = {
+        "total_budget": "75000",
+        "currency": "EUR",
+        "cost_per_participant": "1500",
+        "participant-0-role": "implementing",
+        "participant-0-name": "CERT Africa",
+        "participant-0-iati_ref": "XM-OCHA-1",
+        "participant-1-role": "funding",
+        "participant-1-provider": member.provider.ref,
+        "line-0-period_start": "2026-01-01",
+        "line-0-period_end": "2026-12-31",
+        "line-0-amount": "40000",
+        "line-0-currency": "EUR",
+        "line-1-period_start": "2027-01-01",
+        "line-1-period_end": "2027-12-31",
+        "line-1-amount": "a lot",
+        "line-1-currency": "GBP",
+    }
+
+    response = client.post("/programmes/mine/funding/", typed)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "budget_lines[1].amount" in page
+    for name, value in typed.items():
+        if name.endswith(("role", "currency", "provider")):
+            selected = f'<option value="{value}" selected>'
+            assert selected in page or f"<option selected>{value}</option>" in page
+        else:
+            assert f'name="{name}"' in page
+            assert f'value="{value}"' in page, name
+    assert 'value="Old"' not in page
+    assert list(programme.participants.values_list("name", flat=True)) == ["Old"]
+    assert not programme.budget_lines.exists()
+
+
 def test_others_cannot_change_funding_by_page_or_api(client, db):
     ProgrammeFactory(ref="theirs")
     outsider = MembershipFactory(member_state=None, provider=ProviderFactory())
