@@ -9,12 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from matchmaking.dataset.demo import ensure_row
-from matchmaking.models import Programme, Provider, User
-from roundtable.models import CallForPitches, Event, Pitch, Session, TimeSlot
+from matchmaking.models import Programme, Provider, Theme, User
+from roundtable.models import (
+    CallForPitches,
+    Commitment,
+    Event,
+    Pitch,
+    Session,
+    TimeSlot,
+)
+from roundtable.services.commitments import record_commitment, report_progress
 
 # --- the Global Roundtable ---------------------------------------------------
 
@@ -335,8 +344,94 @@ def load_roundtable_demo(*, users: Mapping[str, User]) -> Event:
                 values={"kind": "meeting", "ends_at": end},
             )
     _add_pitches(event, sessions["matchmaking"], PITCHES, users)
+    _add_commitments(event, users)
     _load_open_call_event(users=users)
     return event
+
+
+@dataclass(frozen=True)
+class _CommitmentPlan:
+    provider: str
+    recorder: str
+    title: str
+    theme: str
+    countries: tuple[str, ...]
+    programmes: tuple[str, ...]
+    data: dict[str, Any]
+    # Progress reports, oldest first: (narrative, share delivered, spend).
+    reports: tuple[tuple[str, int, Decimal | None], ...] = ()
+
+
+COMMITMENTS = (
+    _CommitmentPlan(
+        "nordic-ccp",
+        "provider",
+        "National CSIRTs for Senegal and Nepal by 2028",
+        "incident-management-cip",
+        ("SEN", "NPL"),
+        ("nordic-csirt-launchpad",),
+        {"amount": Decimal("1200000"), "currency": "EUR", "for_ldcs": True},
+        (
+            (
+                "Resident advisers in Dakar and Kathmandu; both teams handle their "
+                "first incidents with a Nordic mentor team.",
+                50,
+                Decimal("410000"),
+            ),
+        ),
+    ),
+    _CommitmentPlan(
+        "kestrel",
+        "provider2",
+        "Off-island backups and cloud credits for small island states",
+        "incident-management-cip",
+        ("FJI", "BRB"),
+        ("kestrel-gov-cloud",),
+        {
+            "in_kind": "Two years of cloud credits and a hardened landing zone.",
+            "for_sids": True,
+        },
+        (("Landing zones live in Fiji; Barbados starts next quarter.", 30, None),),
+    ),
+    _CommitmentPlan(
+        "tcjp",
+        "curator",
+        "Cybercrime laws aligned across borders in three LDCs",
+        "cybercrime",
+        ("NPL", "SEN", "BGD"),
+        ("tcjp-legislation-alignment",),
+        {"amount": Decimal("250000"), "currency": "USD", "for_ldcs": True},
+    ),
+)
+
+
+def _add_commitments(event: Event, users: Mapping[str, User]) -> None:
+    """Commitments made at the event, some reported on, once."""
+    if Commitment.objects.filter(event=event).exists():
+        return  # their state and reports belong to whoever plays the demo
+    for plan in COMMITMENTS:
+        provider = Provider.objects.get(ref=plan.provider)
+        commitment = record_commitment(
+            user=users[plan.recorder],
+            provider_id=provider.pk,
+            pitch=Pitch.objects.filter(event=event, provider=provider).first(),
+            data={
+                "title": plan.title,
+                "theme": Theme.objects.get(slug=plan.theme),
+                "countries": list(plan.countries),
+                "programmes": list(Programme.objects.filter(ref__in=plan.programmes)),
+                "due_on": DAY_TWO + dt.timedelta(days=730),
+                **plan.data,
+            },
+        )
+        for narrative, share, spend in plan.reports:
+            report_progress(
+                user=users[plan.recorder],
+                commitment=commitment,
+                narrative=narrative,
+                share_delivered=share,
+                spend=spend,
+            )
 
 
 def _add_pitches(

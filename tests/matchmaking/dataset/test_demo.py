@@ -33,7 +33,14 @@ from matchmaking.models import (
     User,
 )
 from matchmaking.reference import load_countries, load_taxonomy, topic_themes
-from roundtable.models import CallForPitches, Event, Pitch, Session, TimeSlot
+from roundtable.models import (
+    CallForPitches,
+    Commitment,
+    Event,
+    Pitch,
+    Session,
+    TimeSlot,
+)
 from tests.paths import ROOT
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -415,6 +422,27 @@ def _snapshot() -> dict:
         "shared": sorted(Need.shared_with.through.objects.values_list("pk")),
         "verified": sorted(Provider.objects.values_list("pk", "verified_at")),
     }
+
+
+def test_load_demo_holds_commitments_the_public_pages_show(demo, client):
+    rows = sorted(
+        (c.provider.ref, c.state, c.share_delivered, c.for_ldcs, c.reports.count())
+        for c in Commitment.objects.filter(event__slug="global-roundtable-2027")
+    )
+    assert rows == [
+        ("kestrel", "in_progress", 30, False, 1),
+        ("nordic-ccp", "in_progress", 50, True, 1),
+        ("tcjp", "announced", 0, True, 0),
+    ]
+    nordic = Commitment.objects.get(provider__ref="nordic-ccp")
+    assert sorted(nordic.countries.values_list("iso3", flat=True)) == ["NPL", "SEN"]
+    assert nordic.pitch.provider.ref == "nordic-ccp"
+    page = client.get("/roundtable/commitments/").content.decode()
+    assert "National CSIRTs for Senegal and Nepal by 2028" in page
+    view = client.get("/roundtable/coordination/").content.decode()
+    assert '<dd class="govuk-summary-list__value">3</dd>' in view
+    load_demo()
+    assert Commitment.objects.count() == 3
 
 
 def test_running_load_demo_twice_changes_nothing(demo):
