@@ -816,7 +816,7 @@ def export(app: App) -> dict:
 
 
 def index_rebuild_seconds(app: App) -> float:
-    """What each gunicorn worker does at start: build the matching index."""
+    """What a task worker does on its first matching task: build the index."""
     return app.django(
         "import time\n"
         "from matchmaking.suggestions import engine_state\n"

@@ -1,12 +1,6 @@
-"""Gunicorn settings of the load benchmark: each worker warms its engine first.
+"""Gunicorn settings of the load benchmarks, beside the command-line options.
 
-The matching engine's index lives in each process; building it on the first
-request would charge the benchmark's first seconds with it.
+Nothing is warmed before a worker takes requests: web workers hold no
+matching index (pages and the API read what the task worker stored), so a
+worker is ready once Django is loaded.
 """
-
-
-def post_worker_init(worker) -> None:
-    """Build this worker's engine index before it accepts connections."""
-    from matchmaking.suggestions import engine_state
-
-    engine_state()

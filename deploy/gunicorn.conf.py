@@ -28,8 +28,9 @@ threads = _int("GUNICORN_THREADS", 4)
 # pool (nginx.conf: keepalive 32) plus its threads, or new connections wait
 # for idle ones to time out. Default: gunicorn's own (1000).
 worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 1000)
-# A request that runs longer than this is killed and logged; the matching
-# refreshes run in the task worker, not in requests.
+# A request that runs longer than this is killed and logged. Matching runs in
+# the task worker only: a web worker builds no matching index (it reads the
+# stored results), so it is ready as soon as Django is loaded.
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
@@ -60,20 +61,3 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # confidential needs.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 proc_name = "cbm-web"
-
-
-def post_worker_init(worker) -> None:
-    """Build this worker's matching-engine index before it takes requests.
-
-    Otherwise the first match query of each worker pays for it. If the
-    database is down the worker still starts (health answers 503) and the
-    index is built on first use instead.
-    """
-    from django.db import DatabaseError
-
-    from matchmaking.suggestions import engine_state
-
-    try:
-        engine_state()
-    except DatabaseError:
-        worker.log.warning("engine index not warmed: database unavailable")

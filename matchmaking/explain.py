@@ -1,7 +1,7 @@
 """Match explanations rendered on read, in the active language.
 
 A stored match keeps only its reasons' ``code`` and ``params``
-(``suggestions.reason_json``); this module turns them into text when a page or
+(``suggestion_store.reason_json``); this module turns them into text when a page or
 an API response shows them, with gettext (named placeholders, so translators
 may reorder them) and the display names of topics, countries, languages ... in
 the active language, falling back to English where a name has no translation.

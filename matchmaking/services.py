@@ -232,7 +232,13 @@ def _update_record(
     record.full_clean()
     if changed:
         record.save(update_fields=[*changed, "updated_at"])
-    changed += _set_m2m(record, rules.m2m, data)
+    tags = _set_m2m(record, rules.m2m, data)
+    if tags and not changed:
+        # A change of tags or places alone is an edit too: the task worker
+        # catches up with edits by their time, and pages tell an edit not yet
+        # matched by it.
+        record.save(update_fields=["updated_at"])
+    changed += tags
     if changed:
         rules.refresh(record.pk)
         saved_search_alerts.record_change(record)

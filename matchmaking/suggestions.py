@@ -1,33 +1,34 @@
-"""Services that drive the matching engine: load profiles, rank, persist suggestions.
+"""Services that drive the matching engine: load profiles, rank, store results.
 
-``engine.py`` is pure; this module is its only door to the database. It keeps
-one engine index of all programmes (and the encoded active needs) per process
-and brings it up to date from the database before each use, so a web worker
-and a task worker each see every edit, whoever made it.
+``engine/`` is pure; this module is its only door to the database, and it runs
+in the task worker only (``tasks.py``, ``manage.py rematch``): web processes
+never build an index, they read what is stored here (suggestions as ``Match``
+rows, near misses and gap advice through ``derived.py``, all read back by
+``selectors.py`` and ``stored_results.py``). It keeps one engine index of all
+programmes (and the encoded active needs) per process and brings it up to
+date from the database before each use, so a worker sees every edit, whoever
+made it; text analyses are kept across rebuilds, so a full rematch analyses
+only the texts that changed.
 
-Persisted suggestions are ``Match`` rows with status "suggested" and origin
-"engine". A match somebody acted on (interest, declined, ...) or a curator's
-proposal is never overwritten or removed by the engine.
+A match somebody acted on (interest, declined, ...) or a curator's proposal is
+never overwritten or removed by the engine (``suggestion_store.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from matchmaking import api_cache, engine, explain, notifications
+from matchmaking import api_cache, derived, engine
 from matchmaking.engine_profiles import (
     active_needs,
     capacity_used,
@@ -38,20 +39,17 @@ from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
     MatchOrigin,
     MatchStatus,
-    ProgrammeStatus,
-    UnmetReason,
 )
 from matchmaking.models import (
-    EventKind,
+    AllocationSlate,
     Match,
+    NearMiss,
     Need,
     Programme,
+    SuggestedChange,
 )
 from matchmaking.reference import topic_themes
-from matchmaking.selectors import needs_visible_to, programmes_visible_to
-from matchmaking.stats.scope import region_q
-
-_BULK = 2000
+from matchmaking.suggestion_store import clear_suggestions, persist_results
 
 
 def top_k() -> int:
@@ -79,18 +77,31 @@ class _EngineState:
 
 _state: _EngineState | None = None
 _lock = threading.RLock()
+# Text analyses by (title, summary, description), kept across rebuilds: the
+# costliest part of encoding a record, and unchanged unless its text changed.
+_analyses: dict[Any, Any] = {}
 
 
-def reset_engine() -> None:
-    """Forget the cached index (tests, or after a bulk load)."""
+def reset_engine(*, keep_analyses: bool = False) -> None:
+    """Forget the cached index (tests, or after a bulk load).
+
+    ``keep_analyses``: keep the texts' analyses for the next index (they depend
+    on the text alone), so only changed texts are analysed again.
+    """
     global _state  # one engine state per process, by design
     with _lock:
+        if keep_analyses and _state is not None:
+            _analyses.update(_state.index.profile_cache)
+        else:
+            _analyses.clear()
         _state = None
 
 
 def _build_state() -> _EngineState:
     loaded = load_programmes()
-    index = engine.build_index(loaded.profiles, topic_themes=topic_themes())
+    index = engine.build_index(
+        loaded.profiles, topic_themes=topic_themes(), profiles=_analyses or None
+    )
     watermark = Programme.objects.aggregate(m=Max("updated_at"))["m"]
     return _EngineState(
         index=index,
@@ -153,7 +164,7 @@ def _catch_up_needs(state: _EngineState) -> None:
     ids = set(wanted) | {active[ref] for ref in missing}
     if ids:
         loaded = load_needs(Need.objects.filter(pk__in=ids))
-        batch = state.index.encode_needs(loaded.profiles)
+        batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
         for profile, features in zip(batch.needs, batch.features, strict=True):
             state.needs[profile.key] = (profile, features)
         state.need_ids.update(loaded.ids)
@@ -195,274 +206,61 @@ def _batch(state: _EngineState, refs: Iterable[str]) -> engine.NeedBatch:
     )
 
 
-# --- persisting ---------------------------------------------------------------
+# --- the services -------------------------------------------------------------
 
 
-def reason_json(reason: engine.Reason) -> dict[str, Any]:
-    """A reason as stored with a match: its code and JSON-able params.
-
-    The text is rendered on read, in the reader's language (``explain``).
-    """
-    params = {
-        key: list(value) if isinstance(value, (tuple, frozenset, set)) else value
-        for key, value in reason.params.items()
-    }
-    return {"code": reason.code, "params": params}
-
-
-def components_json(components: engine.Components) -> dict[str, float | None]:
-    """The score components as stored with a match (None: the need gave no data)."""
-    return {
-        key: (round(value, 4) if value is not None else None)
-        for key, value in asdict(components).items()
-    }
-
-
-@transaction.atomic
-def persist_results(
+def _store(
+    state: _EngineState,
+    batch: engine.NeedBatch,
     results: Sequence[engine.NeedResult],
     *,
-    need_ids: Mapping[str, int],
-    programme_ids: Mapping[str, int],
+    need_ids: dict[str, int],
+    as_of: dt.datetime,
 ) -> int:
-    """Store the engine's rankings as suggestions, leaving acted-on matches alone.
-
-    Returns how many suggestions were written.
-    """
-    now = timezone.now()
-    pks = [need_ids[r.need] for r in results]
-    protected: set[tuple[int, int]] = set()
-    stale: dict[tuple[int, int], int] = {}
-    for start in range(0, len(pks), _BULK):
-        for pk, need_id, programme_id, status, origin in Match.objects.filter(
-            need_id__in=pks[start : start + _BULK]
-        ).values_list("id", "need_id", "programme_id", "status", "origin"):
-            pair = (need_id, programme_id)
-            if status == MatchStatus.SUGGESTED and origin == MatchOrigin.ENGINE:
-                stale[pair] = pk
-            else:
-                protected.add(pair)
-    existing = set(stale)
-    rows = []
-    # The engine shares identical reason tuples between matches: render each
-    # once, keyed by identity (``results`` keeps every tuple alive meanwhile;
-    # a Reason's hash leaves out its params, so hashing them would collide).
-    rendered: dict[int, list[dict[str, Any]]] = {}
-
-    def _render(reasons: tuple[engine.Reason, ...]) -> list[dict[str, Any]]:
-        found = rendered.get(id(reasons))
-        if found is None:
-            found = rendered[id(reasons)] = [reason_json(r) for r in reasons]
-        return found
-
-    for result in results:
-        need_id = need_ids[result.need]
-        for rank, found in enumerate(result.matches, start=1):
-            pair = (need_id, programme_ids[found.programme])
-            if pair in protected:
-                continue
-            stale.pop(pair, None)
-            rows.append(
-                _Suggestion(
-                    need_id=need_id,
-                    programme_id=pair[1],
-                    score=min(1.0, max(0.0, round(found.score, 6))),
-                    rank=rank,
-                    components=components_json(found.components),
-                    reasons=_render(found.reasons),
-                )
-            )
-    stale_ids = list(stale.values())
-    for start in range(0, len(stale_ids), _BULK):
-        Match.objects.filter(pk__in=stale_ids[start : start + _BULK]).delete()
-    if connection.vendor == "postgresql":
-        _upsert_postgresql(rows, now=now)
-    else:
-        Match.objects.bulk_create(
-            [
-                Match(
-                    **row._asdict(),
-                    status=MatchStatus.SUGGESTED,
-                    origin=MatchOrigin.ENGINE,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for row in rows
-            ],
-            batch_size=_BULK,
-            update_conflicts=True,
-            unique_fields=["need", "programme"],
-            update_fields=["score", "rank", "components", "reasons", "updated_at"],
-        )
-    _announce_suggestions(
-        [r for r in rows if (r.need_id, r.programme_id) not in existing]
+    """Store the suggestions of ranked needs, then their near misses and advice."""
+    written = persist_results(
+        results, need_ids=need_ids, programme_ids=state.programme_ids, as_of=as_of
     )
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for result in results:
-        by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
-    _announce_unmet(by_reason)
-    for reason, ids in by_reason.items():
-        for start in range(0, len(ids), _BULK):
-            # update() leaves updated_at alone: matching is not an edit of the need.
-            Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
-                unmet_reason=reason, matched_at=now
-            )
-    api_cache.changed()  # bulk writes send no signal
-    return len(rows)
-
-
-def _announce_suggestions(new: Sequence[_Suggestion]) -> None:
-    """Record an event for each new suggestion good enough to tell people about."""
-    good = {
-        (r.need_id, r.programme_id): r
-        for r in new
-        if r.score >= settings.NOTIFICATIONS_SUGGESTION_MIN_SCORE
-        and r.rank <= settings.NOTIFICATIONS_SUGGESTION_MAX_RANK
-    }
-    if not good:
-        return
-    need_ids = sorted({n for n, _p in good})
-    found = []
-    for start in range(0, len(need_ids), _BULK):
-        for pk, need_id, programme_id in Match.objects.filter(
-            need_id__in=need_ids[start : start + _BULK],
-            status=MatchStatus.SUGGESTED,
-        ).values_list("id", "need_id", "programme_id"):
-            row = good.get((need_id, programme_id))
-            if row is not None:
-                found.append((Match(pk=pk), row))
-    notifications.record_many(
-        EventKind.SUGGESTION_NEW,
-        [m for m, _r in found],
-        payloads=[
-            {"origin": "engine", "score": r.score, "rank": r.rank} for _m, r in found
-        ],
+    today = timezone.localdate()
+    derived.store_near_misses(
+        state.index,
+        batch,
+        need_ids=need_ids,
+        programme_ids=state.programme_ids,
+        today=today,
     )
-
-
-def _announce_unmet(by_reason: Mapping[str, list[int]]) -> None:
-    """Tell the secretariat about needs that have just become unmet."""
-    ids = [pk for reason, pks in by_reason.items() if reason for pk in pks]
-    if not ids:
-        return
-    already = set()
-    for start in range(0, len(ids), _BULK):
-        already |= set(
-            Need.objects.filter(pk__in=ids[start : start + _BULK])
-            .exclude(unmet_reason=UnmetReason.NONE)
-            .values_list("id", flat=True)
-        )
-    notifications.record_many(
-        EventKind.NEED_UNMET, [Need(pk=pk) for pk in ids if pk not in already]
+    derived.store_advice_for_needs(
+        state.index,
+        batch,
+        unmet={r.need for r in results if r.unmet},
+        need_ids=need_ids,
+        programme_ids=state.programme_ids,
+        today=today,
     )
-
-
-class _Suggestion(NamedTuple):
-    need_id: int
-    programme_id: int
-    score: float
-    rank: int
-    components: dict[str, float | None]
-    reasons: list[dict[str, Any]]
-
-
-def _upsert_postgresql(rows: Sequence[_Suggestion], *, now: dt.datetime) -> None:
-    """COPY the suggestions into a temporary table, then upsert them in one go.
-
-    An order of magnitude faster than a multi-row INSERT at 100,000 rows, and
-    the ON CONFLICT condition leaves any match that is no longer an engine
-    suggestion untouched, even one acted on while the engine was ranking.
-    """
-    if not rows:
-        return
-    table = Match._meta.db_table
-    encoded: dict[int, str] = {}
-
-    def _dumps(reasons: list[dict[str, Any]]) -> str:
-        # Rendered reason lists are shared objects: encode each one once.
-        text = encoded.get(id(reasons))
-        if text is None:
-            text = encoded[id(reasons)] = json.dumps(reasons, ensure_ascii=False)
-        return text
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE cbm_suggestion (need_id bigint, "
-            "programme_id bigint, score double precision, rank smallint, "
-            "components jsonb, reasons jsonb) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(
-            "COPY cbm_suggestion (need_id, programme_id, score, rank, components, "
-            "reasons) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row.need_id,
-                        row.programme_id,
-                        row.score,
-                        row.rank,
-                        json.dumps(row.components),
-                        _dumps(row.reasons),
-                    )
-                )
-        # The table name comes from the model, the values are parameters.
-        cursor.execute(
-            f"INSERT INTO {table} (need_id, programme_id, score, rank, "  # noqa: S608  # nosec B608
-            "components, reasons, status, origin, note, decline_reason, "
-            "decline_code, feedback_outcome, feedback_comments, created_at, "
-            "updated_at) "
-            "SELECT need_id, programme_id, score, rank, components, reasons, "
-            "%s, %s, '', '', '', '', '', %s, %s FROM cbm_suggestion "
-            "ON CONFLICT (need_id, programme_id) DO UPDATE SET "
-            "score = EXCLUDED.score, rank = EXCLUDED.rank, "
-            "components = EXCLUDED.components, reasons = EXCLUDED.reasons, "
-            f"updated_at = EXCLUDED.updated_at WHERE {table}.status = %s "
-            f"AND {table}.origin = %s",
-            [
-                MatchStatus.SUGGESTED,
-                MatchOrigin.ENGINE,
-                now,
-                now,
-                MatchStatus.SUGGESTED,
-                MatchOrigin.ENGINE,
-            ],
-        )
-        cursor.execute("DROP TABLE cbm_suggestion")
-
-
-def _clear_suggestions(need_id: int) -> None:
-    Match.objects.filter(
-        need_id=need_id, status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
-    ).delete()
-    Need.objects.filter(pk=need_id).update(
-        unmet_reason=UnmetReason.NONE, matched_at=None
-    )
-    api_cache.changed()
-
-
-# --- the services -------------------------------------------------------------
+    return written
 
 
 @_holding_engine
 def refresh_need_suggestions(*, need_id: int) -> engine.NeedResult | None:
-    """Re-rank one need after it was created or edited (a background task)."""
+    """Re-rank one need after it was created or edited (a background task).
+
+    Its near misses and the changes to programmes that would serve it (when
+    it is unmet) are computed again too.
+    """
+    as_of = timezone.now()
     need = Need.objects.filter(pk=need_id).only("id", "status").first()
     if need is None:
         return None
     if need.status not in ACTIVE_NEED_STATUSES:
-        _clear_suggestions(need_id)
+        clear_suggestions(need_id)
+        NearMiss.objects.filter(need_id=need_id).delete()
+        SuggestedChange.objects.filter(need_id=need_id).delete()
         return None
     state = engine_state()
     loaded = load_needs(Need.objects.filter(pk=need_id))
-    result = state.index.rank_need(
-        loaded.profiles[0], today=timezone.localdate(), top=top_k()
-    )
-    persist_results(
-        [result],
-        need_ids=loaded.ids,
-        programme_ids=state.programme_ids,
-    )
+    batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
+    (result,) = state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
+    _store(state, batch, [result], need_ids=loaded.ids, as_of=as_of)
     return result
 
 
@@ -472,11 +270,19 @@ def refresh_programme_suggestions(*, programme_id: int) -> int:
 
     Scores the programme against every active need, then re-ranks the needs
     where it now beats the weakest kept suggestion or where it was suggested
-    before. Returns how many needs were re-ranked.
+    before; computes again the near misses of the needs it is (or may now be)
+    one rule away from, and the changes to it that would serve unmet needs.
+    Returns how many needs were re-ranked.
     """
+    as_of = timezone.now()
     state = engine_state(with_needs=True)
-    ref = Programme.objects.filter(pk=programme_id).values_list("ref", flat=True)
-    ref = ref.first()
+    # Read it again whatever its time says (an edit in the same second as the
+    # last look, a change of tags alone).
+    loaded = load_programmes([programme_id])
+    for profile in loaded.profiles:
+        state.index.upsert_programme(profile)
+    state.programme_ids.update(loaded.ids)
+    ref = next(iter(loaded.ids), None)
     affected = set(
         Match.objects.filter(
             programme_id=programme_id,
@@ -484,14 +290,11 @@ def refresh_programme_suggestions(*, programme_id: int) -> int:
             origin=MatchOrigin.ENGINE,
         ).values_list("need__ref", flat=True)
     )
+    everyone = _batch(state, sorted(state.needs))
+    today = timezone.localdate()
     if ref is not None and ref in state.index.position:
-        batch = _batch(state, sorted(state.needs))
         scored = state.index.top_needs(
-            ref,
-            batch,
-            today=timezone.localdate(),
-            top=len(batch.keys),
-            explain=False,
+            ref, everyone, today=today, top=len(everyone.keys), explain=False
         )
         weakest = _weakest_kept_scores()
         full = top_k()
@@ -499,7 +302,28 @@ def refresh_programme_suggestions(*, programme_id: int) -> int:
             kept = weakest.get(found.need)
             if kept is None or kept[1] < full or found.score >= kept[0]:
                 affected.add(found.need)
-    return _rerank(state, sorted(affected))
+    reranked = _rerank(state, sorted(affected), as_of=as_of)
+    if ref is not None:
+        near = derived.needs_near_missed_by(state.index, everyone, programme=ref)
+        near -= affected  # re-ranked: their near misses are new already
+        derived.store_near_misses(
+            state.index,
+            _batch(state, sorted(near)),
+            need_ids=state.need_ids,
+            programme_ids=state.programme_ids,
+            today=today,
+        )
+        derived.store_advice_for_programme(
+            state.index,
+            everyone,
+            programme=ref,
+            need_ids=state.need_ids,
+            programme_ids=state.programme_ids,
+            today=today,
+        )
+    Programme.objects.filter(pk=programme_id).update(matched_at=as_of)
+    api_cache.changed()  # bulk writes send no signal
+    return reranked
 
 
 def _weakest_kept_scores() -> dict[str, tuple[float, int]]:
@@ -513,7 +337,7 @@ def _weakest_kept_scores() -> dict[str, tuple[float, int]]:
     return {ref: (low, n) for ref, low, n in rows}
 
 
-def _rerank(state: _EngineState, refs: Sequence[str]) -> int:
+def _rerank(state: _EngineState, refs: Sequence[str], *, as_of: dt.datetime) -> int:
     refs = [ref for ref in refs if ref in state.needs]
     if not refs:
         return 0
@@ -521,10 +345,12 @@ def _rerank(state: _EngineState, refs: Sequence[str]) -> int:
     results = list(
         state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
     )
-    persist_results(
+    _store(
+        state,
+        batch,
         results,
         need_ids={ref: state.need_ids[ref] for ref in refs},
-        programme_ids=state.programme_ids,
+        as_of=as_of,
     )
     return len(results)
 
@@ -540,34 +366,61 @@ class RematchReport:
     seconds_load: float
     seconds_rank: float
     seconds_store: float
+    near_misses: int = 0
+    changes: int = 0
+    seconds_derived: float = 0.0
 
 
 @_holding_engine
 def rematch_all(*, rebuild: bool = True) -> RematchReport:
-    """Recompute the suggestions of every active need (``manage.py rematch``)."""
+    """Recompute the suggestions of every active need (``manage.py rematch``).
+
+    Then their near misses and the gap advisor's changes (``seconds_derived``).
+    ``rebuild`` builds a new index (fresh text statistics) but keeps the texts'
+    analyses, so unchanged records are not analysed again.
+    """
+    as_of = timezone.now()
     started = time.perf_counter()
     if rebuild:
-        reset_engine()
+        reset_engine(keep_analyses=True)
     state = engine_state(with_needs=True)
     loaded_at = time.perf_counter()
     refs = sorted(state.needs)
     batch = _batch(state, refs)
-    results = list(
-        state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
-    )
+    today = timezone.localdate()
+    results = list(state.index.rank_batch(batch, today=today, top=top_k()))
     ranked_at = time.perf_counter()
     written = persist_results(
         results,
         need_ids=state.need_ids,
         programme_ids=state.programme_ids,
+        as_of=as_of,
     )
     # Needs that left the active statuses keep no engine suggestion.
     inactive = Match.objects.filter(
         status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
     ).exclude(need__status__in=ACTIVE_NEED_STATUSES)
     inactive.delete()
+    Programme.objects.update(matched_at=as_of)
     api_cache.changed()  # bulk writes send no signal
     stored_at = time.perf_counter()
+    NearMiss.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
+    SuggestedChange.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
+    near = derived.store_near_misses(
+        state.index,
+        batch,
+        need_ids=state.need_ids,
+        programme_ids=state.programme_ids,
+        today=today,
+    )
+    changes = derived.store_advice_for_needs(
+        state.index,
+        batch,
+        unmet={r.need for r in results if r.unmet},
+        need_ids=state.need_ids,
+        programme_ids=state.programme_ids,
+        today=today,
+    )
     return RematchReport(
         needs=len(results),
         programmes=len(state.programme_ids),
@@ -576,6 +429,9 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         seconds_load=loaded_at - started,
         seconds_rank=ranked_at - loaded_at,
         seconds_store=stored_at - ranked_at,
+        near_misses=near,
+        changes=changes,
+        seconds_derived=time.perf_counter() - stored_at,
     )
 
 
@@ -662,176 +518,19 @@ def propose_allocation(
     )
 
 
-# --- the other direction ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NeedSuggestion:
-    """A need a programme could serve, with the engine's score and reasons."""
-
-    need: Need
-    score: float
-    components: dict[str, float | None]
-    reasons: list[dict[str, Any]]
-
-
-@_holding_engine
-def suggested_needs_for_programme(
-    *, user: Any, programme: Programme, top: int = 10
-) -> list[NeedSuggestion]:
-    """The open needs, among those the user may see, that a programme suits best."""
-    state = engine_state(with_needs=True)
-    if programme.ref not in state.index.position:
-        return []
-    visible = set(
-        needs_visible_to(user=user)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .values_list("ref", flat=True)
+def compute_allocation_slate(*, slate_id: int) -> None:
+    """Compute a slate a curator asked for and store it (a background task)."""
+    slate = AllocationSlate.objects.filter(pk=slate_id).first()
+    if slate is None or slate.computed_at is not None:
+        return
+    proposal = propose_allocation(fairness=slate.fairness, need_limit=slate.need_limit)
+    AllocationSlate.objects.filter(pk=slate_id).update(
+        computed_at=timezone.now(),
+        pairs=[[p.need_id, p.programme_id, round(p.score, 6)] for p in proposal.pairs],
+        total_score=proposal.total_score,
+        needs_considered=proposal.needs_considered,
+        needs_served=proposal.needs_served,
+        seconds_candidates=proposal.seconds_candidates,
+        seconds_solve=proposal.seconds_solve,
+        status=proposal.status,
     )
-    batch = _batch(state, sorted(visible & set(state.needs)))
-    found = state.index.top_needs(
-        programme.ref, batch, today=timezone.localdate(), top=top
-    )
-    needs = Need.objects.select_related("member_state__country").in_bulk(
-        [state.need_ids[m.need] for m in found]
-    )
-    return [
-        NeedSuggestion(
-            need=needs[state.need_ids[m.need]],
-            score=m.score,
-            components=components_json(m.components),
-            reasons=explain.explained([reason_json(r) for r in m.reasons]),
-        )
-        for m in found
-    ]
-
-
-# --- near misses ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NearMissView:
-    """A programme one rule away from serving a need, and that rule."""
-
-    programme: Programme
-    score: float
-    rule: str
-    reason: dict[str, Any]
-
-
-@_holding_engine
-def near_misses_for_need(*, user: Any, need: Need, top: int = 3) -> list[NearMissView]:
-    """The best programmes a need narrowly missed, among those the user may see.
-
-    Each failed exactly one hard rule (``reason``: which, as a rendered reason)
-    and would otherwise be adequate for the need (see ``engine.near_misses``).
-    """
-    state = engine_state()
-    loaded = load_needs(Need.objects.filter(pk=need.pk))
-    if not loaded.profiles:
-        return []
-    found = engine.near_misses(
-        state.index, loaded.profiles[0], today=timezone.localdate(), top=top * 3
-    )
-    ids = [
-        state.programme_ids[m.programme]
-        for m in found
-        if m.programme in state.programme_ids
-    ]
-    visible = programmes_visible_to(user=user, with_tags=False).in_bulk(ids)
-    views = []
-    for miss in found:
-        programme = visible.get(state.programme_ids.get(miss.programme, -1))
-        if programme is None:
-            continue
-        views.append(
-            NearMissView(
-                programme=programme,
-                score=miss.score,
-                rule=miss.rule,
-                reason=explain.explained([reason_json(miss.reason)])[0],
-            )
-        )
-    return views[:top]
-
-
-# --- the gap advisor -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AdviceView:
-    """A change to a programme and the unmet needs (visible to the reader) it serves."""
-
-    programme: Programme
-    kind: str
-    value: str
-    text: str
-    needs: list[Need]
-    weight: float
-
-
-@_holding_engine
-def gap_advice(
-    *,
-    user: Any,
-    programme: Programme | None = None,
-    limit: int = 20,
-    theme: str | None = None,
-    region: str | None = None,
-) -> list[AdviceView]:
-    """Checked changes to published programmes that would serve unmet needs.
-
-    Only the unmet needs the user may see count (and are listed), narrowed to a
-    gap cell by ``theme`` (a theme slug) and ``region`` (an M49 code) if given;
-    with ``programme``, only changes to that programme (its page). Best first:
-    by the needs served, LDCs and SIDS weighing more.
-    """
-    state = engine_state(with_needs=True)
-    needs = (
-        needs_visible_to(user=user, with_tags=False)
-        .filter(status__in=ACTIVE_NEED_STATUSES)
-        .exclude(unmet_reason=UnmetReason.NONE)
-    )
-    if theme:
-        needs = needs.filter(topics__theme_id=theme)
-    if region:
-        needs = needs.filter(region_q("member_state__country__", region))
-    unmet = set(needs.values_list("ref", flat=True))
-    batch = _batch(state, sorted(unmet & set(state.needs)))
-    if not batch.keys:
-        return []
-    only = None
-    if programme is not None:
-        if programme.ref not in state.index.position:
-            return []
-        only = {programme.ref}
-    advice = engine.advise(
-        state.index,
-        batch.needs,
-        features=batch.features,
-        today=timezone.localdate(),
-        weights=engine.fairness_weights(batch.needs),
-        programmes=only,
-    )[:limit]
-    programmes = Programme.objects.filter(status=ProgrammeStatus.PUBLISHED).in_bulk(
-        [state.programme_ids[a.programme] for a in advice], field_name="id"
-    )
-    needs = Need.objects.select_related("member_state__country").in_bulk(
-        [state.need_ids[n] for a in advice for n in a.needs]
-    )
-    views = []
-    for item in advice:
-        shown = programmes.get(state.programme_ids[item.programme])
-        if shown is None:
-            continue
-        views.append(
-            AdviceView(
-                programme=shown,
-                kind=item.kind,
-                value=item.value,
-                text=explain.change_text(item.kind, item.value),
-                needs=[needs[state.need_ids[n]] for n in item.needs],
-                weight=item.weight,
-            )
-        )
-    return views

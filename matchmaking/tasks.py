@@ -3,7 +3,8 @@
 Tasks go through Django's ``django.tasks`` API. The default backend runs them
 in-process right after the transaction commits; production uses
 django-tasks-db (``DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend``) and a
-``manage.py db_worker`` process, so a request never waits for the engine.
+``manage.py db_worker`` process, so a request never waits for the engine and
+web processes never build its index: matching runs here only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.tasks import task
 
 from matchmaking.suggestions import (
+    compute_allocation_slate,
     refresh_need_suggestions,
     refresh_programme_suggestions,
     rematch_all,
@@ -36,6 +38,17 @@ def refresh_programme_task(programme_id: int) -> None:
 def rematch_task() -> None:
     """Recompute every active need's suggestions (after a bulk import)."""
     rematch_all()
+
+
+@task
+def allocation_task(slate_id: int) -> None:
+    """Compute a capacity-aware slate a curator asked for."""
+    compute_allocation_slate(slate_id=slate_id)
+
+
+def schedule_allocation(*, slate_id: int) -> None:
+    """Queue a slate's computation once the current transaction commits."""
+    transaction.on_commit(partial(allocation_task.enqueue, slate_id))
 
 
 def schedule_rematch() -> None:

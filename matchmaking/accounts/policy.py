@@ -80,6 +80,12 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     "matchmaking.apitoken": VIEW,
     # Sign-in throttle counters (accounts/throttle.py): bookkeeping, nothing.
     "matchmaking.signinthrottle": frozenset(),
+    # The engine's near misses and gap advice (derived.py): rewritten by every
+    # refresh, shown on the pages of the records they concern.
+    "matchmaking.nearmiss": frozenset(),
+    "matchmaking.suggestedchange": frozenset(),
+    # Allocation slates: asked for and read on the allocation page.
+    "matchmaking.allocationslate": frozenset(),
     # What the platform writes itself, read to follow up a delivery or an
     # introduction: the event outbox, mails, webhook deliveries and endpoints
     # (never their secrets), the contacts exchanged and people's contact details.

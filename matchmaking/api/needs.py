@@ -9,7 +9,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import audit, selectors, suggestions
+from matchmaking import audit, selectors, stored_results
 from matchmaking.api.base import (
     TaggedViewSet,
     errors,
@@ -80,5 +80,5 @@ class NeedViewSet(TaggedViewSet):
         )
         if not self.can_edit(need):
             raise exceptions.PermissionDenied
-        found = suggestions.near_misses_for_need(user=request.user, need=need)
+        found = stored_results.near_misses_for_need(user=request.user, need=need)
         return Response({"results": NearMissSerializer(found, many=True).data})

@@ -9,7 +9,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import audit, selectors, suggestions
+from matchmaking import audit, selectors, stored_results
 from matchmaking.api.base import (
     TaggedViewSet,
     errors,
@@ -110,6 +110,8 @@ class ProgrammeViewSet(TaggedViewSet):
                 "needs": [need.ref for need in item.needs],
                 "weight": item.weight,
             }
-            for item in suggestions.gap_advice(user=request.user, programme=programme)
+            for item in stored_results.gap_advice(
+                user=request.user, programme=programme
+            )
         ]
         return Response({"results": AdviceSerializer(found, many=True).data})

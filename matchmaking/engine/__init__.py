@@ -85,7 +85,12 @@ from matchmaking.engine.eligibility import (
 )
 from matchmaking.engine.index import MatchingIndex, build_index
 from matchmaking.engine.naive import naive_rank_all
-from matchmaking.engine.near_misses import NearMiss, near_misses
+from matchmaking.engine.near_misses import (
+    NearMiss,
+    near_misses,
+    near_misses_many,
+    needs_within_reach,
+)
 from matchmaking.engine.profiles import (
     COMPONENT_NAMES,
     DEFAULT_CONFIG,
@@ -159,6 +164,8 @@ __all__ = [
     "is_targeted",
     "naive_rank_all",
     "near_misses",
+    "near_misses_many",
+    "needs_within_reach",
     "programme_is_open",
     "score_components",
     "unmet_reason",

@@ -87,3 +87,97 @@ def near_misses(
         if len(found) == top:
             break
     return tuple(found)
+
+
+def needs_within_reach(
+    index: MatchingIndex, batch: NeedBatch, *, programme: str
+) -> tuple[str, ...]:
+    """The needs of a batch one programme would be adequate for, eligibility aside.
+
+    A superset (within the single-precision margin) of the needs whose near
+    misses the programme can enter: after it is edited, only their near
+    misses need computing again.
+    """
+    if programme not in index.position or not batch.keys:
+        return ()
+    i = index.position[programme]
+    arrays = index._batch_arrays(batch)
+    scores = arrays["linear"] @ index._column(i)
+    words = arrays["sparse_words"] @ index._sparse_words_t[:, [i]]
+    scores = scores + words.toarray().ravel()
+    concepts = arrays["concepts"] @ index._p_concepts[i]
+    cfg = index.config
+    rows = np.flatnonzero(
+        (scores >= cfg.adequate_score - _MARGIN)
+        & (concepts >= cfg.adequate_concepts - _MARGIN)
+    )
+    return tuple(batch.keys[b] for b in rows.tolist())
+
+
+_CHUNK = 512
+
+
+def near_misses_many(
+    index: MatchingIndex, batch: NeedBatch, *, today: date, top: int = 3
+) -> dict[str, tuple[NearMiss, ...]]:
+    """:func:`near_misses` of every need of a batch, scored in chunks (same result).
+
+    Each chunk of needs is scored against all programmes at once; only the
+    ineligible pairs that may be adequate are scored exactly and checked rule
+    by rule, so a full rematch's near misses cost about one more ranking pass.
+    """
+    found: dict[str, tuple[NearMiss, ...]] = {}
+    if top <= 0 or not index.programmes:
+        return found
+    cfg = index.config
+    keys = [p.key for p in index.programmes]
+    for start in range(0, len(batch.keys), _CHUNK):
+        rows = slice(start, start + _CHUNK)
+        arrays = index._need_arrays(batch, rows)
+        approx = index._scores(arrays)
+        r_idx, cols = np.nonzero(approx >= cfg.adequate_score - _MARGIN)
+        del approx
+        if r_idx.size:
+            # An eligible programme is a suggestion, never a near miss.
+            outside = ~index._eligible(arrays, today)[r_idx, cols]
+            r_idx, cols = r_idx[outside], cols[outside]
+        if r_idx.size == 0:
+            continue
+        exact = index._exact_scores(arrays, r_idx, cols)
+        concepts = np.einsum(
+            "ij,ij->i", arrays["concepts"][r_idx], index._p_concepts[cols]
+        )
+        by_need: dict[int, list[tuple[float, str, int, float]]] = {}
+        for r, i, score, agree in zip(
+            r_idx.tolist(),
+            cols.tolist(),
+            exact.tolist(),
+            concepts.tolist(),
+            strict=True,
+        ):
+            by_need.setdefault(r, []).append((-score, keys[i], i, agree))
+        for r, pairs in by_need.items():
+            need = batch.needs[start + r]
+            misses: list[NearMiss] = []
+            for negative, _key, i, agree in sorted(pairs):
+                score = -negative
+                if not is_adequate(score, agree, cfg):
+                    continue
+                programme = index.programmes[i]
+                failed = eligibility(need, programme, today=today).failed
+                if len(failed) != 1 or failed[0] == RULE_UNPUBLISHED:
+                    continue
+                misses.append(
+                    NearMiss(
+                        need=need.key,
+                        programme=programme.key,
+                        score=score,
+                        rule=failed[0],
+                        reason=why_not(need, programme, today=today)[0],
+                    )
+                )
+                if len(misses) == top:
+                    break
+            if misses:
+                found[need.key] = tuple(misses)
+    return found

@@ -35,6 +35,7 @@ from matchmaking.models.base import (
     new_ref,
 )
 from matchmaking.models.contacts import Introduction, Profile
+from matchmaking.models.derived import AllocationSlate, NearMiss, SuggestedChange
 from matchmaking.models.funding import (
     BudgetLine,
     ExchangeRate,
@@ -103,6 +104,7 @@ __all__ = [
     "SHORT_TEXT",
     "TAG_FIELDS",
     "UN_LANGUAGES",
+    "AllocationSlate",
     "ApiToken",
     "AssistanceType",
     "Audience",
@@ -130,6 +132,7 @@ __all__ = [
     "MemberState",
     "Membership",
     "MultilingualName",
+    "NearMiss",
     "Need",
     "Notification",
     "NotificationPreference",
@@ -145,6 +148,7 @@ __all__ = [
     "SearchScope",
     "SignInThrottle",
     "StakeholderGroup",
+    "SuggestedChange",
     "TaggedRecord",
     "Theme",
     "Timestamped",

@@ -125,7 +125,11 @@ class Programme(TaggedRecord):
     )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    history = HistoricalRecords()
+    # When the task worker last recomputed what involves it (suggestions that
+    # name it, its advice): a page says "being updated" while it is older than
+    # the last edit. The engine's bookkeeping, not a change.
+    matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["matched_at"])
 
     ELIGIBILITY_FIELDS = ("eligible_regions", "eligible_countries")
     # Who may take it up and on what terms, as its forms, API and exports list them.

@@ -18,7 +18,7 @@ from matchmaking import (
     search,
     selectors,
     services,
-    suggestions,
+    stored_results,
     translations,
 )
 from matchmaking.enums import (
@@ -243,7 +243,7 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
     )
     advice = []
     if can_edit and programme.status == ProgrammeStatus.PUBLISHED:
-        advice = suggestions.gap_advice(user=request.user, programme=programme)
+        advice = stored_results.gap_advice(user=request.user, programme=programme)
     return render(
         request,
         "matchmaking/programme_detail.html",
@@ -251,6 +251,9 @@ def programme_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "programme": programme,
             "can_edit": can_edit,
             "advice": advice,
+            "freshness": stored_results.programme_freshness(programme)
+            if can_edit
+            else None,
             "funding": funding_selectors.programme_funding(programme=programme),
             # Before they publish (and after), its provider and curators see
             # other funders' programmes serving the same countries and topics.

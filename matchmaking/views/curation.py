@@ -19,12 +19,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from matchmaking import (
+    allocation_slates,
     duplicates,
     forms,
     i18n,
     selectors,
     services,
-    suggestions,
 )
 from matchmaking.enums import (
     ACTIVE_NEED_STATUSES,
@@ -296,25 +296,33 @@ def allocation(request: HttpRequest) -> HttpResponse:
             return redirect("match-board")
     form = forms.AllocationForm(request.GET or None)
     proposal = None
+    pending = False
     rows: list[dict] = []
     if form.is_bound and form.is_valid():
-        proposal = suggestions.propose_allocation(
+        # Computed by the task worker (web processes hold no matching index).
+        slate = allocation_slates.slate_for(
             fairness=form.cleaned_data["fairness"],
             need_limit=form.cleaned_data["need_limit"],
         )
+        slate.refresh_from_db()  # the immediate backend ran it already
+        pending = slate.computed_at is None
+        proposal = None if pending else slate
+        pairs = [] if pending else slate.pairs
         needs = Need.objects.select_related("member_state__country").in_bulk(
-            [p.need_id for p in proposal.pairs]
+            [need_id for need_id, _p, _s in pairs]
         )
         programmes = Programme.objects.select_related("provider").in_bulk(
-            [p.programme_id for p in proposal.pairs]
+            [programme_id for _n, programme_id, _s in pairs]
         )
         rows = [
             {
-                "need": needs[p.need_id],
-                "programme": programmes[p.programme_id],
-                "score": p.score,
+                "need": needs[need_id],
+                "programme": programmes[programme_id],
+                "score": score,
+                "pair": f"{need_id}:{programme_id}",
             }
-            for p in proposal.pairs
+            for need_id, programme_id, score in pairs
+            if need_id in needs and programme_id in programmes
         ]
     return render(
         request,
@@ -322,10 +330,9 @@ def allocation(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "proposal": proposal,
+            "pending": pending,
             "rows": rows,
             "apply_form": apply_form,
-            "pairs": " ".join(f"{p.need_id}:{p.programme_id}" for p in proposal.pairs)
-            if proposal
-            else "",
+            "pairs": " ".join(row["pair"] for row in rows),
         },
     )

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors, suggestions
+from matchmaking import selectors, stored_results
 from matchmaking.forms import StatsFilterForm, stats_viewer
 from matchmaking.stats.coverage import coverage, region_map
 from matchmaking.stats.dashboard import dashboard
@@ -113,11 +113,17 @@ def gap_advice(request: HttpRequest) -> HttpResponse:
     if request.GET and not form.is_valid():
         return filters_refused(request, "matchmaking/gap_advice.html", form)
     filters = form.filters() if form.is_bound else StatsFilter()
-    advice = suggestions.gap_advice(
+    advice = stored_results.gap_advice(
         user=request.user, limit=20, theme=filters.theme, region=filters.region
     )
     return render(
-        request, "matchmaking/gap_advice.html", {"form": form, "advice": advice}
+        request,
+        "matchmaking/gap_advice.html",
+        {
+            "form": form,
+            "advice": advice,
+            "freshness": stored_results.overall_freshness(),
+        },
     )
 
 

@@ -15,7 +15,7 @@ from matchmaking import (
     search,
     selectors,
     services,
-    suggestions,
+    stored_results,
     translations,
 )
 from matchmaking.enums import (
@@ -110,8 +110,10 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
         {
             "need": need,
             "can_edit": can_edit,
-            # Asked of the engine after the page has loaded (need_near_misses).
+            # Loaded into the page after it (need_near_misses).
             "show_near_misses": can_edit and need.status in ACTIVE_NEED_STATUSES,
+            # The task worker stores suggestions: say when they await a refresh.
+            "freshness": stored_results.need_freshness(need) if can_edit else None,
             "matches": _with_actions(user, matches, first=1),
             "transitions": [
                 (value, label)
@@ -127,8 +129,9 @@ def need_detail(request: HttpRequest, ref: str) -> HttpResponse:
 def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
     """The programmes an active need narrowly missed, for its owners and curators.
 
-    Its own request, loaded into the need's page after the page (htmx), so the
-    page does not wait for the engine; without JavaScript, a page of its own.
+    Its own request, loaded into the need's page after the page (htmx);
+    without JavaScript, a page of its own. Read from what the task worker
+    stored (web processes hold no matching index).
     """
     need = audit.get_visible_or_404(
         request, selectors.needs_visible_to(user=request.user), ref=ref
@@ -141,7 +144,8 @@ def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404
     context = {
         "need": need,
-        "near_misses": suggestions.near_misses_for_need(user=user, need=need),
+        "near_misses": stored_results.near_misses_for_need(user=user, need=need),
+        "freshness": stored_results.need_freshness(need),
     }
     if request.headers.get("HX-Request"):
         return render(request, "matchmaking/includes/near_misses.html", context)

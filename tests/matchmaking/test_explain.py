@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from matchmaking import explain, suggestions
+from matchmaking import explain, suggestion_store
 from matchmaking.engine import Reason
 from matchmaking.engine.text.analyser import default_lexicon
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_reason_is_stored_without_text():
-    stored = suggestions.reason_json(Reason("language", {"languages": ("fr",)}))
+    stored = suggestion_store.reason_json(Reason("language", {"languages": ("fr",)}))
     assert stored == {"code": "language", "params": {"languages": ["fr"]}}
 
 

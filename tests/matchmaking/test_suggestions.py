@@ -351,10 +351,10 @@ def test_engine_state_catches_up_with_programme_edits(catalogue):
     assert not state.index.programmes[state.index.position["csirt-fr"]].is_published
 
 
-def test_needs_for_a_programme_respect_the_viewers_visibility(catalogue):
+def test_needs_for_a_programme_are_read_from_stored_suggestions(catalogue, client):
     senegal = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
     mali = MemberStateFactory(country=Country.objects.get(iso3="MLI"))
-    public = NeedFactory(ref="sen-public", member_state=senegal, languages=["fr"])
+    NeedFactory(ref="sen-public", member_state=senegal, languages=["fr"])
     NeedFactory(
         ref="mli-secret",
         member_state=mali,
@@ -362,18 +362,19 @@ def test_needs_for_a_programme_respect_the_viewers_visibility(catalogue):
         visibility=Visibility.CONFIDENTIAL,
     )
     NeedFactory(ref="sen-spanish", member_state=senegal, languages=["es"])
-    outsider = UserFactory(username="outsider")
-    found = suggestions.suggested_needs_for_programme(
-        user=outsider, programme=catalogue["csirt"]
+    suggestions.rematch_all()
+    owner = UserFactory(username="itu-owner")
+    MembershipFactory(
+        user=owner, member_state=None, provider=catalogue["csirt"].provider
     )
-    assert [s.need.ref for s in found] == ["sen-public"]
-    assert found[0].need == public
-    assert 0 < found[0].score <= 1
-    assert any(r["text"] == "Delivered in French" for r in found[0].reasons)
+    client.force_login(owner)
+    page = client.get("/programmes/csirt-fr/matches/").content.decode()
+    # The secret need is not shared with the provider: neither listed nor named.
+    assert "/needs/sen-public/" in page
+    assert "mli-secret" not in page
+    assert "/needs/sen-spanish/" not in page
     curator = UserFactory(username="cur", is_curator=True)
-    assert sorted(
-        s.need.ref
-        for s in suggestions.suggested_needs_for_programme(
-            user=curator, programme=catalogue["csirt"]
-        )
-    ) == ["mli-secret", "sen-public"]
+    client.force_login(curator)
+    page = client.get("/programmes/csirt-fr/matches/").content.decode()
+    assert "/needs/mli-secret/" in page
+    assert "/needs/sen-public/" in page

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from matchmaking import suggestions
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import Region
 from tests.factories import ProgrammeFactory
@@ -30,6 +31,7 @@ def misses(world):
         status=ProgrammeStatus.DRAFT,
         ends_on=dt.date(2020, 6, 30),
     )
+    suggestions.rematch_all()  # the task worker's work: pages read what it stored
     return world
 
 

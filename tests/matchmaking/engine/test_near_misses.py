@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from matchmaking.engine import Reason, build_index, near_misses
+from matchmaking.engine import Reason, build_index, near_misses, near_misses_many
 from tests.matchmaking.engine.test_matching import THEMES, TODAY, need, programme
 
 
@@ -50,3 +50,26 @@ def test_near_misses_name_the_one_rule_that_excluded_each_programme():
 def test_a_need_with_nothing_nearly_open_has_no_near_misses():
     index = build_index([programme()], topic_themes=THEMES)
     assert near_misses(index, need(), today=TODAY) == ()
+
+
+def test_near_misses_of_many_needs_equal_each_needs_own():
+    ended = date(2026, 5, 31)
+    programmes = [
+        programme(key="open"),
+        programme(key="ended", ends_on=ended),
+        programme(key="asia-only", regions=frozenset({"142"})),
+        programme(key="english-only", languages=frozenset({"en"})),
+        programme(key="ldc-only", ldc_only=True),
+        programme(key="draft", is_published=False),
+    ]
+    index = build_index(programmes, topic_themes=THEMES)
+    needs = [
+        need(key="sen"),
+        need(key="english", languages=frozenset({"en"})),
+        need(key="thai", country="THA", country_regions=frozenset({"142", "035"})),
+    ]
+    batch = index.encode_needs(needs)
+    many = near_misses_many(index, batch, today=TODAY, top=2)
+    for one in needs:
+        assert many.get(one.key, ()) == near_misses(index, one, today=TODAY, top=2)
+    assert [m.programme for m in many["sen"]] == ["asia-only", "ended"]

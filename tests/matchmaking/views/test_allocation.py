@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from matchmaking import suggestions
 from matchmaking.enums import MatchOrigin
-from matchmaking.models import Country, Match
+from matchmaking.models import AllocationSlate, Country, Match
 from tests.factories import (
     MemberStateFactory,
     NeedFactory,
@@ -13,6 +14,23 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def slate(client, django_capture_on_commit_callbacks):
+    """Ask for a slate: queued for the task worker, shown once it has run."""
+
+    def ask(params):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            first = client.get(reverse("allocation"), params)
+        assert first.context["pending"]
+        assert first.context["proposal"] is None
+        assert "Reload this page in a moment" in first.content.decode()
+        assert len(queued) == 1  # the worker's task
+        # The next look reuses the slate the worker stored (no new one).
+        return client.get(reverse("allocation"), params)
+
+    return ask
 
 
 @pytest.fixture
@@ -27,11 +45,13 @@ def two_needs_one_place():
 
 
 def test_a_curator_gets_a_slate_within_capacity_and_its_run_time(
-    client, curator, two_needs_one_place
+    client, curator, two_needs_one_place, slate
 ):
     client.force_login(curator)
-    response = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    response = slate({"need_limit": "1", "run": "1"})
     assert response.status_code == 200
+    assert not response.context["pending"]
+    assert AllocationSlate.objects.count() == 1
     proposal = response.context["proposal"]
     assert (proposal.needs_considered, proposal.needs_served, proposal.status) == (
         2,
@@ -78,22 +98,22 @@ def one_relevant_one_not():
 
 
 def test_the_slate_counts_only_pairs_a_curator_could_defend(
-    client, curator, one_relevant_one_not
+    client, curator, one_relevant_one_not, slate
 ):
     """Eligible is not enough: a pair below the unmet threshold is left out."""
     client.force_login(curator)
-    response = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    response = slate({"need_limit": "1", "run": "1"})
     proposal = response.context["proposal"]
     assert (proposal.needs_considered, proposal.needs_served) == (2, 1)
-    assert [(p.need_ref, p.programme_ref) for p in proposal.pairs] == [
+    assert [(r["need"].ref, r["programme"].ref) for r in response.context["rows"]] == [
         ("sen-csirt", "csirt")
     ]
 
 
-def test_the_slate_is_proposed_in_one_step(client, curator, two_needs_one_place):
+def test_the_slate_is_proposed_in_one_step(client, curator, two_needs_one_place, slate):
     ProgrammeFactory(ref="csirt-2", languages=["fr"])
     client.force_login(curator)
-    shown = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    shown = slate({"need_limit": "1", "run": "1"})
     pairs = shown.context["pairs"]
     assert len(pairs.split()) == 2
     response = client.post(
@@ -107,12 +127,24 @@ def test_the_slate_is_proposed_in_one_step(client, curator, two_needs_one_place)
     ]
 
 
-def test_a_slate_without_a_note_proposes_nothing(client, curator, two_needs_one_place):
+def test_a_slate_without_a_note_proposes_nothing(
+    client, curator, two_needs_one_place, slate
+):
     client.force_login(curator)
-    shown = client.get(reverse("allocation"), {"need_limit": "1", "run": "1"})
+    shown = slate({"need_limit": "1", "run": "1"})
     response = client.post(
         reverse("allocation"), {"pairs": shown.context["pairs"], "note": ""}
     )
     assert response.status_code == 200
     assert "note" in response.context["apply_form"].errors
     assert not Match.objects.filter(origin=MatchOrigin.CURATOR).exists()
+
+
+def test_a_slate_is_asked_again_after_the_engine_refreshed(
+    client, curator, two_needs_one_place, slate
+):
+    client.force_login(curator)
+    slate({"need_limit": "1", "run": "1"})
+    suggestions.rematch_all()  # newer results: the kept slate is out of date
+    slate({"need_limit": "1", "run": "1"})
+    assert AllocationSlate.objects.filter(computed_at__isnull=False).count() == 2

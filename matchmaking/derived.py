@@ -1,0 +1,205 @@
+"""Near misses and gap advice, computed by the task worker and stored for pages.
+
+Called by ``suggestions.py`` with its engine index whenever suggestions are
+refreshed (one need, the needs a programme edit touches, a full rematch), so
+that no web process ever needs an index: pages and the API read the stored
+rows through ``matchmaking/stored_results.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+
+from django.db import transaction
+
+from matchmaking import engine
+from matchmaking.engine.advisor import CHANGE_COUNTRIES, CHANGE_END_DATE, CHANGE_PLACES
+from matchmaking.enums import UnmetReason
+from matchmaking.models import NearMiss, Need, SuggestedChange
+from matchmaking.suggestion_store import reason_json
+
+# Kept per need: a reader sees the best three among the programmes they may
+# see, so a few more are kept for readers who may not see some of them.
+NEAR_MISSES_KEPT = 9
+
+_BULK = 2000
+
+
+@transaction.atomic
+def store_near_misses(
+    index: engine.MatchingIndex,
+    batch: engine.NeedBatch,
+    *,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    today: date,
+) -> int:
+    """Recompute and store the near misses of the batch's needs; how many stored."""
+    rows = []
+    found = engine.near_misses_many(index, batch, today=today, top=NEAR_MISSES_KEPT)
+    for key, misses in found.items():
+        for rank, miss in enumerate(misses, start=1):
+            programme_id = programme_ids.get(miss.programme)
+            if programme_id is None:
+                continue
+            rows.append(
+                NearMiss(
+                    need_id=need_ids[key],
+                    programme_id=programme_id,
+                    rank=rank,
+                    score=round(miss.score, 6),
+                    rule=miss.rule,
+                    reason=reason_json(miss.reason),
+                )
+            )
+    ids = [need_ids[key] for key in batch.keys]
+    for start in range(0, len(ids), _BULK):
+        NearMiss.objects.filter(need_id__in=ids[start : start + _BULK]).delete()
+    NearMiss.objects.bulk_create(rows, batch_size=_BULK)
+    return len(rows)
+
+
+def _change_rows(
+    index: engine.MatchingIndex,
+    advice: Sequence[engine.Advice],
+    *,
+    needs: Mapping[str, engine.NeedProfile],
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+) -> list[SuggestedChange]:
+    """One row per need an advised change serves, with the value pooled on read."""
+    rows = []
+    for item in advice:
+        programme_id = programme_ids.get(item.programme)
+        if programme_id is None:
+            continue
+        for key in item.needs:
+            if item.kind == CHANGE_COUNTRIES:
+                value = needs[key].country
+            elif item.kind == CHANGE_PLACES:
+                # The places used when computed; the read adds the needs.
+                position = index.position[item.programme]
+                value = str(index.programmes[position].capacity_used)
+            elif item.kind == CHANGE_END_DATE:
+                value = ""  # the day it is read
+            else:
+                value = item.value
+            rows.append(
+                SuggestedChange(
+                    programme_id=programme_id,
+                    need_id=need_ids[key],
+                    kind=item.kind,
+                    value=value,
+                )
+            )
+    return rows
+
+
+@transaction.atomic
+def store_advice_for_needs(
+    index: engine.MatchingIndex,
+    batch: engine.NeedBatch,
+    *,
+    unmet: Collection[str],
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    today: date,
+) -> int:
+    """Recompute the changes that would serve the batch's unmet needs (all programmes).
+
+    The batch's met needs lose their rows. Returns how many rows were stored.
+    """
+    chosen = [
+        (need, features)
+        for need, features in zip(batch.needs, batch.features, strict=True)
+        if need.key in unmet
+    ]
+    advice: tuple[engine.Advice, ...] = ()
+    if chosen:
+        profiles = [need for need, _ in chosen]
+        advice = engine.advise(
+            index,
+            profiles,
+            features=[features for _, features in chosen],
+            today=today,
+            weights=engine.fairness_weights(profiles),
+        )
+    rows = _change_rows(
+        index,
+        advice,
+        needs={need.key: need for need, _ in chosen},
+        need_ids=need_ids,
+        programme_ids=programme_ids,
+    )
+    ids = [need_ids[key] for key in batch.keys]
+    for start in range(0, len(ids), _BULK):
+        SuggestedChange.objects.filter(need_id__in=ids[start : start + _BULK]).delete()
+    SuggestedChange.objects.bulk_create(rows, batch_size=_BULK)
+    return len(rows)
+
+
+@transaction.atomic
+def store_advice_for_programme(
+    index: engine.MatchingIndex,
+    batch: engine.NeedBatch,
+    *,
+    programme: str,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    today: date,
+) -> int:
+    """Recompute the changes to one programme that would serve unmet needs.
+
+    ``batch``: the active needs; only those stored as unmet count.
+    """
+    programme_id = programme_ids.get(programme)
+    if programme_id is None:
+        return 0
+    unmet = set(
+        Need.objects.filter(pk__in=[need_ids[key] for key in batch.keys])
+        .exclude(unmet_reason=UnmetReason.NONE)
+        .values_list("ref", flat=True)
+    )
+    chosen = [
+        (need, features)
+        for need, features in zip(batch.needs, batch.features, strict=True)
+        if need.key in unmet
+    ]
+    advice: tuple[engine.Advice, ...] = ()
+    if chosen and programme in index.position:
+        profiles = [need for need, _ in chosen]
+        advice = engine.advise(
+            index,
+            profiles,
+            features=[features for _, features in chosen],
+            today=today,
+            weights=engine.fairness_weights(profiles),
+            programmes={programme},
+        )
+    rows = _change_rows(
+        index,
+        advice,
+        needs={need.key: need for need, _ in chosen},
+        need_ids=need_ids,
+        programme_ids=programme_ids,
+    )
+    SuggestedChange.objects.filter(programme_id=programme_id).delete()
+    SuggestedChange.objects.bulk_create(rows, batch_size=_BULK)
+    return len(rows)
+
+
+def needs_near_missed_by(
+    index: engine.MatchingIndex, batch: engine.NeedBatch, *, programme: str
+) -> set[str]:
+    """The needs whose near misses one programme may enter: those it would be
+    adequate for by score (its eligibility aside), and those it is stored for.
+    """
+    found = set(
+        NearMiss.objects.filter(programme__ref=programme).values_list(
+            "need__ref", flat=True
+        )
+    )
+    if programme in index.position and batch.keys:
+        found |= set(engine.needs_within_reach(index, batch, programme=programme))
+    return found

@@ -1,0 +1,320 @@
+"""Storing the engine's rankings as suggestions (the task worker's writes).
+
+Persisted suggestions are ``Match`` rows with status "suggested" and origin
+"engine". A match somebody acted on (interest, declined, ...) or a curator's
+proposal is never overwritten or removed by the engine.
+
+On PostgreSQL the rankings are copied (COPY) into a temporary table and merged
+in one statement: it deletes the ranked needs' engine suggestions that left
+their top, inserts the new ones and updates the kept ones, and its conflict
+rule leaves every match that is no longer an engine suggestion untouched, even
+one acted on while the engine was ranking. Other databases take the portable
+path (read the existing pairs, delete, bulk upsert).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from matchmaking import api_cache, engine, notifications
+from matchmaking.enums import MatchOrigin, MatchStatus, UnmetReason
+from matchmaking.models import EventKind, Match, Need
+
+_BULK = 2000
+
+
+def reason_json(reason: engine.Reason) -> dict[str, Any]:
+    """A reason as stored with a match: its code and JSON-able params.
+
+    The text is rendered on read, in the reader's language (``explain``).
+    """
+    params = {
+        key: list(value) if isinstance(value, (tuple, frozenset, set)) else value
+        for key, value in reason.params.items()
+    }
+    return {"code": reason.code, "params": params}
+
+
+def components_json(components: engine.Components) -> dict[str, float | None]:
+    """The score components as stored with a match (None: the need gave no data)."""
+    return {
+        key: (round(value, 4) if value is not None else None)
+        for key, value in asdict(components).items()
+    }
+
+
+class _Suggestion(NamedTuple):
+    need_id: int
+    programme_id: int
+    score: float
+    rank: int
+    components: dict[str, float | None]
+    reasons: list[dict[str, Any]]
+
+
+class _New(NamedTuple):
+    """A suggestion the store inserted (not one it updated)."""
+
+    match_id: int
+    need_id: int
+    programme_id: int
+    score: float
+    rank: int
+
+
+def _rows(
+    results: Sequence[engine.NeedResult],
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+) -> Iterator[_Suggestion]:
+    # The engine shares identical reason tuples between matches: render each
+    # once, keyed by identity (``results`` keeps every tuple alive meanwhile;
+    # a Reason's hash leaves out its params, so hashing them would collide).
+    rendered: dict[int, list[dict[str, Any]]] = {}
+    for result in results:
+        need_id = need_ids[result.need]
+        for rank, found in enumerate(result.matches, start=1):
+            reasons = rendered.get(id(found.reasons))
+            if reasons is None:
+                reasons = rendered[id(found.reasons)] = [
+                    reason_json(r) for r in found.reasons
+                ]
+            yield _Suggestion(
+                need_id=need_id,
+                programme_id=programme_ids[found.programme],
+                score=min(1.0, max(0.0, round(found.score, 6))),
+                rank=rank,
+                components=components_json(found.components),
+                reasons=reasons,
+            )
+
+
+@transaction.atomic
+def persist_results(
+    results: Sequence[engine.NeedResult],
+    *,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    as_of: dt.datetime | None = None,
+) -> int:
+    """Store the engine's rankings as suggestions, leaving acted-on matches alone.
+
+    ``as_of``: when the data ranked was read (the needs' "last matched" time;
+    default now). Returns how many suggestions were written.
+    """
+    now = timezone.now()
+    pks = [need_ids[r.need] for r in results]
+    rows = _rows(results, need_ids, programme_ids)
+    if connection.vendor == "postgresql":
+        written, new = _merge_postgresql(rows, need_ids=pks, now=now)
+    else:
+        written, new = _merge_portable(list(rows), need_ids=pks, now=now)
+    _announce_suggestions(new)
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for result in results:
+        by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
+    _announce_unmet(by_reason)
+    for reason, ids in by_reason.items():
+        for start in range(0, len(ids), _BULK):
+            # update() leaves updated_at alone: matching is not an edit of the need.
+            Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
+                unmet_reason=reason, matched_at=as_of or now
+            )
+    api_cache.changed()  # bulk writes send no signal
+    return written
+
+
+def _worth_announcing(score: float, rank: int) -> bool:
+    return (
+        score >= settings.NOTIFICATIONS_SUGGESTION_MIN_SCORE
+        and rank <= settings.NOTIFICATIONS_SUGGESTION_MAX_RANK
+    )
+
+
+def _merge_portable(
+    rows: Sequence[_Suggestion], *, need_ids: Sequence[int], now: dt.datetime
+) -> tuple[int, list[_New]]:
+    """Read the ranked needs' matches, delete what left the top, bulk upsert."""
+    protected: set[tuple[int, int]] = set()
+    stale: dict[tuple[int, int], int] = {}
+    for start in range(0, len(need_ids), _BULK):
+        for pk, need_id, programme_id, status, origin in Match.objects.filter(
+            need_id__in=need_ids[start : start + _BULK]
+        ).values_list("id", "need_id", "programme_id", "status", "origin"):
+            pair = (need_id, programme_id)
+            if status == MatchStatus.SUGGESTED and origin == MatchOrigin.ENGINE:
+                stale[pair] = pk
+            else:
+                protected.add(pair)
+    existing = set(stale)
+    kept = [r for r in rows if (r.need_id, r.programme_id) not in protected]
+    for row in kept:
+        stale.pop((row.need_id, row.programme_id), None)
+    stale_ids = list(stale.values())
+    for start in range(0, len(stale_ids), _BULK):
+        Match.objects.filter(pk__in=stale_ids[start : start + _BULK]).delete()
+    Match.objects.bulk_create(
+        [
+            Match(
+                **row._asdict(),
+                status=MatchStatus.SUGGESTED,
+                origin=MatchOrigin.ENGINE,
+                created_at=now,
+                updated_at=now,
+            )
+            for row in kept
+        ],
+        batch_size=_BULK,
+        update_conflicts=True,
+        unique_fields=["need", "programme"],
+        update_fields=["score", "rank", "components", "reasons", "updated_at"],
+    )
+    good = {
+        (r.need_id, r.programme_id): r
+        for r in kept
+        if (r.need_id, r.programme_id) not in existing
+        and _worth_announcing(r.score, r.rank)
+    }
+    new = []
+    ids = sorted({n for n, _p in good})
+    for start in range(0, len(ids), _BULK):
+        for pk, need_id, programme_id in Match.objects.filter(
+            need_id__in=ids[start : start + _BULK], status=MatchStatus.SUGGESTED
+        ).values_list("id", "need_id", "programme_id"):
+            row = good.get((need_id, programme_id))
+            if row is not None:
+                new.append(_New(pk, need_id, programme_id, row.score, row.rank))
+    return len(kept), new
+
+
+def _merge_postgresql(
+    rows: Iterator[_Suggestion], *, need_ids: Sequence[int], now: dt.datetime
+) -> tuple[int, list[_New]]:
+    """COPY the suggestions into a temporary table, then merge them in one statement.
+
+    Returns how many rows were written and the new ones worth announcing.
+    """
+    table = Match._meta.db_table
+    encoded: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE cbm_suggestion (need_id bigint, "
+            "programme_id bigint, score double precision, rank smallint, "
+            "components jsonb, reasons jsonb) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(
+            "COPY cbm_suggestion (need_id, programme_id, score, rank, components, "
+            "reasons) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                # Rendered reason lists are shared objects: encode each once.
+                reasons = encoded.get(id(row.reasons))
+                if reasons is None:
+                    reasons = encoded[id(row.reasons)] = json.dumps(
+                        row.reasons, ensure_ascii=False
+                    )
+                copy.write_row(
+                    (
+                        row.need_id,
+                        row.programme_id,
+                        row.score,
+                        row.rank,
+                        json.dumps(row.components),
+                        reasons,
+                    )
+                )
+        # One statement: the ranked needs' engine suggestions that are not in
+        # the new top go, the new top is inserted or updated. The conflict
+        # rule updates engine suggestions only; RETURNING tells inserted rows
+        # (xmax 0) from updated ones. The table name comes from the model,
+        # the values are parameters.
+        cursor.execute(
+            "WITH removed AS ("  # noqa: S608  # nosec B608
+            f"DELETE FROM {table} m WHERE m.need_id = ANY(%s) "
+            "AND m.status = %s AND m.origin = %s AND NOT EXISTS ("
+            "SELECT 1 FROM cbm_suggestion s WHERE s.need_id = m.need_id "
+            "AND s.programme_id = m.programme_id)), "
+            f"written AS (INSERT INTO {table} (need_id, programme_id, score, "
+            "rank, components, reasons, status, origin, note, decline_reason, "
+            "decline_code, feedback_outcome, feedback_comments, created_at, "
+            "updated_at) "
+            "SELECT need_id, programme_id, score, rank, components, reasons, "
+            "%s, %s, '', '', '', '', '', %s, %s FROM cbm_suggestion "
+            "ON CONFLICT (need_id, programme_id) DO UPDATE SET "
+            "score = EXCLUDED.score, rank = EXCLUDED.rank, "
+            "components = EXCLUDED.components, reasons = EXCLUDED.reasons, "
+            f"updated_at = EXCLUDED.updated_at WHERE {table}.status = %s "
+            f"AND {table}.origin = %s "
+            f"RETURNING {table}.id, {table}.need_id, {table}.programme_id, "
+            f"{table}.score, {table}.rank, ({table}.xmax = 0) AS inserted) "
+            "SELECT c.n, w.id, w.need_id, w.programme_id, w.score, w.rank "
+            "FROM (SELECT count(*) AS n FROM written) c LEFT JOIN written w "
+            "ON w.inserted AND w.score >= %s AND w.rank <= %s",
+            [
+                list(need_ids),
+                MatchStatus.SUGGESTED,
+                MatchOrigin.ENGINE,
+                MatchStatus.SUGGESTED,
+                MatchOrigin.ENGINE,
+                now,
+                now,
+                MatchStatus.SUGGESTED,
+                MatchOrigin.ENGINE,
+                settings.NOTIFICATIONS_SUGGESTION_MIN_SCORE,
+                settings.NOTIFICATIONS_SUGGESTION_MAX_RANK,
+            ],
+        )
+        found = cursor.fetchall()
+        cursor.execute("DROP TABLE cbm_suggestion")
+    written = found[0][0] if found else 0
+    new = [_New(*row[1:]) for row in found if row[1] is not None]
+    return written, new
+
+
+def _announce_suggestions(new: Sequence[_New]) -> None:
+    """Record an event for each new suggestion good enough to tell people about."""
+    if not new:
+        return
+    new = sorted(new, key=lambda r: r.match_id)
+    notifications.record_many(
+        EventKind.SUGGESTION_NEW,
+        [Match(pk=r.match_id) for r in new],
+        payloads=[{"origin": "engine", "score": r.score, "rank": r.rank} for r in new],
+    )
+
+
+def _announce_unmet(by_reason: Mapping[str, list[int]]) -> None:
+    """Tell the secretariat about needs that have just become unmet."""
+    ids = [pk for reason, pks in by_reason.items() if reason for pk in pks]
+    if not ids:
+        return
+    already = set()
+    for start in range(0, len(ids), _BULK):
+        already |= set(
+            Need.objects.filter(pk__in=ids[start : start + _BULK])
+            .exclude(unmet_reason=UnmetReason.NONE)
+            .values_list("id", flat=True)
+        )
+    notifications.record_many(
+        EventKind.NEED_UNMET, [Need(pk=pk) for pk in ids if pk not in already]
+    )
+
+
+def clear_suggestions(need_id: int) -> None:
+    """Remove an inactive need's engine suggestions and what the engine said of it."""
+    Match.objects.filter(
+        need_id=need_id, status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
+    ).delete()
+    Need.objects.filter(pk=need_id).update(
+        unmet_reason=UnmetReason.NONE, matched_at=None
+    )
+    api_cache.changed()
