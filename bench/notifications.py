@@ -151,7 +151,11 @@ def main() -> None:
     pairs = set()
     k = 0
     while len(pairs) < args.events:
-        pairs.add((needs[k % len(needs)].pk, programmes[(k * 7) % len(programmes)].pk))
+        # The k // len(needs) shift: (k % needs, 7k % programmes) alone repeats
+        # after lcm(needs, programmes) pairs (8,000 at the full size: the loop
+        # never reached 10,000).
+        programme = programmes[(k * 7 + k // len(needs)) % len(programmes)]
+        pairs.add((needs[k % len(needs)].pk, programme.pk))
         k += 1
     matches = Match.objects.bulk_create(
         [Match(need_id=n, programme_id=p, score=0.8, rank=1) for n, p in pairs]
