@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -384,6 +385,15 @@ READ_ERRORS = errors(401, 404, 429)
 WRITE_ERRORS = errors(400, 401, 403, 404, 429)
 
 
+def read_schemas(serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    """The documented answers of a resource's list and of one of its items, for
+    ``@extend_schema_view(**read_schemas(Serializer), <its other actions>)``."""
+    return {
+        "list": extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
+        "retrieve": extend_schema(responses={200: serializer, **READ_ERRORS}),
+    }
+
+
 def paginated(serializer_class, name: str):
     """An OpenAPI shape for a paginated nested list."""
     return inline_serializer(
@@ -411,8 +421,7 @@ def tagged_schema(
     ``serializer``, the ``status_serializer`` its status action takes, and what
     that action and its matches list do."""
     return extend_schema_view(
-        list=extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
-        retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+        **read_schemas(serializer),
         create=extend_schema(responses={201: serializer, **errors(400, 401, 403, 429)}),
         update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),
         partial_update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),

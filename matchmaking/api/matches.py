@@ -16,11 +16,11 @@ from rest_framework.response import Response
 from matchmaking import selectors, services
 from matchmaking.api.base import (
     ID_REGEX,
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.filters import (
     MatchFilter,
@@ -87,8 +87,7 @@ def _match_action(name: str, request_serializer, doc: str):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: MatchSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: MatchSerializer, **READ_ERRORS}),
+    **read_schemas(MatchSerializer),
     create=extend_schema(
         request=ProposeMatchSerializer,
         responses={201: MatchSerializer, **errors(400, 401, 403, 429)},

@@ -15,12 +15,11 @@ from rest_framework.response import Response
 from matchmaking import selectors, services
 from matchmaking.accounts import policy
 from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
     REF_REGEX,
     WRITE_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.filters import (
     ProviderFilter,
@@ -37,8 +36,7 @@ from matchmaking.api_cache import CachedReadMixin
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ProviderSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: ProviderSerializer, **READ_ERRORS}),
+    **read_schemas(ProviderSerializer),
     create=extend_schema(
         request=ProviderWriteSerializer,
         responses={201: ProviderSerializer, **errors(400, 401, 403, 429)},

@@ -13,10 +13,9 @@ from matchmaking import selectors
 from matchmaking.accounts import policy, tokens
 from matchmaking.api.base import (
     ID_REGEX,
-    LIST_ERRORS,
-    READ_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.permissions import (
     AUTHENTICATED,
@@ -34,8 +33,7 @@ from matchmaking.models import (
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ApiTokenSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: ApiTokenSerializer, **READ_ERRORS}),
+    **read_schemas(ApiTokenSerializer),
     create=extend_schema(
         request=ApiTokenCreateSerializer,
         responses={201: ApiTokenCreatedSerializer, **errors(400, 401, 403, 429)},

@@ -8,10 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking.api.base import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     ApiViewMixin,
+    read_schemas,
 )
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.models import LONG_TEXT
@@ -90,10 +90,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: CommitmentSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: CommitmentSerializer, **READ_ERRORS}),
-)
+@extend_schema_view(**read_schemas(CommitmentSerializer))
 class CommitmentViewSet(
     ApiViewMixin,
     mixins.ListModelMixin,

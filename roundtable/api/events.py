@@ -9,12 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking.api.base import (
-    LIST_ERRORS,
     READ_ERRORS,
     REF_REGEX,
     WRITE_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.permissions import CURATORS, PUBLIC_READ
 from roundtable import selectors, services
@@ -32,10 +32,7 @@ from roundtable.serializers import (
 )
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: EventSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: EventSerializer, **READ_ERRORS}),
-)
+@extend_schema_view(**read_schemas(EventSerializer))
 class EventViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Roundtable events (public); curators run the call and the agenda."""
 

@@ -10,11 +10,10 @@ from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
     WRITE_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.permissions import AUTHENTICATED
 from roundtable import selectors, services
@@ -66,8 +65,7 @@ def _meeting_answer(name: str, doc: str, request_serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: MeetingSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: MeetingSerializer, **READ_ERRORS}),
+    **read_schemas(MeetingSerializer),
     create=extend_schema(
         request=MeetingRequestSerializer,
         responses={201: MeetingSerializer, **errors(400, 401, 403, 429)},

@@ -14,11 +14,11 @@ from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.api.base import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     ApiViewMixin,
     errors,
+    read_schemas,
 )
 from matchmaking.api.parsers import JSONParser
 from matchmaking.api.permissions import AUTHENTICATED, CURATORS, PUBLIC_READ
@@ -75,8 +75,7 @@ class PitchDraftSerializer(PitchWriteSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: PitchSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: PitchSerializer, **READ_ERRORS}),
+    **read_schemas(PitchSerializer),
     create=extend_schema(
         request={"application/json": PitchDraftSerializer},
         responses={

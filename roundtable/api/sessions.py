@@ -8,7 +8,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking.api.base import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ApiViewMixin
+from matchmaking.api.base import READ_ERRORS, WRITE_ERRORS, ApiViewMixin, read_schemas
 from matchmaking.api.permissions import AUTHENTICATED, PUBLIC_READ
 from roundtable import selectors, services
 from roundtable.api.base import ID_REGEX, SessionFilter, detail_post, refusal_example
@@ -35,10 +35,7 @@ def _seat(session: Session, user) -> dict:
     }
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: SessionSerializer(many=True), **LIST_ERRORS}),
-    retrieve=extend_schema(responses={200: SessionSerializer, **READ_ERRORS}),
-)
+@extend_schema_view(**read_schemas(SessionSerializer))
 class SessionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Sessions of the agenda (public): breakout seats and session reports."""
 
