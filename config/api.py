@@ -139,5 +139,9 @@ urlpatterns = [
     # answers in the API's one error shape, not with the HTML 404 page.
     # CSRF-exempt like every API view: a POST there is a 404, not the HTML
     # page of a CSRF failure.
-    re_path(r"^", csrf_exempt(lambda request, *args, **kwargs: NOT_FOUND())),
+    re_path(
+        r"^",
+        csrf_exempt(lambda request, *args, **kwargs: NOT_FOUND()),
+        name="not-found",
+    ),
 ]

@@ -338,8 +338,8 @@ API_EXTRA: dict[tuple[str, str], dict[str, object]] = {
     ("api:schema", "GET"): PUBLIC,
     ("api:docs", "GET"): PUBLIC,
     ("api:api-root", "GET"): PUBLIC,
-    ("api/v1/^", "GET"): cells(404),
-    ("api/v1/^", "POST"): cells(404),
+    ("api:not-found", "GET"): cells(404),
+    ("api:not-found", "POST"): cells(404),
 }
 
 # --- web pages ----------------------------------------------------------------------

@@ -209,8 +209,8 @@ EXTRA_URLS = {
     ("api:schema", "GET"): "/api/v1/schema/",
     ("api:docs", "GET"): "/api/v1/docs/",
     ("api:api-root", "GET"): "/api/v1/",
-    ("api/v1/^", "GET"): "/api/v1/no-such-thing/",
-    ("api/v1/^", "POST"): "/api/v1/no-such-thing/",
+    ("api:not-found", "GET"): "/api/v1/no-such-thing/",
+    ("api:not-found", "POST"): "/api/v1/no-such-thing/",
 }
 
 
