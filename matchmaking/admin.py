@@ -33,6 +33,7 @@ from matchmaking.models import (
     MatchEvent,
     Membership,
     MemberState,
+    Message,
     Need,
     OutboxEvent,
     ParticipatingOrganisation,
@@ -543,6 +544,15 @@ class ProfileAdmin(RecordOnlyAdmin):
 @admin.register(Introduction)
 class IntroductionAdmin(RecordOnlyAdmin):
     list_display = ("match", "state_contact", "provider_contact")
+
+
+@admin.register(Message)
+class MessageAdmin(RecordOnlyAdmin):
+    # Hidden on the match page, with a reason the parties read (audited).
+    list_display = ("match", "side", "author", "created_at", "hidden_at")
+    list_filter = ("side",)
+    search_fields = ("body",)
+    raw_id_fields = ("match",)
 
 
 @admin.register(WebhookEndpoint)

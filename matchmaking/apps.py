@@ -36,3 +36,8 @@ class MatchmakingConfig(AppConfig):
 
         channel.register()
         alerts.register()
+
+        # A match's conversation: who hears of a new message.
+        from matchmaking.conversations import subjects
+
+        subjects.register()

@@ -333,6 +333,17 @@ class DeclineForm(GovukFormMixin, forms.Form):
     reason = text_box(_("Why do you decline?"), NOTE_TEXT)
 
 
+class MessageForm(GovukFormMixin, forms.Form):
+    """A message to the other side of a match (plain text; links become links)."""
+
+    body = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_TEXT,
+        error_messages={"required": _("Write a message.")},
+    )
+
+
 class FeedbackForm(GovukFormMixin, forms.Form):
     """How a completed delivery went."""
 

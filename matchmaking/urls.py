@@ -7,6 +7,7 @@ from matchmaking.accounts import forms, two_factor
 from matchmaking.views import (
     account,
     catalogue,
+    conversations,
     curation,
     funding,
     funnel,
@@ -206,6 +207,15 @@ urlpatterns = [
     path(
         "open-data/<str:name>", opendata.open_data_download, name="open-data-download"
     ),
+    path("matches/<int:pk>/messages/", matches.match_message, name="match-message"),
+    path(
+        "matches/<int:pk>/messages/<int:message_pk>/hide/",
+        matches.match_message_hide,
+        name="match-message-hide",
+    ),
+    # Conversations
+    path("messages/", conversations.conversation_list, name="conversation-list"),
+    path("messages/badge/", conversations.message_badge, name="message-badge"),
     # Dashboards
     path("my/needs/", needs.state_dashboard, name="state-dashboard"),
     path("my/programmes/", programmes.provider_dashboard, name="provider-dashboard"),

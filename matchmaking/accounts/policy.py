@@ -100,6 +100,11 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
             "profile",
         )
     },
+    # Conversations: curators read them in the admin and hide a message on the
+    # match page (with a reason, audited), never edit one; read markers are
+    # each person's own.
+    "matchmaking.message": VIEW,
+    "matchmaking.conversationread": frozenset(),
     # Each person's own: notifications, their settings, saved searches.
     "matchmaking.notification": frozenset(),
     "matchmaking.notificationpreference": frozenset(),

@@ -1,5 +1,5 @@
 """Matches and the actions on them (interest, introduction, agreement, delivery,
-feedback).
+feedback), their contacts and their conversation (``conversations.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from matchmaking.api.base import (
     errors,
     read_schemas,
 )
+from matchmaking.api.conversations import ConversationActions
 from matchmaking.api.filters import (
     MatchFilter,
 )
@@ -97,6 +98,7 @@ def _match_action(name: str, request_serializer, doc: str):
 class MatchViewSet(
     CachedReadMixin,
     ApiViewMixin,
+    ConversationActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

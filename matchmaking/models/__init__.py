@@ -35,6 +35,7 @@ from matchmaking.models.base import (
     new_ref,
 )
 from matchmaking.models.contacts import Introduction, Profile
+from matchmaking.models.conversations import ConversationRead, Message, MessageSide
 from matchmaking.models.derived import AllocationSlate, NearMiss, SuggestedChange
 from matchmaking.models.funding import (
     BudgetLine,
@@ -111,6 +112,7 @@ __all__ = [
     "BudgetLine",
     "Category",
     "ContentTranslation",
+    "ConversationRead",
     "CostModel",
     "Country",
     "DeliveryMode",
@@ -131,6 +133,8 @@ __all__ = [
     "MatchEvent",
     "MemberState",
     "Membership",
+    "Message",
+    "MessageSide",
     "MultilingualName",
     "NearMiss",
     "Need",

@@ -127,7 +127,14 @@ def _event_mail(event: OutboxEvent, user: User, category: str) -> Rendered | Non
             "unsubscribe_url": unsubscribe_url(user=user, category=category),
         }
         template = "event"
-        if event.kind == EventKind.MATCH_INTRODUCED and event.subject_type == "match":
+        subject = registry.SUBJECTS.get(event.subject_type)
+        own = None if subject is None or subject.mail is None else subject.mail
+        if own is not None:
+            found = own(event, user)
+            if found is not None:
+                template = found[0]
+                context.update(found[1])
+        elif event.kind == EventKind.MATCH_INTRODUCED and event.subject_type == "match":
             match = (
                 Match.objects.select_related(
                     "need__member_state__country", "programme__provider"

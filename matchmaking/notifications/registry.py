@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matchmaking.models import OutboxEvent, User
@@ -41,7 +41,9 @@ class Subject:
     ``audiences`` (optional): ``audience`` for many events at once, by event
     id, in a few queries (the worker delivers events in batches);
     ``preload`` (optional): load the subjects of many events at once before
-    they are described (digests describe thousands of lines).
+    they are described (digests describe thousands of lines); ``mail``
+    (optional): the template of the event's own mail and what it shows, for
+    one recipient (None: the plain event mail).
     """
 
     audience: Callable[[OutboxEvent], Iterable[User]]
@@ -51,6 +53,7 @@ class Subject:
     by_organisation: bool = False
     audiences: Callable[[list[OutboxEvent]], dict[int, list[User]]] | None = None
     preload: Callable[[list[OutboxEvent]], None] | None = None
+    mail: Callable[[OutboxEvent, User], tuple[str, dict[str, Any]] | None] | None = None
 
 
 class Delivery:

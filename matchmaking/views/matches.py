@@ -20,10 +20,15 @@ from matchmaking import (
     selectors,
     services,
 )
+from matchmaking.conversations import selectors as conversations
+from matchmaking.conversations import services as conversation_services
+from matchmaking.conversations.subjects import author_name, organisation_of
+from matchmaking.conversations.text import message_html
 from matchmaking.models import (
     NOTE_TEXT,
     Match,
     MatchEvent,
+    Message,
 )
 from matchmaking.notifications import introductions
 from matchmaking.views.common import (
@@ -115,15 +120,7 @@ def _visible_match(request: HttpRequest, pk: int) -> Match:
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One match: why it was suggested, its history and the next steps."""
-    match = _visible_match(request, pk)
-    form = forms.FeedbackForm(
-        initial={
-            "rating": match.feedback_rating,
-            "outcome": match.feedback_outcome,
-            "comments": match.feedback_comments,
-        }
-    )
-    return _detail_page(request, match, form)
+    return _detail_page(request, _visible_match(request, pk))
 
 
 def _contacts(request: HttpRequest, match: Match) -> dict[str, Any]:
@@ -135,16 +132,65 @@ def _contacts(request: HttpRequest, match: Match) -> dict[str, Any]:
     }
 
 
+def _conversation(
+    request: HttpRequest,
+    match: Match,
+    form: forms.MessageForm | None = None,
+    hide_errors: dict[int, str] | None = None,
+) -> dict[str, Any]:
+    """The match's conversation as the viewer may read it; opening it reads it."""
+    user = request.user
+    side = conversations.side_of(user=user, match=match)
+    read_to = conversations.last_read_id(user=user, match=match)
+    rows = []
+    for message in conversations.messages_of(match=match):
+        message.match = match  # the one already read: no query per message
+        rows.append(
+            {
+                "message": message,
+                "author": author_name(message),
+                "organisation": organisation_of(message),
+                "html": message_html(message.body),
+                "new": message.pk > read_to
+                and message.author_id != user.pk
+                and not message.is_hidden,
+                "hide_error": (hide_errors or {}).get(message.pk, ""),
+            }
+        )
+    if side is not None and rows and rows[-1]["message"].pk > read_to:
+        conversation_services.mark_read(user=user, match=match)
+    return {
+        "conversation": {
+            "rows": rows,
+            "open": conversations.is_open(match),
+            "party": side is not None,
+            "may_write": side is not None and conversations.is_open(match),
+            "curator": selectors.is_curator(user),
+            "form": form or forms.MessageForm(),
+            "limit": NOTE_TEXT,
+        }
+    }
+
+
 def _detail_page(
     request: HttpRequest,
     match: Match,
-    feedback_form: forms.FeedbackForm,
+    feedback_form: forms.FeedbackForm | None = None,
     status: int = 200,
+    **conversation: Any,
 ) -> HttpResponse:
     """A match's page: why it was suggested, its history, the next steps."""
     events = (
         MatchEvent.objects.filter(match=match).select_related("actor").order_by("at")
     )
+    if feedback_form is None:
+        feedback_form = forms.FeedbackForm(
+            initial={
+                "rating": match.feedback_rating,
+                "outcome": match.feedback_outcome,
+                "comments": match.feedback_comments,
+            }
+        )
     return render(
         request,
         "matchmaking/match_detail.html",
@@ -155,9 +201,74 @@ def _detail_page(
             "feedback_form": feedback_form,
             "decline_form": forms.DeclineForm(),
             **_contacts(request, match),
+            **_conversation(request, match, **conversation),
         },
         status=status,
     )
+
+
+def _conversation_part(
+    request: HttpRequest, match: Match, form: forms.MessageForm | None = None
+) -> HttpResponse:
+    """The conversation alone, for htmx (errors answer 200: htmx swaps no 4xx)."""
+    response = render(
+        request,
+        "matchmaking/includes/conversation.html",
+        {"row": {"match": match}, **_conversation(request, match, form=form)},
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def match_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """A party writes to the other side (htmx swaps the conversation; or a redirect)."""
+    match = _visible_match(request, pk)
+    form = forms.MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            conversation_services.post_message(
+                user=request.user, match=match, body=form.cleaned_data["body"]
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            if _is_htmx(request):
+                return _conversation_part(request, match)
+            messages.success(request, _("Your message is sent."))
+            return redirect(reverse("match-detail", args=[match.pk]) + "#conversation")
+    if _is_htmx(request):
+        return _conversation_part(request, match, form)
+    return _detail_page(request, match, status=400, form=form)
+
+
+@login_required
+@require_POST
+def match_message_hide(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """A curator hides a message, with a reason the parties read instead."""
+    match = _visible_match(request, pk)
+    if not selectors.is_curator(request.user):
+        raise Http404
+    message = Message.objects.filter(match=match, pk=message_pk).first()
+    if message is None:
+        raise Http404
+    try:
+        conversation_services.hide_message(
+            user=request.user, message=message, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        return _detail_page(
+            request,
+            match,
+            status=400,
+            hide_errors={message.pk: error_text(error)},
+        )
+    messages.success(request, _("The message is hidden."))
+    return redirect(reverse("match-detail", args=[match.pk]) + "#conversation")
 
 
 def _position(request: HttpRequest) -> int | None:

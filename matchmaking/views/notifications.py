@@ -76,7 +76,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     profile = preferences.profile_of(user)
     modes = preferences.mail_modes(user=user)
     if request.method == "POST":
-        chosen = {c: request.POST.get(c, modes[c]) for c in Category.values}
+        # "mode-<category>" on the page; the bare category name still works.
+        chosen = {
+            c: request.POST.get(f"mode-{c}", request.POST.get(c, modes[c]))
+            for c in Category.values
+        }
         try:
             preferences.set_mail_modes(user=user, modes=chosen)
             preferences.update_profile(

@@ -5,7 +5,8 @@ subject *now* (``notifications.may_see``, the selectors of the pages and the
 API); an event about something hidden since is never described: the delivery
 is withheld. The data: the subject's type and id, its line and link in the
 subscriber's language, and for needs, programmes, matches and saved-search
-alerts the references an API client follows (``ref``, API ``path``).
+alerts the references an API client follows (``ref``, API ``path``); for a
+message its match, side and text (the subscriber is of the other side).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.utils import translation
 
 from matchmaking import notifications, selectors
+from matchmaking.conversations import selectors as conversations
 from matchmaking.models import (
     Match,
     Need,
@@ -70,6 +72,21 @@ def _match(user: Any, pk: int) -> dict[str, Any] | None:
     }
 
 
+def _message(user: Any, pk: int) -> dict[str, Any] | None:
+    message = conversations.message_visible_to(user=user, pk=pk)
+    if message is None or message.is_hidden:
+        return None
+    return {
+        "object": "message",
+        "id": message.pk,
+        "match": message.match_id,
+        "side": message.side,
+        "text": message.body,
+        "created_at": message.created_at.isoformat(),
+        "path": f"/api/v1/matches/{message.match_id}/messages/",
+    }
+
+
 def _saved_search(user: Any, pk: int) -> dict[str, Any] | None:
     search = SavedSearch.objects.filter(pk=pk, user=user).first()
     if search is None:
@@ -87,6 +104,7 @@ DETAILS: dict[str, Callable[[Any, int], dict[str, Any] | None]] = {
     "programme": _programme,
     "match": _match,
     "savedsearch": _saved_search,
+    "message": _message,
 }
 
 

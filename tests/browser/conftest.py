@@ -5,12 +5,14 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 
 from tests.browser.authenticator import authenticator_of, current_code
 from tests.matchmaking.views.conftest import world  # noqa: F401  (the journeys' cast)
 from tests.paths import ROOT
+from tests.smtp import Inbox, free_port, smtp_mailers
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between page actions are still synchronous and safe.
@@ -183,3 +185,16 @@ def visit(browser, live_server, django_db_serialized_rollback):
     yield open_visitor
     for visitor in opened:
         visitor.close()
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Mail goes over SMTP to a server this test starts, as users receive it:
+    the messages it received (``email.message.EmailMessage``), in order."""
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = smtp_mailers(port)
+    yield inbox.received
+    controller.stop()

@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from matchmaking import suggestions
 from matchmaking.models import JoinRequest, MemberState, Need, Programme
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
-from tests.smtp import Inbox, free_port, smtp_mailers
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +23,9 @@ NEW_PASSWORD = "a-fresh-passphrase-for-joining-7"
 
 
 @pytest.fixture
-def mailoutbox(settings):
-    """Mail goes over SMTP to a server this test starts, as users receive it."""
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = smtp_mailers(port)
-    yield inbox.received
-    controller.stop()
+def mailoutbox(smtp_inbox):
+    """Mail goes over SMTP to a server the test starts (tests/browser/conftest.py)."""
+    return smtp_inbox
 
 
 def last_link(received, to: str) -> str:

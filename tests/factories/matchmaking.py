@@ -14,6 +14,7 @@ from matchmaking.models import (
     Match,
     Membership,
     MemberState,
+    Message,
     Need,
     Programme,
     Provider,
@@ -124,3 +125,14 @@ class MatchFactory(DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     score = 0.8
     rank = 1
+
+
+class MessageFactory(DjangoModelFactory):
+    """A message of the state's side on an introduced match (make it so first)."""
+
+    class Meta:
+        model = Message
+
+    match = factory.SubFactory(MatchFactory, status="introduced")
+    side = "state"
+    body = factory.Sequence(lambda n: f"Message {n}: when could we start?")

@@ -29,6 +29,7 @@ def test_every_project_model_is_in_the_admin():
 
     from matchmaking.models import (
         AllocationSlate,
+        ConversationRead,
         NearMiss,
         Notification,
         NotificationPreference,
@@ -40,12 +41,13 @@ def test_every_project_model_is_in_the_admin():
     # Historical models (the audit trail) are read through each model's
     # "History" page, not registered on their own; the sign-in throttle's
     # counters are bookkeeping that no one edits (a successful sign-in or a
-    # password reset clears them); notifications, notification settings and
-    # saved searches are each person's own, kept on their pages only; near
-    # misses and the advisor's changes are the engine's, rewritten by every
-    # refresh and shown on the pages of the records they concern, and the
-    # allocation slates are read on the allocation page.
-    own = {Notification, NotificationPreference, SavedSearch}
+    # password reset clears them); notifications, notification settings,
+    # saved searches and conversation read markers are each person's own,
+    # kept on their pages only; near misses and the advisor's changes are the
+    # engine's, rewritten by every refresh and shown on the pages of the
+    # records they concern, and the allocation slates are read on the
+    # allocation page.
+    own = {Notification, NotificationPreference, SavedSearch, ConversationRead}
     derived = {NearMiss, SuggestedChange, AllocationSlate}
     project = {
         m

@@ -178,6 +178,24 @@ API: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
         "api:match-contacts",
         {**MATCH_PARTY, "read_token": OK},
     ),
+    # the match's conversation (a message of state A on it): parties write,
+    # curators read and hide
+    ("/api/v1/matches/{id}/messages/", "GET"): (
+        "api:match-messages",
+        {**MATCH_PARTY, "read_token": OK},
+    ),
+    ("/api/v1/matches/{id}/messages/", "POST"): (
+        "api:match-messages",
+        {**MATCH_PARTY, "curator": 403},
+    ),
+    ("/api/v1/matches/{id}/messages/read/", "POST"): (
+        "api:match-messages-read",
+        MATCH_PARTY,
+    ),
+    ("/api/v1/matches/{id}/messages/{message_id}/hide/", "POST"): (
+        "api:match-messages-hide",
+        {**MATCH_PARTY, "ms_a": 403, "prov_p": 403},
+    ),
     # notifications (one of ms_a's): the user's own centre and settings
     ("/api/v1/notifications/", "GET"): ("api:notification-list", SIGNED_IN),
     ("/api/v1/notifications/{id}/", "GET"): (
@@ -405,6 +423,10 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "match-detail": (("GET", "POST"), "party"),
     "match-action": (("POST",), "party"),
     "match-feedback": (("POST",), "party"),
+    "match-message": (("POST",), "party"),
+    "match-message-hide": (("POST",), "curator"),
+    "conversation-list": (("GET", "POST"), "signed-in"),
+    "message-badge": (("GET", "POST"), "signed-in"),
     "match-propose": (("GET", "POST"), "curator"),
     "match-board": (("GET", "POST"), "curator"),
     "state-dashboard": (("GET", "POST"), "signed-in"),

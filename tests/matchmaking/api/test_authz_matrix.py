@@ -32,6 +32,7 @@ from matchmaking.models import (
     JoinRequest,
     JoinStatus,
     Membership,
+    Message,
     Notification,
     OutboxEvent,
     Provider,
@@ -136,6 +137,9 @@ def targets(world, settings, tmp_path):
             subject_id=world.match_a_p.pk,
         ),
     )
+    message = Message.objects.create(
+        match=world.match_a_p, author=world.users["ms_a"], side="state", body="Hi"
+    )
     return {
         "iso3": "SEN",
         "code": "002",
@@ -154,6 +158,7 @@ def targets(world, settings, tmp_path):
         "/pitches/{id}/": pitch.pk,
         "/meetings/{id}/": meeting.pk,
         "/notifications/{id}/": notification.pk,
+        "/messages/{message_id}/": message.pk,
     }
 
 

@@ -1,0 +1,7 @@
+"""The conversation of a match between its two sides (README "Conversations").
+
+``services`` writes (post, hide, mark read), ``selectors`` reads (who may read
+and write, the messages, unread counts), ``subjects`` tells the outbox who
+hears about a new message and what they read, ``text`` turns a message's plain
+text into safe HTML.
+"""
