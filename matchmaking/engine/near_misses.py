@@ -10,6 +10,7 @@ what to ask for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -66,27 +67,8 @@ def near_misses(
         zip((-exact).tolist(), columns.tolist(), concepts.tolist(), strict=True),
         key=lambda item: (item[0], index.programmes[item[1]].key),
     )
-    found: list[NearMiss] = []
-    for negative, i, agree in order:
-        score = -negative
-        if not is_adequate(score, agree, cfg):
-            continue
-        programme = index.programmes[i]
-        failed = eligibility(need, programme, today=today).failed
-        if len(failed) != 1 or failed[0] == RULE_UNPUBLISHED:
-            continue
-        found.append(
-            NearMiss(
-                need=need.key,
-                programme=programme.key,
-                score=score,
-                rule=failed[0],
-                reason=why_not(need, programme, today=today)[0],
-            )
-        )
-        if len(found) == top:
-            break
-    return tuple(found)
+    ranked = ((-negative, i, agree) for negative, i, agree in order)
+    return _first_near_misses(index, need, ranked, today=today, top=top)
 
 
 def needs_within_reach(
@@ -158,26 +140,41 @@ def near_misses_many(
             by_need.setdefault(r, []).append((-score, keys[i], i, agree))
         for r, pairs in by_need.items():
             need = batch.needs[start + r]
-            misses: list[NearMiss] = []
-            for negative, _key, i, agree in sorted(pairs):
-                score = -negative
-                if not is_adequate(score, agree, cfg):
-                    continue
-                programme = index.programmes[i]
-                failed = eligibility(need, programme, today=today).failed
-                if len(failed) != 1 or failed[0] == RULE_UNPUBLISHED:
-                    continue
-                misses.append(
-                    NearMiss(
-                        need=need.key,
-                        programme=programme.key,
-                        score=score,
-                        rule=failed[0],
-                        reason=why_not(need, programme, today=today)[0],
-                    )
-                )
-                if len(misses) == top:
-                    break
+            ranked = ((-negative, i, agree) for negative, _, i, agree in sorted(pairs))
+            misses = _first_near_misses(index, need, ranked, today=today, top=top)
             if misses:
                 found[need.key] = tuple(misses)
     return found
+
+
+def _first_near_misses(
+    index: MatchingIndex,
+    need: NeedProfile,
+    ranked: Iterable[tuple[float, int, float]],
+    *,
+    today: date,
+    top: int,
+) -> tuple[NearMiss, ...]:
+    """The first ``top`` programmes of ``ranked`` (score, programme column,
+    concept agreement; best first) that would be adequate for the need and
+    fail exactly one eligibility rule (an unpublished one is no near miss)."""
+    found: list[NearMiss] = []
+    for score, i, agree in ranked:
+        if not is_adequate(score, agree, index.config):
+            continue
+        programme = index.programmes[i]
+        failed = eligibility(need, programme, today=today).failed
+        if len(failed) != 1 or failed[0] == RULE_UNPUBLISHED:
+            continue
+        found.append(
+            NearMiss(
+                need=need.key,
+                programme=programme.key,
+                score=score,
+                rule=failed[0],
+                reason=why_not(need, programme, today=today)[0],
+            )
+        )
+        if len(found) == top:
+            break
+    return tuple(found)
