@@ -148,6 +148,7 @@ def main() -> int:
         DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1",
         DJANGO_STATIC_MANIFEST="False",
         DJANGO_LOG_LEVEL="WARNING",
+        CBM_SEARCH_FULL_TEXT="True",
     )
     if not args.skip_load:
         prepare(env, args.needs, args.programmes)

@@ -217,6 +217,13 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # (WhiteNoise, long cache headers); tests and runserver keep the plain storage
 # so they need no collectstatic.
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
+
+# Full-text search on PostgreSQL (per-language vectors, relevance ranking,
+# misspellings: README "Search"). Off unless set: at 100,000 programmes the
+# catalogue's counts query is still slower with it than with substring
+# matching (README "Benchmarks"). The vectors are kept up to date either way,
+# so turning it on needs no backfill.
+SEARCH_FULL_TEXT = env_bool("CBM_SEARCH_FULL_TEXT", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -23,6 +23,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
@@ -215,13 +216,13 @@ def search(
 ) -> QuerySet[Any]:
     """The rows of ``queryset`` a text query finds.
 
-    PostgreSQL: full-text and trigram matching, annotated with their
-    relevance as ``search_rank``; elsewhere ``fallback`` (the caller's
-    ``icontains`` condition). ``also``: other ways a row is found (a
-    provider's or country's name), on both.
+    PostgreSQL with ``SEARCH_FULL_TEXT`` on: full-text and trigram
+    matching, annotated with their relevance as ``search_rank``; elsewhere
+    ``fallback`` (the caller's ``icontains`` condition). ``also``: other
+    ways a row is found (a provider's or country's name), on both.
     """
     model = queryset.model
-    if not has_vectors(model):
+    if not (settings.SEARCH_FULL_TEXT and has_vectors(model)):
         return queryset.filter(fallback | also if also is not None else fallback)
     ids = _matching_ids(model, query)
     found = Q(pk__in=ids) if ids is not None else Q(pk__in=[])

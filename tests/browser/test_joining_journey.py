@@ -6,9 +6,11 @@ CSP checks on each new page."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from matchmaking import suggestions
@@ -29,6 +31,8 @@ def mailoutbox(smtp_inbox):
 
 
 def last_link(received, to: str) -> str:
+    # Mail leaves through the mail outbox: the worker's sweep sends it.
+    call_command("run_notifications", stdout=io.StringIO())
     message = next(m for m in reversed(received) if m["To"] == to)
     return LINK.findall(message.get_content())[0]
 

@@ -164,6 +164,12 @@ CHINESE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _full_text(settings):
+    """Full-text search is switched on by a setting (off by default)."""
+    settings.SEARCH_FULL_TEXT = True
+
+
 @pytest.fixture
 def demo(db):
     import_dataset(data=read_demo_data())
