@@ -1008,7 +1008,10 @@ ACTIVE_VALUES = {
 def active_content(data: bytes) -> list[str]:
     """What a viewer could run or open in a PDF, found by walking every object."""
     from pypdf import PdfReader
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+    from pypdf.generic import ArrayObject
+    from pypdf.generic import DictionaryObject
+    from pypdf.generic import IndirectObject
+    from pypdf.generic import NameObject
 
     found: list[str] = []
     reader = PdfReader(io.BytesIO(data))

@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 
 from matchmaking import engine  # noqa: E402
 from matchmaking.dataset import synthetic  # noqa: E402
-from matchmaking.dataset.evaluation import DEFAULT_TODAY, dataset_profiles  # noqa: E402
+from matchmaking.dataset.evaluation import DEFAULT_TODAY  # noqa: E402
+from matchmaking.dataset.evaluation import dataset_profiles  # noqa: E402
 from matchmaking.reference import topic_themes  # noqa: E402
 
 

@@ -72,7 +72,9 @@ def load(needs: int, programmes: int, seed: int) -> None:
 
     from matchmaking import suggestions
     from matchmaking.enums import MatchStatus
-    from matchmaking.models import Match, MatchEvent, Need
+    from matchmaking.models import Match
+    from matchmaking.models import MatchEvent
+    from matchmaking.models import Need
 
     call_command("migrate", verbosity=0)
     name = f"cbm-bench-{needs}x{programmes}-{seed}.json"
@@ -210,7 +212,8 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    from matchmaking.models import Need, User
+    from matchmaking.models import Need
+    from matchmaking.models import User
 
     if not args.reuse or not Need.objects.exists():
         load(args.needs, args.programmes, args.seed)

@@ -48,16 +48,15 @@ if str(ROOT) not in sys.path:
 
 from matchmaking import engine  # noqa: E402
 from matchmaking.dataset import synthetic  # noqa: E402
-from matchmaking.dataset.evaluation import DEFAULT_TODAY, dataset_profiles  # noqa: E402
-from matchmaking.engine.text import (  # noqa: E402
-    analyser,
-    batch,
-    han,
-    profile,
-    reading,
-    stemming,
-    tokens,
-)
+from matchmaking.dataset.evaluation import DEFAULT_TODAY  # noqa: E402
+from matchmaking.dataset.evaluation import dataset_profiles  # noqa: E402
+from matchmaking.engine.text import analyser  # noqa: E402
+from matchmaking.engine.text import batch  # noqa: E402
+from matchmaking.engine.text import han  # noqa: E402
+from matchmaking.engine.text import profile  # noqa: E402
+from matchmaking.engine.text import reading  # noqa: E402
+from matchmaking.engine.text import stemming  # noqa: E402
+from matchmaking.engine.text import tokens  # noqa: E402
 from matchmaking.reference import topic_themes  # noqa: E402
 
 TODAY: date = DEFAULT_TODAY

@@ -46,8 +46,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from matchmaking.enums import NeedStatus, Visibility
-    from matchmaking.models import Country, MemberState, Need
+    from matchmaking.enums import NeedStatus
+    from matchmaking.enums import Visibility
+    from matchmaking.models import Country
+    from matchmaking.models import MemberState
+    from matchmaking.models import Need
 
     call_command("migrate", verbosity=0)
     state = MemberState.objects.create(country=Country.objects.get(iso3="SEN"))

@@ -114,7 +114,8 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from matchmaking.models import BudgetLine, Programme
+    from matchmaking.models import BudgetLine
+    from matchmaking.models import Programme
 
     if not (args.reuse and Programme.objects.exists()):
         load(args.programmes, args.lines, args.seed)

@@ -21,7 +21,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser
+from locust import between
+from locust import events
+from locust import task
 
 FIXTURES = json.loads(Path(os.environ["CBM_BENCH_FIXTURES"]).read_text())
 SECONDS: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # second -> [ok, failed]

@@ -59,21 +59,22 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from matchmaking import notifications, services
-    from matchmaking.enums import MembershipRole, NeedStatus, ProgrammeStatus
-    from matchmaking.models import (
-        Country,
-        EventKind,
-        Match,
-        Membership,
-        MemberState,
-        Need,
-        Notification,
-        Programme,
-        Provider,
-        StakeholderGroup,
-        User,
-    )
+    from matchmaking import notifications
+    from matchmaking import services
+    from matchmaking.enums import MembershipRole
+    from matchmaking.enums import NeedStatus
+    from matchmaking.enums import ProgrammeStatus
+    from matchmaking.models import Country
+    from matchmaking.models import EventKind
+    from matchmaking.models import Match
+    from matchmaking.models import Membership
+    from matchmaking.models import MemberState
+    from matchmaking.models import Need
+    from matchmaking.models import Notification
+    from matchmaking.models import Programme
+    from matchmaking.models import Provider
+    from matchmaking.models import StakeholderGroup
+    from matchmaking.models import User
     from matchmaking.notifications import dispatch
     from matchmaking.notifications.digests import build_digests
 

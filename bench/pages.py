@@ -64,7 +64,10 @@ def prepare(env: dict, scale: str, needs: int, programmes: int) -> None:
 
 def actors():
     """A focal point, a provider user and a curator for the loaded data."""
-    from matchmaking.models import Membership, Need, Programme, User
+    from matchmaking.models import Membership
+    from matchmaking.models import Need
+    from matchmaking.models import Programme
+    from matchmaking.models import User
 
     need = (
         Need.objects.filter(matches__isnull=False)

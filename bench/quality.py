@@ -27,7 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matchmaking.dataset.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
 from matchmaking.reference import DATA_DIR
 
 LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")

@@ -73,7 +73,9 @@ def main() -> int:
     from django.db import connection
 
     from matchmaking import suggestions
-    from matchmaking.models import Match, Need, Programme
+    from matchmaking.models import Match
+    from matchmaking.models import Need
+    from matchmaking.models import Programme
 
     call_command("migrate", verbosity=0)
     name = f"cbm-bench-{args.needs}x{args.programmes}-{args.seed}.json"

@@ -86,23 +86,24 @@ def main() -> None:
     from django.utils import timezone
 
     from matchmaking import notifications
-    from matchmaking.enums import MembershipRole, NeedStatus, ProgrammeStatus
-    from matchmaking.models import (
-        Country,
-        EventKind,
-        MailMessage,
-        MailStatus,
-        Match,
-        Membership,
-        MemberState,
-        Need,
-        Programme,
-        Provider,
-        StakeholderGroup,
-        User,
-    )
+    from matchmaking.enums import MembershipRole
+    from matchmaking.enums import NeedStatus
+    from matchmaking.enums import ProgrammeStatus
+    from matchmaking.models import Country
+    from matchmaking.models import EventKind
+    from matchmaking.models import MailMessage
+    from matchmaking.models import MailStatus
+    from matchmaking.models import Match
+    from matchmaking.models import Membership
+    from matchmaking.models import MemberState
+    from matchmaking.models import Need
+    from matchmaking.models import Programme
+    from matchmaking.models import Provider
+    from matchmaking.models import StakeholderGroup
+    from matchmaking.models import User
     from matchmaking.notifications import dispatch
-    from matchmaking.notifications.mail import queue_mail, send_pending
+    from matchmaking.notifications.mail import queue_mail
+    from matchmaking.notifications.mail import send_pending
 
     settings.MAILERS = {
         "default": {

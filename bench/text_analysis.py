@@ -32,11 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matchmaking.engine.text.analyser import (  # noqa: E402
-    Lexicon,
-    clear_caches,
-    default_lexicon,
-)
+from matchmaking.engine.text.analyser import Lexicon  # noqa: E402
+from matchmaking.engine.text.analyser import clear_caches  # noqa: E402
+from matchmaking.engine.text.analyser import default_lexicon  # noqa: E402
 from matchmaking.engine.text.tokens import MAX_ANALYSED_CHARS  # noqa: E402
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

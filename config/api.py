@@ -1,10 +1,15 @@
 """The one router of API v1, with the OpenAPI schema and its docs."""
 
 from django.http import JsonResponse
-from django.urls import NoReverseMatch, include, path, re_path
+from django.urls import NoReverseMatch
+from django.urls import include
+from django.urls import path
+from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter

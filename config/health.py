@@ -25,9 +25,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection
-from django.db.models import Count, Min
-from django.http import HttpRequest, JsonResponse
+from django.db import DatabaseError
+from django.db import connection
+from django.db.models import Count
+from django.db.models import Min
+from django.http import HttpRequest
+from django.http import JsonResponse
 from django.tasks import task_backends
 from django.utils import timezone
 from django.views.decorators.cache import never_cache

@@ -6,7 +6,8 @@ others under their language code (``/fr/needs/``); see matchmaking/i18n.py.
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 from django.views.generic import RedirectView
 
 from config.health import health

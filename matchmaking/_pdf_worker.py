@@ -22,25 +22,26 @@ import resource
 import sys
 from urllib.parse import urlsplit
 
-from pypdf import PdfReader, PdfWriter, apply_configuration
-from pypdf.errors import LimitReachedError, PyPdfError
+from pypdf import PdfReader
+from pypdf import PdfWriter
+from pypdf import apply_configuration
+from pypdf.errors import LimitReachedError
+from pypdf.errors import PyPdfError
 from pypdf.filters import decode_stream_data
-from pypdf.generic import (
-    ArrayObject,
-    BooleanObject,
-    ByteStringObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    NullObject,
-    NumberObject,
-    PdfObject,
-    StreamObject,
-    TextStringObject,
-    create_string_object,
-)
+from pypdf.generic import ArrayObject
+from pypdf.generic import BooleanObject
+from pypdf.generic import ByteStringObject
+from pypdf.generic import DecodedStreamObject
+from pypdf.generic import DictionaryObject
+from pypdf.generic import FloatObject
+from pypdf.generic import IndirectObject
+from pypdf.generic import NameObject
+from pypdf.generic import NullObject
+from pypdf.generic import NumberObject
+from pypdf.generic import PdfObject
+from pypdf.generic import StreamObject
+from pypdf.generic import TextStringObject
+from pypdf.generic import create_string_object
 
 # Per stream and for the whole document: a 3-slide deck with full-HD images
 # decodes to a few tens of MB; a decompression bomb hits these at once.

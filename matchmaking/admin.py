@@ -1,7 +1,9 @@
 """Admin for curators: every model, searchable, filterable, with autocomplete."""
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib import admin
+from django.contrib import messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied
@@ -10,46 +12,45 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from matchmaking import services
-from matchmaking.accounts import policy, tokens
+from matchmaking.accounts import policy
+from matchmaking.accounts import tokens
 from matchmaking.funding.rates import refresh_usd
-from matchmaking.models import (
-    TAG_FIELDS,
-    ApiToken,
-    AssistanceType,
-    Audience,
-    BudgetLine,
-    ContentTranslation,
-    CostModel,
-    Country,
-    DeliveryMode,
-    ExchangeRate,
-    ImportedActivity,
-    Introduction,
-    Invitation,
-    JoinRequest,
-    Language,
-    MailMessage,
-    Match,
-    MatchEvent,
-    Membership,
-    MemberState,
-    Message,
-    Need,
-    OutboxEvent,
-    ParticipatingOrganisation,
-    Priority,
-    Profile,
-    Programme,
-    ProgrammeFunding,
-    Provider,
-    Region,
-    StakeholderGroup,
-    Theme,
-    Topic,
-    User,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import ApiToken
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import BudgetLine
+from matchmaking.models import ContentTranslation
+from matchmaking.models import CostModel
+from matchmaking.models import Country
+from matchmaking.models import DeliveryMode
+from matchmaking.models import ExchangeRate
+from matchmaking.models import ImportedActivity
+from matchmaking.models import Introduction
+from matchmaking.models import Invitation
+from matchmaking.models import JoinRequest
+from matchmaking.models import Language
+from matchmaking.models import MailMessage
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Message
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Priority
+from matchmaking.models import Profile
+from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.models import User
+from matchmaking.models import WebhookDelivery
+from matchmaking.models import WebhookEndpoint
 
 NAME_FIELDS = ("name_en", "name_fr", "name_es", "name_ar", "name_zh", "name_ru")
 

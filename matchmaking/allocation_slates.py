@@ -12,7 +12,9 @@ import datetime as dt
 
 from django.db.models import Max
 
-from matchmaking.models import AllocationSlate, Need, Programme
+from matchmaking.models import AllocationSlate
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from matchmaking.tasks import schedule_allocation
 
 

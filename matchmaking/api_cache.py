@@ -39,10 +39,16 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, parse_http_date_safe
+from django.db import DatabaseError
+from django.db import connection
+from django.db import transaction
+from django.db.models.signals import m2m_changed
+from django.db.models.signals import post_delete
+from django.db.models.signals import post_save
+from django.http import HttpResponse
+from django.http import HttpResponseNotModified
+from django.utils.http import http_date
+from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)

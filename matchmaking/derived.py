@@ -8,15 +8,21 @@ rows through ``matchmaking/stored_results.py``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
 
 from matchmaking import engine
-from matchmaking.engine.advisor import CHANGE_COUNTRIES, CHANGE_END_DATE, CHANGE_PLACES
+from matchmaking.engine.advisor import CHANGE_COUNTRIES
+from matchmaking.engine.advisor import CHANGE_END_DATE
+from matchmaking.engine.advisor import CHANGE_PLACES
 from matchmaking.enums import UnmetReason
-from matchmaking.models import NearMiss, Need, SuggestedChange
+from matchmaking.models import NearMiss
+from matchmaking.models import Need
+from matchmaking.models import SuggestedChange
 from matchmaking.suggestion_store import reason_json
 
 # Kept per need: a reader sees the best three among the programmes they may

@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
+from functools import lru_cache
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 
 from matchmaking import selectors
 from matchmaking.engine.text import LANGUAGES
 from matchmaking.engine.text.stemming import stopwords
 from matchmaking.engine.text.tokens import tokenize
 from matchmaking.enums import ACTIVE_NEED_STATUSES
-from matchmaking.models import Need, Programme
+from matchmaking.models import Need
+from matchmaking.models import Programme
 
 # The same provider and this close a title: the same offer.
 SAME_PROVIDER_TITLE = 0.5

@@ -6,26 +6,24 @@ queries per relation whatever the number of records.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import Count
+from django.db.models import QuerySet
 
 from matchmaking import engine
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    CAPACITY_MATCH_STATUSES,
-    ProgrammeStatus,
-)
-from matchmaking.models import (
-    TAG_FIELDS,
-    ContentTranslation,
-    Country,
-    Match,
-    Need,
-    Programme,
-)
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import CAPACITY_MATCH_STATUSES
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
 
 
 def _translated_texts(

@@ -17,24 +17,30 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from django.utils.translation import get_language, get_language_info, gettext, pgettext
+from django.utils.translation import get_language
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext
+from django.utils.translation import pgettext
 
-from matchmaking.engine import REASON_CODES, Reason
+from matchmaking.engine import REASON_CODES
+from matchmaking.engine import Reason
 from matchmaking.engine.text.analyser import default_lexicon
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    Country,
-    DeliveryMode,
-    Language,
-    Region,
-    Theme,
-    Topic,
-)
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import Country
+from matchmaking.models import DeliveryMode
+from matchmaking.models import Language
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.models import Topic
 
 _LABELS_TTL = 300.0
 _lock = threading.Lock()

@@ -11,7 +11,8 @@ import datetime as dt
 
 import django_filters as df
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as df_fields
 from django_filters import widgets as df_widgets
@@ -19,33 +20,30 @@ from django_filters.conf import settings as filter_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from matchmaking import search, translations
-from matchmaking.enums import (
-    MatchOrigin,
-    MatchStatus,
-    NeedStatus,
-    OrganisationRole,
-    ProgrammeStatus,
-    Visibility,
-)
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Match,
-    Need,
-    ParticipatingOrganisation,
-    Priority,
-    Programme,
-    Provider,
-    Region,
-    StakeholderGroup,
-    Theme,
-    Topic,
-)
+from matchmaking import search
+from matchmaking import translations
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import OrganisationRole
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import CostModel
+from matchmaking.models import Country
+from matchmaking.models import DeliveryMode
+from matchmaking.models import Language
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Priority
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.models import Topic
 
 
 def region_codes(region: Region) -> QuerySet:

@@ -2,48 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
-from django.db.models import Case, Model, Q, QuerySet, When
+from django.db.models import Case
+from django.db.models import Model
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import When
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking import joining
-from matchmaking.enums import DeliveryOutcome, MembershipRole, RegionLevel
-from matchmaking.explain import active_language, language_name
+from matchmaking.enums import DeliveryOutcome
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import RegionLevel
+from matchmaking.explain import active_language
+from matchmaking.explain import language_name
 from matchmaking.govuk_forms import GovukFormMixin
-from matchmaking.i18n import (
-    available_languages,
-    display_name,
-    sorted_by_name,
-)
-from matchmaking.models import (
-    NOTE_TEXT,
-    SHORT_TEXT,
-    TAG_FIELDS,
-    UN_LANGUAGES,
-    Country,
-    JoinKind,
-    JoinRequest,
-    Language,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    Region,
-    SearchScope,
-    Theme,
-    TokenScope,
-    Topic,
-    User,
-    ends_before_start,
-)
+from matchmaking.i18n import available_languages
+from matchmaking.i18n import display_name
+from matchmaking.i18n import sorted_by_name
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import UN_LANGUAGES
+from matchmaking.models import Country
+from matchmaking.models import JoinKind
+from matchmaking.models import JoinRequest
+from matchmaking.models import Language
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import SearchScope
+from matchmaking.models import Theme
+from matchmaking.models import TokenScope
+from matchmaking.models import Topic
+from matchmaking.models import User
+from matchmaking.models import ends_before_start
 from matchmaking.stats.scope import StatsFilter
 from matchmaking.webhooks.events import event_type_choices
 

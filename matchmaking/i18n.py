@@ -22,25 +22,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import is_valid_path
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation.trans_real import (
-    get_supported_language_variant,
-    parse_accept_lang_header,
-)
+from django.utils.translation.trans_real import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
-from matchmaking.models import UN_LANGUAGES, Country, Topic
+from matchmaking.models import UN_LANGUAGES
+from matchmaking.models import Country
+from matchmaking.models import Topic
 
 API_PREFIX = "/api/"
 # The locale directory of a language code: Django's own mapping, spelled out

@@ -15,22 +15,23 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from matchmaking import i18n, joining
+from matchmaking import i18n
+from matchmaking import joining
 from matchmaking.accounts import policy
-from matchmaking.models import (
-    Country,
-    Invitation,
-    Membership,
-    MemberState,
-    Provider,
-    User,
-)
+from matchmaking.models import Country
+from matchmaking.models import Invitation
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Provider
+from matchmaking.models import User
 from matchmaking.notifications.mail import queue_mail
 
 INVITATION_VALIDITY_DAYS = 14

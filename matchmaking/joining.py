@@ -22,36 +22,40 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
+from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from matchmaking import audit, i18n, selectors, uploads
+from matchmaking import audit
+from matchmaking import i18n
+from matchmaking import selectors
+from matchmaking import uploads
 from matchmaking.accounts import throttle
 from matchmaking.enums import MembershipRole
-from matchmaking.models import (
-    MAX_LETTER_BYTES,
-    MAX_LETTER_PAGES,
-    NOTE_TEXT,
-    Country,
-    JoinKind,
-    JoinRequest,
-    JoinStatus,
-    Membership,
-    MemberState,
-    Provider,
-    User,
-)
+from matchmaking.models import MAX_LETTER_BYTES
+from matchmaking.models import MAX_LETTER_PAGES
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import Country
+from matchmaking.models import JoinKind
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Provider
+from matchmaking.models import User
 from matchmaking.notifications.mail import queue_mail
 
 CONFIRM_SALT = "matchmaking.joining.confirm"

@@ -26,23 +26,24 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Expression,
-    F,
-    FloatField,
-    Func,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BooleanField
+from django.db.models import Case
+from django.db.models import Expression
+from django.db.models import F
+from django.db.models import FloatField
+from django.db.models import Func
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Value
+from django.db.models import When
 from django.db.models.expressions import RawSQL
 
 from matchmaking.engine.text.stemming import stopwords
 from matchmaking.models import ContentTranslation
-from matchmaking.models.search import CONFIGS, VECTOR_COLUMN, han_pairs, has_vectors
+from matchmaking.models.search import CONFIGS
+from matchmaking.models.search import VECTOR_COLUMN
+from matchmaking.models.search import han_pairs
+from matchmaking.models.search import has_vectors
 
 RANK = "search_rank"
 MAX_WORDS = 10

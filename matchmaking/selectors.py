@@ -11,49 +11,51 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, ManyToManyField, Model, Q, QuerySet
+from django.db.models import Exists
+from django.db.models import ManyToManyField
+from django.db.models import Model
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from matchmaking import search
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    MembershipRole,
-    NeedStatus,
-    ProgrammeStatus,
-    RegionLevel,
-    Visibility,
-)
-from matchmaking.models import (
-    TAG_FIELDS,
-    ApiToken,
-    AssistanceType,
-    Audience,
-    CostModel,
-    DeliveryMode,
-    Invitation,
-    JoinRequest,
-    JoinStatus,
-    Language,
-    Match,
-    Membership,
-    Need,
-    Programme,
-    Provider,
-    Region,
-    SavedSearch,
-    Theme,
-    Topic,
-    User,
-    WebhookEndpoint,
-)
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import RegionLevel
+from matchmaking.enums import Visibility
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import ApiToken
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import CostModel
+from matchmaking.models import DeliveryMode
+from matchmaking.models import Invitation
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import Language
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import SavedSearch
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.models import User
+from matchmaking.models import WebhookEndpoint
 
 AnyUser = User | AnonymousUser
 

@@ -8,45 +8,51 @@ right into a 404 before calling: these checks are the last line, not the first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from collections.abc import Set
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction
 from django.db.models import Field
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking import audit, notifications, selectors
+from matchmaking import audit
+from matchmaking import notifications
+from matchmaking import selectors
 from matchmaking.accounts import policy
-from matchmaking.enums import (
-    CAPACITY_MATCH_STATUSES,
-    MatchOrigin,
-    MatchStatus,
-    MembershipRole,
-    NeedStatus,
-    ProgrammeStatus,
-)
-from matchmaking.models import (
-    TAG_FIELDS,
-    EventKind,
-    Language,
-    Match,
-    MatchEvent,
-    Membership,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    User,
-)
+from matchmaking.enums import CAPACITY_MATCH_STATUSES
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import EventKind
+from matchmaking.models import Language
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
 from matchmaking.notifications.introductions import introduce as introduce_contacts
 from matchmaking.savedsearches import alerts as saved_search_alerts
-from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
+from matchmaking.tasks import schedule_need_refresh
+from matchmaking.tasks import schedule_programme_refresh
 
 AnyUser = selectors.AnyUser
 

@@ -12,14 +12,25 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Max, Q
+from django.db.models import F
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 
-from matchmaking import engine, explain
-from matchmaking.engine.advisor import CHANGE_COUNTRIES, CHANGE_END_DATE, CHANGE_PLACES
-from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus, UnmetReason
-from matchmaking.models import NearMiss, Need, Programme, SuggestedChange
-from matchmaking.selectors import needs_visible_to, programmes_visible_to
+from matchmaking import engine
+from matchmaking import explain
+from matchmaking.engine.advisor import CHANGE_COUNTRIES
+from matchmaking.engine.advisor import CHANGE_END_DATE
+from matchmaking.engine.advisor import CHANGE_PLACES
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.models import NearMiss
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import SuggestedChange
+from matchmaking.selectors import needs_visible_to
+from matchmaking.selectors import programmes_visible_to
 from matchmaking.stats.scope import region_q
 
 # --- freshness -------------------------------------------------------------------

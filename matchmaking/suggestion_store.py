@@ -17,17 +17,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
-from matchmaking import api_cache, engine, notifications
-from matchmaking.enums import MatchOrigin, MatchStatus, UnmetReason
-from matchmaking.models import EventKind, Match, Need
+from matchmaking import api_cache
+from matchmaking import engine
+from matchmaking import notifications
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import Need
 
 _BULK = 2000
 

@@ -20,36 +20,38 @@ import datetime as dt
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Count
+from django.db.models import Max
+from django.db.models import Min
 from django.utils import timezone
 
-from matchmaking import api_cache, derived, engine
-from matchmaking.engine_profiles import (
-    active_needs,
-    capacity_used,
-    load_needs,
-    load_programmes,
-)
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    MatchOrigin,
-    MatchStatus,
-)
-from matchmaking.models import (
-    AllocationSlate,
-    Match,
-    NearMiss,
-    Need,
-    Programme,
-    SuggestedChange,
-)
+from matchmaking import api_cache
+from matchmaking import derived
+from matchmaking import engine
+from matchmaking.engine_profiles import active_needs
+from matchmaking.engine_profiles import capacity_used
+from matchmaking.engine_profiles import load_needs
+from matchmaking.engine_profiles import load_programmes
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.models import AllocationSlate
+from matchmaking.models import Match
+from matchmaking.models import NearMiss
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import SuggestedChange
 from matchmaking.reference import topic_themes
-from matchmaking.suggestion_store import clear_suggestions, persist_results
+from matchmaking.suggestion_store import clear_suggestions
+from matchmaking.suggestion_store import persist_results
 
 
 def top_k() -> int:

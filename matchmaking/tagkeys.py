@@ -13,7 +13,10 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from matchmaking.models import TAG_FIELDS, Need, Programme, TaggedRecord
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import TaggedRecord
 
 # The tag relations of each kind of record, as the serializers name them.
 TAGS_OF = {

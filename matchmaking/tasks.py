@@ -14,12 +14,10 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
-from matchmaking.suggestions import (
-    compute_allocation_slate,
-    refresh_need_suggestions,
-    refresh_programme_suggestions,
-    rematch_all,
-)
+from matchmaking.suggestions import compute_allocation_slate
+from matchmaking.suggestions import refresh_need_suggestions
+from matchmaking.suggestions import refresh_programme_suggestions
+from matchmaking.suggestions import rematch_all
 
 
 @task

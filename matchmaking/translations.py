@@ -15,27 +15,30 @@ change marks the record as edited and queues its refresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaking import explain
-from matchmaking.models import (
-    SHORT_TEXT,
-    ContentTranslation,
-    Language,
-    Need,
-    Programme,
-)
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Language
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from matchmaking.models.search import refresh_search_vectors
-from matchmaking.tasks import schedule_need_refresh, schedule_programme_refresh
+from matchmaking.tasks import schedule_need_refresh
+from matchmaking.tasks import schedule_programme_refresh
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,7 +30,8 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 
 PDF_MAGIC = b"%PDF-"
 WORKER = Path(__file__).with_name("_pdf_worker.py")

@@ -1,29 +1,29 @@
 """Routes of the HTML pages (URL names are kebab-case), grouped by their prefix."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 
-from matchmaking.accounts import forms, two_factor
-from matchmaking.views import (
-    account,
-    catalogue,
-    conversations,
-    curation,
-    funding,
-    funnel,
-    gaps,
-    iati,
-    joining,
-    matches,
-    needs,
-    notifications,
-    opendata,
-    programmes,
-    records,
-    site,
-    translations,
-    webhooks,
-)
+from matchmaking.accounts import forms
+from matchmaking.accounts import two_factor
+from matchmaking.views import account
+from matchmaking.views import catalogue
+from matchmaking.views import conversations
+from matchmaking.views import curation
+from matchmaking.views import funding
+from matchmaking.views import funnel
+from matchmaking.views import gaps
+from matchmaking.views import iati
+from matchmaking.views import joining
+from matchmaking.views import matches
+from matchmaking.views import needs
+from matchmaking.views import notifications
+from matchmaking.views import opendata
+from matchmaking.views import programmes
+from matchmaking.views import records
+from matchmaking.views import site
+from matchmaking.views import translations
+from matchmaking.views import webhooks
 
 
 def record_pages(kind: str) -> list:

@@ -3,20 +3,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from roundtable.models import (
-    AgendaVersion,
-    BreakoutRegistration,
-    CallForPitches,
-    Commitment,
-    CommitmentReport,
-    Event,
-    Meeting,
-    Pitch,
-    Review,
-    Session,
-    SessionReport,
-    TimeSlot,
-)
+from roundtable.models import AgendaVersion
+from roundtable.models import BreakoutRegistration
+from roundtable.models import CallForPitches
+from roundtable.models import Commitment
+from roundtable.models import CommitmentReport
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import Session
+from roundtable.models import SessionReport
+from roundtable.models import TimeSlot
 
 
 class SessionInline(admin.TabularInline):

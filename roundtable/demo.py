@@ -14,16 +14,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from matchmaking.dataset.demo import ensure_row
-from matchmaking.models import ExchangeRate, Programme, Provider, Theme, User
-from roundtable.models import (
-    CallForPitches,
-    Commitment,
-    Event,
-    Pitch,
-    Session,
-    TimeSlot,
-)
-from roundtable.services.commitments import record_commitment, report_progress
+from matchmaking.models import ExchangeRate
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Theme
+from matchmaking.models import User
+from roundtable.models import CallForPitches
+from roundtable.models import Commitment
+from roundtable.models import Event
+from roundtable.models import Pitch
+from roundtable.models import Session
+from roundtable.models import TimeSlot
+from roundtable.services.commitments import record_commitment
+from roundtable.services.commitments import report_progress
 
 # --- the Global Roundtable ---------------------------------------------------
 

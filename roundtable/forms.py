@@ -8,31 +8,31 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.enums import ACTIVE_NEED_STATUSES, ProgrammeStatus
-from matchmaking.forms import (
-    ContentLanguageField,
-    default_content_language,
-    text_box,
-)
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.forms import ContentLanguageField
+from matchmaking.forms import default_content_language
+from matchmaking.forms import text_box
 from matchmaking.govuk_forms import GovukFormMixin
-from matchmaking.models import (
-    LONG_TEXT,
-    NOTE_TEXT,
-    SHORT_TEXT,
-    AssistanceType,
-    Country,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    Region,
-    Theme,
-    Topic,
-    User,
-    currency_codes,
-)
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import AssistanceType
+from matchmaking.models import Country
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.models import User
+from matchmaking.models import currency_codes
 from roundtable import selectors
-from roundtable.models import MAX_PITCH_SECONDS, REVIEW_WEIGHTS, Pitch, Review
+from roundtable.models import MAX_PITCH_SECONDS
+from roundtable.models import REVIEW_WEIGHTS
+from roundtable.models import Pitch
+from roundtable.models import Review
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 

@@ -8,51 +8,47 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.models import (
-    LONG_TEXT,
-    NOTE_TEXT,
-    SHORT_TEXT,
-    AssistanceType,
-    ContentTranslation,
-    Country,
-    Language,
-    Match,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    Region,
-    StakeholderGroup,
-    Theme,
-    Timestamped,
-    Topic,
-    limited_text,
-    new_ref,
-)
-from matchmaking.models.base import (
-    choice_field,
-    in_order,
-    optional_fk,
-    parent_fk,
-    protected_fk,
-    tags,
-    user_fk,
-)
-from matchmaking.models.funding import currency_field, money_field
-from roundtable.enums import (
-    ACTIVE_PITCH_STATES,
-    CommitmentState,
-    MeetingState,
-    PitchState,
-    SessionKind,
-    SlotKind,
-)
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import AssistanceType
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Country
+from matchmaking.models import Language
+from matchmaking.models import Match
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.models import Timestamped
+from matchmaking.models import Topic
+from matchmaking.models import limited_text
+from matchmaking.models import new_ref
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import in_order
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import protected_fk
+from matchmaking.models.base import tags
+from matchmaking.models.base import user_fk
+from matchmaking.models.funding import currency_field
+from matchmaking.models.funding import money_field
+from roundtable.enums import ACTIVE_PITCH_STATES
+from roundtable.enums import CommitmentState
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
 
 MAX_PITCH_SECONDS = 180
 MAX_PITCH_SLIDES = 3

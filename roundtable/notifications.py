@@ -10,16 +10,26 @@ import datetime as dt
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking.models import EventKind, OutboxEvent, User
-from matchmaking.notifications import Description, Subject, register_subject
-from matchmaking.notifications.reminders import Due, highest_passed, register_rule
+from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
+from matchmaking.notifications import Description
+from matchmaking.notifications import Subject
+from matchmaking.notifications import register_subject
+from matchmaking.notifications.reminders import Due
+from matchmaking.notifications.reminders import highest_passed
+from matchmaking.notifications.reminders import register_rule
 from matchmaking.notifications.subjects import is_reminder
 from roundtable import selectors
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import Commitment, Meeting, Pitch
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import Commitment
+from roundtable.models import Meeting
+from roundtable.models import Pitch
 
 # An accepted meeting is reminded to both sides this long before it starts.
 MEETING_AHEAD = dt.timedelta(hours=24)

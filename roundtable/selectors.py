@@ -3,56 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    Avg,
-    Count,
-    Exists,
-    F,
-    FloatField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import Avg
+from django.db.models import Count
+from django.db.models import Exists
+from django.db.models import F
+from django.db.models import FloatField
+from django.db.models import OuterRef
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from matchmaking import explain as mm_explain
 from matchmaking import selectors as mm_selectors
-from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchStatus
-from matchmaking.models import Match, Need, Theme, User
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchStatus
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Theme
+from matchmaking.models import User
 from matchmaking.selectors import AnyUser
-from roundtable.enums import (
-    ACCEPTED_PITCH_STATES,
-    EDITABLE_PITCH_STATES,
-    WITHDRAWABLE_PITCH_STATES,
-    MeetingState,
-    PitchState,
-    SessionKind,
-    SlotKind,
-)
-from roundtable.models import (
-    REVIEW_WEIGHTS,
-    AgendaVersion,
-    BreakoutRegistration,
-    CallForPitches,
-    Commitment,
-    Event,
-    Meeting,
-    Pitch,
-    Review,
-    Session,
-    SessionReport,
-    TimeSlot,
-)
-from roundtable.scheduling import NO_THEME, dominant_theme
+from roundtable.enums import ACCEPTED_PITCH_STATES
+from roundtable.enums import EDITABLE_PITCH_STATES
+from roundtable.enums import WITHDRAWABLE_PITCH_STATES
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
+from roundtable.models import REVIEW_WEIGHTS
+from roundtable.models import AgendaVersion
+from roundtable.models import BreakoutRegistration
+from roundtable.models import CallForPitches
+from roundtable.models import Commitment
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import Session
+from roundtable.models import SessionReport
+from roundtable.models import TimeSlot
+from roundtable.scheduling import NO_THEME
+from roundtable.scheduling import dominant_theme
 
 
 def public_pitch_q(prefix: str = "") -> Q:

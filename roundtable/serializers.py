@@ -6,39 +6,33 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.api.serializers import (
-    SafeSlugRelatedField,
-    TranslatedSerializerMixin,
-    TranslationSerializer,
-    acting_member_state,
-    acting_provider,
-    content_language_field,
-    slug,
-    slugs,
-)
-from matchmaking.models import (
-    LONG_TEXT,
-    NOTE_TEXT,
-    SHORT_TEXT,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    User,
-)
+from matchmaking.api.serializers import SafeSlugRelatedField
+from matchmaking.api.serializers import TranslatedSerializerMixin
+from matchmaking.api.serializers import TranslationSerializer
+from matchmaking.api.serializers import acting_member_state
+from matchmaking.api.serializers import acting_provider
+from matchmaking.api.serializers import content_language_field
+from matchmaking.api.serializers import slug
+from matchmaking.api.serializers import slugs
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
 from roundtable import selectors
-from roundtable.models import (
-    MAX_PITCH_SECONDS,
-    REVIEW_WEIGHTS,
-    AgendaVersion,
-    Event,
-    Meeting,
-    Pitch,
-    Review,
-    Session,
-    SessionReport,
-    TimeSlot,
-)
+from roundtable.models import MAX_PITCH_SECONDS
+from roundtable.models import REVIEW_WEIGHTS
+from roundtable.models import AgendaVersion
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import Session
+from roundtable.models import SessionReport
+from roundtable.models import TimeSlot
 
 
 class EventSerializer(serializers.ModelSerializer):

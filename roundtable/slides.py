@@ -15,11 +15,15 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from matchmaking import uploads
-from matchmaking.uploads import PDF_MAGIC, WORKER
-from roundtable.models import MAX_DECK_BYTES, MAX_PITCH_SLIDES, Pitch
+from matchmaking.uploads import PDF_MAGIC
+from matchmaking.uploads import WORKER
+from roundtable.models import MAX_DECK_BYTES
+from roundtable.models import MAX_PITCH_SLIDES
+from roundtable.models import Pitch
 
 __all__ = [
     "PDF_MAGIC",

@@ -1,17 +1,16 @@
 """Routes of the roundtable's HTML pages (URL names are kebab-case), grouped by
 their prefix."""
 
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 
-from roundtable.views import (
-    agenda,
-    commitments,
-    coordination,
-    curation,
-    meetings,
-    pitches,
-    sessions,
-)
+from roundtable.views import agenda
+from roundtable.views import commitments
+from roundtable.views import coordination
+from roundtable.views import curation
+from roundtable.views import meetings
+from roundtable.views import pitches
+from roundtable.views import sessions
 
 event_pages = [
     path("", agenda.event_agenda, name="event-agenda"),

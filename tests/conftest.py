@@ -9,7 +9,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from matchmaking.accounts.policy import confirmed_device, requires_two_factor
+from matchmaking.accounts.policy import confirmed_device
+from matchmaking.accounts.policy import requires_two_factor
 from matchmaking.models import Country
 from matchmaking.reference import sync_reference_data
 from matchmaking.suggestions import reset_engine

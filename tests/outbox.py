@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from matchmaking.models import Notification, OutboxEvent
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
 from matchmaking.notifications import dispatch
 from matchmaking.notifications.reminders import send_reminders
 

@@ -9,18 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import (
-    AuthenticationForm,
-    PasswordChangeForm,
-    PasswordResetForm,
-    SetPasswordForm,
-)
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.signals import user_login_failed
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking.accounts import throttle, tokens
+from matchmaking.accounts import throttle
+from matchmaking.accounts import tokens
 from matchmaking.audit import client_ip
 from matchmaking.govuk_forms import GovukFormMixin
 from matchmaking.i18n import supported

@@ -37,7 +37,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.utils import timezone
 
 from matchmaking.models import SignInThrottle
@@ -154,7 +155,8 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **_: Any) 
 
 def connect_throttle_signals() -> None:
     """Hook the counting to Django's sign-in signals (from the app's ready)."""
-    from django.contrib.auth.signals import user_logged_in, user_login_failed
+    from django.contrib.auth.signals import user_logged_in
+    from django.contrib.auth.signals import user_login_failed
 
     user_login_failed.connect(on_login_failed, dispatch_uid="account-throttle-failed")
     user_logged_in.connect(on_logged_in, dispatch_uid="account-throttle-success")

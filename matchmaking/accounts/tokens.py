@@ -9,17 +9,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaking import audit
 from matchmaking.accounts import policy
-from matchmaking.accounts.policy import confirmed_device, requires_two_factor
-from matchmaking.models import ApiToken, TokenScope, User
+from matchmaking.accounts.policy import confirmed_device
+from matchmaking.accounts.policy import requires_two_factor
+from matchmaking.models import ApiToken
+from matchmaking.models import TokenScope
+from matchmaking.models import User
 
 KEY_PREFIX = "cbm"
 # The security event of a password change or reset revoking a user's tokens.

@@ -22,15 +22,26 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout, user_login_failed
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login
+from django.contrib.auth import logout
+from django.contrib.auth import user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.safestring import SafeString, mark_safe
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.urls import Resolver404
+from django.urls import resolve
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -39,8 +50,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import throttle
-from matchmaking.accounts.forms import CodeForm, DisableForm
-from matchmaking.accounts.policy import confirmed_device, requires_two_factor
+from matchmaking.accounts.forms import CodeForm
+from matchmaking.accounts.forms import DisableForm
+from matchmaking.accounts.policy import confirmed_device
+from matchmaking.accounts.policy import requires_two_factor
 
 # Session key of a sign-in that passed the password step and awaits the code.
 PENDING_KEY = "two_factor_pending"

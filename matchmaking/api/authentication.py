@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication
+from rest_framework import exceptions
 
 from matchmaking.accounts import tokens
 from matchmaking.i18n import supported

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
@@ -20,14 +21,16 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -35,17 +38,19 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from matchmaking import audit, selectors, services, tagkeys, translations
+from matchmaking import audit
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking import tagkeys
+from matchmaking import translations
 from matchmaking.api import contract
-from matchmaking.api.filters import ApiFilterBackend, MatchFilter, parameter_errors
-from matchmaking.api.permissions import (
-    AUTHENTICATED,
-    PUBLIC_READ,
-)
-from matchmaking.api.serializers import (
-    ErrorSerializer,
-    MatchSerializer,
-)
+from matchmaking.api.filters import ApiFilterBackend
+from matchmaking.api.filters import MatchFilter
+from matchmaking.api.filters import parameter_errors
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.api.permissions import PUBLIC_READ
+from matchmaking.api.serializers import ErrorSerializer
+from matchmaking.api.serializers import MatchSerializer
 from matchmaking.api_cache import CachedReadMixin
 
 logger = logging.getLogger(__name__)

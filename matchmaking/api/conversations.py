@@ -7,18 +7,29 @@ in): whoever may not see the match gets the 404 of a missing one.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import PAGING_PARAMETERS, WRITE_ERRORS, errors, paginated
+from matchmaking.api.base import PAGING_PARAMETERS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import errors
+from matchmaking.api.base import paginated
 from matchmaking.conversations import selectors as conversations
 from matchmaking.conversations import services
-from matchmaking.conversations.subjects import author_name, organisation_of
-from matchmaking.models import NOTE_TEXT, Match, Message, MessageSide
+from matchmaking.conversations.subjects import author_name
+from matchmaking.conversations.subjects import organisation_of
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import Match
+from matchmaking.models import Message
+from matchmaking.models import MessageSide
 
 
 class MessageSerializer(serializers.Serializer):

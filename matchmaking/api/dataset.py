@@ -6,22 +6,22 @@ import dataclasses
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import ApiViewMixin, errors
-from matchmaking.api.permissions import (
-    CURATORS,
-    PUBLIC_READ,
-)
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.permissions import CURATORS
+from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.dataset.checks import DatasetInvalid
-from matchmaking.dataset.exchange import export_dataset, import_dataset
+from matchmaking.dataset.exchange import export_dataset
+from matchmaking.dataset.exchange import import_dataset
 
 
 # The export's shape, for the schema only (the document is built as plain

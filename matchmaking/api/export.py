@@ -19,13 +19,19 @@ from collections.abc import Iterator
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, renderers, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework import renderers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import tagkeys
-from matchmaking.api.base import MAX_PAGE_SIZE, ApiViewMixin, errors
+from matchmaking.api.base import MAX_PAGE_SIZE
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
 from matchmaking.api.matches import MatchViewSet
 from matchmaking.api.needs import NeedViewSet
 from matchmaking.api.permissions import PUBLIC_READ

@@ -8,15 +8,13 @@ from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 
-from matchmaking.filters import (
-    CountryFilter,
-    IsoDateTimeFromToRangeFilter,
-    MatchFilter,
-    NeedFilter,
-    ProgrammeFilter,
-    ProviderFilter,
-    RegionFilter,
-)
+from matchmaking.filters import CountryFilter
+from matchmaking.filters import IsoDateTimeFromToRangeFilter
+from matchmaking.filters import MatchFilter
+from matchmaking.filters import NeedFilter
+from matchmaking.filters import ProgrammeFilter
+from matchmaking.filters import ProviderFilter
+from matchmaking.filters import RegionFilter
 
 __all__ = [
     "ApiFilterBackend",

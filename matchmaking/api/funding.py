@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, viewsets
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework import viewsets
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import ApiViewMixin, DocumentSchema, errors
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import DocumentSchema
+from matchmaking.api.base import errors
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.funding import iati
 from matchmaking.funding import selectors as funding_selectors

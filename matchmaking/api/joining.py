@@ -7,23 +7,25 @@ requester's address is confirmed by a mailed link before a curator sees it.
 from __future__ import annotations
 
 import django_filters as df
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import joining, selectors
-from matchmaking.api.base import (
-    ID_REGEX,
-    ApiViewMixin,
-    errors,
-)
+from matchmaking import joining
+from matchmaking import selectors
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
 from matchmaking.api.permissions import CURATORS
-from matchmaking.models import NOTE_TEXT, JoinKind, JoinRequest, JoinStatus
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import JoinKind
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
 
 
 class JoinRequestSerializer(serializers.ModelSerializer):

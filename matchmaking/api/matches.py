@@ -5,38 +5,33 @@ feedback), their contacts and their conversation (``conversations.py``).
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import selectors, services
-from matchmaking.api.base import (
-    ID_REGEX,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
 from matchmaking.api.conversations import ConversationActions
-from matchmaking.api.filters import (
-    MatchFilter,
-)
-from matchmaking.api.permissions import (
-    AUTHENTICATED,
-    CURATORS,
-)
-from matchmaking.api.serializers import (
-    CompleteSerializer,
-    DeclineSerializer,
-    MatchSerializer,
-    NoteSerializer,
-    ProposeMatchSerializer,
-)
+from matchmaking.api.filters import MatchFilter
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.api.permissions import CURATORS
+from matchmaking.api.serializers import CompleteSerializer
+from matchmaking.api.serializers import DeclineSerializer
+from matchmaking.api.serializers import MatchSerializer
+from matchmaking.api.serializers import NoteSerializer
+from matchmaking.api.serializers import ProposeMatchSerializer
 from matchmaking.api_cache import CachedReadMixin
 from matchmaking.notifications import introductions
 

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matchmaking.api.base import (
-    ID_REGEX,
-    LIST_ERRORS,
-    READ_ERRORS,
-    ApiViewMixin,
-    check_query_params,
-    errors,
-)
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import LIST_ERRORS
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import check_query_params
+from matchmaking.api.base import errors
 from matchmaking.api.permissions import AUTHENTICATED
-from matchmaking.models import (
-    CATEGORY_OF_KIND,
-    Category,
-    EventKind,
-    MailMode,
-    Notification,
-)
-from matchmaking.notifications import centre, preferences
+from matchmaking.models import CATEGORY_OF_KIND
+from matchmaking.models import Category
+from matchmaking.models import EventKind
+from matchmaking.models import MailMode
+from matchmaking.models import Notification
+from matchmaking.notifications import centre
+from matchmaking.notifications import preferences
 
 
 class NotificationSerializer(serializers.Serializer):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.validators import ProhibitNullCharactersValidator
-from rest_framework import exceptions, parsers
+from rest_framework import exceptions
+from rest_framework import parsers
 from rest_framework.fields import ProhibitSurrogateCharactersValidator
 
 from matchmaking import jsontext

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from matchmaking import selectors
-from matchmaking.models import ApiToken, TokenScope
+from matchmaking.models import ApiToken
+from matchmaking.models import TokenScope
 
 
 def via_token(request) -> bool:

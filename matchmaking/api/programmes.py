@@ -5,21 +5,20 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import audit, selectors, stored_results
-from matchmaking.api.base import (
-    TaggedViewSet,
-    errors,
-    tagged_schema,
-)
+from matchmaking import audit
+from matchmaking import selectors
+from matchmaking import stored_results
+from matchmaking.api.base import TaggedViewSet
+from matchmaking.api.base import errors
+from matchmaking.api.base import tagged_schema
 from matchmaking.api.filters import ProgrammeFilter
-from matchmaking.api.serializers import (
-    ProgrammeSerializer,
-    ProgrammeStatusSerializer,
-)
+from matchmaking.api.serializers import ProgrammeSerializer
+from matchmaking.api.serializers import ProgrammeStatusSerializer
 from matchmaking.filters import StrictBooleanField
 
 

@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking import selectors, services
+from matchmaking import selectors
+from matchmaking import services
 from matchmaking.accounts import policy
-from matchmaking.api.base import (
-    REF_REGEX,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
-from matchmaking.api.filters import (
-    ProviderFilter,
-)
-from matchmaking.api.permissions import (
-    CURATORS,
-    PUBLIC_READ,
-)
-from matchmaking.api.serializers import (
-    ProviderSerializer,
-    ProviderWriteSerializer,
-)
+from matchmaking.api.base import REF_REGEX
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
+from matchmaking.api.filters import ProviderFilter
+from matchmaking.api.permissions import CURATORS
+from matchmaking.api.permissions import PUBLIC_READ
+from matchmaking.api.serializers import ProviderSerializer
+from matchmaking.api.serializers import ProviderWriteSerializer
 from matchmaking.api_cache import CachedReadMixin
 
 

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 from django.apps import apps
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from matchmaking.api.base import (
-    LIST_ERRORS,
-    READ_ERRORS,
-    ApiViewMixin,
-    DocumentSchema,
-    errors,
-)
-from matchmaking.api.filters import (
-    CountryFilter,
-    RegionFilter,
-)
-from matchmaking.api.permissions import (
-    PUBLIC_READ,
-)
-from matchmaking.api.serializers import (
-    CountrySerializer,
-    RegionSerializer,
-    TaxonomySerializer,
-)
+from matchmaking.api.base import LIST_ERRORS
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import DocumentSchema
+from matchmaking.api.base import errors
+from matchmaking.api.filters import CountryFilter
+from matchmaking.api.filters import RegionFilter
+from matchmaking.api.permissions import PUBLIC_READ
+from matchmaking.api.serializers import CountrySerializer
+from matchmaking.api.serializers import RegionSerializer
+from matchmaking.api.serializers import TaxonomySerializer
 from matchmaking.api_cache import CachedReadMixin
-from matchmaking.models import Country, Language, Region, Theme
+from matchmaking.models import Country
+from matchmaking.models import Language
+from matchmaking.models import Region
+from matchmaking.models import Theme
 from matchmaking.reference import VOCABULARY_MODELS
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import (
-    ID_REGEX,
-    LIST_ERRORS,
-    READ_ERRORS,
-    ApiViewMixin,
-    errors,
-)
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import LIST_ERRORS
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
 from matchmaking.api.permissions import AUTHENTICATED
 from matchmaking.models import SavedSearch
 from matchmaking.savedsearches import services

@@ -7,33 +7,36 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from matchmaking import explain, selectors, tagkeys
+from matchmaking import explain
+from matchmaking import selectors
+from matchmaking import tagkeys
 from matchmaking import translations as translations_mod
-from matchmaking.enums import DeclineCode, DeliveryOutcome, NeedStatus, ProgrammeStatus
-from matchmaking.models import (
-    NOTE_TEXT,
-    SHORT_TEXT,
-    TAG_FIELDS,
-    ApiToken,
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Match,
-    MemberState,
-    Need,
-    Priority,
-    Programme,
-    Provider,
-    Region,
-    StakeholderGroup,
-    Theme,
-    TokenScope,
-    Topic,
-    check_programme_dates,
-)
+from matchmaking.enums import DeclineCode
+from matchmaking.enums import DeliveryOutcome
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import ApiToken
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import CostModel
+from matchmaking.models import Country
+from matchmaking.models import DeliveryMode
+from matchmaking.models import Language
+from matchmaking.models import Match
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Priority
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.models import TokenScope
+from matchmaking.models import Topic
+from matchmaking.models import check_programme_dates
 
 # Models anyone may list: for these, a value that exists but is not one the
 # caller may use is told apart from one that does not exist at all. For any

@@ -13,32 +13,40 @@ from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import exceptions, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.response import Response
 
-from matchmaking.api.base import ApiViewMixin, Deprecation, DocumentSchema, errors
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import Deprecation
+from matchmaking.api.base import DocumentSchema
+from matchmaking.api.base import errors
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.api.serializers import GapStatsSerializer
 from matchmaking.forms import StatsFilterForm
 from matchmaking.models import Need
-from matchmaking.stats.coverage import COUNTRY_GROUPS, coverage, region_map
-from matchmaking.stats.funnel import FUNNEL_DIMENSIONS, FUNNEL_STEPS, funnel
-from matchmaking.stats.gaps import GAP_DIMENSIONS, gaps
+from matchmaking.stats.coverage import COUNTRY_GROUPS
+from matchmaking.stats.coverage import coverage
+from matchmaking.stats.coverage import region_map
+from matchmaking.stats.funnel import FUNNEL_DIMENSIONS
+from matchmaking.stats.funnel import FUNNEL_STEPS
+from matchmaking.stats.funnel import funnel
+from matchmaking.stats.gaps import GAP_DIMENSIONS
+from matchmaking.stats.gaps import gaps
 from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.providers import providers_by_group
-from matchmaking.stats.scope import (
-    COLUMN_DIMENSIONS,
-    MIN_GROUP_SIZE,
-    ROW_DIMENSIONS,
-    is_curator_scope,
-)
-from matchmaking.stats.timeline import TIMELINE_SERIES, timeline
-from matchmaking.stats.unmet import UNMET_LIMIT, unmet_needs
+from matchmaking.stats.scope import COLUMN_DIMENSIONS
+from matchmaking.stats.scope import MIN_GROUP_SIZE
+from matchmaking.stats.scope import ROW_DIMENSIONS
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.timeline import TIMELINE_SERIES
+from matchmaking.stats.timeline import timeline
+from matchmaking.stats.unmet import UNMET_LIMIT
+from matchmaking.stats.unmet import unmet_needs
 
 FILTER_PARAMETERS = [
     OpenApiParameter(

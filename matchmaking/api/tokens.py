@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import mixins
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.accounts import policy, tokens
-from matchmaking.api.base import (
-    ID_REGEX,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
-from matchmaking.api.permissions import (
-    AUTHENTICATED,
-    ManagesTokens,
-    via_token,
-)
-from matchmaking.api.serializers import (
-    ApiTokenCreatedSerializer,
-    ApiTokenCreateSerializer,
-    ApiTokenSerializer,
-)
-from matchmaking.models import (
-    ApiToken,
-)
+from matchmaking.accounts import policy
+from matchmaking.accounts import tokens
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.api.permissions import ManagesTokens
+from matchmaking.api.permissions import via_token
+from matchmaking.api.serializers import ApiTokenCreatedSerializer
+from matchmaking.api.serializers import ApiTokenCreateSerializer
+from matchmaking.api.serializers import ApiTokenSerializer
+from matchmaking.models import ApiToken
 
 
 @extend_schema_view(

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import (
-    ID_REGEX,
-    LIST_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    paginated,
-)
+from matchmaking.api.base import ID_REGEX
+from matchmaking.api.base import LIST_ERRORS
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import paginated
 from matchmaking.api.permissions import AUTHENTICATED
-from matchmaking.models import WebhookDelivery, WebhookEndpoint
+from matchmaking.models import WebhookDelivery
+from matchmaking.models import WebhookEndpoint
 from matchmaking.webhooks import delivery
 from matchmaking.webhooks.events import event_type_choices
 

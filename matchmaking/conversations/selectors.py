@@ -10,21 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
+from django.db.models import Count
+from django.db.models import Exists
+from django.db.models import F
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Subquery
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 
 from matchmaking import selectors
 from matchmaking.enums import MatchStatus
-from matchmaking.models import ConversationRead, Match, Message, MessageSide, User
+from matchmaking.models import ConversationRead
+from matchmaking.models import Match
+from matchmaking.models import Message
+from matchmaking.models import MessageSide
+from matchmaking.models import User
 from matchmaking.selectors import AnyUser
 
 # The steps at which the two sides know each other and may write: from the

@@ -7,21 +7,24 @@ centre, by mail in their language and through their webhooks.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import api_cache, audit, notifications, selectors
-from matchmaking.conversations.selectors import OPEN_STATUSES, side_of
-from matchmaking.models import (
-    NOTE_TEXT,
-    ConversationRead,
-    EventKind,
-    Match,
-    Message,
-    User,
-)
+from matchmaking import api_cache
+from matchmaking import audit
+from matchmaking import notifications
+from matchmaking import selectors
+from matchmaking.conversations.selectors import OPEN_STATUSES
+from matchmaking.conversations.selectors import side_of
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import ConversationRead
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import Message
+from matchmaking.models import User
 
 
 def _clean_text(text: str) -> str:

@@ -18,8 +18,13 @@ from django.utils.translation import gettext as _
 
 from matchmaking import selectors
 from matchmaking.conversations.text import message_html
-from matchmaking.models import Message, MessageSide, OutboxEvent, User
-from matchmaking.notifications import Description, Subject, register_subject
+from matchmaking.models import Message
+from matchmaking.models import MessageSide
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
+from matchmaking.notifications import Description
+from matchmaking.notifications import Subject
+from matchmaking.notifications import register_subject
 
 
 def _message(event: OutboxEvent) -> Message | None:

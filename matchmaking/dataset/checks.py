@@ -17,7 +17,9 @@ record and field unless the caller allows them (``allow_moves``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,19 +28,21 @@ from django.core.validators import URLValidator
 from django.db import models
 
 from matchmaking import jsontext
-from matchmaking.dataset.records import Problem, Record, Reference
+from matchmaking.dataset.records import Problem
+from matchmaking.dataset.records import Record
+from matchmaking.dataset.records import Reference
 from matchmaking.engine.text.tokens import detect_language
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
 from matchmaking.funding.services import parse_funding
-from matchmaking.models import (
-    LONG_TEXT,
-    SHORT_TEXT,
-    TAG_FIELDS,
-    Need,
-    Programme,
-    Provider,
-    ends_before_start,
-)
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import ends_before_start
 from matchmaking.names import name_key
 
 FORMAT = "cbm-dataset/1"

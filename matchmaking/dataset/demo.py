@@ -20,16 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
-from django.db import models, transaction
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
+from django.db import models
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import policy
-from matchmaking.dataset.exchange import ImportResult, import_dataset
+from matchmaking.dataset.exchange import ImportResult
+from matchmaking.dataset.exchange import import_dataset
 from matchmaking.enums import MembershipRole
-from matchmaking.models import Membership, MemberState, Need, Programme, Provider, User
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
 from matchmaking.reference import DATA_DIR
 
 DEMO_FILE = DATA_DIR / "demo.json"

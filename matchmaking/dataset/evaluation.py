@@ -7,12 +7,15 @@ scored without touching the configured database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from matchmaking import engine
-from matchmaking.reference import CountryRow, load_countries, topic_themes
+from matchmaking.reference import CountryRow
+from matchmaking.reference import load_countries
+from matchmaking.reference import topic_themes
 
 DEFAULT_TODAY = date(2026, 6, 1)
 

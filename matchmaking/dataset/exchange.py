@@ -17,44 +17,45 @@ Moving or declassifying a record needs ``allow_moves`` / ``allow_declassify``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db import transaction
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_update_with_history
 
 from matchmaking import api_cache
-from matchmaking.dataset.checks import (
-    FORMAT,
-    NEED_M2M,
-    PROGRAMME_M2M,
-    SECTIONS,
-    Checker,
-    DatasetInvalid,
-    Row,
-    chunks,
-)
-from matchmaking.enums import NeedStatus, ProgrammeStatus
+from matchmaking.dataset.checks import FORMAT
+from matchmaking.dataset.checks import NEED_M2M
+from matchmaking.dataset.checks import PROGRAMME_M2M
+from matchmaking.dataset.checks import SECTIONS
+from matchmaking.dataset.checks import Checker
+from matchmaking.dataset.checks import DatasetInvalid
+from matchmaking.dataset.checks import Row
+from matchmaking.dataset.checks import chunks
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding.rates import refresh_usd
-from matchmaking.funding.services import (
-    funding_by_programme,
-    parse_funding,
-    write_funding,
-)
-from matchmaking.models import (
-    TAG_FIELDS,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    User,
-)
-from matchmaking.models.search import SEARCHED_FIELDS, refresh_search_vectors
+from matchmaking.funding.services import funding_by_programme
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
+from matchmaking.models.search import SEARCHED_FIELDS
+from matchmaking.models.search import refresh_search_vectors
 from matchmaking.tasks import schedule_rematch
 
 _BATCH = 500

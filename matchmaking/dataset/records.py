@@ -16,7 +16,9 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
-from matchmaking.models import Country, Language, Region
+from matchmaking.models import Country
+from matchmaking.models import Language
+from matchmaking.models import Region
 from matchmaking.reference import VOCABULARY_MODELS
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

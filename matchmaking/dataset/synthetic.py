@@ -20,20 +20,20 @@ import itertools
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 
 from matchmaking.names import name_key
-from matchmaking.reference import (
-    DATA_DIR,
-    load_countries,
-    load_languages,
-    load_regions,
-    load_taxonomy,
-)
+from matchmaking.reference import DATA_DIR
+from matchmaking.reference import load_countries
+from matchmaking.reference import load_languages
+from matchmaking.reference import load_regions
+from matchmaking.reference import load_taxonomy
 
 FORMAT = "cbm-dataset/1"
 TEXT_LANGUAGES = ("en", "fr", "es", "pt", "ar", "ru")

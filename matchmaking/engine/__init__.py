@@ -57,61 +57,60 @@ open to it), ``topic_missed`` (eligible programmes cover none of its topics),
 ``none_relevant`` (none close enough); see :mod:`matchmaking.engine.adequacy`.
 """
 
-from matchmaking.engine.advisor import CHANGE_KINDS, Advice, advise, apply_change
-from matchmaking.engine.allocation import (
-    LDC_WEIGHT,
-    SIDS_WEIGHT,
-    Allocation,
-    Assignment,
-    allocate,
-    candidates_from_results,
-    fairness_weights,
-)
-from matchmaking.engine.arrays import CandidateArcs, NeedBatch
-from matchmaking.engine.batch_ranking import MAX_RANK_WORKERS, BatchRanking
-from matchmaking.engine.eligibility import (
-    RULE_CAPACITY,
-    RULE_ENDED,
-    RULE_GEOGRAPHY,
-    RULE_LANGUAGE,
-    RULE_LDC_ONLY,
-    RULE_SIDS_ONLY,
-    RULE_UNPUBLISHED,
-    RULES,
-    Eligibility,
-    eligibility,
-    programme_is_open,
-    why_not,
-)
-from matchmaking.engine.index import MatchingIndex, build_index
+from matchmaking.engine.advisor import CHANGE_KINDS
+from matchmaking.engine.advisor import Advice
+from matchmaking.engine.advisor import advise
+from matchmaking.engine.advisor import apply_change
+from matchmaking.engine.allocation import LDC_WEIGHT
+from matchmaking.engine.allocation import SIDS_WEIGHT
+from matchmaking.engine.allocation import Allocation
+from matchmaking.engine.allocation import Assignment
+from matchmaking.engine.allocation import allocate
+from matchmaking.engine.allocation import candidates_from_results
+from matchmaking.engine.allocation import fairness_weights
+from matchmaking.engine.arrays import CandidateArcs
+from matchmaking.engine.arrays import NeedBatch
+from matchmaking.engine.batch_ranking import MAX_RANK_WORKERS
+from matchmaking.engine.batch_ranking import BatchRanking
+from matchmaking.engine.eligibility import RULE_CAPACITY
+from matchmaking.engine.eligibility import RULE_ENDED
+from matchmaking.engine.eligibility import RULE_GEOGRAPHY
+from matchmaking.engine.eligibility import RULE_LANGUAGE
+from matchmaking.engine.eligibility import RULE_LDC_ONLY
+from matchmaking.engine.eligibility import RULE_SIDS_ONLY
+from matchmaking.engine.eligibility import RULE_UNPUBLISHED
+from matchmaking.engine.eligibility import RULES
+from matchmaking.engine.eligibility import Eligibility
+from matchmaking.engine.eligibility import eligibility
+from matchmaking.engine.eligibility import programme_is_open
+from matchmaking.engine.eligibility import why_not
+from matchmaking.engine.index import MatchingIndex
+from matchmaking.engine.index import build_index
 from matchmaking.engine.naive import naive_rank_all
-from matchmaking.engine.near_misses import (
-    NearMiss,
-    near_misses,
-    near_misses_many,
-    needs_within_reach,
-)
-from matchmaking.engine.profiles import (
-    COMPONENT_NAMES,
-    DEFAULT_CONFIG,
-    MAX_WORD_DF,
-    MAX_WORDS,
-    REASON_CODES,
-    SCORE_DECIMALS,
-    Components,
-    Match,
-    MatchingConfig,
-    NeedFeatures,
-    NeedProfile,
-    NeedResult,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-    Reason,
-    Weights,
-    is_targeted,
-)
+from matchmaking.engine.near_misses import NearMiss
+from matchmaking.engine.near_misses import near_misses
+from matchmaking.engine.near_misses import near_misses_many
+from matchmaking.engine.near_misses import needs_within_reach
+from matchmaking.engine.profiles import COMPONENT_NAMES
+from matchmaking.engine.profiles import DEFAULT_CONFIG
+from matchmaking.engine.profiles import MAX_WORD_DF
+from matchmaking.engine.profiles import MAX_WORDS
+from matchmaking.engine.profiles import REASON_CODES
+from matchmaking.engine.profiles import SCORE_DECIMALS
+from matchmaking.engine.profiles import Components
+from matchmaking.engine.profiles import Match
+from matchmaking.engine.profiles import MatchingConfig
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import NeedResult
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import Reason
+from matchmaking.engine.profiles import Weights
+from matchmaking.engine.profiles import is_targeted
 from matchmaking.engine.ranking import Ranking
-from matchmaking.engine.reasons import explain_match, unmet_reason
+from matchmaking.engine.reasons import explain_match
+from matchmaking.engine.reasons import unmet_reason
 from matchmaking.engine.scoring import score_components
 
 __all__ = [

@@ -33,11 +33,15 @@ and one assistance type (``tests/data/dev_needs_terse.json``): 720 needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 
-from matchmaking.engine.profiles import SCORE_DECIMALS, MatchingConfig
+from matchmaking.engine.profiles import SCORE_DECIMALS
+from matchmaking.engine.profiles import MatchingConfig
 
 UNMET_NO_ELIGIBLE = "no_eligible"
 

@@ -16,8 +16,11 @@ number.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -25,22 +28,19 @@ import numpy as np
 
 from matchmaking.engine.adequacy import is_adequate
 from matchmaking.engine.arrays import NeedBatch
-from matchmaking.engine.eligibility import (
-    RULE_CAPACITY,
-    RULE_ENDED,
-    RULE_GEOGRAPHY,
-    RULE_LANGUAGE,
-    RULE_LDC_ONLY,
-    RULE_SIDS_ONLY,
-    eligibility,
-)
-from matchmaking.engine.profiles import (
-    NeedFeatures,
-    NeedProfile,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-)
-from matchmaking.engine.scoring import _dot, score_components
+from matchmaking.engine.eligibility import RULE_CAPACITY
+from matchmaking.engine.eligibility import RULE_ENDED
+from matchmaking.engine.eligibility import RULE_GEOGRAPHY
+from matchmaking.engine.eligibility import RULE_LANGUAGE
+from matchmaking.engine.eligibility import RULE_LDC_ONLY
+from matchmaking.engine.eligibility import RULE_SIDS_ONLY
+from matchmaking.engine.eligibility import eligibility
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.scoring import _dot
+from matchmaking.engine.scoring import score_components
 
 if TYPE_CHECKING:
     from matchmaking.engine.index import MatchingIndex

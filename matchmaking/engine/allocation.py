@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from matchmaking.engine.arrays import CandidateArcs
-from matchmaking.engine.profiles import NeedProfile, NeedResult
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import NeedResult
 
 
 @dataclass(frozen=True)

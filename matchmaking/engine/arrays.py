@@ -4,15 +4,21 @@ vocabularies, and the small sparse-array helpers the index and the ranking share
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import _sparsetools
 
-from matchmaking.engine.profiles import Components, NeedFeatures, NeedProfile
+from matchmaking.engine.profiles import Components
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
 
 
 class _Vocabulary:

@@ -7,28 +7,29 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from typing import Any
 
 import numpy as np
 
-from matchmaking.engine.adequacy import is_adequate, need_topics, unmet_of_rows
-from matchmaking.engine.arrays import (
-    _BLOCK,
-    CandidateArcs,
-    NeedBatch,
-    _add_sparse,
-    _components,
-)
-from matchmaking.engine.profiles import (
-    SCORE_DECIMALS,
-    NeedFeatures,
-    NeedProfile,
-    NeedResult,
-)
+from matchmaking.engine.adequacy import is_adequate
+from matchmaking.engine.adequacy import need_topics
+from matchmaking.engine.adequacy import unmet_of_rows
+from matchmaking.engine.arrays import _BLOCK
+from matchmaking.engine.arrays import CandidateArcs
+from matchmaking.engine.arrays import NeedBatch
+from matchmaking.engine.arrays import _add_sparse
+from matchmaking.engine.arrays import _components
+from matchmaking.engine.profiles import SCORE_DECIMALS
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import NeedResult
 from matchmaking.engine.ranking import Ranking
 from matchmaking.engine.reasons import _need_facts
 

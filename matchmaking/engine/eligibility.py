@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from matchmaking.engine.profiles import NeedProfile, ProgrammeProfile, Reason
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import Reason
 
 RULE_GEOGRAPHY = "geography"
 

@@ -6,34 +6,35 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaking.engine.arrays import (
-    _BLOCK,
-    NeedBatch,
-    _dict_rows_to_csr,
-    _Vocabulary,
-)
+from matchmaking.engine.arrays import _BLOCK
+from matchmaking.engine.arrays import NeedBatch
+from matchmaking.engine.arrays import _dict_rows_to_csr
+from matchmaking.engine.arrays import _Vocabulary
 from matchmaking.engine.batch_ranking import BatchRanking
-from matchmaking.engine.profiles import (
-    DEFAULT_CONFIG,
-    MAX_WORD_DF,
-    MAX_WORDS,
-    MatchingConfig,
-    NeedFeatures,
-    NeedProfile,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-    is_targeted,
-)
+from matchmaking.engine.profiles import DEFAULT_CONFIG
+from matchmaking.engine.profiles import MAX_WORD_DF
+from matchmaking.engine.profiles import MAX_WORDS
+from matchmaking.engine.profiles import MatchingConfig
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import is_targeted
 from matchmaking.engine.reasons import _ProgrammeFacts
-from matchmaking.engine.scoring import _blend, _normalised, _text_fields
-from matchmaking.engine.text.analyser import Lexicon, default_lexicon, idf
+from matchmaking.engine.scoring import _blend
+from matchmaking.engine.scoring import _normalised
+from matchmaking.engine.scoring import _text_fields
+from matchmaking.engine.text.analyser import Lexicon
+from matchmaking.engine.text.analyser import default_lexicon
+from matchmaking.engine.text.analyser import idf
 from matchmaking.engine.text.profile import TextProfile
 
 _DENSE_WORD_CELLS = 5_000_000

@@ -4,22 +4,25 @@ vectorised index against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 
-from matchmaking.engine.adequacy import is_adequate, need_topics, unmet_verdict
+from matchmaking.engine.adequacy import is_adequate
+from matchmaking.engine.adequacy import need_topics
+from matchmaking.engine.adequacy import unmet_verdict
 from matchmaking.engine.arrays import NeedBatch
 from matchmaking.engine.eligibility import eligibility
-from matchmaking.engine.index import MatchingIndex, build_index
-from matchmaking.engine.profiles import (
-    DEFAULT_CONFIG,
-    Match,
-    MatchingConfig,
-    NeedProfile,
-    NeedResult,
-    ProgrammeProfile,
-)
-from matchmaking.engine.scoring import _dot, score_components
+from matchmaking.engine.index import MatchingIndex
+from matchmaking.engine.index import build_index
+from matchmaking.engine.profiles import DEFAULT_CONFIG
+from matchmaking.engine.profiles import Match
+from matchmaking.engine.profiles import MatchingConfig
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import NeedResult
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.scoring import _dot
+from matchmaking.engine.scoring import score_components
 from matchmaking.engine.text.analyser import Lexicon
 
 

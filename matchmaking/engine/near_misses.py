@@ -19,8 +19,12 @@ import numpy as np
 
 from matchmaking.engine.adequacy import is_adequate
 from matchmaking.engine.arrays import NeedBatch
-from matchmaking.engine.eligibility import RULE_UNPUBLISHED, eligibility, why_not
-from matchmaking.engine.profiles import NeedFeatures, NeedProfile, Reason
+from matchmaking.engine.eligibility import RULE_UNPUBLISHED
+from matchmaking.engine.eligibility import eligibility
+from matchmaking.engine.eligibility import why_not
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import Reason
 
 if TYPE_CHECKING:
     from matchmaking.engine.index import MatchingIndex

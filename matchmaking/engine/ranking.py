@@ -8,36 +8,31 @@ The many-needs path (chunks, worker processes) is in :mod:`.batch_ranking`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaking.engine.arrays import (
-    NeedBatch,
-    _components,
-    _dict_rows_to_csr,
-    _fill_weights,
-    _Vocabulary,
-)
-from matchmaking.engine.profiles import (
-    SCORE_DECIMALS,
-    Components,
-    Match,
-    MatchingConfig,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-    Reason,
-)
-from matchmaking.engine.reasons import (
-    _explain,
-    _need_facts,
-    _NeedFacts,
-    _programme_facts,
-    _ProgrammeFacts,
-)
+from matchmaking.engine.arrays import NeedBatch
+from matchmaking.engine.arrays import _components
+from matchmaking.engine.arrays import _dict_rows_to_csr
+from matchmaking.engine.arrays import _fill_weights
+from matchmaking.engine.arrays import _Vocabulary
+from matchmaking.engine.profiles import SCORE_DECIMALS
+from matchmaking.engine.profiles import Components
+from matchmaking.engine.profiles import Match
+from matchmaking.engine.profiles import MatchingConfig
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import Reason
+from matchmaking.engine.reasons import _explain
+from matchmaking.engine.reasons import _need_facts
+from matchmaking.engine.reasons import _NeedFacts
+from matchmaking.engine.reasons import _programme_facts
+from matchmaking.engine.reasons import _ProgrammeFacts
 from matchmaking.engine.scoring import _delivery
 
 

@@ -4,20 +4,20 @@ pair was matched, why a need is unmet.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from matchmaking.engine.eligibility import _geography
-from matchmaking.engine.profiles import (
-    NeedFeatures,
-    NeedProfile,
-    NeedResult,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-    Reason,
-)
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import NeedResult
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import Reason
 
 _MAX_CONCEPTS = 3
 

@@ -6,16 +6,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from matchmaking.engine.profiles import (
-    _HYBRID,
-    DEFAULT_CONFIG,
-    Components,
-    MatchingConfig,
-    NeedFeatures,
-    NeedProfile,
-    ProgrammeFeatures,
-    ProgrammeProfile,
-)
+from matchmaking.engine.profiles import _HYBRID
+from matchmaking.engine.profiles import DEFAULT_CONFIG
+from matchmaking.engine.profiles import Components
+from matchmaking.engine.profiles import MatchingConfig
+from matchmaking.engine.profiles import NeedFeatures
+from matchmaking.engine.profiles import NeedProfile
+from matchmaking.engine.profiles import ProgrammeFeatures
+from matchmaking.engine.profiles import ProgrammeProfile
 
 
 def _blend(

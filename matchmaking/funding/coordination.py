@@ -11,26 +11,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 
-from matchmaking.enums import NeedStatus, OrganisationRole, ProgrammeStatus, Visibility
-from matchmaking.models import (
-    BudgetLine,
-    Country,
-    Need,
-    ParticipatingOrganisation,
-    Programme,
-    ProgrammeFunding,
-    Region,
-    Topic,
-    period_overlaps,
-)
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import OrganisationRole
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import BudgetLine
+from matchmaking.models import Country
+from matchmaking.models import Need
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
+from matchmaking.models import Region
+from matchmaking.models import Topic
+from matchmaking.models import period_overlaps
 from matchmaking.names import name_key
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 

@@ -4,25 +4,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.utils import timezone
 from lxml import etree
 
 from matchmaking import selectors
-from matchmaking.enums import OrganisationRole, ProgrammeStatus
-from matchmaking.models import (
-    BudgetLine,
-    ContentTranslation,
-    ParticipatingOrganisation,
-    Programme,
-)
+from matchmaking.enums import OrganisationRole
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import BudgetLine
+from matchmaking.models import ContentTranslation
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Programme
 from matchmaking.reference import DATA_DIR
 
 IATI_DIR = DATA_DIR / "iati"

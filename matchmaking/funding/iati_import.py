@@ -4,9 +4,11 @@ programme it may duplicate. A file with any problem writes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,20 +19,19 @@ from lxml import etree
 from matchmaking import api_cache
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding import iati
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import (
-    LONG_TEXT,
-    SHORT_TEXT,
-    ContentTranslation,
-    Country,
-    ImportedActivity,
-    Language,
-    Programme,
-    Provider,
-    Region,
-    Topic,
-    User,
-)
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Country
+from matchmaking.models import ImportedActivity
+from matchmaking.models import Language
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import Topic
+from matchmaking.models import User
 from matchmaking.models.search import refresh_search_vectors
 from matchmaking.names import name_key
 

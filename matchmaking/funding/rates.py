@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from matchmaking.models import BudgetLine, ExchangeRate, ProgrammeFunding
+from matchmaking.models import BudgetLine
+from matchmaking.models import ExchangeRate
+from matchmaking.models import ProgrammeFunding
 
 CENT = Decimal("0.01")
 

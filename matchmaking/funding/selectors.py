@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from matchmaking.models import (
-    BudgetLine,
-    ParticipatingOrganisation,
-    Programme,
-    ProgrammeFunding,
-)
+from matchmaking.models import BudgetLine
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
 
 
 @dataclass(frozen=True)

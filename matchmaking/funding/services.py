@@ -4,29 +4,32 @@ IATI import all parse with ``parse_funding`` and write with ``write_funding``.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from matchmaking import services
 from matchmaking.enums import OrganisationRole
 from matchmaking.funding.rates import refresh_usd
-from matchmaking.models import (
-    BudgetLine,
-    ParticipatingOrganisation,
-    Programme,
-    ProgrammeFunding,
-    Provider,
-    User,
-    currency_codes,
-)
-from matchmaking.models.funding import MONEY_DIGITS, MONEY_PLACES
+from matchmaking.models import BudgetLine
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
+from matchmaking.models import Provider
+from matchmaking.models import User
+from matchmaking.models import currency_codes
+from matchmaking.models.funding import MONEY_DIGITS
+from matchmaking.models.funding import MONEY_PLACES
 
 MAX_PARTICIPANTS = 50
 MAX_BUDGET_LINES = 100

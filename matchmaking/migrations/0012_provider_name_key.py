@@ -5,7 +5,8 @@ the oldest keeps it and the others get it suffixed with their id, so the
 constraint holds. Their next edit must pick a name of their own.
 """
 
-from django.db import migrations, models
+from django.db import migrations
+from django.db import models
 
 from matchmaking.names import name_key
 

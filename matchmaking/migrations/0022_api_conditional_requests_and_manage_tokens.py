@@ -8,7 +8,8 @@
 
 import time
 
-from django.db import migrations, models
+from django.db import migrations
+from django.db import models
 
 
 def stamp(apps, schema_editor):

@@ -5,7 +5,8 @@ from decimal import Decimal
 import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
+from django.db import models
 
 import matchmaking.models.funding
 

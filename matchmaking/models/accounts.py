@@ -10,15 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import MembershipRole, TokenScope
-from matchmaking.models.base import (
-    choice_field,
-    language_field,
-    optional_fk,
-    parent_fk,
-    user_fk,
-)
-from matchmaking.models.organisations import MemberState, Provider, one_organisation
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import TokenScope
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import language_field
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import user_fk
+from matchmaking.models.organisations import MemberState
+from matchmaking.models.organisations import Provider
+from matchmaking.models.organisations import one_organisation
 
 
 class User(AbstractUser):

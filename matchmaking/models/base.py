@@ -4,14 +4,15 @@ and the kinds of relation the models use again and again."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import overload
 
 from django.conf import settings
-from django.core.validators import (
-    MaxLengthValidator,
-)
+from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 

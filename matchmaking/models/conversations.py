@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.models.base import NOTE_TEXT, limited_text
+from matchmaking.models.base import NOTE_TEXT
+from matchmaking.models.base import limited_text
 from matchmaking.models.matches import Match
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.models.records import Need, Programme
+from matchmaking.models.records import Need
+from matchmaking.models.records import Programme
 
 
 class NearMiss(models.Model):

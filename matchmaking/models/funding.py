@@ -16,16 +16,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.enums import OrganisationRole
-from matchmaking.models.base import (
-    Timestamped,
-    choice_field,
-    in_order,
-    optional_fk,
-    parent_fk,
-    user_fk,
-)
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import in_order
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import user_fk
 from matchmaking.models.organisations import Provider
-from matchmaking.models.records import Programme, ends_before_start
+from matchmaking.models.records import Programme
+from matchmaking.models.records import ends_before_start
 from matchmaking.reference import DATA_DIR
 
 MONEY_DIGITS = 16

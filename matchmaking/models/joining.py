@@ -16,17 +16,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.enums import JoinKind, JoinStatus
-from matchmaking.models.base import (
-    NOTE_TEXT,
-    choice_field,
-    language_field,
-    limited_text,
-    optional_fk,
-    user_fk,
-)
-from matchmaking.models.organisations import MemberState, Provider
-from matchmaking.models.reference import Country, StakeholderGroup
+from matchmaking.enums import JoinKind
+from matchmaking.enums import JoinStatus
+from matchmaking.models.base import NOTE_TEXT
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import language_field
+from matchmaking.models.base import limited_text
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import user_fk
+from matchmaking.models.organisations import MemberState
+from matchmaking.models.organisations import Provider
+from matchmaking.models.reference import Country
+from matchmaking.models.reference import StakeholderGroup
 
 # A nomination letter: a PDF of at most this many pages and bytes.
 MAX_LETTER_PAGES = 10

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from django.core.validators import (
-    MaxValueValidator,
-    MinValueValidator,
-)
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.enums import (
-    DeclineCode,
-    DeliveryOutcome,
-    MatchOrigin,
-    MatchStatus,
-)
-from matchmaking.models.base import (
-    NOTE_TEXT,
-    SHORT_TEXT,
-    Timestamped,
-    choice_field,
-    limited_text,
-    parent_fk,
-    user_fk,
-)
-from matchmaking.models.records import Need, Programme
+from matchmaking.enums import DeclineCode
+from matchmaking.enums import DeliveryOutcome
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.models.base import NOTE_TEXT
+from matchmaking.models.base import SHORT_TEXT
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import limited_text
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import user_fk
+from matchmaking.models.records import Need
+from matchmaking.models.records import Programme
 
 
 class Match(Timestamped):

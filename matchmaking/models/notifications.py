@@ -16,7 +16,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from matchmaking.enums import Category, EventKind, MailMode, MailStatus
+from matchmaking.enums import Category
+from matchmaking.enums import EventKind
+from matchmaking.enums import MailMode
+from matchmaking.enums import MailStatus
 
 
 class OutboxEvent(models.Model):

@@ -12,21 +12,18 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.enums import (
-    MembershipRole,
-)
-from matchmaking.models.base import (
-    LONG_TEXT,
-    Timestamped,
-    choice_field,
-    limited_text,
-    new_provider_ref,
-    optional_fk,
-    parent_fk,
-    protected_fk,
-    user_fk,
-)
-from matchmaking.models.reference import Country, StakeholderGroup
+from matchmaking.enums import MembershipRole
+from matchmaking.models.base import LONG_TEXT
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import limited_text
+from matchmaking.models.base import new_provider_ref
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import protected_fk
+from matchmaking.models.base import user_fk
+from matchmaking.models.reference import Country
+from matchmaking.models.reference import StakeholderGroup
 from matchmaking.names import name_key
 
 

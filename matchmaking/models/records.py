@@ -12,39 +12,35 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matchmaking.enums import (
-    NeedStatus,
-    ProgrammeStatus,
-    UnmetReason,
-    Visibility,
-)
-from matchmaking.models.base import (
-    LONG_TEXT,
-    SHORT_TEXT,
-    Timestamped,
-    choice_field,
-    in_order,
-    limited_text,
-    new_need_ref,
-    new_programme_ref,
-    optional_fk,
-    protected_fk,
-    tags,
-    user_fk,
-)
-from matchmaking.models.organisations import MemberState, Provider
-from matchmaking.models.reference import (
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Priority,
-    Region,
-    Topic,
-)
-from matchmaking.models.search import SEARCHED_FIELDS, refresh_search_vectors
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
+from matchmaking.models.base import LONG_TEXT
+from matchmaking.models.base import SHORT_TEXT
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import in_order
+from matchmaking.models.base import limited_text
+from matchmaking.models.base import new_need_ref
+from matchmaking.models.base import new_programme_ref
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import protected_fk
+from matchmaking.models.base import tags
+from matchmaking.models.base import user_fk
+from matchmaking.models.organisations import MemberState
+from matchmaking.models.organisations import Provider
+from matchmaking.models.reference import AssistanceType
+from matchmaking.models.reference import Audience
+from matchmaking.models.reference import CostModel
+from matchmaking.models.reference import Country
+from matchmaking.models.reference import DeliveryMode
+from matchmaking.models.reference import Language
+from matchmaking.models.reference import Priority
+from matchmaking.models.reference import Region
+from matchmaking.models.reference import Topic
+from matchmaking.models.search import SEARCHED_FIELDS
+from matchmaking.models.search import refresh_search_vectors
 
 
 def ends_before_start(starts: date | None, ends: date | None) -> bool:

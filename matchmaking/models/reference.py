@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.validators import (
-    MaxValueValidator,
-    MinValueValidator,
-)
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import (
-    RegionLevel,
-)
-from matchmaking.models.base import (
-    UN_LANGUAGES,
-    choice_field,
-    optional_fk,
-    protected_fk,
-)
+from matchmaking.enums import RegionLevel
+from matchmaking.models.base import UN_LANGUAGES
+from matchmaking.models.base import choice_field
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import protected_fk
 
 
 class MultilingualName(models.Model):

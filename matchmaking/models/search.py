@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import connection
+from django.db import models
 
 VECTOR_COLUMN = "search_vector"
 # The tables that have one: programme and need (see migration 0025).

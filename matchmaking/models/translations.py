@@ -9,13 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.models.base import (
-    SHORT_TEXT,
-    Timestamped,
-    limited_text,
-    protected_fk,
-    user_fk,
-)
+from matchmaking.models.base import SHORT_TEXT
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import limited_text
+from matchmaking.models.base import protected_fk
+from matchmaking.models.base import user_fk
 from matchmaking.models.reference import Language
 from matchmaking.models.search import refresh_translated
 

@@ -14,8 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import DeliveryState, SearchScope
-from matchmaking.models.base import Timestamped, parent_fk
+from matchmaking.enums import DeliveryState
+from matchmaking.enums import SearchScope
+from matchmaking.models.base import Timestamped
+from matchmaking.models.base import parent_fk
 from matchmaking.models.notifications import OutboxEvent
 
 # Enough for any real URL; more is refused by full_clean and the API.

@@ -6,19 +6,21 @@ task worker delivers each event to every registered channel
 ``registry`` for how another module (webhooks, roundtable) plugs in.
 """
 
-from matchmaking.notifications import channels, mail, reminders, subjects
-from matchmaking.notifications.outbox import record, record_many
-from matchmaking.notifications.registry import (
-    CHANNELS,
-    SUBJECTS,
-    Delivery,
-    Description,
-    Subject,
-    describe,
-    may_see,
-    register_channel,
-    register_subject,
-)
+from matchmaking.notifications import channels
+from matchmaking.notifications import mail
+from matchmaking.notifications import reminders
+from matchmaking.notifications import subjects
+from matchmaking.notifications.outbox import record
+from matchmaking.notifications.outbox import record_many
+from matchmaking.notifications.registry import CHANNELS
+from matchmaking.notifications.registry import SUBJECTS
+from matchmaking.notifications.registry import Delivery
+from matchmaking.notifications.registry import Description
+from matchmaking.notifications.registry import Subject
+from matchmaking.notifications.registry import describe
+from matchmaking.notifications.registry import may_see
+from matchmaking.notifications.registry import register_channel
+from matchmaking.notifications.registry import register_subject
 
 
 def register_builtins() -> None:

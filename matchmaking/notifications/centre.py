@@ -6,13 +6,15 @@ they may still see its subject: a need made confidential since is not named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from matchmaking.models import Notification, User
+from matchmaking.models import Notification
+from matchmaking.models import User
 from matchmaking.notifications import registry
 
 

@@ -12,35 +12,34 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 
 from matchmaking import selectors
-from matchmaking.models import (
-    CATEGORY_OF_KIND,
-    DEFAULT_MAIL_MODES,
-    Category,
-    MailMessage,
-    MailMode,
-    Notification,
-    NotificationPreference,
-    OutboxEvent,
-    Profile,
-    User,
-)
+from matchmaking.models import CATEGORY_OF_KIND
+from matchmaking.models import DEFAULT_MAIL_MODES
+from matchmaking.models import Category
+from matchmaking.models import MailMessage
+from matchmaking.models import MailMode
+from matchmaking.models import Notification
+from matchmaking.models import NotificationPreference
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Profile
+from matchmaking.models import User
 from matchmaking.notifications import registry
-from matchmaking.notifications.mail import (
-    absolute,
-    language_of,
-    queue_mails,
-    render_mail,
-    unsubscribe_url,
-    zone,
-)
+from matchmaking.notifications.mail import absolute
+from matchmaking.notifications.mail import language_of
+from matchmaking.notifications.mail import queue_mails
+from matchmaking.notifications.mail import render_mail
+from matchmaking.notifications.mail import unsubscribe_url
+from matchmaking.notifications.mail import zone
 
 PERIODS = (MailMode.DAILY, MailMode.WEEKLY)
 

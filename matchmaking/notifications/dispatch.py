@@ -23,12 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from matchmaking.models import OutboxEvent
-from matchmaking.notifications.registry import (
-    BATCH_CHANNELS,
-    CHANNELS,
-    Delivery,
-    deliveries_of,
-)
+from matchmaking.notifications.registry import BATCH_CHANNELS
+from matchmaking.notifications.registry import CHANNELS
+from matchmaking.notifications.registry import Delivery
+from matchmaking.notifications.registry import deliveries_of
 
 logger = logging.getLogger(__name__)
 

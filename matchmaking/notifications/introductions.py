@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from matchmaking import selectors
-from matchmaking.enums import MatchStatus, MembershipRole
-from matchmaking.models import Introduction, Match, Membership, Profile, User
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import MembershipRole
+from matchmaking.models import Introduction
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import Profile
+from matchmaking.models import User
 
 # The steps at which the two sides know each other.
 INTRODUCED_STATUSES = frozenset(

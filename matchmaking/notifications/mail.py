@@ -15,7 +15,9 @@ import hashlib
 import logging
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -24,32 +26,30 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 
 from matchmaking import i18n
-from matchmaking.models import (
-    CATEGORY_OF_KIND,
-    EventKind,
-    MailMessage,
-    MailMode,
-    MailStatus,
-    Match,
-    OutboxEvent,
-    User,
-)
+from matchmaking.models import CATEGORY_OF_KIND
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import MailMode
+from matchmaking.models import MailStatus
+from matchmaking.models import Match
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
 from matchmaking.notifications import registry
 from matchmaking.notifications.introductions import match_contacts
-from matchmaking.notifications.preferences import (
-    mail_modes_for,
-    profile_of,
-    unsubscribe_token,
-)
+from matchmaking.notifications.preferences import mail_modes_for
+from matchmaking.notifications.preferences import profile_of
+from matchmaking.notifications.preferences import unsubscribe_token
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
+from django.db import transaction
 
-from matchmaking.models import EventKind, OutboxEvent, User
+from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
 from matchmaking.notifications.tasks import deliver_events_task
 
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from matchmaking.models import (
-    DEFAULT_MAIL_MODES,
-    Category,
-    MailMode,
-    NotificationPreference,
-    Profile,
-    User,
-)
+from matchmaking.models import DEFAULT_MAIL_MODES
+from matchmaking.models import Category
+from matchmaking.models import MailMode
+from matchmaking.models import NotificationPreference
+from matchmaking.models import Profile
+from matchmaking.models import User
 
 _UNSUBSCRIBE_SALT = "matchmaking.notifications.unsubscribe"
 

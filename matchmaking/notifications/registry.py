@@ -8,13 +8,17 @@ matchmaking importing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
-    from matchmaking.models import OutboxEvent, User
+    from matchmaking.models import OutboxEvent
+    from matchmaking.models import User
 
 
 @dataclass(frozen=True)

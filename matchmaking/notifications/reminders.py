@@ -17,22 +17,30 @@ match (to its focal point).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError
+from django.db import models
+from django.db import transaction
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    CAPACITY_MATCH_STATUSES,
-    MatchStatus,
-)
-from matchmaking.models import EventKind, Match, Need, OutboxEvent
-from matchmaking.notifications.outbox import record_many, subject_type_of
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import CAPACITY_MATCH_STATUSES
+from matchmaking.enums import MatchStatus
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.notifications.outbox import record_many
+from matchmaking.notifications.outbox import subject_type_of
 
 logger = logging.getLogger(__name__)
 

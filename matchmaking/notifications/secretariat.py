@@ -15,37 +15,40 @@ alerts" to no e-mail gets none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors
-from matchmaking.enums import MatchStatus, NeedStatus
-from matchmaking.models import (
-    Category,
-    EventKind,
-    MailMessage,
-    MailMode,
-    Match,
-    Need,
-    OutboxEvent,
-    User,
-)
-from matchmaking.notifications.digests import Window, window
-from matchmaking.notifications.mail import (
-    absolute,
-    language_of,
-    queue_mails,
-    render_mail,
-    unsubscribe_url,
-    zone_of,
-)
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.models import Category
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import MailMode
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
+from matchmaking.notifications.digests import Window
+from matchmaking.notifications.digests import window
+from matchmaking.notifications.mail import absolute
+from matchmaking.notifications.mail import language_of
+from matchmaking.notifications.mail import queue_mails
+from matchmaking.notifications.mail import render_mail
+from matchmaking.notifications.mail import unsubscribe_url
+from matchmaking.notifications.mail import zone_of
 from matchmaking.notifications.preferences import mail_modes_for
 
 STALLED_INTEREST_DAYS = 7

@@ -11,8 +11,14 @@ from django.utils.translation import gettext as _
 
 from matchmaking import selectors
 from matchmaking.enums import MembershipRole
-from matchmaking.models import EventKind, Match, Membership, Need, OutboxEvent, User
-from matchmaking.notifications.registry import Description, Subject
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import User
+from matchmaking.notifications.registry import Description
+from matchmaking.notifications.registry import Subject
 
 
 def match_parties(match: Match, *, state_side: bool = True) -> list[User]:

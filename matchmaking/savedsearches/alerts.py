@@ -22,17 +22,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import notifications, selectors
-from matchmaking.models import (
-    EventKind,
-    Need,
-    OutboxEvent,
-    Programme,
-    SavedSearch,
-    SearchScope,
-    User,
-)
-from matchmaking.notifications import Delivery, Description, Subject
+from matchmaking import notifications
+from matchmaking import selectors
+from matchmaking.models import EventKind
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Programme
+from matchmaking.models import SavedSearch
+from matchmaking.models import SearchScope
+from matchmaking.models import User
+from matchmaking.notifications import Delivery
+from matchmaking.notifications import Description
+from matchmaking.notifications import Subject
 from matchmaking.notifications.tasks import deliver_events_task
 from matchmaking.savedsearches import queries
 

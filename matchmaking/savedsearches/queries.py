@@ -12,14 +12,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors
-from matchmaking.enums import NeedStatus, ProgrammeStatus
-from matchmaking.filters import NeedFilter, ProgrammeFilter
-from matchmaking.models import QUERY_LENGTH, Need, Programme, SearchScope
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.filters import NeedFilter
+from matchmaking.filters import ProgrammeFilter
+from matchmaking.models import QUERY_LENGTH
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import SearchScope
 
 FILTERS = {SearchScope.PROGRAMMES: ProgrammeFilter, SearchScope.NEEDS: NeedFilter}
 MODELS = {SearchScope.PROGRAMMES: Programme, SearchScope.NEEDS: Need}

@@ -5,21 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from matchmaking.enums import (
-    RegionLevel,
-)
-from matchmaking.models import (
-    Region,
-)
-from matchmaking.stats.demand import NeedGroup, need_counts
-from matchmaking.stats.scope import (
-    AnyUser,
-    StatsFilter,
-    all_regions,
-    cached,
-    is_curator_scope,
-    shown_count,
-)
+from matchmaking.enums import RegionLevel
+from matchmaking.models import Region
+from matchmaking.stats.demand import NeedGroup
+from matchmaking.stats.demand import need_counts
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import all_regions
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import shown_count
 
 COUNTRY_GROUPS = ("ldc", "lldc", "sids", "other")
 # Whether a group of needs (of one kind of country) is in a country group.

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matchmaking.stats.coverage import GroupCoverage, MapTile, coverage_of, tiles_of
+from matchmaking.stats.coverage import GroupCoverage
+from matchmaking.stats.coverage import MapTile
+from matchmaking.stats.coverage import coverage_of
+from matchmaking.stats.coverage import tiles_of
 from matchmaking.stats.demand import need_counts
-from matchmaking.stats.heatmap import Heatmap, heatmap_of
-from matchmaking.stats.providers import ProviderTable, providers_of
-from matchmaking.stats.scope import (
-    AnyUser,
-    ColumnDimension,
-    RowDimension,
-    StatsFilter,
-    all_regions,
-    cached,
-)
-from matchmaking.stats.timeline import Month, timeline_of
-from matchmaking.stats.unmet import UNMET_LIMIT, UnmetNeeds, unmet_items, unmet_of
+from matchmaking.stats.heatmap import Heatmap
+from matchmaking.stats.heatmap import heatmap_of
+from matchmaking.stats.providers import ProviderTable
+from matchmaking.stats.providers import providers_of
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import ColumnDimension
+from matchmaking.stats.scope import RowDimension
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import all_regions
+from matchmaking.stats.scope import cached
+from matchmaking.stats.timeline import Month
+from matchmaking.stats.timeline import timeline_of
+from matchmaking.stats.unmet import UNMET_LIMIT
+from matchmaking.stats.unmet import UnmetNeeds
+from matchmaking.stats.unmet import unmet_items
+from matchmaking.stats.unmet import unmet_of
 
 
 @dataclass(frozen=True)

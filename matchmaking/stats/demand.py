@@ -6,32 +6,26 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import (
-    Case,
-    F,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case
+from django.db.models import F
+from django.db.models import Q
+from django.db.models import Value
+from django.db.models import When
 
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-)
-from matchmaking.models import (
-    Need,
-    Topic,
-)
-from matchmaking.stats.scope import (
-    COLUMN_PATH,
-    AnyUser,
-    ColumnDimension,
-    RowDimension,
-    StatsFilter,
-    live_match,
-    need_scope,
-    scoped_needs,
-)
-from matchmaking.stats.sql import compiled_sql, fenced, table_name
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.models import Need
+from matchmaking.models import Topic
+from matchmaking.stats.scope import COLUMN_PATH
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import ColumnDimension
+from matchmaking.stats.scope import RowDimension
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import live_match
+from matchmaking.stats.scope import need_scope
+from matchmaking.stats.scope import scoped_needs
+from matchmaking.stats.sql import compiled_sql
+from matchmaking.stats.sql import fenced
+from matchmaking.stats.sql import table_name
 
 
 @dataclass(frozen=True)

@@ -11,25 +11,23 @@ from datetime import datetime
 from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import MatchOrigin, MatchStatus, RegionLevel
-from matchmaking.models import (
-    Match,
-    MatchEvent,
-    Need,
-    Region,
-    StakeholderGroup,
-    Theme,
-)
-from matchmaking.stats.scope import (
-    MIN_GROUP_SIZE,
-    AnyUser,
-    StatsFilter,
-    cached,
-    is_curator_scope,
-    need_filter,
-    period_q,
-    shown_count,
-)
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import RegionLevel
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import Need
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.stats.scope import MIN_GROUP_SIZE
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import need_filter
+from matchmaking.stats.scope import period_q
+from matchmaking.stats.scope import shown_count
 
 # The steps in order; a match that reached a step passed every earlier one
 # (a curator may skip a step: agreeing straight after an introduction).

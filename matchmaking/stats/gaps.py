@@ -5,26 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import (
-    Count,
-    F,
-    Q,
-)
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    MatchStatus,
-)
-from matchmaking.models import (
-    Match,
-    Need,
-    Region,
-    Theme,
-    Topic,
-)
-from matchmaking.stats.scope import AnyUser, is_curator_scope, shown_count
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchStatus
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import shown_count
 
 # by -> (grouping path from Need, label source)
 GAP_DIMENSIONS: dict[str, tuple[str, type[models.Model] | None]] = {

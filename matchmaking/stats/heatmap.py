@@ -5,43 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from matchmaking.enums import (
-    RegionLevel,
-)
-from matchmaking.models import (
-    Programme,
-    Region,
-    Theme,
-    Topic,
-)
+from matchmaking.enums import RegionLevel
+from matchmaking.models import Programme
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.models import Topic
 from matchmaking.stats.demand import need_counts
-from matchmaking.stats.scope import (
-    AnyUser,
-    ColumnDimension,
-    Label,
-    RowDimension,
-    StatsFilter,
-    all_regions,
-    cached,
-    is_curator_scope,
-    offered_programmes,
-    shown_count,
-)
-from matchmaking.stats.sql import (
-    allowed_sql,
-    compiled_sql,
-    every_column_sql,
-    open_columns_sql,
-    row_source,
-    table_name,
-    worldwide_sql,
-)
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import ColumnDimension
+from matchmaking.stats.scope import Label
+from matchmaking.stats.scope import RowDimension
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import all_regions
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import offered_programmes
+from matchmaking.stats.scope import shown_count
+from matchmaking.stats.sql import allowed_sql
+from matchmaking.stats.sql import compiled_sql
+from matchmaking.stats.sql import every_column_sql
+from matchmaking.stats.sql import open_columns_sql
+from matchmaking.stats.sql import row_source
+from matchmaking.stats.sql import table_name
+from matchmaking.stats.sql import worldwide_sql
 
 
 @dataclass(frozen=True)

@@ -3,40 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.db import connection
-from django.db.models import (
-    Q,
-)
+from django.db.models import Q
 
-from matchmaking.enums import (
-    RegionLevel,
-)
-from matchmaking.models import (
-    Programme,
-    Provider,
-    Region,
-    StakeholderGroup,
-)
-from matchmaking.stats.scope import (
-    AnyUser,
-    Label,
-    StatsFilter,
-    all_regions,
-    cached,
-    offered_programmes,
-    region_q,
-)
-from matchmaking.stats.sql import (
-    allowed_sql,
-    compiled_sql,
-    every_column_sql,
-    materialized,
-    open_columns_sql,
-    table_name,
-    worldwide_sql,
-)
+from matchmaking.enums import RegionLevel
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import Label
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import all_regions
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import offered_programmes
+from matchmaking.stats.scope import region_q
+from matchmaking.stats.sql import allowed_sql
+from matchmaking.stats.sql import compiled_sql
+from matchmaking.stats.sql import every_column_sql
+from matchmaking.stats.sql import materialized
+from matchmaking.stats.sql import open_columns_sql
+from matchmaking.stats.sql import table_name
+from matchmaking.stats.sql import worldwide_sql
 
 
 @dataclass(frozen=True)

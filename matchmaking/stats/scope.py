@@ -6,31 +6,27 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import (
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Exists
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from matchmaking import selectors
-from matchmaking.enums import (
-    MatchStatus,
-    NeedStatus,
-    ProgrammeStatus,
-)
-from matchmaking.models import (
-    Match,
-    Need,
-    Region,
-)
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Region
 
 AnyUser = selectors.AnyUser
 

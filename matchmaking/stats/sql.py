@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import connection, models
-from django.db.models import (
-    QuerySet,
-)
+from django.db import connection
+from django.db import models
+from django.db.models import QuerySet
 
-from matchmaking.models import (
-    Country,
-    Programme,
-    Topic,
-)
-from matchmaking.stats.scope import ColumnDimension, RowDimension
+from matchmaking.models import Country
+from matchmaking.models import Programme
+from matchmaking.models import Topic
+from matchmaking.stats.scope import ColumnDimension
+from matchmaking.stats.scope import RowDimension
 
 
 def table_name(model: type[models.Model]) -> str:

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 from django.db import connection
-from django.db.models import (
-    Count,
-    F,
-)
+from django.db.models import Count
+from django.db.models import F
 from django.db.models.functions import TruncMonth
 
-from matchmaking.enums import (
-    MatchStatus,
-)
-from matchmaking.models import (
-    MatchEvent,
-)
-from matchmaking.stats.scope import (
-    AnyUser,
-    StatsFilter,
-    cached,
-    is_curator_scope,
-    period_q,
-    scoped_needs,
-    shown_count,
-)
-from matchmaking.stats.sql import compiled_sql, fenced
+from matchmaking.enums import MatchStatus
+from matchmaking.models import MatchEvent
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import period_q
+from matchmaking.stats.scope import scoped_needs
+from matchmaking.stats.scope import shown_count
+from matchmaking.stats.sql import compiled_sql
+from matchmaking.stats.sql import fenced
 
 TIMELINE_SERIES = ("opened", "matched", "in_delivery", "fulfilled")
 # Milestones of a need's life read from its matches' history.

@@ -6,27 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import (
-    Count,
-    QuerySet,
-)
+from django.db.models import Count
+from django.db.models import QuerySet
 
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-)
-from matchmaking.models import (
-    Country,
-    Need,
-)
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.models import Country
+from matchmaking.models import Need
 from matchmaking.stats.demand import NeedGroup
-from matchmaking.stats.scope import (
-    AnyUser,
-    StatsFilter,
-    cached,
-    is_curator_scope,
-    need_scope,
-    scoped_needs,
-)
+from matchmaking.stats.scope import AnyUser
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import cached
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.scope import need_scope
+from matchmaking.stats.scope import scoped_needs
 
 # The unmet-needs list shows at most this many needs.
 UNMET_LIMIT = 50

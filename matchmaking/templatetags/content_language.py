@@ -8,7 +8,8 @@ from django import template
 
 from matchmaking import translations
 from matchmaking.explain import language_name as name
-from matchmaking.views.translations import panel_context, panel_urls
+from matchmaking.views.translations import panel_context
+from matchmaking.views.translations import panel_urls
 
 register = template.Library()
 

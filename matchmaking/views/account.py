@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -15,25 +16,31 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import forms, i18n, invitations, selectors
-from matchmaking.accounts import policy, tokens
-from matchmaking.models import (
-    ApiToken,
-)
-from matchmaking.views.common import (
-    _page,
-    apply_form_errors,
-    error_text,
-    form_page,
-    secret_page,
-)
+from matchmaking import forms
+from matchmaking import i18n
+from matchmaking import invitations
+from matchmaking import selectors
+from matchmaking.accounts import policy
+from matchmaking.accounts import tokens
+from matchmaking.models import ApiToken
+from matchmaking.views.common import _page
+from matchmaking.views.common import apply_form_errors
+from matchmaking.views.common import error_text
+from matchmaking.views.common import form_page
+from matchmaking.views.common import secret_page
 
 logger = logging.getLogger(__name__)
 

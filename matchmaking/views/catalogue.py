@@ -6,39 +6,35 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.paginator import Page
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from matchmaking import (
-    audit,
-    i18n,
-    search,
-    selectors,
-    services,
-    stored_results,
-    translations,
-)
-from matchmaking.enums import (
-    ProgrammeStatus,
-)
+from matchmaking import audit
+from matchmaking import i18n
+from matchmaking import search
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking import stored_results
+from matchmaking import translations
+from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding import coordination
 from matchmaking.funding import selectors as funding_selectors
-from matchmaking.models import (
-    Language,
-    Programme,
-    Provider,
-)
-from matchmaking.views.common import (
-    PAGE_SIZE,
-    _history_for_curators,
-    _linked,
-    _page,
-    _page_number,
-    _render,
-)
+from matchmaking.models import Language
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.views.common import PAGE_SIZE
+from matchmaking.views.common import _history_for_curators
+from matchmaking.views.common import _linked
+from matchmaking.views.common import _page
+from matchmaking.views.common import _page_number
+from matchmaking.views.common import _render
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matchmaking.stats.coverage import GroupCoverage, MapTile
+from matchmaking.stats.coverage import GroupCoverage
+from matchmaking.stats.coverage import MapTile
 from matchmaking.stats.heatmap import Heatmap
 from matchmaking.stats.providers import ProviderTable
-from matchmaking.stats.timeline import TIMELINE_SERIES, Month
+from matchmaking.stats.timeline import TIMELINE_SERIES
+from matchmaking.stats.timeline import Month
 
 # Sequential blues (light to dark) with a text colour of sufficient contrast.
 PALETTE = (

@@ -7,16 +7,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import EmptyPage
+from django.core.paginator import Page
+from django.core.paginator import PageNotAnInteger
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from matchmaking import audit, invitations, selectors
-from matchmaking.models import MemberState, Provider
+from matchmaking import audit
+from matchmaking import invitations
+from matchmaking import selectors
+from matchmaking.models import MemberState
+from matchmaking.models import Provider
 
 PAGE_SIZE = 20
 

@@ -9,46 +9,42 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count
+from django.db.models import Q
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from matchmaking import (
-    allocation_slates,
-    duplicates,
-    forms,
-    i18n,
-    selectors,
-    services,
-)
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    MatchStatus,
-    ProgrammeStatus,
-    RegionLevel,
-    UnmetReason,
-)
-from matchmaking.models import (
-    Invitation,
-    Need,
-    Programme,
-    Region,
-    Theme,
-)
-from matchmaking.views.common import (
-    _curator_only,
-    _page,
-    _render,
-    _safe_next,
-    apply_form_errors,
-    form_page,
-    send_invitation,
-)
+from matchmaking import allocation_slates
+from matchmaking import duplicates
+from matchmaking import forms
+from matchmaking import i18n
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import RegionLevel
+from matchmaking.enums import UnmetReason
+from matchmaking.models import Invitation
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.views.common import _curator_only
+from matchmaking.views.common import _page
+from matchmaking.views.common import _render
+from matchmaking.views.common import _safe_next
+from matchmaking.views.common import apply_form_errors
+from matchmaking.views.common import form_page
+from matchmaking.views.common import send_invitation
 
 
 @login_required

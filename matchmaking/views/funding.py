@@ -8,14 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from matchmaking.enums import OrganisationRole
 from matchmaking.funding import selectors as funding_selectors
 from matchmaking.funding import services as funding_services
-from matchmaking.models import Provider, currency_codes
+from matchmaking.models import Provider
+from matchmaking.models import currency_codes
 from matchmaking.views.records import editable_record
 
 ROWS = 5

@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from matchmaking.forms import StatsFilterForm, stats_viewer
-from matchmaking.stats.funnel import (
-    FUNNEL_STEPS,
-    Funnel,
-    FunnelGroup,
-    funnel,
-    step_label,
-)
-from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter
+from matchmaking.forms import StatsFilterForm
+from matchmaking.forms import stats_viewer
+from matchmaking.stats.funnel import FUNNEL_STEPS
+from matchmaking.stats.funnel import Funnel
+from matchmaking.stats.funnel import FunnelGroup
+from matchmaking.stats.funnel import funnel
+from matchmaking.stats.funnel import step_label
+from matchmaking.stats.scope import MIN_GROUP_SIZE
+from matchmaking.stats.scope import StatsFilter
 from matchmaking.views.charts import shown
-from matchmaking.views.csv import _csv_value, csv_response
-from matchmaking.views.gaps import csv_filters_refused, filters_refused, scope_context
+from matchmaking.views.csv import _csv_value
+from matchmaking.views.csv import csv_response
+from matchmaking.views.gaps import csv_filters_refused
+from matchmaking.views.gaps import filters_refused
+from matchmaking.views.gaps import scope_context
 
 # The filters the funnel takes (the heat map's row and column choices do not apply).
 FILTER_FIELDS = ("theme", "region", "start", "end")

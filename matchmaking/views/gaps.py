@@ -6,29 +6,37 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from matchmaking import selectors, stored_results
-from matchmaking.forms import StatsFilterForm, stats_viewer
-from matchmaking.stats.coverage import coverage, region_map
+from matchmaking import selectors
+from matchmaking import stored_results
+from matchmaking.forms import StatsFilterForm
+from matchmaking.forms import stats_viewer
+from matchmaking.stats.coverage import coverage
+from matchmaking.stats.coverage import region_map
 from matchmaking.stats.dashboard import dashboard
-from matchmaking.stats.heatmap import Heatmap, heatmap
+from matchmaking.stats.heatmap import Heatmap
+from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.providers import providers_by_group
-from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter, is_curator_scope
-from matchmaking.stats.timeline import TIMELINE_SERIES, timeline
+from matchmaking.stats.scope import MIN_GROUP_SIZE
+from matchmaking.stats.scope import StatsFilter
+from matchmaking.stats.scope import is_curator_scope
+from matchmaking.stats.timeline import TIMELINE_SERIES
+from matchmaking.stats.timeline import timeline
 from matchmaking.stats.unmet import unmet_needs
-from matchmaking.views.charts import (
-    SERIES_LABELS,
-    coverage_chart,
-    heatmap_chart,
-    map_chart,
-    providers_chart,
-    timeline_chart,
-)
-from matchmaking.views.csv import _csv_value, csv_response
+from matchmaking.views.charts import SERIES_LABELS
+from matchmaking.views.charts import coverage_chart
+from matchmaking.views.charts import heatmap_chart
+from matchmaking.views.charts import map_chart
+from matchmaking.views.charts import providers_chart
+from matchmaking.views.charts import timeline_chart
+from matchmaking.views.csv import _csv_value
+from matchmaking.views.csv import csv_response
 
 
 def filters_refused(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from matchmaking.funding.iati_import import (
-    MAX_FILE_BYTES,
-    IatiInvalid,
-    import_activities,
-)
-from matchmaking.models import ImportedActivity, Provider
+from matchmaking.funding.iati_import import MAX_FILE_BYTES
+from matchmaking.funding.iati_import import IatiInvalid
+from matchmaking.funding.iati_import import import_activities
+from matchmaking.models import ImportedActivity
+from matchmaking.models import Provider
 from matchmaking.views.common import _curator_only
 
 

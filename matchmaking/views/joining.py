@@ -6,23 +6,30 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from matchmaking import forms, joining, selectors, uploads
+from matchmaking import forms
+from matchmaking import joining
+from matchmaking import selectors
+from matchmaking import uploads
 from matchmaking.audit import client_ip
 from matchmaking.models import JoinStatus
-from matchmaking.views.common import (
-    _curator_only,
-    _page,
-    apply_form_errors,
-    form_page,
-    send_invitation,
-)
+from matchmaking.views.common import _curator_only
+from matchmaking.views.common import _page
+from matchmaking.views.common import apply_form_errors
+from matchmaking.views.common import form_page
+from matchmaking.views.common import send_invitation
 
 
 def _absolute(request: HttpRequest):

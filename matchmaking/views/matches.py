@@ -6,37 +6,36 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import (
-    audit,
-    forms,
-    selectors,
-    services,
-)
+from matchmaking import audit
+from matchmaking import forms
+from matchmaking import selectors
+from matchmaking import services
 from matchmaking.conversations import selectors as conversations
 from matchmaking.conversations import services as conversation_services
-from matchmaking.conversations.subjects import author_name, organisation_of
+from matchmaking.conversations.subjects import author_name
+from matchmaking.conversations.subjects import organisation_of
 from matchmaking.conversations.text import message_html
-from matchmaking.models import (
-    NOTE_TEXT,
-    Match,
-    MatchEvent,
-    Message,
-)
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import Message
 from matchmaking.notifications import introductions
-from matchmaking.views.common import (
-    _history_for_curators,
-    _is_htmx,
-    _safe_next,
-    error_text,
-)
+from matchmaking.views.common import _history_for_curators
+from matchmaking.views.common import _is_htmx
+from matchmaking.views.common import _safe_next
+from matchmaking.views.common import error_text
 
 _COMPONENT_LABELS = {
     "topics": lambda: _("Shared topics"),

@@ -5,36 +5,32 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.db.models import F
+from django.db.models import Q
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from matchmaking import (
-    audit,
-    i18n,
-    search,
-    selectors,
-    services,
-    stored_results,
-    translations,
-)
-from matchmaking.enums import (
-    ACTIVE_NEED_STATUSES,
-    MatchStatus,
-    NeedStatus,
-    RegionLevel,
-)
-from matchmaking.models import (
-    Need,
-    Region,
-    Theme,
-)
-from matchmaking.views.common import (
-    _history_for_curators,
-    _member_states,
-    _page,
-    _render,
-)
+from matchmaking import audit
+from matchmaking import i18n
+from matchmaking import search
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking import stored_results
+from matchmaking import translations
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import RegionLevel
+from matchmaking.models import Need
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.views.common import _history_for_curators
+from matchmaking.views.common import _member_states
+from matchmaking.views.common import _page
+from matchmaking.views.common import _render
 from matchmaking.views.matches import _with_actions
 
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from matchmaking.models import Category, MailMode, Notification
-from matchmaking.notifications import centre, preferences
+from matchmaking.models import Category
+from matchmaking.models import MailMode
+from matchmaking.models import Notification
+from matchmaking.notifications import centre
+from matchmaking.notifications import preferences
 from matchmaking.views.common import _page
 
 

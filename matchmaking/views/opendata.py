@@ -8,7 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -17,7 +20,8 @@ from matchmaking import selectors
 from matchmaking.dataset.exchange import export_dataset
 from matchmaking.enums import UnmetReason
 from matchmaking.funding import iati
-from matchmaking.models import TAG_FIELDS, Programme
+from matchmaking.models import TAG_FIELDS
+from matchmaking.models import Programme
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.views.csv import csv_response
 

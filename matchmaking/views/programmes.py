@@ -5,20 +5,16 @@ programme's forms: views/records.py).
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.db.models import Q
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from matchmaking import (
-    selectors,
-)
-from matchmaking.enums import (
-    MatchStatus,
-)
-from matchmaking.views.common import (
-    _page,
-    _providers,
-)
+from matchmaking import selectors
+from matchmaking.enums import MatchStatus
+from matchmaking.views.common import _page
+from matchmaking.views.common import _providers
 from matchmaking.views.matches import _with_actions
 from matchmaking.views.records import editable_record
 

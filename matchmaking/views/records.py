@@ -15,22 +15,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from matchmaking import audit, forms, selectors, services
-from matchmaking.models import Need, Programme
-from matchmaking.views.common import (
-    _member_states,
-    _providers,
-    apply_form_errors,
-    error_text,
-    form_page,
-)
+from matchmaking import audit
+from matchmaking import forms
+from matchmaking import selectors
+from matchmaking import services
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.views.common import _member_states
+from matchmaking.views.common import _providers
+from matchmaking.views.common import apply_form_errors
+from matchmaking.views.common import error_text
+from matchmaking.views.common import form_page
 
 
 @dataclass(frozen=True)

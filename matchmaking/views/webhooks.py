@@ -5,23 +5,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking import forms, selectors
-from matchmaking.models import SavedSearch, SearchScope, WebhookEndpoint
+from matchmaking import forms
+from matchmaking import selectors
+from matchmaking.models import SavedSearch
+from matchmaking.models import SearchScope
+from matchmaking.models import WebhookEndpoint
 from matchmaking.savedsearches import queries
 from matchmaking.savedsearches import services as saved
-from matchmaking.views.common import (
-    _page,
-    apply_form_errors,
-    error_text,
-    form_page,
-    secret_page,
-)
+from matchmaking.views.common import _page
+from matchmaking.views.common import apply_form_errors
+from matchmaking.views.common import error_text
+from matchmaking.views.common import form_page
+from matchmaking.views.common import secret_page
 from matchmaking.webhooks import delivery
 
 

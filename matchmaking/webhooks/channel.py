@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.checks import Tags
 from django.core.checks import register as register_check
 
-from matchmaking.notifications import Delivery, register_channel
+from matchmaking.notifications import Delivery
+from matchmaking.notifications import register_channel
 from matchmaking.webhooks import checks
 from matchmaking.webhooks import delivery as deliveries
 

@@ -13,27 +13,32 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking.models import (
-    DeliveryState,
-    OutboxEvent,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from matchmaking.webhooks import mail, network, payloads, signing
-from matchmaking.webhooks.events import TEST_EVENT, subscribable
+from matchmaking.models import DeliveryState
+from matchmaking.models import OutboxEvent
+from matchmaking.models import WebhookDelivery
+from matchmaking.models import WebhookEndpoint
+from matchmaking.webhooks import mail
+from matchmaking.webhooks import network
+from matchmaking.webhooks import payloads
+from matchmaking.webhooks import signing
+from matchmaking.webhooks.events import TEST_EVENT
+from matchmaking.webhooks.events import subscribable
 
 RETRY_DELAYS = tuple(timedelta(seconds=30 * 4**n) for n in range(6))
 MAX_ATTEMPTS = 1 + len(RETRY_DELAYS)

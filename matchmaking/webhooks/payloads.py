@@ -17,17 +17,16 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
-from matchmaking import notifications, selectors
+from matchmaking import notifications
+from matchmaking import selectors
 from matchmaking.conversations import selectors as conversations
-from matchmaking.models import (
-    Match,
-    Need,
-    OutboxEvent,
-    Programme,
-    SavedSearch,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Programme
+from matchmaking.models import SavedSearch
+from matchmaking.models import WebhookDelivery
+from matchmaking.models import WebhookEndpoint
 from matchmaking.savedsearches import queries
 
 # Codes of the outbox payload that may be passed on (never free text or ids

@@ -7,8 +7,11 @@ from __future__ import annotations
 import django_filters as df
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions
+from rest_framework import serializers
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -16,8 +19,13 @@ from matchmaking import uploads
 from matchmaking.api.filters import IsoDateTimeFromToRangeFilter
 from matchmaking.api.serializers import ErrorBodySerializer
 from roundtable import selectors
-from roundtable.enums import MeetingState, PitchState, SessionKind
-from roundtable.models import Event, Meeting, Pitch, Session
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.enums import SessionKind
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Session
 from roundtable.slides import SlideDeckError
 
 ID_REGEX = r"[0-9]{1,18}"

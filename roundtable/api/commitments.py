@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking.api.base import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    read_schemas,
-)
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.models import LONG_TEXT
-from roundtable import selectors, services
-from roundtable.models import Commitment, CommitmentReport
+from roundtable import selectors
+from roundtable import services
+from roundtable.models import Commitment
+from roundtable.models import CommitmentReport
 
 
 class CommitmentReportSerializer(serializers.ModelSerializer):

@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, status, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking.api.base import (
-    READ_ERRORS,
-    REF_REGEX,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
-from matchmaking.api.permissions import CURATORS, PUBLIC_READ
-from roundtable import selectors, services
-from roundtable.api.base import EventFilter, detail_post, refusal_example
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import REF_REGEX
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
+from matchmaking.api.permissions import CURATORS
+from matchmaking.api.permissions import PUBLIC_READ
+from roundtable import selectors
+from roundtable import services
+from roundtable.api.base import EventFilter
+from roundtable.api.base import detail_post
+from roundtable.api.base import refusal_example
 from roundtable.models import Session
-from roundtable.serializers import (
-    AgendaSerializer,
-    AgendaVersionSerializer,
-    EventSerializer,
-    PublishAgendaSerializer,
-    QueuedPitchSerializer,
-    ReleaseResultSerializer,
-    SchedulePlanSerializer,
-    ScheduleRequestSerializer,
-)
+from roundtable.serializers import AgendaSerializer
+from roundtable.serializers import AgendaVersionSerializer
+from roundtable.serializers import EventSerializer
+from roundtable.serializers import PublishAgendaSerializer
+from roundtable.serializers import QueuedPitchSerializer
+from roundtable.serializers import ReleaseResultSerializer
+from roundtable.serializers import SchedulePlanSerializer
+from roundtable.serializers import ScheduleRequestSerializer
 
 
 @extend_schema_view(**read_schemas(EventSerializer))

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.api.base import (
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import AUTHENTICATED
-from roundtable import selectors, services
-from roundtable.api.base import ID_REGEX, MeetingFilter
-from roundtable.serializers import (
-    MeetingAcceptSerializer,
-    MeetingRequestSerializer,
-    MeetingSerializer,
-    ReasonSerializer,
-)
+from roundtable import selectors
+from roundtable import services
+from roundtable.api.base import ID_REGEX
+from roundtable.api.base import MeetingFilter
+from roundtable.serializers import MeetingAcceptSerializer
+from roundtable.serializers import MeetingRequestSerializer
+from roundtable.serializers import MeetingSerializer
+from roundtable.serializers import ReasonSerializer
 
 
 def _meeting_answer(name: str, doc: str, request_serializer):

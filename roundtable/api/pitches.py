@@ -6,41 +6,46 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import mixins
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.api.base import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    ApiViewMixin,
-    errors,
-    read_schemas,
-)
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
 from matchmaking.api.parsers import JSONParser
-from matchmaking.api.permissions import AUTHENTICATED, CURATORS, PUBLIC_READ
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.api.permissions import CURATORS
+from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.audit import log_denied_access
-from roundtable import selectors, services
-from roundtable.api.base import (
-    DECK_ERRORS,
-    ID_REGEX,
-    ILLEGAL_MOVE,
-    PitchFilter,
-    _deck_error,
-    _refuse_oversized,
-)
-from roundtable.models import MAX_DECK_BYTES, Event, Pitch
-from roundtable.serializers import (
-    PitchSerializer,
-    PitchWriteSerializer,
-    ReviewSerializer,
-    ReviewWriteSerializer,
-    SlideDeckUploadSerializer,
-)
-from roundtable.slides import SlideDeckError, slide_deck_response
+from roundtable import selectors
+from roundtable import services
+from roundtable.api.base import DECK_ERRORS
+from roundtable.api.base import ID_REGEX
+from roundtable.api.base import ILLEGAL_MOVE
+from roundtable.api.base import PitchFilter
+from roundtable.api.base import _deck_error
+from roundtable.api.base import _refuse_oversized
+from roundtable.models import MAX_DECK_BYTES
+from roundtable.models import Event
+from roundtable.models import Pitch
+from roundtable.serializers import PitchSerializer
+from roundtable.serializers import PitchWriteSerializer
+from roundtable.serializers import ReviewSerializer
+from roundtable.serializers import ReviewWriteSerializer
+from roundtable.serializers import SlideDeckUploadSerializer
+from roundtable.slides import SlideDeckError
+from roundtable.slides import slide_deck_response
 
 
 def _pitch_action(name: str, service, doc: str, *, curators: bool = False):

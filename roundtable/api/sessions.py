@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import exceptions, status, viewsets
+from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import exceptions
+from rest_framework import status
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from matchmaking.api.base import READ_ERRORS, WRITE_ERRORS, ApiViewMixin, read_schemas
-from matchmaking.api.permissions import AUTHENTICATED, PUBLIC_READ
-from roundtable import selectors, services
-from roundtable.api.base import ID_REGEX, SessionFilter, detail_post, refusal_example
-from roundtable.models import BreakoutRegistration, Session
-from roundtable.serializers import (
-    BreakoutSeatSerializer,
-    SessionReportSerializer,
-    SessionReportWriteSerializer,
-    SessionSerializer,
-)
+from matchmaking.api.base import READ_ERRORS
+from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import read_schemas
+from matchmaking.api.permissions import AUTHENTICATED
+from matchmaking.api.permissions import PUBLIC_READ
+from roundtable import selectors
+from roundtable import services
+from roundtable.api.base import ID_REGEX
+from roundtable.api.base import SessionFilter
+from roundtable.api.base import detail_post
+from roundtable.api.base import refusal_example
+from roundtable.models import BreakoutRegistration
+from roundtable.models import Session
+from roundtable.serializers import BreakoutSeatSerializer
+from roundtable.serializers import SessionReportSerializer
+from roundtable.serializers import SessionReportWriteSerializer
+from roundtable.serializers import SessionSerializer
 
 
 def _seat(session: Session, user) -> dict:

@@ -3,8 +3,10 @@
 Decisions released before this migration count as mailed.
 """
 
-from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
+from django.db import migrations
+from django.db import models
+from django.db.models import OuterRef
+from django.db.models import Subquery
 
 
 def mark_released_decisions_mailed(apps, schema_editor):

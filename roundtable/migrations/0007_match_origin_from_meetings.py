@@ -8,7 +8,8 @@ proposal afterwards).
 """
 
 from django.db import migrations
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists
+from django.db.models import OuterRef
 
 
 def forwards(apps, schema_editor):

@@ -9,23 +9,28 @@ import datetime as dt
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaking.models import User
-from roundtable import scheduling, selectors
-from roundtable.enums import SCHEDULABLE_PITCH_STATES, PitchState, SessionKind, SlotKind
-from roundtable.models import (
-    MAX_PITCH_SECONDS,
-    AgendaVersion,
-    CallForPitches,
-    Event,
-    Pitch,
-    Session,
-    TimeSlot,
-)
-from roundtable.services.common import _illegal, _locked_pitch, _require_curator
+from roundtable import scheduling
+from roundtable import selectors
+from roundtable.enums import SCHEDULABLE_PITCH_STATES
+from roundtable.enums import PitchState
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
+from roundtable.models import MAX_PITCH_SECONDS
+from roundtable.models import AgendaVersion
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Pitch
+from roundtable.models import Session
+from roundtable.models import TimeSlot
+from roundtable.services.common import _illegal
+from roundtable.services.common import _locked_pitch
+from roundtable.services.common import _require_curator
 from roundtable.services.pitches import _is_public
 
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
@@ -18,9 +19,15 @@ from django.utils.translation import gettext as _
 from matchmaking import notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking.funding.rates import RateTable
-from matchmaking.models import EventKind, Programme, User
-from roundtable.enums import OPEN_COMMITMENT_STATES, CommitmentState
-from roundtable.models import Commitment, CommitmentReport, Meeting, Pitch
+from matchmaking.models import EventKind
+from matchmaking.models import Programme
+from matchmaking.models import User
+from roundtable.enums import OPEN_COMMITMENT_STATES
+from roundtable.enums import CommitmentState
+from roundtable.models import Commitment
+from roundtable.models import CommitmentReport
+from roundtable.models import Meeting
+from roundtable.models import Pitch
 from roundtable.services.common import _require_provider_member
 
 COMMITMENT_FIELDS = (

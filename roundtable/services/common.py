@@ -5,16 +5,21 @@ through the mail outbox.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import User
 from matchmaking.notifications.mail import queue_mail
-from roundtable.models import CallForPitches, Event, Meeting, Pitch
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
 
 MEETING_REQUEST_TTL = dt.timedelta(
     hours=getattr(settings, "ROUNDTABLE_MEETING_REQUEST_TTL_HOURS", 72)

@@ -6,37 +6,45 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import api_cache, notifications
+from matchmaking import api_cache
+from matchmaking import notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
-from matchmaking.enums import ACTIVE_NEED_STATUSES, MatchOrigin, MatchStatus
-from matchmaking.models import (
-    Category,
-    EventKind,
-    Match,
-    MemberState,
-    Need,
-    Programme,
-    User,
-)
+from matchmaking.enums import ACTIVE_NEED_STATUSES
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.models import Category
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import User
 from roundtable import selectors
-from roundtable.enums import REQUESTABLE_PITCH_STATES, MeetingState, SlotKind
-from roundtable.models import Event, Meeting, Pitch, TimeSlot
-from roundtable.services.common import (
-    MEETING_REQUEST_TTL,
-    _illegal,
-    _locked_pitch,
-    _queue_mail,
-    _require_curator,
-)
-from roundtable.services.pitches import _is_public, _pitch_contacts
+from roundtable.enums import REQUESTABLE_PITCH_STATES
+from roundtable.enums import MeetingState
+from roundtable.enums import SlotKind
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import TimeSlot
+from roundtable.services.common import MEETING_REQUEST_TTL
+from roundtable.services.common import _illegal
+from roundtable.services.common import _locked_pitch
+from roundtable.services.common import _queue_mail
+from roundtable.services.common import _require_curator
+from roundtable.services.pitches import _is_public
+from roundtable.services.pitches import _pitch_contacts
 
 
 def _request_expiry(pitch: Pitch, now: dt.datetime) -> dt.datetime:

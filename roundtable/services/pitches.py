@@ -4,12 +4,14 @@ and their release, confirmation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,41 +23,35 @@ from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
 from matchmaking.audit import set_change_reason
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import (
-    Category,
-    EventKind,
-    OutboxEvent,
-    Programme,
-    Provider,
-    User,
-)
+from matchmaking.models import Category
+from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
 from roundtable import selectors
-from roundtable.enums import (
-    ACTIVE_PITCH_STATES,
-    EDITABLE_PITCH_STATES,
-    WITHDRAWABLE_PITCH_STATES,
-    MeetingState,
-    PitchState,
-)
-from roundtable.models import (
-    REVIEW_WEIGHTS,
-    CallForPitches,
-    Event,
-    Meeting,
-    Pitch,
-    Review,
-    TimeSlot,
-)
-from roundtable.services.common import (
-    PITCH_FIELDS,
-    _call_of,
-    _illegal,
-    _locked_pitch,
-    _queue_mail,
-    _require_curator,
-    _require_provider_member,
-)
-from roundtable.slides import CheckedDeck, SlideDeckError, check_slide_deck
+from roundtable.enums import ACTIVE_PITCH_STATES
+from roundtable.enums import EDITABLE_PITCH_STATES
+from roundtable.enums import WITHDRAWABLE_PITCH_STATES
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import REVIEW_WEIGHTS
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import TimeSlot
+from roundtable.services.common import PITCH_FIELDS
+from roundtable.services.common import _call_of
+from roundtable.services.common import _illegal
+from roundtable.services.common import _locked_pitch
+from roundtable.services.common import _queue_mail
+from roundtable.services.common import _require_curator
+from roundtable.services.common import _require_provider_member
+from roundtable.slides import CheckedDeck
+from roundtable.slides import SlideDeckError
+from roundtable.slides import check_slide_deck
 
 
 def _require_call_open(call: CallForPitches) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,9 @@ from django.utils.translation import gettext as _
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import User
 from roundtable.enums import SessionKind
-from roundtable.models import BreakoutRegistration, Session, SessionReport
+from roundtable.models import BreakoutRegistration
+from roundtable.models import Session
+from roundtable.models import SessionReport
 from roundtable.services.common import _require_curator
 
 

@@ -11,8 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -20,11 +25,17 @@ from django.views.decorators.http import require_POST
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import Theme
 from matchmaking.views.common import error_text
-from roundtable import selectors, services
-from roundtable.enums import SessionKind, SlotKind
-from roundtable.ical import ICAL_CONTENT_TYPE, agenda_calendar
-from roundtable.models import Event, Session
-from roundtable.views.base import download, event_or_404, require_curator
+from roundtable import selectors
+from roundtable import services
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
+from roundtable.ical import ICAL_CONTENT_TYPE
+from roundtable.ical import agenda_calendar
+from roundtable.models import Event
+from roundtable.models import Session
+from roundtable.views.base import download
+from roundtable.views.base import event_or_404
+from roundtable.views.base import require_curator
 
 
 def _agenda(event: Event, user: Any) -> tuple[dict[str, Any], Any]:

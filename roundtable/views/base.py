@@ -12,15 +12,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import get_visible_or_404
-from matchmaking.models import MemberState, Provider
+from matchmaking.models import MemberState
+from matchmaking.models import Provider
 from matchmaking.views.common import apply_form_errors
 from roundtable import selectors
-from roundtable.models import Event, Pitch
+from roundtable.models import Event
+from roundtable.models import Pitch
 from roundtable.slides import SlideDeckError
 
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.db.models import Q
+from django.db.models import Sum
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import Provider
-from roundtable import forms, selectors, services
-from roundtable.enums import OPEN_COMMITMENT_STATES, CommitmentState
+from roundtable import forms
+from roundtable import selectors
+from roundtable import services
+from roundtable.enums import OPEN_COMMITMENT_STATES
+from roundtable.enums import CommitmentState
 
 
 def commitment_list(request: HttpRequest) -> HttpResponse:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
-from django.http import HttpRequest, HttpResponse
+from django.db.models import DecimalField
+from django.db.models import ExpressionWrapper
+from django.db.models import F
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from matchmaking.funding.coordination import NOT_STATED, WORLD, coordination
-from matchmaking.models import Region, Theme
+from matchmaking.funding.coordination import NOT_STATED
+from matchmaking.funding.coordination import WORLD
+from matchmaking.funding.coordination import coordination
+from matchmaking.models import Region
+from matchmaking.models import Theme
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from roundtable.enums import CommitmentState
 from roundtable.models import Commitment

@@ -5,18 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking.views.common import error_text
-from roundtable import forms, selectors, services
-from roundtable.views.base import (
-    event_or_404,
-    require_curator,
-    visible_pitch_or_404,
-)
+from roundtable import forms
+from roundtable import selectors
+from roundtable import services
+from roundtable.views.base import event_or_404
+from roundtable.views.base import require_curator
+from roundtable.views.base import visible_pitch_or_404
 
 
 @login_required

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.models import NOTE_TEXT
 from matchmaking.views.common import error_text
-from roundtable import forms, selectors, services
-from roundtable.ical import ICAL_CONTENT_TYPE, meetings_calendar
-from roundtable.views.base import download, states_of, visible_pitch_or_404
+from roundtable import forms
+from roundtable import selectors
+from roundtable import services
+from roundtable.ical import ICAL_CONTENT_TYPE
+from roundtable.ical import meetings_calendar
+from roundtable.views.base import download
+from roundtable.views.base import states_of
+from roundtable.views.base import visible_pitch_or_404
 
 
 @login_required

@@ -7,32 +7,38 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from matchmaking import selectors as mm_selectors
 from matchmaking.audit import log_denied_access
-from matchmaking.views.common import error_text, form_page
-from matchmaking.views.translations import (
-    delete_and_redirect,
-    panel_urls,
-    translations_page,
-)
-from roundtable import forms, selectors, services
+from matchmaking.views.common import error_text
+from matchmaking.views.common import form_page
+from matchmaking.views.translations import delete_and_redirect
+from matchmaking.views.translations import panel_urls
+from matchmaking.views.translations import translations_page
+from roundtable import forms
+from roundtable import selectors
+from roundtable import services
 from roundtable.enums import REQUESTABLE_PITCH_STATES
-from roundtable.models import Pitch, Review
+from roundtable.models import Pitch
+from roundtable.models import Review
 from roundtable.slides import slide_deck_response
-from roundtable.views.base import (
-    event_or_404,
-    provider_event_or_404,
-    saved,
-    states_of,
-    visible_pitch_or_404,
-)
+from roundtable.views.base import event_or_404
+from roundtable.views.base import provider_event_or_404
+from roundtable.views.base import saved
+from roundtable.views.base import states_of
+from roundtable.views.base import visible_pitch_or_404
 
 
 def pitch_detail(request: HttpRequest, pk: int) -> HttpResponse:

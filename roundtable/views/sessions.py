@@ -5,13 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matchmaking.views.common import error_text, form_page
-from roundtable import forms, selectors, services
+from matchmaking.views.common import error_text
+from matchmaking.views.common import form_page
+from roundtable import forms
+from roundtable import selectors
+from roundtable import services
 from roundtable.models import SessionReport
 from roundtable.views.base import saved
 

@@ -18,8 +18,11 @@ from django.db import connection
 
 from bench import topology
 from matchmaking.accounts.tokens import create_token
-from matchmaking.models import Country, MemberState, TokenScope
-from tests.factories import MembershipFactory, UserFactory
+from matchmaking.models import Country
+from matchmaking.models import MemberState
+from matchmaking.models import TokenScope
+from tests.factories import MembershipFactory
+from tests.factories import UserFactory
 
 REDIS_SERVER = shutil.which("redis-server")
 if REDIS_SERVER is None and os.environ.get("REQUIRE_REDIS"):

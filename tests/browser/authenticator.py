@@ -3,7 +3,8 @@
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from matchmaking.accounts.policy import confirmed_device, requires_two_factor
+from matchmaking.accounts.policy import confirmed_device
+from matchmaking.accounts.policy import requires_two_factor
 from matchmaking.models import User
 
 

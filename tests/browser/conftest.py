@@ -9,10 +9,13 @@ from aiosmtpd.controller import Controller
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 
-from tests.browser.authenticator import authenticator_of, current_code
+from tests.browser.authenticator import authenticator_of
+from tests.browser.authenticator import current_code
 from tests.matchmaking.views.conftest import world  # noqa: F401  (the journeys' cast)
 from tests.paths import ROOT
-from tests.smtp import Inbox, free_port, smtp_mailers
+from tests.smtp import Inbox
+from tests.smtp import free_port
+from tests.smtp import smtp_mailers
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between page actions are still synchronous and safe.

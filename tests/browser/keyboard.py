@@ -9,7 +9,8 @@ come back out of the page (no keyboard trap).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from playwright.sync_api import Page
 

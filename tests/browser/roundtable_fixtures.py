@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from roundtable.models import CallForPitches, Event, Session
-from tests.roundtable.events import meeting_slot, open_event
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Session
+from tests.roundtable.events import meeting_slot
+from tests.roundtable.events import open_event
 
 
 @dataclass

@@ -9,18 +9,20 @@ from django.tasks.signals import task_enqueued
 from playwright.sync_api import expect
 
 from matchmaking import suggestions
-from matchmaking.enums import MembershipRole, UnmetReason, Visibility
-from matchmaking.models import Country, Match, Need
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Need
 from matchmaking.tasks import refresh_programme_task
 from tests.browser.conftest import SCREENSHOTS
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser

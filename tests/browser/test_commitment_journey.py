@@ -15,11 +15,16 @@ from playwright.sync_api import expect
 
 from matchmaking.models import Notification
 from matchmaking.notifications.dispatch import sweep
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import Commitment, Meeting, Pitch, TimeSlot
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import Commitment
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import TimeSlot
 from tests.factories.matchmaking import TEST_PASSWORD
 
-from .roundtable_fixtures import media_root, roundtable  # noqa: F401
+from .roundtable_fixtures import media_root  # noqa: F401
+from .roundtable_fixtures import roundtable  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

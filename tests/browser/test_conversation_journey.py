@@ -26,7 +26,10 @@ from playwright.sync_api import expect
 
 from matchmaking import suggestions
 from matchmaking.enums import MatchStatus
-from matchmaking.models import Match, Message, Need, OutboxEvent
+from matchmaking.models import Match
+from matchmaking.models import Message
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
 from matchmaking.webhooks import delivery
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.webhook_receiver import running_receiver

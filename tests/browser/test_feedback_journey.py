@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from matchmaking import services
-from matchmaking.enums import DeliveryOutcome, MatchStatus
+from matchmaking.enums import DeliveryOutcome
+from matchmaking.enums import MatchStatus
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories.matchmaking import TEST_PASSWORD
-from tests.matchmaking.stats.conftest import gap_data, no_stats_cache  # noqa: F401 (shared fixtures)
+from tests.matchmaking.stats.conftest import gap_data  # noqa: F401 (shared fixtures)
+from tests.matchmaking.stats.conftest import no_stats_cache  # noqa: F401 (shared fixtures)
 
 pytestmark = pytest.mark.browser
 

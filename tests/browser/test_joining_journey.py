@@ -14,7 +14,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from matchmaking import suggestions
-from matchmaking.models import JoinRequest, MemberState, Need, Programme
+from matchmaking.models import JoinRequest
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
 

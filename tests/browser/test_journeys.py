@@ -6,9 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from matchmaking.enums import MatchStatus
-from matchmaking.models import Match, Need
+from matchmaking.models import Match
+from matchmaking.models import Need
 from tests.factories.matchmaking import TEST_PASSWORD
-from tests.matchmaking.views.conftest import COMPONENTS, REASONS
+from tests.matchmaking.views.conftest import COMPONENTS
+from tests.matchmaking.views.conftest import REASONS
 
 pytestmark = pytest.mark.browser
 

@@ -19,10 +19,14 @@ import pytest
 
 from matchmaking.enums import MatchStatus
 from matchmaking.models import Topic
-from tests.factories.matchmaking import TEST_PASSWORD, NeedFactory, ProgrammeFactory
+from tests.factories.matchmaking import TEST_PASSWORD
+from tests.factories.matchmaking import NeedFactory
+from tests.factories.matchmaking import ProgrammeFactory
 
-from .conftest import DESKTOP, MOBILE
-from .roundtable_fixtures import media_root, roundtable  # noqa: F401
+from .conftest import DESKTOP
+from .conftest import MOBILE
+from .roundtable_fixtures import media_root  # noqa: F401
+from .roundtable_fixtures import roundtable  # noqa: F401
 
 try:
     import brotli

@@ -18,15 +18,26 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from matchmaking.enums import MatchStatus
-from matchmaking.models import ApiToken, Invitation, Match, Need, Programme, Topic
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import Meeting, Pitch, Review, SessionReport
+from matchmaking.models import ApiToken
+from matchmaking.models import Invitation
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Topic
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import SessionReport
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
 
-from .authenticator import authenticator_of, current_code
+from .authenticator import authenticator_of
+from .authenticator import current_code
 from .keyboard import KeyboardUser
-from .roundtable_fixtures import media_root, roundtable  # noqa: F401
+from .roundtable_fixtures import media_root  # noqa: F401
+from .roundtable_fixtures import roundtable  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

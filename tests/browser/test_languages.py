@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from roundtable.enums import SessionKind
-from tests.factories import EventFactory, SessionFactory
+from tests.factories import EventFactory
+from tests.factories import SessionFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.matchmaking.i18n.catalogues import compile_project_catalogues
 

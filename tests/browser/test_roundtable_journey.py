@@ -18,12 +18,16 @@ from playwright.sync_api import expect
 
 from matchmaking.enums import MatchStatus
 from matchmaking.suggestions import rematch_all
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import Meeting, Pitch, TimeSlot
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import TimeSlot
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf
 
-from .roundtable_fixtures import media_root, roundtable  # noqa: F401
+from .roundtable_fixtures import media_root  # noqa: F401
+from .roundtable_fixtures import roundtable  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -19,10 +19,13 @@ import httpx
 import pytest
 
 from matchmaking.accounts import tokens
-from matchmaking.models import Programme, TokenScope, Topic
+from matchmaking.models import Programme
+from matchmaking.models import TokenScope
+from matchmaking.models import Topic
 from tests.factories import ProgrammeFactory
 from tests.roundtable import pdfs
-from tests.roundtable.conftest import Cast, cast  # noqa: F401 (the fixture)
+from tests.roundtable.conftest import Cast
+from tests.roundtable.conftest import cast  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_database_pass]
 

@@ -23,17 +23,17 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from config.api import router
-from config.cache import Breaker, redacted
+from config.cache import Breaker
+from config.cache import redacted
 from matchmaking.accounts import tokens
-from matchmaking.models import Country, TokenScope
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from matchmaking.models import Country
+from matchmaking.models import TokenScope
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.one_database_pass]

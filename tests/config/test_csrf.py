@@ -12,8 +12,14 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
+from django.urls import resolve
+from django.urls import reverse
+from django.urls.resolvers import LocalePrefixPattern
+from django.urls.resolvers import RegexPattern
+from django.urls.resolvers import RoutePattern
 
 from matchmaking.models import ApiToken
 from tests.factories import UserFactory

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.config.conftest import PRODUCTION_ENV, load_profile, run_with_env
+from tests.config.conftest import PRODUCTION_ENV
+from tests.config.conftest import load_profile
+from tests.config.conftest import run_with_env
 
 CHECK = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
 

@@ -16,7 +16,9 @@ from django.urls import reverse
 from roundtable.enums import PitchState
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
-from tests.roundtable.conftest import cast, make_pitch, media  # noqa: F401
+from tests.roundtable.conftest import cast  # noqa: F401
+from tests.roundtable.conftest import make_pitch
+from tests.roundtable.conftest import media  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

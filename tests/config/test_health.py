@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db import connection
 from django.tasks import task_backends
 from django.utils import timezone
 from django.utils.connection import Local

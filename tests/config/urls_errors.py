@@ -2,7 +2,8 @@
 
 from django.db import connection
 from django.urls import path
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view
+from rest_framework.decorators import permission_classes
 from rest_framework.permissions import AllowAny
 
 from config.urls import urlpatterns as project_urlpatterns

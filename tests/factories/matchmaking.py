@@ -3,24 +3,20 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from matchmaking.enums import (
-    MembershipRole,
-    NeedStatus,
-    ProgrammeStatus,
-    Visibility,
-)
-from matchmaking.models import (
-    Country,
-    Match,
-    Membership,
-    MemberState,
-    Message,
-    Need,
-    Programme,
-    Provider,
-    StakeholderGroup,
-    User,
-)
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Message
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import User
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 

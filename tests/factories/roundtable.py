@@ -5,21 +5,23 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from roundtable.enums import MeetingState, SessionKind, SlotKind
-from roundtable.models import (
-    AgendaVersion,
-    BreakoutRegistration,
-    CallForPitches,
-    Event,
-    Meeting,
-    Pitch,
-    Review,
-    Session,
-    SessionReport,
-    TimeSlot,
-)
+from roundtable.enums import MeetingState
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
+from roundtable.models import AgendaVersion
+from roundtable.models import BreakoutRegistration
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import Session
+from roundtable.models import SessionReport
+from roundtable.models import TimeSlot
 
-from .matchmaking import MemberStateFactory, ProviderFactory, UserFactory
+from .matchmaking import MemberStateFactory
+from .matchmaking import ProviderFactory
+from .matchmaking import UserFactory
 
 START = dt.datetime(2027, 3, 1, 14, 0, tzinfo=dt.UTC)
 

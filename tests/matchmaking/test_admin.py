@@ -5,14 +5,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from matchmaking.models import ApiToken, Invitation, MatchEvent
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    PitchFactory,
-    SessionReportFactory,
-    TimeSlotFactory,
-)
+from matchmaking.models import ApiToken
+from matchmaking.models import Invitation
+from matchmaking.models import MatchEvent
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import PitchFactory
+from tests.factories import SessionReportFactory
+from tests.factories import TimeSlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +27,14 @@ MODELS = [
 def test_every_project_model_is_in_the_admin():
     from django.apps import apps
 
-    from matchmaking.models import (
-        AllocationSlate,
-        ConversationRead,
-        NearMiss,
-        Notification,
-        NotificationPreference,
-        SavedSearch,
-        SignInThrottle,
-        SuggestedChange,
-    )
+    from matchmaking.models import AllocationSlate
+    from matchmaking.models import ConversationRead
+    from matchmaking.models import NearMiss
+    from matchmaking.models import Notification
+    from matchmaking.models import NotificationPreference
+    from matchmaking.models import SavedSearch
+    from matchmaking.models import SignInThrottle
+    from matchmaking.models import SuggestedChange
 
     # Historical models (the audit trail) are read through each model's
     # "History" page, not registered on their own; the sign-in throttle's

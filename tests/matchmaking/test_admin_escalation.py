@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +20,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts import tokens
 from matchmaking.accounts.backends import CuratorBackend
-from matchmaking.models import ApiToken, TokenScope, User
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.models import ApiToken
+from matchmaking.models import TokenScope
+from matchmaking.models import User
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.matchmaking.admin_forms import admin_form_data
 

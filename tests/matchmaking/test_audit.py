@@ -11,28 +11,31 @@ from django.urls import reverse
 
 from matchmaking import services
 from matchmaking.audit import history_entries
-from matchmaking.dataset.exchange import (
-    IMPORT_CHANGE_REASON,
-    export_dataset,
-    import_dataset,
-)
-from matchmaking.enums import MatchStatus, MembershipRole, NeedStatus, ProgrammeStatus
-from matchmaking.models import Match, Need, Programme, Provider
+from matchmaking.dataset.exchange import IMPORT_CHANGE_REASON
+from matchmaking.dataset.exchange import export_dataset
+from matchmaking.dataset.exchange import import_dataset
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 from roundtable import services as rt_services
-from roundtable.enums import MeetingState, PitchState
-from tests.factories import (
-    CallForPitchesFactory,
-    MatchFactory,
-    MeetingFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    PitchFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    ReviewFactory,
-    UserFactory,
-)
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from tests.factories import CallForPitchesFactory
+from tests.factories import MatchFactory
+from tests.factories import MeetingFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import PitchFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import ReviewFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

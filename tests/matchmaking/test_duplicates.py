@@ -3,12 +3,10 @@
 from matchmaking import duplicates
 from matchmaking.enums import NeedStatus
 from matchmaking.models import Country
-from tests.factories import (
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-)
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 
 def test_words_fold_accents_and_drop_stop_words_and_numbers():

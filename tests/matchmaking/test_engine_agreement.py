@@ -10,13 +10,11 @@ from django.core.management import call_command
 from matchmaking import services
 from matchmaking.enums import MatchStatus
 from matchmaking.models import Match
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 
 def test_declines_keep_their_kind_and_the_report_measures_the_engine(db):

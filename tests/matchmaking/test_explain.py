@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from matchmaking import explain, suggestion_store
+from matchmaking import explain
+from matchmaking import suggestion_store
 from matchmaking.engine import Reason
 from matchmaking.engine.text.analyser import default_lexicon
 

@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from matchmaking import invitations
-from matchmaking.models import Invitation, Membership
-from tests.factories import MemberStateFactory, UserFactory
+from matchmaking.models import Invitation
+from matchmaking.models import Membership
+from tests.factories import MemberStateFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,26 +11,29 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from matchmaking import invitations, joining, selectors
+from matchmaking import invitations
+from matchmaking import joining
+from matchmaking import selectors
 from matchmaking.enums import MembershipRole
 from matchmaking.forms import InvitationForm
-from matchmaking.models import (
-    Country,
-    Invitation,
-    JoinKind,
-    JoinRequest,
-    JoinStatus,
-    Membership,
-    MemberState,
-    Provider,
-    StakeholderGroup,
-    User,
-)
-from tests.factories import MembershipFactory, ProviderFactory, UserFactory
+from matchmaking.models import Country
+from matchmaking.models import Invitation
+from matchmaking.models import JoinKind
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Provider
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import User
+from tests.factories import MembershipFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable import pdfs
 

@@ -6,17 +6,21 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
-from matchmaking.models import Country, Match, Membership, MemberState, Need, Provider
-from tests.factories import (
-    MatchFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Provider
+from tests.factories import MatchFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

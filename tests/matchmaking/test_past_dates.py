@@ -8,12 +8,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from matchmaking.models import Need
-from tests.factories import (
-    MembershipFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-)
+from tests.factories import MembershipFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 
 @pytest.fixture

@@ -5,20 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    CostModel,
-    Country,
-    DeliveryMode,
-    Language,
-    Priority,
-    Region,
-    StakeholderGroup,
-    Theme,
-    Topic,
-)
-from matchmaking.reference import DATA_DIR, load_taxonomy
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import CostModel
+from matchmaking.models import Country
+from matchmaking.models import DeliveryMode
+from matchmaking.models import Language
+from matchmaking.models import Priority
+from matchmaking.models import Region
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.reference import DATA_DIR
+from matchmaking.reference import load_taxonomy
 
 pytestmark = pytest.mark.django_db
 

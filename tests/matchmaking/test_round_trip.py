@@ -15,7 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from matchmaking.models import Need, Programme, User
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import User
 
 # What the engine or the clock writes, not the author.
 _BOOKKEEPING = {"updated_at", "matched_at"}

@@ -19,11 +19,14 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
-from matchmaking import i18n, search
+from matchmaking import i18n
+from matchmaking import search
 from matchmaking.dataset.demo import read_demo_data
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import ContentTranslation, Need, Programme
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from matchmaking.views.catalogue import icontains_q
 
 ON_POSTGRES = connection.vendor == "postgresql"

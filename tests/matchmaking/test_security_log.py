@@ -15,20 +15,21 @@ import pytest
 from django.urls import reverse
 
 from matchmaking.accounts.tokens import create_token
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
-from matchmaking.logtext import SafeFormatter, log_value
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.logtext import SafeFormatter
+from matchmaking.logtext import log_value
 from matchmaking.models import TokenScope
 from roundtable.enums import PitchState
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    PitchFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import PitchFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,16 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from matchmaking import engine, suggestion_store
-from matchmaking.enums import MatchOrigin, MatchStatus
-from matchmaking.models import EventKind, Match, OutboxEvent
-from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory
+from matchmaking import engine
+from matchmaking import suggestion_store
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.models import EventKind
+from matchmaking.models import Match
+from matchmaking.models import OutboxEvent
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 

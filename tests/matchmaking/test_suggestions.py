@@ -8,22 +8,23 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from matchmaking import explain, services, suggestions
+from matchmaking import explain
+from matchmaking import services
+from matchmaking import suggestions
 from matchmaking.dataset.exchange import import_dataset
-from matchmaking.enums import (
-    NeedStatus,
-    UnmetReason,
-    Visibility,
-)
-from matchmaking.models import Country, Match, Need, Programme
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

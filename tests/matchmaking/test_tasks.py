@@ -8,13 +8,12 @@ from django.utils.connection import Local
 from django_tasks_db.models import DBTaskResult
 
 from matchmaking import services
-from matchmaking.models import Country, Match
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from matchmaking.models import Country
+from matchmaking.models import Match
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,23 +10,20 @@ from rest_framework.test import APIClient
 from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.dataset.records import Problem
-from matchmaking.forms import DeclineForm, NeedForm
-from matchmaking.models import (
-    LONG_TEXT,
-    NOTE_TEXT,
-    SHORT_TEXT,
-    Country,
-    Need,
-    Programme,
-    Provider,
-)
+from matchmaking.forms import DeclineForm
+from matchmaking.forms import NeedForm
+from matchmaking.models import LONG_TEXT
+from matchmaking.models import NOTE_TEXT
+from matchmaking.models import SHORT_TEXT
+from matchmaking.models import Country
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 from roundtable.forms import ReportForm
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    UserFactory,
-)
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import UserFactory
 from tests.matchmaking.dataset.test_dataset import small
 
 pytestmark = pytest.mark.django_db

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from matchmaking import engine_profiles, services, translations
+from matchmaking import engine_profiles
+from matchmaking import services
+from matchmaking import translations
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.engine.text.tokens import detect_language
-from matchmaking.models import ContentTranslation, Country, Language, Need, Programme
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Country
+from matchmaking.models import Language
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

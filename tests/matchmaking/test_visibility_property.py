@@ -26,21 +26,22 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from matchmaking import selectors
 from matchmaking.accounts.policy import requires_two_factor
 from matchmaking.accounts.tokens import create_token
 from matchmaking.dataset.exchange import export_dataset
-from matchmaking.models import Country, TokenScope
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.models import Country
+from matchmaking.models import TokenScope
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 EXAMPLES = int(os.environ.get("CBM_PROPERTY_EXAMPLES", "50"))
 

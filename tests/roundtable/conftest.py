@@ -16,18 +16,18 @@ from django.utils import timezone
 from matchmaking.enums import MatchStatus
 from matchmaking.models import Country
 from roundtable.enums import PitchState
-from roundtable.models import CallForPitches, Pitch
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from roundtable.models import CallForPitches
+from roundtable.models import Pitch
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.roundtable import pdfs
-from tests.roundtable.events import meeting_slot, open_event
+from tests.roundtable.events import meeting_slot
+from tests.roundtable.events import open_event
 
 
 def pytest_runtest_setup(item):

@@ -13,9 +13,15 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from roundtable.enums import SessionKind, SlotKind
-from roundtable.models import CallForPitches, Event, Session, TimeSlot
-from tests.factories import EventFactory, SessionFactory, TimeSlotFactory
+from roundtable.enums import SessionKind
+from roundtable.enums import SlotKind
+from roundtable.models import CallForPitches
+from roundtable.models import Event
+from roundtable.models import Session
+from roundtable.models import TimeSlot
+from tests.factories import EventFactory
+from tests.factories import SessionFactory
+from tests.factories import TimeSlotFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -16,9 +16,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from roundtable import services
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import BreakoutRegistration, Meeting, Pitch, Session
-from tests.factories import MembershipFactory, ProviderFactory, UserFactory
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import BreakoutRegistration
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Session
+from tests.factories import MembershipFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 from tests.roundtable.conftest import close_call
 
 pytestmark = [

@@ -6,10 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from matchmaking.funding.coordination import coordination, overlaps_for
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import BudgetLine, Programme
-from tests.factories import NeedFactory, ProgrammeFactory, ProviderFactory
+from matchmaking.funding.coordination import coordination
+from matchmaking.funding.coordination import overlaps_for
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import BudgetLine
+from matchmaking.models import Programme
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 TOPICS = ["csirt-establishment", "cybercrime-legislation", "awareness", "iot-security"]
 COUNTRIES = ["SEN", "FJI", "NPL", "BRA", "FRA"]

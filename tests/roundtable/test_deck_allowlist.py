@@ -9,15 +9,14 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from pypdf import PdfReader
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    PdfObject,
-    TextStringObject,
-)
+from pypdf.generic import ArrayObject
+from pypdf.generic import DictionaryObject
+from pypdf.generic import IndirectObject
+from pypdf.generic import PdfObject
+from pypdf.generic import TextStringObject
 from rest_framework.test import APIClient
 
 from roundtable import services

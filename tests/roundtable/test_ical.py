@@ -7,10 +7,13 @@ import datetime as dt
 import icalendar
 from django.contrib.auth.models import AnonymousUser
 
-from roundtable import selectors, services
+from roundtable import selectors
+from roundtable import services
 from roundtable.enums import PitchState
-from roundtable.ical import agenda_calendar, meetings_calendar
-from tests.roundtable.conftest import close_call, make_pitch
+from roundtable.ical import agenda_calendar
+from roundtable.ical import meetings_calendar
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 from tests.roundtable.events import NEW_YORK
 
 STAMP = dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC)

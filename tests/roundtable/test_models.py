@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import CallForPitches, Review
-from tests.factories import (
-    AgendaVersionFactory,
-    BreakoutRegistrationFactory,
-    EventFactory,
-    MeetingFactory,
-    PitchFactory,
-    ReviewFactory,
-)
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import CallForPitches
+from roundtable.models import Review
+from tests.factories import AgendaVersionFactory
+from tests.factories import BreakoutRegistrationFactory
+from tests.factories import EventFactory
+from tests.factories import MeetingFactory
+from tests.factories import PitchFactory
+from tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC)

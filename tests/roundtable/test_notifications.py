@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from matchmaking.models import Notification, OutboxEvent
-from matchmaking.notifications import describe, dispatch, may_see
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
+from matchmaking.notifications import describe
+from matchmaking.notifications import dispatch
+from matchmaking.notifications import may_see
 from roundtable import services
 from roundtable.enums import PitchState
-from tests.roundtable.conftest import close_call, make_pitch
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 
 @pytest.fixture

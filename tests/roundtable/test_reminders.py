@@ -8,12 +8,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from matchmaking.models import EventKind, OutboxEvent, Profile
+from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Profile
 from matchmaking.notifications.mail import send_pending
 from roundtable import services
 from roundtable.enums import PitchState
-from tests.outbox import remind_and_deliver, told
-from tests.roundtable.conftest import close_call, make_pitch
+from tests.outbox import remind_and_deliver
+from tests.outbox import told
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 pytestmark = pytest.mark.django_db
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from roundtable.scheduling import (
-    PitchItem,
-    dominant_theme,
-    move,
-    plan_schedule,
-    slot_times,
-)
+from roundtable.scheduling import PitchItem
+from roundtable.scheduling import dominant_theme
+from roundtable.scheduling import move
+from roundtable.scheduling import plan_schedule
+from roundtable.scheduling import slot_times
 
 START = dt.datetime(2027, 5, 10, 14, 45, tzinfo=dt.UTC)
 THEMES = ("policy", "incidents", "cybercrime")

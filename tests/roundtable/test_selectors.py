@@ -5,19 +5,21 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking.enums import MatchStatus, NeedStatus
-from matchmaking.models import Country, StakeholderGroup
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.models import Country
+from matchmaking.models import StakeholderGroup
 from roundtable import selectors
 from roundtable.enums import PitchState
-from tests.factories import (
-    MatchFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    ReviewFactory,
-    SessionReportFactory,
-)
-from tests.roundtable.conftest import close_call, make_pitch, suggested_match
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import ReviewFactory
+from tests.factories import SessionReportFactory
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
+from tests.roundtable.conftest import suggested_match
 
 S = PitchState
 

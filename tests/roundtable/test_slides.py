@@ -16,13 +16,11 @@ from pypdf import PdfReader
 
 from roundtable import services
 from roundtable.models import Pitch
-from roundtable.slides import (
-    WORKER,
-    SlideDeckError,
-    check_slide_deck,
-    download_name,
-    slide_deck_response,
-)
+from roundtable.slides import WORKER
+from roundtable.slides import SlideDeckError
+from roundtable.slides import check_slide_deck
+from roundtable.slides import download_name
+from roundtable.slides import slide_deck_response
 from tests.roundtable import pdfs
 from tests.roundtable.conftest import make_pitch
 

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from roundtable import services
 from roundtable.enums import PitchState
-from tests.roundtable.conftest import close_call, make_pitch
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 
 @pytest.fixture

@@ -9,11 +9,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from roundtable import selectors, services
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import Meeting, Pitch
+from roundtable import selectors
+from roundtable import services
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import Meeting
+from roundtable.models import Pitch
 from tests.roundtable import pdfs
-from tests.roundtable.conftest import close_call, make_pitch, suggested_match
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
+from tests.roundtable.conftest import suggested_match
 
 
 def test_the_journey_from_a_pitch_to_a_booked_meeting(client, cast):

@@ -12,49 +12,51 @@ import threading
 import warnings
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
-from itertools import compress, count
+from itertools import compress
+from itertools import count
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from matchmaking.engine.text import LANGUAGES, LEXICON_DIR
-from matchmaking.engine.text.batch import _POS, _BatchScanner
-from matchmaking.engine.text.profile import ANALYSIS_VERSION, Concept, TextProfile
-from matchmaking.engine.text.reading import (
-    _IN_ANY,
-    _IN_LATIN,
-    _KINDS,
-    _channels,
-    _merged_count,
-    _windows,
-)
-from matchmaking.engine.text.stemming import (
-    _FEATURES,
-    _TOKEN_MEMO_LIMIT,
-    _acronym_key,
-    _forms,
-    _memo_put,
-    _normalise,
-    _own_language,
-    _word_feature,
-    stem,
-    stopwords,
-)
-from matchmaking.engine.text.tokens import (
-    _LATIN,
-    MAX_ANALYSED_CHARS,
-    _cue_hits,
-    _cue_scores,
-    _exact_cue_sums,
-    _latin_from_hits,
-    _latin_from_scores,
-    _script,
-    latin_languages,
-    tokenize,
-)
+from matchmaking.engine.text import LANGUAGES
+from matchmaking.engine.text import LEXICON_DIR
+from matchmaking.engine.text.batch import _POS
+from matchmaking.engine.text.batch import _BatchScanner
+from matchmaking.engine.text.profile import ANALYSIS_VERSION
+from matchmaking.engine.text.profile import Concept
+from matchmaking.engine.text.profile import TextProfile
+from matchmaking.engine.text.reading import _IN_ANY
+from matchmaking.engine.text.reading import _IN_LATIN
+from matchmaking.engine.text.reading import _KINDS
+from matchmaking.engine.text.reading import _channels
+from matchmaking.engine.text.reading import _merged_count
+from matchmaking.engine.text.reading import _windows
+from matchmaking.engine.text.stemming import _FEATURES
+from matchmaking.engine.text.stemming import _TOKEN_MEMO_LIMIT
+from matchmaking.engine.text.stemming import _acronym_key
+from matchmaking.engine.text.stemming import _forms
+from matchmaking.engine.text.stemming import _memo_put
+from matchmaking.engine.text.stemming import _normalise
+from matchmaking.engine.text.stemming import _own_language
+from matchmaking.engine.text.stemming import _word_feature
+from matchmaking.engine.text.stemming import stem
+from matchmaking.engine.text.stemming import stopwords
+from matchmaking.engine.text.tokens import _LATIN
+from matchmaking.engine.text.tokens import MAX_ANALYSED_CHARS
+from matchmaking.engine.text.tokens import _cue_hits
+from matchmaking.engine.text.tokens import _cue_scores
+from matchmaking.engine.text.tokens import _exact_cue_sums
+from matchmaking.engine.text.tokens import _latin_from_hits
+from matchmaking.engine.text.tokens import _latin_from_scores
+from matchmaking.engine.text.tokens import _script
+from matchmaking.engine.text.tokens import latin_languages
+from matchmaking.engine.text.tokens import tokenize
 
 # Field weights when a record's text is analysed: the title states the gist, the
 # summary restates it, the description adds context and incidental words.

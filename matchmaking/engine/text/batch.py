@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from matchmaking.engine.text import LANGUAGES
-from matchmaking.engine.text.reading import (
-    _IN_ANY,
-    _IN_LATIN,
-    _KINDS,
-    WINDOW_SLACK,
-    _channels,
-)
+from matchmaking.engine.text.reading import _IN_ANY
+from matchmaking.engine.text.reading import _IN_LATIN
+from matchmaking.engine.text.reading import _KINDS
+from matchmaking.engine.text.reading import WINDOW_SLACK
+from matchmaking.engine.text.reading import _channels
 from matchmaking.engine.text.stemming import _TOKEN_MEMO_LIMIT
 
 if TYPE_CHECKING:

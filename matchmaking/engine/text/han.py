@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache, lru_cache
+from functools import cache
+from functools import lru_cache
 
 from matchmaking.engine.text import LEXICON_DIR
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
 
-from matchmaking.engine.text import LANGUAGES, LEXICON_DIR
-from matchmaking.engine.text.tokens import _script, tokenize
+from matchmaking.engine.text import LANGUAGES
+from matchmaking.engine.text import LEXICON_DIR
+from matchmaking.engine.text.tokens import _script
+from matchmaking.engine.text.tokens import tokenize
 
 _SNOWBALL = {
     "en": "english",

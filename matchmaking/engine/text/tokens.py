@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
+from functools import lru_cache
 
-from matchmaking.engine.text.han import _HAN_CHAR, _SCRIPT_RUNS, _segment_han
+from matchmaking.engine.text.han import _HAN_CHAR
+from matchmaking.engine.text.han import _SCRIPT_RUNS
+from matchmaking.engine.text.han import _segment_han
 
 _LATIN = ("en", "fr", "es", "pt")
 # Function words that tell the Latin-script languages apart (shared ones omitted).

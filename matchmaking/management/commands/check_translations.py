@@ -37,7 +37,8 @@ from typing import Any
 import polib
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.test.utils import override_settings
 from django.utils.translation import to_locale
 

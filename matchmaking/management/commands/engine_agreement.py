@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from matchmaking.enums import DeclineCode, MatchOrigin, MatchStatus
+from matchmaking.enums import DeclineCode
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
 from matchmaking.models import Match
 
 # Suggestions somebody took up: the engine was right to put them forward.

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 
 from matchmaking.dataset.exchange import export_dataset
-from matchmaking.models import Need, Programme, Provider
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 
 
 class Command(BaseCommand):

@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 
 from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import import_dataset

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.core.management.base import CommandParser
 
-from matchmaking.funding.iati_import import IatiInvalid, import_activities
-from matchmaking.models import Provider, User
+from matchmaking.funding.iati_import import IatiInvalid
+from matchmaking.funding.iati_import import import_activities
+from matchmaking.models import Provider
+from matchmaking.models import User
 
 
 class Command(BaseCommand):

@@ -4,10 +4,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from matchmaking.dataset.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
 
 
 def _iso_date(value: str) -> date:

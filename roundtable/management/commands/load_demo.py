@@ -6,11 +6,13 @@ roundtable is the one allowed to depend on matchmaking.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from matchmaking.dataset.checks import DatasetInvalid
-from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY, load_demo
+from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY
+from matchmaking.dataset.demo import load_demo
 from roundtable.demo import load_roundtable_demo
 
 

@@ -1,6 +1,7 @@
 """Rebuild every stored slide deck by today's rules (run once after they change)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from roundtable.services import rebuild_stored_decks
 

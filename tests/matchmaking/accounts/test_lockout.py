@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 from axes.models import AccessAttempt
-from django.test import Client, RequestFactory
+from django.test import Client
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 

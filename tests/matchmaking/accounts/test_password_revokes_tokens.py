@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from matchmaking.accounts import tokens
-from matchmaking.models import ApiToken, TokenScope
+from matchmaking.models import ApiToken
+from matchmaking.models import TokenScope
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 

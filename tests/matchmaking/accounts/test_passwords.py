@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.test import RequestFactory
-from django.urls import resolve, reverse
+from django.urls import resolve
+from django.urls import reverse
 
 from matchmaking.accounts import throttle
 from matchmaking.forms import AcceptInvitationForm

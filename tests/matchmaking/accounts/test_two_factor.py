@@ -16,8 +16,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking.accounts.tokens import create_token
 from matchmaking.enums import Visibility
-from matchmaking.models import ApiToken, TokenScope
-from tests.factories import MemberStateFactory, NeedFactory, UserFactory
+from matchmaking.models import ApiToken
+from matchmaking.models import TokenScope
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db

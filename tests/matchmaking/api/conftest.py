@@ -15,17 +15,18 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from matchmaking.accounts import tokens
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
-from matchmaking.models import Country, TokenScope
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import TokenScope
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 
 @dataclass

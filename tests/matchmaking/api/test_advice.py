@@ -8,15 +8,14 @@ from rest_framework.test import APIClient
 
 from matchmaking import suggestions
 from matchmaking.enums import Visibility
-from matchmaking.models import Country, Match
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.models import Country
+from matchmaking.models import Match
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture

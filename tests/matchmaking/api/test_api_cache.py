@@ -6,7 +6,8 @@ here turn it on and really commit (transactional tests), as in production.
 """
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,7 +15,10 @@ from rest_framework.test import APIClient
 
 from matchmaking import api_cache
 from matchmaking.accounts import tokens
-from matchmaking.models import Need, Programme, Provider, TokenScope
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import TokenScope
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -158,7 +162,8 @@ def test_a_transaction_moves_the_generation_once_after_its_commit():
 
 
 def test_the_engines_bulk_writes_move_the_generation(world):
-    from matchmaking.suggestions import refresh_need_suggestions, rematch_all
+    from matchmaking.suggestions import refresh_need_suggestions
+    from matchmaking.suggestions import rematch_all
 
     start = api_cache.generation()
     rematch_all()
@@ -169,7 +174,8 @@ def test_the_engines_bulk_writes_move_the_generation(world):
 
 
 def test_a_bulk_import_moves_the_generation(world):
-    from matchmaking.dataset.exchange import export_dataset, import_dataset
+    from matchmaking.dataset.exchange import export_dataset
+    from matchmaking.dataset.exchange import import_dataset
 
     start = api_cache.generation()
     document = export_dataset(

@@ -24,32 +24,32 @@ from rest_framework.test import APIClient
 
 from matchmaking import invitations
 from matchmaking.accounts import tokens
-from matchmaking.models import (
-    ApiToken,
-    EventKind,
-    Invitation,
-    JoinKind,
-    JoinRequest,
-    JoinStatus,
-    Membership,
-    Message,
-    Notification,
-    OutboxEvent,
-    Provider,
-    TokenScope,
-    User,
-)
+from matchmaking.models import ApiToken
+from matchmaking.models import EventKind
+from matchmaking.models import Invitation
+from matchmaking.models import JoinKind
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import Membership
+from matchmaking.models import Message
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Provider
+from matchmaking.models import TokenScope
+from matchmaking.models import User
 from matchmaking.savedsearches import services as saved
 from matchmaking.webhooks import delivery as webhooks
-from roundtable.enums import MeetingState, PitchState, SessionKind
-from roundtable.models import (
-    CallForPitches,
-    Commitment,
-    Meeting,
-    Pitch,
-    SessionReport,
-)
-from tests.factories import EventFactory, SessionFactory, UserFactory
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.enums import SessionKind
+from roundtable.models import CallForPitches
+from roundtable.models import Commitment
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import SessionReport
+from tests.factories import EventFactory
+from tests.factories import SessionFactory
+from tests.factories import UserFactory
 from tests.matchmaking.admin_forms import admin_form_data
 from tests.matchmaking.api.conftest import client_for
 from tests.roundtable import pdfs

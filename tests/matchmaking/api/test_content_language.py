@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaking.models import ContentTranslation, Match
+from matchmaking.models import ContentTranslation
+from matchmaking.models import Match
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

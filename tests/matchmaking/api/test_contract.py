@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaking.models import Country, MemberState, Need
+from matchmaking.models import Country
+from matchmaking.models import MemberState
+from matchmaking.models import Need
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -6,14 +6,14 @@ import datetime as dt
 
 import pytest
 
-from matchmaking.models import Match, MatchEvent, Need
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import Need
 from roundtable.enums import PitchState
-from tests.factories import (
-    EventFactory,
-    PitchFactory,
-    SessionFactory,
-    TimeSlotFactory,
-)
+from tests.factories import EventFactory
+from tests.factories import PitchFactory
+from tests.factories import SessionFactory
+from tests.factories import TimeSlotFactory
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

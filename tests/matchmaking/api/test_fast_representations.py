@@ -6,12 +6,12 @@ import pytest
 from rest_framework import serializers
 
 from matchmaking import tagkeys
-from matchmaking.api.serializers import (
-    MatchSerializer,
-    NeedSerializer,
-    ProgrammeSerializer,
-)
-from matchmaking.models import Match, Need, Programme
+from matchmaking.api.serializers import MatchSerializer
+from matchmaking.api.serializers import NeedSerializer
+from matchmaking.api.serializers import ProgrammeSerializer
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from tests.factories import MatchFactory
 
 pytestmark = pytest.mark.django_db

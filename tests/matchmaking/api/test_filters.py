@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from matchmaking.models import Country
-from tests.factories import MemberStateFactory, NeedFactory
-from tests.matchmaking.api.conftest import ROLES, client_for
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.matchmaking.api.conftest import ROLES
+from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from matchmaking.models import JoinRequest, JoinStatus, Provider
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import Provider
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaking.models import Need, Provider
+from matchmaking.models import Need
+from matchmaking.models import Provider
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -17,14 +17,23 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from matchmaking.models import ApiToken, Match, Membership, Need, Programme, Provider
+from matchmaking.models import ApiToken
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 from matchmaking.models import User as UserModel
 from roundtable.enums import PitchState
-from roundtable.models import CallForPitches, Pitch
-from tests.factories import EventFactory, UserFactory
+from roundtable.models import CallForPitches
+from roundtable.models import Pitch
+from tests.factories import EventFactory
+from tests.factories import UserFactory
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

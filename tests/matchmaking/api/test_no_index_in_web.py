@@ -16,8 +16,12 @@ from django.utils import timezone
 
 from matchmaking import suggestions
 from matchmaking.engine.index import MatchingIndex
-from matchmaking.models import NearMiss, Need, Programme, Region
-from tests.factories import ProgrammeFactory, UserFactory
+from matchmaking.models import NearMiss
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Region
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 PAGES = [
     ("anon", "/"),

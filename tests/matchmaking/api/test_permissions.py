@@ -6,8 +6,11 @@ import pytest
 from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
-from matchmaking.models import Match, Need, Programme
-from tests.matchmaking.api.conftest import ROLES, client_for
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from tests.matchmaking.api.conftest import ROLES
+from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

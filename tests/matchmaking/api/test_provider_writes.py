@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from matchmaking.enums import MembershipRole
-from matchmaking.models import Membership, Programme, Provider
+from matchmaking.models import Membership
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 from tests.factories import UserFactory
 from tests.matchmaking.api.conftest import client_for
 
@@ -234,7 +236,8 @@ def test_a_provider_name_is_unique_whatever_its_case_accents_or_look_alikes(
 
 
 def test_the_database_refuses_a_second_provider_of_the_same_folded_name(world):
-    from django.db import IntegrityError, transaction
+    from django.db import IntegrityError
+    from django.db import transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Provider.objects.create(

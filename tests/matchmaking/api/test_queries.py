@@ -6,16 +6,15 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import Need, Programme
+from matchmaking.models import Need
+from matchmaking.models import Programme
 from roundtable.models import Pitch
-from tests.factories import (
-    EventFactory,
-    MatchFactory,
-    NeedFactory,
-    PitchFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-)
+from tests.factories import EventFactory
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import PitchFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

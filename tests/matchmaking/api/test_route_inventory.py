@@ -7,7 +7,9 @@ tests/matchmaking/api/authz_matrix.py; an entry whose route is gone fails as sta
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
 from . import authz_matrix as matrix

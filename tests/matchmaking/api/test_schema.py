@@ -18,21 +18,24 @@ import os
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, settings
+from django.core.signals import request_finished
+from django.core.signals import request_started
+from django.db import close_old_connections
+from django.db import transaction
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
-from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
-    positive_data_acceptance,
-)
+from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.test import Client
 
 from config.wsgi import application
 from matchmaking.accounts import tokens
 from matchmaking.api.schema import LINKS
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import TokenScope, Topic
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import TokenScope
+from matchmaking.models import Topic
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +56,11 @@ fuzz = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+# Derandomized: which operations 15 scenarios reach is a draw, and the test
+# asserts that each role's creates were among them (a random seed once left
+# out the member state's webhook create).
 stateful = settings(
+    derandomize=True,
     max_examples=15,
     stateful_step_count=10,
     deadline=None,

@@ -10,7 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from matchmaking.accounts import tokens
-from matchmaking.models import ApiToken, Need, TokenScope
+from matchmaking.models import ApiToken
+from matchmaking.models import Need
+from matchmaking.models import TokenScope
 from tests.matchmaking.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaking.models import SavedSearch, WebhookEndpoint
+from matchmaking.models import SavedSearch
+from matchmaking.models import WebhookEndpoint
 from matchmaking.savedsearches import services as saved
-from matchmaking.webhooks import delivery, signing
+from matchmaking.webhooks import delivery
+from matchmaking.webhooks import signing
 from tests.matchmaking.api.conftest import client_for
 from tests.webhook_receiver import running_receiver
 

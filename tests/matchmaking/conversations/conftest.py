@@ -4,7 +4,8 @@ import pytest
 
 from matchmaking import services
 from matchmaking.models import OutboxEvent
-from tests.matchmaking.notifications.conftest import World, world  # noqa: F401
+from tests.matchmaking.notifications.conftest import World
+from tests.matchmaking.notifications.conftest import world  # noqa: F401
 
 
 @pytest.fixture

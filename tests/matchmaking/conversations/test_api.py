@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from matchmaking.conversations.services import post_message
-from matchmaking.models import Message, OutboxEvent
+from matchmaking.models import Message
+from matchmaking.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 

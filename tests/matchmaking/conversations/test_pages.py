@@ -4,8 +4,10 @@ import re
 
 import pytest
 
-from matchmaking.conversations.services import hide_message, post_message
-from matchmaking.models import Message, OutboxEvent
+from matchmaking.conversations.services import hide_message
+from matchmaking.conversations.services import post_message
+from matchmaking.models import Message
+from matchmaking.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -2,24 +2,26 @@
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from matchmaking import services
 from matchmaking.conversations import selectors as conversations
-from matchmaking.conversations.services import hide_message, mark_read, post_message
+from matchmaking.conversations.services import hide_message
+from matchmaking.conversations.services import mark_read
+from matchmaking.conversations.services import post_message
 from matchmaking.enums import MembershipRole
-from matchmaking.models import (
-    EventKind,
-    MailMessage,
-    Message,
-    Notification,
-    NotificationPreference,
-    OutboxEvent,
-)
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import Message
+from matchmaking.models import Notification
+from matchmaking.models import NotificationPreference
+from matchmaking.models import OutboxEvent
 from matchmaking.notifications import dispatch
 from matchmaking.notifications.mail import send_pending
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

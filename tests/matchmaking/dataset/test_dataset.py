@@ -9,14 +9,25 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking.dataset.checks import DatasetInvalid, validate_dataset
-from matchmaking.dataset.exchange import ImportResult, export_dataset, import_dataset
+from matchmaking.dataset.checks import DatasetInvalid
+from matchmaking.dataset.checks import validate_dataset
+from matchmaking.dataset.exchange import ImportResult
+from matchmaking.dataset.exchange import export_dataset
+from matchmaking.dataset.exchange import import_dataset
 from matchmaking.dataset.records import Problem
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
-from matchmaking.models import MemberState, Need, Programme, Provider
-from matchmaking.selectors import needs_visible_to, programmes_visible_to
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.selectors import needs_visible_to
+from matchmaking.selectors import programmes_visible_to
 from matchmaking.services import verify_provider
-from tests.factories import NeedFactory, ProgrammeFactory, UserFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 from tests.paths import DATA
 
 pytestmark = pytest.mark.django_db

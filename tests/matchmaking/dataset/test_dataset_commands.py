@@ -8,8 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from matchmaking.dataset.exchange import export_dataset, import_dataset
-from matchmaking.models import MemberState, Need, Programme, Provider
+from matchmaking.dataset.exchange import export_dataset
+from matchmaking.dataset.exchange import import_dataset
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
 from tests.paths import DATA
 
 pytestmark = pytest.mark.django_db

@@ -16,31 +16,27 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from matchmaking import selectors
 from matchmaking.accounts import policy
 from matchmaking.dataset.checks import validate_dataset
-from matchmaking.dataset.demo import (
-    DEMO_CURATOR_TOTP_KEY,
-    DEMO_USERS,
-    VERIFIED_PROVIDERS,
-    read_demo_data,
-)
-from matchmaking.models import (
-    Membership,
-    MemberState,
-    Need,
-    Programme,
-    Provider,
-    Theme,
-    Topic,
-    User,
-)
-from matchmaking.reference import load_countries, load_taxonomy, topic_themes
-from roundtable.models import (
-    CallForPitches,
-    Commitment,
-    Event,
-    Pitch,
-    Session,
-    TimeSlot,
-)
+from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY
+from matchmaking.dataset.demo import DEMO_USERS
+from matchmaking.dataset.demo import VERIFIED_PROVIDERS
+from matchmaking.dataset.demo import read_demo_data
+from matchmaking.models import Membership
+from matchmaking.models import MemberState
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.models import User
+from matchmaking.reference import load_countries
+from matchmaking.reference import load_taxonomy
+from matchmaking.reference import topic_themes
+from roundtable.models import CallForPitches
+from roundtable.models import Commitment
+from roundtable.models import Event
+from roundtable.models import Pitch
+from roundtable.models import Session
+from roundtable.models import TimeSlot
 from tests.paths import ROOT
 
 NEW_YORK = ZoneInfo("America/New_York")

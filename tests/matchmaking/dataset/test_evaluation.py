@@ -2,11 +2,9 @@
 
 from datetime import date
 
-from matchmaking.dataset.evaluation import (
-    dataset_profiles,
-    rank_dataset,
-    ranking_document,
-)
+from matchmaking.dataset.evaluation import dataset_profiles
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
 
 DATASET = {
     "format": "cbm-dataset/1",

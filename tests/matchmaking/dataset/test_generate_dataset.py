@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from matchmaking.dataset.checks import validate_dataset
 from matchmaking.dataset.exchange import import_dataset
-from matchmaking.dataset.synthetic import (
-    TOPIC_TEXT,
-    default_provider_count,
-    write_dataset,
-)
-from matchmaking.reference import load_countries, load_taxonomy
+from matchmaking.dataset.synthetic import TOPIC_TEXT
+from matchmaking.dataset.synthetic import default_provider_count
+from matchmaking.dataset.synthetic import write_dataset
+from matchmaking.reference import load_countries
+from matchmaking.reference import load_taxonomy
 
 
 def generate(*args: str) -> str:

@@ -5,7 +5,8 @@ from datetime import date
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from matchmaking.dataset.evaluation import dataset_profiles
 from matchmaking.engine import eligibility

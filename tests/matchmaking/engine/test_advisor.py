@@ -7,8 +7,13 @@ from datetime import date
 import pytest
 
 from matchmaking.engine import build_index
-from matchmaking.engine.advisor import Advice, advise, apply_change
-from tests.matchmaking.engine.test_matching import THEMES, TODAY, need, programme
+from matchmaking.engine.advisor import Advice
+from matchmaking.engine.advisor import advise
+from matchmaking.engine.advisor import apply_change
+from tests.matchmaking.engine.test_matching import THEMES
+from tests.matchmaking.engine.test_matching import TODAY
+from tests.matchmaking.engine.test_matching import need
+from tests.matchmaking.engine.test_matching import programme
 
 SEN = need()  # Senegal (LDC, Africa), French, CSIRT establishment, in person
 

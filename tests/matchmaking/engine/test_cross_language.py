@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 
-from matchmaking.dataset.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
 from matchmaking.engine.text import LEXICON_DIR
 from matchmaking.engine.text.analyser import default_lexicon
 from matchmaking.engine.text.tokens import tokenize

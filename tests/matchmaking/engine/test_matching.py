@@ -6,26 +6,29 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from matchmaking import engine
 from matchmaking.dataset import synthetic
-from matchmaking.engine import (
-    NeedProfile,
-    ProgrammeProfile,
-    Reason,
-    allocate,
-    build_index,
-    eligibility,
-    fairness_weights,
-    naive_rank_all,
-    why_not,
-)
+from matchmaking.engine import NeedProfile
+from matchmaking.engine import ProgrammeProfile
+from matchmaking.engine import Reason
+from matchmaking.engine import allocate
+from matchmaking.engine import build_index
+from matchmaking.engine import eligibility
+from matchmaking.engine import fairness_weights
+from matchmaking.engine import naive_rank_all
+from matchmaking.engine import why_not
 from matchmaking.engine.text import LEXICON_DIR
-from matchmaking.engine.text.analyser import Lexicon, clear_caches, default_lexicon
+from matchmaking.engine.text.analyser import Lexicon
+from matchmaking.engine.text.analyser import clear_caches
+from matchmaking.engine.text.analyser import default_lexicon
 from matchmaking.engine.text.profile import TextProfile
-from matchmaking.explain import Labels, render_reason
+from matchmaking.explain import Labels
+from matchmaking.explain import render_reason
 
 TODAY = date(2026, 6, 1)
 THEMES = {

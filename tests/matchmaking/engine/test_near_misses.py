@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from matchmaking.engine import Reason, build_index, near_misses, near_misses_many
-from tests.matchmaking.engine.test_matching import THEMES, TODAY, need, programme
+from matchmaking.engine import Reason
+from matchmaking.engine import build_index
+from matchmaking.engine import near_misses
+from matchmaking.engine import near_misses_many
+from tests.matchmaking.engine.test_matching import THEMES
+from tests.matchmaking.engine.test_matching import TODAY
+from tests.matchmaking.engine.test_matching import need
+from tests.matchmaking.engine.test_matching import programme
 
 
 def test_near_misses_name_the_one_rule_that_excluded_each_programme():

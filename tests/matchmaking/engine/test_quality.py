@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from matchmaking.dataset.evaluation import rank_dataset, ranking_document
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
 from matchmaking.reference import DATA_DIR
 from tests.paths import DATA
 

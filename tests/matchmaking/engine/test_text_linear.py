@@ -9,8 +9,11 @@ import random
 
 import pytest
 
-from matchmaking.engine.text import han, stemming, tokens
-from matchmaking.engine.text.analyser import clear_caches, default_lexicon
+from matchmaking.engine.text import han
+from matchmaking.engine.text import stemming
+from matchmaking.engine.text import tokens
+from matchmaking.engine.text.analyser import clear_caches
+from matchmaking.engine.text.analyser import default_lexicon
 
 MEGABYTE = 1_000_000
 

@@ -13,19 +13,23 @@ import json
 
 import pytest
 
-from matchmaking.dataset.evaluation import rank_dataset, ranking_document
-from matchmaking.engine import (
-    DEFAULT_CONFIG,
-    NeedResult,
-    Reason,
-    build_index,
-    naive_rank_all,
-    unmet_reason,
-)
-from matchmaking.engine.adequacy import is_adequate, need_topics, unmet_verdict
+from matchmaking.dataset.evaluation import rank_dataset
+from matchmaking.dataset.evaluation import ranking_document
+from matchmaking.engine import DEFAULT_CONFIG
+from matchmaking.engine import NeedResult
+from matchmaking.engine import Reason
+from matchmaking.engine import build_index
+from matchmaking.engine import naive_rank_all
+from matchmaking.engine import unmet_reason
+from matchmaking.engine.adequacy import is_adequate
+from matchmaking.engine.adequacy import need_topics
+from matchmaking.engine.adequacy import unmet_verdict
 from matchmaking.explain import render_reason
 from tests.matchmaking.engine.test_cross_language import _scorer
-from tests.matchmaking.engine.test_matching import THEMES, TODAY, need, programme
+from tests.matchmaking.engine.test_matching import THEMES
+from tests.matchmaking.engine.test_matching import TODAY
+from tests.matchmaking.engine.test_matching import need
+from tests.matchmaking.engine.test_matching import programme
 from tests.paths import DATA
 
 LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")

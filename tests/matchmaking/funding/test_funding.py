@@ -8,18 +8,21 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from matchmaking.dataset.checks import DatasetInvalid
-from matchmaking.dataset.exchange import export_dataset, import_dataset
-from matchmaking.funding.rates import refresh_usd, usd_equivalent
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import (
-    BudgetLine,
-    ExchangeRate,
-    Need,
-    ParticipatingOrganisation,
-    Programme,
-    Provider,
-)
-from tests.factories import MembershipFactory, ProgrammeFactory, ProviderFactory
+from matchmaking.dataset.exchange import export_dataset
+from matchmaking.dataset.exchange import import_dataset
+from matchmaking.funding.rates import refresh_usd
+from matchmaking.funding.rates import usd_equivalent
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import BudgetLine
+from matchmaking.models import ExchangeRate
+from matchmaking.models import Need
+from matchmaking.models import ParticipatingOrganisation
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from tests.factories import MembershipFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 FUNDING = {
     "total_budget": "250000",

@@ -11,9 +11,13 @@ from lxml import etree
 
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.funding import iati
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import ContentTranslation, ExchangeRate, Programme
-from tests.factories import ProgrammeFactory, ProviderFactory
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import ContentTranslation
+from matchmaking.models import ExchangeRate
+from matchmaking.models import Programme
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 BASE = "https://cbm.example/"
 

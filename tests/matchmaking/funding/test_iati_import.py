@@ -5,17 +5,20 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from matchmaking.funding import iati
-from matchmaking.funding.iati_import import IatiInvalid, import_activities
-from matchmaking.funding.services import parse_funding, write_funding
-from matchmaking.models import (
-    ContentTranslation,
-    ImportedActivity,
-    Programme,
-)
-from tests.factories import ProgrammeFactory, ProviderFactory, UserFactory
+from matchmaking.funding.iati_import import IatiInvalid
+from matchmaking.funding.iati_import import import_activities
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
+from matchmaking.models import ContentTranslation
+from matchmaking.models import ImportedActivity
+from matchmaking.models import Programme
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "iati"
 

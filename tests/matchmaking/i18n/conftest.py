@@ -4,7 +4,8 @@ import pytest
 
 from tests.matchmaking.i18n.catalogues import compile_project_catalogues
 from tests.matchmaking.views.conftest import world  # noqa: F401  (the shared web fixture)
-from tests.roundtable.conftest import cast, media  # noqa: F401  (shared fixtures)
+from tests.roundtable.conftest import cast  # noqa: F401  (shared fixtures)
+from tests.roundtable.conftest import media  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

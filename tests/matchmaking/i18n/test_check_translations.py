@@ -9,14 +9,13 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
-from matchmaking.management.commands.check_translations import (
-    TARGET_LANGUAGES,
-    brace_placeholders,
-    check_entry,
-    percent_placeholders,
-)
+from matchmaking.management.commands.check_translations import TARGET_LANGUAGES
+from matchmaking.management.commands.check_translations import brace_placeholders
+from matchmaking.management.commands.check_translations import check_entry
+from matchmaking.management.commands.check_translations import percent_placeholders
 from tests.matchmaking.i18n.catalogues import write_catalogue
 
 FIVE = list(TARGET_LANGUAGES)

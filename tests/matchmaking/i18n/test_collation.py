@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 
 from matchmaking import i18n
-from matchmaking.models import Country, Region
+from matchmaking.models import Country
+from matchmaking.models import Region
 from tests.factories import ProgrammeFactory
 
 HAS_ICU = importlib.util.find_spec("icu") is not None

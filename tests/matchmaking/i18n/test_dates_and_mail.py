@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import polib
 import pytest
 from django.core import mail
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 
 from matchmaking import invitations
 from matchmaking.enums import MembershipRole

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from matchmaking import i18n
-from matchmaking.models import Country, User
+from matchmaking.models import Country
+from matchmaking.models import User
 from tests.factories import UserFactory
 
 HTML = {"HTTP_ACCEPT": "text/html,application/xhtml+xml"}

@@ -7,23 +7,19 @@ import json
 import pytest
 from django.utils import translation
 
-from matchmaking.models import (
-    AssistanceType,
-    Audience,
-    Country,
-    Language,
-    Priority,
-    Region,
-    Theme,
-    Topic,
-)
-from matchmaking.reference import (
-    DATA_DIR,
-    TRANSLATED_LANGUAGES,
-    VOCABULARY_MODELS,
-    load_taxonomy,
-    load_taxonomy_names,
-)
+from matchmaking.models import AssistanceType
+from matchmaking.models import Audience
+from matchmaking.models import Country
+from matchmaking.models import Language
+from matchmaking.models import Priority
+from matchmaking.models import Region
+from matchmaking.models import Theme
+from matchmaking.models import Topic
+from matchmaking.reference import DATA_DIR
+from matchmaking.reference import TRANSLATED_LANGUAGES
+from matchmaking.reference import VOCABULARY_MODELS
+from matchmaking.reference import load_taxonomy
+from matchmaking.reference import load_taxonomy_names
 
 
 def taxonomy_slugs() -> dict[str, set[str]]:

@@ -8,7 +8,9 @@ are checked against ``i18n.matches`` over every row, as they read before.
 import pytest
 
 from matchmaking import i18n
-from matchmaking.models import UN_LANGUAGES, Country, Topic
+from matchmaking.models import UN_LANGUAGES
+from matchmaking.models import Country
+from matchmaking.models import Topic
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,14 @@ import pytest
 from django.utils import timezone
 
 from matchmaking.enums import MembershipRole
-from matchmaking.models import Match, User
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.models import Match
+from matchmaking.models import User
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 
 @dataclass

@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from matchmaking import notifications
 from matchmaking.enums import Visibility
-from matchmaking.models import EventKind, Notification
+from matchmaking.models import EventKind
+from matchmaking.models import Notification
 from matchmaking.notifications import dispatch
 
 pytestmark = pytest.mark.django_db

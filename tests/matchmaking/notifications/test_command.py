@@ -5,7 +5,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from matchmaking import notifications
-from matchmaking.models import EventKind, Notification
+from matchmaking.models import EventKind
+from matchmaking.models import Notification
 
 
 def test_run_notifications_sweeps_undelivered_events(world):

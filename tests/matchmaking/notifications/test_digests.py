@@ -9,9 +9,14 @@ from django.utils import timezone
 
 from matchmaking import notifications
 from matchmaking.enums import Visibility
-from matchmaking.models import EventKind, MailMessage, Notification, Profile
-from matchmaking.notifications import dispatch, preferences
-from matchmaking.notifications.digests import build_digests, window
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import Notification
+from matchmaking.models import Profile
+from matchmaking.notifications import dispatch
+from matchmaking.notifications import preferences
+from matchmaking.notifications.digests import build_digests
+from matchmaking.notifications.digests import window
 from matchmaking.notifications.mail import send_pending
 
 pytestmark = pytest.mark.django_db

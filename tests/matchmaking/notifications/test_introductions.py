@@ -6,8 +6,11 @@ from rest_framework.test import APIClient
 
 from matchmaking import services
 from matchmaking.enums import MatchStatus
-from matchmaking.models import MailMessage, OutboxEvent, Profile
-from matchmaking.notifications import dispatch, introductions
+from matchmaking.models import MailMessage
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Profile
+from matchmaking.notifications import dispatch
+from matchmaking.notifications import introductions
 from matchmaking.notifications.mail import send_pending
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from matchmaking import notifications
 from matchmaking.enums import Visibility
-from matchmaking.models import EventKind, MailMessage, NotificationPreference
-from matchmaking.notifications import dispatch, preferences
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import NotificationPreference
+from matchmaking.notifications import dispatch
+from matchmaking.notifications import preferences
 from matchmaking.notifications.mail import send_pending
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from matchmaking import notifications, services
+from matchmaking import notifications
+from matchmaking import services
 from matchmaking.enums import Visibility
-from matchmaking.models import EventKind, Notification, OutboxEvent
+from matchmaking.models import EventKind
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
 from matchmaking.notifications import dispatch
 
 

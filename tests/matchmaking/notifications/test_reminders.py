@@ -12,12 +12,18 @@ from django.core import mail
 from django.utils import timezone
 
 from matchmaking import services
-from matchmaking.enums import MatchStatus, MembershipRole, Visibility
-from matchmaking.models import EventKind, Membership, OutboxEvent
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import Visibility
+from matchmaking.models import EventKind
+from matchmaking.models import Membership
+from matchmaking.models import OutboxEvent
 from matchmaking.notifications import preferences
 from matchmaking.notifications.mail import send_pending
-from tests.factories import MatchFactory, ProgrammeFactory
-from tests.outbox import remind_and_deliver, told
+from tests.factories import MatchFactory
+from tests.factories import ProgrammeFactory
+from tests.outbox import remind_and_deliver
+from tests.outbox import told
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,23 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from matchmaking import notifications, services
-from matchmaking.enums import MatchStatus, NeedStatus, UnmetReason
-from matchmaking.models import EventKind, MailMessage, Need, OutboxEvent, Profile
+from matchmaking import notifications
+from matchmaking import services
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import Need
+from matchmaking.models import OutboxEvent
+from matchmaking.models import Profile
 from matchmaking.notifications import preferences
 from matchmaking.notifications.mail import send_pending
 from matchmaking.notifications.secretariat import build_secretariat_digests
-from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory, UserFactory
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,15 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from matchmaking import notifications
-from matchmaking.models import EventKind, MailMessage, MailStatus
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import MailStatus
 from matchmaking.notifications import dispatch
-from matchmaking.notifications.mail import queue_mail, send_pending
-from tests.smtp import Inbox, free_port, smtp_mailers
+from matchmaking.notifications.mail import queue_mail
+from matchmaking.notifications.mail import send_pending
+from tests.smtp import Inbox
+from tests.smtp import free_port
+from tests.smtp import smtp_mailers
 
 pytestmark = pytest.mark.django_db
 

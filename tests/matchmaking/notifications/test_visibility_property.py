@@ -9,33 +9,35 @@ import json
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from matchmaking import notifications, selectors
-from matchmaking.enums import MatchStatus, MembershipRole, Visibility
-from matchmaking.models import (
-    EventKind,
-    MailMessage,
-    Match,
-    Message,
-    MessageSide,
-    Need,
-    Notification,
-    User,
-)
+from matchmaking import notifications
+from matchmaking import selectors
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import Visibility
+from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
+from matchmaking.models import Match
+from matchmaking.models import Message
+from matchmaking.models import MessageSide
+from matchmaking.models import Need
+from matchmaking.models import Notification
+from matchmaking.models import User
 from matchmaking.notifications import dispatch
 from matchmaking.notifications.digests import build_digests
-from matchmaking.webhooks import delivery, network
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.webhooks import delivery
+from matchmaking.webhooks import network
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

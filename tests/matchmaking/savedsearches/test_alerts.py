@@ -6,16 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from matchmaking import services as mm_services
-from matchmaking.enums import ProgrammeStatus, Visibility
-from matchmaking.models import Notification, Topic
-from matchmaking.savedsearches import alerts, queries, services
-from tests.factories import (
-    MembershipFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import Notification
+from matchmaking.models import Topic
+from matchmaking.savedsearches import alerts
+from matchmaking.savedsearches import queries
+from matchmaking.savedsearches import services
+from tests.factories import MembershipFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

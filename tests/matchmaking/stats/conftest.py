@@ -18,25 +18,25 @@ in delivery 2026-01-20 and completed 2026-03-01.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from matchmaking.enums import (
-    MatchStatus,
-    NeedStatus,
-    ProgrammeStatus,
-    UnmetReason,
-    Visibility,
-)
-from matchmaking.models import Country, MatchEvent, Need, StakeholderGroup
-from tests.factories import (
-    MatchFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-)
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import MatchEvent
+from matchmaking.models import Need
+from matchmaking.models import StakeholderGroup
+from tests.factories import MatchFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 
 def at(day: str) -> datetime:

@@ -10,23 +10,25 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import caches
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from matchmaking.enums import MatchStatus, UnmetReason
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import UnmetReason
 from matchmaking.models import Country
-from matchmaking.stats.coverage import COUNTRY_GROUPS, coverage
+from matchmaking.stats.coverage import COUNTRY_GROUPS
+from matchmaking.stats.coverage import coverage
 from matchmaking.stats.gaps import gaps
 from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.scope import StatsFilter
 from matchmaking.stats.unmet import unmet_needs
-from tests.factories import (
-    MatchFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from tests.factories import MatchFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 # An LDC, an LDC and LLDC, a SIDS, an LLDC only, none of them.
 COUNTRIES = ("SEN", "MLI", "FJI", "KGZ", "FRA")

@@ -8,28 +8,39 @@ import csv
 import io
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache, caches
+from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from matchmaking.enums import MatchOrigin, MatchStatus
-from matchmaking.models import Country, Match, MatchEvent, StakeholderGroup, Topic
-from matchmaking.stats.funnel import FUNNEL_STATUSES, FUNNEL_STEPS, funnel_of
-from matchmaking.stats.scope import MIN_GROUP_SIZE, StatsFilter
-from tests.factories import (
-    MatchFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.enums import MatchOrigin
+from matchmaking.enums import MatchStatus
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from matchmaking.models import StakeholderGroup
+from matchmaking.models import Topic
+from matchmaking.stats.funnel import FUNNEL_STATUSES
+from matchmaking.stats.funnel import FUNNEL_STEPS
+from matchmaking.stats.funnel import funnel_of
+from matchmaking.stats.scope import MIN_GROUP_SIZE
+from matchmaking.stats.scope import StatsFilter
+from tests.factories import MatchFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 BASE = datetime(2026, 1, 5, 12, tzinfo=UTC)
 # An LDC, a SIDS, neither.

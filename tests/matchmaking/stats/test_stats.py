@@ -5,11 +5,17 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from matchmaking.enums import NeedStatus, UnmetReason, Visibility
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
 from matchmaking.models import MemberState
-from matchmaking.stats.coverage import GroupCoverage, coverage, region_map
-from matchmaking.stats.dashboard import Dashboard, dashboard
-from matchmaking.stats.heatmap import Cell, heatmap
+from matchmaking.stats.coverage import GroupCoverage
+from matchmaking.stats.coverage import coverage
+from matchmaking.stats.coverage import region_map
+from matchmaking.stats.dashboard import Dashboard
+from matchmaking.stats.dashboard import dashboard
+from matchmaking.stats.heatmap import Cell
+from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.providers import providers_by_group
 from matchmaking.stats.scope import StatsFilter
 from matchmaking.stats.timeline import timeline
@@ -316,8 +322,11 @@ def test_statistics_are_cached_per_scope_and_filters(
 
 def test_heatmap_programmes_are_the_supply_open_to_each_cell(gap_data, curator):
     """Programmes on offer: by topic, not ended, eligibility and LDC/SIDS flags."""
-    from matchmaking.models import Country, Provider, StakeholderGroup
-    from tests.factories import ProgrammeFactory, ProviderFactory
+    from matchmaking.models import Country
+    from matchmaking.models import Provider
+    from matchmaking.models import StakeholderGroup
+    from tests.factories import ProgrammeFactory
+    from tests.factories import ProviderFactory
 
     sids_regions = set(
         Country.objects.filter(is_sids=True).values_list("region_id", flat=True)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from matchmaking.enums import Visibility
-from tests.factories import NeedFactory, ProgrammeFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
 
 
 def rows_of(response) -> list[list[str]]:

@@ -4,17 +4,22 @@ from dataclasses import dataclass
 
 import pytest
 
-from matchmaking.enums import MembershipRole, UnmetReason, Visibility
-from matchmaking.models import Country, Match, Need, Programme, Provider, User
-from tests.factories import (
-    MatchFactory,
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.enums import MembershipRole
+from matchmaking.enums import UnmetReason
+from matchmaking.enums import Visibility
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from matchmaking.models import Provider
+from matchmaking.models import User
+from tests.factories import MatchFactory
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 REASONS = [
     {

@@ -5,13 +5,13 @@ from django.urls import reverse
 
 from matchmaking import suggestions
 from matchmaking.enums import MatchOrigin
-from matchmaking.models import AllocationSlate, Country, Match
-from tests.factories import (
-    MemberStateFactory,
-    NeedFactory,
-    ProgrammeFactory,
-    UserFactory,
-)
+from matchmaking.models import AllocationSlate
+from matchmaking.models import Country
+from matchmaking.models import Match
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

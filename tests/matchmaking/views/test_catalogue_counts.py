@@ -15,9 +15,12 @@ import pytest
 from django.urls import reverse
 
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import Country, Programme, Topic
+from matchmaking.models import Country
+from matchmaking.models import Programme
+from matchmaking.models import Topic
 from matchmaking.views import catalogue
-from tests.factories import ProgrammeFactory, ProviderFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.utils import translation
 
 from matchmaking import explain
 from matchmaking.enums import MatchOrigin
-from tests.factories import MatchFactory, ProgrammeFactory
+from tests.factories import MatchFactory
+from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,10 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from matchmaking.models import Invitation, JoinRequest, JoinStatus, User
+from matchmaking.models import Invitation
+from matchmaking.models import JoinRequest
+from matchmaking.models import JoinStatus
+from matchmaking.models import User
 from tests.factories import UserFactory
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.roundtable.pdfs import pdf

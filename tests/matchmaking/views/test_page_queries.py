@@ -15,8 +15,11 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from matchmaking.models import Need, Programme
-from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,21 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from matchmaking import invitations, services
-from matchmaking.enums import MatchStatus, NeedStatus, ProgrammeStatus, Visibility
-from matchmaking.models import ApiToken, Invitation, Match, Membership, Need, Programme
-from tests.factories import MatchFactory, NeedFactory, ProgrammeFactory
+from matchmaking import invitations
+from matchmaking import services
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import ApiToken
+from matchmaking.models import Invitation
+from matchmaking.models import Match
+from matchmaking.models import Membership
+from matchmaking.models import Need
+from matchmaking.models import Programme
+from tests.factories import MatchFactory
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from matchmaking.enums import NeedStatus, ProgrammeStatus, Visibility
-from tests.factories import NeedFactory, ProgrammeFactory
+from matchmaking.enums import NeedStatus
+from matchmaking.enums import ProgrammeStatus
+from matchmaking.enums import Visibility
+from tests.factories import NeedFactory
+from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from matchmaking.models import SavedSearch, WebhookEndpoint
+from matchmaking.models import SavedSearch
+from matchmaking.models import WebhookEndpoint
 from matchmaking.webhooks import delivery
 from tests.factories import UserFactory
 

@@ -15,24 +15,20 @@ from django.utils import timezone
 
 from matchmaking import notifications
 from matchmaking.enums import Visibility
-from matchmaking.models import (
-    DeliveryState,
-    EventKind,
-    Notification,
-    OutboxEvent,
-    WebhookDelivery,
-)
+from matchmaking.models import DeliveryState
+from matchmaking.models import EventKind
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
+from matchmaking.models import WebhookDelivery
 from matchmaking.notifications import dispatch
 from matchmaking.savedsearches import alerts
 from matchmaking.savedsearches import services as saved
 from matchmaking.webhooks import delivery
 from matchmaking.webhooks.events import SAVED_SEARCH_MATCH
-from tests.factories import (
-    MembershipFactory,
-    NeedFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from tests.factories import MembershipFactory
+from tests.factories import NeedFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 UNMET = EventKind.NEED_UNMET.value
 

@@ -9,7 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from matchmaking.models import WebhookDelivery
-from matchmaking.webhooks import checks, delivery, network
+from matchmaking.webhooks import checks
+from matchmaking.webhooks import delivery
+from matchmaking.webhooks import network
 from matchmaking.webhooks.events import SAVED_SEARCH_MATCH
 from tests.factories import UserFactory
 

@@ -14,28 +14,27 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from matchmaking import selectors
-from matchmaking.models import (
-    DeliveryState,
-    EventKind,
-    OutboxEvent,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from matchmaking.models import DeliveryState
+from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
+from matchmaking.models import WebhookDelivery
+from matchmaking.models import WebhookEndpoint
 from matchmaking.notifications import dispatch
 from matchmaking.savedsearches import alerts
 from matchmaking.savedsearches import services as saved
-from matchmaking.webhooks import delivery, network
-from tests.factories import (
-    MembershipFactory,
-    MemberStateFactory,
-    NeedFactory,
-    ProviderFactory,
-    UserFactory,
-)
+from matchmaking.webhooks import delivery
+from matchmaking.webhooks import network
+from tests.factories import MembershipFactory
+from tests.factories import MemberStateFactory
+from tests.factories import NeedFactory
+from tests.factories import ProviderFactory
+from tests.factories import UserFactory
 
 VISIBILITIES = ("public", "registered", "confidential")
 needs_st = st.lists(

@@ -7,15 +7,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from roundtable.enums import MeetingState, PitchState, SlotKind
-from roundtable.models import Meeting, Review
-from tests.factories import (
-    ProviderFactory,
-    SessionFactory,
-    TimeSlotFactory,
-    UserFactory,
-)
-from tests.roundtable.conftest import close_call, make_pitch
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.enums import SlotKind
+from roundtable.models import Meeting
+from roundtable.models import Review
+from tests.factories import ProviderFactory
+from tests.factories import SessionFactory
+from tests.factories import TimeSlotFactory
+from tests.factories import UserFactory
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 from .test_writes import api
 

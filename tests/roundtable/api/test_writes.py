@@ -13,18 +13,19 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from matchmaking.enums import Visibility
-from roundtable.enums import MeetingState, PitchState
-from roundtable.models import (
-    AgendaVersion,
-    BreakoutRegistration,
-    Meeting,
-    Pitch,
-    Review,
-    SessionReport,
-    TimeSlot,
-)
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
+from roundtable.models import AgendaVersion
+from roundtable.models import BreakoutRegistration
+from roundtable.models import Meeting
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import SessionReport
+from roundtable.models import TimeSlot
 from tests.roundtable import pdfs
-from tests.roundtable.conftest import close_call, make_pitch, suggested_match
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
+from tests.roundtable.conftest import suggested_match
 
 pytestmark = pytest.mark.django_db
 

@@ -7,19 +7,23 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 
-from roundtable import selectors, services
-from roundtable.enums import PitchState, SlotKind
-from roundtable.models import AgendaVersion, Pitch, TimeSlot
-from tests.factories import (
-    MembershipFactory,
-    ProgrammeFactory,
-    ProviderFactory,
-    ReviewFactory,
-    UserFactory,
-)
-from tests.roundtable.conftest import close_call, make_pitch
+from roundtable import selectors
+from roundtable import services
+from roundtable.enums import PitchState
+from roundtable.enums import SlotKind
+from roundtable.models import AgendaVersion
+from roundtable.models import Pitch
+from roundtable.models import TimeSlot
+from tests.factories import MembershipFactory
+from tests.factories import ProgrammeFactory
+from tests.factories import ProviderFactory
+from tests.factories import ReviewFactory
+from tests.factories import UserFactory
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 S = PitchState
 

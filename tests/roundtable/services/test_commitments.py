@@ -4,20 +4,22 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 
-from matchmaking.models import ExchangeRate, Notification, OutboxEvent
+from matchmaking.models import ExchangeRate
+from matchmaking.models import Notification
+from matchmaking.models import OutboxEvent
 from matchmaking.notifications.dispatch import sweep
 from roundtable import services
 from roundtable.models import Commitment
 from roundtable.services.commitments import add_months
-from tests.factories import (
-    MembershipFactory,
-    ProviderFactory,
-    SessionFactory,
-    SessionReportFactory,
-)
-from tests.factories.roundtable import MeetingFactory, PitchFactory
+from tests.factories import MembershipFactory
+from tests.factories import ProviderFactory
+from tests.factories import SessionFactory
+from tests.factories import SessionReportFactory
+from tests.factories.roundtable import MeetingFactory
+from tests.factories.roundtable import PitchFactory
 
 
 @pytest.fixture

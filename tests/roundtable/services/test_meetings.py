@@ -6,18 +6,26 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 
-from matchmaking.enums import MatchStatus, Visibility
-from matchmaking.models import Match, MatchEvent
-from roundtable import selectors, services
-from roundtable.enums import MeetingState, PitchState
+from matchmaking.enums import MatchStatus
+from matchmaking.enums import Visibility
+from matchmaking.models import Match
+from matchmaking.models import MatchEvent
+from roundtable import selectors
+from roundtable import services
+from roundtable.enums import MeetingState
+from roundtable.enums import PitchState
 from roundtable.models import Meeting
 from tests.factories import NeedFactory
-from tests.roundtable.conftest import close_call, make_pitch, suggested_match
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
+from tests.roundtable.conftest import suggested_match
 
 M = MeetingState
 

@@ -6,18 +6,26 @@ import datetime as dt
 import smtplib
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.models import MailMessage, MailStatus, StakeholderGroup
+from matchmaking.models import MailMessage
+from matchmaking.models import MailStatus
+from matchmaking.models import StakeholderGroup
 from matchmaking.notifications.mail import send_pending
-from roundtable import selectors, services
+from roundtable import selectors
+from roundtable import services
 from roundtable.enums import PitchState
-from roundtable.models import CallForPitches, Pitch, Review, TimeSlot
+from roundtable.models import CallForPitches
+from roundtable.models import Pitch
+from roundtable.models import Review
+from roundtable.models import TimeSlot
 from tests.factories import ProgrammeFactory
-from tests.roundtable.conftest import close_call, make_pitch
+from tests.roundtable.conftest import close_call
+from tests.roundtable.conftest import make_pitch
 
 S = PitchState
 ALL_STATES = list(PitchState)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from roundtable import services
-from roundtable.models import BreakoutRegistration, Session, SessionReport
+from roundtable.models import BreakoutRegistration
+from roundtable.models import Session
+from roundtable.models import SessionReport
 
 
 def test_registration_takes_a_seat_until_the_breakout_is_full(cast):
