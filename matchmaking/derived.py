@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from collections.abc import Mapping
-from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
@@ -66,15 +65,35 @@ def store_near_misses(
     return len(rows)
 
 
-def _change_rows(
+def _advice_rows(
     index: engine.MatchingIndex,
-    advice: Sequence[engine.Advice],
+    batch: engine.NeedBatch,
     *,
-    needs: Mapping[str, engine.NeedProfile],
+    unmet: Collection[str],
     need_ids: Mapping[str, int],
     programme_ids: Mapping[str, int],
+    today: date,
+    programmes: Collection[str] | None = None,
 ) -> list[SuggestedChange]:
-    """One row per need an advised change serves, with the value pooled on read."""
+    """The changes (to ``programmes``, or any) that would serve the batch's
+    ``unmet`` needs: one row per need a change serves, the value pooled on read."""
+    chosen = [
+        (need, features)
+        for need, features in zip(batch.needs, batch.features, strict=True)
+        if need.key in unmet
+    ]
+    if not chosen:
+        return []
+    profiles = [need for need, _ in chosen]
+    advice = engine.advise(
+        index,
+        profiles,
+        features=[features for _, features in chosen],
+        today=today,
+        weights=engine.fairness_weights(profiles),
+        programmes=programmes,
+    )
+    needs = {need.key: need for need, _ in chosen}
     rows = []
     for item in advice:
         programme_id = programme_ids.get(item.programme)
@@ -116,27 +135,13 @@ def store_advice_for_needs(
 
     The batch's met needs lose their rows. Returns how many rows were stored.
     """
-    chosen = [
-        (need, features)
-        for need, features in zip(batch.needs, batch.features, strict=True)
-        if need.key in unmet
-    ]
-    advice: tuple[engine.Advice, ...] = ()
-    if chosen:
-        profiles = [need for need, _ in chosen]
-        advice = engine.advise(
-            index,
-            profiles,
-            features=[features for _, features in chosen],
-            today=today,
-            weights=engine.fairness_weights(profiles),
-        )
-    rows = _change_rows(
+    rows = _advice_rows(
         index,
-        advice,
-        needs={need.key: need for need, _ in chosen},
+        batch,
+        unmet=unmet,
         need_ids=need_ids,
         programme_ids=programme_ids,
+        today=today,
     )
     ids = [need_ids[key] for key in batch.keys]
     for start in range(0, len(ids), _BULK):
@@ -167,29 +172,17 @@ def store_advice_for_programme(
         .exclude(unmet_reason=UnmetReason.NONE)
         .values_list("ref", flat=True)
     )
-    chosen = [
-        (need, features)
-        for need, features in zip(batch.needs, batch.features, strict=True)
-        if need.key in unmet
-    ]
-    advice: tuple[engine.Advice, ...] = ()
-    if chosen and programme in index.position:
-        profiles = [need for need, _ in chosen]
-        advice = engine.advise(
+    rows: list[SuggestedChange] = []
+    if programme in index.position:
+        rows = _advice_rows(
             index,
-            profiles,
-            features=[features for _, features in chosen],
+            batch,
+            unmet=unmet,
+            need_ids=need_ids,
+            programme_ids=programme_ids,
             today=today,
-            weights=engine.fairness_weights(profiles),
             programmes={programme},
         )
-    rows = _change_rows(
-        index,
-        advice,
-        needs={need.key: need for need, _ in chosen},
-        need_ids=need_ids,
-        programme_ids=programme_ids,
-    )
     SuggestedChange.objects.filter(programme_id=programme_id).delete()
     SuggestedChange.objects.bulk_create(rows, batch_size=_BULK)
     return len(rows)

@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from matchmaking.models.base import NOTE_TEXT
 from matchmaking.models.base import limited_text
+from matchmaking.models.base import parent_fk
+from matchmaking.models.base import user_fk
 from matchmaking.models.matches import Match
 
 
@@ -23,12 +25,7 @@ class MessageSide(models.TextChoices):
 class Message(models.Model):
     """One message of a match's conversation (plain text; links made clickable)."""
 
-    match = models.ForeignKey(
-        Match,
-        on_delete=models.CASCADE,
-        related_name="messages",
-        verbose_name=_("match"),
-    )
+    match = parent_fk(Match, "messages", _("match"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -42,14 +39,7 @@ class Message(models.Model):
     # Moderation: a curator hides a message with a reason (the audit trail
     # keeps who and when); the parties then read the reason instead.
     hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("hidden by"),
-    )
+    hidden_by = user_fk(_("hidden by"))
     hidden_reason = limited_text(_("reason for hiding"), NOTE_TEXT, blank=True)
     history = HistoricalRecords()
 

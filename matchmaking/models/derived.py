@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from matchmaking.models.base import parent_fk
 from matchmaking.models.records import Need
 from matchmaking.models.records import Programme
 
@@ -18,18 +19,8 @@ from matchmaking.models.records import Programme
 class NearMiss(models.Model):
     """A programme one hard rule away from serving an active need."""
 
-    need = models.ForeignKey(
-        Need,
-        on_delete=models.CASCADE,
-        related_name="near_misses",
-        verbose_name=_("need"),
-    )
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("programme"),
-    )
+    need = parent_fk(Need, "near_misses", _("need"))
+    programme = parent_fk(Programme, "+", _("programme"))
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     rule = models.CharField(_("rule"), max_length=32)
@@ -59,15 +50,8 @@ class SuggestedChange(models.Model):
     ``countries``; the places used when computed for ``places``).
     """
 
-    programme = models.ForeignKey(
-        Programme,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("programme"),
-    )
-    need = models.ForeignKey(
-        Need, on_delete=models.CASCADE, related_name="+", verbose_name=_("need")
-    )
+    programme = parent_fk(Programme, "+", _("programme"))
+    need = parent_fk(Need, "+", _("need"))
     kind = models.CharField(_("kind"), max_length=16)
     value = models.CharField(_("value"), max_length=32, blank=True)
 

@@ -176,6 +176,11 @@ def secret_page(
     return response
 
 
+def unread_badge(request: HttpRequest, unread: int) -> HttpResponse:
+    """A header's count of unread items (fetched by htmx after the page loads)."""
+    return render(request, "notifications/badge.html", {"unread": unread})
+
+
 def _curator_only(request: HttpRequest) -> None:
     if not selectors.is_curator(request.user):
         raise Http404

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from matchmaking.conversations import selectors as conversations
 from matchmaking.models import User
 from matchmaking.views.common import _page
+from matchmaking.views.common import unread_badge
 
 
 @login_required
@@ -31,9 +32,5 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def message_badge(request: HttpRequest) -> HttpResponse:
-    """The header's count of unread messages (fetched by htmx after the page loads)."""
-    return render(
-        request,
-        "notifications/badge.html",
-        {"unread": conversations.unread_count(user=request.user)},
-    )
+    """The header's count of unread messages."""
+    return unread_badge(request, conversations.unread_count(user=request.user))

@@ -21,6 +21,7 @@ from matchmaking.models import Notification
 from matchmaking.notifications import centre
 from matchmaking.notifications import preferences
 from matchmaking.views.common import _page
+from matchmaking.views.common import unread_badge
 
 
 @login_required
@@ -66,12 +67,8 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_badge(request: HttpRequest) -> HttpResponse:
-    """The header's unread count (fetched by htmx after the page loads)."""
-    return render(
-        request,
-        "notifications/badge.html",
-        {"unread": centre.unread_count(user=request.user)},
-    )
+    """The header's count of unread notifications."""
+    return unread_badge(request, centre.unread_count(user=request.user))
 
 
 @login_required
