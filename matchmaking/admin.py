@@ -55,6 +55,20 @@ from matchmaking.models import WebhookEndpoint
 NAME_FIELDS = ("name_en", "name_fr", "name_es", "name_ar", "name_zh", "name_ru")
 
 
+class RecordOnly:
+    """An admin of rows kept as a record: read here, never added or changed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RecordOnlyAdmin(RecordOnly, admin.ModelAdmin):
+    """Rows the platform writes itself (deliveries, contacts exchanged, alerts)."""
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -420,7 +434,7 @@ class MatchEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RecordOnlyAdmin):
     """Tokens are read and revoked here, never created, edited or reassigned.
 
     A key is created by its owner and shown once; a token's owner, key and
@@ -443,12 +457,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     exclude = ("key_hash",)
     actions = ("revoke_tokens",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -486,18 +494,12 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(SimpleHistoryAdmin):
+class JoinRequestAdmin(RecordOnly, SimpleHistoryAdmin):
     """Requests to join: read here, decided on the site (curation, API)."""
 
     list_display = ("organisation_name", "country", "kind", "status", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("organisation_name", "email", "contact_name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ContentTranslation)
@@ -512,16 +514,6 @@ class ContentTranslationAdmin(admin.ModelAdmin):
 
 # --- what the platform writes by itself: read in the admin, never edited there ---
 # (who among the curators may read which is on the allow-list in accounts/policy.py)
-
-
-class RecordOnlyAdmin(admin.ModelAdmin):
-    """Rows the platform writes itself (deliveries, contacts exchanged, alerts)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxEvent)

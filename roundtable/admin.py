@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from matchmaking.admin import RecordOnlyAdmin
 from roundtable.models import AgendaVersion
 from roundtable.models import BreakoutRegistration
 from roundtable.models import CallForPitches
@@ -133,7 +134,7 @@ class ReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgendaVersion)
-class AgendaVersionAdmin(admin.ModelAdmin):
+class AgendaVersionAdmin(RecordOnlyAdmin):
     """Published versions are a record: read them, never edit them."""
 
     list_display = ("event", "number", "published_at", "published_by", "note")
@@ -147,12 +148,6 @@ class AgendaVersionAdmin(admin.ModelAdmin):
         "snapshot",
     )
     list_select_related = ("event", "published_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Meeting)
