@@ -15,6 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
+from django.db.models import Model
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.http import http_date
@@ -372,6 +373,31 @@ class ApiViewMixin:
         page = self.paginate_queryset(queryset)
         data = serializer_class(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
+
+
+class OwnRowsViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The signed-in user's own rows (tokens, webhooks, saved searches,
+    notifications): listed and read by id, no filters."""
+
+    permission_classes = AUTHENTICATED
+    lookup_value_regex = ID_REGEX
+    filterset_class = None
+    # The rows' model: the schema generator has no user whose rows to list.
+    model: type[Model]
+
+    def rows_of(self, user) -> QuerySet:
+        """The rows ``user`` owns."""
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.rows_of(self.request.user)
 
 
 class DocumentSchema(AutoSchema):

@@ -7,17 +7,14 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_view
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions
-from rest_framework import mixins
 from rest_framework import serializers
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matchmaking.api.base import ID_REGEX
 from matchmaking.api.base import LIST_ERRORS
 from matchmaking.api.base import READ_ERRORS
-from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import check_query_params
 from matchmaking.api.base import errors
 from matchmaking.api.permissions import AUTHENTICATED
@@ -60,23 +57,14 @@ MARKED = inline_serializer("MarkedRead", {"marked": serializers.IntegerField()})
     ),
     retrieve=extend_schema(responses={200: NotificationSerializer, **READ_ERRORS}),
 )
-class NotificationViewSet(
-    ApiViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class NotificationViewSet(OwnRowsViewSet):
     """The signed-in user's own notification centre."""
 
+    model = Notification
     serializer_class = NotificationSerializer
-    permission_classes = AUTHENTICATED
-    lookup_value_regex = ID_REGEX
-    filterset_class = None
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        return centre.notifications_of(user=self.request.user)
+    def rows_of(self, user):
+        return centre.notifications_of(user=user)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

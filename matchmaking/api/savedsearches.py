@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_view
-from rest_framework import mixins
 from rest_framework import serializers
 from rest_framework import status
-from rest_framework import viewsets
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import ID_REGEX
 from matchmaking.api.base import LIST_ERRORS
 from matchmaking.api.base import READ_ERRORS
-from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import errors
-from matchmaking.api.permissions import AUTHENTICATED
 from matchmaking.models import SavedSearch
 from matchmaking.savedsearches import services
 
@@ -67,23 +63,14 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         description="Delete the saved search (no more alerts).",
     ),
 )
-class SavedSearchViewSet(
-    ApiViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class SavedSearchViewSet(OwnRowsViewSet):
     """The user's saved searches (README "Saved searches")."""
 
+    model = SavedSearch
     serializer_class = SavedSearchSerializer
-    permission_classes = AUTHENTICATED
-    lookup_value_regex = ID_REGEX
-    filterset_class = None
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return SavedSearch.objects.none()
-        return selectors.saved_searches_of(user=self.request.user)
+    def rows_of(self, user):
+        return selectors.saved_searches_of(user=user)
 
     def create(self, request, *args, **kwargs):
         payload = SavedSearchSerializer(data=request.data)

@@ -6,14 +6,12 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins
 from rest_framework import status
-from rest_framework import viewsets
 from rest_framework.response import Response
 
 from matchmaking import selectors
 from matchmaking.accounts import policy
 from matchmaking.accounts import tokens
-from matchmaking.api.base import ID_REGEX
-from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import AUTHENTICATED
@@ -41,24 +39,16 @@ from matchmaking.models import ApiToken
     ),
 )
 class ApiTokenViewSet(
-    ApiViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, OwnRowsViewSet
 ):
     """The signed-in user's own personal API tokens."""
 
+    model = ApiToken
     serializer_class = ApiTokenSerializer
     permission_classes = [*AUTHENTICATED, ManagesTokens]
-    lookup_value_regex = ID_REGEX
-    filterset_class = None
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ApiToken.objects.none()
-        return selectors.api_tokens_of(user=self.request.user)
+    def rows_of(self, user):
+        return selectors.api_tokens_of(user=user)
 
     def create(self, request, *args, **kwargs):
         payload = ApiTokenCreateSerializer(data=request.data)

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.utils import extend_schema_view
-from rest_framework import mixins
 from rest_framework import serializers
 from rest_framework import status
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import ID_REGEX
 from matchmaking.api.base import LIST_ERRORS
 from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import WRITE_ERRORS
-from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import paginated
-from matchmaking.api.permissions import AUTHENTICATED
 from matchmaking.models import WebhookDelivery
 from matchmaking.models import WebhookEndpoint
 from matchmaking.webhooks import delivery
@@ -126,23 +122,14 @@ DELIVERY_PAGE = paginated(WebhookDeliverySerializer, "PaginatedWebhookDeliveryLi
         description="Delete the webhook and its delivery log.",
     ),
 )
-class WebhookEndpointViewSet(
-    ApiViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class WebhookEndpointViewSet(OwnRowsViewSet):
     """The user's webhooks: signed events of the types chosen (README "Webhooks")."""
 
+    model = WebhookEndpoint
     serializer_class = WebhookEndpointSerializer
-    permission_classes = AUTHENTICATED
-    lookup_value_regex = ID_REGEX
-    filterset_class = None
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookEndpoint.objects.none()
-        return selectors.webhooks_of(user=self.request.user)
+    def rows_of(self, user):
+        return selectors.webhooks_of(user=user)
 
     def create(self, request, *args, **kwargs):
         payload = WebhookEndpointCreateSerializer(data=request.data)
