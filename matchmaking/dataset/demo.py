@@ -28,13 +28,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from matchmaking import services
 from matchmaking.accounts import policy
+from matchmaking.conversations.services import post_message
 from matchmaking.dataset.exchange import ImportResult
 from matchmaking.dataset.exchange import import_dataset
+from matchmaking.enums import MatchStatus
 from matchmaking.enums import MembershipRole
+from matchmaking.models import Match
 from matchmaking.models import Membership
 from matchmaking.models import MemberState
 from matchmaking.models import Need
+from matchmaking.models import Profile
 from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.models import User
@@ -123,6 +128,27 @@ VERIFIED_PROVIDERS = (
 )
 # Confidential need -> providers its state shares it with.
 SHARED_NEEDS = {"gmb-utility-control-systems": ("nordic-ccp",)}
+# One match worked through, so that the demo shows what follows a suggestion:
+# the secretariat proposes it, the focal point is interested, the provider
+# introduces, and the two write to each other (need, programme, messages).
+WORKED_MATCH = (
+    "gmb-national-csirt",
+    "nordic-csirt-launchpad",
+    (
+        (
+            "provider",
+            "Thank you for your interest. Could we start with a call next week "
+            "to plan the readiness assessment? Tuesday or Wednesday morning "
+            "(Banjul time) would suit our adviser.",
+        ),
+        (
+            "focal",
+            "Wednesday at 10:00 works for us. The CSIRT's head and the "
+            "ministry's digital director will join.",
+        ),
+    ),
+)
+DEMO_PHONES = {"focal": "+220 437 0000", "provider": "+47 22 00 00 00"}
 CURATORS_GROUP = "Curators"
 
 
@@ -265,6 +291,37 @@ def _share_needs() -> None:
         need.shared_with.add(*Provider.objects.filter(ref__in=provider_refs))
 
 
+def _work_one_match(*, users: dict[str, User]) -> None:
+    """Take ``WORKED_MATCH`` to "introduced" with a short conversation, once.
+
+    Through the services, as people would: the audit trail, the contacts, the
+    notifications and the mails (queued) are what a real match leaves behind.
+    """
+    need_ref, programme_ref, messages = WORKED_MATCH
+    need = Need.objects.get(ref=need_ref)
+    programme = Programme.objects.get(ref=programme_ref)
+    if (
+        Match.objects.filter(need=need, programme=programme)
+        .exclude(status=MatchStatus.SUGGESTED)
+        .exists()
+    ):
+        return  # worked before (or by whoever plays with the demo)
+    for username, phone in DEMO_PHONES.items():
+        Profile.objects.get_or_create(user=users[username], defaults={"phone": phone})
+    match = services.propose_match(
+        user=users["curator"],
+        need=need,
+        programme=programme,
+        note="Met at the roundtable: the Launchpad fits the CSIRT's first year.",
+    )
+    services.transition_match(
+        user=users["focal"], match=match, action="express_interest"
+    )
+    services.transition_match(user=users["provider"], match=match, action="introduce")
+    for username, body in messages:
+        post_message(user=users[username], match=match, body=body)
+
+
 @transaction.atomic
 def load_demo(*, data: dict | None = None) -> DemoResult:
     """Import the demo dataset, then its users, memberships and sharing."""
@@ -273,4 +330,5 @@ def load_demo(*, data: dict | None = None) -> DemoResult:
     users = _ensure_users(data=data)
     _verify_providers(curator=users["curator"])
     _share_needs()
+    _work_one_match(users=users)
     return DemoResult(imported=imported, users=users, logins=DEMO_USERS)
