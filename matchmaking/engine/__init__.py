@@ -30,7 +30,7 @@ stay comparable):
     the need asks for, which prefers a focused programme over a catch-all.
 ``text`` (0.50)
     ``concept_share`` (0.7) x cosine of lexicon-concept vectors + the rest x
-    cosine of character 3-5-gram TF-IDF vectors (same-language wording). A
+    cosine of word-stem TF-IDF vectors (same-language wording). A
     concept vector holds the concepts the text mentions (log-damped counts x
     idf over the programmes) plus, at ``topic_in_text`` (0.6) of its norm, the
     topics those concepts imply, so "ransomware recovery" and "incident
@@ -40,6 +40,9 @@ stay comparable):
     the ones its text implies when the need has none tagged).
 ``delivery`` (0.07)
     1 when a delivery mode is shared, 0.5 when only hybrid bridges them, else 0.
+    A programme that only gives knowledge products, tools or funding fits any
+    mode (1): a toolkit, a scanning service or a grant is used however the
+    need's own activities run (``delivery_modes_offered``).
 ``reach`` (0.06)
     1 when the programme is open to some countries only (regions, a country
     list, LDCs or SIDS; for an eligible pair that group includes the need's

@@ -35,10 +35,12 @@ from matchmaking.engine.eligibility import RULE_LANGUAGE
 from matchmaking.engine.eligibility import RULE_LDC_ONLY
 from matchmaking.engine.eligibility import RULE_SIDS_ONLY
 from matchmaking.engine.eligibility import eligibility
+from matchmaking.engine.profiles import ANY_MODE
 from matchmaking.engine.profiles import NeedFeatures
 from matchmaking.engine.profiles import NeedProfile
 from matchmaking.engine.profiles import ProgrammeFeatures
 from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import delivery_modes_offered
 from matchmaking.engine.scoring import _dot
 from matchmaking.engine.scoring import score_components
 
@@ -232,7 +234,9 @@ def _claim(
         for value in values:
             claims.setdefault((programme.key, kind, value), set()).add(b)
     elif not failed and need.delivery_modes:
-        if need.delivery_modes & programme.delivery_modes:
+        offered = delivery_modes_offered(programme)
+        # A programme that only gives materials, tools or money fits any mode.
+        if need.delivery_modes & offered or ANY_MODE in offered:
             return
         for mode in sorted(need.delivery_modes):
             claims.setdefault((programme.key, CHANGE_DELIVERY, mode), set()).add(b)
@@ -264,7 +268,7 @@ def _checked(
         changed = apply_change(index.programmes[i], kind, value)
         pf = index.features[i]
         if kind == CHANGE_DELIVERY:
-            pf = replace(pf, delivery_modes=changed.delivery_modes)
+            pf = replace(pf, delivery_modes=delivery_modes_offered(changed))
         served = sorted(
             batch.needs[b].key
             for b in rows

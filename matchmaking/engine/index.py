@@ -27,6 +27,7 @@ from matchmaking.engine.profiles import NeedFeatures
 from matchmaking.engine.profiles import NeedProfile
 from matchmaking.engine.profiles import ProgrammeFeatures
 from matchmaking.engine.profiles import ProgrammeProfile
+from matchmaking.engine.profiles import delivery_modes_offered
 from matchmaking.engine.profiles import is_targeted
 from matchmaking.engine.reasons import _ProgrammeFacts
 from matchmaking.engine.scoring import _blend
@@ -255,7 +256,7 @@ class MatchingIndex(BatchRanking):
             ),
             assistance_types=programme.assistance_types,
             audiences=programme.audiences,
-            delivery_modes=programme.delivery_modes,
+            delivery_modes=delivery_modes_offered(programme),
             concepts=self._concept_vector(prof),
             words=self._word_vector(prof),
             targeted=is_targeted(programme),
@@ -356,10 +357,10 @@ class MatchingIndex(BatchRanking):
 
     def _refresh_derived(self) -> None:
         """Arrays derived from the per-row ones (after a build or an update)."""
-        patterns = sorted({p.delivery_modes for p in self.programmes}, key=sorted)
+        patterns = sorted({f.delivery_modes for f in self.features}, key=sorted)
         self._prog_patterns = {pat: k for k, pat in enumerate(patterns)}
         self._mode_pattern = np.array(
-            [self._prog_patterns[p.delivery_modes] for p in self.programmes],
+            [self._prog_patterns[f.delivery_modes] for f in self.features],
             dtype=np.int64,
         )
         one_hot = np.zeros((len(self.programmes), len(patterns)))
@@ -401,7 +402,7 @@ class MatchingIndex(BatchRanking):
 
     def _update_derived(self, i: int) -> None:
         """Refresh the derived columns of programme ``i`` (same layout)."""
-        k = self._prog_patterns[self.programmes[i].delivery_modes]
+        k = self._prog_patterns[self.features[i].delivery_modes]
         self._mode_pattern[i] = k
         one_hot = np.zeros(len(self._prog_patterns))
         one_hot[k] = 1.0
@@ -600,7 +601,7 @@ class MatchingIndex(BatchRanking):
         )
         self._p_words_t = self._p_words.T.tocsr()
         self._refresh_sparse_words()
-        if grew or programme.delivery_modes not in self._prog_patterns:
+        if grew or features.delivery_modes not in self._prog_patterns:
             self._refresh_derived()
         else:
             self._update_derived(i)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from matchmaking.engine.profiles import _HYBRID
+from matchmaking.engine.profiles import ANY_MODE
 from matchmaking.engine.profiles import DEFAULT_CONFIG
 from matchmaking.engine.profiles import Components
 from matchmaking.engine.profiles import MatchingConfig
@@ -97,8 +98,8 @@ def score_components(
 
 
 def _delivery(wanted: frozenset[str], offered: frozenset[str]) -> float:
-    """1 if a mode is shared, 0.5 if only hybrid bridges them, else 0."""
-    if wanted & offered:
+    """1 if a mode is shared (or any fits), 0.5 if only hybrid bridges them, else 0."""
+    if wanted & offered or ANY_MODE in offered:
         return 1.0
     if offered and _HYBRID in wanted | offered:
         return 0.5

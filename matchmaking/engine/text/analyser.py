@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -47,6 +48,7 @@ from matchmaking.engine.text.stemming import _own_language
 from matchmaking.engine.text.stemming import _word_feature
 from matchmaking.engine.text.stemming import stem
 from matchmaking.engine.text.stemming import stopwords
+from matchmaking.engine.text.stemming import term_stems
 from matchmaking.engine.text.tokens import _LATIN
 from matchmaking.engine.text.tokens import MAX_ANALYSED_CHARS
 from matchmaking.engine.text.tokens import _cue_hits
@@ -125,11 +127,14 @@ class Lexicon:
                 # in runs of Han characters): a key of the ``any`` channel.
                 channel = "any" if language == "zh" else language
                 for form in surface_forms:
+                    variants: list[tuple[str, ...]]
                     if language == "zh":
-                        stems: tuple[str, ...] = ("".join(form.split()),)
+                        variants = [("".join(form.split()),)]
                     else:
-                        stems = self._compile(channel, form, stops)
-                    if stems:
+                        variants = self._compile(channel, form, stops)
+                    for stems in variants:
+                        if not stems:
+                            continue
                         bucket = self._terms[channel].setdefault(stems[0], [])
                         if (stems, index) not in bucket:
                             bucket.append((stems, index))
@@ -204,15 +209,21 @@ class Lexicon:
     @staticmethod
     def _compile(
         channel: str, form: str, stops: Mapping[str, frozenset[str]]
-    ) -> tuple[str, ...]:
+    ) -> list[tuple[str, ...]]:
+        """The key sequences a term is found by (one, or in Arabic a few)."""
         tokens = tokenize(form)
         if channel == "any":
-            return tuple(_acronym_key(t) for t in tokens)
+            return [tuple(_acronym_key(t) for t in tokens)]
         if form.startswith("="):
-            return tuple(
-                "=" + _normalise(channel, t) for t in tokens if t not in stops[channel]
-            )
-        return tuple(stem(channel, t) for t in tokens if t not in stops[channel])
+            return [
+                tuple(
+                    "=" + _normalise(channel, t)
+                    for t in tokens
+                    if t not in stops[channel]
+                )
+            ]
+        choices = [term_stems(channel, t) for t in tokens if t not in stops[channel]]
+        return list(itertools.product(*choices))
 
     def match(self, text: str) -> dict[int, int]:
         """Count the mentions of each concept (by index) in one text."""

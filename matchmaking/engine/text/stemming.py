@@ -36,18 +36,23 @@ _AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")  # noqa: RUF001 (Arabic/Cyrillic letters)
 
 
-def _arabic_light_stem(word: str) -> str:
-    """Light10-style Arabic stemmer (Larkey et al.): strip و, articles, suffixes."""
+def _arabic_light_stem(word: str, *, proclitics: bool = True) -> str:
+    """Light10-style Arabic stemmer (Larkey et al.): strip و, articles, suffixes.
+
+    ``proclitics=False`` keeps a first letter that may be a
+    one-letter proclitic (و, ب, ل, ك, ف) but here belongs to the word, as in
+    "وزارة" (ministry) or "فريق" (team); articles are still stripped.
+    """
     word = _ARABIC_DIACRITICS.sub("", word)
     word = re.sub("[أإآ]", "ا", word).replace("ى", "ي").replace("ؤ", "و")  # noqa: RUF001 (Arabic/Cyrillic letters)
-    if len(word) >= 4 and word.startswith("و"):
+    if proclitics and len(word) >= 4 and word.startswith("و"):
         word = word[1:]
     for prefix in _AR_PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             word = word[len(prefix) :]
             break
     else:
-        if len(word) >= 4 and word[0] in "بلكف":
+        if proclitics and len(word) >= 4 and word[0] in "بلكف":
             word = word[1:]
     for suffix in _AR_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
@@ -75,6 +80,24 @@ def _forms(language: str, token: str) -> tuple[str, str]:
 @cache
 def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_SNOWBALL[language])
+
+
+def term_stems(language: str, token: str) -> tuple[str, ...]:
+    """The stems a word of a lexicon term may have in a text.
+
+    One, except in Arabic. A term's words are written without proclitics, so
+    a first و, ب, ل, ك or ف belongs to the word ("فريق", team; "وزارة",
+    ministry), but in a text the light stemmer cannot tell it from a proclitic
+    and strips it when no article precedes ("فريق" and "وفريق" give "ريق",
+    "الفريق" gives "فريق"): a term's word is found by either stem.
+    """
+    if language != "ar":
+        return (stem(language, token),)
+    return tuple(
+        dict.fromkeys(
+            (stem(language, token), _arabic_light_stem(token, proclitics=False))
+        )
+    )
 
 
 @lru_cache(maxsize=500_000)

@@ -96,8 +96,11 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # cut the word at them: Arabic vowel signs, shadda and sukun (written now and
 # then, "تصيّد" for "تصيد"), Quranic annotation signs, and combining accents
 # left after NFC composition (a stress mark on a Russian vowel). They never change
-# which word it is; they are dropped before tokenising.
+# which word it is; they are dropped before tokenising. So is the alef that
+# carries the tanween of the indefinite accusative ("تدريباً", training): it is
+# not part of the word, which the stemmer would not find otherwise.
 _WORD_MARKS = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_TANWEEN_ALEF = re.compile("\u0627\u064b|\u064b\u0627")
 # What the analysis reads, so that its cost is bounded whatever a text holds:
 # the first MAX_ANALYSED_CHARS characters of a text (the longest field a record
 # may have, see the text limits in the README), and the first MAX_TOKEN_CHARS
@@ -121,9 +124,8 @@ def tokenize(text: str) -> list[str]:
     cut after ``MAX_TOKEN_CHARS`` characters.
     """
     text = text[:MAX_ANALYSED_CHARS]
-    tokens = _TOKEN.findall(
-        _WORD_MARKS.sub("", unicodedata.normalize("NFC", text).casefold())
-    )
+    text = _TANWEEN_ALEF.sub("", unicodedata.normalize("NFC", text).casefold())
+    tokens = _TOKEN.findall(_WORD_MARKS.sub("", text))
     if not _HAN_CHAR.search(text):
         return _cut(tokens)
     out: list[str] = []

@@ -31,7 +31,7 @@ SEN = need()  # Senegal (LDC, Africa), French, CSIRT establishment, in person
                 "delivery_modes": frozenset({"online"}),
                 "topics": frozenset({"incident-response"}),
                 "audiences": frozenset({"policymakers"}),
-                "assistance_types": frozenset({"funding"}),
+                "assistance_types": frozenset({"policy-advice"}),
             },
             "delivery_mode",
             "in-person",
@@ -48,6 +48,26 @@ def test_the_one_change_that_unlocks_a_need_is_found_and_checked(changed, kind, 
     opened = build_index([apply_change(closed, kind, value)], topic_themes=THEMES)
     result = opened.rank_need(SEN, today=TODAY)
     assert (result.unmet, [m.programme for m in result.matches]) == (None, ["closed"])
+
+
+def test_no_delivery_mode_is_advised_for_a_programme_of_materials_tools_or_money():
+    # A toolkit offered online serves an in-person need as it is: its
+    # delivery mode is not what keeps it from the need, so no change to it is
+    # advised, and it scores as if it shared the need's mode.
+    kit = programme(
+        key="kit",
+        delivery_modes=frozenset({"online"}),
+        assistance_types=frozenset({"knowledge-products", "tools-equipment"}),
+    )
+    course = programme(key="course", delivery_modes=frozenset({"online"}))
+    index = build_index([kit, course], topic_themes=THEMES)
+    result = index.rank_need(SEN, today=TODAY)
+    delivery = {m.programme: m.components.delivery for m in result.matches}
+    assert delivery == {"kit": 1.0, "course": 0.0}
+    # The course taught online is advised to add in-person sessions; the kit is not.
+    assert advise(index, [SEN], today=TODAY) == (
+        Advice("course", "delivery_mode", "in-person", ("sen-csirt",), 1.0),
+    )
 
 
 def test_advice_pools_needs_and_ranks_by_weight():

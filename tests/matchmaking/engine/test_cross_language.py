@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import math
 from typing import Any
 
 import pytest
@@ -682,6 +683,106 @@ def test_arabic_observers_are_not_read_as_security_monitoring():
         assert "security-operations" in lexicon.profile({"title": text}).concepts
 
 
+def test_the_tanween_alef_is_not_part_of_the_word():
+    # "تدريباً" (training, indefinite accusative) is "تدريب" with a tanween.
+    assert tokenize("نحتاج تدريباً وأدوات") == ["نحتاج", "تدريب", "وأدوات"]
+    profile = default_lexicon().profile({"title": "نحتاج تدريباً"})
+    assert "training" in profile.concepts
+
+
+@pytest.mark.parametrize(
+    "text", ["فريق الاستجابة", "الفريق الاستجابة", "فريقاً للاستجابة"]
+)
+def test_an_arabic_word_starting_like_a_proclitic_is_found_with_or_without_article(
+    text,
+):
+    # The light stemmer strips a first ف from "فريق" (team) but not from
+    # "الفريق": the term is found either way.
+    assert "csirt" in default_lexicon().profile({"title": text}).concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("وطلبت جمهورية الكونغو الديمقراطية", "general-public"),  # republic
+        ("ممارسات أمن التوجيه", "mentoring"),  # routing, not guidance
+        ("والأدلة الإرشادية", "electronic-evidence"),  # guides, not evidence
+        ("Créer l'équipe nationale", "tools-equipment"),  # team
+        ("Los equipos nacionales", "tools-equipment"),  # teams
+        ("La cooperación internacional", "funding"),  # not "cooperantes"
+        ("L'accompagnement doit se faire en français", "mentoring"),  # support
+        ("勒索软件攻击", "tools-equipment"),  # ransomware is not software tools
+        ("Подготовка стратегии", "training"),  # preparing a strategy
+    ],
+)
+def test_false_friends_are_not_read_as_the_concept(text, concept):
+    assert concept not in default_lexicon().profile({"title": text}).concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Il faudra former les procureurs", "training"),
+        ("y formar a los primeros analistas", "security-operations"),
+        ("وتدريب أوائل المحللين", "security-operations"),
+        ("وتطلب وزارة العدل", "public-sector"),
+        ("الطاقة والاتصالات", "telecom-sector"),
+        ("وإرشادات بشأن المقبولية", "knowledge-products"),
+        ("بيانات التهديدات", "threat-intelligence"),
+        ("sistemas comprometidos o vulnerables", "cyber-attacks"),
+    ],
+)
+def test_translations_of_english_terms_are_read_as_the_concept(text, concept):
+    assert concept in default_lexicon().profile({"title": text}).concepts
+
+
+def _concept_cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    keys = set(a) | set(b)
+    va = {k: math.log1p(a.get(k, 0.0)) for k in keys}
+    vb = {k: math.log1p(b.get(k, 0.0)) for k in keys}
+    dot = sum(va[k] * vb[k] for k in keys)
+    norm = math.sqrt(sum(v * v for v in va.values()) * sum(v * v for v in vb.values()))
+    return dot / norm if norm else 0.0
+
+
+# Mean cosine of the concepts found in each dev need and in its English version
+# (log-damped mentions), as measured: full text / terse rewrite.
+#   fr 0.935 / 0.947, es 0.952 / 0.943, ar 0.923 / 0.939, ru 0.947 / 0.911,
+#   zh 0.934 / 0.926 (before the Arabic and false-friend fixes: fr 0.918 /
+#   0.933, es 0.936 / 0.925, ar 0.892 / 0.887, ru 0.940 / 0.904, zh 0.929 / 0.921)
+CONCEPT_AGREEMENT = {
+    "fr": (0.93, 0.94),
+    "es": (0.95, 0.94),
+    "ar": (0.92, 0.93),
+    "ru": (0.94, 0.91),
+    "zh": (0.93, 0.92),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_translated_need_is_read_as_the_same_concepts_as_the_english(lang):
+    lexicon = default_lexicon()
+
+    def concepts(record: dict[str, str]) -> dict[str, float]:
+        fields = {k: record.get(k, "") for k in ("title", "description")}
+        return dict(lexicon.profile(fields).concepts)
+
+    english = json.loads((DATA / "dev_needs_en.json").read_text(encoding="utf-8"))
+    found = json.loads((DATA / f"dev_needs_{lang}.json").read_text(encoding="utf-8"))
+    terse = json.loads((DATA / "dev_needs_terse.json").read_text(encoding="utf-8"))
+    full = [
+        _concept_cosine(concepts(need), concepts(found["needs"][ref]))
+        for ref, need in english["needs"].items()
+    ]
+    short = [
+        _concept_cosine(concepts(need), concepts(terse["needs"][lang][ref]))
+        for ref, need in terse["needs"]["en"].items()
+    ]
+    floor_full, floor_terse = CONCEPT_AGREEMENT[lang]
+    assert sum(full) / len(full) >= floor_full
+    assert sum(short) / len(short) >= floor_terse
+
+
 def test_a_concept_has_a_chinese_label():
     lexicon = default_lexicon()
     assert lexicon.label("csirt", "zh") == "计算机安全事件响应小组"
@@ -723,9 +824,9 @@ def _variant(dataset: dict, mode: str) -> dict:
 
 MODES = ("posted", "onetopic", "untagged")
 # Measured (nDCG@5, needs in English / fr / es / ar / ru / zh):
-#   posted   0.943 / 0.943 / 0.938 / 0.944 / 0.947 / 0.941
-#   onetopic 0.929 / 0.932 / 0.924 / 0.922 / 0.933 / 0.930
-#   untagged 0.935 / 0.930 / 0.922 / 0.928 / 0.931 / 0.928
+#   posted   0.948 / 0.950 / 0.945 / 0.948 / 0.953 / 0.946
+#   onetopic 0.935 / 0.932 / 0.931 / 0.928 / 0.939 / 0.939
+#   untagged 0.936 / 0.930 / 0.929 / 0.926 / 0.937 / 0.936
 MIN_NDCG5 = 0.90
 MAX_GAP_TO_ENGLISH = 0.04
 
