@@ -8,11 +8,10 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from matchmaking.api.base import LIST_ERRORS
-from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import DocumentSchema
 from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
 from matchmaking.api.filters import CountryFilter
 from matchmaking.api.filters import RegionFilter
 from matchmaking.api.permissions import PUBLIC_READ
@@ -27,21 +26,13 @@ from matchmaking.models import Theme
 from matchmaking.reference import VOCABULARY_MODELS
 
 
-def _read_docs(serializer):
-    """The documented answers of a reference resource: its list and its items."""
-    return extend_schema_view(
-        list=extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
-        retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
-    )
-
-
 class _ReferenceViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Reference data: public, read-only, cached."""
 
     permission_classes = PUBLIC_READ
 
 
-@_read_docs(CountrySerializer)
+@extend_schema_view(**read_schemas(CountrySerializer))
 class CountryViewSet(_ReferenceViewSet):
     """UN M49 countries and areas with their regions and LDC/LLDC/SIDS flags."""
 
@@ -56,7 +47,7 @@ class CountryViewSet(_ReferenceViewSet):
         return super().get_object()
 
 
-@_read_docs(RegionSerializer)
+@extend_schema_view(**read_schemas(RegionSerializer))
 class RegionViewSet(_ReferenceViewSet):
     """M49 regions, sub-regions and intermediate regions."""
 

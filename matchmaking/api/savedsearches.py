@@ -9,10 +9,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import LIST_ERRORS
-from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import errors
+from matchmaking.api.base import read_schemas
 from matchmaking.models import SavedSearch
 from matchmaking.savedsearches import services
 
@@ -48,10 +47,7 @@ class SavedSearchSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        responses={200: SavedSearchSerializer(many=True), **LIST_ERRORS}
-    ),
-    retrieve=extend_schema(responses={200: SavedSearchSerializer, **READ_ERRORS}),
+    **read_schemas(SavedSearchSerializer),
     create=extend_schema(
         responses={201: SavedSearchSerializer, **errors(400, 401, 403, 429)},
         description="Save a programme or need search as an alert: new or changed "

@@ -10,12 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors
-from matchmaking.api.base import LIST_ERRORS
-from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import OwnRowsViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import paginated
+from matchmaking.api.base import read_schemas
 from matchmaking.models import WebhookDelivery
 from matchmaking.models import WebhookEndpoint
 from matchmaking.webhooks import delivery
@@ -98,10 +97,7 @@ DELIVERY_PAGE = paginated(WebhookDeliverySerializer, "PaginatedWebhookDeliveryLi
 
 
 @extend_schema_view(
-    list=extend_schema(
-        responses={200: WebhookEndpointSerializer(many=True), **LIST_ERRORS}
-    ),
-    retrieve=extend_schema(responses={200: WebhookEndpointSerializer, **READ_ERRORS}),
+    **read_schemas(WebhookEndpointSerializer),
     create=extend_schema(
         request=WebhookEndpointCreateSerializer,
         responses={
