@@ -78,11 +78,10 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Webhook saved."))
             return redirect("webhook-detail", pk=endpoint.pk)
     log = endpoint.deliveries.order_by("-created_at", "-id")
-    return render(
+    return form_page(
         request,
         "registration/webhook_detail.html",
         {"endpoint": endpoint, "form": form, "page": _page(request, log)},
-        status=400 if request.method == "POST" else 200,
     )
 
 
