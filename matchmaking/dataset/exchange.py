@@ -44,10 +44,9 @@ from matchmaking.dataset.checks import Row
 from matchmaking.dataset.checks import chunks
 from matchmaking.enums import NeedStatus
 from matchmaking.enums import ProgrammeStatus
-from matchmaking.funding.rates import refresh_usd
 from matchmaking.funding.services import funding_by_programme
 from matchmaking.funding.services import parse_funding
-from matchmaking.funding.services import write_funding
+from matchmaking.funding.services import write_fundings
 from matchmaking.models import TAG_FIELDS
 from matchmaking.models import MemberState
 from matchmaking.models import Need
@@ -320,18 +319,28 @@ def import_dataset(
 
 
 def _write_funding(funding: dict[str, Any]) -> None:
-    """Replace the funding of the programmes whose records give one."""
+    """Replace the funding of the programmes whose records give one, all at
+    once (the checker parsed each record already: nothing is refused here)."""
     if not funding:
         return
-    providers = dict(Provider.objects.values_list("ref", "id"))
+    providers = _ids_by_ref(Provider, _participant_providers(funding.values()))
     programmes = _ids_by_ref(Programme, funding)
-    for ref, data in funding.items():
-        write_funding(
-            programme=Programme(pk=programmes[ref]),
-            funding=parse_funding(data, providers=providers),
-            refresh=False,
-        )
-    refresh_usd(programme_ids=programmes.values())
+    write_fundings(
+        fundings={
+            programmes[ref]: parse_funding(data, providers=providers)
+            for ref, data in funding.items()
+        }
+    )
+
+
+def _participant_providers(fundings: Iterable[Any]) -> set[str]:
+    """The provider refs the participants of funding records name."""
+    return {
+        item["provider"]
+        for data in fundings
+        for item in (data.get("participants") or [])
+        if isinstance(item, dict) and isinstance(item.get("provider"), str)
+    }
 
 
 # --- export ---------------------------------------------------------------

@@ -19,8 +19,9 @@ from lxml import etree
 from matchmaking import api_cache
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding import iati
+from matchmaking.funding.services import FundingInput
 from matchmaking.funding.services import parse_funding
-from matchmaking.funding.services import write_funding
+from matchmaking.funding.services import write_fundings
 from matchmaking.models import LONG_TEXT
 from matchmaking.models import SHORT_TEXT
 from matchmaking.models import ContentTranslation
@@ -397,6 +398,8 @@ def import_activities(
         raise IatiInvalid(reader.problems)
     content_type = ContentType.objects.get_for_model(Programme)
     drafts = []
+    fundings: dict[int, FundingInput] = {}
+    provenance: list[ImportedActivity] = []
     for activity in activities:
         assert activity is not None  # noqa: S101  # problems were raised above
         duplicate = _duplicate_of(activity)
@@ -433,17 +436,18 @@ def import_activities(
         )
         if activity.translations:  # bulk_create skips save(): refresh the vector
             refresh_search_vectors(Programme, [programme.pk])
-        write_funding(
-            programme=programme,
-            funding=parse_funding(activity.funding, providers=reader.provider_ids),
+        fundings[programme.pk] = parse_funding(
+            activity.funding, providers=reader.provider_ids
         )
-        ImportedActivity.objects.create(
-            programme=programme,
-            iati_identifier=activity.identifier[:200],
-            reporting_org=activity.reporting_org,
-            source_name=source_name[:255],
-            imported_by=user,
-            duplicate_of=duplicate,
+        provenance.append(
+            ImportedActivity(
+                programme=programme,
+                iati_identifier=activity.identifier[:200],
+                reporting_org=activity.reporting_org,
+                source_name=source_name[:255],
+                imported_by=user,
+                duplicate_of=duplicate,
+            )
         )
         drafts.append(
             ImportedDraft(
@@ -453,5 +457,8 @@ def import_activities(
                 duplicate_of=duplicate.ref if duplicate else None,
             )
         )
+    # The activities' funding and provenance are written set by set.
+    write_fundings(fundings=fundings)
+    ImportedActivity.objects.bulk_create(provenance)
     api_cache.changed()
     return drafts

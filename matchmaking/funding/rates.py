@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from matchmaking.models import BudgetLine
@@ -68,12 +69,27 @@ def refresh_usd(*, programme_ids: Iterable[int] | None = None) -> int:
     """Recompute the stored US-dollar equivalents (after a rate or an amount
     changed); returns how many rows changed."""
     table = RateTable()
-    lines = BudgetLine.objects.all()
-    totals = ProgrammeFunding.objects.select_related("programme")
-    if programme_ids is not None:
-        ids = list(programme_ids)
-        lines = lines.filter(programme_id__in=ids)
-        totals = totals.filter(programme_id__in=ids)
+    if programme_ids is None:
+        return _refresh(table, BudgetLine.objects.all(), ProgrammeFunding.objects.all())
+    ids = sorted(set(programme_ids))
+    return sum(
+        _refresh(
+            table,
+            BudgetLine.objects.filter(programme_id__in=ids[i : i + _CHUNK]),
+            ProgrammeFunding.objects.filter(programme_id__in=ids[i : i + _CHUNK]),
+        )
+        for i in range(0, len(ids), _CHUNK)
+    )
+
+
+_CHUNK = 2000
+
+
+def _refresh(
+    table: RateTable,
+    lines: QuerySet[BudgetLine],
+    totals: QuerySet[ProgrammeFunding],
+) -> int:
     changed_lines = []
     for line in lines.only("id", "amount", "currency", "period_start", "amount_usd"):
         usd = table.to_usd(line.amount, line.currency, line.period_start)
@@ -82,7 +98,7 @@ def refresh_usd(*, programme_ids: Iterable[int] | None = None) -> int:
             changed_lines.append(line)
     BudgetLine.objects.bulk_update(changed_lines, ["amount_usd"], batch_size=1000)
     changed_totals = []
-    for funding in totals:
+    for funding in totals.select_related("programme"):
         usd = table.to_usd(funding.total_budget, funding.currency, funding_day(funding))
         if usd != funding.total_budget_usd:
             funding.total_budget_usd = usd

@@ -309,3 +309,87 @@ def test_the_api_filters_programmes_by_funder(client, db):
 
     assert [p["ref"] for p in by_ref["results"]] == ["funded"]
     assert [p["ref"] for p in by_name["results"]] == ["funded"]
+
+
+def _funded_dataset(refs, *, funding=FUNDING):
+    return {
+        "format": "cbm-dataset/1",
+        "programmes": [
+            {
+                "ref": ref,
+                "provider": "prov",
+                "title": f"Incident response training {ref}",
+                "topics": ["incident-response"],
+                "languages": ["en"],
+                "funding": funding,
+            }
+            for ref in refs
+        ],
+    }
+
+
+def test_the_dataset_import_writes_funding_in_flat_queries(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ProviderFactory(ref="prov", name="Prov")
+    ProviderFactory(ref="donor", name="Donor")
+    ExchangeRate.objects.create(
+        currency="EUR", valid_from="2020-01-01", usd_per_unit="1.10"
+    )
+    import_dataset(data=_funded_dataset(["warm"]))
+    counts = []
+    for size in (2, 12):
+        refs = [f"s{size}-{i}" for i in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            import_dataset(data=_funded_dataset(refs))
+        counts.append(len(queries))
+
+    # As many queries for 12 programmes as for 2 (no query per programme).
+    assert counts[0] == counts[1]
+    assert ParticipatingOrganisation.objects.count() == 15 * 2
+    assert BudgetLine.objects.filter(amount_usd=Decimal("110000.00")).count() == 15
+    exported = export_dataset(
+        providers=Provider.objects.all(),
+        programmes=Programme.objects.filter(ref="s12-11"),
+        needs=Need.objects.none(),
+    )
+    assert (
+        exported["programmes"][0]["funding"]["participants"]
+        == (FUNDING["participants"])
+    )
+
+
+def test_a_dataset_import_replaces_funding_or_writes_nothing(db):
+    ProviderFactory(ref="prov", name="Prov")
+    ProviderFactory(ref="donor", name="Donor")
+    import_dataset(data=_funded_dataset(["a", "b"]))
+    before = sorted(BudgetLine.objects.values_list("programme__ref", "amount"))
+    bad = _funded_dataset(["a", "b", "c"], funding={"total_budget": "5000"})
+    bad["programmes"][1]["funding"] = {
+        "budget_lines": [{"period_start": "2026-01-01", "period_end": "2026-12-31"}]
+    }
+
+    with pytest.raises(DatasetInvalid) as raised:
+        import_dataset(data=bad)
+
+    assert [(p.ref, p.field) for p in raised.value.problems] == [
+        ("b", "funding.budget_lines[0].amount")
+    ]
+    assert not Programme.objects.filter(ref="c").exists()
+    assert sorted(BudgetLine.objects.values_list("programme__ref", "amount")) == (
+        before
+    )
+    assert ParticipatingOrganisation.objects.count() == 4
+
+    bad["programmes"][1]["funding"] = None
+    import_dataset(data=bad)
+
+    assert BudgetLine.objects.count() == 0
+    assert ParticipatingOrganisation.objects.count() == 0
+    assert sorted(
+        Programme.objects.filter(funding__isnull=False).values_list(
+            "ref", "funding__total_budget", "funding__currency"
+        )
+    ) == [("a", Decimal("5000.00"), "USD"), ("c", Decimal("5000.00"), "USD")]
+
