@@ -21,6 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from matchmaking import search
+from matchmaking import selectors
 from matchmaking import translations
 from matchmaking.enums import MatchOrigin
 from matchmaking.enums import MatchStatus
@@ -307,11 +308,7 @@ class ProgrammeFilter(TaggedFilter):
         )
 
     def filter_funder(self, queryset, name, value):
-        funders = ParticipatingOrganisation.objects.filter(
-            Q(name__icontains=value) | Q(provider__name__icontains=value),
-            role=OrganisationRole.FUNDING,
-        )
-        return queryset.filter(pk__in=funders.values("programme_id"))
+        return queryset.filter(selectors.funded_by_name_q(value))
 
     def filter_eligible_for(self, queryset, name, value):
         codes = list(value.region_codes)

@@ -32,6 +32,7 @@ from matchmaking import search
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.enums import MembershipRole
 from matchmaking.enums import NeedStatus
+from matchmaking.enums import OrganisationRole
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.enums import RegionLevel
 from matchmaking.enums import Visibility
@@ -48,6 +49,7 @@ from matchmaking.models import Language
 from matchmaking.models import Match
 from matchmaking.models import Membership
 from matchmaking.models import Need
+from matchmaking.models import ParticipatingOrganisation
 from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.models import Region
@@ -456,9 +458,25 @@ def _eligibility_q(values: list[str]) -> Q:
     return q
 
 
-def catalogue_filters(*, selected: dict[str, list[str]]) -> dict[str, Q]:
-    """The catalogue's filters for the options selected, by facet (AND across)."""
+def funded_by_name_q(value: str) -> Q:
+    """Programmes one of whose funding organisations (registered provider or
+    named organisation) has ``value`` in its name (the catalogue's and the
+    API's ``funder`` filter)."""
+    funders = ParticipatingOrganisation.objects.filter(
+        Q(name__icontains=value) | Q(provider__name__icontains=value),
+        role=OrganisationRole.FUNDING,
+    )
+    return Q(pk__in=funders.values("programme_id"))
+
+
+def catalogue_filters(
+    *, selected: dict[str, list[str]], funder: str = ""
+) -> dict[str, Q]:
+    """The catalogue's filters for the options selected, by facet (AND across),
+    and the funder's name typed."""
     filters: dict[str, Q] = {}
+    if funder:
+        filters["funder"] = funded_by_name_q(funder)
     for name, path, _model in CATALOGUE_FACETS:
         if selected[name]:
             filters[name] = _facet_q(name, path, selected[name])

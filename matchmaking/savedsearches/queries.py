@@ -43,6 +43,7 @@ _PROGRAMME_PAGE = {
     "language": "language",
     "mode": "delivery_mode",
     "cost": "cost_model",
+    "funder": "funder",
 }
 _NEED_PAGE = {"q": "q", "theme": "theme", "region": "region"}
 

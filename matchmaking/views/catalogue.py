@@ -116,7 +116,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
         for name in [*[f[0] for f in selectors.CATALOGUE_FACETS], "eligibility"]
     }
-    filters = selectors.catalogue_filters(selected=selected)
+    # Part of a funding organisation's name, as the API's ``funder``.
+    funder = request.GET.get("funder", "").strip()[:200].replace("\x00", "")
+    filters = selectors.catalogue_filters(selected=selected, funder=funder)
 
     # With a search or a filter, the ids of the page asked for are read with
     # the counts, so the search and filters run once; a number past the last
@@ -223,6 +225,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "facets": facets,
             "query": query,
+            "funder": funder,
             "any_filter": bool(query or filters or with_ended),
         },
         partial="results",

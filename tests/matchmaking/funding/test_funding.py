@@ -190,7 +190,7 @@ def test_the_provider_edits_funding_on_its_page_and_it_shows(client, db):
     assert response.status_code == 302
     page = client.get("/programmes/mine/").content.decode()
     assert "Ministry of Foreign Affairs" in page
-    assert "5000.00 USD" in page
+    assert "USD 5,000" in page
     assert programme.budget_lines.get().amount_usd == Decimal("5000.00")
 
 
@@ -393,3 +393,45 @@ def test_a_dataset_import_replaces_funding_or_writes_nothing(db):
         )
     ) == [("a", Decimal("5000.00"), "USD"), ("c", Decimal("5000.00"), "USD")]
 
+
+def test_the_catalogue_filters_programmes_by_funder(client, db):
+    from matchmaking.enums import ProgrammeStatus
+    from matchmaking.models import SearchScope
+    from matchmaking.savedsearches.queries import from_page
+
+    ProviderFactory(ref="donor", name="Nordic Donor")
+    by_provider = ProgrammeFactory(ref="funded", title="Funded training")
+    by_name = ProgrammeFactory(ref="named", title="Named training")
+    implemented = ProgrammeFactory(ref="implemented", title="Implemented training")
+    draft = ProgrammeFactory(
+        ref="draft", title="Draft training", status=ProgrammeStatus.DRAFT
+    )
+    ProgrammeFactory(ref="other", title="Other training")
+    for programme, participant in (
+        (by_provider, {"role": "funding", "provider": "donor"}),
+        (by_name, {"role": "funding", "name": "Nordic Fund"}),
+        (implemented, {"role": "implementing", "name": "Nordic Implementer"}),
+        (draft, {"role": "funding", "provider": "donor"}),
+    ):
+        write_funding(
+            programme=programme,
+            funding=parse_funding({"participants": [participant]}),
+        )
+
+    page = client.get("/programmes/?funder=nordic").content.decode()
+    french = client.get("/fr/programmes/?funder=NORDIC").content.decode()
+
+    for html in (page, french):
+        shown = sorted(
+            ref
+            for ref in ("funded", "named", "implemented", "draft", "other")
+            if f'href="{"/fr" if html is french else ""}/programmes/{ref}/"' in html
+        )
+        assert shown == ["funded", "named"]
+        assert 'name="funder" type="search" maxlength="200" value="' in html
+    assert ">Funded by</label>" in page
+    assert ">Financé par</label>" in french
+    assert "2 programmes" in page
+    assert from_page(scope=SearchScope.PROGRAMMES, page_query="funder=nordic") == (
+        "funder=nordic"
+    )

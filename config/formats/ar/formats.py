@@ -1,0 +1,3 @@
+"""Arabic number formats over Django's: amounts grouped by thousands."""
+
+NUMBER_GROUPING = 3
