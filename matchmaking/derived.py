@@ -1,17 +1,23 @@
 """Near misses and gap advice, computed by the task worker and stored for pages.
 
-Called by ``suggestions.py`` with its engine index whenever suggestions are
-refreshed (one need, the needs a programme edit touches, a full rematch), so
-that no web process ever needs an index: pages and the API read the stored
-rows through ``matchmaking/stored_results.py``.
+Called by ``suggestions.py`` with its engine index in a task of their own,
+queued once the suggestions they follow are stored (one need, the needs a
+programme edit touches, a full rematch), so that no web process ever needs an
+index: pages and the API read the stored rows through
+``matchmaking/stored_results.py``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
+from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
+from django.db import connection
 from django.db import transaction
 
 from matchmaking import engine
@@ -30,6 +36,48 @@ NEAR_MISSES_KEPT = 9
 
 _BULK = 2000
 
+_CHANGE_COLUMNS = ("programme_id", "need_id", "kind", "value")
+
+
+def _replace(
+    model: type[NearMiss] | type[SuggestedChange],
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    need_ids: Sequence[int],
+    everyone: bool,
+) -> None:
+    """Delete the needs' rows (every row with ``everyone``), insert ``rows``.
+
+    On PostgreSQL the rows go in by COPY (a full refresh stores about ten
+    rows a need); elsewhere by bulk_create.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        # Plain DELETE statements: nothing refers to these rows, and the ORM's
+        # delete() would read every id first to send signals nobody needs
+        # (the API cache is told once by the caller).
+        if everyone:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608  # nosec B608
+        for start in range(0, 0 if everyone else len(need_ids), _BULK):
+            chunk = list(need_ids[start : start + _BULK])
+            cursor.execute(
+                f"DELETE FROM {table} WHERE need_id IN "  # noqa: S608  # nosec B608
+                f"({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+        if connection.vendor == "postgresql":
+            names = ", ".join(model._meta.get_field(c).column for c in columns)
+            sql = f"COPY {table} ({names}) FROM STDIN"  # nosec B608
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows],
+        batch_size=_BULK,
+    )
+
 
 @transaction.atomic
 def store_near_misses(
@@ -39,29 +87,39 @@ def store_near_misses(
     need_ids: Mapping[str, int],
     programme_ids: Mapping[str, int],
     today: date,
+    everyone: bool = False,
 ) -> int:
-    """Recompute and store the near misses of the batch's needs; how many stored."""
-    rows = []
+    """Recompute and store the near misses of the batch's needs; how many stored.
+
+    ``everyone``: the batch is every active need (the other rows go too).
+    """
+    rows: list[tuple[Any, ...]] = []
     found = engine.near_misses_many(index, batch, today=today, top=NEAR_MISSES_KEPT)
     for key, misses in found.items():
         for rank, miss in enumerate(misses, start=1):
             programme_id = programme_ids.get(miss.programme)
             if programme_id is None:
                 continue
+            reason = reason_json(miss.reason)
+            if connection.vendor == "postgresql":
+                reason = json.dumps(reason, ensure_ascii=False)
             rows.append(
-                NearMiss(
-                    need_id=need_ids[key],
-                    programme_id=programme_id,
-                    rank=rank,
-                    score=round(miss.score, 6),
-                    rule=miss.rule,
-                    reason=reason_json(miss.reason),
+                (
+                    need_ids[key],
+                    programme_id,
+                    rank,
+                    round(miss.score, 6),
+                    miss.rule,
+                    reason,
                 )
             )
-    ids = [need_ids[key] for key in batch.keys]
-    for start in range(0, len(ids), _BULK):
-        NearMiss.objects.filter(need_id__in=ids[start : start + _BULK]).delete()
-    NearMiss.objects.bulk_create(rows, batch_size=_BULK)
+    _replace(
+        NearMiss,
+        ("need_id", "programme_id", "rank", "score", "rule", "reason"),
+        rows,
+        need_ids=[need_ids[key] for key in batch.keys],
+        everyone=everyone,
+    )
     return len(rows)
 
 
@@ -74,9 +132,10 @@ def _advice_rows(
     programme_ids: Mapping[str, int],
     today: date,
     programmes: Collection[str] | None = None,
-) -> list[SuggestedChange]:
+) -> list[tuple[Any, ...]]:
     """The changes (to ``programmes``, or any) that would serve the batch's
-    ``unmet`` needs: one row per need a change serves, the value pooled on read."""
+    ``unmet`` needs: one row per need a change serves, the value pooled on read
+    (programme id, need id, kind, value)."""
     chosen = [
         (need, features)
         for need, features in zip(batch.needs, batch.features, strict=True)
@@ -110,14 +169,7 @@ def _advice_rows(
                 value = ""  # the day it is read
             else:
                 value = item.value
-            rows.append(
-                SuggestedChange(
-                    programme_id=programme_id,
-                    need_id=need_ids[key],
-                    kind=item.kind,
-                    value=value,
-                )
-            )
+            rows.append((programme_id, need_ids[key], item.kind, value))
     return rows
 
 
@@ -130,10 +182,12 @@ def store_advice_for_needs(
     need_ids: Mapping[str, int],
     programme_ids: Mapping[str, int],
     today: date,
+    everyone: bool = False,
 ) -> int:
     """Recompute the changes that would serve the batch's unmet needs (all programmes).
 
     The batch's met needs lose their rows. Returns how many rows were stored.
+    ``everyone``: the batch is every active need (the other rows go too).
     """
     rows = _advice_rows(
         index,
@@ -143,10 +197,13 @@ def store_advice_for_needs(
         programme_ids=programme_ids,
         today=today,
     )
-    ids = [need_ids[key] for key in batch.keys]
-    for start in range(0, len(ids), _BULK):
-        SuggestedChange.objects.filter(need_id__in=ids[start : start + _BULK]).delete()
-    SuggestedChange.objects.bulk_create(rows, batch_size=_BULK)
+    _replace(
+        SuggestedChange,
+        _CHANGE_COLUMNS,
+        rows,
+        need_ids=[need_ids[key] for key in batch.keys],
+        everyone=everyone,
+    )
     return len(rows)
 
 
@@ -172,7 +229,7 @@ def store_advice_for_programme(
         .exclude(unmet_reason=UnmetReason.NONE)
         .values_list("ref", flat=True)
     )
-    rows: list[SuggestedChange] = []
+    rows: list[tuple[Any, ...]] = []
     if programme in index.position:
         rows = _advice_rows(
             index,
@@ -184,7 +241,7 @@ def store_advice_for_programme(
             programmes={programme},
         )
     SuggestedChange.objects.filter(programme_id=programme_id).delete()
-    SuggestedChange.objects.bulk_create(rows, batch_size=_BULK)
+    _replace(SuggestedChange, _CHANGE_COLUMNS, rows, need_ids=[], everyone=False)
     return len(rows)
 
 

@@ -48,26 +48,51 @@ def _stale(record: Need | Programme) -> bool:
     return record.matched_at is None or record.updated_at > record.matched_at
 
 
+def _derived_stale(record: Need | Programme) -> bool:
+    """Its near misses or advice await the task that follows its suggestions."""
+    return record.derived_at is None or (
+        record.matched_at is not None and record.derived_at < record.matched_at
+    )
+
+
 def need_freshness(need: Need) -> Freshness:
-    """An active need's suggestions and near misses: pending after an edit."""
+    """An active need's suggestions: pending after an edit."""
     pending = need.status in ACTIVE_NEED_STATUSES and _stale(need)
     return Freshness(pending=pending, computed_at=need.matched_at)
 
 
+def near_miss_freshness(need: Need) -> Freshness:
+    """An active need's near misses: pending after an edit, and after its
+    suggestions until the near misses' own task has run."""
+    pending = need.status in ACTIVE_NEED_STATUSES and (
+        _stale(need) or _derived_stale(need)
+    )
+    return Freshness(pending=pending, computed_at=need.derived_at)
+
+
 def programme_freshness(programme: Programme) -> Freshness:
-    """A programme's suggestions and advice: pending after an edit."""
-    return Freshness(pending=_stale(programme), computed_at=programme.matched_at)
+    """A programme's suggestions and advice: pending after an edit, and after
+    its suggestions until the advice's own task has run."""
+    return Freshness(
+        pending=_stale(programme) or _derived_stale(programme),
+        computed_at=programme.derived_at,
+    )
 
 
 def overall_freshness() -> Freshness:
     """Whether any active need or programme awaits a refresh (the gap advisor)."""
-    stale = Q(matched_at__isnull=True) | Q(updated_at__gt=F("matched_at"))
+    stale = (
+        Q(matched_at__isnull=True)
+        | Q(updated_at__gt=F("matched_at"))
+        | Q(derived_at__isnull=True)
+        | Q(derived_at__lt=F("matched_at"))
+    )
     pending = (
         Need.objects.filter(stale, status__in=ACTIVE_NEED_STATUSES).exists()
         or Programme.objects.filter(stale).exists()
     )
     computed = Need.objects.filter(status__in=ACTIVE_NEED_STATUSES).aggregate(
-        m=Max("matched_at")
+        m=Max("derived_at")
     )["m"]
     return Freshness(pending=pending, computed_at=computed)
 

@@ -29,8 +29,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
+from django.db.models import F
 from django.db.models import Max
 from django.db.models import Min
+from django.db.models import Q
 from django.utils import timezone
 
 from matchmaking import api_cache
@@ -43,6 +45,7 @@ from matchmaking.engine_profiles import load_programmes
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.enums import MatchOrigin
 from matchmaking.enums import MatchStatus
+from matchmaking.enums import UnmetReason
 from matchmaking.models import AllocationSlate
 from matchmaking.models import Match
 from matchmaking.models import NearMiss
@@ -211,43 +214,12 @@ def _batch(state: _EngineState, refs: Iterable[str]) -> engine.NeedBatch:
 # --- the services -------------------------------------------------------------
 
 
-def _store(
-    state: _EngineState,
-    batch: engine.NeedBatch,
-    results: Sequence[engine.NeedResult],
-    *,
-    need_ids: dict[str, int],
-    as_of: dt.datetime,
-) -> int:
-    """Store the suggestions of ranked needs, then their near misses and advice."""
-    written = persist_results(
-        results, need_ids=need_ids, programme_ids=state.programme_ids, as_of=as_of
-    )
-    today = timezone.localdate()
-    derived.store_near_misses(
-        state.index,
-        batch,
-        need_ids=need_ids,
-        programme_ids=state.programme_ids,
-        today=today,
-    )
-    derived.store_advice_for_needs(
-        state.index,
-        batch,
-        unmet={r.need for r in results if r.unmet},
-        need_ids=need_ids,
-        programme_ids=state.programme_ids,
-        today=today,
-    )
-    return written
-
-
 @_holding_engine
 def refresh_need_suggestions(*, need_id: int) -> engine.NeedResult | None:
     """Re-rank one need after it was created or edited (a background task).
 
-    Its near misses and the changes to programmes that would serve it (when
-    it is unmet) are computed again too.
+    Its near misses and advice follow in a task of their own
+    (:func:`refresh_need_derived`).
     """
     as_of = timezone.now()
     need = Need.objects.filter(pk=need_id).only("id", "status").first()
@@ -262,19 +234,20 @@ def refresh_need_suggestions(*, need_id: int) -> engine.NeedResult | None:
     loaded = load_needs(Need.objects.filter(pk=need_id))
     batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
     (result,) = state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
-    _store(state, batch, [result], need_ids=loaded.ids, as_of=as_of)
+    persist_results(
+        [result], need_ids=loaded.ids, programme_ids=state.programme_ids, as_of=as_of
+    )
     return result
 
 
 @_holding_engine
-def refresh_programme_suggestions(*, programme_id: int) -> int:
+def refresh_programme_suggestions(*, programme_id: int) -> tuple[int, ...]:
     """Re-rank the needs whose suggestions an edited programme enters or leaves.
 
     Scores the programme against every active need, then re-ranks the needs
     where it now beats the weakest kept suggestion or where it was suggested
-    before; computes again the near misses of the needs it is (or may now be)
-    one rule away from, and the changes to it that would serve unmet needs.
-    Returns how many needs were re-ranked.
+    before. Returns the ids of the needs re-ranked (their near misses and the
+    programme's advice follow in :func:`refresh_programme_derived`).
     """
     as_of = timezone.now()
     state = engine_state(with_needs=True)
@@ -305,27 +278,9 @@ def refresh_programme_suggestions(*, programme_id: int) -> int:
             if kept is None or kept[1] < full or found.score >= kept[0]:
                 affected.add(found.need)
     reranked = _rerank(state, sorted(affected), as_of=as_of)
-    if ref is not None:
-        near = derived.needs_near_missed_by(state.index, everyone, programme=ref)
-        near -= affected  # re-ranked: their near misses are new already
-        derived.store_near_misses(
-            state.index,
-            _batch(state, sorted(near)),
-            need_ids=state.need_ids,
-            programme_ids=state.programme_ids,
-            today=today,
-        )
-        derived.store_advice_for_programme(
-            state.index,
-            everyone,
-            programme=ref,
-            need_ids=state.need_ids,
-            programme_ids=state.programme_ids,
-            today=today,
-        )
     Programme.objects.filter(pk=programme_id).update(matched_at=as_of)
     api_cache.changed()  # bulk writes send no signal
-    return reranked
+    return tuple(state.need_ids[ref] for ref in reranked)
 
 
 def _weakest_kept_scores() -> dict[str, tuple[float, int]]:
@@ -339,22 +294,24 @@ def _weakest_kept_scores() -> dict[str, tuple[float, int]]:
     return {ref: (low, n) for ref, low, n in rows}
 
 
-def _rerank(state: _EngineState, refs: Sequence[str], *, as_of: dt.datetime) -> int:
+def _rerank(
+    state: _EngineState, refs: Sequence[str], *, as_of: dt.datetime
+) -> list[str]:
+    """Rank and store some needs' suggestions; the refs ranked."""
     refs = [ref for ref in refs if ref in state.needs]
     if not refs:
-        return 0
+        return []
     batch = _batch(state, refs)
     results = list(
         state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
     )
-    _store(
-        state,
-        batch,
+    persist_results(
         results,
         need_ids={ref: state.need_ids[ref] for ref in refs},
+        programme_ids=state.programme_ids,
         as_of=as_of,
     )
-    return len(results)
+    return refs
 
 
 @dataclass(frozen=True)
@@ -368,18 +325,17 @@ class RematchReport:
     seconds_load: float
     seconds_rank: float
     seconds_store: float
-    near_misses: int = 0
-    changes: int = 0
-    seconds_derived: float = 0.0
 
 
 @_holding_engine
 def rematch_all(*, rebuild: bool = True) -> RematchReport:
     """Recompute the suggestions of every active need (``manage.py rematch``).
 
-    Then their near misses and the gap advisor's changes (``seconds_derived``).
-    ``rebuild`` builds a new index (fresh text statistics) but keeps the texts'
-    analyses, so unchanged records are not analysed again.
+    Only the suggestions: near misses and the gap advisor's changes follow in
+    a task of their own (:func:`refresh_derived`, queued by the caller), and
+    pages say they are being updated until it has run. ``rebuild`` builds a
+    new index (fresh text statistics) but keeps the texts' analyses, so
+    unchanged records are not analysed again.
     """
     as_of = timezone.now()
     started = time.perf_counter()
@@ -403,9 +359,53 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
     ).exclude(need__status__in=ACTIVE_NEED_STATUSES)
     inactive.delete()
-    Programme.objects.update(matched_at=as_of)
+    # Only the programmes edited since their last refresh: rewriting every
+    # programme row would cost more than the rest of the store (the others'
+    # pages have nothing pending either way).
+    Programme.objects.filter(
+        Q(matched_at__isnull=True) | Q(matched_at__lt=F("updated_at"))
+    ).update(matched_at=as_of)
     api_cache.changed()  # bulk writes send no signal
-    stored_at = time.perf_counter()
+    return RematchReport(
+        needs=len(results),
+        programmes=len(state.programme_ids),
+        suggestions=written,
+        unmet=sum(1 for r in results if r.unmet),
+        seconds_load=loaded_at - started,
+        seconds_rank=ranked_at - loaded_at,
+        seconds_store=time.perf_counter() - ranked_at,
+    )
+
+
+# --- near misses and advice: their own task, after the suggestions ------------
+
+
+@dataclass(frozen=True)
+class DerivedReport:
+    """What a refresh of near misses and advice stored, and how long it took."""
+
+    needs: int
+    near_misses: int
+    changes: int
+    seconds_load: float
+    seconds_near_misses: float
+    seconds_advice: float
+
+
+@_holding_engine
+def refresh_derived() -> DerivedReport:
+    """Recompute every active need's near misses and the gap advisor's changes.
+
+    Queued after a full rematch (``tasks.rematch_task``, ``manage.py
+    rematch``); reads the unmet needs the rematch stored. Marks every active
+    need and every programme as computed.
+    """
+    as_of = timezone.now()
+    started = time.perf_counter()
+    state = engine_state(with_needs=True)
+    batch = _batch(state, sorted(state.needs))
+    today = timezone.localdate()
+    loaded_at = time.perf_counter()
     NearMiss.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
     SuggestedChange.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
     near = derived.store_near_misses(
@@ -414,27 +414,119 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         need_ids=state.need_ids,
         programme_ids=state.programme_ids,
         today=today,
+        everyone=True,
     )
+    near_at = time.perf_counter()
     changes = derived.store_advice_for_needs(
         state.index,
         batch,
-        unmet={r.need for r in results if r.unmet},
+        unmet=_stored_unmet(),
         need_ids=state.need_ids,
         programme_ids=state.programme_ids,
         today=today,
+        everyone=True,
     )
-    return RematchReport(
-        needs=len(results),
-        programmes=len(state.programme_ids),
-        suggestions=written,
-        unmet=sum(1 for r in results if r.unmet),
-        seconds_load=loaded_at - started,
-        seconds_rank=ranked_at - loaded_at,
-        seconds_store=stored_at - ranked_at,
+    pending = Q(derived_at__isnull=True) | Q(derived_at__lt=F("matched_at"))
+    active_needs().filter(pending).update(derived_at=as_of)
+    Programme.objects.filter(pending).update(derived_at=as_of)
+    api_cache.changed()  # bulk writes send no signal
+    return DerivedReport(
+        needs=len(batch.keys),
         near_misses=near,
         changes=changes,
-        seconds_derived=time.perf_counter() - stored_at,
+        seconds_load=loaded_at - started,
+        seconds_near_misses=near_at - loaded_at,
+        seconds_advice=time.perf_counter() - near_at,
     )
+
+
+def _stored_unmet(need_ids: Iterable[int] | None = None) -> set[str]:
+    """The refs of the active needs the last ranking found unmet."""
+    rows = active_needs().exclude(unmet_reason=UnmetReason.NONE)
+    if need_ids is not None:
+        rows = rows.filter(pk__in=list(need_ids))
+    return set(rows.values_list("ref", flat=True))
+
+
+def _derive_for_needs(state: _EngineState, refs: Sequence[str]) -> None:
+    """Near misses and advice of some encoded needs (after their suggestions)."""
+    batch = _batch(state, refs)
+    _derive(state, batch, need_ids={ref: state.need_ids[ref] for ref in batch.keys})
+
+
+def _derive(
+    state: _EngineState, batch: engine.NeedBatch, *, need_ids: dict[str, int]
+) -> None:
+    if not batch.keys:
+        return
+    ids = need_ids
+    today = timezone.localdate()
+    derived.store_near_misses(
+        state.index,
+        batch,
+        need_ids=ids,
+        programme_ids=state.programme_ids,
+        today=today,
+    )
+    derived.store_advice_for_needs(
+        state.index,
+        batch,
+        unmet=_stored_unmet(ids.values()),
+        need_ids=ids,
+        programme_ids=state.programme_ids,
+        today=today,
+    )
+
+
+@_holding_engine
+def refresh_need_derived(*, need_id: int) -> None:
+    """Recompute one active need's near misses and advice (after its suggestions)."""
+    as_of = timezone.now()
+    loaded = load_needs(active_needs().filter(pk=need_id))
+    if not loaded.ids:
+        return
+    state = engine_state()
+    batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
+    _derive(state, batch, need_ids=loaded.ids)
+    Need.objects.filter(pk=need_id).update(derived_at=as_of)
+    api_cache.changed()  # bulk writes send no signal
+
+
+@_holding_engine
+def refresh_programme_derived(
+    *, programme_id: int, need_ids: Sequence[int] = ()
+) -> None:
+    """After a programme's suggestions: the near misses it may enter or leave,
+    those of the needs re-ranked (``need_ids``), and its advice."""
+    as_of = timezone.now()
+    state = engine_state(with_needs=True)
+    by_id = {pk: ref for ref, pk in state.need_ids.items()}
+    reranked = {by_id[pk] for pk in need_ids if pk in by_id}
+    ref = next((r for r, pk in state.programme_ids.items() if pk == programme_id), None)
+    _derive_for_needs(state, sorted(reranked))
+    if ref is not None:
+        everyone = _batch(state, sorted(state.needs))
+        near = derived.needs_near_missed_by(state.index, everyone, programme=ref)
+        near -= reranked  # their near misses are new already
+        today = timezone.localdate()
+        derived.store_near_misses(
+            state.index,
+            _batch(state, sorted(near)),
+            need_ids=state.need_ids,
+            programme_ids=state.programme_ids,
+            today=today,
+        )
+        derived.store_advice_for_programme(
+            state.index,
+            everyone,
+            programme=ref,
+            need_ids=state.need_ids,
+            programme_ids=state.programme_ids,
+            today=today,
+        )
+    Need.objects.filter(pk__in=list(need_ids)).update(derived_at=as_of)
+    Programme.objects.filter(pk=programme_id).update(derived_at=as_of)
+    api_cache.changed()  # bulk writes send no signal
 
 
 # --- allocation ---------------------------------------------------------------

@@ -4,7 +4,9 @@ Tasks go through Django's ``django.tasks`` API. The default backend runs them
 in-process right after the transaction commits; production uses
 django-tasks-db (``DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend``) and a
 ``manage.py db_worker`` process, so a request never waits for the engine and
-web processes never build its index: matching runs here only.
+web processes never build its index: matching runs here only. Near misses and
+the gap advisor's advice are tasks of their own, queued when the suggestions
+they follow are stored, so a rematch is only the ranking and its suggestions.
 """
 
 from __future__ import annotations
@@ -15,27 +17,52 @@ from django.db import transaction
 from django.tasks import task
 
 from matchmaking.suggestions import compute_allocation_slate
+from matchmaking.suggestions import refresh_derived
+from matchmaking.suggestions import refresh_need_derived
 from matchmaking.suggestions import refresh_need_suggestions
+from matchmaking.suggestions import refresh_programme_derived
 from matchmaking.suggestions import refresh_programme_suggestions
 from matchmaking.suggestions import rematch_all
 
 
 @task
 def refresh_need_task(need_id: int) -> None:
-    """Recompute the suggestions of one need."""
+    """Recompute the suggestions of one need, then queue its near misses and advice."""
     refresh_need_suggestions(need_id=need_id)
+    refresh_need_derived_task.enqueue(need_id)
+
+
+@task
+def refresh_need_derived_task(need_id: int) -> None:
+    """Recompute one need's near misses and advice (after its suggestions)."""
+    refresh_need_derived(need_id=need_id)
 
 
 @task
 def refresh_programme_task(programme_id: int) -> None:
-    """Recompute the suggestions that involve one programme."""
-    refresh_programme_suggestions(programme_id=programme_id)
+    """Recompute the suggestions that involve one programme, then queue the rest."""
+    reranked = refresh_programme_suggestions(programme_id=programme_id)
+    refresh_programme_derived_task.enqueue(programme_id, list(reranked))
+
+
+@task
+def refresh_programme_derived_task(programme_id: int, need_ids: list[int]) -> None:
+    """The near misses and advice a programme's refresh changed."""
+    refresh_programme_derived(programme_id=programme_id, need_ids=need_ids)
 
 
 @task
 def rematch_task() -> None:
-    """Recompute every active need's suggestions (after a bulk import)."""
+    """Recompute every active need's suggestions (after a bulk import), then
+    queue the near misses and advice: a rematch stores suggestions only."""
     rematch_all()
+    derived_task.enqueue()
+
+
+@task
+def derived_task() -> None:
+    """Recompute every near miss and the gap advisor's changes."""
+    refresh_derived()
 
 
 @task

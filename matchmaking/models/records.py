@@ -125,7 +125,11 @@ class Programme(TaggedRecord):
     # name it, its advice): a page says "being updated" while it is older than
     # the last edit. The engine's bookkeeping, not a change.
     matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["matched_at"])
+    # When its advice was last recomputed, after the suggestions (its own task).
+    derived_at = models.DateTimeField(
+        _("near misses and advice computed"), null=True, blank=True
+    )
+    history = HistoricalRecords(excluded_fields=["matched_at", "derived_at"])
 
     ELIGIBILITY_FIELDS = ("eligible_regions", "eligible_countries")
     # Who may take it up and on what terms, as its forms, API and exports list them.
@@ -212,10 +216,16 @@ class Need(TaggedRecord):
         _("unmet"), UnmetReason, blank=True, default=UnmetReason.NONE
     )
     matched_at = models.DateTimeField(_("last matched"), null=True, blank=True)
+    # When its near misses and advice were last recomputed: a task of their
+    # own that runs after the suggestions' (pages say "being updated" while
+    # it is older than matched_at).
+    derived_at = models.DateTimeField(
+        _("near misses and advice computed"), null=True, blank=True
+    )
     # shared_with decides who sees a confidential need, so its changes are
-    # audited too; matched_at is the engine's bookkeeping, not a change.
+    # audited too; matched_at and derived_at are the engine's bookkeeping.
     history = HistoricalRecords(
-        excluded_fields=["matched_at"], m2m_fields=[shared_with]
+        excluded_fields=["matched_at", "derived_at"], m2m_fields=[shared_with]
     )
 
     # What its state writes (forms, API, services), in the form's order.

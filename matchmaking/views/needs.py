@@ -141,7 +141,7 @@ def need_near_misses(request: HttpRequest, ref: str) -> HttpResponse:
     context = {
         "need": need,
         "near_misses": stored_results.near_misses_for_need(user=user, need=need),
-        "freshness": stored_results.need_freshness(need),
+        "freshness": stored_results.near_miss_freshness(need),
     }
     if request.headers.get("HX-Request"):
         return render(request, "matchmaking/includes/near_misses.html", context)

@@ -15,6 +15,7 @@ from matchmaking.enums import Visibility
 from matchmaking.models import Country
 from matchmaking.models import Match
 from matchmaking.models import Need
+from matchmaking.tasks import refresh_programme_derived_task
 from matchmaking.tasks import refresh_programme_task
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import MembershipFactory
@@ -53,6 +54,7 @@ def english_only(db):
         visibility=Visibility.CONFIDENTIAL,
     )
     suggestions.rematch_all()
+    suggestions.refresh_derived()  # queued after the rematch
     return programme
 
 
@@ -127,6 +129,13 @@ def test_a_provider_follows_the_advice_and_the_unlocked_needs_are_matched(
     refreshes = [r for r in enqueued if r.task.name == refresh_programme_task.name]
     assert [list(r.args) for r in refreshes] == [[programme.pk]]
     for result in refreshes:
+        result.task.call(*result.args, **result.kwargs)
+    # It queued the programme's advice and near misses after it: run them too.
+    derived = [
+        r for r in enqueued if r.task.name == refresh_programme_derived_task.name
+    ]
+    assert [r.args[0] for r in derived] == [programme.pk]
+    for result in derived:
         result.task.call(*result.args, **result.kwargs)
     assert sorted(
         Match.objects.filter(programme=programme).values_list("need__ref", flat=True)

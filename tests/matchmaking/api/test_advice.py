@@ -39,6 +39,7 @@ def english_only(db):
         visibility=Visibility.CONFIDENTIAL,
     )
     suggestions.rematch_all()
+    suggestions.refresh_derived()  # queued after it
     return owner, programme
 
 
@@ -63,6 +64,7 @@ def test_the_provider_sees_the_advice_acts_on_it_and_the_needs_are_matched(
     )
     assert response.status_code == 200, response.json()
     suggestions.rematch_all()
+    suggestions.refresh_derived()  # queued after it
     matched = Match.objects.filter(programme=programme).values_list(
         "need__ref", flat=True
     )

@@ -71,6 +71,7 @@ def worked(world):
     asia = ProgrammeFactory(ref="asia-only", provider=world.provider_p, title="Asia")
     asia.eligible_regions.set([Region.objects.get(code="142")])
     suggestions.rematch_all()
+    suggestions.refresh_derived()  # queued after the rematch
     return world
 
 
@@ -138,9 +139,39 @@ def test_pages_say_when_a_refresh_is_pending(worked, client):
     client.force_login(worked.users["prov_p"])
     page = client.get("/programmes/prog-p/").content.decode()
     assert "Suggestions are being updated" in page
-    suggestions.refresh_programme_suggestions(programme_id=programme.pk)
+    reranked = suggestions.refresh_programme_suggestions(programme_id=programme.pk)
+    # Its advice follows in a task of its own: pending until that has run.
+    page = client.get("/programmes/prog-p/").content.decode()
+    assert "data-refresh-pending" in page
+    suggestions.refresh_programme_derived(programme_id=programme.pk, need_ids=reranked)
     page = client.get("/programmes/prog-p/").content.decode()
     assert "data-refresh-pending" not in page
+
+
+def test_near_misses_and_advice_say_pending_until_their_task_has_run(world, client):
+    """A rematch stores suggestions only: the near misses and the advice
+    that follow in their own task are pending until it has run."""
+    asia = ProgrammeFactory(ref="asia-only", provider=world.provider_p, title="Asia")
+    asia.eligible_regions.set([Region.objects.get(code="142")])
+    suggestions.rematch_all()
+    assert not NearMiss.objects.exists()
+    client.force_login(world.users["ms_a"])
+    assert "data-refresh-pending" not in client.get("/needs/need-a/").content.decode()
+    page = client.get("/needs/need-a/near-misses/").content.decode()
+    assert "data-refresh-pending" in page
+    assert "data-refresh-pending" in client.get("/gaps/advice/").content.decode()
+    client.force_login(world.users["prov_p"])
+    page = client.get("/programmes/prog-p/").content.decode()
+    assert "data-refresh-pending" in page
+    report = suggestions.refresh_derived()
+    assert report.near_misses == NearMiss.objects.count() > 0
+    assert "data-refresh-pending" not in client.get("/gaps/advice/").content.decode()
+    page = client.get("/programmes/prog-p/").content.decode()
+    assert "data-refresh-pending" not in page
+    client.force_login(world.users["ms_a"])
+    page = client.get("/needs/need-a/near-misses/").content.decode()
+    assert "data-refresh-pending" not in page
+    assert "Asia" in page
 
 
 def test_an_edit_through_the_api_is_caught_up_by_the_queued_refresh(
