@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Hashable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -214,10 +213,20 @@ def need_provider_pairs_visible(
     return found
 
 
-def visibility_signatures(*, users: Iterable[AnyUser]) -> dict[Any, Hashable]:
-    """What each user's view of needs and matches depends on (by user id): the
-    role, the account's state and the organisations (one query). Two people
-    with the same signature see the same needs and matches."""
+@dataclass(frozen=True)
+class Signature:
+    """What a person's view of needs and matches depends on: the role, the
+    account's state and the organisations. Two people with the same signature
+    see the same needs and matches."""
+
+    curator: bool
+    active: bool
+    states: frozenset[int]
+    providers: frozenset[int]
+
+
+def visibility_signatures(*, users: Iterable[AnyUser]) -> dict[Any, Signature]:
+    """Each user's ``Signature`` (by user id), in one query."""
     users = list(users)
     orgs: dict[Any, tuple[set[int], set[int]]] = {u.pk: (set(), set()) for u in users}
     for user_id, state, provider in Membership.objects.filter(
@@ -228,14 +237,72 @@ def visibility_signatures(*, users: Iterable[AnyUser]) -> dict[Any, Hashable]:
         if provider is not None:
             orgs[user_id][1].add(provider)
     return {
-        u.pk: (
-            is_curator(u),
-            bool(u.is_authenticated and u.is_active),
-            frozenset(orgs[u.pk][0]),
-            frozenset(orgs[u.pk][1]),
+        u.pk: Signature(
+            curator=is_curator(u),
+            active=bool(u.is_authenticated and u.is_active),
+            states=frozenset(orgs[u.pk][0]),
+            providers=frozenset(orgs[u.pk][1]),
         )
         for u in users
     }
+
+
+def match_sides(*, ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    """(need id, the need's state id, the programme's provider id) of these
+    matches, by id (those that exist), in one query."""
+    rows = Match.objects.filter(pk__in=sorted(set(ids))).values_list(
+        "pk", "need_id", "need__member_state_id", "programme__provider_id"
+    )
+    return {pk: (need, state, provider) for pk, need, state, provider in rows}
+
+
+def matches_visible_to_many(
+    *, asks: dict[Signature, tuple[User, list[int]]]
+) -> dict[Signature, set[int]]:
+    """``matches_visible_to(user=...).filter(pk__in=ids)`` for many signatures
+    at once (``asks``: a person with that signature, and the match ids asked
+    about), in a few queries whatever their number.
+
+    The rule is ``matches_visible_to``'s: curators see every match, the
+    need's state sees it, and a provider's people see their programmes'
+    matches whose need they may see. A person of providers only may see the
+    needs that one of their providers may see (``needs_visible_to_provider``,
+    through ``need_provider_pairs_visible``); a person of a state and a
+    provider as well is asked the selector itself.
+    """
+    sides = match_sides(ids={pk for _user, ids in asks.values() for pk in ids})
+    pairs: set[tuple[int, int]] = set()
+    for sign, (_user, ids) in asks.items():
+        if sign.curator or not sign.active or sign.states or not sign.providers:
+            continue
+        for pk in ids:
+            if pk in sides and sides[pk][2] in sign.providers:
+                pairs |= {(sides[pk][0], provider) for provider in sign.providers}
+    allowed = need_provider_pairs_visible(pairs=pairs)
+    found: dict[Signature, set[int]] = {}
+    for sign, (user, ids) in asks.items():
+        known = [pk for pk in ids if pk in sides]
+        if sign.curator:
+            found[sign] = set(known)
+        elif not sign.active:
+            found[sign] = set()
+        elif sign.states and sign.providers:
+            found[sign] = set(
+                matches_visible_to(user=user)
+                .filter(pk__in=known)
+                .values_list("pk", flat=True)
+            )
+        else:
+            found[sign] = {
+                pk
+                for pk in known
+                if sides[pk][1] in sign.states
+                or (
+                    sides[pk][2] in sign.providers
+                    and any((sides[pk][0], p) in allowed for p in sign.providers)
+                )
+            }
+    return found
 
 
 def needs_visible_to(*, user: AnyUser, with_tags: bool = True) -> QuerySet[Need]:

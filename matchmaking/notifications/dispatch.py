@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from matchmaking.models import OutboxEvent
@@ -55,20 +56,23 @@ def _deliver_batch(ids: Sequence[int]) -> int:
             else:
                 for delivery in todo:
                     channel(delivery)
+        # One UPDATE per set of channels taken (usually one for the batch): a
+        # bulk_update of 250 rows is a CASE per column and per row.
         now = timezone.now()
+        groups: dict[tuple[str, ...], list[int]] = {}
         for event in events:
-            event.channels_done = [
+            done = (
                 *event.channels_done,
                 *(name for name in CHANNELS if name not in event.channels_done),
-            ]
-            event.attempts += 1
-            event.last_error = ""
-            event.delivered_at = now
-        OutboxEvent.objects.bulk_update(
-            events,
-            ["channels_done", "attempts", "last_error", "delivered_at"],
-            batch_size=500,
-        )
+            )
+            groups.setdefault(done, []).append(event.pk)
+        for done, pks in groups.items():
+            OutboxEvent.objects.filter(pk__in=pks).update(
+                channels_done=list(done),
+                attempts=F("attempts") + 1,
+                last_error="",
+                delivered_at=now,
+            )
         return len(events)
 
 

@@ -173,7 +173,14 @@ def mail_batch(deliveries: list[registry.Delivery]) -> None:
     for category, group in by_category.items():
         people = {u.pk: u for d in group for u in d.recipients if u.email}
         modes = mail_modes_for(users=people.values(), category=category)
-        for delivery in group:
+        wanted = [
+            d
+            for d in group
+            if any(modes.get(u.pk) == MailMode.IMMEDIATELY for u in d.recipients)
+        ]
+        # The subjects of the events that are mailed now, read together.
+        registry.preload(d.event for d in wanted)
+        for delivery in wanted:
             event = delivery.event
             for user in delivery.recipients:
                 if not user.email or modes[user.pk] != MailMode.IMMEDIATELY:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from typing import cast
 
 from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from matchmaking.models import Membership
 from matchmaking.models import Need
 from matchmaking.models import OutboxEvent
 from matchmaking.models import User
+from matchmaking.notifications.registry import RECIPIENT_FIELDS
 from matchmaking.notifications.registry import Description
 from matchmaking.notifications.registry import Subject
 
@@ -48,23 +51,30 @@ def is_reminder(event: OutboxEvent, rule: str) -> bool:
 _PRELOADED = "_preloaded_subject"
 
 
+# What a match's audience and line need: its ids and the two titles (a full
+# need and programme per event was most of a fan-out batch's reading).
+_MATCH_FIELDS = (
+    "need",
+    "programme",
+    "need__member_state",
+    "need__title",
+    "programme__provider",
+    "programme__title",
+)
+
+
+def _matches() -> QuerySet[Match]:
+    return Match.objects.select_related("need", "programme").only(*_MATCH_FIELDS)
+
+
 def _match(event: OutboxEvent) -> Match | None:
     if hasattr(event, _PRELOADED):
         return cast("Match | None", getattr(event, _PRELOADED))
-    return (
-        Match.objects.select_related("need", "programme__provider")
-        .filter(pk=event.subject_id)
-        .first()
-    )
+    return _matches().filter(pk=event.subject_id).first()
 
 
 def _preload_matches(events: list[OutboxEvent]) -> dict[int, Match]:
-    found = {
-        m.pk: m
-        for m in Match.objects.select_related("need", "programme__provider").filter(
-            pk__in=sorted({e.subject_id for e in events})
-        )
-    }
+    found = _matches().in_bulk(sorted({e.subject_id for e in events}))
     for event in events:
         setattr(event, _PRELOADED, found.get(event.subject_id))
     return found
@@ -75,40 +85,42 @@ def _preload_match_subjects(events: list[OutboxEvent]) -> None:
 
 
 def _match_audiences(events: list[OutboxEvent]) -> dict[int, list[User]]:
-    """``_match_audience`` for many events: four queries in all."""
-    matches = _preload_matches(events)
+    """``_match_audience`` for many events: four queries in all (the matches'
+    sides, which need/provider pairs may see each other, the memberships of
+    those sides, their active people), whatever the number of events."""
+    sides = selectors.match_sides(ids=(e.subject_id for e in events))
     visible = selectors.need_provider_pairs_visible(
-        pairs={(m.need_id, m.programme.provider_id) for m in matches.values()}
+        pairs={(need, provider) for need, _state, provider in sides.values()}
     )
-    states = {m.need.member_state_id for m in matches.values()}
-    providers = {m.programme.provider_id for m in matches.values()}
-    by_state: dict[int | None, dict[int, User]] = {}
-    by_provider: dict[int | None, dict[int, User]] = {}
-    for membership in Membership.objects.filter(
-        Q(member_state_id__in=states) | Q(provider_id__in=providers),
-        user__is_active=True,
-    ).select_related("user"):
-        if membership.member_state_id in states:
-            by_state.setdefault(membership.member_state_id, {})[membership.user_id] = (
-                membership.user
-            )
-        if membership.provider_id in providers:
-            by_provider.setdefault(membership.provider_id, {})[membership.user_id] = (
-                membership.user
-            )
+    states = {state for _need, state, _provider in sides.values()}
+    providers = {provider for _need, _state, provider in sides.values()}
+    by_state: dict[int, set[int]] = {}
+    by_provider: dict[int, set[int]] = {}
+    for user_id, state, provider in Membership.objects.filter(
+        Q(member_state_id__in=states) | Q(provider_id__in=providers)
+    ).values_list("user_id", "member_state_id", "provider_id"):
+        if state in states:
+            by_state.setdefault(state, set()).add(user_id)
+        if provider in providers:
+            by_provider.setdefault(provider, set()).add(user_id)
+    people = (
+        User.objects.filter(is_active=True)
+        .only(*RECIPIENT_FIELDS)
+        .in_bulk(sorted(set().union(*by_state.values(), *by_provider.values())))
+    )
     found: dict[int, list[User]] = {}
     for event in events:
-        match = matches.get(event.subject_id)
-        if match is None:
+        side = sides.get(event.subject_id)
+        if side is None:
             found[event.pk] = []
             continue
-        people: dict[int, User] = {}
+        need, state, provider = side
+        ids: set[int] = set()
         if event.payload.get("side") != "provider":
-            people.update(by_state.get(match.need.member_state_id, {}))
-        provider = match.programme.provider_id
-        if (match.need_id, provider) in visible:
-            people.update(by_provider.get(provider, {}))
-        found[event.pk] = [people[pk] for pk in sorted(people)]
+            ids |= by_state.get(state, set())
+        if (need, provider) in visible:
+            ids |= by_provider.get(provider, set())
+        found[event.pk] = [people[pk] for pk in sorted(ids) if pk in people]
     return found
 
 
@@ -129,6 +141,12 @@ def _match_visible_ids(user: User, ids: list[int]) -> set[int]:
         .filter(pk__in=ids)
         .values_list("pk", flat=True)
     )
+
+
+def _match_visible_ids_many(
+    asks: dict[Any, tuple[User, list[int]]],
+) -> dict[Any, set[int]]:
+    return selectors.matches_visible_to_many(asks=asks)
 
 
 def _need_visible_ids(user: User, ids: list[int]) -> set[int]:
@@ -249,6 +267,7 @@ MATCH = Subject(
     by_organisation=True,
     audiences=_match_audiences,
     preload=_preload_match_subjects,
+    visible_ids_many=_match_visible_ids_many,
 )
 NEED = Subject(
     audience=_need_audience,
