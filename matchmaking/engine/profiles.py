@@ -127,9 +127,9 @@ class MatchingConfig:
     (``tests/data/dev_needs_terse.json``). Every need with a directly relevant
     programme has an eligible one at both thresholds and no need without one
     does, with both thresholds near the middle of the range that separates them
-    (score 0.45-0.50, concepts 0.20-0.37, since the lexicon's cross-language
-    fixes and the delivery mode of programmes of materials; it was 0.46-0.52
-    and 0.21-0.35 when the score threshold was 0.49). The old rule (text
+    (score 0.477-0.503, concepts 0.20-0.37, since the lexicon's cross-language
+    fixes, its basic security controls and the delivery mode of programmes of
+    materials; it was 0.46-0.52 and 0.21-0.35 before). The old rule (text
     relevance alone below 0.33) declared 22 of the 630 needs with an adequate
     programme unmet, all of them terse, in every language.
     """
@@ -141,7 +141,7 @@ class MatchingConfig:
     implied_min: float = 0.5
     concept_share: float = 0.7
     topic_in_text: float = 0.6
-    adequate_score: float = 0.48
+    adequate_score: float = 0.49
     adequate_concepts: float = 0.28
 
 

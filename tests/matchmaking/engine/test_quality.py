@@ -1,7 +1,7 @@
 """Ranking quality on the development set, scored by the shared scorer.
 
-Guards the figures the engine must reach (issue: matching engine): nDCG@5 of at
-least 0.94 as posted, 0.92 with one topic, 0.92 untagged; P@3 of at least 0.80
+Guards the figures the engine must reach (issues: matching engine, 19): nDCG@5
+of at least 0.95 as posted, 0.92 with one topic, 0.92 untagged; P@3 of at least 0.80
 as posted; no eligibility violation; every need without an adequate programme
 flagged unmet and no need with a directly relevant one.
 """
@@ -41,7 +41,7 @@ def _variant(dataset: dict, mode: str) -> dict:
 
 @pytest.mark.parametrize(
     ("mode", "min_ndcg5", "min_p3"),
-    [("posted", 0.94, 0.80), ("onetopic", 0.92, 0.0), ("untagged", 0.92, 0.0)],
+    [("posted", 0.95, 0.80), ("onetopic", 0.92, 0.0), ("untagged", 0.92, 0.0)],
 )
 def test_dev_set_quality_meets_the_targets(mode, min_ndcg5, min_p3):
     dataset = json.loads((DATA / "dev.json").read_text(encoding="utf-8"))
