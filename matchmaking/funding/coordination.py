@@ -20,7 +20,6 @@ from typing import Any
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
 
 from matchmaking.enums import NeedStatus
 from matchmaking.enums import OrganisationRole
@@ -168,15 +167,18 @@ def coordination(*, since: date | None = None) -> Coordination:
             cell = result.cells.setdefault(key, Cell())
             cell.programmes += 1 / len(keys)
             cell.usd += share
-    for year, usd in (
+    # Grouped by day, added up by year here: the database's year extraction
+    # is a Python function per row on SQLite (0.5 s at 30,000 lines).
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for day, usd in (
         BudgetLine.objects.filter(programme_id__in=ids)
-        .annotate(year=ExtractYear("period_start"))
         .order_by()
-        .values("year")
+        .values("period_start")
         .annotate(usd=Sum("amount_usd"))
-        .values_list("year", "usd")
+        .values_list("period_start", "usd")
     ):
-        result.by_year[year] = usd or Decimal(0)
+        by_year[day.year] += usd or Decimal(0)
+    result.by_year = dict(sorted(by_year.items()))
     result.needs = _needs(region_top, country_region, theme_of)
     return result
 

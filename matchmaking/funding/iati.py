@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -48,7 +49,8 @@ DESCRIPTION, SUMMARY = "1", "2"
 # Tags of this platform's own vocabulary (99): the topics themselves, and the
 # LDC / SIDS restrictions IATI has no element for, so that an import restores them.
 TOPIC_TAG, LDC_TAG, SIDS_TAG = "topic:", "ldc-only", "sids-only"
-CHUNK = 500
+# Programmes read at a time: one API page, so a chunk weighs what a page does.
+CHUNK = 100
 
 
 def reporting_org_ref() -> str:
@@ -274,11 +276,26 @@ def stream_activities(
         f'{now.isoformat(timespec="seconds")}">\n'.encode()
     )
     today = timezone.localdate()
-    for programme in exported_programmes(programmes).iterator(chunk_size=CHUNK):
-        yield etree.tostring(
-            activity(programme, base_url=base_url, today=today), encoding="utf-8"
-        )
-        yield b"\n"
+    exported = exported_programmes(programmes)
+    after = None
+    while True:
+        # By ref, a chunk at a time (keyset): each chunk is read with its
+        # prefetches, written out, and let go before the next.
+        chunk = list((exported.filter(ref__gt=after) if after else exported)[:CHUNK])
+        for programme in chunk:
+            yield etree.tostring(
+                activity(programme, base_url=base_url, today=today), encoding="utf-8"
+            )
+            yield b"\n"
+        if len(chunk) < CHUNK:
+            break
+        after = chunk[-1].ref
+        # A chunk's records hold reference cycles (prefetched rows point back
+        # at them) and live long enough to reach the oldest generation: a full
+        # collection frees them now (with the young generations only, the
+        # peak grew from 2.7 MB at 100 activities to 9.1 MB at 1,000).
+        del chunk
+        gc.collect()
     yield b"</iati-activities>\n"
 
 
