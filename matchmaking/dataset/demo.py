@@ -44,6 +44,7 @@ from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.models import User
 from matchmaking.reference import DATA_DIR
+from matchmaking.suggestions import refresh_need_suggestions
 
 DEMO_FILE = DATA_DIR / "demo.json"
 
@@ -306,6 +307,9 @@ def _work_one_match(*, users: dict[str, User]) -> None:
         .exists()
     ):
         return  # worked before (or by whoever plays with the demo)
+    # Scored by the engine first (as the task worker would have by the time a
+    # curator proposes it), so the match page shows its score and reasons.
+    refresh_need_suggestions(need_id=need.pk)
     for username, phone in DEMO_PHONES.items():
         Profile.objects.get_or_create(user=users[username], defaults={"phone": phone})
     match = services.propose_match(
