@@ -11,9 +11,11 @@ what to ask for.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from matchmaking.engine.arrays import NeedBatch
 from matchmaking.engine.eligibility import RULE_UNPUBLISHED
 from matchmaking.engine.eligibility import eligibility
 from matchmaking.engine.eligibility import why_not
+from matchmaking.engine.profiles import MatchingConfig
 from matchmaking.engine.profiles import NeedFeatures
 from matchmaking.engine.profiles import NeedProfile
 from matchmaking.engine.profiles import Reason
@@ -116,39 +119,124 @@ def near_misses_many(
     if top <= 0 or not index.programmes:
         return found
     cfg = index.config
-    keys = [p.key for p in index.programmes]
     for start in range(0, len(batch.keys), _CHUNK):
         rows = slice(start, start + _CHUNK)
         arrays = index._need_arrays(batch, rows)
         approx = index._scores(arrays)
         r_idx, cols = np.nonzero(approx >= cfg.adequate_score - _MARGIN)
+        approximate = approx[r_idx, cols]
         del approx
         if r_idx.size:
-            # An eligible programme is a suggestion, never a near miss.
-            outside = ~index._eligible(arrays, today)[r_idx, cols]
-            r_idx, cols = r_idx[outside], cols[outside]
+            # Exactly one rule failed, and not "unpublished" (an eligible
+            # programme is a suggestion, never a near miss).
+            failed = _failures(index, arrays, today)[arrays["signature"][r_idx], cols]
+            one = (failed == 1) & index._published[cols]
+            r_idx, cols, approximate = r_idx[one], cols[one], approximate[one]
         if r_idx.size == 0:
             continue
-        exact = index._exact_scores(arrays, r_idx, cols)
         concepts = np.einsum(
             "ij,ij->i", arrays["concepts"][r_idx], index._p_concepts[cols]
         )
-        by_need: dict[int, list[tuple[float, str, int, float]]] = {}
-        for r, i, score, agree in zip(
-            r_idx.tolist(),
-            cols.tolist(),
-            exact.tolist(),
-            concepts.tolist(),
-            strict=True,
-        ):
-            by_need.setdefault(r, []).append((-score, keys[i], i, agree))
-        for r, pairs in by_need.items():
-            need = batch.needs[start + r]
-            ranked = ((-negative, i, agree) for negative, _, i, agree in sorted(pairs))
+        # Adequate (is_adequate decides below; this only drops the clearly
+        # inadequate), and among a need's top by the approximate score.
+        keep = concepts >= cfg.adequate_concepts - _MARGIN
+        keep &= (
+            approximate
+            >= _top_bound(
+                r_idx, approximate, concepts, cfg, top, rows=len(batch.keys[rows])
+            )[r_idx]
+        )
+        r_idx, cols, concepts = r_idx[keep], cols[keep], concepts[keep]
+        if r_idx.size == 0:
+            continue
+        exact = index._exact_scores(arrays, r_idx, cols)
+        order = np.lexsort((index._key_rank[cols], -exact, r_idx))
+        r_idx, cols, exact, concepts = (
+            r_idx[order],
+            cols[order],
+            exact[order],
+            concepts[order],
+        )
+        bounds = np.flatnonzero(np.diff(r_idx)) + 1
+        for group in np.split(np.arange(r_idx.size), bounds):
+            if group.size == 0:
+                continue
+            need = batch.needs[start + int(r_idx[group[0]])]
+            ranked = zip(
+                exact[group].tolist(),
+                cols[group].tolist(),
+                concepts[group].tolist(),
+                strict=True,
+            )
             misses = _first_near_misses(index, need, ranked, today=today, top=top)
             if misses:
                 found[need.key] = tuple(misses)
     return found
+
+
+def _top_bound(
+    r_idx: np.ndarray,
+    approximate: np.ndarray,
+    concepts: np.ndarray,
+    cfg: MatchingConfig,
+    top: int,
+    *,
+    rows: int,
+) -> np.ndarray:
+    """Per need row, the approximate score a candidate needs to possibly be
+    among its ``top`` near misses.
+
+    The ``top``-th best approximate score among the candidates that are
+    certainly adequate (clear of both thresholds by the margin): every exact
+    top pair, or one tied with the last, scores at least that less twice the
+    approximation error, so only those are scored exactly (scoring every
+    candidate exactly cost more than the rest of the near misses). Rows with
+    fewer such candidates keep them all.
+    """
+    bound = np.full(rows, -np.inf)
+    sure = (approximate >= cfg.adequate_score + 2 * _MARGIN) & (
+        concepts >= cfg.adequate_concepts + _MARGIN
+    )
+    r_sure, a_sure = r_idx[sure], approximate[sure]
+    if r_sure.size == 0:
+        return bound
+    order = np.lexsort((-a_sure, r_sure))
+    r_sure, a_sure = r_sure[order], a_sure[order]
+    counts = np.bincount(r_sure, minlength=rows)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    at_top = np.arange(r_sure.size) - first == top - 1
+    bound[r_sure[at_top]] = a_sure[at_top].astype(np.float64) - 2 * _MARGIN
+    return bound
+
+
+def _failures(
+    index: MatchingIndex, arrays: Mapping[str, Any], today: date
+) -> np.ndarray:
+    """How many hard rules each need signature of ``arrays`` fails with each
+    programme (signatures x programmes), as :func:`eligibility` counts them."""
+    status = (
+        (index._ends < today.toordinal()).astype(np.int8)
+        + ~index._published
+        + index._full
+    ).astype(np.int8)
+    signatures = arrays["signatures"]
+    table = np.empty((len(signatures), status.size), dtype=np.int8)
+    for s, (places, langs, ldc, sids) in enumerate(signatures):
+        row = table[s]
+        row[:] = status
+        reached = index._worldwide
+        if places:
+            reached = index._places_t[list(places)].any(axis=0) | reached
+        row += ~reached
+        if langs:
+            row += ~index._langs_t[list(langs)].any(axis=0)
+        else:
+            row += 1
+        if not ldc:
+            row += index._ldc_only
+        if not sids:
+            row += index._sids_only
+    return table
 
 
 def _first_near_misses(
