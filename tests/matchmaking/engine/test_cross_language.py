@@ -714,6 +714,7 @@ def test_an_arabic_word_starting_like_a_proclitic_is_found_with_or_without_artic
         ("勒索软件攻击", "tools-equipment"),  # ransomware is not software tools
         ("Подготовка стратегии", "training"),  # preparing a strategy
         ("تدريب عاملين في الإرشاد", "mentoring"),  # extension workers
+        ("Trains engineers on good network practice", "online-safety"),
     ],
 )
 def test_false_friends_are_not_read_as_the_concept(text, concept):
@@ -834,7 +835,7 @@ def _variant(dataset: dict, mode: str) -> dict:
 
 MODES = ("posted", "onetopic", "untagged")
 # Measured (nDCG@5, needs in English / fr / es / ar / ru / zh):
-#   posted   0.957 / 0.960 / 0.954 / 0.943 / 0.957 / 0.954
+#   posted   0.957 / 0.960 / 0.954 / 0.943 / 0.962 / 0.954
 #   onetopic 0.935 / 0.941 / 0.939 / 0.926 / 0.947 / 0.946
 #   untagged 0.927 / 0.930 / 0.929 / 0.926 / 0.937 / 0.934
 MIN_NDCG5 = 0.90
