@@ -11,7 +11,7 @@ proxy header, one trusted proxy, secure ``__Host-`` cookies, SSL redirect;
 TLS simulated as nginx would: every request carries ``X-Forwarded-Proto:
 https`` and an ``X-Forwarded-For`` ending in the client's address), gunicorn
 with deploy/gunicorn.conf.py (2 workers x 4 threads), the task worker
-(``db_worker``), a PRIVATE redis-server on a free port as ``CACHE_URL`` (the
+(``task_worker``), a PRIVATE redis-server on a free port as ``CACHE_URL`` (the
 shared one on 6379 is never touched), a local SMTP sink as the mail server,
 and the demo (``load_demo``) plus a few accounts the attacks need (a
 superuser, a curator with and one without a two-factor device, an account
@@ -676,7 +676,7 @@ class App:
             argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         self.worker = subprocess.Popen(  # noqa: S603
-            [PY, "manage.py", "db_worker"], cwd=ROOT, env=self.env,
+            [PY, "manage.py", "task_worker"], cwd=ROOT, env=self.env,
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.wait_up(300)

@@ -13,7 +13,7 @@ that one. Then:
    ``collectstatic``, a curator with a read token and a read-write token;
 2. the app as in production: gunicorn with ``deploy/gunicorn.conf.py``
    (2 workers x 4 threads, DEBUG off, persistent connections with health
-   checks) and the task worker (``manage.py db_worker``);
+   checks) and the task worker (``manage.py task_worker``);
 3. **load**: locust headless (``bench/locustfile.py``), N users (200) for
    ``--duration`` s (60): 70 % match queries, 20 % lists, 10 % writes; prints
    p50/p95/p99, req/s and failures (must be 0);
@@ -401,7 +401,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT,
     )  # fmt: skip
     worker = subprocess.Popen(  # noqa: S603
-        [PY, "manage.py", "db_worker", "--interval", "0.5"],
+        [PY, "manage.py", "task_worker", "--interval", "0.5"],
         cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT,
     )  # fmt: skip
     results = {}

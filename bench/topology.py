@@ -6,7 +6,8 @@
 
 The deployment of deploy/README.md "Scaling out", on 127.0.0.1: two app
 servers (gunicorn with ``deploy/gunicorn.conf.py``, DEBUG off, on two ports),
-two task workers (``manage.py db_worker``, django-tasks-db), Redis as the
+two task workers (``manage.py task_worker``: django-tasks-db's ``db_worker``
+with the project's lease, ``--lease`` seconds), Redis as the
 shared cache (``--cache-url``, default ``redis://127.0.0.1:6379/12``; a key
 prefix of this run's own, so nothing else in that Redis is touched) and one
 PostgreSQL database (``--database-url``, default
@@ -27,10 +28,16 @@ data unless ``--skip-load``).
    matches).
 3. Then server B and worker 2 are killed (SIGKILL) and the load goes on for
    ``--after`` seconds: a client whose request to B fails moves to A (as a
-   load balancer would); an unanswered write is not acknowledged.
+   load balancer would); an unanswered write is not acknowledged. Worker 2
+   is killed in the middle of a task: a probe task (``topology_probe.py``,
+   8 s long, counting its starts and finishes in Redis) is queued
+   until worker 2 is running one, and the kill comes then.
 4. Afterwards, once the task queue has drained: every acknowledged write is
    read back from server A (no lost writes), every need created exists once,
-   and every task succeeded, claimed by one worker only (run exactly once).
+   and every task succeeded, claimed by one worker only (run exactly once),
+   but for the tasks worker 2 was running when it died: worker 1 put them
+   back in the queue once worker 2's lease ran out and ran them, once (the
+   probe: started by worker 2, then by worker 1, finished once, by worker 1).
 
 Prints the figures and a verdict; the exit status is 0 only if every check
 holds. ``tests/bench/test_topology.py`` runs a short version on PostgreSQL.
@@ -59,6 +66,8 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -178,11 +187,11 @@ def start_server(
     return Process(name, popen, port)
 
 
-def start_worker(env: dict, name: str) -> Process:
+def start_worker(env: dict, name: str, lease: float) -> Process:
     popen = subprocess.Popen(  # noqa: S603
         [
-            PY, "manage.py", "db_worker", "--worker-id", name, "--interval", "0.2",
-            "--no-startup-delay", "-v", "0",
+            PY, "manage.py", "task_worker", "--worker-id", name, "--interval", "0.2",
+            "--no-startup-delay", "--lease", str(lease), "-v", "0",
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
@@ -284,14 +293,13 @@ class Topology:
         self.workers = workers
         self.down: set[int] = set()
         self.phase = "both servers"
+        self.stop = 0.0  # when the clients stop (moved on at the kill)
 
     def alive(self) -> list[int]:
         return [s.port for s in self.servers if s.port not in self.down]
 
 
-def client_loop(
-    topology: Topology, key: str, seed: int, stop: float, tally: Tally
-) -> None:
+def client_loop(topology: Topology, key: str, seed: int, tally: Tally) -> None:
     """One focal point: alternate servers, write a quarter of the time."""
     rnd = random.Random(seed)  # noqa: S311
     client = Client([s.port for s in topology.servers], key)
@@ -325,7 +333,7 @@ def client_loop(
             with tally.lock:
                 tally.errors.append(what)
 
-    while time.monotonic() < stop:
+    while time.monotonic() < topology.stop:
         try:
             if rnd.random() < WRITE_SHARE:
                 title = f"Topology need {seed}-{uuid.uuid4().hex[:10]}"
@@ -413,6 +421,74 @@ def throttle_check(ports: list[int], limit: int) -> tuple[int, int, list[int]]:
     return ok, refused, other
 
 
+PROBE_SCRIPT = """
+import json, sys, time
+import django
+django.setup()
+from django_tasks_db.models import DBTaskResult
+from bench.topology_probe import probe_task
+prefix, seconds, victim = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+deadline = time.monotonic() + float(sys.argv[4])
+probes = []
+while time.monotonic() < deadline:
+    key = f"{prefix}:{len(probes)}"
+    result = probe_task.enqueue(key, seconds)
+    probes.append({"id": str(result.id), "key": key})
+    owner = None
+    while owner is None and time.monotonic() < deadline:
+        row = DBTaskResult.objects.filter(pk=result.id).values_list(
+            "status", "worker_ids"
+        ).first()
+        if row and row[0] != "READY" and row[1]:
+            owner = row[1][-1]
+        else:
+            time.sleep(0.05)
+    probes[-1]["first"] = owner
+    # One line per probe, at once: the bench kills on reading the victim's.
+    print(json.dumps(probes[-1]), flush=True)
+    if owner == victim:
+        break
+"""
+
+
+def probe_until_running_on(
+    env: dict, prefix: str, victim: str, seconds: float, within: float
+) -> list[dict]:
+    """Queue probe tasks until ``victim`` is running one (the others took
+    the earlier ones); the probes queued, each with the worker that took it.
+    Returns as soon as the victim's is known (its run lasts ``seconds``)."""
+    helper = subprocess.Popen(  # noqa: S603
+        [PY, "-c", PROBE_SCRIPT, prefix, str(seconds), victim, str(within)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    probes = []
+    assert helper.stdout is not None  # noqa: S101 (stdout=PIPE)
+    for line in helper.stdout:
+        if line.startswith("{"):
+            probes.append(json.loads(line))
+            if probes[-1]["first"] == victim:
+                break
+    threading.Thread(target=helper.wait, daemon=True).start()
+    return probes
+
+
+def probe_runs(env: dict, probes: list[dict]) -> list[dict]:
+    """Each probe's starts and finishes (the workers that ran it), from Redis."""
+    client = redis.Redis.from_url(env["CACHE_URL"])
+
+    def runs(key: str) -> list[str]:
+        return [worker.decode() for worker in client.lrange(key, 0, -1)]
+
+    return [
+        {
+            **probe,
+            "started": runs(f"{probe['key']}:started"),
+            "finished": runs(f"{probe['key']}:finished"),
+        }
+        for probe in probes
+    ]
+
+
 TASKS_SCRIPT = """
 import json, sys
 import django
@@ -435,6 +511,7 @@ print(json.dumps({
     "by_worker": Counter(w[0] for _s, w, _p in rows if w),
     "paths": Counter(p.rsplit(".", 1)[-1] for _s, _w, p in rows),
     "stranded": [w for s, w, _p in rows if s == "RUNNING"],
+    "reclaimed": [w for _s, w, _p in rows if len(w) > 1],
 }))
 """
 
@@ -448,14 +525,14 @@ def task_figures(env: dict, since: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def drain(env: dict, since: str, killed: str, seconds: float) -> dict:
-    """Wait until no task is waiting (or only the killed worker's are running)."""
+def drain(env: dict, since: str, seconds: float) -> dict:
+    """Wait until no task is waiting or running (the killed worker's come back
+    to the queue when its lease runs out)."""
     deadline = time.monotonic() + seconds
     while True:
         figures = task_figures(env, since)
         waiting = figures["status"].get("READY", 0)
-        running = [w for w in figures["stranded"] if w != [killed]]
-        if (not waiting and not running) or time.monotonic() > deadline:
+        if (not waiting and not figures["stranded"]) or time.monotonic() > deadline:
             return figures
         time.sleep(1)
 
@@ -482,13 +559,15 @@ def run_topology(
     anon_limit: int,
     workers_per_server: int = 2,
     threads: int = 2,
+    lease: float = 5,
+    probe_seconds: float = 8,
 ) -> Result:
     """Start the topology, drive it, kill half of it, check; then stop it."""
     servers = [
         start_server(env, name, free_port(), workers_per_server, threads)
         for name in ("A", "B")
     ]
-    workers = [start_worker(env, name) for name in ("worker-1", "worker-2")]
+    workers = [start_worker(env, name, lease) for name in ("worker-1", "worker-2")]
     lines: list[str] = []
     figures: dict = {}
     since = datetime.now(UTC).isoformat()
@@ -501,25 +580,34 @@ def run_topology(
         topology = Topology(servers, workers)
         tally = Tally()
         started = time.monotonic()
-        stop = started + duration + after
+        topology.stop = started + duration + after
         threads_ = [
             threading.Thread(
-                target=client_loop, args=(topology, key, i, stop, tally), daemon=True
+                target=client_loop, args=(topology, key, i, tally), daemon=True
             )
             for i, key in enumerate(keys)
         ]
         for thread in threads_:
             thread.start()
         time.sleep(max(0.0, started + duration - time.monotonic()))
-        # Half the topology goes: server B and worker 2, without warning.
+        # Half the topology goes: server B and worker 2, without warning;
+        # worker 2 in the middle of a task. The load goes on meanwhile.
+        topology.stop = float("inf")
+        probes = probe_until_running_on(
+            env, f"{env['CACHE_KEY_PREFIX']}:probe", "worker-2", probe_seconds, 60
+        )
         topology.phase = "after the kill"
         topology.down.add(servers[1].port)
         servers[1].kill()
         workers[1].kill()
         killed_at = time.monotonic() - started
+        # The load goes on for ``after`` seconds from the kill (finding a
+        # probe on worker 2 took some of the first phase's time).
+        topology.stop = time.monotonic() + after
         for thread in threads_:
             thread.join(timeout=after + 60)
-        figures["tasks"] = drain(env, since, "worker-2", TASK_DRAIN_SECONDS)
+        figures["tasks"] = drain(env, since, TASK_DRAIN_SECONDS)
+        figures["probes"] = probe_runs(env, probes)
         # No lost writes: every acknowledged write, read back from server A.
         reader = Client([servers[0].port], keys[0])
         lost = []
@@ -547,7 +635,7 @@ def run_topology(
             killed_at=killed_at,
         )
         for phase, values in tally.latencies.items():
-            seconds = duration if phase == "both servers" else after
+            seconds = killed_at if phase == "both servers" else after
             per_server = {
                 port: n for (p, port), n in tally.per_server.items() if p == phase
             }
@@ -563,6 +651,8 @@ def run_topology(
             process.kill()
     tasks = figures["tasks"]
     stranded = [w for w in tasks["stranded"] if w]
+    probes = figures.get("probes", [])
+    killed_probes = [p for p in probes if p.get("first") == "worker-2"]
     checks = {
         "0 errors": not figures["errors"],
         "read-your-writes across servers": not figures["stale_reads"],
@@ -570,13 +660,20 @@ def run_topology(
         "every created need stored once": (
             0 <= figures["duplicates"] <= figures["unanswered_creates"]
         ),
-        # A task the killed worker had claimed stays RUNNING (django-tasks-db
-        # has no lease to hand it to another worker): run at most once.
+        # Claimed twice only when the first claim was the killed worker's
+        # (its lease ran out and worker 1 took the task back).
         "every task run once, none twice": (
-            set(tasks["claims"]) <= {"1"}
-            and tasks["status"].get("FAILED", 0) == 0
-            and tasks["status"].get("READY", 0) == 0
-            and tasks["status"].get("SUCCESSFUL", 0) + len(stranded) == tasks["total"]
+            set(tasks["claims"]) <= {"1", "2"}
+            and all(w == ["worker-2", "worker-1"] for w in tasks["reclaimed"])
+            and tasks["status"].get("SUCCESSFUL", 0) == tasks["total"]
+        ),
+        "the killed worker's task run by the other, exactly once": (
+            len(killed_probes) == 1
+            and killed_probes[0]["started"] == ["worker-2", "worker-1"]
+            and killed_probes[0]["finished"] == ["worker-1"]
+            and all(
+                p["finished"] == [p["first"]] for p in probes if p not in killed_probes
+            )
         ),
         "both workers took tasks": len(tasks["by_worker"]) == 2,
         "throttle counted across servers": (
@@ -611,8 +708,15 @@ def run_topology(
     lines.append(
         f"tasks: {tasks['total']} ({dict(tasks['paths'])}), status "
         f"{dict(tasks['status'])}, claims per task {dict(tasks['claims'])}, by "
-        f"worker {dict(tasks['by_worker'])}, left running by the killed worker: "
-        f"{len(stranded)}"
+        f"worker {dict(tasks['by_worker'])}; the killed worker's taken back by "
+        f"the other after its {lease:g} s lease: {len(tasks['reclaimed'])}; left "
+        f"running: {len(stranded)}"
+    )
+    lines.extend(
+        f"probe {p['id'][:8]}: taken by {p['first']}, started by "
+        f"{', '.join(p['started']) or 'nobody'}, finished by "
+        f"{', '.join(p['finished']) or 'nobody'}"
+        for p in probes
     )
     for name, ok in checks.items():
         lines.append(f"  {'ok  ' if ok else 'FAIL'} {name}")
@@ -633,20 +737,29 @@ def main() -> int:
     )
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--skip-load", action="store_true", help="reuse the DB")
+    parser.add_argument(
+        "--lease", type=float, default=5, help="the workers' lease, seconds"
+    )
     args = parser.parse_args()
     env = environment(args.database_url, args.cache_url, args.anon_limit)
     if not args.skip_load:
         prepare_database(env)
     keys = make_tokens(env, args.clients)
     print(
-        f"--- topology: 2 app servers x 2 workers x 2 threads, 2 db_workers, Redis "
+        f"--- topology: 2 app servers x 2 workers x 2 threads, 2 task workers "
+        f"(lease {args.lease:g} s), Redis "
         f"{args.cache_url}, PostgreSQL; {args.clients} clients, {args.duration:.0f} s "
         f"+ {args.after:.0f} s after killing server B and worker 2; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         flush=True,
     )
     result = run_topology(
-        env, keys, duration=args.duration, after=args.after, anon_limit=args.anon_limit
+        env,
+        keys,
+        duration=args.duration,
+        after=args.after,
+        anon_limit=args.anon_limit,
+        lease=args.lease,
     )
     print("\n".join(result.lines))
     print(

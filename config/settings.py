@@ -242,7 +242,8 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Background work (matching refresh) goes through django.tasks. The immediate
 # backend runs a task in-process; production sets DJANGO_TASKS_BACKEND to
-# django_tasks_db.DatabaseBackend and runs `manage.py db_worker`.
+# django_tasks_db.DatabaseBackend and runs `manage.py task_worker` (db_worker
+# with a lease: matchmaking/taskqueue.py).
 TASKS = {
     "default": {
         "BACKEND": env_str(
@@ -250,6 +251,11 @@ TASKS = {
         )
     }
 }
+
+# The task worker (`manage.py task_worker`) beats while it lives; a task still
+# running whose worker has been silent this long goes back to the queue (a
+# worker killed mid-task). Longer than any pause of a live worker.
+TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 60)
 
 # /health/ calls the task queue "delayed" (still 200) when a ready task has
 # waited longer than this: no worker is taking them.

@@ -3,7 +3,8 @@
 Tasks go through Django's ``django.tasks`` API. The default backend runs them
 in-process right after the transaction commits; production uses
 django-tasks-db (``DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend``) and a
-``manage.py db_worker`` process, so a request never waits for the engine and
+``manage.py task_worker`` process (django-tasks-db's ``db_worker`` with a lease:
+``matchmaking.taskqueue``), so a request never waits for the engine and
 web processes never build its index: matching runs here only. Near misses and
 the gap advisor's advice are tasks of their own, queued when the suggestions
 they follow are stored, so a rematch is only the ranking and its suggestions.

@@ -77,6 +77,7 @@ from matchmaking.models.reference import StakeholderGroup
 from matchmaking.models.reference import Theme
 from matchmaking.models.reference import Topic
 from matchmaking.models.reference import Vocabulary
+from matchmaking.models.tasks import TaskWorker
 from matchmaking.models.translations import ContentTranslation
 from matchmaking.models.webhooks import QUERY_LENGTH
 from matchmaking.models.webhooks import SavedSearch
@@ -144,6 +145,7 @@ __all__ = [
     "StakeholderGroup",
     "SuggestedChange",
     "TaggedRecord",
+    "TaskWorker",
     "Theme",
     "Timestamped",
     "TokenScope",

@@ -1,5 +1,6 @@
 """A short run of bench/topology.py: two app servers, two task workers, Redis
-and PostgreSQL, half of them killed mid-load (see the script's docstring).
+and PostgreSQL, half of them killed mid-load, the worker in the middle of a
+task that the other worker then runs, once (see the script's docstring).
 
 PostgreSQL only (the servers and workers are separate processes sharing the
 test database); a redis-server of the test's own on a free port.
@@ -85,6 +86,7 @@ def test_two_servers_and_workers_stay_consistent_when_half_of_them_dies(redis_ur
         anon_limit=10,
         workers_per_server=1,
         threads=2,
+        lease=10,
     )
     report = "\n".join(result.lines)
     assert result.passed, report
@@ -92,3 +94,9 @@ def test_two_servers_and_workers_stay_consistent_when_half_of_them_dies(redis_ur
     assert figures["throttle"] == {"ok": 10, "refused": 10, "other": []}, report
     assert figures["acknowledged"] > 0, report
     assert figures["tasks"]["total"] >= figures["acknowledged"], report
+    # Worker 2 died running a probe: worker 1 took it back and ran it, once.
+    killed = [p for p in figures["probes"] if p["first"] == "worker-2"]
+    assert [(p["started"], p["finished"]) for p in killed] == [
+        (["worker-2", "worker-1"], ["worker-1"])
+    ], report
+    assert figures["tasks"]["stranded"] == [], report
