@@ -163,6 +163,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compiling: it costs about 0.4 s for a statement whose estimate
+    # passes jit_above_cost (the searched catalogue's counts at 100,000
+    # programmes, README "Benchmarks"), more than it saves on any query here.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "matchmaking.User"
 AUTHENTICATION_BACKENDS = [
@@ -219,11 +225,10 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
 
 # Full-text search on PostgreSQL (per-language vectors, relevance ranking,
-# misspellings: README "Search"). Off unless set: at 100,000 programmes the
-# catalogue's counts query is still slower with it than with substring
-# matching (README "Benchmarks"). The vectors are kept up to date either way,
-# so turning it on needs no backfill.
-SEARCH_FULL_TEXT = env_bool("CBM_SEARCH_FULL_TEXT", False)
+# misspellings: README "Text search"), on by default; SQLite always uses the
+# substring search. The vectors are kept up to date either way, so turning it
+# back on needs no backfill.
+SEARCH_FULL_TEXT = env_bool("CBM_SEARCH_FULL_TEXT", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

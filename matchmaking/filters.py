@@ -186,7 +186,7 @@ class TaggedFilter(df.FilterSet):
             queryset,
             value,
             fallback=translations.search_q(queryset.model, value, self.SEARCH_FIELDS),
-            also=Q(ref=value.strip()),
+            also=[queryset.model.objects.filter(ref=value.strip()).values("pk")],
         )
         if search.is_ranked(found):
             found = found.order_by("-" + search.RANK, *queryset.model._meta.ordering)

@@ -362,6 +362,25 @@ def topics_matching(query: str) -> list[str]:
     ]
 
 
+def reference_ids(query: str, model: Any) -> list[Any]:
+    """Querysets of the ids of the programmes (``model``) tied to a country or
+    topic the query names: eligible for the country, offered by a provider
+    based there, or on the topic; each read through an index (the link
+    tables', the provider's country), where one ``OR`` of joins would read
+    every programme and its links."""
+    countries = countries_matching(query)
+    topics = topics_matching(query)
+    found = []
+    if countries:
+        eligible = model.eligible_countries.through.objects
+        found.append(eligible.filter(country__in=countries).values("programme_id"))
+        found.append(model.objects.filter(provider__country__in=countries).values("pk"))
+    if topics:
+        tagged = model.topics.through.objects
+        found.append(tagged.filter(topic__in=topics).values("programme_id"))
+    return found
+
+
 def reference_search_q(
     query: str,
     model: Any,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -109,9 +110,25 @@ def tsquery(query: str) -> tuple[str, list[Any]] | None:
     return "(" + " && ".join(parts) + ")", params
 
 
-def _matching_ids(model: Any, query: str) -> RawSQL | None:
-    """The ids of ``model``'s rows the query finds (one self-contained
-    subquery: each branch reads its own index, whatever the outer alias)."""
+def union_sql(sources: Sequence[QuerySet[Any]]) -> tuple[str, list[Any]]:
+    """One ``UNION`` of single-column querysets (ids), compiled with their
+    parameters."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for source in sources:
+        sql, source_params = source.order_by().query.sql_with_params()
+        parts.append(sql)
+        params.extend(source_params)
+    return " UNION ".join(parts), params
+
+
+def _matching_ids(
+    model: Any, query: str, also: Sequence[QuerySet[Any]]
+) -> RawSQL | None:
+    """The ids of ``model``'s rows the query finds, with those of ``also``:
+    one self-contained ``UNION`` (each branch reads its own index, whatever
+    the outer alias), so the outer query joins one set of ids instead of
+    testing several conditions on every row."""
     found = tsquery(query)
     if found is None:
         return None
@@ -121,49 +138,51 @@ def _matching_ids(model: Any, query: str) -> RawSQL | None:
     translations = quote(ContentTranslation._meta.db_table)
     type_id = ContentType.objects.get_for_model(model).pk
     # "<%": word similarity above pg_trgm.word_similarity_threshold (0.6).
-    # The trigram branches run only when no record has the words (an
-    # uncorrelated NOT EXISTS, evaluated once): a common word matching much of
-    # the catalogue then costs no trigram scan of every title.
+    # The records with the words are read once (a materialized CTE, through
+    # the GIN index); the trigram branches run only when there are none (a
+    # misspelt query), so a word matching much of the catalogue costs no
+    # trigram scan of the titles.
     # Only quoted model names are formatted in; every value is a parameter.
-    none = _nothing_sql(table, sql)
     sql = " ".join(
         (
-            "SELECT id FROM",
+            "WITH fts AS MATERIALIZED (SELECT id FROM",
             table,
             "WHERE",
             quote(VECTOR_COLUMN),
             "@@",
             sql,
-            "UNION SELECT id FROM",
+            ") SELECT id FROM fts UNION SELECT id FROM",
             table,
-            "WHERE",
-            none,
-            "AND %s <%% title UNION SELECT object_id FROM",
+            "WHERE NOT EXISTS (SELECT 1 FROM fts) AND %s <%% title",
+            "UNION SELECT object_id FROM",
             translations,
-            "WHERE",
-            none,
-            "AND content_type_id = %s AND %s <%% title",
+            "WHERE NOT EXISTS (SELECT 1 FROM fts) AND content_type_id = %s",
+            "AND %s <%% title",
         )
     )
-    return RawSQL(  # noqa: S611  # nosec B611
-        sql, (*params, *params, query, *params, type_id, query)
-    )
+    params = [*params, query, type_id, query]
+    if also:
+        also_sql, also_params = union_sql(also)
+        sql = f"{sql} UNION {also_sql}"
+        params.extend(also_params)
+    return RawSQL(sql, params)  # noqa: S611  # nosec B611
 
 
 def _nothing_sql(table: str, tsquery_sql: str) -> str:
-    """SQL true when no row of ``table`` has the query's words."""
-    return (
-        " ".join(
-            (
-                "NOT EXISTS (SELECT 1 FROM",
-                table,
-                "WHERE",
-                VECTOR_COLUMN,
-                "@@",
-                tsquery_sql,
-            )
+    """SQL true when no row of ``table`` has the query's words. The rows are
+    a materialized CTE so that the planner reads them through the GIN index:
+    a plain ``EXISTS`` hopes to meet one early in a sequential scan and, for
+    a misspelt query, reads the whole table."""
+    return " ".join(
+        (
+            "(WITH worded AS MATERIALIZED (SELECT id FROM",
+            table,
+            "WHERE",
+            VECTOR_COLUMN,
+            "@@",
+            tsquery_sql,
+            ") SELECT NOT EXISTS (SELECT 1 FROM worded))",
         )
-        + ")"
     )
 
 
@@ -191,9 +210,26 @@ class _OwnColumn(Expression):
         return f"{alias}.{connection.ops.quote_name(self.column)}", []
 
 
+def rank_sql(model: Any, query: str, alias: str) -> tuple[str, list[Any]]:
+    """The relevance of a row of ``model`` (table alias ``alias``) as SQL:
+    ``ts_rank_cd``, plus the title's trigram similarity when no record has
+    the words (misspelt); computed only where it is selected or ordered by
+    (the page's candidates, not the counts)."""
+    found = tsquery(query)
+    assert found is not None  # noqa: S101  # callers checked
+    sql, params = found
+    quote = connection.ops.quote_name
+    few = _nothing_sql(quote(model._meta.db_table), sql)
+    # Built by tsquery(): fixed SQL, every value a parameter.
+    return (
+        f"(ts_rank_cd({alias}.{quote(VECTOR_COLUMN)}, {sql}) + CASE WHEN {few} "
+        f"THEN word_similarity(%s, {alias}.{quote('title')}) ELSE 0 END)",
+        [*params, *params, query],
+    )
+
+
 def _rank(model: Any, query: str) -> Expression:
-    """``ts_rank_cd``; when nothing has the words (misspelt), the title's
-    trigram similarity instead (computed for no row otherwise)."""
+    """``rank_sql`` as an annotation of the queried table."""
     found = tsquery(query)
     assert found is not None  # noqa: S101  # callers checked
     sql, params = found
@@ -212,26 +248,41 @@ def _rank(model: Any, query: str) -> Expression:
     )
 
 
+def full_text(model: Any) -> bool:
+    """Whether ``search`` reads ``model``'s stored vectors here (PostgreSQL
+    with ``SEARCH_FULL_TEXT`` on, the default)."""
+    return bool(settings.SEARCH_FULL_TEXT) and has_vectors(model)
+
+
 def search(
-    queryset: QuerySet[Any], query: str, *, fallback: Q, also: Q | None = None
+    queryset: QuerySet[Any],
+    query: str,
+    *,
+    fallback: Q,
+    also: Sequence[QuerySet[Any]] = (),
 ) -> QuerySet[Any]:
     """The rows of ``queryset`` a text query finds.
 
     PostgreSQL with ``SEARCH_FULL_TEXT`` on: full-text and trigram
-    matching, annotated with their relevance as ``search_rank``; elsewhere
-    ``fallback`` (the caller's ``icontains`` condition). ``also``: other
-    ways a row is found (a provider's or country's name), on both.
+    matching, annotated with their relevance as ``search_rank`` (computed
+    only if ordered by); elsewhere ``fallback`` (the caller's ``icontains``
+    condition). ``also``: querysets of the ids of other rows found (by a
+    provider's or country's name), on both.
     """
     model = queryset.model
-    if not (settings.SEARCH_FULL_TEXT and has_vectors(model)):
-        return queryset.filter(fallback | also if also is not None else fallback)
-    ids = _matching_ids(model, query)
-    found = Q(pk__in=ids) if ids is not None else Q(pk__in=[])
-    if also is not None:
-        found |= also
+    if not full_text(model):
+        found = fallback
+        for ids in also:
+            found |= Q(pk__in=ids)
+        return queryset.filter(found)
+    ids = _matching_ids(model, query, also)
     if ids is None:
+        # No word to search for: only what ``also`` finds, unranked.
+        found = Q(pk__in=[])
+        for extra in also:
+            found |= Q(pk__in=extra)
         return queryset.filter(found).annotate(**{RANK: Value(0.0)})
-    return queryset.filter(found).annotate(**{RANK: _rank(model, query)})
+    return queryset.filter(pk__in=ids).annotate(**{RANK: _rank(model, query)})
 
 
 def is_ranked(queryset: QuerySet[Any]) -> bool:

@@ -19,7 +19,9 @@ from typing import cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import BooleanField
 from django.db.models import Exists
+from django.db.models import ExpressionWrapper
 from django.db.models import ManyToManyField
 from django.db.models import Model
 from django.db.models import Q
@@ -27,7 +29,6 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from matchmaking import search
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.enums import MembershipRole
 from matchmaking.enums import NeedStatus
@@ -566,6 +567,8 @@ def catalogue_counts(
     filters: dict[str, Q],
     shared: bool,
     page: tuple[int, int] | None = None,
+    rank: tuple[str, list[Any]] | None = None,
+    current: Q | None = None,
 ) -> CatalogueCounts:
     """Every count of the catalogue's filters, in one query.
 
@@ -575,7 +578,13 @@ def catalogue_counts(
     AND across facets). ``page`` (offset, limit), with ``shared`` only: the
     same query also reads the ids of that slice of the results in catalogue
     order (title, id), so the search and filters are not run again for the
-    page.
+    page. ``rank``: the relevance of a programme (table alias ``p``) as SQL
+    and its parameters (``search.rank_sql``); the page is then read most
+    relevant first, and only the page's candidates are ranked: the counts
+    need no relevance. ``current`` (with ``shared`` only): ``searched``
+    holds ended programmes too; the counts read those passing ``current``
+    and "ended" counts the others passing every filter, so the search runs
+    once for both.
 
     The programmes a facet counts are one set: the visible, published,
     searched programmes passing the other filters; facets without a selection
@@ -706,25 +715,36 @@ def catalogue_counts(
     where, where_params = restrict("p.id", "")
     sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p", where))
     branches.append((sql, where_params))
-    # A ranked text search (PostgreSQL) keeps each row's relevance in the
-    # searched CTE; the page is read by it, then by title.
-    ranked = shared and search.is_ranked(searched)
+    # A ranked text search (PostgreSQL): the page is read by relevance, then
+    # by title; the relevance is computed in this branch only.
     if page is not None:
         offset, limit = page
         where, where_params = restrict("p.id", "")
+        rank_sql, rank_params = rank if rank is not None and shared else ("", [])
         sql = " ".join(
             (
                 "SELECT 'page', NULL, pg.id FROM (SELECT p.id FROM",
                 programme,
                 "p",
-                "INNER JOIN search sr ON sr.pk = p.id" if ranked else "",
                 where,
                 "ORDER BY",
-                "sr.rank DESC," if ranked else "",
+                f"{rank_sql} DESC," if rank_sql else "",
                 "p.title, p.id LIMIT %s OFFSET %s) pg",
             )
         )
-        branches.append((sql, [*where_params, limit, offset]))
+        branches.append((sql, [*where_params, *rank_params, limit, offset]))
+    if shared and current is not None:
+        ended, ended_params = (
+            Programme.objects.filter(
+                pk__in=RawSQL("SELECT pk FROM found WHERE NOT found.current", ())
+            )
+            .filter(*filters.values())
+            .values("pk")
+            .query.sql_with_params()
+        )
+        # A compiled queryset: every value stays a parameter.
+        sql = " ".join(("SELECT 'ended', NULL, COUNT(*) FROM (", ended, ") e"))
+        branches.append((sql, list(ended_params)))
     sql = " UNION ALL ".join(b for b, _ in branches)
     params = [p for _sql, branch in branches for p in branch]
     if shared:
@@ -742,15 +762,29 @@ def catalogue_counts(
                     ),
                 )
             )
-        columns = ("pk", search.RANK) if ranked else ("pk",)
-        found, search_params = (
-            searched.select_related(None)
-            .order_by()
-            .values(*columns)
-            .query.sql_with_params()
-        )
+        if current is None:
+            found, search_params = (
+                searched.select_related(None)
+                .order_by()
+                .values("pk")
+                .query.sql_with_params()
+            )
+            first = [f"search (pk) AS ({found})"]
+        else:
+            # Read twice below: evaluated once.
+            found, search_params = (
+                searched.select_related(None)
+                .order_by()
+                .annotate(current=ExpressionWrapper(current, BooleanField()))
+                .values("pk", "current")
+                .query.sql_with_params()
+            )
+            first = [
+                f"found (pk, current) AS ({found})",
+                "search (pk) AS (SELECT pk FROM found WHERE found.current)",
+            ]
         ctes = ", ".join(
-            [f"search ({', '.join(('pk', 'rank')[: len(columns)])}) AS ({found})"]
+            first
             + [
                 f"{cte} (pk) AS ({inner})"
                 for cte, inner, _ in subqueries.values()

@@ -81,7 +81,7 @@ def icontains_q(query: str) -> Q:
     )
 
 
-def _searched(queryset: QuerySet, query: str, also: Q) -> QuerySet:
+def _searched(queryset: QuerySet, query: str, also: list[QuerySet]) -> QuerySet:
     """Programmes whose text, provider, tags or translations hold ``query``
     (full text and ranked on PostgreSQL, see matchmaking/search.py)."""
     if not query:
@@ -91,23 +91,27 @@ def _searched(queryset: QuerySet, query: str, also: Q) -> QuerySet:
 
 def programme_list(request: HttpRequest) -> HttpResponse:
     """The catalogue of published programmes, with faceted search."""
-    visible = selectors.programmes_visible_to(
+    published = selectors.programmes_visible_to(
         user=request.user, with_tags=False
     ).filter(status=ProgrammeStatus.PUBLISHED)
     # Ended programmes are left out unless asked for ("ended=1").
     with_ended = request.GET.get("ended") == "1"
-    ended = visible.exclude(selectors.programme_current_q())
+    ended = published.exclude(selectors.programme_current_q())
+    visible = published
     if not with_ended:
-        visible = visible.filter(selectors.programme_current_q())
+        visible = published.filter(selectors.programme_current_q())
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
-    # Worked out once: it looks up names. The provider as a subquery on its
-    # own (small) table: a join would make the database read the provider of
-    # every programme to test its name.
+    # Worked out once: it looks up names. Each a set of ids read through an
+    # index (the provider's name on its own, small, table: a join would make
+    # the database read the provider of every programme to test its name).
     providers = Provider.objects.filter(name__icontains=query).values("pk")
     also = (
-        Q(provider__in=providers) | i18n.reference_search_q(query, Programme)
+        [
+            Programme.objects.filter(provider__in=providers).values("pk"),
+            *i18n.reference_ids(query, Programme),
+        ]
         if query
-        else Q()
+        else []
     )
     base = _searched(visible, query, also)
     ranked = search.is_ranked(base)
@@ -128,11 +132,16 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     probe = Paginator((), PAGE_SIZE)
     probe.count = sys.maxsize
     wanted = _page_number(probe, request.GET.get("page")) if shared else None
+    # Ended programmes are counted by the same query, from the same search,
+    # when they are left out.
+    with_ended_count = shared and not with_ended
     read = selectors.catalogue_counts(
-        searched=base,
+        searched=_searched(published, query, also) if with_ended_count else base,
         filters=filters,
         shared=shared,
         page=None if wanted is None else ((wanted - 1) * PAGE_SIZE, PAGE_SIZE),
+        rank=search.rank_sql(Programme, query, "p") if ranked else None,
+        current=selectors.programme_current_q() if with_ended_count else None,
     )
     counts = read.counts
     facets = []
@@ -181,7 +190,11 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
-    ended = _searched(ended, query, also).filter(*filters.values())
+    ended_count = (
+        counts["ended"][None]
+        if with_ended_count
+        else _searched(ended, query, also).filter(*filters.values()).count()
+    )
     facets.append(
         Facet(
             "ended",
@@ -190,7 +203,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
                 {
                     "value": "1",
                     "label": _("Include ended programmes"),
-                    "count": ended.count(),
+                    "count": ended_count,
                     "selected": with_ended,
                 }
             ],

@@ -11,6 +11,7 @@ misspelt and other-language queries.
 
 from __future__ import annotations
 
+from math import log2
 from statistics import mean
 
 import pytest
@@ -211,6 +212,20 @@ def _recall(found: list[str], relevant: set[str]) -> float:
     return len(set(found) & relevant) / len(relevant)
 
 
+def _ndcg_at_10(found: list[str], relevant: set[str], first: set[str]) -> float:
+    """Normalised discounted cumulative gain of the first ten: a programme
+    that may come first gains 2, another relevant one 1."""
+
+    def gain(ref: str) -> int:
+        return 2 if ref in first else 1 if ref in relevant else 0
+
+    def dcg(refs: list[str]) -> float:
+        return sum(gain(r) / log2(i + 2) for i, r in enumerate(refs[:10]))
+
+    ideal = sorted(relevant, key=gain, reverse=True)
+    return dcg(found) / dcg(ideal)
+
+
 def test_judged_queries_are_at_least_as_relevant_as_todays_search(client, demo):
     new: dict[str, list[str]] = {}
     old: dict[str, list[str]] = {}
@@ -221,11 +236,14 @@ def test_judged_queries_are_at_least_as_relevant_as_todays_search(client, demo):
         name: (
             mean(_precision_at_5(found[q], relevant) for q, relevant, _ in JUDGED),
             mean(_recall(found[q], relevant) for q, relevant, _ in JUDGED),
+            mean(_ndcg_at_10(found[q], rel, first) for q, rel, first in JUDGED),
         )
         for name, found in (("new", new), ("old", old))
     }
+    print("precision@5, recall, nDCG@10:", scores)  # noqa: T201  # shown with -s
     assert scores["new"][0] >= scores["old"][0]
     assert scores["new"][1] >= scores["old"][1]
+    assert scores["new"][2] >= scores["old"][2]
     if not ON_POSTGRES:
         # The fallback is today's search: the same programmes.
         assert {q: set(found) for q, found in new.items()} == {
@@ -235,6 +253,7 @@ def test_judged_queries_are_at_least_as_relevant_as_todays_search(client, demo):
     # Full text: clearly better, every query answered, the right one first.
     assert scores["new"][0] >= scores["old"][0] + 0.2
     assert scores["new"][1] >= 0.9
+    assert scores["new"][2] >= scores["old"][2] + 0.2
     for query, relevant, first in JUDGED:
         assert new[query], query
         assert new[query][0] in (first or relevant), (query, new[query][:5])

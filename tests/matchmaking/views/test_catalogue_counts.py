@@ -12,8 +12,10 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
+from matchmaking import search
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import Country
 from matchmaking.models import Programme
@@ -148,10 +150,25 @@ def _passes(row: Row, name: str, values: list[str]) -> bool:
     return bool(getattr(row, FACETS[name]) & set(values))
 
 
+def _relevance(query: str) -> dict[str, float]:
+    """ref -> relevance of the programmes a search ranks (full text on
+    PostgreSQL, the default there), read through ``search.search``'s own
+    annotation: the catalogue's page computes it in its own query."""
+    if not query or not search.full_text(Programme):
+        return {}
+    ranked = search.search(Programme.objects.all(), query, fallback=Q())
+    return dict(ranked.values_list("ref", search.RANK))
+
+
 def _expected(rows: list[Row], params: dict[str, list[str]]):
-    """facet -> {option: count} as the page shows them, the results in order."""
+    """facet -> {option: count} as the page shows them, the results in order
+    (by relevance first when the search is ranked, then by title).
+
+    The rows found are those holding the query as it is: the queries below
+    are whole words, which full text finds alike (README "Text search")."""
     query = params.get("q", [""])[0]
     searched = [r for r in rows if query.lower() in r.text]
+    relevance = _relevance(query)
     filters = {k: v for k, v in params.items() if k not in {"q", "page"}}
 
     def passing(excluding: str | None) -> list[Row]:
@@ -179,7 +196,9 @@ def _expected(rows: list[Row], params: dict[str, list[str]]):
         "ldc": sum(r.ldc for r in counted),
         "sids": sum(r.sids for r in counted),
     }
-    results = sorted(passing(None), key=lambda r: (r.title, r.pk))
+    results = sorted(
+        passing(None), key=lambda r: (-relevance.get(r.ref, 0.0), r.title, r.pk)
+    )
     return facets, [r.ref for r in results]
 
 
