@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 
 from matchmaking import selectors
 from matchmaking.engine.text import LANGUAGES
-from matchmaking.engine.text.stemming import stopwords
+from matchmaking.engine.text.tokens import stopwords
 from matchmaking.engine.text.tokens import tokenize
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.models import Need

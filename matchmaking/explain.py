@@ -32,7 +32,7 @@ from django.utils.translation import pgettext
 
 from matchmaking.engine import REASON_CODES
 from matchmaking.engine import Reason
-from matchmaking.engine.text.analyser import default_lexicon
+from matchmaking.engine.text.labels import concept_labels
 from matchmaking.models import AssistanceType
 from matchmaking.models import Audience
 from matchmaking.models import Country
@@ -112,7 +112,6 @@ def _load_labels(language: str) -> Labels:
             for row in model.objects.all()
         }
 
-    lexicon = default_lexicon()
     return Labels(
         topics=table(Topic, "slug"),
         themes=table(Theme, "slug"),
@@ -125,7 +124,10 @@ def _load_labels(language: str) -> Labels:
         },
         regions=table(Region, "code"),
         countries=table(Country, "iso3"),
-        concepts={c.id: c.labels.get(language, c.label) for c in lexicon.concepts},
+        concepts={
+            cid: names.get(language) or names.get("en") or cid
+            for cid, names in concept_labels().items()
+        },
     )
 
 

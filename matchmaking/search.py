@@ -39,7 +39,7 @@ from django.db.models import Value
 from django.db.models import When
 from django.db.models.expressions import RawSQL
 
-from matchmaking.engine.text.stemming import stopwords
+from matchmaking.engine.text.tokens import stopwords
 from matchmaking.models import ContentTranslation
 from matchmaking.models.search import CONFIGS
 from matchmaking.models.search import VECTOR_COLUMN

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from matchmaking import engine
 from matchmaking import explain
-from matchmaking.engine.advisor import CHANGE_COUNTRIES
-from matchmaking.engine.advisor import CHANGE_END_DATE
-from matchmaking.engine.advisor import CHANGE_PLACES
+from matchmaking.engine.profiles import CHANGE_COUNTRIES
+from matchmaking.engine.profiles import CHANGE_END_DATE
+from matchmaking.engine.profiles import CHANGE_PLACES
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.enums import UnmetReason

@@ -17,18 +17,16 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
-from matchmaking.suggestions import compute_allocation_slate
-from matchmaking.suggestions import refresh_derived
-from matchmaking.suggestions import refresh_need_derived
-from matchmaking.suggestions import refresh_need_suggestions
-from matchmaking.suggestions import refresh_programme_derived
-from matchmaking.suggestions import refresh_programme_suggestions
-from matchmaking.suggestions import rematch_all
+# The engine is imported inside each task, not here: web processes import this
+# module to queue tasks they never run, and importing ``suggestions`` would load
+# the engine (numpy, scipy, the stemmers) into every web worker at start-up.
 
 
 @task
 def refresh_need_task(need_id: int) -> None:
     """Recompute the suggestions of one need, then queue its near misses and advice."""
+    from matchmaking.suggestions import refresh_need_suggestions
+
     refresh_need_suggestions(need_id=need_id)
     refresh_need_derived_task.enqueue(need_id)
 
@@ -36,12 +34,16 @@ def refresh_need_task(need_id: int) -> None:
 @task
 def refresh_need_derived_task(need_id: int) -> None:
     """Recompute one need's near misses and advice (after its suggestions)."""
+    from matchmaking.suggestions import refresh_need_derived
+
     refresh_need_derived(need_id=need_id)
 
 
 @task
 def refresh_programme_task(programme_id: int) -> None:
     """Recompute the suggestions that involve one programme, then queue the rest."""
+    from matchmaking.suggestions import refresh_programme_suggestions
+
     reranked = refresh_programme_suggestions(programme_id=programme_id)
     refresh_programme_derived_task.enqueue(programme_id, list(reranked))
 
@@ -49,6 +51,8 @@ def refresh_programme_task(programme_id: int) -> None:
 @task
 def refresh_programme_derived_task(programme_id: int, need_ids: list[int]) -> None:
     """The near misses and advice a programme's refresh changed."""
+    from matchmaking.suggestions import refresh_programme_derived
+
     refresh_programme_derived(programme_id=programme_id, need_ids=need_ids)
 
 
@@ -56,6 +60,8 @@ def refresh_programme_derived_task(programme_id: int, need_ids: list[int]) -> No
 def rematch_task() -> None:
     """Recompute every active need's suggestions (after a bulk import), then
     queue the near misses and advice: a rematch stores suggestions only."""
+    from matchmaking.suggestions import rematch_all
+
     rematch_all()
     derived_task.enqueue()
 
@@ -63,12 +69,16 @@ def rematch_task() -> None:
 @task
 def derived_task() -> None:
     """Recompute every near miss and the gap advisor's changes."""
+    from matchmaking.suggestions import refresh_derived
+
     refresh_derived()
 
 
 @task
 def allocation_task(slate_id: int) -> None:
     """Compute a capacity-aware slate a curator asked for."""
+    from matchmaking.suggestions import compute_allocation_slate
+
     compute_allocation_slate(slate_id=slate_id)
 
 

@@ -60,61 +60,162 @@ open to it), ``topic_missed`` (eligible programmes cover none of its topics),
 ``none_relevant`` (none close enough); see :mod:`matchmaking.engine.adequacy`.
 """
 
-from matchmaking.engine.advisor import CHANGE_KINDS
-from matchmaking.engine.advisor import Advice
-from matchmaking.engine.advisor import advise
-from matchmaking.engine.advisor import apply_change
-from matchmaking.engine.allocation import LDC_WEIGHT
-from matchmaking.engine.allocation import SIDS_WEIGHT
-from matchmaking.engine.allocation import Allocation
-from matchmaking.engine.allocation import Assignment
-from matchmaking.engine.allocation import allocate
-from matchmaking.engine.allocation import candidates_from_results
-from matchmaking.engine.allocation import fairness_weights
-from matchmaking.engine.arrays import CandidateArcs
-from matchmaking.engine.arrays import NeedBatch
-from matchmaking.engine.batch_ranking import MAX_RANK_WORKERS
-from matchmaking.engine.batch_ranking import BatchRanking
-from matchmaking.engine.eligibility import RULE_CAPACITY
-from matchmaking.engine.eligibility import RULE_ENDED
-from matchmaking.engine.eligibility import RULE_GEOGRAPHY
-from matchmaking.engine.eligibility import RULE_LANGUAGE
-from matchmaking.engine.eligibility import RULE_LDC_ONLY
-from matchmaking.engine.eligibility import RULE_SIDS_ONLY
-from matchmaking.engine.eligibility import RULE_UNPUBLISHED
-from matchmaking.engine.eligibility import RULES
-from matchmaking.engine.eligibility import Eligibility
-from matchmaking.engine.eligibility import eligibility
-from matchmaking.engine.eligibility import programme_is_open
-from matchmaking.engine.eligibility import why_not
-from matchmaking.engine.index import MatchingIndex
-from matchmaking.engine.index import build_index
-from matchmaking.engine.naive import naive_rank_all
-from matchmaking.engine.near_misses import NearMiss
-from matchmaking.engine.near_misses import near_misses
-from matchmaking.engine.near_misses import near_misses_many
-from matchmaking.engine.near_misses import needs_within_reach
-from matchmaking.engine.profiles import COMPONENT_NAMES
-from matchmaking.engine.profiles import DEFAULT_CONFIG
-from matchmaking.engine.profiles import MAX_WORD_DF
-from matchmaking.engine.profiles import MAX_WORDS
-from matchmaking.engine.profiles import REASON_CODES
-from matchmaking.engine.profiles import SCORE_DECIMALS
-from matchmaking.engine.profiles import Components
-from matchmaking.engine.profiles import Match
-from matchmaking.engine.profiles import MatchingConfig
-from matchmaking.engine.profiles import NeedFeatures
-from matchmaking.engine.profiles import NeedProfile
-from matchmaking.engine.profiles import NeedResult
-from matchmaking.engine.profiles import ProgrammeFeatures
-from matchmaking.engine.profiles import ProgrammeProfile
-from matchmaking.engine.profiles import Reason
-from matchmaking.engine.profiles import Weights
-from matchmaking.engine.profiles import is_targeted
-from matchmaking.engine.ranking import Ranking
-from matchmaking.engine.reasons import explain_match
-from matchmaking.engine.reasons import unmet_reason
-from matchmaking.engine.scoring import score_components
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from matchmaking.engine.advisor import Advice
+    from matchmaking.engine.advisor import advise
+    from matchmaking.engine.advisor import apply_change
+    from matchmaking.engine.allocation import Allocation
+    from matchmaking.engine.allocation import Assignment
+    from matchmaking.engine.allocation import allocate
+    from matchmaking.engine.allocation import candidates_from_results
+    from matchmaking.engine.allocation import fairness_weights
+    from matchmaking.engine.arrays import CandidateArcs
+    from matchmaking.engine.arrays import NeedBatch
+    from matchmaking.engine.batch_ranking import MAX_RANK_WORKERS
+    from matchmaking.engine.batch_ranking import BatchRanking
+    from matchmaking.engine.eligibility import RULE_CAPACITY
+    from matchmaking.engine.eligibility import RULE_ENDED
+    from matchmaking.engine.eligibility import RULE_GEOGRAPHY
+    from matchmaking.engine.eligibility import RULE_LANGUAGE
+    from matchmaking.engine.eligibility import RULE_LDC_ONLY
+    from matchmaking.engine.eligibility import RULE_SIDS_ONLY
+    from matchmaking.engine.eligibility import RULE_UNPUBLISHED
+    from matchmaking.engine.eligibility import RULES
+    from matchmaking.engine.eligibility import Eligibility
+    from matchmaking.engine.eligibility import eligibility
+    from matchmaking.engine.eligibility import programme_is_open
+    from matchmaking.engine.eligibility import why_not
+    from matchmaking.engine.index import MatchingIndex
+    from matchmaking.engine.index import build_index
+    from matchmaking.engine.naive import naive_rank_all
+    from matchmaking.engine.near_misses import NearMiss
+    from matchmaking.engine.near_misses import near_misses
+    from matchmaking.engine.near_misses import near_misses_many
+    from matchmaking.engine.near_misses import needs_within_reach
+    from matchmaking.engine.profiles import CHANGE_KINDS
+    from matchmaking.engine.profiles import COMPONENT_NAMES
+    from matchmaking.engine.profiles import DEFAULT_CONFIG
+    from matchmaking.engine.profiles import LDC_WEIGHT
+    from matchmaking.engine.profiles import MAX_WORD_DF
+    from matchmaking.engine.profiles import MAX_WORDS
+    from matchmaking.engine.profiles import REASON_CODES
+    from matchmaking.engine.profiles import SCORE_DECIMALS
+    from matchmaking.engine.profiles import SIDS_WEIGHT
+    from matchmaking.engine.profiles import Components
+    from matchmaking.engine.profiles import Match
+    from matchmaking.engine.profiles import MatchingConfig
+    from matchmaking.engine.profiles import NeedFeatures
+    from matchmaking.engine.profiles import NeedProfile
+    from matchmaking.engine.profiles import NeedResult
+    from matchmaking.engine.profiles import ProgrammeFeatures
+    from matchmaking.engine.profiles import ProgrammeProfile
+    from matchmaking.engine.profiles import Reason
+    from matchmaking.engine.profiles import Weights
+    from matchmaking.engine.profiles import is_targeted
+    from matchmaking.engine.ranking import Ranking
+    from matchmaking.engine.reasons import explain_match
+    from matchmaking.engine.reasons import unmet_reason
+    from matchmaking.engine.scoring import score_components
+
+# Loaded on first use (PEP 562): web processes import this package for a few
+# constants and labels only, and must not pay for numpy, scipy and the
+# stemmers at start-up (they read the engine's stored results, see
+# stored_results.py); the task worker loads what it uses.
+_WHERE = {
+    "CHANGE_KINDS": "matchmaking.engine.profiles",
+    "Advice": "matchmaking.engine.advisor",
+    "advise": "matchmaking.engine.advisor",
+    "apply_change": "matchmaking.engine.advisor",
+    "LDC_WEIGHT": "matchmaking.engine.profiles",
+    "SIDS_WEIGHT": "matchmaking.engine.profiles",
+    "Allocation": "matchmaking.engine.allocation",
+    "Assignment": "matchmaking.engine.allocation",
+    "allocate": "matchmaking.engine.allocation",
+    "candidates_from_results": "matchmaking.engine.allocation",
+    "fairness_weights": "matchmaking.engine.allocation",
+    "CandidateArcs": "matchmaking.engine.arrays",
+    "NeedBatch": "matchmaking.engine.arrays",
+    "MAX_RANK_WORKERS": "matchmaking.engine.batch_ranking",
+    "BatchRanking": "matchmaking.engine.batch_ranking",
+    "RULE_CAPACITY": "matchmaking.engine.eligibility",
+    "RULE_ENDED": "matchmaking.engine.eligibility",
+    "RULE_GEOGRAPHY": "matchmaking.engine.eligibility",
+    "RULE_LANGUAGE": "matchmaking.engine.eligibility",
+    "RULE_LDC_ONLY": "matchmaking.engine.eligibility",
+    "RULE_SIDS_ONLY": "matchmaking.engine.eligibility",
+    "RULE_UNPUBLISHED": "matchmaking.engine.eligibility",
+    "RULES": "matchmaking.engine.eligibility",
+    "Eligibility": "matchmaking.engine.eligibility",
+    "eligibility": "matchmaking.engine.eligibility",
+    "programme_is_open": "matchmaking.engine.eligibility",
+    "why_not": "matchmaking.engine.eligibility",
+    "MatchingIndex": "matchmaking.engine.index",
+    "build_index": "matchmaking.engine.index",
+    "naive_rank_all": "matchmaking.engine.naive",
+    "NearMiss": "matchmaking.engine.near_misses",
+    "near_misses": "matchmaking.engine.near_misses",
+    "near_misses_many": "matchmaking.engine.near_misses",
+    "needs_within_reach": "matchmaking.engine.near_misses",
+    "COMPONENT_NAMES": "matchmaking.engine.profiles",
+    "DEFAULT_CONFIG": "matchmaking.engine.profiles",
+    "MAX_WORD_DF": "matchmaking.engine.profiles",
+    "MAX_WORDS": "matchmaking.engine.profiles",
+    "REASON_CODES": "matchmaking.engine.profiles",
+    "SCORE_DECIMALS": "matchmaking.engine.profiles",
+    "Components": "matchmaking.engine.profiles",
+    "Match": "matchmaking.engine.profiles",
+    "MatchingConfig": "matchmaking.engine.profiles",
+    "NeedFeatures": "matchmaking.engine.profiles",
+    "NeedProfile": "matchmaking.engine.profiles",
+    "NeedResult": "matchmaking.engine.profiles",
+    "ProgrammeFeatures": "matchmaking.engine.profiles",
+    "ProgrammeProfile": "matchmaking.engine.profiles",
+    "Reason": "matchmaking.engine.profiles",
+    "Weights": "matchmaking.engine.profiles",
+    "is_targeted": "matchmaking.engine.profiles",
+    "Ranking": "matchmaking.engine.ranking",
+    "explain_match": "matchmaking.engine.reasons",
+    "unmet_reason": "matchmaking.engine.reasons",
+    "score_components": "matchmaking.engine.scoring",
+}
+
+
+# Functions named like their module (``eligibility``, ``near_misses``): importing
+# the module sets the package's attribute to it; the function is kept instead,
+# as the eager imports this package once made left it.
+_SAME_NAME = frozenset(n for n, module in _WHERE.items() if module.endswith("." + n))
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SAME_NAME and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "CHANGE_KINDS",

@@ -36,6 +36,13 @@ from matchmaking.engine.eligibility import RULE_LDC_ONLY
 from matchmaking.engine.eligibility import RULE_SIDS_ONLY
 from matchmaking.engine.eligibility import eligibility
 from matchmaking.engine.profiles import ANY_MODE
+from matchmaking.engine.profiles import CHANGE_COUNTRIES
+from matchmaking.engine.profiles import CHANGE_DELIVERY
+from matchmaking.engine.profiles import CHANGE_END_DATE
+from matchmaking.engine.profiles import CHANGE_LANGUAGE
+from matchmaking.engine.profiles import CHANGE_LDC_ONLY
+from matchmaking.engine.profiles import CHANGE_PLACES
+from matchmaking.engine.profiles import CHANGE_SIDS_ONLY
 from matchmaking.engine.profiles import NeedFeatures
 from matchmaking.engine.profiles import NeedProfile
 from matchmaking.engine.profiles import ProgrammeFeatures
@@ -46,24 +53,6 @@ from matchmaking.engine.scoring import score_components
 
 if TYPE_CHECKING:
     from matchmaking.engine.index import MatchingIndex
-
-CHANGE_COUNTRIES = "countries"
-CHANGE_LDC_ONLY = "lift_ldc_only"
-CHANGE_SIDS_ONLY = "lift_sids_only"
-CHANGE_LANGUAGE = "language"
-CHANGE_END_DATE = "end_date"
-CHANGE_PLACES = "places"
-CHANGE_DELIVERY = "delivery_mode"
-
-CHANGE_KINDS = (
-    CHANGE_COUNTRIES,
-    CHANGE_LDC_ONLY,
-    CHANGE_SIDS_ONLY,
-    CHANGE_LANGUAGE,
-    CHANGE_END_DATE,
-    CHANGE_PLACES,
-    CHANGE_DELIVERY,
-)
 
 _RULE_CHANGE = {
     RULE_GEOGRAPHY: CHANGE_COUNTRIES,

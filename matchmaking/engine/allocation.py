@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matchmaking.engine.arrays import CandidateArcs
+from matchmaking.engine.profiles import LDC_WEIGHT
+from matchmaking.engine.profiles import SIDS_WEIGHT
 from matchmaking.engine.profiles import NeedProfile
 from matchmaking.engine.profiles import NeedResult
 
@@ -38,15 +40,6 @@ class Allocation:
     total_value: float
     solve_seconds: float
     status: str
-
-
-# Fairness: each arc's value is multiplied by the need's weight. 1.25 for an LDC
-# or a SIDS (1.5 if both) means a pairing for such a country is preferred over
-# one up to 20-33% more relevant for another country when capacity is short.
-LDC_WEIGHT = 1.25
-
-
-SIDS_WEIGHT = 1.25
 
 
 _VALUE_SCALE = 1_000_000

@@ -236,6 +236,35 @@ class ProgrammeFeatures:
     targeted: bool = False
 
 
+# The gap advisor's kinds of change to a programme (engine.advisor).
+CHANGE_COUNTRIES = "countries"
+CHANGE_LDC_ONLY = "lift_ldc_only"
+CHANGE_SIDS_ONLY = "lift_sids_only"
+CHANGE_LANGUAGE = "language"
+CHANGE_END_DATE = "end_date"
+CHANGE_PLACES = "places"
+CHANGE_DELIVERY = "delivery_mode"
+
+CHANGE_KINDS = (
+    CHANGE_COUNTRIES,
+    CHANGE_LDC_ONLY,
+    CHANGE_SIDS_ONLY,
+    CHANGE_LANGUAGE,
+    CHANGE_END_DATE,
+    CHANGE_PLACES,
+    CHANGE_DELIVERY,
+)
+
+
+# Fairness: each arc's value is multiplied by the need's weight. 1.25 for an LDC
+# or a SIDS (1.5 if both) means a pairing for such a country is preferred over
+# one up to 20-33% more relevant for another country when capacity is short.
+LDC_WEIGHT = 1.25
+
+
+SIDS_WEIGHT = 1.25
+
+
 COMPONENT_NAMES = ("topic", "text", "audience", "assistance", "delivery", "reach")
 
 

@@ -29,6 +29,7 @@ from matchmaking.engine.text import LANGUAGES
 from matchmaking.engine.text import LEXICON_DIR
 from matchmaking.engine.text.batch import _POS
 from matchmaking.engine.text.batch import _BatchScanner
+from matchmaking.engine.text.labels import labels_of
 from matchmaking.engine.text.profile import ANALYSIS_VERSION
 from matchmaking.engine.text.profile import Concept
 from matchmaking.engine.text.profile import TextProfile
@@ -47,7 +48,6 @@ from matchmaking.engine.text.stemming import _normalise
 from matchmaking.engine.text.stemming import _own_language
 from matchmaking.engine.text.stemming import _word_feature
 from matchmaking.engine.text.stemming import stem
-from matchmaking.engine.text.stemming import stopwords
 from matchmaking.engine.text.stemming import term_stems
 from matchmaking.engine.text.tokens import _LATIN
 from matchmaking.engine.text.tokens import MAX_ANALYSED_CHARS
@@ -58,6 +58,7 @@ from matchmaking.engine.text.tokens import _latin_from_hits
 from matchmaking.engine.text.tokens import _latin_from_scores
 from matchmaking.engine.text.tokens import _script
 from matchmaking.engine.text.tokens import latin_languages
+from matchmaking.engine.text.tokens import stopwords
 from matchmaking.engine.text.tokens import tokenize
 
 # Field weights when a record's text is analysed: the title states the gist, the
@@ -107,11 +108,7 @@ class Lexicon:
         stops = stopwords()
         for index, raw in enumerate(concepts):
             terms = raw["terms"]
-            labels = {
-                lang: terms[lang][0].replace("=", "")
-                for lang in (*LANGUAGES, "zh")
-                if terms.get(lang)
-            }
+            labels = labels_of(raw)
             built.append(
                 Concept(
                     id=raw["id"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache
@@ -11,10 +10,8 @@ from typing import Any
 
 import snowballstemmer
 
-from matchmaking.engine.text import LANGUAGES
-from matchmaking.engine.text import LEXICON_DIR
 from matchmaking.engine.text.tokens import _script
-from matchmaking.engine.text.tokens import tokenize
+from matchmaking.engine.text.tokens import stopwords
 
 _SNOWBALL = {
     "en": "english",
@@ -115,13 +112,6 @@ def _acronym_key(token: str) -> str:
     if len(token) > 3 and token.endswith("s"):
         token = token[:-1]
     return token
-
-
-@cache
-def stopwords() -> dict[str, frozenset[str]]:
-    """Function words per language, as shipped in the lexicon folder."""
-    raw = json.loads((LEXICON_DIR / "stopwords.json").read_text(encoding="utf-8"))
-    return {lang: frozenset(tokenize(" ".join(raw[lang]))) for lang in LANGUAGES}
 
 
 # What the analysis remembers between texts is per process and bounded: a memo

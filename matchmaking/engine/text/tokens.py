@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from functools import lru_cache
 
+from matchmaking.engine.text import LANGUAGES
+from matchmaking.engine.text import LEXICON_DIR
 from matchmaking.engine.text.han import _HAN_CHAR
 from matchmaking.engine.text.han import _SCRIPT_RUNS
 from matchmaking.engine.text.han import _segment_han
@@ -229,3 +232,10 @@ def latin_languages(tokens: list[str]) -> tuple[str, ...]:
 
 
 _CUE_HOLDERS: dict[str, tuple[str, ...]] = {}
+
+
+@cache
+def stopwords() -> dict[str, frozenset[str]]:
+    """Function words per language, as shipped in the lexicon folder."""
+    raw = json.loads((LEXICON_DIR / "stopwords.json").read_text(encoding="utf-8"))
+    return {lang: frozenset(tokenize(" ".join(raw[lang]))) for lang in LANGUAGES}

@@ -9,8 +9,12 @@ advisor) is walked as the role that uses it.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -189,3 +193,32 @@ def test_an_edit_through_the_api_is_caught_up_by_the_queued_refresh(
     assert programme.matched_at >= programme.updated_at
     found = as_role("ms_a").get("/api/v1/needs/need-a/matches/").json()
     assert "asia-only" in [m["programme"] for m in found["results"]]
+
+
+# What a web process loads at start-up and when it resolves its first URL: the
+# engine's heavy parts (numpy, scipy, the stemmers, the index) stay in the task
+# worker. Checked in a fresh interpreter, since this one has loaded them all.
+STARTUP = """
+import sys
+from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
+
+get_wsgi_application()
+get_resolver().url_patterns
+heavy = ("numpy", "scipy", "snowballstemmer", "matchmaking.suggestions",
+         "matchmaking.engine.index", "matchmaking.engine.text.analyser")
+print(sorted(name for name in sys.modules if name.split(".")[0] in heavy
+             or name in heavy))
+"""
+
+
+def test_a_web_process_starts_without_the_engines_heavy_modules():
+    found = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", STARTUP],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        cwd=settings.BASE_DIR,
+    )
+    assert found.stdout.strip() == "[]", found.stderr
