@@ -114,8 +114,6 @@ MIDDLEWARE = [
     # After authentication: history records name the user who made a change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # After a write (unsafe method): retire the API's cached answers.
-    "matchmaking.api_cache.DataGenerationMiddleware",
     # Last, as django-axes requires: turns a lockout into its 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -444,8 +442,8 @@ SPECTACULAR_SETTINGS = {
 MATCHING_TOP_K = env_int("MATCHING_TOP_K", 10)
 # Gap statistics are cached this many seconds per scope and filters (0: off).
 STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
-# API GET answers are kept this long at most (0: off); any change to the data
-# retires them at once (see matchmaking/api_cache.py).
+# API GET answers are kept this long at most (0: off); a change to the data
+# they read retires them at once (see matchmaking/api_cache.py).
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
 # The default cache (API throttles, statistics, API answers). Without
 # CACHE_URL: local memory in each process (at most CACHE_MAX_ENTRIES entries),

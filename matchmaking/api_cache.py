@@ -1,30 +1,44 @@
-"""A read cache of API responses, invalidated by a data generation.
+"""A read cache of API responses, invalidated per family of data.
 
 Reads of the API repeat: portals and dashboards poll the same lists, and a
 focal point reloads a need's matches. A GET answered in JSON is kept, as the
 bytes sent, under a key made of
 
-- the **data generation**: a counter in the database (one row, so every worker
-  process sees the same value), moved on by every change to the data;
+- the **data generations** the answer reads: counters in the database (table
+  ``cbm_data_generation``, one row each, so every worker process sees the same
+  values), one for every answer (*everything*) and one per family of data
+  (``FAMILIES``: reference data, organisations and people, needs, programmes,
+  matches, the roundtable);
 - the user (responses follow what each user may see), the language, the
   negotiated media type and the full path with its query.
 
 Authentication, permissions and throttling run before the cache is asked, so
 a cached answer is never given to anyone the view itself would refuse; only
 200 answers of at most 64 KB are kept. ``API_CACHE_SECONDS`` bounds how long
-an answer lives (0 turns the cache off); the generation makes a change visible
+an answer lives (0 turns the cache off); the generations make a change visible
 at once.
 
-The generation moves on:
+**What moves a generation.** Every statement the project sends to the
+database passes ``watch_writes`` (a database execute wrapper): an INSERT,
+UPDATE, DELETE, MERGE or TRUNCATE moves the generations of the families of
+the tables it writes (``TABLE_FAMILIES``, from the models) after the
+transaction commits, or at once outside a transaction; a write to a table of
+no family, or a statement it cannot read, moves *everything*. So ORM saves,
+``update()``, bulk operations and raw SQL alike are seen, whatever wrote
+them. Bookkeeping no kept answer shows (token use, sign-in records, sessions,
+history rows, the task queue, the outbox, notifications, webhooks) moves
+nothing. What the wrapper cannot see (PostgreSQL ``COPY``) is followed by
+``changed()``, which moves everything.
 
-- after the transaction of any saved or deleted record, or changed relation,
-  of the project's apps and of users (signals), except bookkeeping that no
-  API answer shows (token use, security records, history rows);
-- after every request with an unsafe method (``DataGenerationMiddleware``),
-  which covers bulk updates made by views and services;
-- after the bulk writes of the engine (suggestions, in requests, background
-  tasks or ``rematch``), of the dataset import and of expiring meeting
-  requests, which send no signal.
+**What an answer reads.** A viewset names its families (``cache_families``):
+reference data answers read the reference family; providers read
+organisations; needs and programmes read their own family, organisations
+(who may see what: memberships, roles, a provider's verification) and
+reference data; matches, and the engine's results nested under a need or a
+programme, read every family but the roundtable. A write to one family
+therefore keeps the answers of families that do not read it (a need's edit
+leaves the programme list and the reference data kept), and retires every
+answer that does, for everyone, visibility included.
 
 Bodies are kept in the ``default`` cache: per process by default
 (local memory), shared between processes when ``CACHE_URL`` names Redis.
@@ -34,7 +48,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
+from collections.abc import Iterable
 
 from django.apps import apps
 from django.conf import settings
@@ -42,9 +58,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.db import connection
 from django.db import transaction
-from django.db.models.signals import m2m_changed
-from django.db.models.signals import post_delete
-from django.db.models.signals import post_save
+from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 from django.http import HttpResponseNotModified
 from django.utils.http import http_date
@@ -53,22 +67,111 @@ from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
 
-# The counter lives in the table cbm_data_generation (migration 0010), one row.
-APPS = ("matchmaking", "roundtable")
-# Bookkeeping no API answer shows: a change to these leaves the cache alone.
+# The counters live in the table cbm_data_generation (migrations 0010 and
+# 0030), one row each: EVERYTHING is read by every answer.
+EVERYTHING = "everything"
+REFERENCE = "reference"
+ORGANISATIONS = "organisations"
+NEEDS = "needs"
+PROGRAMMES = "programmes"
+MATCHES = "matches"
+ROUNDTABLE = "roundtable"
+ROW_IDS = {
+    EVERYTHING: 1,
+    REFERENCE: 2,
+    ORGANISATIONS: 3,
+    NEEDS: 4,
+    PROGRAMMES: 5,
+    MATCHES: 6,
+    ROUNDTABLE: 7,
+}
+FAMILIES = tuple(name for name in ROW_IDS if name != EVERYTHING)
+# The families of the project's models (app label, or app label and model).
+# A model here writes its family; its automatic many-to-many tables write the
+# family of the model declaring the field.
+MODEL_FAMILIES: dict[str, tuple[str, ...]] = {
+    **{
+        f"matchmaking.{name}": (REFERENCE,)
+        for name in (
+            "region",
+            "country",
+            "language",
+            "theme",
+            "topic",
+            "assistancetype",
+            "audience",
+            "deliverymode",
+            "stakeholdergroup",
+            "costmodel",
+            "priority",
+            "memberstate",
+        )
+    },
+    **{
+        f"matchmaking.{name}": (ORGANISATIONS,)
+        for name in (
+            "user",
+            "membership",
+            "provider",
+            "profile",
+            "invitation",
+            "joinrequest",
+        )
+    },
+    "auth": (ORGANISATIONS,),  # groups and permissions
+    "matchmaking.need": (NEEDS,),
+    # Translations of needs and programmes (and of roundtable records).
+    "matchmaking.contenttranslation": (NEEDS, PROGRAMMES),
+    **{
+        f"matchmaking.{name}": (PROGRAMMES,)
+        for name in (
+            "programme",
+            "programmefunding",
+            "budgetline",
+            "participatingorganisation",
+            "importedactivity",
+            "exchangerate",
+        )
+    },
+    **{
+        f"matchmaking.{name}": (MATCHES,)
+        for name in (
+            "match",
+            "matchevent",
+            "introduction",
+            "message",
+            "conversationread",
+            "nearmiss",
+            "suggestedchange",
+            "allocationslate",
+        )
+    },
+    "roundtable": (ROUNDTABLE,),
+}
+# Bookkeeping no kept answer shows: a write to these moves nothing.
 IGNORED = frozenset(
     {
         "matchmaking.apitoken",
         "matchmaking.signinthrottle",
-        "axes.accessattempt",
-        "axes.accessfailurelog",
-        "axes.accesslog",
-        "sessions.session",
+        "matchmaking.outboxevent",
+        "matchmaking.notification",
+        "matchmaking.notificationpreference",
+        "matchmaking.mailmessage",
+        "matchmaking.webhookendpoint",
+        "matchmaking.webhookdelivery",
+        "matchmaking.savedsearch",
+        "matchmaking.taskworker",  # the task workers' heartbeats
+        "axes",
+        "sessions",
+        "admin",  # the admin's log of its own actions
+        "contenttypes",
+        "otp_totp",
+        "django_tasks_database",
     }
 )
-# Deleted in bulk by the engine, which moves the generation itself: a delete
-# signal would make Django fetch every row before deleting it.
-BULK_DELETED = frozenset({"matchmaking.match"})
+IGNORED_TABLES = frozenset(
+    {"cbm_data_generation", "django_migrations", "cbm_suggestion"}
+)
 # Larger answers (a page of 100 records) are not kept: with the local-memory
 # cache's 5,000 entries this bounds it to about 320 MB a process.
 MAX_BYTES = 64 * 1024
@@ -80,105 +183,230 @@ def seconds() -> int:
     return int(getattr(settings, "API_CACHE_SECONDS", 0))
 
 
-def generation_and_time() -> tuple[int, float] | None:
-    """The current data generation and when it moved (Unix time), or None if
-    the table cannot be read."""
+# --- which families a write touches ----------------------------------------------
+
+_TABLE_FAMILIES: dict[str, frozenset[str]] | None = None
+
+
+def _families_of(label: str) -> tuple[str, ...] | None:
+    """A model's families; () when it is bookkeeping; None when unknown."""
+    app = label.split(".")[0]
+    if label in IGNORED or app in IGNORED:
+        return ()
+    return MODEL_FAMILIES.get(label) or MODEL_FAMILIES.get(app)
+
+
+def table_families() -> dict[str, frozenset[str]]:
+    """Every known table's families (an empty set: bookkeeping)."""
+    global _TABLE_FAMILIES
+    if _TABLE_FAMILIES is None:
+        found: dict[str, frozenset[str]] = {t: frozenset() for t in IGNORED_TABLES}
+        for model in apps.get_models(include_auto_created=True):
+            meta = model._meta
+            label = meta.label_lower
+            if meta.auto_created:  # a many-to-many table: its declaring model's
+                label = meta.auto_created._meta.label_lower
+            if label.split(".")[1].startswith("historical"):
+                families: tuple[str, ...] | None = ()  # the audit trail
+            else:
+                families = _families_of(label)
+            if families is not None:
+                found[meta.db_table.lower()] = frozenset(families)
+        _TABLE_FAMILIES = found
+    return _TABLE_FAMILIES
+
+
+# Statements that write no table's rows (reads, transaction control, schema).
+_NOT_WRITES = frozenset(
+    {
+        "SELECT",
+        "VALUES",
+        "SAVEPOINT",
+        "RELEASE",
+        "ROLLBACK",
+        "BEGIN",
+        "COMMIT",
+        "SET",
+        "SHOW",
+        "PRAGMA",
+        "EXPLAIN",
+        "CREATE",
+        "ALTER",
+        "DROP",
+        "ANALYZE",
+        "VACUUM",
+        "LOCK",
+        "RESET",
+        "DECLARE",
+        "FETCH",
+        "CLOSE",
+        "DEALLOCATE",
+    }
+)
+_WRITES = frozenset({"WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"})
+_FIRST_WORD = re.compile(r"\s*\(*\s*([A-Za-z]+)")
+# The table each write names (``DO UPDATE`` and ``FOR UPDATE`` name none).
+_WRITTEN = re.compile(
+    r"(?:\bINSERT\s+(?:OR\s+\w+\s+)?INTO|(?<!DO )(?<!FOR )\bUPDATE"
+    r"|\bDELETE\s+FROM|\bMERGE\s+INTO|\bTRUNCATE(?:\s+TABLE)?)"
+    r"\s+(?:ONLY\s+)?((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)",
+    re.IGNORECASE,
+)
+
+
+def written_families(sql: str) -> frozenset[str]:
+    """The families a statement writes: none for a read; EVERYTHING when it
+    writes a table of no family or cannot be read."""
+    found = _FIRST_WORD.match(sql)
+    verb = found.group(1).upper() if found else ""
+    if verb in _NOT_WRITES:
+        return frozenset()
+    if verb not in _WRITES:
+        return frozenset({EVERYTHING})
+    known = table_families()
+    families: set[str] = set()
+    tables = _WRITTEN.findall(sql)
+    if verb != "WITH" and not tables:
+        return frozenset({EVERYTHING})
+    for table in tables:
+        name = table.rsplit(".", 1)[-1].strip('"').lower()
+        table_found = known.get(name)
+        if table_found is None:
+            return frozenset({EVERYTHING})
+        families |= table_found
+    return frozenset(families)
+
+
+def watch_writes(execute, sql, params, many, context):
+    """Database execute wrapper: after a write, move its families' generations."""
+    result = execute(sql, params, many, context)
+    families = written_families(sql) if isinstance(sql, str) else {EVERYTHING}
+    if families:
+        changed(*families, using=context["connection"])
+    return result
+
+
+def _install(sender, connection, **kwargs) -> None:
+    if watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch_writes)
+
+
+def watch_connections() -> None:
+    """Install ``watch_writes`` on every database connection (and the open one)."""
+    connection_created.connect(_install, dispatch_uid="api_cache:watch_writes")
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        _install(None, conn)
+
+
+# --- the generations -------------------------------------------------------------
+
+
+def generations(
+    families: Iterable[str] = (),
+) -> tuple[tuple[int, ...], float] | None:
+    """The generations of EVERYTHING and of ``families``, in that order, and when
+    the latest of them moved (Unix time); None if they cannot be read."""
+    names = (EVERYTHING, *families)
+    ids = [ROW_IDS[name] for name in names]
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT value, changed_at FROM cbm_data_generation WHERE id = 1"
-            )
-            row = cursor.fetchone()
+            # All of them (a few rows): one statement whatever the families.
+            cursor.execute("SELECT id, value, changed_at FROM cbm_data_generation")
+            rows = {row[0]: row for row in cursor.fetchall()}
     except DatabaseError:
         logger.warning("data generation unreadable: API cache bypassed")
         return None
-    return None if row is None else (int(row[0]), float(row[1] or 0))
+    if any(i not in rows for i in ids):
+        return None
+    return (
+        tuple(int(rows[i][1]) for i in ids),
+        max(float(rows[i][2] or 0) for i in ids),
+    )
 
 
-def generation() -> int | None:
-    """The current data generation (None if the table cannot be read)."""
-    found = generation_and_time()
-    return None if found is None else found[0]
+def generation_and_time() -> tuple[int, float] | None:
+    """The generation every answer reads and when it moved (Unix time)."""
+    found = generations()
+    return None if found is None else (found[0][0], found[1])
 
 
-def bump() -> None:
-    """Move the data generation on now (every cached answer becomes stale)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE cbm_data_generation SET value = value + 1, changed_at = %s"
-            " WHERE id = 1",
-            [time.time()],
-        )
+def generation(family: str = EVERYTHING) -> int | None:
+    """A family's generation (default: the one every answer reads); None if
+    the table cannot be read."""
+    found = generations(() if family == EVERYTHING else (family,))
+    return None if found is None else found[0][-1]
 
 
-def changed() -> None:
-    """Data changed: move the generation on once the transaction commits.
+class _Bump:
+    """The on-commit move of the families written in one transaction."""
 
-    Outside a transaction it moves at once. Inside one, once per transaction,
+    def __init__(self, using) -> None:
+        self.families: set[str] = set()
+        self.using = using
+
+    def __call__(self) -> None:
+        bump(*self.families, using=self.using)
+
+
+# One placeholder per row of ROW_IDS.
+_BUMP = (
+    "UPDATE cbm_data_generation SET value = value + 1, changed_at = %s"
+    " WHERE id IN (%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def bump(*families: str, using=None) -> None:
+    """Move the generations on now (no family: every kept answer is stale)."""
+    names = set(families) or {EVERYTHING}
+    ids = sorted(ROW_IDS[name] for name in names)
+    # One statement of fixed text: the list padded with its last id.
+    ids += ids[-1:] * (len(ROW_IDS) - len(ids))
+    with (using or connection).cursor() as cursor:
+        cursor.execute(_BUMP, [time.time(), *ids])
+
+
+def changed(*families: str, using=None) -> None:
+    """Data of ``families`` changed (none named: any data): move their
+    generations on once the transaction commits.
+
+    Outside a transaction they move at once. Inside one, once per transaction,
     after the commit: an answer computed before the commit is kept under the
-    old generation, which the move then retires. (Moving it inside the
-    transaction would hold the counter's row lock until the commit and make
+    old generations, which the move then retires. (Moving them inside the
+    transaction would hold the counters' row locks until the commit and make
     every other writer wait, for the whole of a long rematch.)
     """
-    if not connection.in_atomic_block:
-        bump()
+    conn = using or connection
+    names = set(families) or {EVERYTHING}
+    if not conn.in_atomic_block:
+        bump(*names, using=conn)
         return
-    if any(func is bump for _ids, func, _robust in connection.run_on_commit):
-        return  # already to run after this transaction
-    transaction.on_commit(bump, robust=True)
+    for _ids, func, _robust in reversed(conn.run_on_commit):
+        if isinstance(func, _Bump):
+            func.families |= names  # already to run after this transaction
+            return
+    pending = _Bump(conn)
+    pending.families |= names
+    transaction.on_commit(pending, using=conn.alias, robust=True)
 
 
-def _on_change(sender, **kwargs) -> None:
-    if sender._meta.label_lower in IGNORED or sender.__name__.startswith("Historical"):
-        return
-    if kwargs.get("action", "post_").startswith("pre_"):
-        return  # m2m_changed: the post_ signal follows
-    changed()
-
-
-def connect_signals() -> None:
-    """Watch every model of the project's apps and the user model."""
-    models = [m for app in APPS for m in apps.get_app_config(app).get_models()]
-    models.append(apps.get_model(settings.AUTH_USER_MODEL))
-    for model in models:
-        uid = f"api_cache:{model._meta.label_lower}"
-        post_save.connect(_on_change, sender=model, dispatch_uid=uid + ":save")
-        if model._meta.label_lower not in BULK_DELETED:
-            post_delete.connect(_on_change, sender=model, dispatch_uid=uid + ":delete")
-        for field in model._meta.local_many_to_many:
-            m2m_changed.connect(
-                _on_change,
-                sender=field.remote_field.through,
-                dispatch_uid=f"{uid}:{field.name}",
-            )
-
-
-class DataGenerationMiddleware:
-    """After any request with an unsafe method, move the generation on.
-
-    Services and views also write with ``update()`` and bulk operations, which
-    send no signal; a write comes with an unsafe method, so this catches them.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and seconds():
-            try:
-                changed()
-            except DatabaseError:
-                logger.exception("could not move the data generation on")
-        return response
+# What the engine's results and matches read: every family but the roundtable.
+ALL_BUT_ROUNDTABLE = (REFERENCE, ORGANISATIONS, NEEDS, PROGRAMMES, MATCHES)
 
 
 class CachedReadMixin:
     """Keep a viewset's JSON GET answers and answer conditional GETs (see the
-    module docstring)."""
+    module docstring). ``cache_families``: the families its answers read (every
+    family but the roundtable unless a viewset says less)."""
 
+    cache_families: tuple[str, ...] = ALL_BUT_ROUNDTABLE
     _cache_key: str | None = None
     _validators: dict[str, str] | None = None
+
+    def families_read(self) -> tuple[str, ...]:
+        """The families this request's answer reads (see ``cache_families``)."""
+        return self.cache_families
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # auth, permissions, throttles
@@ -188,14 +416,18 @@ class CachedReadMixin:
             return
         if getattr(request.accepted_renderer, "format", None) != "json":
             return
-        found = generation_and_time()
+        families = self.families_read()
+        found = generations(families)
         if found is None:
             return
         user = request.user
         who = f"u{user.pk}" if user.is_authenticated else "anon"
         signature = "\n".join(
             (
-                str(found[0]),
+                " ".join(
+                    f"{n}={v}"
+                    for n, v in zip((EVERYTHING, *families), found[0], strict=True)
+                ),
                 who,
                 get_language() or "",
                 request.accepted_media_type or "",

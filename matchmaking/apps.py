@@ -20,9 +20,10 @@ class MatchmakingConfig(AppConfig):
 
         connect_throttle_signals()
 
-        from matchmaking.api_cache import connect_signals
+        # The API read cache sees every write to the database (api_cache).
+        from matchmaking.api_cache import watch_connections
 
-        connect_signals()
+        watch_connections()
 
         # Built-in notification channels (centre, mail) and subjects (match,
         # need); other modules add theirs in their own ready().

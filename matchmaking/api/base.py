@@ -39,6 +39,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import services
@@ -481,6 +482,8 @@ class TaggedViewSet(
     permission_classes = PUBLIC_READ
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX
+    # The family of the resource's records (see api_cache).
+    record_family: str
 
     # Each resource says: how its matches are ordered, which serializer takes
     # a status change, and (methods) its records and who may create one. The
@@ -527,6 +530,13 @@ class TaggedViewSet(
             self.get_serializer(self.reload(record)).data,
             status=status.HTTP_201_CREATED,
         )
+
+    def families_read(self) -> tuple[str, ...]:
+        if self.action in ("list", "retrieve"):
+            # A record reads its own rows, who may see it, and reference data;
+            # its matches and the engine's other results read every family.
+            return (self.record_family, api_cache.ORGANISATIONS, api_cache.REFERENCE)
+        return super().families_read()
 
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
@@ -46,6 +47,7 @@ class NeedViewSet(TaggedViewSet):
 
     serializer_class = NeedSerializer
     filterset_class = NeedFilter
+    record_family = api_cache.NEEDS
     status_serializer = NeedStatusSerializer
     owner_field = "member_state"
     matches_order = (F("rank").asc(nulls_last=True), "-score", "programme_id")

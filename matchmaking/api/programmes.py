@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
@@ -57,6 +58,7 @@ class ProgrammeViewSet(TaggedViewSet):
 
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter
+    record_family = api_cache.PROGRAMMES
     status_serializer = ProgrammeStatusSerializer
     owner_field = "provider"
     matches_order = ("-score", F("rank").asc(nulls_last=True), "need_id")

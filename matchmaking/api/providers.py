@@ -13,6 +13,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from matchmaking import api_cache
 from matchmaking import selectors
 from matchmaking import services
 from matchmaking.accounts import policy
@@ -72,6 +73,7 @@ class ProviderViewSet(
 
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
+    cache_families = (api_cache.ORGANISATIONS, api_cache.REFERENCE)
     permission_classes = PUBLIC_READ
     lookup_field = "ref"
     lookup_value_regex = REF_REGEX

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import viewsets
 from rest_framework.response import Response
 
+from matchmaking import api_cache
 from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import DocumentSchema
 from matchmaking.api.base import errors
@@ -29,6 +30,7 @@ from matchmaking.reference import VOCABULARY_MODELS
 class _ReferenceViewSet(CachedReadMixin, ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Reference data: public, read-only, cached."""
 
+    cache_families = (api_cache.REFERENCE,)
     permission_classes = PUBLIC_READ
 
 
@@ -61,6 +63,7 @@ class RegionViewSet(_ReferenceViewSet):
 class TaxonomyViewSet(CachedReadMixin, ApiViewMixin, viewsets.ViewSet):
     """The controlled vocabularies: themes with their topics, and the others."""
 
+    cache_families = (api_cache.REFERENCE,)
     permission_classes = PUBLIC_READ
     queryset = Theme.objects.none()  # for the schema generator only
     pagination_class = None  # one document, not a list

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import notifications
 from matchmaking import selectors
@@ -110,11 +109,9 @@ def _mark(*, user: User, match: Match, up_to: int) -> None:
     )
     if not created and marker.last_read_id < up_to:
         # Only forwards, even when two tabs mark at once.
-        moved = ConversationRead.objects.filter(
-            pk=marker.pk, last_read_id__lt=up_to
-        ).update(last_read_id=up_to, read_at=timezone.now())
-        if moved:
-            api_cache.changed()  # an update() sends no signal to the API cache
+        ConversationRead.objects.filter(pk=marker.pk, last_read_id__lt=up_to).update(
+            last_read_id=up_to, read_at=timezone.now()
+        )
 
 
 def mark_read(*, user: User, match: Match) -> int:

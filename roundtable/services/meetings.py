@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matchmaking import api_cache
 from matchmaking import notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking import services as mm_services
@@ -358,12 +357,9 @@ def cancel_meeting(*, user: User, meeting: Meeting, reason: str = "") -> Meeting
 def expire_meeting_requests(*, now: dt.datetime | None = None) -> int:
     """Requests left unanswered past their deadline expire; returns how many."""
     now = now or timezone.now()
-    count = Meeting.objects.filter(
+    return Meeting.objects.filter(
         state=MeetingState.REQUESTED, expires_at__lte=now
     ).update(state=MeetingState.EXPIRED, updated_at=now)
-    if count:
-        api_cache.changed()  # an update() sends no signal
-    return count
 
 
 @transaction.atomic

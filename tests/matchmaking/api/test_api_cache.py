@@ -1,4 +1,5 @@
-"""The API read cache: kept answers, retired by any change, never shared wrongly.
+"""The API read cache: kept answers, retired by a change to the data they read,
+never shared wrongly.
 
 The suite runs with the cache off (tests/conftest.py), since a test's
 transaction never commits and the generation moves after the commit. The tests
@@ -6,6 +7,7 @@ here turn it on and really commit (transactional tests), as in production.
 """
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
@@ -15,10 +17,15 @@ from rest_framework.test import APIClient
 
 from matchmaking import api_cache
 from matchmaking.accounts import tokens
+from matchmaking.models import Country
+from matchmaking.models import Match
+from matchmaking.models import Membership
 from matchmaking.models import Need
 from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.models import TokenScope
+from matchmaking.models import User
+from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -52,15 +59,145 @@ def test_a_repeated_get_is_answered_from_the_cache(world):
     assert "cbm_data_generation" in queries[0]["sql"]
 
 
-def test_a_change_the_cache_cannot_see_stays_until_the_generation_moves(world):
+def test_a_write_no_signal_announces_retires_kept_answers_at_once(world):
     client = client_for(world.users["curator"])
-    before = titles(client.get("/api/v1/programmes/"))
-    # update() sends no signal: the kept answer is still given...
+    assert "Renamed quietly" not in titles(client.get("/api/v1/programmes/"))
+    # update() sends no signal: the database wrapper sees the statement.
     Programme.objects.filter(pk=world.prog_p.pk).update(title="Renamed quietly")
-    assert titles(client.get("/api/v1/programmes/")) == before
-    # ...until the generation moves on (as every writing path makes it do).
-    api_cache.changed()
     assert "Renamed quietly" in titles(client.get("/api/v1/programmes/"))
+
+
+def test_a_raw_write_retires_kept_answers_at_once(world):
+    client = client_for(world.users["curator"])
+    assert "Raw title" not in titles(client.get("/api/v1/programmes/"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE matchmaking_programme SET title = %s WHERE id = %s",
+            ["Raw title", world.prog_p.pk],
+        )
+    assert "Raw title" in titles(client.get("/api/v1/programmes/"))
+
+
+def kept(client, url: str) -> bool:
+    """Whether the answer came from the cache: only the generations were read."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return [q["sql"] for q in queries] == [
+        "SELECT id, value, changed_at FROM cbm_data_generation"
+    ]
+
+
+def test_a_write_to_one_family_keeps_the_answers_of_families_that_do_not_read_it(
+    world,
+):
+    client = client_for(world.users["curator"])
+    urls = {
+        "programmes": "/api/v1/programmes/",
+        "programme": f"/api/v1/programmes/{world.prog_p.ref}/",
+        "needs": "/api/v1/needs/",
+        "need matches": f"/api/v1/needs/{world.need_a.ref}/matches/",
+        "programme matches": f"/api/v1/programmes/{world.prog_p.ref}/matches/",
+        "matches": "/api/v1/matches/",
+        "countries": "/api/v1/countries/",
+        "providers": "/api/v1/providers/",
+    }
+    for url in urls.values():
+        client.get(url)
+    assert all(kept(client, url) for url in urls.values())
+    Need.objects.filter(pk=world.need_a.pk).update(title="A need, renamed")
+    assert {name for name, url in urls.items() if not kept(client, url)} == {
+        "needs",
+        "need matches",
+        "programme matches",
+        "matches",
+    }
+    assert "A need, renamed" in titles(client.get(urls["needs"]))
+    Programme.objects.filter(pk=world.prog_p.pk).update(title="P, renamed")
+    assert {name for name, url in urls.items() if not kept(client, url)} == {
+        "programmes",
+        "programme",
+        "need matches",
+        "programme matches",
+        "matches",
+    }
+    matches = client.get(urls["need matches"]).json()["results"]
+    assert [m["programme_title"] for m in matches][:1] == ["P, renamed"]
+    Match.objects.filter(pk=world.match_a_p.pk).update(score=0.95)
+    assert {name for name, url in urls.items() if not kept(client, url)} == {
+        "need matches",
+        "programme matches",
+        "matches",
+    }
+    # The roundtable's records are read by no kept answer.
+    EventFactory()
+    assert all(kept(client, url) for url in urls.values())
+    # Reference data is read by every answer.
+    Country.objects.filter(iso3="SEN").update(is_ldc=False)
+    assert not any(kept(client, url) for url in urls.values())
+
+
+def test_visibility_changes_retire_the_answers_that_depend_on_them(world):
+    prov_q = client_for(world.users["prov_q"])
+    needs = "/api/v1/needs/"
+    programme = f"/api/v1/programmes/{world.prog_q.ref}/matches/"
+    # Q is unverified: registered needs are missing to its users.
+    assert "B for registered users" not in titles(prov_q.get(needs))
+    prov_q.get(programme)
+    world.provider_q.is_verified = True
+    world.provider_q.verified_at = timezone.now()
+    world.provider_q.save(update_fields=["is_verified", "verified_at"])
+    assert "B for registered users" in titles(prov_q.get(needs))
+    assert not kept(prov_q, programme)
+    # A new membership opens a state's confidential needs.
+    ms_a = client_for(world.users["ms_a"])
+    assert "B secret forensics" not in titles(ms_a.get(needs))
+    Membership.objects.create(user=world.users["ms_a"], member_state=world.state_b)
+    assert "B secret forensics" in titles(ms_a.get(needs))
+    # Losing the curator's role closes them again.
+    curator = client_for(world.users["curator"])
+    assert "B secret forensics" in titles(curator.get(needs))
+    User.objects.filter(pk=world.users["curator"].pk).update(is_curator=False)
+    world.users["curator"].refresh_from_db()
+    assert "B secret forensics" not in titles(curator.get(needs))
+
+
+def test_every_table_of_the_project_has_its_families():
+    known = api_cache.table_families()
+    missing = [
+        model._meta.label_lower
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.db_table.lower() not in known
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "families"),
+    [
+        ('SELECT "matchmaking_need"."id" FROM "matchmaking_need"', set()),
+        ("  WITH x AS (SELECT 1) SELECT * FROM x", set()),
+        ("SAVEPOINT s1", set()),
+        ('UPDATE "matchmaking_need" SET "title" = %s', {"needs"}),
+        ('DELETE FROM "matchmaking_need_topics" WHERE 1', {"needs"}),
+        (
+            'INSERT INTO "matchmaking_match" ("need_id") VALUES (%s) ON CONFLICT'
+            ' ("need_id") DO UPDATE SET "score" = EXCLUDED."score"',
+            {"matches"},
+        ),
+        (
+            "WITH moved AS (UPDATE matchmaking_programme SET title = 't' RETURNING"
+            " id) INSERT INTO matchmaking_nearmiss SELECT * FROM moved",
+            {"programmes", "matches"},
+        ),
+        ('INSERT OR IGNORE INTO "matchmaking_country" VALUES (1)', {"reference"}),
+        ('UPDATE "matchmaking_apitoken" SET "last_used_at" = %s', set()),
+        ('UPDATE "somewhere_else" SET "x" = 1', {"everything"}),
+        ("DO $$ BEGIN END $$", {"everything"}),
+    ],
+)
+def test_a_statement_moves_the_families_of_the_tables_it_writes(sql, families):
+    assert api_cache.written_families(sql) == families
 
 
 def test_a_write_through_the_api_retires_kept_answers(world):
@@ -153,6 +290,15 @@ def test_a_transaction_moves_the_generation_once_after_its_commit():
         api_cache.changed()
         assert api_cache.generation() == start  # not before the commit
     assert api_cache.generation() == start + 1
+    needs, programmes = (api_cache.generation(f) for f in ("needs", "programmes"))
+    with transaction.atomic():
+        Need.objects.update(title="One")
+        Need.objects.update(title="Two")
+        Programme.objects.update(title="Three")
+        assert api_cache.generation("needs") == needs
+    assert api_cache.generation("needs") == needs + 1
+    assert api_cache.generation("programmes") == programmes + 1
+    assert api_cache.generation() == start + 1  # the others stay
     with transaction.atomic():
         api_cache.changed()
         transaction.set_rollback(True)
