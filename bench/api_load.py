@@ -44,7 +44,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
-PORT = 8765
+PORT = int(os.environ.get("CBM_BENCH_PORT", "8765"))
 P95_TARGET_MS = 150.0
 GUNICORN_CONFIG = Path(__file__).with_name("gunicorn_warm.py")
 
@@ -77,7 +77,10 @@ FIXTURE_SCRIPT = (
     "import django, json; django.setup();"
     "from matchmaking.models import User, Need, Programme, TokenScope;"
     "from matchmaking.accounts.tokens import create_token;"
+    "from django_otp.plugins.otp_totp.models import TOTPDevice;"
     "u, _ = User.objects.get_or_create(username='bench', is_curator=True);"
+    # Curators make tokens once two-factor is on.
+    "TOTPDevice.objects.get_or_create(user=u, name='bench', confirmed=True);"
     "t, key = create_token(user=u, name='bench', scope=TokenScope.READ);"
     "refs = list(Need.objects.filter(matches__isnull=False).distinct()"
     ".values_list('ref', flat=True)[:2000]);"

@@ -54,6 +54,7 @@ from matchmaking.api.permissions import PUBLIC_READ
 from matchmaking.api.serializers import ErrorSerializer
 from matchmaking.api.serializers import MatchSerializer
 from matchmaking.api_cache import CachedReadMixin
+from matchmaking.models import Match
 
 logger = logging.getLogger(__name__)
 
@@ -361,8 +362,9 @@ class ApiViewMixin:
             can_edit=lambda: self.can_translate(obj),
         )
 
-    def filtered_page(self, filterset_class, queryset, serializer_class):
-        """Filter, paginate and serialize a nested list."""
+    def filtered_page(self, filterset_class, queryset, serializer_class, each=None):
+        """Filter, paginate and serialize a nested list (``each``: called with
+        every item of the page first)."""
         if set(self.request.query_params) > PAGING:
             filterset = filterset_class(
                 self.request.query_params, queryset=queryset, request=self.request
@@ -372,6 +374,9 @@ class ApiViewMixin:
             queryset = filterset.qs
         # else no filter given: skip building the filter form
         page = self.paginate_queryset(queryset)
+        if each is not None:
+            for item in page:
+                each(item)
         data = serializer_class(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
 
@@ -440,6 +445,8 @@ def paginated(serializer_class, name: str):
 
 
 MATCH_PAGE = paginated(MatchSerializer, "PaginatedNestedMatchList")
+# A match's own columns (the nested lists read them all).
+MATCH_COLUMNS = tuple(field.name for field in Match._meta.concrete_fields)
 
 
 def tagged_schema(
@@ -490,6 +497,11 @@ class TaggedViewSet(
     # writes are the services' need-or-programme steps (services.*_record).
     matches_order: tuple
     status_serializer: type[serializers.Serializer]
+    # The nested match list reads the record once and, of the other side of
+    # each match, only what MatchSerializer shows (fewer joins and columns):
+    # the record's relations and columns, then the other side's.
+    record_columns: tuple[tuple[str, ...], tuple[str, ...]]
+    other_side: tuple[str, tuple[str, ...]]
 
     def records(self) -> QuerySet:
         """The needs or programmes the user may see."""
@@ -562,16 +574,31 @@ class TaggedViewSet(
     def matches(self, request, ref=None):
         # Described by each resource (tagged_schema).
         visible = self.records()
+        joined, columns = self.record_columns
         record = audit.get_visible_or_404(
-            request, visible.prefetch_related(None), ref=ref
+            request,
+            visible.prefetch_related(None)
+            .select_related(None)
+            .select_related(*joined)
+            .only(*columns),
+            ref=ref,
         )
         relation = visible.model._meta.model_name  # "need" or "programme"
+        other, other_columns = self.other_side
         queryset = (
             self.get_queryset()
+            .select_related(None)
+            .select_related(other)
+            .only(*MATCH_COLUMNS, *other_columns)
             .filter(**{relation: record})
             .order_by(*self.matches_order)
         )
-        return self.filtered_page(MatchFilter, queryset, MatchSerializer)
+        return self.filtered_page(
+            MatchFilter,
+            queryset,
+            MatchSerializer,
+            each=lambda m: setattr(m, relation, record),
+        )
 
     @action(detail=True, methods=["post"], url_path="status")
     def status(self, request, ref=None):

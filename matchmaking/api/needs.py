@@ -51,6 +51,11 @@ class NeedViewSet(TaggedViewSet):
     status_serializer = NeedStatusSerializer
     owner_field = "member_state"
     matches_order = (F("rank").asc(nulls_last=True), "-score", "programme_id")
+    record_columns = (("member_state",), ("id", "ref", "member_state__country_id"))
+    other_side = (
+        "programme__provider",
+        ("programme__ref", "programme__title", "programme__provider__ref"),
+    )
 
     def records(self):
         return selectors.needs_visible_to(

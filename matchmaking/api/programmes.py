@@ -62,6 +62,8 @@ class ProgrammeViewSet(TaggedViewSet):
     status_serializer = ProgrammeStatusSerializer
     owner_field = "provider"
     matches_order = ("-score", F("rank").asc(nulls_last=True), "need_id")
+    record_columns = (("provider",), ("id", "ref", "title", "provider__ref"))
+    other_side = ("need__member_state", ("need__ref", "need__member_state__country_id"))
 
     def records(self):
         return selectors.programmes_visible_to(
