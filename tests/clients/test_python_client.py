@@ -27,7 +27,13 @@ from tests.roundtable import pdfs
 from tests.roundtable.conftest import Cast
 from tests.roundtable.conftest import cast  # noqa: F401 (the fixture)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_database_pass]
+pytestmark = [
+    # Serialized rollback, as every other transactional test here: a flush
+    # without it recreates the content types under new ids, and the next
+    # serialized test on the same worker then fails to restore its own.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.one_database_pass,
+]
 
 CONFIG = """\
 post_hooks: []
