@@ -46,6 +46,7 @@ from matchmaking.models import ProgrammeFunding
 from matchmaking.models import Provider
 from matchmaking.models import Region
 from matchmaking.models import StakeholderGroup
+from matchmaking.models import TaskWorker
 from matchmaking.models import Theme
 from matchmaking.models import Topic
 from matchmaking.models import User
@@ -560,3 +561,9 @@ class WebhookEndpointAdmin(RecordOnlyAdmin):
 class WebhookDeliveryAdmin(RecordOnlyAdmin):
     list_display = ("endpoint", "event_type", "state", "attempts", "last_status_code")
     list_filter = ("state",)
+
+
+@admin.register(TaskWorker)
+class TaskWorkerAdmin(RecordOnlyAdmin):
+    # Heartbeats: a worker silent for the lease has its running tasks requeued.
+    list_display = ("worker_id", "started_at", "beat_at")

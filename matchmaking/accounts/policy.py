@@ -129,6 +129,8 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     },
     # The task queue, and login lockouts (a curator lifts one by deleting it).
     "django_tasks_database.dbtaskresult": ALL,
+    # The task workers' heartbeats (taskqueue.py): read, to see which live.
+    "matchmaking.taskworker": VIEW,
     "axes.accessattempt": VIEW_DELETE,
     "axes.accessfailurelog": VIEW_DELETE,
     "axes.accesslog": VIEW,
