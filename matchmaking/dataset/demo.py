@@ -2,7 +2,8 @@
 
 ``load_demo`` imports ``data/demo.json`` through the dataset service, then adds
 what that format does not carry: demo users and their memberships, verified
-providers and a confidential need shared with the demo provider. The
+providers, a confidential need shared with the demo provider and one match
+taken to "introduced" with a short conversation. The
 roundtable side lives in ``roundtable/demo.py``.
 
 Running it again changes nothing. Rows are created when missing and only saved
@@ -328,7 +329,8 @@ def _work_one_match(*, users: dict[str, User]) -> None:
 
 @transaction.atomic
 def load_demo(*, data: dict | None = None) -> DemoResult:
-    """Import the demo dataset, then its users, memberships and sharing."""
+    """Import the demo dataset, then its users, memberships, sharing and one
+    match worked through to a conversation."""
     data = read_demo_data() if data is None else data
     imported = import_dataset(data=data)
     users = _ensure_users(data=data)
