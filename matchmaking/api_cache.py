@@ -65,6 +65,8 @@ from django.utils.http import http_date
 from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 
+from matchmaking.reference import REFERENCE_MODELS
+
 logger = logging.getLogger(__name__)
 
 # The counters live in the table cbm_data_generation (migrations 0010 and
@@ -92,20 +94,7 @@ FAMILIES = tuple(name for name in ROW_IDS if name != EVERYTHING)
 MODEL_FAMILIES: dict[str, tuple[str, ...]] = {
     **{
         f"matchmaking.{name}": (REFERENCE,)
-        for name in (
-            "region",
-            "country",
-            "language",
-            "theme",
-            "topic",
-            "assistancetype",
-            "audience",
-            "deliverymode",
-            "stakeholdergroup",
-            "costmodel",
-            "priority",
-            "memberstate",
-        )
+        for name in (*REFERENCE_MODELS, "memberstate")
     },
     **{
         f"matchmaking.{name}": (ORGANISATIONS,)

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from matchmaking import selectors
 from matchmaking.enums import MembershipRole
+from matchmaking.reference import REFERENCE_MODELS
 
 PLAIN, STAFF, SUPERUSER = 0, 1, 2
 
@@ -33,22 +34,7 @@ ALL = frozenset({"view", "add", "change", "delete"})
 # model of the project apps must be added here (a test checks it).
 CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     # Reference data and vocabularies.
-    **{
-        f"matchmaking.{name}": ALL
-        for name in (
-            "region",
-            "country",
-            "language",
-            "theme",
-            "topic",
-            "assistancetype",
-            "audience",
-            "deliverymode",
-            "stakeholdergroup",
-            "costmodel",
-            "priority",
-        )
-    },
+    **{f"matchmaking.{name}": ALL for name in REFERENCE_MODELS},
     # Organisations and who acts for them. Verification goes through the
     # provider admin's actions (``may_verify_provider``), never the form.
     "matchmaking.memberstate": ALL,
