@@ -50,10 +50,10 @@ _index_ids = itertools.count()
 class MatchingIndex(BatchRanking):
     """All programmes, encoded once, for fast ranking in both directions.
 
-    Build with :func:`build_index`. Text statistics (word-stem vocabulary and
-    idf, concept idf) are fitted on the programmes at build time and kept fixed
-    by :meth:`upsert_programme`; rebuild the index now and then (e.g. nightly)
-    to refresh them.
+    Build with :data:`build_index` (this class). Text statistics (word-stem
+    vocabulary and idf, concept idf) are fitted on the programmes at build time
+    and kept fixed by :meth:`upsert_programme`; rebuild the index now and then
+    (e.g. nightly) to refresh them.
 
     Scoring folds every component into one sparse x dense product: a need row
     holds its tag weights, its idf-weighted concept vector and its widespread
@@ -65,6 +65,11 @@ class MatchingIndex(BatchRanking):
     double precision and rounded to 6 decimals. The text component of a
     ranked pair, and the best text relevance of a need whose ranked pairs are
     all below the unmet threshold, are computed exactly too.
+
+    ``profiles`` maps a record's (title, summary, description), or its key, to
+    a :class:`~matchmaking.engine.text.profile.TextProfile` already made (e.g.
+    cached by the caller); the others are analysed, in ``workers`` processes
+    when there are many (None: decided by size; 1: in this process).
     """
 
     def __init__(
@@ -607,27 +612,6 @@ class MatchingIndex(BatchRanking):
             self._update_derived(i)
 
 
-def build_index(
-    programmes: Sequence[ProgrammeProfile],
-    *,
-    topic_themes: Mapping[str, str],
-    lexicon: Lexicon | None = None,
-    config: MatchingConfig = DEFAULT_CONFIG,
-    profiles: Mapping[Any, TextProfile] | None = None,
-    workers: int | None = None,
-) -> MatchingIndex:
-    """Encode all programmes once (see :class:`MatchingIndex`).
-
-    ``profiles`` maps a record's (title, summary, description), or its key, to
-    a :class:`~matchmaking.engine.text.profile.TextProfile` already made (e.g.
-    cached by the caller); the others are analysed, in ``workers`` processes
-    when there are many (None: decided by size; 1: in this process).
-    """
-    return MatchingIndex(
-        programmes,
-        topic_themes=topic_themes,
-        lexicon=lexicon,
-        config=config,
-        profiles=profiles,
-        workers=workers,
-    )
+# The engine's verb for making one (``build_index(programmes, topic_themes=...)``):
+# the class itself, so that its arguments are declared once.
+build_index = MatchingIndex
