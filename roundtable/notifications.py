@@ -23,6 +23,7 @@ from matchmaking.notifications import register_subject
 from matchmaking.notifications.reminders import Due
 from matchmaking.notifications.reminders import highest_passed
 from matchmaking.notifications.reminders import register_rule
+from matchmaking.notifications.reminders import register_still
 from matchmaking.notifications.subjects import is_reminder
 from roundtable import selectors
 from roundtable.enums import MeetingState
@@ -30,6 +31,7 @@ from roundtable.enums import PitchState
 from roundtable.models import Commitment
 from roundtable.models import Meeting
 from roundtable.models import Pitch
+from roundtable.services import commitments
 
 # An accepted meeting is reminded to both sides this long before it starts.
 MEETING_AHEAD = dt.timedelta(hours=24)
@@ -211,6 +213,7 @@ def register() -> None:
     """Tell the outbox how to deliver events about meetings and pitches."""
     register_rule("meeting", meetings_soon)
     register_rule("pitch", pitches_unconfirmed)
+    register_still(commitments.REMINDER, commitments.reports_still_due)
     register_subject(
         "meeting",
         Subject(

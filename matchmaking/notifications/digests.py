@@ -3,7 +3,8 @@ and time zone, listing what they chose to read in a digest.
 
 A digest covers the person's previous local day (or ISO week) and is keyed by
 it, so building it again (cron every hour, a crash) sends nothing twice. Each
-line is checked against what the reader may see when the digest is built.
+line is checked against what the reader may see when the digest is built, and
+a reminder against whether it still waits (answered since: left out).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from matchmaking import selectors
 from matchmaking.models import CATEGORY_OF_KIND
 from matchmaking.models import DEFAULT_MAIL_MODES
 from matchmaking.models import Category
+from matchmaking.models import EventKind
 from matchmaking.models import MailMessage
 from matchmaking.models import MailMode
 from matchmaking.models import Notification
@@ -43,6 +45,7 @@ from matchmaking.notifications.mail import queue_mails
 from matchmaking.notifications.mail import render_mail
 from matchmaking.notifications.mail import unsubscribe_url
 from matchmaking.notifications.mail import zone
+from matchmaking.notifications.reminders import still_waiting
 
 PERIODS = (MailMode.DAILY, MailMode.WEEKLY)
 
@@ -151,6 +154,18 @@ def build_digests(*, period: str, now: datetime | None = None) -> int:
         ]
         if lines:
             todo[user_id] = (user, local, span_of, lines)
+    # A reminder answered since it was recorded is not waiting any more.
+    reminders_of = [
+        e for *_r, lines in todo.values() for e in lines if e.kind == EventKind.REMINDER
+    ]
+    if reminders_of:
+        waiting = still_waiting(reminders_of, now)
+        for user_id, (user, local, span_of, lines) in list(todo.items()):
+            kept = [e for e in lines if e.kind != EventKind.REMINDER or e.pk in waiting]
+            if kept:
+                todo[user_id] = (user, local, span_of, kept)
+            else:
+                del todo[user_id]
     visible = registry.visible_subjects_of_many(
         {pk: (user, lines) for pk, (user, _l, _s, lines) in todo.items()},
         selectors.visibility_signatures(users=[user for user, *_rest in todo.values()]),

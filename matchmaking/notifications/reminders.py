@@ -8,10 +8,12 @@ on two servers at once, never reminds twice; the events then travel like any
 other (centre, mail per the reminders setting, digests, webhooks), each
 recipient's visibility checked at delivery. A rule only lists what is still
 waiting: once answered (the interest, the confirmation, an agreed match)
-nothing more is due. Roundtable registers its rules (meetings, pitches) from
-its own module. Rules here: interest unanswered after 3 and 7 days (to the
-provider's people), a need 14 days before its "needed by" date with no agreed
-match (to its focal point).
+nothing more is due. A digest built later asks again (``still_waiting``) and
+leaves out what has been answered meanwhile. Roundtable registers its rules
+(meetings, pitches) and its commitment reports' check from its own module.
+Rules here: interest unanswered after 3 and 7 days (to the provider's people),
+a need 14 days before its "needed by" date with no agreed match (to its focal
+point).
 """
 
 from __future__ import annotations
@@ -61,11 +63,49 @@ class Due:
 
 Rule = Callable[[datetime], Sequence[Due]]
 RULES: dict[str, Rule] = {}
+# Reminders recorded outside the rules (a commitment's progress report), by
+# their payload's "reminder": which of these events still wait at a moment.
+StillCheck = Callable[[Sequence[OutboxEvent], datetime], set[int]]
+STILL: dict[str, StillCheck] = {}
 
 
 def register_rule(name: str, rule: Rule) -> None:
     """Compute reminders with ``rule(now)`` too (its keys start with ``name``)."""
     RULES[name] = rule
+
+
+def register_still(reminder: str, check: StillCheck) -> None:
+    """``check(events, now)``: the ids of the ``reminder`` events still due."""
+    STILL[reminder] = check
+
+
+def still_waiting(events: Sequence[OutboxEvent], now: datetime) -> set[int]:
+    """The reminder events among ``events`` whose object still waits at ``now``.
+
+    A rule's reminder still waits while the rule lists its object (at any
+    threshold): interest not answered, a meeting still ahead, a need still
+    without an agreed match before its date. Each rule runs once, whatever the
+    number of events. A reminder nothing can check again is kept.
+    """
+    listed: dict[str, set[tuple[str, int]]] = {}
+    by_check: dict[str, list[OutboxEvent]] = {}
+    waiting = set()
+    for event in events:
+        rule = event.payload.get("rule")
+        if rule in RULES:
+            if rule not in listed:
+                listed[rule] = {
+                    (subject_type_of(d.obj), d.obj.pk) for d in RULES[rule](now)
+                }
+            if (event.subject_type, event.subject_id) in listed[rule]:
+                waiting.add(event.pk)
+        elif event.payload.get("reminder") in STILL:
+            by_check.setdefault(event.payload["reminder"], []).append(event)
+        else:
+            waiting.add(event.pk)
+    for reminder, group in by_check.items():
+        waiting |= STILL[reminder](group, now)
+    return waiting
 
 
 def highest_passed(since: datetime, now: datetime, days: Sequence[int]) -> int | None:

@@ -20,6 +20,7 @@ from matchmaking import notifications
 from matchmaking import selectors as mm_selectors
 from matchmaking.funding.rates import RateTable
 from matchmaking.models import EventKind
+from matchmaking.models import OutboxEvent
 from matchmaking.models import Programme
 from matchmaking.models import User
 from roundtable.enums import OPEN_COMMITMENT_STATES
@@ -263,3 +264,22 @@ def send_due_reminders(*, today: dt.date | None = None) -> int:
         commitment.reminded_for = commitment.next_report_due
     Commitment.objects.bulk_update(due, ["reminded_for"])
     return len(due)
+
+
+def reports_still_due(events: Iterable[OutboxEvent], now: dt.datetime) -> set[int]:
+    """The progress-report reminders among ``events`` still waiting at ``now``:
+    the commitment is open and no report has moved its due date past the one
+    reminded (a digest built later leaves the others out)."""
+    events = list(events)
+    due_now = dict(
+        Commitment.objects.filter(
+            pk__in={e.subject_id for e in events}, state__in=OPEN_COMMITMENT_STATES
+        ).values_list("pk", "next_report_due")
+    )
+    return {
+        e.pk
+        for e in events
+        if e.subject_id in due_now
+        and due_now[e.subject_id] is not None
+        and due_now[e.subject_id].isoformat() <= str(e.payload.get("due", ""))
+    }

@@ -16,9 +16,11 @@ from matchmaking.enums import MatchStatus
 from matchmaking.enums import MembershipRole
 from matchmaking.enums import Visibility
 from matchmaking.models import EventKind
+from matchmaking.models import MailMessage
 from matchmaking.models import Membership
 from matchmaking.models import OutboxEvent
 from matchmaking.notifications import preferences
+from matchmaking.notifications.digests import build_digests
 from matchmaking.notifications.mail import send_pending
 from tests.factories import MatchFactory
 from tests.factories import ProgrammeFactory
@@ -198,3 +200,35 @@ def test_without_an_author_the_states_focal_points_are_reminded(
     assert remind_and_deliver() == 1
     event = OutboxEvent.objects.get(kind=EventKind.REMINDER)
     assert told(event.pk) == ["focal"]
+
+
+def _daily_digest_of(user):
+    return MailMessage.objects.filter(
+        user=user, key__startswith="digest:daily:"
+    ).first()
+
+
+def test_a_reminder_answered_before_the_digest_is_left_out_of_it(
+    interest, time_machine
+):
+    world = interest
+    preferences.set_mail_modes(user=world.manager, modes={"reminders": "daily"})
+    time_machine.shift(timedelta(days=3))
+    assert remind_and_deliver() == 1
+    services.transition_match(user=world.manager, match=world.match, action="introduce")
+    time_machine.shift(timedelta(days=1))
+    build_digests(period="daily")
+    # The provider answered the same day: nothing waits for them any more.
+    assert _daily_digest_of(world.manager) is None
+
+
+def test_a_reminder_still_waiting_is_in_the_digest(interest, time_machine):
+    world = interest
+    preferences.set_mail_modes(user=world.manager, modes={"reminders": "daily"})
+    time_machine.shift(timedelta(days=3))
+    assert remind_and_deliver() == 1
+    time_machine.shift(timedelta(days=1))
+    assert build_digests(period="daily") == 1
+    digest = _daily_digest_of(world.manager)
+    assert "waited 3 days for your answer" in digest.text
+    assert world.match.need.title in digest.text

@@ -6,14 +6,19 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from matchmaking.models import ExchangeRate
+from matchmaking.models import MailMessage
 from matchmaking.models import Notification
 from matchmaking.models import OutboxEvent
+from matchmaking.notifications import preferences
+from matchmaking.notifications.digests import build_digests
 from matchmaking.notifications.dispatch import sweep
 from roundtable import services
 from roundtable.models import Commitment
 from roundtable.services.commitments import add_months
+from roundtable.services.commitments import reports_still_due
 from tests.factories import MembershipFactory
 from tests.factories import ProviderFactory
 from tests.factories import SessionFactory
@@ -203,3 +208,32 @@ def test_the_provider_records_on_the_page_and_reports_through_the_api(
     assert api.status_code == 201
     commitment.refresh_from_db()
     assert commitment.share_delivered == 50
+
+
+def test_a_report_sent_before_the_digest_takes_its_reminder_out_of_it(
+    meeting, provider_user, time_machine
+):
+    commitment = commit(provider_user, meeting)
+    due = commitment.next_report_due
+    preferences.set_mail_modes(user=provider_user, modes={"reminders": "daily"})
+    time_machine.move_to(dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC))
+    assert services.send_due_reminders(today=due) == 1
+    sweep(older_than=dt.timedelta(0))
+    time_machine.move_to(dt.datetime.combine(due, dt.time(12), tzinfo=dt.UTC))
+    waiting = OutboxEvent.objects.filter(kind="reminder")
+    assert reports_still_due(waiting, timezone.now()) == {waiting.get().pk}
+
+    services.report_progress(
+        user=provider_user,
+        commitment=commitment,
+        narrative="The first course is given.",
+        share_delivered=20,
+    )
+    time_machine.move_to(
+        dt.datetime.combine(due + dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC)
+    )
+    assert reports_still_due(waiting, timezone.now()) == set()
+    build_digests(period="daily")
+    assert not MailMessage.objects.filter(
+        user=provider_user, key__startswith="digest:daily:"
+    ).exists()
