@@ -19,7 +19,6 @@ search applies, unranked, as before.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -40,6 +39,7 @@ from django.db.models import When
 from django.db.models.expressions import RawSQL
 
 from matchmaking.engine.text.tokens import stopwords
+from matchmaking.engine.text.tokens import words as text_words
 from matchmaking.models import ContentTranslation
 from matchmaking.models.search import CONFIGS
 from matchmaking.models.search import VECTOR_COLUMN
@@ -52,7 +52,6 @@ MAX_WORDS = 10
 # "security"); shorter ones would expand to too many words.
 PREFIX_FROM = 3
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -77,8 +76,12 @@ def _stopwords() -> frozenset[str]:
 
 def query_words(query: str) -> list[str]:
     """The words searched for: lower-cased, function words dropped (unless
-    the query has nothing else), at most ``MAX_WORDS``."""
-    words = _TOKEN.findall(unicodedata.normalize("NFC", query).casefold())
+    the query has nothing else), at most ``MAX_WORDS``.
+
+    Words are what the engine reads as words (``words`` of
+    ``matchmaking/engine/text/tokens.py``): an Arabic vowel sign or shadda
+    ("تصيّد") or a Russian stress mark does not cut a word in two."""
+    words = text_words(query)
     kept = [w for w in words if w not in _stopwords()] or words
     return kept[:MAX_WORDS]
 

@@ -24,6 +24,7 @@ from matchmaking import i18n
 from matchmaking import search
 from matchmaking.dataset.demo import read_demo_data
 from matchmaking.dataset.exchange import import_dataset
+from matchmaking.engine.text.tokens import tokenize
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import ContentTranslation
 from matchmaking.models import Need
@@ -308,3 +309,32 @@ def test_needs_register_and_api_use_the_same_search(client, demo):
         assert Need.objects.get(ref="gmb-cybercrime-bill").visibility == "registered"
         hidden = client.get("/api/v1/needs/", {"q": "cybercrime bill gambia"}).json()
         assert hidden["results"] == []
+
+
+def test_query_words_are_the_engines_words_whatever_marks_they_carry():
+    # A shadda, vowel signs, a tanween alef or a Russian stress mark used to
+    # cut the word in two ("تصي", "د"); the search reads words as the engine does.
+    query = "التصيّد الاحتياليُّ تدريباً безопа\u0301сность"  # noqa: RUF001 (Cyrillic letters)
+    assert search.query_words(query) == [
+        "التصيد",
+        "الاحتيالي",
+        "تدريب",
+        "безопасность",
+    ]
+    assert search.query_words(query) == tokenize(query)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="stored vectors exist on PostgreSQL only")
+def test_a_query_with_arabic_vowel_signs_finds_the_word_written_without(demo):
+    programme = Programme.objects.get(ref="orbis-forensic-lab")
+    programme.summary = "تدريب المحققين على مكافحة التصيد الاحتيالي"
+    programme.save(update_fields=["summary"])
+    published = Programme.objects.filter(status=ProgrammeStatus.PUBLISHED)
+
+    def refs(query: str) -> list[str]:
+        found = search.search(published, query, fallback=Q())
+        return sorted(found.values_list("ref", flat=True))
+
+    assert refs("التصيد") == ["orbis-forensic-lab"]
+    assert refs("التصيّد") == ["orbis-forensic-lab"]
+    assert refs("مكافحة التصيُّد") == ["orbis-forensic-lab"]

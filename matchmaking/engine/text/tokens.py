@@ -118,17 +118,34 @@ def _cut(tokens: list[str]) -> list[str]:
     return [t[:MAX_TOKEN_CHARS] for t in tokens]
 
 
+def _words(text: str) -> tuple[str, list[str]]:
+    text = _TANWEEN_ALEF.sub("", unicodedata.normalize("NFC", text).casefold())
+    return text, _TOKEN.findall(_WORD_MARKS.sub("", text))
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words (runs of letters and digits) of a text.
+
+    The one rule of what a word is, shared by the engine (:func:`tokenize`)
+    and the catalogue search (``matchmaking/search.py``): NFC, case folded,
+    the marks of ``_WORD_MARKS`` and a tanween alef dropped first, so that a
+    vowel sign, shadda or stress mark never cuts a word in two. A run of
+    Chinese characters stays one word here. Only the first
+    ``MAX_ANALYSED_CHARS`` characters are read.
+    """
+    return _words(text[:MAX_ANALYSED_CHARS])[1]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits) of a text.
 
-    A run of Chinese characters gives the lexicon's Chinese terms found in it,
-    then character pairs of what no term covers (see :func:`_segment_han`).
-    Only the first ``MAX_ANALYSED_CHARS`` characters are read, and a word is
-    cut after ``MAX_TOKEN_CHARS`` characters.
+    Words as :func:`words` reads them; a run of Chinese characters gives the
+    lexicon's Chinese terms found in it, then character pairs of what no term
+    covers (see :func:`_segment_han`). Only the first ``MAX_ANALYSED_CHARS``
+    characters are read, and a word is cut after ``MAX_TOKEN_CHARS``
+    characters.
     """
-    text = text[:MAX_ANALYSED_CHARS]
-    text = _TANWEEN_ALEF.sub("", unicodedata.normalize("NFC", text).casefold())
-    tokens = _TOKEN.findall(_WORD_MARKS.sub("", text))
+    text, tokens = _words(text[:MAX_ANALYSED_CHARS])
     if not _HAN_CHAR.search(text):
         return _cut(tokens)
     out: list[str] = []
