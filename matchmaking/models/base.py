@@ -104,7 +104,7 @@ def language_field(**options: Any) -> models.CharField[str | int | Combinable, s
 @overload
 def optional_fk[M: models.Model](
     to: type[M],
-    verbose_name: str | Promise,
+    verbose_name: str | Promise | None = ...,
     *,
     on_delete: Any = ...,
     related_name: str = ...,
@@ -113,7 +113,7 @@ def optional_fk[M: models.Model](
 @overload
 def optional_fk(
     to: str,
-    verbose_name: str | Promise,
+    verbose_name: str | Promise | None = ...,
     *,
     on_delete: Any = ...,
     related_name: str = ...,
@@ -121,14 +121,15 @@ def optional_fk(
 ) -> models.ForeignKey[Any, Any]: ...
 def optional_fk(
     to: Any,
-    verbose_name: str | Promise,
+    verbose_name: str | Promise | None = None,
     *,
     on_delete: Any = models.SET_NULL,
     related_name: str = "+",
     **options: Any,
 ) -> models.ForeignKey[Any, Any]:
     """A link that may be empty; emptied when its target is deleted unless
-    ``on_delete`` says otherwise; no way back from the target unless named."""
+    ``on_delete`` says otherwise; no way back from the target unless named
+    (no ``verbose_name``: bookkeeping no page shows)."""
     return models.ForeignKey(
         to,
         on_delete=on_delete,
@@ -141,7 +142,7 @@ def optional_fk(
 
 
 def user_fk(
-    verbose_name: str | Promise, **options: Any
+    verbose_name: str | Promise | None = None, **options: Any
 ) -> models.ForeignKey[User | Combinable | None, User | None]:
     """The person who did something to the row (decided, published, wrote it):
     may be unknown, and forgotten when their account is deleted."""

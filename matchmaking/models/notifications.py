@@ -20,6 +20,8 @@ from matchmaking.enums import Category
 from matchmaking.enums import EventKind
 from matchmaking.enums import MailMode
 from matchmaking.enums import MailStatus
+from matchmaking.models.base import optional_fk
+from matchmaking.models.base import user_fk
 
 
 class OutboxEvent(models.Model):
@@ -33,13 +35,7 @@ class OutboxEvent(models.Model):
     # roundtable's objects cannot be foreign keys of a matchmaking model.
     subject_type = models.CharField(max_length=24)
     subject_id = models.PositiveBigIntegerField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = user_fk()
     # Ids and codes only (no free text): {"from": "interest", "to": "introduced"}.
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -175,9 +171,7 @@ class MailMessage(models.Model):
         blank=True,
         related_name="+",
     )
-    event = models.ForeignKey(
-        OutboxEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    event = optional_fk(OutboxEvent, on_delete=models.CASCADE)
     # Empty for a mail someone asked for (a confirmation link, an invitation,
     # a notice about their own account): no unsubscribe link, no preference.
     category = models.CharField(max_length=16, choices=Category.choices, blank=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from matchmaking.enums import DeliveryState
 from matchmaking.enums import SearchScope
 from matchmaking.models.base import Timestamped
+from matchmaking.models.base import optional_fk
 from matchmaking.models.base import parent_fk
 from matchmaking.models.notifications import OutboxEvent
 
@@ -59,12 +60,8 @@ class WebhookDelivery(models.Model):
     )
     # The outbox event (None for a test event): its subject is described
     # afresh at each attempt, for a subscriber who may still see it.
-    event = models.ForeignKey(
-        OutboxEvent,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="webhook_deliveries",
+    event = optional_fk(
+        OutboxEvent, on_delete=models.CASCADE, related_name="webhook_deliveries"
     )
     # The webhook-id header: the event's idempotency key, on every attempt.
     message_id = models.CharField(max_length=40)
