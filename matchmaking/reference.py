@@ -15,22 +15,6 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
-# The models that hold this data (names as in their ``matchmaking.<name>``
-# labels): the curators' allow-list and the API cache's reference family read
-# them here, without loading the models.
-REFERENCE_MODELS = (
-    "region",
-    "country",
-    "language",
-    "theme",
-    "topic",
-    "assistancetype",
-    "audience",
-    "deliverymode",
-    "stakeholdergroup",
-    "costmodel",
-    "priority",
-)
 
 _M49_COLUMNS = {
     "region": ("Region Code", "Region Name"),
@@ -185,6 +169,15 @@ VOCABULARY_MODELS = {
     "cost_models": "CostModel",
     "priorities": "Priority",
 }
+# The models that hold this data (names as in their ``matchmaking.<name>``
+# labels): the curators' allow-list and the API cache's reference family read
+# them here, without loading the models.
+REFERENCE_MODELS = (
+    "region",
+    "country",
+    "language",
+    *(model_name.lower() for model_name in VOCABULARY_MODELS.values()),
+)
 TRANSLATED_LANGUAGES = ("ar", "es", "fr", "ru", "zh")
 
 
