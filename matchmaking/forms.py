@@ -48,6 +48,10 @@ from matchmaking.models import TokenScope
 from matchmaking.models import Topic
 from matchmaking.models import User
 from matchmaking.models import ends_before_start
+from matchmaking.stats.scope import DEFAULT_COLUMNS
+from matchmaking.stats.scope import DEFAULT_ROWS
+from matchmaking.stats.scope import ColumnDimension
+from matchmaking.stats.scope import RowDimension
 from matchmaking.stats.scope import StatsFilter
 from matchmaking.webhooks.events import event_type_choices
 
@@ -638,10 +642,11 @@ class StatsFilterForm(forms.Form):
             end=data.get("end"),
         )
 
-    def dimensions(self) -> tuple[str, str]:
+    def dimensions(self) -> tuple[RowDimension, ColumnDimension]:
+        """The heat map's rows and columns chosen, or the defaults."""
         return (
-            self.cleaned_data.get("rows") or "theme",
-            self.cleaned_data.get("columns") or "region",
+            self.cleaned_data.get("rows") or DEFAULT_ROWS,
+            self.cleaned_data.get("columns") or DEFAULT_COLUMNS,
         )
 
 

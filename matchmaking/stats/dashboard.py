@@ -13,6 +13,8 @@ from matchmaking.stats.heatmap import Heatmap
 from matchmaking.stats.heatmap import heatmap_of
 from matchmaking.stats.providers import ProviderTable
 from matchmaking.stats.providers import providers_of
+from matchmaking.stats.scope import DEFAULT_COLUMNS
+from matchmaking.stats.scope import DEFAULT_ROWS
 from matchmaking.stats.scope import AnyUser
 from matchmaking.stats.scope import ColumnDimension
 from matchmaking.stats.scope import RowDimension
@@ -44,8 +46,8 @@ def dashboard(
     *,
     viewer: AnyUser,
     filters: StatsFilter,
-    rows: RowDimension = "theme",
-    columns: ColumnDimension = "region",
+    rows: RowDimension = DEFAULT_ROWS,
+    columns: ColumnDimension = DEFAULT_COLUMNS,
 ) -> Dashboard:
     """Every statistic as the functions above give it, in fewer queries.
 

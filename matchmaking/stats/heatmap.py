@@ -15,6 +15,8 @@ from matchmaking.models import Region
 from matchmaking.models import Theme
 from matchmaking.models import Topic
 from matchmaking.stats.demand import need_counts
+from matchmaking.stats.scope import DEFAULT_COLUMNS
+from matchmaking.stats.scope import DEFAULT_ROWS
 from matchmaking.stats.scope import AnyUser
 from matchmaking.stats.scope import ColumnDimension
 from matchmaking.stats.scope import Label
@@ -99,8 +101,8 @@ def heatmap(
     *,
     viewer: AnyUser,
     filters: StatsFilter,
-    rows: RowDimension = "theme",
-    columns: ColumnDimension = "region",
+    rows: RowDimension = DEFAULT_ROWS,
+    columns: ColumnDimension = DEFAULT_COLUMNS,
 ) -> Heatmap:
     """Active needs (demand) against programmes on offer (supply), per cell.
 

@@ -37,6 +37,9 @@ RowDimension = Literal["theme", "topic"]
 ColumnDimension = Literal["region", "subregion"]
 ROW_DIMENSIONS: tuple[RowDimension, ...] = ("theme", "topic")
 COLUMN_DIMENSIONS: tuple[ColumnDimension, ...] = ("region", "subregion")
+# The heat map's rows and columns when none are chosen.
+DEFAULT_ROWS: RowDimension = "theme"
+DEFAULT_COLUMNS: ColumnDimension = "region"
 
 COLUMN_PATH = {
     "region": "member_state__country__region",

@@ -23,6 +23,8 @@ from matchmaking.stats.dashboard import dashboard
 from matchmaking.stats.heatmap import Heatmap
 from matchmaking.stats.heatmap import heatmap
 from matchmaking.stats.providers import providers_by_group
+from matchmaking.stats.scope import DEFAULT_COLUMNS
+from matchmaking.stats.scope import DEFAULT_ROWS
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 from matchmaking.stats.scope import StatsFilter
 from matchmaking.stats.scope import is_curator_scope
@@ -78,7 +80,9 @@ def gap_dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET and not form.is_valid():
         return filters_refused(request, "matchmaking/gap_dashboard.html", form)
     filters = form.filters() if form.is_bound else StatsFilter()
-    rows, columns = form.dimensions() if form.is_bound else ("theme", "region")
+    rows, columns = (
+        form.dimensions() if form.is_bound else (DEFAULT_ROWS, DEFAULT_COLUMNS)
+    )
     figures = dashboard(viewer=viewer, filters=filters, rows=rows, columns=columns)
     heat, groups, unmet = figures.heatmap, figures.coverage, figures.unmet
     months, providers, tiles = figures.timeline, figures.providers, figures.tiles
