@@ -30,6 +30,10 @@ def _fold_accents(word: str) -> str:
 
 # Arabic and Cyrillic letters below are meant (ruff's RUF001 flags look-alikes).
 _AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+# Attached pronouns (its, their, our: "خدماته", "التزاماتهم", "قدراتنا") come
+# after the plural and feminine endings, so they are stripped first; a ta
+# marbuta written as ت before a pronoun ("حكومتها") is restored.
+_AR_PRONOUNS = ("هما", "هم", "هن", "نا", "ها", "ه")  # noqa: RUF001 (Arabic/Cyrillic letters)
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")  # noqa: RUF001 (Arabic/Cyrillic letters)
 
 
@@ -41,7 +45,10 @@ def _arabic_light_stem(word: str, *, proclitics: bool = True) -> str:
     "وزارة" (ministry) or "فريق" (team); articles are still stripped.
     """
     word = _ARABIC_DIACRITICS.sub("", word)
-    word = re.sub("[أإآ]", "ا", word).replace("ى", "ي").replace("ؤ", "و")  # noqa: RUF001 (Arabic/Cyrillic letters)
+    word = word.replace("ى", "ي").replace("ؤ", "و")
+    # Alef forms are folded after the article is found: an alef with a hamza
+    # never begins the article, so "إلكتروني" (no article) and "الإلكتروني"
+    # keep the same stem instead of losing "إل" as if it were "ال".
     if proclitics and len(word) >= 4 and word.startswith("و"):
         word = word[1:]
     for prefix in _AR_PREFIXES:
@@ -51,6 +58,13 @@ def _arabic_light_stem(word: str, *, proclitics: bool = True) -> str:
     else:
         if proclitics and len(word) >= 4 and word[0] in "بلكف":
             word = word[1:]
+    word = re.sub("[أإآ]", "ا", word)  # noqa: RUF001 (Arabic/Cyrillic letters)
+    for pronoun in _AR_PRONOUNS:
+        if word.endswith(pronoun) and len(word) - len(pronoun) >= 3:
+            word = word[: -len(pronoun)]
+            if word[-1] == "ت" and word[-2] != "ا":  # noqa: RUF001 (Arabic/Cyrillic letters)
+                word = word[:-1] + "ة"
+            break
     for suffix in _AR_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             word = word[: -len(suffix)]
@@ -86,15 +100,18 @@ def term_stems(language: str, token: str) -> tuple[str, ...]:
     a first و, ب, ل, ك or ف belongs to the word ("فريق", team; "وزارة",
     ministry), but in a text the light stemmer cannot tell it from a proclitic
     and strips it when no article precedes ("فريق" and "وفريق" give "ريق",
-    "الفريق" gives "فريق"): a term's word is found by either stem.
+    "الفريق" gives "فريق"): a term's word is found by either stem. Likewise a
+    word that itself begins with the letters of the article, written in a
+    term with the article ("الالتزامات", obligations), loses them in a text
+    without it ("التزاماتهم", their obligations, gives "تزام"): a term's word
+    with the article is also found by the stem of the word without it.
     """
     if language != "ar":
         return (stem(language, token),)
-    return tuple(
-        dict.fromkeys(
-            (stem(language, token), _arabic_light_stem(token, proclitics=False))
-        )
-    )
+    stems = [stem(language, token), _arabic_light_stem(token, proclitics=False)]
+    if token.startswith(("الال", "الإل", "الأل")):
+        stems.append(stem(language, token[2:]))
+    return tuple(dict.fromkeys(stems))
 
 
 @lru_cache(maxsize=500_000)

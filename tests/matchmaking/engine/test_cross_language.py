@@ -31,6 +31,7 @@ from matchmaking.dataset.evaluation import rank_dataset
 from matchmaking.dataset.evaluation import ranking_document
 from matchmaking.engine.text import LEXICON_DIR
 from matchmaking.engine.text.analyser import default_lexicon
+from matchmaking.engine.text.stemming import stem
 from matchmaking.engine.text.tokens import tokenize
 from matchmaking.reference import DATA_DIR
 from tests.paths import DATA
@@ -690,6 +691,43 @@ def test_the_tanween_alef_is_not_part_of_the_word():
     assert "training" in profile.concepts
 
 
+def test_an_attached_pronoun_is_stripped_before_the_plural_ending():
+    # "خدماته" (its services) and "قدراتنا" (our capacities) have the stems of
+    # "الخدمات" and "القدرات"; "حكومتها" (its government), a ta marbuta
+    # written as ت before the pronoun, that of "الحكومة".
+    assert stem("ar", "خدماته") == stem("ar", "الخدمات")
+    assert stem("ar", "قدراتنا") == stem("ar", "القدرات")
+    assert stem("ar", "حكومتها") == stem("ar", "الحكومة")
+    lexicon = default_lexicon()
+    services = lexicon.profile({"title": "تحديد ولاية الفريق وقائمة خدماته"})
+    assert "csirt-services" in services.concepts
+    duties = lexicon.profile({"title": "تحديد التزاماتهم في مجال الأمن"})
+    assert "incident-notification" in duties.concepts
+
+
+def test_an_alef_with_hamza_is_not_read_as_the_article():
+    # "إلكتروني" has no article: it keeps the stem of "الإلكتروني".
+    assert stem("ar", "إلكتروني") == stem("ar", "الإلكتروني")
+    assert stem("ar", "والإلكترونية") == stem("ar", "الإلكتروني")
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "found"),
+    [
+        ("هجمات تصيد احتيالي", "fraud", False),  # fraudulent, as in English
+        ("عمليات النصب والاحتيال", "fraud", True),
+        ("تشغيل المختبر", "establishment", False),  # operating, not setting up
+        ("إطلاق فريق وطني", "establishment", True),
+        ("مراجعة القوانين", "legislation", True),  # broken plural of law
+        ("السلامة عبر الإنترنت", "online-safety", True),
+        ("طلبات البيانات", "students-youth", False),  # requests, not students
+        ("الطلبة والخريجين", "students-youth", True),
+    ],
+)
+def test_arabic_forms_read_as_their_english_counterparts(text, concept, found):
+    assert (concept in default_lexicon().profile({"title": text}).concepts) is found
+
+
 @pytest.mark.parametrize(
     "text", ["فريق الاستجابة", "الفريق الاستجابة", "فريقاً للاستجابة"]
 )
@@ -758,13 +796,13 @@ def _concept_cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 # Mean cosine of the concepts found in each dev need and in its English version
 # (log-damped mentions), as measured: full text / terse rewrite.
-#   fr 0.935 / 0.947, es 0.952 / 0.943, ar 0.922 / 0.937, ru 0.947 / 0.911,
+#   fr 0.935 / 0.947, es 0.952 / 0.943, ar 0.932 / 0.939, ru 0.947 / 0.911,
 #   zh 0.934 / 0.926 (before the Arabic and false-friend fixes: fr 0.918 /
 #   0.933, es 0.936 / 0.925, ar 0.892 / 0.887, ru 0.940 / 0.904, zh 0.929 / 0.921)
 CONCEPT_AGREEMENT = {
     "fr": (0.93, 0.94),
     "es": (0.95, 0.94),
-    "ar": (0.92, 0.93),
+    "ar": (0.93, 0.93),
     "ru": (0.94, 0.91),
     "zh": (0.93, 0.92),
 }
