@@ -722,6 +722,31 @@ def test_an_alef_with_hamza_is_not_read_as_the_article():
         ("السلامة عبر الإنترنت", "online-safety", True),
         ("طلبات البيانات", "students-youth", False),  # requests, not students
         ("الطلبة والخريجين", "students-youth", True),
+        # "أدلة" is guides and evidence: with "عملية", practical guides.
+        ("وأدلة عملية للمؤسسات الصغيرة", "knowledge-products", True),
+        ("الأدلة العملية", "knowledge-products", True),
+        ("جمع الأدلة الرقمية", "knowledge-products", False),
+        ("لتحديد المعيار", "security-standards", True),  # singular of المعايير
+        ("التفاوض في مناقشات الأمم المتحدة", "multilateral", True),  # negotiating
+        # Joining a convention is accession; joining anything else is not.
+        ("والانضمام إلى الاتفاقية 108+", "cybercrime-conventions", True),
+        ("للانضمام إلى برامج الزمالة", "cybercrime-conventions", False),
+        # "بحري" is anything of the sea: the submarine cable is not shipping.
+        ("قطع الكابل البحري الدولي", "transport-water", False),
+        ("الموانئ والنقل البحري", "transport-water", True),
+        # Electronic communications law, as in English, not any two neighbours.
+        ("خدمات الحكومة الإلكترونية والاتصال الدولي", "e-commerce-law", False),
+        ("قانون الاتصالات الإلكترونية", "e-commerce-law", True),
+        # Security operations are plural; "عملية" is also practical.
+        ("قوائم تحقق أمنية عملية", "security-operations", False),
+        ("تنسيق العمليات الأمنية", "security-operations", True),
+        # The specialists, not specialised (training).
+        ("تدريباً متخصصاً للمدعين العامين", "workforce-skills", False),
+        ("نقص المتخصصين", "workforce-skills", True),
+        # Inclusion, not incorporating a module into a course.
+        ("إدماج وحدة دائمة في التدريب", "diversity", False),
+        ("التنوع والإدماج", "diversity", True),
+        ("الإخطار بانتهاكات أمن البيانات", "cyber-attacks", True),  # data breach
     ],
 )
 def test_arabic_forms_read_as_their_english_counterparts(text, concept, found):
@@ -796,13 +821,14 @@ def _concept_cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 # Mean cosine of the concepts found in each dev need and in its English version
 # (log-damped mentions), as measured: full text / terse rewrite.
-#   fr 0.935 / 0.947, es 0.952 / 0.943, ar 0.932 / 0.939, ru 0.947 / 0.911,
+#   fr 0.935 / 0.947, es 0.952 / 0.943, ar 0.941 / 0.941, ru 0.947 / 0.911,
 #   zh 0.934 / 0.926 (before the Arabic and false-friend fixes: fr 0.918 /
-#   0.933, es 0.936 / 0.925, ar 0.892 / 0.887, ru 0.940 / 0.904, zh 0.929 / 0.921)
+#   0.933, es 0.936 / 0.925, ar 0.892 / 0.887 then 0.932 / 0.939, ru 0.940 /
+#   0.904, zh 0.929 / 0.921)
 CONCEPT_AGREEMENT = {
     "fr": (0.93, 0.94),
     "es": (0.95, 0.94),
-    "ar": (0.93, 0.93),
+    "ar": (0.94, 0.94),
     "ru": (0.94, 0.91),
     "zh": (0.93, 0.92),
 }
@@ -873,9 +899,9 @@ def _variant(dataset: dict, mode: str) -> dict:
 
 MODES = ("posted", "onetopic", "untagged")
 # Measured (nDCG@5, needs in English / fr / es / ar / ru / zh):
-#   posted   0.957 / 0.960 / 0.954 / 0.943 / 0.962 / 0.954
-#   onetopic 0.935 / 0.941 / 0.939 / 0.926 / 0.947 / 0.946
-#   untagged 0.927 / 0.930 / 0.929 / 0.926 / 0.937 / 0.934
+#   posted   0.957 / 0.960 / 0.954 / 0.951 / 0.962 / 0.954
+#   onetopic 0.935 / 0.941 / 0.939 / 0.934 / 0.947 / 0.946
+#   untagged 0.927 / 0.930 / 0.929 / 0.925 / 0.937 / 0.934
 MIN_NDCG5 = 0.90
 MAX_GAP_TO_ENGLISH = 0.04
 
