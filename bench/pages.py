@@ -134,7 +134,7 @@ def pages(found) -> list[tuple[str, str | None, str]]:
         ),
         ("review queue", "curator", reverse("curator-review")),
         ("match board", "curator", reverse("match-board")),
-        # /curation/gaps/ now redirects here (curators see every need).
+        # Curators see every need here.
         ("gap dashboard", "curator", reverse("gap-dashboard")),
     ]
     event = Event.objects.order_by("pk").first()

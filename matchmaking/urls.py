@@ -100,7 +100,6 @@ curator_pages = [
     ),
     path("matches/", curation.match_board, name="match-board"),
     path("iati-import/", iati.iati_import, name="iati-import"),
-    path("gaps/", curation.gap_overview, name="gap-overview"),
     path("allocation/", curation.allocation, name="allocation"),
     path("invitations/", curation.invitation_list, name="invitation-list"),
     path("join-requests/", joining.join_request_queue, name="join-request-queue"),

@@ -226,17 +226,6 @@ def match_propose(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @login_required
-def gap_overview(request: HttpRequest) -> HttpResponse:
-    """The curators' gap address: the gap dashboard (documented in the README).
-
-    Curators see the dashboard over every need (matchmaking/stats/), with its
-    filters, map and CSV exports.
-    """
-    _curator_only(request)
-    return redirect("gap-dashboard")
-
-
-@login_required
 def invitation_list(request: HttpRequest) -> HttpResponse:
     """Curators invite users and see the invitations sent."""
     _curator_only(request)

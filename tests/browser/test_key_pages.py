@@ -185,7 +185,7 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
         "curator": [
             "/curation/",
             "/curation/matches/",
-            "/curation/gaps/",
+            "/gaps/",
             "/curation/allocation/",
             "/curation/invitations/",
             "/roundtable/events/grt/review/",

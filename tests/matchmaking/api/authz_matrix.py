@@ -431,7 +431,6 @@ WEB_PAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "match-board": (("GET", "POST"), "curator"),
     "state-dashboard": (("GET", "POST"), "signed-in"),
     "curator-review": (("GET", "POST"), "curator"),
-    "gap-overview": (("GET", "POST"), "curator"),
     "allocation": (("GET", "POST"), "curator"),
     "invitation-list": (("GET", "POST"), "curator"),
     "invitation-accept": (("GET", "POST"), "account"),

@@ -398,16 +398,12 @@ def test_provider_registers_and_edits_a_programme(client, world):
 # --- curator ---------------------------------------------------------------
 
 
-CURATION_PAGES = ("curator-review", "match-board", "gap-overview", "invitation-list")
-
-
 def test_curation_pages_are_404_for_everyone_else(client, world):
     for user in (world.ms_a, world.prov_p, world.outsider):
         client.force_login(user)
         for name in (
             "curator-review",
             "match-board",
-            "gap-overview",
             "invitation-list",
         ):
             assert client.get(reverse(name)).status_code == 404
@@ -458,16 +454,10 @@ def test_curator_proposes_a_match_with_a_note(client, world):
     assert (match.origin, match.note) == ("curator", "Fits well.")
 
 
-def test_gap_overview_sends_curators_to_the_gap_dashboard(client, world):
+def test_curators_count_every_need_on_the_gap_dashboard(client, world):
     client.force_login(world.curator)
-    response = client.get(reverse("gap-overview"))
-    assert (response.status_code, response["Location"]) == (
-        302,
-        reverse("gap-dashboard"),
-    )
-    # There curators count every need, the confidential one included: both
-    # needs are African.
-    dashboard = client.get(response["Location"])
+    # The confidential need included: both needs are African.
+    dashboard = client.get(reverse("gap-dashboard"))
     assert dashboard.context["curator_scope"] is True
     assert dashboard.context["heat"].cells["incident-management-cip"]["002"].needs == 2
 
