@@ -97,8 +97,13 @@ class Lexicon:
     memos are not pickled, so a lexicon sent to a worker process starts empty.
     """
 
-    def __init__(self, concepts: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        concepts: Iterable[Mapping[str, Any]],
+        compounds: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         concepts = list(concepts)
+        compounds = {lang: list(forms) for lang, forms in (compounds or {}).items()}
         self.concepts: tuple[Concept, ...] = ()
         built: list[Concept] = []
         # channel -> first stem -> [(stems, concept index)]
@@ -135,6 +140,19 @@ class Lexicon:
                         bucket = self._terms[channel].setdefault(stems[0], [])
                         if (stems, index) not in bucket:
                             bucket.append((stems, index))
+        # Compounds: names of several words, per language, whose words are
+        # not read alone ("برمجيات الفدية", ransomware, is not software): a
+        # term found on part of one does not count (see _outside_compounds).
+        # They are scanned as the terms of one more concept, numbered after
+        # the real ones, their words consecutive and in order.
+        self._compound = len(built)
+        for language, forms in compounds.items():
+            for form in forms:
+                for stems in self._compile(language, form, stops):
+                    if len(stems) > 1:
+                        bucket = self._terms[language].setdefault(stems[0], [])
+                        if (stems, self._compound) not in bucket:
+                            bucket.append((stems, self._compound))
         self.concepts = tuple(built)
         self._concept_ids = [c.id for c in built]
         # Per concept: (kind, slug, strength) of what it implies, kind by kind
@@ -167,6 +185,7 @@ class Lexicon:
         source = {
             "analysis": ANALYSIS_VERSION,
             "concepts": concepts,
+            "compounds": compounds,
             "stopwords": {lang: sorted(words) for lang, words in stops.items()},
         }
         digest = hashlib.sha256(
@@ -325,6 +344,7 @@ class Lexicon:
             by_key = positions[number]
             back = token_at[number]
             plan = self._plans[channels[number]]
+            compound = self._compound
             for key, found in by_key.items():
                 for stems, concept, rest in plan.get(key, ()):
                     if not rest:
@@ -335,12 +355,17 @@ class Lexicon:
                                 pairs = []
                                 break
                         else:
-                            pairs = _windows(stems, by_key)
+                            pairs = _windows(
+                                stems, by_key, compound=concept == compound
+                            )
                         if not pairs:
                             continue
                     spans.setdefault(concept, []).extend(
                         (back[s], back[e]) for s, e in pairs
                     )
+        inside = spans.pop(self._compound, None)
+        if inside:
+            spans = _outside_compounds(spans, inside)
         counts = {concept: _merged_count(found) for concept, found in spans.items()}
         return counts, features
 
@@ -557,6 +582,26 @@ class Lexicon:
         return concept.labels.get(language, concept.label)
 
 
+def _outside_compounds(
+    spans: dict[int, list[tuple[int, int]]], compounds: list[tuple[int, int]]
+) -> dict[int, list[tuple[int, int]]]:
+    """The spans that hold a whole compound or none of it (concept order kept).
+
+    A term found on part of a compound ("البرمجيات", software, in "برمجيات
+    الفدية", ransomware) reads a word the compound gives another sense.
+    """
+    out = {}
+    for concept, found in spans.items():
+        kept = [
+            (s, e)
+            for s, e in found
+            if all(e < a or b < s or (s <= a and b <= e) for a, b in compounds)
+        ]
+        if kept:
+            out[concept] = kept
+    return out
+
+
 def default_workers(records: int) -> int:
     """How many processes :meth:`Lexicon.profiles` uses for so many records."""
     if records < PARALLEL_MIN_RECORDS:
@@ -590,7 +635,7 @@ def clear_caches() -> None:
 def default_lexicon() -> Lexicon:
     """The lexicon shipped in ``engine/lexicon/concepts.json`` (read once)."""
     raw = json.loads((LEXICON_DIR / "concepts.json").read_text(encoding="utf-8"))
-    return Lexicon(raw["concepts"])
+    return Lexicon(raw["concepts"], raw.get("compounds"))
 
 
 def idf(document_frequency: int, documents: int) -> float:

@@ -105,6 +105,9 @@ class _BatchScanner:
         )
         self.term_concept = np.array(term_concept, np.int64)
         self.term_len = np.array([len(s) for s in term_stems], np.int64)
+        # A compound's words are consecutive, in order (no slack).
+        self.term_ordered = self.term_concept == lexicon._compound
+        self.term_width = self.term_len + np.where(self.term_ordered, 0, WINDOW_SLACK)
         width = max((len(s) for s in term_stems), default=1)
         self.term_stems = np.full((len(term_stems), width), -1, np.int64)
         for t, stem_ids in enumerate(term_stems):
@@ -240,7 +243,7 @@ class _BatchScanner:
         if a.size:
             term = self.multi_term[e]
             length = self.term_len[term]
-            width = length + WINDOW_SLACK
+            width = self.term_width[term]
             anchor = h_seq[a]
             low, high = anchor.copy(), anchor.copy()
             low_tok, high_tok = h_tok[a].copy(), h_tok[a].copy()
@@ -261,8 +264,16 @@ class _BatchScanner:
                 ok_l = (i > 0) & (group[left] == wanted) & (dist_l < width[idx])
                 use_left = ok_l & (~ok_r | (dist_l <= dist_r))
                 found = ok_l | ok_r
+                nearest = np.where(use_left, left, right)
+                ordered = self.term_ordered[term[idx]]
+                if ordered.any():
+                    # A compound's j-th stem is exactly j words after the first.
+                    goal = wanted * _POS + at + j
+                    k = np.minimum(np.searchsorted(packed, goal), size - 1)
+                    found = np.where(ordered, packed[k] == goal, found)
+                    nearest = np.where(ordered, k, nearest)
                 alive[idx[~found]] = False
-                hit = np.where(use_left, left, right)[found]
+                hit = nearest[found]
                 idx = idx[found]
                 low[idx] = np.minimum(low[idx], h_seq[hit])
                 high[idx] = np.maximum(high[idx], h_seq[hit])
@@ -286,6 +297,13 @@ class _BatchScanner:
         )
         if not s_text.size:
             return out
+        compound = s_concept == self.lexicon._compound
+        if compound.any():
+            s_text, s_concept, s_start, s_end, s_rank = _outside_compounds(
+                compound, s_text, s_concept, s_start, s_end, s_rank
+            )
+            if not s_text.size:
+                return out
         # Merged mentions of each (text, concept): spans by start, then end.
         code = s_text * len(self.lexicon.concepts) + s_concept
         order = np.lexsort((s_end, s_start, code))
@@ -340,6 +358,44 @@ class _BatchScanner:
             counts.tolist(),
         )
         return out
+
+
+def _outside_compounds(
+    compound: np.ndarray,
+    s_text: np.ndarray,
+    s_concept: np.ndarray,
+    s_start: np.ndarray,
+    s_end: np.ndarray,
+    s_rank: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The spans but the compounds' and those holding part of a compound.
+
+    As :func:`analyser._outside_compounds`: a (text, concept) keeps the rank
+    of its first span, dropped or not, as the Python scan keeps the place
+    the concept took in its dict when that span was found.
+    """
+    drop = compound.copy()
+    by_text = np.argsort(s_text, kind="stable")
+    texts = s_text[by_text]
+    for j in np.flatnonzero(compound).tolist():
+        t, a, b = s_text[j], s_start[j], s_end[j]
+        lo, hi = np.searchsorted(texts, [t, t + 1])
+        at = by_text[lo:hi]
+        start, end = s_start[at], s_end[at]
+        touches = (start <= b) & (a <= end)
+        holds = (start <= a) & (b <= end)
+        drop[at[touches & ~holds]] = True
+    # The lowest rank of each (text, concept), dropped spans included.
+    code = s_text * (int(s_concept.max()) + 1) + s_concept
+    order = np.argsort(code, kind="stable")
+    new_code = np.ones(code.size, dtype=bool)
+    new_code[1:] = code[order][1:] != code[order][:-1]
+    bounds = np.flatnonzero(new_code)
+    lowest = np.minimum.reduceat(s_rank[order], bounds)
+    rank = np.empty_like(s_rank)
+    rank[order] = lowest[np.cumsum(new_code) - 1]
+    keep = ~drop
+    return s_text[keep], s_concept[keep], s_start[keep], s_end[keep], rank[keep]
 
 
 def _fill_groups(

@@ -21,7 +21,7 @@ class Concept:
 PROFILE_FIELDS = ("concepts", "topics", "audiences", "assistance_types", "words")
 # Part of Lexicon.fingerprint: bump it whenever a change to the analysis code
 # alters profiles, so that profiles cached by callers are recomputed.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,26 @@ def _channels(latin: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _windows(
-    stems: tuple[str, ...], positions: Mapping[str, list[int]]
+    stems: tuple[str, ...],
+    positions: Mapping[str, list[int]],
+    *,
+    compound: bool = False,
 ) -> list[tuple[int, int]]:
-    """Start/end sequence positions where all stems fall within a short window."""
+    """Start/end sequence positions where all stems fall within a short window.
+
+    A compound's stems are consecutive content words, in order.
+    """
     for s in stems:
         if s not in positions:
             return []
     if len(stems) == 1:
         return [(p, p) for p in positions[stems[0]]]
+    if compound:
+        return [
+            (p, p + len(stems) - 1)
+            for p in positions[stems[0]]
+            if all(p + j in positions[s] for j, s in enumerate(stems[1:], 1))
+        ]
     width = len(stems) + WINDOW_SLACK
     others = [positions[s] for s in stems[1:]]
     found = []

@@ -37,6 +37,9 @@ _AR_PRONOUNS = ("هما", "هم", "هن", "نا", "ها", "ه")  # noqa: RUF001 
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")  # noqa: RUF001 (Arabic/Cyrillic letters)
 
 
+_AR_PROCLITIC_LETTERS = ("و", "ب", "ل", "ك", "ف")
+
+
 def _arabic_light_stem(word: str, *, proclitics: bool = True) -> str:
     """Light10-style Arabic stemmer (Larkey et al.): strip و, articles, suffixes.
 
@@ -104,13 +107,19 @@ def term_stems(language: str, token: str) -> tuple[str, ...]:
     word that itself begins with the letters of the article, written in a
     term with the article ("الالتزامات", obligations), loses them in a text
     without it ("التزاماتهم", their obligations, gives "تزام"): a term's word
-    with the article is also found by the stem of the word without it.
+    with the article is also found by the stem of the word without it. So is
+    one whose first letter after the article is a proclitic's ("الوظائف",
+    jobs: "وظائف" gives "ظائف"), unless fewer than three letters are left.
     """
     if language != "ar":
         return (stem(language, token),)
     stems = [stem(language, token), _arabic_light_stem(token, proclitics=False)]
     if token.startswith(("الال", "الإل", "الأل")):
         stems.append(stem(language, token[2:]))
+    elif token.startswith("ال") and token[2:3] in _AR_PROCLITIC_LETTERS:
+        indefinite = stem(language, token[2:])
+        if len(indefinite) >= 3:
+            stems.append(indefinite)
     return tuple(dict.fromkeys(stems))
 
 

@@ -693,12 +693,9 @@ def test_text_profile_round_trips_through_json():
     assert list(again.words) == list(profile.words)
     fingerprint = default_lexicon().fingerprint
     assert len(fingerprint) == 16
-    assert (
-        fingerprint
-        == Lexicon(
-            json.loads((LEXICON_DIR / "concepts.json").read_text("utf-8"))["concepts"]
-        ).fingerprint
-    )
+    raw = json.loads((LEXICON_DIR / "concepts.json").read_text("utf-8"))
+    assert fingerprint == Lexicon(raw["concepts"], raw["compounds"]).fingerprint
+    assert fingerprint != Lexicon(raw["concepts"]).fingerprint
 
 
 def test_cached_profiles_can_be_passed_back_by_content_or_by_key():
