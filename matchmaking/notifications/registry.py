@@ -83,6 +83,12 @@ class Subject:
     mail: Callable[[OutboxEvent, User], tuple[str, dict[str, Any]] | None] | None = None
 
 
+# Nobody hears of what they did themselves, except an introduction: it is each
+# side's copy of who the other is (name, role, e-mail, phone), and the person
+# who accepted and introduced needs the state's contact as much as anyone.
+TO_THE_ACTOR_TOO = frozenset({"match.introduced"})
+
+
 class Delivery:
     """One event being delivered: its recipients are computed once for all channels."""
 
@@ -101,11 +107,12 @@ class Delivery:
         return self.keep(self.subject.audience(self.event))
 
     def keep(self, audience: Iterable[User]) -> list[User]:
-        """The audience without repeats, the actor and inactive accounts."""
+        """The audience without repeats, inactive accounts and (mostly) the actor."""
         seen: set[int] = set()
         found = []
+        actor = None if self.event.kind in TO_THE_ACTOR_TOO else self.event.actor_id
         for user in audience:
-            if user.pk in seen or user.pk == self.event.actor_id or not user.is_active:
+            if user.pk in seen or user.pk == actor or not user.is_active:
                 continue
             seen.add(user.pk)
             found.append(user)

@@ -95,7 +95,9 @@ def test_each_side_gets_an_introduction_mail_in_its_language(world):
     _introduce(world)
     event = OutboxEvent.objects.get(kind="match.introduced")
     dispatch.deliver([event.pk])
-    assert send_pending() == 2  # focal and colleague; the manager acted
+    # The focal point and a colleague, and the manager who accepted and
+    # introduced: an introduction reaches the one who acted too.
+    assert send_pending() == 3
     by_to = {m.to[0]: m for m in mail.outbox}
     french = by_to["focal@example.org"]
     assert french.subject.startswith("Mise en relation : ")
@@ -108,7 +110,12 @@ def test_each_side_gets_an_introduction_mail_in_its_language(world):
     english = by_to["colleague@example.org"]
     assert "Your contact" in english.body
     assert french.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert MailMessage.objects.filter(status="sent").count() == 2
+    # The manager's copy names the state's contact, not the manager.
+    contact = by_to["manager@example.org"].body.split("Your contact:")[1]
+    assert "Awa Diop, Focal point" in contact
+    assert "focal@example.org" in contact
+    assert "manager@example.org" not in contact
+    assert MailMessage.objects.filter(status="sent").count() == 3
     # The outsider never appears in any mail.
     assert all("outsider" not in m.body for m in mail.outbox)
 

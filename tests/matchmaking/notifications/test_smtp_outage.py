@@ -68,9 +68,10 @@ def test_mail_queued_during_an_smtp_outage_arrives_once_when_it_is_back(
         time.sleep(0.1)
     rows = list(MailMessage.objects.order_by("id"))
     failed_attempts = sum(r.attempts for r in rows)
-    # 4 events x (the provider's manager, the focal point's colleague) + 4
-    # address-only mails, all waiting.
-    assert len(rows) == 12
+    # 4 events x (the provider's manager, the focal point's colleague), the
+    # introduction to the focal point who acted too, 4 address-only mails,
+    # all waiting.
+    assert len(rows) == 13
     assert {r.status for r in rows} == {MailStatus.PENDING}
     assert all(r.attempts >= 1 and r.last_error for r in rows)
     assert inbox.received == []
@@ -90,14 +91,15 @@ def test_mail_queued_during_an_smtp_outage_arrives_once_when_it_is_back(
     finally:
         server.stop()
 
-    assert failed_attempts >= 12
+    assert failed_attempts >= 13
     sent = list(MailMessage.objects.order_by("id"))
     assert {r.status for r in sent} == {MailStatus.SENT}
     ids = [str(m["Message-ID"]).strip() for m in inbox.received]
-    assert len(ids) == len(set(ids)) == 12  # every mail, none twice
+    assert len(ids) == len(set(ids)) == 13  # every mail, none twice
     assert sorted(ids) == sorted(f"<{r.key.replace(':', '.')}@127.0.0.1>" for r in sent)
     assert sorted(m["To"] for m in inbox.received) == sorted(
         ["colleague@example.org"] * 4
+        + ["focal@example.org"]
         + ["manager@example.org"] * 4
         + [f"new-{i}@example.net" for i in range(4)]
     )
