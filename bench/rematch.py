@@ -79,6 +79,11 @@ def main() -> int:
     parser.add_argument(
         "--no-allocation", action="store_true", help="leave the allocation out"
     )
+    parser.add_argument(
+        "--no-derived",
+        action="store_true",
+        help="leave out the near misses and advice (the tasks after the suggestions)",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -147,6 +152,8 @@ def main() -> int:
             f"{report.suggestions} suggestions, {report.unmet} unmet; {peak_mb()}",
             flush=True,
         )
+        if args.no_derived:
+            continue
         # The task queued after it, run here.
         cpu = cpu_seconds()
         done = suggestions.refresh_derived()
@@ -168,7 +175,8 @@ def main() -> int:
         t0 = time.perf_counter()
         suggestions.refresh_need_suggestions(need_id=pk)
         t1 = time.perf_counter()
-        suggestions.refresh_need_derived(need_id=pk)
+        if not args.no_derived:
+            suggestions.refresh_need_derived(need_id=pk)
         timings.append((t1 - t0) * 1000)
         after.append((time.perf_counter() - t1) * 1000)
     print(
@@ -186,7 +194,10 @@ def main() -> int:
     t0 = time.perf_counter()
     reranked = suggestions.refresh_programme_suggestions(programme_id=programme.pk)
     t1 = time.perf_counter()
-    suggestions.refresh_programme_derived(programme_id=programme.pk, need_ids=reranked)
+    if not args.no_derived:
+        suggestions.refresh_programme_derived(
+            programme_id=programme.pk, need_ids=reranked
+        )
     print(
         f"programme edit  {t1 - t0:.2f} s ({len(reranked)} needs re-ranked), "
         f"then its near misses and advice {time.perf_counter() - t1:.2f} s",

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
@@ -27,15 +28,21 @@ from matchmaking.models import Programme
 
 
 def _translated_texts(
-    model: type[Need] | type[Programme], ids: Iterable[int] | None = None
+    model: type[Need] | type[Programme],
+    ids: Iterable[int] | QuerySet[Any] | None = None,
 ) -> dict[int, str]:
-    """object id -> the text of its translations (for the matching engine)."""
+    """object id -> the text of its translations (for the matching engine).
+
+    ``ids``: a list, or a query of the ids (read as a subquery); None: all.
+    """
     rows = ContentTranslation.objects.filter(
         content_type=ContentType.objects.get_for_model(model)
     )
     found: dict[int, list[str]] = {}
-    chunks: list[list[int] | None] = [None]
-    if ids is not None:
+    chunks: list[Any] = [None]
+    if isinstance(ids, QuerySet):
+        chunks = [ids]
+    elif ids is not None:
         wanted = list(ids)
         chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
     for chunk in chunks:
@@ -48,9 +55,14 @@ def _translated_texts(
 
 
 def _m2m_sets(
-    model: type[Programme] | type[Need], field_name: str, ids: Sequence[int] | None
+    model: type[Programme] | type[Need],
+    field_name: str,
+    ids: Sequence[int] | QuerySet[Any] | None,
 ) -> dict[int, frozenset[str]]:
-    """owner id -> set of related keys, in one query per relation."""
+    """owner id -> set of related keys, in one query per relation.
+
+    ``ids``: a list, or a query of the ids (read as a subquery); None: all.
+    """
     relation = model._meta.get_field(field_name)
     through = relation.remote_field.through
     owner = relation.m2m_field_name()
@@ -165,6 +177,9 @@ def load_needs(
 ) -> Loaded[engine.NeedProfile]:
     """Need profiles of the given needs (default: every active need)."""
     rows = queryset if queryset is not None else active_needs()
+    # The related rows are read by a subquery of the same needs: thousands
+    # of ids as parameters cost more to send and parse than the query itself.
+    wanted = rows.order_by().values("id")
     values = list(
         rows.order_by("ref").values(
             "id",
@@ -175,9 +190,8 @@ def load_needs(
             "description",
         )
     )
-    ids = [row["id"] for row in values]
-    tags = {name: _m2m_sets(Need, name, ids) for name in TAG_FIELDS}
-    translated = _translated_texts(Need, ids)
+    tags = {name: _m2m_sets(Need, name, wanted) for name in TAG_FIELDS}
+    translated = _translated_texts(Need, wanted)
     facts = _country_facts()
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}

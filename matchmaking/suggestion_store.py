@@ -123,11 +123,17 @@ def persist_results(
     """
     now = timezone.now()
     pks = [need_ids[r.need] for r in results]
-    rows = _rows(results, need_ids, programme_ids)
     if connection.vendor == "postgresql":
-        written, new = _merge_postgresql(rows, need_ids=pks, now=now)
+        written, new = _merge_postgresql(
+            results,
+            need_ids=need_ids,
+            programme_ids=programme_ids,
+            ranked=pks,
+            now=now,
+        )
     else:
-        written, new = _merge_portable(list(rows), need_ids=pks, now=now)
+        rows = list(_rows(results, need_ids, programme_ids))
+        written, new = _merge_portable(rows, need_ids=pks, now=now)
     _announce_suggestions(new)
     by_reason: dict[str, list[int]] = defaultdict(list)
     for result in results:
@@ -206,16 +212,77 @@ def _merge_portable(
     return len(kept), new
 
 
+def _encoded_rows(
+    results: Sequence[engine.NeedResult],
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+) -> Iterator[tuple[int, int, float, int, str, str]]:
+    """The suggestions as COPY rows: ids, score, rank, and their JSON texts.
+
+    The same values as :func:`_rows` renders, encoded as ``json.dumps`` would
+    encode them. The engine shares its reason objects between matches: each is
+    encoded once, keyed by identity (``results`` keeps them alive meanwhile),
+    and so is each shared tuple of them.
+    """
+    one: dict[int, str] = {}
+    lists: dict[int, str] = {}
+    dumps = json.dumps
+    for result in results:
+        need_id = need_ids[result.need]
+        for rank, found in enumerate(result.matches, start=1):
+            reasons = lists.get(id(found.reasons))
+            if reasons is None:
+                parts = []
+                for reason in found.reasons:
+                    text = one.get(id(reason))
+                    if text is None:
+                        text = one[id(reason)] = dumps(
+                            reason_json(reason), ensure_ascii=False
+                        )
+                    parts.append(text)
+                reasons = lists[id(found.reasons)] = "[" + ", ".join(parts) + "]"
+            yield (
+                need_id,
+                programme_ids[found.programme],
+                min(1.0, max(0.0, round(found.score, 6))),
+                rank,
+                _components_text(found.components),
+                reasons,
+            )
+
+
+def _components_text(components: engine.Components) -> str:
+    """``json.dumps(components_json(components))``, without the dict."""
+    c = components
+    values = (c.topic, c.text, c.audience, c.assistance, c.delivery, c.reach)
+    texts = ["null" if v is None else repr(round(v, 4)) for v in values]
+    return (
+        f'{{"topic": {texts[0]}, "text": {texts[1]}, "audience": {texts[2]}, '
+        f'"assistance": {texts[3]}, "delivery": {texts[4]}, "reach": {texts[5]}}}'
+    )
+
+
 def _merge_postgresql(
-    rows: Iterator[_Suggestion], *, need_ids: Sequence[int], now: dt.datetime
+    results: Sequence[engine.NeedResult],
+    *,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    ranked: Sequence[int],
+    now: dt.datetime,
 ) -> tuple[int, list[_New]]:
     """COPY the suggestions into a temporary table, then merge them in one statement.
 
-    Returns how many rows were written and the new ones worth announcing.
+    Only what changed is written: engine suggestions that left their need's
+    top are deleted, those whose score, rank, components or reasons changed
+    are updated, new pairs are inserted; an unchanged suggestion is not
+    touched (a full rematch of unchanged data writes no match row). Returns
+    how many suggestions the ranking stored (new, changed or unchanged: every
+    ranked pair except those somebody acted on) and the new ones worth
+    announcing.
     """
     table = Match._meta.db_table
-    encoded: dict[int, str] = {}
     with connection.cursor() as cursor:
+        # Temporary: never WAL-logged, private to this session, gone at commit.
         cursor.execute(
             "CREATE TEMPORARY TABLE cbm_suggestion (need_id bigint, "
             "programme_id bigint, score double precision, rank smallint, "
@@ -225,60 +292,62 @@ def _merge_postgresql(
             "COPY cbm_suggestion (need_id, programme_id, score, rank, components, "
             "reasons) FROM STDIN"
         ) as copy:
-            for row in rows:
-                # Rendered reason lists are shared objects: encode each once.
-                reasons = encoded.get(id(row.reasons))
-                if reasons is None:
-                    reasons = encoded[id(row.reasons)] = json.dumps(
-                        row.reasons, ensure_ascii=False
-                    )
-                copy.write_row(
-                    (
-                        row.need_id,
-                        row.programme_id,
-                        row.score,
-                        row.rank,
-                        json.dumps(row.components),
-                        reasons,
-                    )
-                )
-        # One statement: the ranked needs' engine suggestions that are not in
-        # the new top go, the new top is inserted or updated. The conflict
-        # rule updates engine suggestions only; RETURNING tells inserted rows
-        # (xmax 0) from updated ones. The table name comes from the model,
-        # the values are parameters.
+            for row in _encoded_rows(results, need_ids, programme_ids):
+                copy.write_row(row)
+        # Its size and pairs for the planner: ten rows for one need's refresh
+        # (joined by index), a hundred thousand for a full rematch (hashed).
+        cursor.execute("ANALYZE cbm_suggestion (need_id, programme_id)")
+        # One statement, every part reading the same snapshot: "current" is
+        # each ranked pair's existing match, if any. The ranked needs' engine
+        # suggestions that are not in the new top go; engine suggestions in
+        # it are updated only if something differs; pairs with no match are
+        # inserted (a match made meanwhile, say a curator's proposal, wins:
+        # DO NOTHING). Matches somebody acted on are never touched. The table
+        # name comes from the model, the values are parameters.
         cursor.execute(
             "WITH removed AS ("  # noqa: S608  # nosec B608
             f"DELETE FROM {table} m WHERE m.need_id = ANY(%s) "
             "AND m.status = %s AND m.origin = %s AND NOT EXISTS ("
             "SELECT 1 FROM cbm_suggestion s WHERE s.need_id = m.need_id "
             "AND s.programme_id = m.programme_id)), "
-            f"written AS (INSERT INTO {table} (need_id, programme_id, score, "
+            "current AS (SELECT s.need_id, s.programme_id, s.score, s.rank, "
+            "s.components, s.reasons, m.id, "
+            "(m.status = %s AND m.origin = %s) AS engine, "
+            "(m.score, m.rank, m.components, m.reasons) IS DISTINCT FROM "
+            "(s.score, s.rank, s.components, s.reasons) AS differs "
+            f"FROM cbm_suggestion s LEFT JOIN {table} m "
+            "ON m.need_id = s.need_id AND m.programme_id = s.programme_id), "
+            f"changed AS (UPDATE {table} m SET score = c.score, rank = c.rank, "
+            "components = c.components, reasons = c.reasons, updated_at = %s "
+            "FROM current c WHERE m.id = c.id AND c.engine AND c.differs "
+            "AND m.status = %s AND m.origin = %s), "
+            f"inserted AS (INSERT INTO {table} (need_id, programme_id, score, "
             "rank, components, reasons, status, origin, note, decline_reason, "
             "decline_code, feedback_outcome, feedback_comments, created_at, "
             "updated_at) "
             "SELECT need_id, programme_id, score, rank, components, reasons, "
-            "%s, %s, '', '', '', '', '', %s, %s FROM cbm_suggestion "
-            "ON CONFLICT (need_id, programme_id) DO UPDATE SET "
-            "score = EXCLUDED.score, rank = EXCLUDED.rank, "
-            "components = EXCLUDED.components, reasons = EXCLUDED.reasons, "
-            f"updated_at = EXCLUDED.updated_at WHERE {table}.status = %s "
-            f"AND {table}.origin = %s "
+            "%s, %s, '', '', '', '', '', %s, %s FROM current WHERE id IS NULL "
+            "ON CONFLICT (need_id, programme_id) DO NOTHING "
             f"RETURNING {table}.id, {table}.need_id, {table}.programme_id, "
-            f"{table}.score, {table}.rank, ({table}.xmax = 0) AS inserted) "
-            "SELECT c.n, w.id, w.need_id, w.programme_id, w.score, w.rank "
-            "FROM (SELECT count(*) AS n FROM written) c LEFT JOIN written w "
-            "ON w.inserted AND w.score >= %s AND w.rank <= %s",
+            f"{table}.score, {table}.rank) "
+            "SELECT (SELECT count(*) FROM current WHERE engine) "
+            "+ (SELECT count(*) FROM inserted), "
+            "i.id, i.need_id, i.programme_id, i.score, i.rank "
+            "FROM (SELECT 1) one LEFT JOIN inserted i "
+            "ON i.score >= %s AND i.rank <= %s",
             [
-                list(need_ids),
+                list(ranked),
+                MatchStatus.SUGGESTED,
+                MatchOrigin.ENGINE,
+                MatchStatus.SUGGESTED,
+                MatchOrigin.ENGINE,
+                now,
                 MatchStatus.SUGGESTED,
                 MatchOrigin.ENGINE,
                 MatchStatus.SUGGESTED,
                 MatchOrigin.ENGINE,
                 now,
                 now,
-                MatchStatus.SUGGESTED,
-                MatchOrigin.ENGINE,
                 settings.NOTIFICATIONS_SUGGESTION_MIN_SCORE,
                 settings.NOTIFICATIONS_SUGGESTION_MAX_RANK,
             ],

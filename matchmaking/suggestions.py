@@ -168,7 +168,13 @@ def _catch_up_needs(state: _EngineState) -> None:
     wanted = edited.values_list("id", flat=True)
     ids = set(wanted) | {active[ref] for ref in missing}
     if ids:
-        loaded = load_needs(Need.objects.filter(pk__in=ids))
+        # The first look loads every active need: by their filter, not by
+        # thousands of ids.
+        loaded = load_needs(
+            active_needs()
+            if state.need_watermark is None
+            else Need.objects.filter(pk__in=ids)
+        )
         batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
         for profile, features in zip(batch.needs, batch.features, strict=True):
             state.needs[profile.key] = (profile, features)

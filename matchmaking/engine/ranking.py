@@ -436,7 +436,7 @@ class Ranking:
             facts = self._explain_context.get(i)
             if facts is None:
                 facts = self._explain_context[i] = _programme_facts(
-                    programme, self.topic_themes
+                    programme, self.features[i], self.topic_themes
                 )
             if need_facts is None:
                 need_facts = _need_facts(need, feats, self.topic_themes)

@@ -41,7 +41,7 @@ def explain_match(
         _need_facts(need, need_features, topic_themes),
         programme,
         programme_features,
-        _programme_facts(programme, topic_themes),
+        _programme_facts(programme, programme_features, topic_themes),
         topic_themes,
         {},
     )
@@ -55,6 +55,14 @@ class _NeedFacts:
     themes: frozenset[str]
     assistance_types: tuple[str, ...]
     audiences: tuple[str, ...]
+    concepts: Mapping[str, float]
+
+
+def _text_concepts(concepts: Mapping[str, float]) -> dict[str, float]:
+    """The concepts an explanation may name: "topic:..." dimensions carry
+    implied topics into the text vector, and the topic reasons already say
+    those in words."""
+    return {c: w for c, w in concepts.items() if not c.startswith(_TOPIC_DIMENSION)}
 
 
 def _need_facts(
@@ -70,6 +78,7 @@ def _need_facts(
         themes=themes,  # type: ignore[arg-type]
         assistance_types=tuple(sorted(features.assistance_types)),
         audiences=tuple(sorted(features.audiences)),
+        concepts=_text_concepts(features.concepts),
     )
 
 
@@ -83,10 +92,13 @@ class _ProgrammeFacts:
     audiences: tuple[str, ...]
     delivery_modes: tuple[str, ...]
     languages: tuple[str, ...]
+    concepts: Mapping[str, float]
 
 
 def _programme_facts(
-    programme: ProgrammeProfile, topic_themes: Mapping[str, str]
+    programme: ProgrammeProfile,
+    features: ProgrammeFeatures,
+    topic_themes: Mapping[str, str],
 ) -> _ProgrammeFacts:
     by_theme: dict[str, list[str]] = {}
     topics = tuple(sorted(programme.topics))
@@ -101,6 +113,7 @@ def _programme_facts(
         audiences=tuple(sorted(programme.audiences)),
         delivery_modes=tuple(sorted(programme.delivery_modes)),
         languages=tuple(sorted(programme.languages)),
+        concepts=_text_concepts(features.concepts),
     )
 
 
@@ -154,16 +167,12 @@ def _explain(
     if topical is None:
         topical = cache[key] = _topic_reasons(nf, pf, topic_themes)
     reasons = list(topical[0])
-    offered = programme_features.concepts
-    wanted = need_features.concepts
-    # "topic:..." dimensions carry implied topics into the text vector; the
-    # topic reasons already say those in words.
+    # The facts' concepts leave out the "topic:..." dimensions (see
+    # _text_concepts), filtered once per record instead of once per pair.
+    offered = pf.concepts
+    wanted = nf.concepts
     contributions = sorted(
-        [
-            (-(wanted[c] * offered[c]), c)
-            for c in wanted.keys() & offered.keys()
-            if not c.startswith(_TOPIC_DIMENSION)
-        ]
+        [(-(wanted[c] * offered[c]), c) for c in wanted.keys() & offered.keys()]
     )
     if contributions:
         top_concepts = tuple([c for _, c in contributions[:_MAX_CONCEPTS]])
