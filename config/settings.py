@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # Curators, staff and superusers reach nothing until two-factor is on.
     "matchmaking.accounts.two_factor.TwoFactorRequiredMiddleware",
     "config.security.PrivatePagesMiddleware",
+    # A read asks who the user acts for once (see the class).
+    "matchmaking.accounts.middleware.MembershipsOnceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication: history records name the user who made a change.
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -92,15 +92,18 @@ def memoise_memberships(*, user: AnyUser, enabled: bool = True) -> None:
 def _membership_ids(user: User, column: str) -> set[int]:
     memo: dict[str, set[int]] | None = getattr(user, _MEMO, None)
     if memo is None:
+        # No ordering: Membership's default one joins the user for nothing.
         return set(
-            Membership.objects.filter(
-                user=user, **{f"{column}__isnull": False}
-            ).values_list(column, flat=True)
+            Membership.objects.filter(user=user, **{f"{column}__isnull": False})
+            .order_by()
+            .values_list(column, flat=True)
         )
     if not memo:
         memo.update(member_state_id=set(), provider_id=set())
-        rows = Membership.objects.filter(user=user).values_list(
-            "member_state_id", "provider_id"
+        rows = (
+            Membership.objects.filter(user=user)
+            .order_by()
+            .values_list("member_state_id", "provider_id")
         )
         for state, provider in rows:
             if state is not None:
@@ -108,6 +111,30 @@ def _membership_ids(user: User, column: str) -> set[int]:
             if provider is not None:
                 memo["provider_id"].add(provider)
     return set(memo[column])
+
+
+def memberships(*, user: AnyUser) -> tuple[set[int], set[int]]:
+    """The member states and the providers the user acts for, in one query
+    (none when the request's memo has them)."""
+    if not user.is_authenticated:
+        return set(), set()
+    if getattr(user, _MEMO, None) is not None:
+        return (
+            _membership_ids(user, "member_state_id"),
+            _membership_ids(user, "provider_id"),
+        )
+    states: set[int] = set()
+    providers: set[int] = set()
+    for state, provider in (
+        Membership.objects.filter(user=user)
+        .order_by()
+        .values_list("member_state_id", "provider_id")
+    ):
+        if state is not None:
+            states.add(state)
+        if provider is not None:
+            providers.add(provider)
+    return states, providers
 
 
 def member_state_ids(*, user: AnyUser) -> set[int]:
@@ -418,9 +445,11 @@ def matches_visible_to(*, user: AnyUser) -> QuerySet[Match]:
         return qs
     if not (user.is_authenticated and user.is_active):
         return qs.none()
-    states = member_state_ids(user=user)
-    providers = provider_ids(user=user)
-    visible_needs = needs_visible_to(user=user).values("pk")
+    states, providers = memberships(user=user)
+    # needs_visible_to's rule, without its flattening by id: the IN below
+    # already ignores a row the shared_with join repeats.
+    rule = need_visibility_q(user=user, states=states, providers=providers)
+    visible_needs = Need.objects.filter(cast(Q, rule)).values("pk")
     return qs.filter(
         Q(need__member_state_id__in=states)
         | (Q(programme__provider_id__in=providers) & Q(need_id__in=visible_needs))

@@ -541,13 +541,7 @@ def match_actions(*, user: AnyUser, matches: Sequence[Match]) -> list[MatchActio
     """
     if not user.is_authenticated:
         return []
-    rows = list(
-        Membership.objects.filter(user=user).values_list(
-            "member_state_id", "provider_id"
-        )
-    )
-    states = {s for s, _p in rows if s}
-    providers = {p for _s, p in rows if p}
+    states, providers = selectors.memberships(user=user)
     curator = selectors.is_curator(user)
     found = []
     for match in matches:

@@ -37,9 +37,22 @@ def _page(
     ``count``: the number of items when the view already knows it (no COUNT).
     """
     paginator = Paginator(items, PAGE_SIZE)
+    raw = request.GET.get(param)
     if count is not None:
         paginator.count = count  # a cached_property: set, it is not queried
-    return _linked(request, paginator.get_page(request.GET.get(param)), param)
+    elif raw in (None, "", "1"):
+        return _linked(request, _first_page(paginator), param)
+    return _linked(request, paginator.get_page(raw), param)
+
+
+def _first_page(paginator: Paginator) -> Page:
+    """The first page, read with one row more than it holds: without that row
+    the count is the rows read (no COUNT query; most lists of one record's
+    matches fit on a page), with it the count is asked as before."""
+    rows = list(paginator.object_list[: paginator.per_page + 1])
+    if len(rows) <= paginator.per_page:
+        paginator.count = len(rows)  # a cached_property: set, it is not queried
+    return paginator._get_page(rows[: paginator.per_page], 1, paginator)
 
 
 def _linked(request: HttpRequest, page: Page, param: str) -> Page:
@@ -90,11 +103,9 @@ class Roles:
 def _roles(user: Any) -> Roles:
     if not user.is_authenticated:
         return Roles(frozenset(), frozenset(), curator=False)
-    rows = list(user.memberships.values_list("member_state_id", "provider_id"))
+    states, providers = selectors.memberships(user=user)
     return Roles(
-        frozenset(s for s, _p in rows if s),
-        frozenset(p for _s, p in rows if p),
-        curator=selectors.is_curator(user),
+        frozenset(states), frozenset(providers), curator=selectors.is_curator(user)
     )
 
 

@@ -18,6 +18,9 @@ from matchmaking.views.common import _providers
 from matchmaking.views.matches import _with_actions
 from matchmaking.views.records import editable_record
 
+# The need's long texts, which a match card does not show.
+NEED_TEXTS = ("need__summary", "need__description")
+
 
 @login_required
 def provider_dashboard(request: HttpRequest) -> HttpResponse:
@@ -57,10 +60,14 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def programme_matches(request: HttpRequest, ref: str) -> HttpResponse:
     """The needs a programme matches, within what its provider may see."""
-    programme = editable_record(request, "programme", ref)
+    programme = editable_record(request, "programme", ref, with_tags=False)
+    # Of each need only what a match card shows (the programme is this one).
     matches = (
         selectors.matches_visible_to(user=request.user)
         .filter(programme=programme)
+        .select_related(None)
+        .select_related("need__member_state__country")
+        .defer(*NEED_TEXTS)
         .order_by("-score", "need_id")
     )
     page = _page(request, matches)

@@ -80,11 +80,16 @@ KINDS = {
 
 
 def editable_record(
-    request: HttpRequest, kind: str, ref: str, *, action: str = "edit"
+    request: HttpRequest,
+    kind: str,
+    ref: str,
+    *,
+    action: str = "edit",
+    with_tags: bool = True,
 ) -> Any:
     """The need or programme (``kind``) the user may edit; 404 (and ``action``
-    logged) otherwise."""
-    visible = KINDS[kind].visible(user=request.user)
+    logged) otherwise. ``with_tags=False``: for a page that shows none."""
+    visible = KINDS[kind].visible(user=request.user, with_tags=with_tags)
     record = audit.get_visible_or_404(request, visible, ref=ref)
     if not services.can_edit_record(user=request.user, record=record):
         audit.log_denied_access(request, visible.model, record.pk, action=action)

@@ -62,44 +62,45 @@ PAGES = {
     "programme": KeyPage(
         None, lambda: reverse("programme-detail", args=["prog-p"]), 11
     ),
-    # the provider, its programme count, the page (no tags shown, none loaded)
+    # the provider, the page (counted from its rows; no tags shown, none
+    # loaded)
     "provider": KeyPage(
-        None, lambda: reverse("provider-detail", args=["prov-p"]), 3, rows=1
+        None, lambda: reverse("provider-detail", args=["prov-p"]), 2, rows=1
     ),
-    # count, regions, themes, page, translations (no tags shown, none loaded)
-    "needs register": KeyPage(None, lambda: reverse("need-list"), 5, rows=1),
+    # the page (a first page that holds every row is counted from them: no
+    # COUNT), its translations, regions, themes (no tags shown, none loaded)
+    "needs register": KeyPage(None, lambda: reverse("need-list"), 4, rows=1),
     # the need and its 5 tag relations
     "public need": KeyPage(None, lambda: reverse("need-detail", args=["need-a"]), 6),
-    # session, user, member states, state and provider ids (visibility),
-    # counts by status, count of needs without a match, roles, page
-    "state dashboard": KeyPage("ms_a", lambda: reverse("state-dashboard"), 9, rows=1),
-    # session, user, state and provider ids, the need and its 5 tag
-    # relations, 5 lookups of state and provider ids (visibility of the
-    # matches and of the actions), the matches, roles twice (navigation)
+    # session, user, member states, the user's state and provider ids (read
+    # once per read request: visibility, roles), counts by status, page
+    "state dashboard": KeyPage("ms_a", lambda: reverse("state-dashboard"), 6, rows=1),
+    # session, user, state and provider ids (once: visibility of the need and
+    # of its matches, the actions, the navigation), the need and its 5 tag
+    # relations, the matches (counted from the page's rows)
     "need + matches": KeyPage(
-        "ms_a", lambda: reverse("need-detail", args=["need-a"]), 18
+        "ms_a", lambda: reverse("need-detail", args=["need-a"]), 10
     ),
-    # session, user, providers, 2 x (provider ids + state ids) and provider
-    # ids again (selectors), programme count, waiting count, roles, page,
+    # session, user, providers, state and provider ids (once), the
+    # programmes' page and the waiting page (each counted from its rows),
     # whether the user manages a verified provider (colleagues' invitations)
     "provider dashboard": KeyPage(
-        "prov_p", lambda: reverse("provider-dashboard"), 13, rows=1
+        "prov_p", lambda: reverse("provider-dashboard"), 7, rows=1
     ),
-    # session, user, provider ids, the programme and its 7 tag relations,
-    # state and provider ids x 2 and provider ids (visibility), match count,
-    # matches, roles twice
+    # session, user, state and provider ids (once), the programme (no tags:
+    # the page shows none), the matches (counted from the page's rows)
     "programme matches": KeyPage(
-        "prov_p", lambda: reverse("programme-matches", args=["prog-p"]), 20, rows=1
+        "prov_p", lambda: reverse("programme-matches", args=["prog-p"]), 5, rows=1
     ),
     # session, user, the session's two-factor device (curators must use it),
-    # counts of new needs, new programmes and unverified
-    # providers; the needs page, then its duplicates (items, candidates); the
-    # programmes page, then its duplicates (items, topics, candidates, their
-    # topics); roles; the providers page
-    "review queue": KeyPage("curator", lambda: reverse("curator-review"), 16),
+    # the pages of new needs, new programmes and unverified providers (each
+    # counted from its rows); the needs' duplicates (items, candidates), the
+    # programmes' (items, topics, candidates, their topics); roles
+    "review queue": KeyPage("curator", lambda: reverse("curator-review"), 13),
     # session, user, two-factor device, matches by status (also the match
-    # count), unmet count, regions, roles, themes, unmet page, match page
-    "match board": KeyPage("curator", lambda: reverse("match-board"), 10),
+    # count), the unmet page (counted from its rows), regions, roles, themes,
+    # match page
+    "match board": KeyPage("curator", lambda: reverse("match-board"), 9),
 }
 
 
@@ -139,7 +140,7 @@ def test_match_board_filtered_by_status_counts_from_the_status_counts(
     _grow(world, n)
     client.force_login(world.curator)
     # as the match board: the page's count comes from the counts by status
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(reverse("match-board"), {"status": "suggested"})
     suggested = response.context["page"]
     assert suggested.paginator.count == 2 + 2 * (n - 1)
