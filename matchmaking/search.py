@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db import transaction
 from django.db.models import BooleanField
 from django.db.models import Case
 from django.db.models import Expression
@@ -47,6 +49,12 @@ from matchmaking.models.search import han_pairs
 from matchmaking.models.search import has_vectors
 
 RANK = "search_rank"
+# A full-text search of the catalogue reads at most this many results (and one
+# more, to tell that there are more) and ranks those: the page then says "more
+# than 1,000" and counts its filters among them, as a search engine does,
+# instead of reading and counting every match (41,000 of 100,000 programmes
+# for "training").
+CAP = 1000
 MAX_WORDS = 10
 # A word this long or longer also finds the words it begins ("secur" finds
 # "security"); shorter ones would expand to too many words.
@@ -213,15 +221,178 @@ class _OwnColumn(Expression):
         return f"{alias}.{connection.ops.quote_name(self.column)}", []
 
 
-def rank_sql(model: Any, query: str, alias: str) -> tuple[str, list[Any]]:
+class _Matches(_OwnColumn):
+    """The queried row's search vector matches a ``tsquery`` (SQL, params)."""
+
+    def __init__(self, tsquery_sql: str, params: list[Any], alias: str | None = None):
+        super().__init__(VECTOR_COLUMN, alias)
+        self.output_field = BooleanField()
+        self.tsquery_sql = tsquery_sql
+        self.params = params
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        column, _ = super().as_sql(compiler, connection)
+        return f"{column} @@ {self.tsquery_sql}", list(self.params)
+
+
+# Rows read first to tell whether any has a query's words (``prepare``).
+_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A query read once for a bounded search (``prepare``)."""
+
+    query: str
+    # The query's tsquery, as a constant: the planner then reads its words'
+    # frequencies (an expression, ``unaccent`` being only stable, it guessed
+    # 0.5 % of the rows for any query).
+    tsquery: str
+    # No row has the words: titles close to the query by trigrams are found
+    # and ranked by that closeness.
+    typo: bool
+
+    def tsquery_sql(self) -> tuple[str, list[Any]]:
+        """The constant tsquery as SQL and its parameter."""
+        return "%s::tsquery", [self.tsquery]
+
+
+def prepare(model: Any, query: str) -> Prepared | None:
+    """``query`` read for a bounded search of ``model`` (``bounded_ids``),
+    None where there is none (no word; SQLite; full text off).
+
+    Whether any row has the words: first among a few hundred rows (a common
+    word is met there at once), else through the GIN index whatever the
+    planner guesses: for a misspelt word it has no frequency to read, guessed
+    about a thousand rows and, hoping to meet one early, read all 100,000
+    vectors (0.4 s) to find none; the index alone would read every match of
+    a common word (55 ms for "training")."""
+    found = tsquery(query)
+    if found is None or not full_text(model):
+        return None
+    sql, params = found
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(VECTOR_COLUMN)
+    # Built by tsquery(): fixed SQL, every value a parameter.
+    statement = " ".join(
+        (
+            "SELECT",
+            f"({sql})::text,",
+            "CASE WHEN EXISTS (SELECT 1 FROM (SELECT",
+            column,
+            "FROM",
+            table,
+            f"LIMIT {_SAMPLE}) sample WHERE",
+            column,
+            f"@@ {sql}) THEN false ELSE NOT EXISTS (SELECT 1 FROM",
+            table,
+            "WHERE",
+            column,
+            f"@@ {sql}) END",
+        )
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(statement, [*params, *params, *params])
+        text, typo = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return Prepared(query, str(text), bool(typo))
+
+
+def bounded_ids(
+    queryset: QuerySet[Any],
+    prepared: Prepared,
+    *,
+    also: Sequence[QuerySet[Any]] = (),
+    limit: int,
+) -> tuple[str, list[Any]]:
+    """SQL selecting (as ``pk``) at most ``limit`` ids of the rows of
+    ``queryset`` the query finds (full text, see ``search``), and its
+    parameters.
+
+    Each way of finding a row is a branch read through its own index and cut
+    at ``limit`` rows (the rows with the words; the titles and translated
+    titles near a misspelt query, only when no row has the words; the ids of
+    ``also``), so a word found in half the catalogue costs ``limit`` rows, not
+    half the table; fewer than ``limit`` ids are then every row found. Which
+    rows a cut branch keeps is the order the index reads them: ranking the
+    ones kept is the caller's."""
+    model = queryset.model
+    near = Func(
+        Value(prepared.query),
+        F("title"),
+        function="",
+        arg_joiner=" <%% ",
+        output_field=BooleanField(),
+    )
+    translated = ContentTranslation.objects.filter(
+        near, content_type=ContentType.objects.get_for_model(model)
+    ).values("object_id")
+    typo = (
+        (queryset.filter(near), queryset.filter(pk__in=translated))
+        if prepared.typo
+        else ()
+    )
+    branches = [
+        queryset.filter(_Matches(*prepared.tsquery_sql())),
+        *typo,
+        *(queryset.filter(pk__in=ids) for ids in also),
+    ]
+    parts: list[str] = []
+    params: list[Any] = []
+    for branch in branches:
+        sql, branch_params = (
+            branch.select_related(None)
+            .order_by()
+            .values("pk")[:limit]
+            .query.sql_with_params()
+        )
+        parts.append(f"({sql})")
+        params.extend(branch_params)
+    # Compiled querysets: every value stays a parameter.
+    sql = " ".join(("SELECT found.pk FROM (", " UNION ".join(parts), ") found (pk)"))
+    return f"{sql} LIMIT %s", [*params, limit]
+
+
+def bounded_count(
+    queryset: QuerySet[Any],
+    prepared: Prepared,
+    *,
+    also: Sequence[QuerySet[Any]] = (),
+    limit: int,
+) -> int:
+    """How many rows of ``queryset`` the query finds, counted up to ``limit``
+    (``bounded_ids``)."""
+    sql, params = bounded_ids(queryset, prepared, also=also, limit=limit)
+    with connection.cursor() as cursor:
+        # bounded_ids(): compiled querysets, every value a parameter.
+        cursor.execute(" ".join(("SELECT COUNT(*) FROM (", sql, ") n")), params)
+        return int(cursor.fetchone()[0])
+
+
+def rank_sql(
+    model: Any, query: str, alias: str, *, prepared: Prepared | None = None
+) -> tuple[str, list[Any]]:
     """The relevance of a row of ``model`` (table alias ``alias``) as SQL:
     ``ts_rank_cd``, plus the title's trigram similarity when no record has
     the words (misspelt); computed only where it is selected or ordered by
-    (the page's candidates, not the counts)."""
+    (the page's candidates, not the counts). ``prepared``: the query read
+    once (``prepare``), whose tsquery is a constant and whose misspelling is
+    known."""
+    quote = connection.ops.quote_name
+    if prepared is not None:
+        sql, params = prepared.tsquery_sql()
+        rank = f"ts_rank_cd({alias}.{quote(VECTOR_COLUMN)}, {sql})"
+        if not prepared.typo:
+            return rank, params
+        # Fixed SQL, every value a parameter.
+        return (
+            f"({rank} + word_similarity(%s, {alias}.{quote('title')}))",
+            [*params, query],
+        )
     found = tsquery(query)
     assert found is not None  # noqa: S101  # callers checked
     sql, params = found
-    quote = connection.ops.quote_name
     few = _nothing_sql(quote(model._meta.db_table), sql)
     # Built by tsquery(): fixed SQL, every value a parameter.
     return (
@@ -231,7 +402,7 @@ def rank_sql(model: Any, query: str, alias: str) -> tuple[str, list[Any]]:
     )
 
 
-def _rank(model: Any, query: str) -> Expression:
+def rank(model: Any, query: str) -> Expression:
     """``rank_sql`` as an annotation of the queried table."""
     found = tsquery(query)
     assert found is not None  # noqa: S101  # callers checked
@@ -285,7 +456,7 @@ def search(
         for extra in also:
             found |= Q(pk__in=extra)
         return queryset.filter(found).annotate(**{RANK: Value(0.0)})
-    return queryset.filter(pk__in=ids).annotate(**{RANK: _rank(model, query)})
+    return queryset.filter(pk__in=ids).annotate(**{RANK: rank(model, query)})
 
 
 def is_ranked(queryset: QuerySet[Any]) -> bool:

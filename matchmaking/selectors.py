@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
 from functools import reduce
 from typing import Any
 from typing import cast
@@ -588,6 +590,9 @@ class CatalogueCounts:
 
     counts: dict[str, dict[str | None, int]]
     page_ids: list[int]
+    # With ``bound``: facet ("eligibility", "total", "ended" too) -> the
+    # number of programmes its counts were read from (``bound`` cut at most).
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def catalogue_counts(
@@ -598,6 +603,7 @@ def catalogue_counts(
     page: tuple[int, int] | None = None,
     rank: tuple[str, list[Any]] | None = None,
     current: Q | None = None,
+    bound: Callable[[QuerySet[Programme]], tuple[str, list[Any]]] | None = None,
 ) -> CatalogueCounts:
     """Every count of the catalogue's filters, in one query.
 
@@ -613,7 +619,11 @@ def catalogue_counts(
     need no relevance. ``current`` (with ``shared`` only): ``searched``
     holds ended programmes too; the counts read those passing ``current``
     and "ended" counts the others passing every filter, so the search runs
-    once for both.
+    once for both. ``bound`` (with ``shared`` only; ``search.bounded_ids``):
+    ``searched`` is not searched yet, and each set counted is the ids
+    ``bound`` selects among the programmes passing its filters, at most its
+    limit: a text search then reads a bounded number of rows however many
+    match, and ``sizes`` says how many each count read.
 
     The programmes a facet counts are one set: the visible, published,
     searched programmes passing the other filters; facets without a selection
@@ -642,6 +652,10 @@ def catalogue_counts(
         the other filters, and ``conditions``."""
         key = excluding if excluding in filters else ""
         others = [q for name, q in filters.items() if name != key]
+        if key not in subqueries and bound is not None:
+            kept = searched.filter(current) if current is not None else searched
+            bounded, bounded_params = bound(kept.filter(*others))
+            subqueries[key] = (f"s{len(subqueries)}", bounded, tuple(bounded_params))
         if key not in subqueries:
             if shared and not others:
                 subqueries[key] = ("search", None, ())
@@ -762,7 +776,12 @@ def catalogue_counts(
             )
         )
         branches.append((sql, [*where_params, *rank_params, limit, offset]))
-    if shared and current is not None:
+    if bound is not None and current is not None:
+        ended, bound_params = bound(searched.exclude(current).filter(*filters.values()))
+        # bounded_ids(): compiled querysets, every value a parameter.
+        sql = " ".join(("SELECT 'ended', NULL, COUNT(*) FROM (", ended, ") e"))
+        branches.append((sql, bound_params))
+    elif shared and current is not None:
         ended, ended_params = (
             Programme.objects.filter(
                 pk__in=RawSQL("SELECT pk FROM found WHERE NOT found.current", ())
@@ -774,9 +793,24 @@ def catalogue_counts(
         # A compiled queryset: every value stays a parameter.
         sql = " ".join(("SELECT 'ended', NULL, COUNT(*) FROM (", ended, ") e"))
         branches.append((sql, list(ended_params)))
+    if bound is not None:
+        # How many programmes each set holds, to tell a cut one.
+        for cte, _inner, _params in subqueries.values():
+            sql = " ".join(("SELECT 'size',", f"'{cte}',", "COUNT(*) FROM", cte))
+            branches.append((sql, []))
     sql = " UNION ALL ".join(b for b, _ in branches)
     params = [p for _sql, branch in branches for p in branch]
-    if shared:
+    if bound is not None:
+        # Generated CTE names; each subquery compiled with its parameters.
+        ctes = ", ".join(
+            f"{cte} (pk) AS ({inner})" for cte, inner, _ in subqueries.values()
+        )
+        sql = f"WITH {ctes} {sql}"
+        params = [
+            *(p for _c, _i, cte_params in subqueries.values() for p in cte_params),
+            *params,
+        ]
+    elif shared:
         if len(filters) > 1:
             # Every count reads programmes passing all filters but at most
             # one: the search (a text search is slow) need not read the others.
@@ -828,14 +862,25 @@ def catalogue_counts(
         ]
     counts: dict[str, dict[str | None, int]] = defaultdict(dict)
     page_ids: list[int] = []
+    read: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for facet, key, n in cursor.fetchall():
             if facet == "page":
                 page_ids.append(n)
+            elif facet == "size":
+                read[key] = n
             else:
                 counts[facet][None if key is None else str(key)] = n
-    return CatalogueCounts(counts, page_ids)
+    sizes: dict[str, int] = {}
+    if bound is not None:
+        names = [f[0] for f in CATALOGUE_FACETS] + ["eligibility", "total"]
+        for name in names:
+            key = name if name in filters else ""
+            sizes[name] = read[subqueries[key][0]]
+        if "ended" in counts:
+            sizes["ended"] = counts["ended"][None]
+    return CatalogueCounts(counts, page_ids, sizes)
 
 
 def catalogue_facet_options(*, name: str, model: Any) -> list[Any]:

@@ -10,6 +10,7 @@ from django.core.paginator import Page
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -113,6 +114,17 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         if query
         else []
     )
+    # Full text: every set counted is cut at search.CAP + 1 programmes (read
+    # through the indexes), and the page ranks those; more than CAP found is
+    # said as such, and the counts read from a cut set as "at least".
+    limit = search.CAP + 1
+    prepared = search.prepare(Programme, query) if query else None
+    bounded = prepared is not None
+
+    def bound(queryset: QuerySet) -> tuple[str, list[Any]]:
+        assert prepared is not None  # noqa: S101  # only when bounded
+        return search.bounded_ids(queryset, prepared, also=also, limit=limit)
+
     base = _searched(visible, query, also)
     ranked = search.is_ranked(base)
     order = ("-" + search.RANK, "title", "id") if ranked else ("title", "id")
@@ -135,15 +147,31 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     # Ended programmes are counted by the same query, from the same search,
     # when they are left out.
     with_ended_count = shared and not with_ended
+    if bounded:
+        searched = published if with_ended_count else visible
+    else:
+        searched = _searched(published, query, also) if with_ended_count else base
+    # The page's slice, never past the CAP-th result when the search is cut.
+    size = PAGE_SIZE
+    if bounded and wanted is not None:
+        size = max(0, min(PAGE_SIZE, search.CAP - (wanted - 1) * PAGE_SIZE))
     read = selectors.catalogue_counts(
-        searched=_searched(published, query, also) if with_ended_count else base,
+        searched=searched,
         filters=filters,
         shared=shared,
-        page=None if wanted is None else ((wanted - 1) * PAGE_SIZE, PAGE_SIZE),
-        rank=search.rank_sql(Programme, query, "p") if ranked else None,
+        page=None if wanted is None else ((wanted - 1) * PAGE_SIZE, size),
+        rank=search.rank_sql(Programme, query, "p", prepared=prepared)
+        if ranked
+        else None,
         current=selectors.programme_current_q() if with_ended_count else None,
+        bound=bound if bounded else None,
     )
     counts = read.counts
+
+    def cut(name: str) -> bool:
+        """Whether ``name``'s counts were read from a cut set (at least)."""
+        return read.sizes.get(name, 0) > search.CAP
+
     facets = []
     for name, _path, model in selectors.CATALOGUE_FACETS:
         options_src = selectors.catalogue_facet_options(name=name, model=model)
@@ -164,6 +192,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
                 "value": str(ref.pk),
                 "label": i18n.display_name(ref),
                 "count": found.get(str(ref.pk), 0),
+                "at_least": cut(name),
                 "selected": str(ref.pk) in selected[name],
             }
             for ref in _sorted_options(name, model, shown)
@@ -179,22 +208,27 @@ def programme_list(request: HttpRequest) -> HttpResponse:
                     "value": "ldc",
                     "label": _("Least developed countries"),
                     "count": elig_counts["ldc"],
+                    "at_least": cut("eligibility"),
                     "selected": "ldc" in selected["eligibility"],
                 },
                 {
                     "value": "sids",
                     "label": _("Small island developing States"),
                     "count": elig_counts["sids"],
+                    "at_least": cut("eligibility"),
                     "selected": "sids" in selected["eligibility"],
                 },
             ],
         )
     )
-    ended_count = (
-        counts["ended"][None]
-        if with_ended_count
-        else _searched(ended, query, also).filter(*filters.values()).count()
-    )
+    if with_ended_count:
+        ended_count = counts["ended"][None]
+    elif bounded:
+        ended_count = search.bounded_count(
+            ended.filter(*filters.values()), prepared, also=also, limit=limit
+        )
+    else:
+        ended_count = _searched(ended, query, also).filter(*filters.values()).count()
     facets.append(
         Facet(
             "ended",
@@ -204,19 +238,26 @@ def programme_list(request: HttpRequest) -> HttpResponse:
                     "value": "1",
                     "label": _("Include ended programmes"),
                     "count": ended_count,
+                    "at_least": ended_count > search.CAP,
                     "selected": with_ended,
                 }
             ],
         )
     )
+    listed = base.filter(*filters.values())
+    if bounded:
+        # A page the counts did not read (past the last): of the same set.
+        ids = RawSQL(*bound(visible.filter(*filters.values())))  # noqa: S611  # nosec B611
+        listed = visible.filter(pk__in=ids).annotate(
+            **{search.RANK: search.rank(Programme, query)}
+        )
     # The page shows topics only: prefetch nothing else. Its count came above.
+    more = bounded and counts["total"][None] > search.CAP
     paginator = Paginator(
-        base.filter(*filters.values())
-        .order_by(*order)
-        .prefetch_related("topics", "translations"),
+        listed.order_by(*order).prefetch_related("topics", "translations"),
         PAGE_SIZE,
     )
-    paginator.count = counts["total"][None]
+    paginator.count = search.CAP if more else counts["total"][None]
     number = _page_number(paginator, request.GET.get("page"))
     if number is not None and number == wanted:
         # Its ids came with the counts: read those rows only.
@@ -240,6 +281,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "funder": funder,
             "any_filter": bool(query or filters or with_ended),
+            # More than CAP found: the page lists the CAP most relevant of
+            # those read, and says so.
+            "more_than": search.CAP if more else None,
         },
         partial="results",
     )

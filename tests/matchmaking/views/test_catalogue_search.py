@@ -3,10 +3,13 @@ orders it, what the substring search (SQLite) finds, and that neither shows or
 counts a programme the reader may not see, whichever way it is found (its
 words, a misspelling, its provider's name, a country or topic it names)."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
+from matchmaking import search
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import Country
 from tests.factories import ProgrammeFactory
@@ -111,3 +114,83 @@ def test_unpublished_programmes_are_never_found_or_counted(client, query):
     # The hidden ones' topic is counted nowhere.
     assert facets["topic"] == {"csirt-establishment": 1}
     assert facets["ended"] == {"1": 0}
+
+
+def test_a_search_finding_more_than_the_cap_says_so_and_counts_at_least(
+    client, monkeypatch
+):
+    """Full text reads at most search.CAP results (and one more, to tell): the
+    page says "more than", lists the most relevant of those read, and counts
+    its filters among them as "at least"; under the cap every count is exact.
+    The substring search (SQLite) reads and counts every match."""
+    monkeypatch.setattr(search, "CAP", 2)
+    for i, topic in enumerate(
+        ["csirt-establishment", "digital-forensics", "cybercrime-legislation"]
+    ):
+        ProgrammeFactory(
+            ref=f"firewall-{i}",
+            title=f"Firewall course {i}",
+            summary="Firewall rules.",
+            topics=[topic],
+        )
+    ProgrammeFactory(
+        ref="firewall-ended",
+        title="Firewall course, last year",
+        topics=["digital-forensics"],
+        starts_on=dt.date(2023, 7, 1),
+        ends_on=dt.date(2024, 6, 30),
+    )
+    response = client.get(reverse("programme-list"), {"q": "firewall"})
+    assert response.status_code == 200
+    page = response.context["page"]
+    facets = {f.name: f.options for f in response.context["facets"]}
+    html = response.content.decode()
+    if not ON_POSTGRES:
+        assert response.context["more_than"] is None
+        assert page.paginator.count == 3
+        assert {o["value"]: o["count"] for o in facets["topic"]} == {
+            "csirt-establishment": 1,
+            "digital-forensics": 1,
+            "cybercrime-legislation": 1,
+        }
+        assert "3 programmes" in html
+        return
+    assert response.context["more_than"] == 2
+    # Two of the three read (the cap), on one page; the count says "more".
+    assert page.paginator.count == 2
+    assert len(page.object_list) == 2
+    assert "More than 2 programmes" in html
+    # A page past the last shows the last, of the same (cut) results.
+    past = client.get(reverse("programme-list"), {"q": "firewall", "page": "2"})
+    assert [p.ref for p in past.context["page"]] == [p.ref for p in page]
+    assert 'id="result-cap"' in html
+    # Counted among the three read: at least.
+    topics = {o["value"]: (o["count"], o["at_least"]) for o in facets["topic"]}
+    assert topics == {
+        "csirt-establishment": (1, True),
+        "digital-forensics": (1, True),
+        "cybercrime-legislation": (1, True),
+    }
+    assert "(1+)" in html
+    # The ended one, under the cap: exact.
+    assert [(o["count"], o["at_least"]) for o in facets["ended"]] == [(1, False)]
+    # A filter that leaves fewer than the cap: exact again.
+    narrowed = client.get(
+        reverse("programme-list"), {"q": "firewall", "topic": "digital-forensics"}
+    )
+    assert narrowed.context["more_than"] is None
+    assert [p.ref for p in narrowed.context["page"]] == ["firewall-1"]
+    assert narrowed.context["page"].paginator.count == 1
+    topic = next(f for f in narrowed.context["facets"] if f.name == "topic")
+    # The topic facet counts the search without its own filter: cut, at least.
+    assert {o["value"]: o["at_least"] for o in topic.options} == {
+        "csirt-establishment": True,
+        "digital-forensics": True,
+        "cybercrime-legislation": True,
+    }
+    assert "1 programme" in narrowed.content.decode()
+    # With the ended ones: four found, still more than the cap.
+    both = client.get(reverse("programme-list"), {"q": "firewall", "ended": "1"})
+    assert both.context["more_than"] == 2
+    ended = next(f for f in both.context["facets"] if f.name == "ended")
+    assert [(o["count"], o["at_least"]) for o in ended.options] == [(1, False)]

@@ -39,6 +39,7 @@ def test_catalogue_leaves_ended_programmes_out_unless_asked(client, programmes):
             "value": "1",
             "label": "Include ended programmes",
             "count": 1,
+            "at_least": False,
             "selected": False,
         }
     ]

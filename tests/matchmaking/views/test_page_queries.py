@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.urls import reverse
 
 from matchmaking.models import Need
@@ -47,14 +48,16 @@ PAGES = {
     "catalogue": KeyPage(None, lambda: reverse("programme-list"), 13, rows=2),
     # the same (the UNION ALL also reads the page's ids: the page is read by
     # id, and counts the ended programmes left out), plus the countries and
-    # topics the search text names
+    # topics the search text names; on PostgreSQL the query read once
+    # (search.prepare: a savepoint, the index-only setting, its tsquery and
+    # whether any row has its words, the setting back, the release)
     "catalogue filtered": KeyPage(
         None,
         lambda: (
             reverse("programme-list")
             + "?theme=incident-management-cip&region=002&q=csirt"
         ),
-        14,
+        14 + (5 if connection.vendor == "postgresql" else 0),
         rows=1,
     ),
     # the programme and its 7 tag relations; its funding (totals, participating
