@@ -350,6 +350,7 @@ def explained(reasons: Any, *, language: str | None = None) -> list[Any]:
     """
     if not isinstance(reasons, (list, tuple)):
         return []
+    language = language or active_language()  # once, not once per reason
     out: list[Any] = []
     for stored in reasons:
         if isinstance(stored, Mapping):
@@ -367,6 +368,7 @@ def explained(reasons: Any, *, language: str | None = None) -> list[Any]:
 
 def reason_texts(reasons: Any, *, language: str | None = None) -> list[str]:
     """Just the non-empty texts of stored reasons, in the active language."""
+    language = language or active_language()
     texts = (reason_text(r, language=language) for r in reasons or ())
     return [text for text in texts if text]
 

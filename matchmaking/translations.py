@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.db.models import Prefetch
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,10 +60,26 @@ def summary_field(obj: Model) -> str:
     return "summary" if hasattr(obj, "summary") else "abstract"
 
 
+# The attribute in which prefetch_translations() leaves each record's list.
+PREFETCHED = "translation_rows"
+
+
+def prefetch_translations() -> Prefetch:
+    """A page of records' translations in one query, each record's as a plain
+    list: Django's own prefetch of a generic relation builds a filtered
+    queryset for every record it fills (a fifth of the CPU of a page of
+    programmes in the API). Read them with ``translations_of`` or
+    ``shown_version``."""
+    return Prefetch("translations", to_attr=PREFETCHED)
+
+
 def _stored(obj: Model) -> list[ContentTranslation]:
     """A record's translations: the prefetched list itself when there is one
     (``obj.translations`` builds a related manager on every access, which a
     page of records pays several times per record)."""
+    rows = getattr(obj, PREFETCHED, None)
+    if rows is not None:
+        return list(rows)
     cache = getattr(obj, "_prefetched_objects_cache", {})
     if "translations" in cache:
         return list(cache["translations"])

@@ -14,6 +14,7 @@ from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
+from matchmaking import translations
 from matchmaking.api.base import TaggedViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import tagged_schema
@@ -68,7 +69,7 @@ class ProgrammeViewSet(TaggedViewSet):
     def records(self):
         return selectors.programmes_visible_to(
             user=self.request.user, with_tags=False
-        ).prefetch_related("translations")
+        ).prefetch_related(translations.prefetch_translations())
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
