@@ -19,7 +19,7 @@ SCHEMA_TESTS := tests/matchmaking/api/test_schema.py
 TEST_MARKERS ?=
 SCHEMA_TESTS_RUN ?= 1
 
-.PHONY: install run test lint typecheck format migrate demo clean messages
+.PHONY: install run test lint typecheck format migrate demo clean messages compile
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found: install it (pyenv install 3.13) or set PYTHON=/path/to/python3.13"; exit 1; }
@@ -44,6 +44,12 @@ test: install
 	@command -v redis-server >/dev/null 2>&1 || echo "NOTE: redis-server is not installed: the cache-outage tests will be skipped (apt-get install -y redis-server)."
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --ignore=$(SCHEMA_TESTS) $(if $(TEST_MARKERS),-m "$(TEST_MARKERS)") $(PYTEST_ARGS)
 	$(if $(filter 1,$(SCHEMA_TESTS_RUN)),$(PY) -m pytest -n $(TEST_WORKERS) $(SCHEMA_TESTS) $(PYTEST_ARGS),@echo "Schemathesis left out of this run (SCHEMA_TESTS_RUN=0)")
+
+# The project's bytecode, as a deployment writes it at install: the service
+# cannot write __pycache__ beside the code (deploy/README.md), and neither can
+# Python where PYTHONDONTWRITEBYTECODE is set.
+compile: install
+	$(PY) -m compileall -q config matchmaking roundtable
 
 # Compile locale/*/LC_MESSAGES/django.po into the committed .mo files (GNU
 # gettext); `manage.py check_translations` says whether they are complete.
