@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -327,7 +329,25 @@ class TranslatedSerializerMixin(serializers.Serializer):
         return data
 
 
-class TaggedSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
+# A model serializer's fields, introspected once per class and copied for each
+# serializer, as DRF copies the declared ones: every request built its
+# serializer's fields anew (0.8 ms of a need's matches, 1.8 ms of a page of
+# programmes; a copy costs 0.3 and 1.0 ms). Only for serializers whose fields
+# depend on the class alone (changes made in ``__init__`` touch the copy). No
+# docstring: drf-spectacular would describe the serializers with it.
+class FieldsBuiltOnce:
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built = built
+        return copy.deepcopy(built)
+
+
+class TaggedSerializer(
+    FieldsBuiltOnce, TranslatedSerializerMixin, serializers.ModelSerializer
+):
     """Tags are written as slugs and read back sorted."""
 
     topics = slugs(Topic)
@@ -582,7 +602,7 @@ class ReasonsField(serializers.JSONField):
         ]
 
 
-class MatchSerializer(serializers.ModelSerializer):
+class MatchSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     need = serializers.CharField(source="need.ref", read_only=True)
     country = serializers.CharField(
         source="need.member_state.country_id", read_only=True
