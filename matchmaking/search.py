@@ -305,8 +305,9 @@ def bounded_ids(
     *,
     also: Sequence[QuerySet[Any]] = (),
     limit: int,
+    columns: Sequence[str] = ("pk",),
 ) -> tuple[str, list[Any]]:
-    """SQL selecting (as ``pk``) at most ``limit`` ids of the rows of
+    """SQL selecting ``columns`` (the id first) of at most ``limit`` rows of
     ``queryset`` the query finds (full text, see ``search``), and its
     parameters.
 
@@ -344,13 +345,13 @@ def bounded_ids(
         sql, branch_params = (
             branch.select_related(None)
             .order_by()
-            .values("pk")[:limit]
+            .values(*columns)[:limit]
             .query.sql_with_params()
         )
         parts.append(f"({sql})")
         params.extend(branch_params)
     # Compiled querysets: every value stays a parameter.
-    sql = " ".join(("SELECT found.pk FROM (", " UNION ".join(parts), ") found (pk)"))
+    sql = " ".join(("SELECT found.* FROM (", " UNION ".join(parts), ") found"))
     return f"{sql} LIMIT %s", [*params, limit]
 
 

@@ -584,6 +584,10 @@ def catalogue_filters(
     return filters
 
 
+# The programme's columns a bounded set carries (catalogue_counts), id first.
+BOUND_COLUMNS = ("id", "cost_model_id", "ldc_only", "sids_only")
+
+
 @dataclass(frozen=True)
 class CatalogueCounts:
     """The catalogue's counts and the ids of one page of its results."""
@@ -604,6 +608,7 @@ def catalogue_counts(
     rank: tuple[str, list[Any]] | None = None,
     current: Q | None = None,
     bound: Callable[[QuerySet[Programme]], tuple[str, list[Any]]] | None = None,
+    bound_ended: Callable[[QuerySet[Programme]], tuple[str, list[Any]]] | None = None,
 ) -> CatalogueCounts:
     """Every count of the catalogue's filters, in one query.
 
@@ -623,7 +628,11 @@ def catalogue_counts(
     ``searched`` is not searched yet, and each set counted is the ids
     ``bound`` selects among the programmes passing its filters, at most its
     limit: a text search then reads a bounded number of rows however many
-    match, and ``sizes`` says how many each count read.
+    match, and ``sizes`` says how many each count read. Its sets carry the
+    programme's ``BOUND_COLUMNS`` (``id`` first), so the counts of the cost,
+    eligibility, "open" and the total read them without the programme table.
+    ``bound_ended``: ``bound`` for the ended programmes left out (a lower
+    limit: only their count is shown).
 
     The programmes a facet counts are one set: the visible, published,
     searched programmes passing the other filters; facets without a selection
@@ -678,7 +687,8 @@ def catalogue_counts(
         if shared:
             # Only generated CTE names and model columns are formatted in;
             # every value stays a parameter of the compiled querysets.
-            join = f"INNER JOIN {cte} ON {cte}.pk = {column}"
+            own = "id" if bound is not None else "pk"
+            join = f"INNER JOIN {cte} ON {cte}.{own} = {column}"
             where = list(conditions)
             params = ()
         else:
@@ -687,6 +697,18 @@ def catalogue_counts(
         return f"{join} WHERE {' AND '.join(where)}" if where else join, list(params)
 
     programme = quote(Programme._meta.db_table)
+
+    def rows(excluding: str, *conditions: str) -> tuple[str, list[Any]]:
+        """``FROM`` and ``WHERE`` of a count over the programmes' own columns
+        (alias ``p``): a bounded set carries them, so it is read alone."""
+        if bound is None:
+            where, params = restrict("p.id", excluding, *conditions)
+            return f"{programme} p {where}", params
+        restrict("p.id", excluding)  # the set, made once
+        cte = subqueries[excluding if excluding in filters else ""][0]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"{cte} p{where}", []
+
     for name, path, _model in CATALOGUE_FACETS:
         if name == "theme":
             table = quote(Programme.topics.through._meta.db_table)
@@ -705,13 +727,11 @@ def catalogue_counts(
                 )
             )
         elif name == "cost":
-            where, where_params = restrict("p.id", name)
+            source, where_params = rows(name)
             sql = " ".join(
                 (
                     "SELECT 'cost', p.cost_model_id, COUNT(*) FROM",
-                    programme,
-                    "p",
-                    where,
+                    source,
                     "GROUP BY p.cost_model_id",
                 )
             )
@@ -735,8 +755,7 @@ def catalogue_counts(
         branches.append((sql, where_params))
     regions = quote(Programme.eligible_regions.through._meta.db_table)
     countries = quote(Programme.eligible_countries.through._meta.db_table)
-    where, where_params = restrict(
-        "p.id",
+    source, where_params = rows(
         "region",
         " ".join(
             (
@@ -748,15 +767,15 @@ def catalogue_counts(
             )
         ),
     )
-    sql = " ".join(("SELECT 'open', NULL, COUNT(*) FROM", programme, "p", where))
+    sql = " ".join(("SELECT 'open', NULL, COUNT(*) FROM", source))
     branches.append((sql, where_params))
     for flag in ("ldc", "sids"):
-        where, where_params = restrict("p.id", "eligibility", f"p.{flag}_only")
-        sql = " ".join((f"SELECT '{flag}', NULL, COUNT(*) FROM", programme, "p", where))
+        source, where_params = rows("eligibility", f"p.{flag}_only")
+        sql = " ".join((f"SELECT '{flag}', NULL, COUNT(*) FROM", source))
         branches.append((sql, where_params))
     # The number of results, for the paginator: every filter applies.
-    where, where_params = restrict("p.id", "")
-    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", programme, "p", where))
+    source, where_params = rows("")
+    sql = " ".join(("SELECT 'total', NULL, COUNT(*) FROM", source))
     branches.append((sql, where_params))
     # A ranked text search (PostgreSQL): the page is read by relevance, then
     # by title; the relevance is computed in this branch only.
@@ -777,7 +796,9 @@ def catalogue_counts(
         )
         branches.append((sql, [*where_params, *rank_params, limit, offset]))
     if bound is not None and current is not None:
-        ended, bound_params = bound(searched.exclude(current).filter(*filters.values()))
+        ended, bound_params = (bound_ended or bound)(
+            searched.exclude(current).filter(*filters.values())
+        )
         # bounded_ids(): compiled querysets, every value a parameter.
         sql = " ".join(("SELECT 'ended', NULL, COUNT(*) FROM (", ended, ") e"))
         branches.append((sql, bound_params))
@@ -802,8 +823,9 @@ def catalogue_counts(
     params = [p for _sql, branch in branches for p in branch]
     if bound is not None:
         # Generated CTE names; each subquery compiled with its parameters.
+        columns = ", ".join(BOUND_COLUMNS)
         ctes = ", ".join(
-            f"{cte} (pk) AS ({inner})" for cte, inner, _ in subqueries.values()
+            f"{cte} ({columns}) AS ({inner})" for cte, inner, _ in subqueries.values()
         )
         sql = f"WITH {ctes} {sql}"
         params = [

@@ -12,6 +12,7 @@ from django.urls import reverse
 from matchmaking import search
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.models import Country
+from matchmaking.views import catalogue
 from tests.factories import ProgrammeFactory
 from tests.factories import ProviderFactory
 
@@ -194,3 +195,28 @@ def test_a_search_finding_more_than_the_cap_says_so_and_counts_at_least(
     assert both.context["more_than"] == 2
     ended = next(f for f in both.context["facets"] if f.name == "ended")
     assert [(o["count"], o["at_least"]) for o in ended.options] == [(1, False)]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="bounded counts: full text only")
+def test_a_search_counts_the_ended_programmes_it_leaves_out_up_to_their_cap(
+    client, monkeypatch
+):
+    """Only their number is shown, so fewer are read: past ENDED_CAP it is
+    "at least"."""
+    monkeypatch.setattr(catalogue, "ENDED_CAP", 1)
+    for year in (2022, 2023):
+        ProgrammeFactory(
+            title=f"Firewall course {year}",
+            starts_on=dt.date(year, 1, 1),
+            ends_on=dt.date(year, 6, 30),
+        )
+    ProgrammeFactory(ref="firewall-now", title="Firewall course")
+    response = client.get(reverse("programme-list"), {"q": "firewall"})
+    assert [p.ref for p in response.context["page"]] == ["firewall-now"]
+    ended = next(f for f in response.context["facets"] if f.name == "ended")
+    # Two read (the cap and one more): at least two.
+    assert [(o["count"], o["at_least"]) for o in ended.options] == [(2, True)]
+    assert "(2+)" in response.content.decode()
+    # Asked for, they are listed and counted in full (under search.CAP).
+    shown = client.get(reverse("programme-list"), {"q": "firewall", "ended": "1"})
+    assert shown.context["page"].paginator.count == 3
