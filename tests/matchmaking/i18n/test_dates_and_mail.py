@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 from django.utils import translation
+from django.utils.formats import date_format
 
 from matchmaking import invitations
 from matchmaking.enums import MembershipRole
@@ -36,6 +37,26 @@ def test_dates_use_each_language_format(client, world, all_languages):
     assert "2027年6月9日" in body
     body = client.get("/ru/needs/need-a/").content.decode()
     assert "09.06.2027" in body
+
+
+def test_times_put_the_day_before_the_month_in_every_language():
+    # Django's Arabic locale defines no date-and-time formats: without ours a
+    # message's time read "12/07/2026 1:22 م" (the US order) for 7 December.
+    moment = dt.datetime(2026, 12, 7, 13, 22, tzinfo=dt.UTC)
+    expected = {
+        "en": ("7 December 2026 13:22", "7 Dec 2026 13:22"),
+        "fr": ("7 décembre 2026 13:22", "07/12/2026 13:22"),
+        "es": ("7 de diciembre de 2026 a las 13:22", "07/12/2026 13:22"),
+        "ar": ("7 ديسمبر، 2026 13:22", "07\u200f/12\u200f/2026 13:22"),
+        "ru": ("7 декабря 2026 г. 13:22", "07.12.2026 13:22"),  # noqa: RUF001
+        "zh-hans": ("2026年12月7日 13:22", "2026年12月7日 13:22"),
+    }
+    for language, formats in expected.items():
+        with translation.override(language):
+            assert (
+                date_format(moment, "DATETIME_FORMAT"),
+                date_format(moment, "SHORT_DATETIME_FORMAT"),
+            ) == formats, language
 
 
 @pytest.mark.django_db
