@@ -118,15 +118,17 @@ def _build_state() -> _EngineState:
 
 def _catch_up_programmes(state: _EngineState) -> None:
     """Bring the index up to date with programme edits made anywhere."""
+    # Read first, in one scan: the watermark never passes what is loaded next.
+    seen = Programme.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
     changed: set[int] = set()
     if state.programme_watermark is not None:
         changed |= set(
-            Programme.objects.filter(
-                updated_at__gte=state.programme_watermark
-            ).values_list("id", flat=True)
+            Programme.objects.filter(updated_at__gte=state.programme_watermark)
+            .order_by()
+            .values_list("id", flat=True)
         )
     else:
-        changed |= set(Programme.objects.values_list("id", flat=True))
+        changed |= set(Programme.objects.order_by().values_list("id", flat=True))
     capacity = capacity_used()
     if capacity != state.capacity:
         changed |= {
@@ -140,7 +142,7 @@ def _catch_up_programmes(state: _EngineState) -> None:
         for profile in loaded.profiles:
             state.index.upsert_programme(profile)
         state.programme_ids.update(loaded.ids)
-    if Programme.objects.count() != len(state.programme_ids):
+    if seen["n"] != len(state.programme_ids):
         current = set(Programme.objects.values_list("ref", flat=True))
         for ref in set(state.programme_ids) - current:
             # Deleted: its row stays in the index, ineligible.
@@ -150,9 +152,8 @@ def _catch_up_programmes(state: _EngineState) -> None:
                 )
             )
             del state.programme_ids[ref]
-    latest = Programme.objects.aggregate(m=Max("updated_at"))["m"]
-    if latest is not None:
-        state.programme_watermark = latest
+    if seen["latest"] is not None:
+        state.programme_watermark = seen["latest"]
 
 
 def _catch_up_needs(state: _EngineState) -> None:
@@ -360,11 +361,19 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
         programme_ids=state.programme_ids,
         as_of=as_of,
     )
-    # Needs that left the active statuses keep no engine suggestion.
-    inactive = Match.objects.filter(
-        status=MatchStatus.SUGGESTED, origin=MatchOrigin.ENGINE
-    ).exclude(need__status__in=ACTIVE_NEED_STATUSES)
-    inactive.delete()
+    # Needs that left the active statuses keep no engine suggestion: found
+    # from the needs (by index), not by joining every stored suggestion.
+    gone = list(
+        Need.objects.exclude(status__in=ACTIVE_NEED_STATUSES)
+        .order_by()
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(gone), 2000):
+        Match.objects.filter(
+            need_id__in=gone[start : start + 2000],
+            status=MatchStatus.SUGGESTED,
+            origin=MatchOrigin.ENGINE,
+        ).delete()
     # Only the programmes edited since their last refresh: rewriting every
     # programme row would cost more than the rest of the store (the others'
     # pages have nothing pending either way).
