@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
-import gc
 import json
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from functools import cache
+from typing import Any
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils import timezone
 from lxml import etree
@@ -49,8 +53,9 @@ DESCRIPTION, SUMMARY = "1", "2"
 # Tags of this platform's own vocabulary (99): the topics themselves, and the
 # LDC / SIDS restrictions IATI has no element for, so that an import restores them.
 TOPIC_TAG, LDC_TAG, SIDS_TAG = "topic:", "ldc-only", "sids-only"
-# Programmes read at a time: one API page, so a chunk weighs what a page does.
-CHUNK = 100
+# Programmes read at a time, seven queries a chunk (at 10,000 activities the
+# export's peak was 0.37 MB at 25, 0.46 at 50, 0.65 at 100; a catalogue page 0.63).
+CHUNK = 50
 
 
 def reporting_org_ref() -> str:
@@ -89,11 +94,74 @@ def schema_problems(document: etree._ElementTree | etree._Element) -> list[str]:
     return [f"line {error.line}: {error.message}" for error in checker.error_log]
 
 
-def identifier(programme: Programme) -> str:
+class Translation(NamedTuple):
+    language: str
+    title: str
+    summary: str
+
+
+class Participant(NamedTuple):
+    role: str
+    iati_ref: str
+    name: str  # a registered provider's name, else the organisation's own
+
+
+class Line(NamedTuple):
+    start: date
+    end: date
+    currency: str
+    amount: Decimal
+
+
+# The programme's own columns an activity shows, in ExportedProgramme's order.
+_PROGRAMME_COLUMNS = (
+    "ref",
+    "content_language",
+    "title",
+    "summary",
+    "description",
+    "updated_at",
+    "created_at",
+    "starts_on",
+    "ends_on",
+    "ldc_only",
+    "sids_only",
+    "provider__name",
+    "provider__website",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedProgramme:
+    """What an activity shows of one programme, as plain values (read a chunk
+    at a time by ``exported_chunk``)."""
+
+    ref: str
+    language: str
+    title: str
+    summary: str
+    description: str
+    updated_at: datetime
+    created_at: datetime
+    starts_on: date | None
+    ends_on: date | None
+    ldc_only: bool
+    sids_only: bool
+    provider_name: str
+    provider_website: str
+    translations: list[Translation]  # by language
+    participants: list[Participant]  # by role, then as recorded
+    countries: list[str]  # ISO alpha-2, sorted
+    regions: list[str]  # UN M49, sorted
+    topics: list[str]  # slugs, sorted
+    lines: list[Line]  # by period
+
+
+def identifier(programme: ExportedProgramme) -> str:
     return f"{reporting_org_ref()}-{programme.ref}"
 
 
-def activity_status(programme: Programme, today: date) -> str:
+def activity_status(programme: ExportedProgramme, today: date) -> str:
     if programme.starts_on and programme.starts_on > today:
         return PIPELINE
     if programme.ends_on and programme.ends_on < today:
@@ -114,15 +182,17 @@ def _shares(count: int) -> list[Decimal]:
     return [share] * (count - 1) + [Decimal(100) - share * (count - 1)]
 
 
-def activity(programme: Programme, *, base_url: str, today: date) -> etree._Element:
-    """One programme as an ``iati-activity`` element (reads what
-    ``exported_programmes`` prefetched)."""
+def activity(
+    programme: ExportedProgramme, *, base_url: str, today: date
+) -> etree._Element:
+    """One programme as an ``iati-activity`` element."""
     element = etree.Element("iati-activity")
     element.set(
         "last-updated-datetime", programme.updated_at.isoformat(timespec="seconds")
     )
-    element.set(XML_LANG, programme.content_language_id)
-    lines = list(programme.budget_lines.all())
+    own = programme.language
+    element.set(XML_LANG, own)
+    lines = programme.lines
     if lines:
         element.set("default-currency", lines[0].currency)
     etree.SubElement(element, "iati-identifier").text = identifier(programme)
@@ -132,11 +202,10 @@ def activity(programme: Programme, *, base_url: str, today: date) -> etree._Elem
     # The platform publishes on its providers' behalf.
     reporting.set("secondary-reporter", "1")
     _narratives(reporting, [("en", reporting_org_name())])
-    translations = list(programme.translations.all())
-    own = programme.content_language_id
+    translations = programme.translations
     _narratives(
         etree.SubElement(element, "title"),
-        [(own, programme.title)] + [(t.language_id, t.title) for t in translations],
+        [(own, programme.title)] + [(t.language, t.title) for t in translations],
     )
     # Type 1 (general) holds the description, type 2 (objectives) the
     # summary and the translations' summaries; the schema wants at least one.
@@ -146,24 +215,19 @@ def activity(programme: Programme, *, base_url: str, today: date) -> etree._Elem
             [(own, programme.description or programme.title)],
         )
     summaries = [(own, programme.summary)] if programme.summary else []
-    summaries += [(t.language_id, t.summary) for t in translations if t.summary]
+    summaries += [(t.language, t.summary) for t in translations if t.summary]
     if summaries:
         _narratives(etree.SubElement(element, "description", type=SUMMARY), summaries)
-    participants = list(programme.participants.all())
-    if not participants:
-        participants = [
-            ParticipatingOrganisation(
-                role=OrganisationRole.IMPLEMENTING, provider=programme.provider
-            )
-        ]
+    participants = programme.participants or [
+        Participant(OrganisationRole.IMPLEMENTING, "", programme.provider_name)
+    ]
     for participant in participants:
         org = etree.SubElement(
             element, "participating-org", role=ROLE_CODES[participant.role]
         )
         if participant.iati_ref:
             org.set("ref", participant.iati_ref)
-        name = participant.provider.name if participant.provider else participant.name
-        _narratives(org, [("en", name)])
+        _narratives(org, [("en", participant.name)])
     etree.SubElement(element, "activity-status", code=activity_status(programme, today))
     start = programme.starts_on or programme.created_at.date()
     etree.SubElement(
@@ -180,19 +244,18 @@ def activity(programme: Programme, *, base_url: str, today: date) -> etree._Elem
     # draft under it), with its website.
     contact = etree.SubElement(element, "contact-info", type="1")
     _narratives(
-        etree.SubElement(contact, "organisation"), [("en", programme.provider.name)]
+        etree.SubElement(contact, "organisation"), [("en", programme.provider_name)]
     )
-    if programme.provider.website:
-        etree.SubElement(contact, "website").text = programme.provider.website
-    countries = sorted(c.iso2 for c in programme.eligible_countries.all())
-    regions = sorted(r.code for r in programme.eligible_regions.all())
+    if programme.provider_website:
+        etree.SubElement(contact, "website").text = programme.provider_website
+    countries, regions = programme.countries, programme.regions
     for code in countries:
         etree.SubElement(element, "recipient-country", code=code)
     for code in regions or ([] if countries else [WORLD]):
         etree.SubElement(
             element, "recipient-region", code=code, vocabulary=M49_VOCABULARY
         )
-    topics = sorted(t.slug for t in programme.topics.all())
+    topics = programme.topics
     codes = sorted({dac_sectors()[t] for t in topics if t in dac_sectors()})
     for code, share in zip(codes, _shares(len(codes)) if codes else [], strict=True):
         etree.SubElement(
@@ -216,13 +279,13 @@ def activity(programme: Programme, *, base_url: str, today: date) -> etree._Elem
         )
     for line in lines:
         budget = etree.SubElement(element, "budget", type="1", status="1")
-        etree.SubElement(budget, "period-start", **{"iso-date": str(line.period_start)})
-        etree.SubElement(budget, "period-end", **{"iso-date": str(line.period_end)})
+        etree.SubElement(budget, "period-start", **{"iso-date": str(line.start)})
+        etree.SubElement(budget, "period-end", **{"iso-date": str(line.end)})
         value = etree.SubElement(
             budget,
             "value",
             currency=line.currency,
-            **{"value-date": str(line.period_start)},
+            **{"value-date": str(line.start)},
         )
         value.text = str(line.amount)
     link = etree.SubElement(
@@ -238,37 +301,91 @@ def activity(programme: Programme, *, base_url: str, today: date) -> etree._Elem
 
 
 def exported_programmes(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
-    """What the export reads of each programme, prefetched chunk by chunk."""
-    return (
-        programmes.filter(status=ProgrammeStatus.PUBLISHED)
-        .select_related("provider")
-        .prefetch_related(
-            "topics",
-            "eligible_countries",
-            "eligible_regions",
-            Prefetch(
-                "translations",
-                queryset=ContentTranslation.objects.order_by("language_id"),
-            ),
-            Prefetch(
-                "participants",
-                queryset=ParticipatingOrganisation.objects.select_related(
-                    "provider"
-                ).order_by("role", "id"),
-            ),
-            Prefetch(
-                "budget_lines", queryset=BudgetLine.objects.order_by("period_start")
-            ),
-        )
-        .order_by("ref")
+    """The published ones among ``programmes``, by ref (the export's order)."""
+    return programmes.filter(status=ProgrammeStatus.PUBLISHED).order_by("ref")
+
+
+def _by_programme[T](
+    rows: Iterable[tuple[Any, ...]], make: Callable[..., T]
+) -> dict[int, list[T]]:
+    """Rows ``(programme id, *values)`` as ``make(*values)`` listed by programme
+    id, in the rows' order."""
+    grouped: dict[int, list[T]] = {}
+    for programme_id, *values in rows:
+        grouped.setdefault(programme_id, []).append(make(*values))
+    return grouped
+
+
+def _codes(through: Any, column: str, ids: list[int]) -> dict[int, list[str]]:
+    """A many-to-many's codes (``column`` of the other side) by programme id."""
+    rows = through.objects.filter(programme_id__in=ids).values_list(
+        "programme_id", column
     )
+    grouped = _by_programme(rows, str)
+    return {programme_id: sorted(codes) for programme_id, codes in grouped.items()}
+
+
+def exported_chunk(
+    programmes: QuerySet[Programme], *, after: str | None
+) -> list[ExportedProgramme]:
+    """The next ``CHUNK`` programmes of ``exported_programmes(programmes)`` by
+    ref after ``after``, as plain values: seven queries of tuples (model
+    instances with their prefetch caches weighed five times as much)."""
+    exported = exported_programmes(programmes)
+    if after is not None:
+        exported = exported.filter(ref__gt=after)
+    rows = list(exported.values_list("id", *_PROGRAMME_COLUMNS)[:CHUNK])
+    ids = [row[0] for row in rows]
+    if not ids:
+        return []
+    translations = _by_programme(
+        ContentTranslation.objects.filter(
+            content_type=ContentType.objects.get_for_model(Programme),
+            object_id__in=ids,
+        )
+        .order_by("language_id")
+        .values_list("object_id", "language_id", "title", "summary"),
+        Translation,
+    )
+    participants = _by_programme(
+        ParticipatingOrganisation.objects.filter(programme_id__in=ids)
+        .order_by("role", "id")
+        .values_list("programme_id", "role", "iati_ref", "provider__name", "name"),
+        # A registered provider's name, else the organisation's own.
+        lambda role, ref, provider, name: Participant(
+            role, ref, name if provider is None else provider
+        ),
+    )
+    lines = _by_programme(
+        BudgetLine.objects.filter(programme_id__in=ids)
+        .order_by("period_start", "id")
+        .values_list(
+            "programme_id", "period_start", "period_end", "currency", "amount"
+        ),
+        Line,
+    )
+    countries = _codes(Programme.eligible_countries.through, "country__iso2", ids)
+    regions = _codes(Programme.eligible_regions.through, "region_id", ids)
+    topics = _codes(Programme.topics.through, "topic_id", ids)
+    return [
+        ExportedProgramme(
+            *values,
+            translations=translations.get(programme_id, []),
+            participants=participants.get(programme_id, []),
+            countries=countries.get(programme_id, []),
+            regions=regions.get(programme_id, []),
+            topics=topics.get(programme_id, []),
+            lines=lines.get(programme_id, []),
+        )
+        for programme_id, *values in rows
+    ]
 
 
 def stream_activities(
     programmes: QuerySet[Programme], *, base_url: str
 ) -> Iterator[bytes]:
     """The ``iati-activities`` document, one activity at a time: memory stays
-    that of one chunk of programmes whatever the catalogue's size."""
+    that of one chunk of programmes' values whatever the catalogue's size."""
     now = timezone.now()
     yield (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -276,12 +393,11 @@ def stream_activities(
         f'{now.isoformat(timespec="seconds")}">\n'.encode()
     )
     today = timezone.localdate()
-    exported = exported_programmes(programmes)
     after = None
     while True:
-        # By ref, a chunk at a time (keyset): each chunk is read with its
-        # prefetches, written out, and let go before the next.
-        chunk = list((exported.filter(ref__gt=after) if after else exported)[:CHUNK])
+        # By ref, a chunk at a time (keyset); each activity is built and
+        # serialised alone, so no tree bigger than one activity exists.
+        chunk = exported_chunk(programmes, after=after)
         for programme in chunk:
             yield etree.tostring(
                 activity(programme, base_url=base_url, today=today), encoding="utf-8"
@@ -290,12 +406,9 @@ def stream_activities(
         if len(chunk) < CHUNK:
             break
         after = chunk[-1].ref
-        # A chunk's records hold reference cycles (prefetched rows point back
-        # at them) and live long enough to reach the oldest generation: a full
-        # collection frees them now (with the young generations only, the
-        # peak grew from 2.7 MB at 100 activities to 9.1 MB at 1,000).
+        # Plain values hold no reference cycles: dropping the list frees the
+        # chunk now, before the next is read.
         del chunk
-        gc.collect()
     yield b"</iati-activities>\n"
 
 

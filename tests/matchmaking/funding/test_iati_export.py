@@ -6,6 +6,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from lxml import etree
 
@@ -180,3 +181,27 @@ def test_the_export_is_served_streamed_with_published_programmes_only(client, db
     assert response.streaming
     root = etree.fromstring(b"".join(response.streaming_content))
     assert [a.findtext("iati-identifier") for a in root] == ["XI-CBM-shown"]
+
+
+def test_the_export_reads_a_chunk_at_a_time_by_ref(
+    db, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(iati, "CHUNK", 2)
+    for ref in ["p-c", "p-a", "p-e", "p-b", "p-d"]:
+        ProgrammeFactory(ref=ref)
+    ProgrammeFactory(ref="p-draft", status="draft")
+    ContentType.objects.clear_cache()
+
+    # The programme's content type (then cached), and three chunks of seven
+    # queries: the programmes' values, then their translations, participants,
+    # budget lines, countries, regions and topics.
+    with django_assert_num_queries(22):
+        root = export()
+
+    assert [a.findtext("iati-identifier") for a in root] == [
+        "XI-CBM-p-a",
+        "XI-CBM-p-b",
+        "XI-CBM-p-c",
+        "XI-CBM-p-d",
+        "XI-CBM-p-e",
+    ]
