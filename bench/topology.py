@@ -31,7 +31,7 @@ data unless ``--skip-load``).
    load balancer would); an unanswered write is not acknowledged. Worker 2
    is killed in the middle of a task: a probe task (``topology_probe.py``,
    8 s long, counting its starts and finishes in Redis) is queued
-   until worker 2 is running one, and the kill comes then.
+   until worker 2 has started one, and the kill comes then.
 4. Afterwards, once the task queue has drained: every acknowledged write is
    read back from server A (no lost writes), every need created exists once,
    and every task succeeded, claimed by one worker only (run exactly once),
@@ -422,11 +422,13 @@ def throttle_check(ports: list[int], limit: int) -> tuple[int, int, list[int]]:
 
 
 PROBE_SCRIPT = """
-import json, sys, time
+import json, os, sys, time
 import django
 django.setup()
+import redis
 from django_tasks_db.models import DBTaskResult
 from bench.topology_probe import probe_task
+runs = redis.Redis.from_url(os.environ["CACHE_URL"])
 prefix, seconds, victim = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 deadline = time.monotonic() + float(sys.argv[4])
 probes = []
@@ -444,6 +446,13 @@ while time.monotonic() < deadline:
         else:
             time.sleep(0.05)
     probes[-1]["first"] = owner
+    # The victim's claim is not enough: the kill must come while the task
+    # runs (a kill between its claim and its start left the probe started by
+    # worker 1 only, and the check failed although nothing ran twice).
+    while owner == victim and time.monotonic() < deadline:
+        if victim.encode() in runs.lrange(f"{key}:started", 0, -1):
+            break
+        time.sleep(0.05)
     # One line per probe, at once: the bench kills on reading the victim's.
     print(json.dumps(probes[-1]), flush=True)
     if owner == victim:
