@@ -10,16 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from matchmaking.enums import MembershipRole
 from matchmaking.enums import TokenScope
 from matchmaking.models.base import choice_field
 from matchmaking.models.base import language_field
-from matchmaking.models.base import optional_fk
 from matchmaking.models.base import parent_fk
 from matchmaking.models.base import user_fk
-from matchmaking.models.organisations import MemberState
-from matchmaking.models.organisations import Provider
 from matchmaking.models.organisations import one_organisation
+from matchmaking.models.organisations import organisation_fields
 
 
 class User(AbstractUser):
@@ -77,18 +74,7 @@ class Invitation(models.Model):
 
     email = models.EmailField(_("email"))
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
-    member_state = optional_fk(
-        MemberState,
-        _("member state"),
-        on_delete=models.CASCADE,
-        related_name="invitations",
-    )
-    provider = optional_fk(
-        Provider, _("provider"), on_delete=models.CASCADE, related_name="invitations"
-    )
-    role = choice_field(
-        _("role"), MembershipRole, max_length=20, default=MembershipRole.FOCAL_POINT
-    )
+    member_state, provider, role = organisation_fields("invitations")
     invited_by = user_fk(_("invited by"))
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)

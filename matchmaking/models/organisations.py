@@ -147,6 +147,32 @@ class Provider(Timestamped):
         )
 
 
+def organisation_fields(
+    related_name: str,
+) -> tuple[
+    models.ForeignKey[MemberState | None, MemberState | None],
+    models.ForeignKey[Provider | None, Provider | None],
+    models.CharField[str, str],
+]:
+    """The member state or the provider a membership or an invitation is for
+    (one of the two: see ``one_organisation``), both reached back through
+    ``related_name``, and the role there."""
+    return (
+        optional_fk(
+            MemberState,
+            _("member state"),
+            on_delete=models.CASCADE,
+            related_name=related_name,
+        ),
+        optional_fk(
+            Provider, _("provider"), on_delete=models.CASCADE, related_name=related_name
+        ),
+        choice_field(
+            _("role"), MembershipRole, max_length=20, default=MembershipRole.FOCAL_POINT
+        ),
+    )
+
+
 def one_organisation(
     *, name: str, message: str | Promise | None = None
 ) -> models.CheckConstraint:
@@ -165,18 +191,7 @@ class Membership(Timestamped):
     """Links a user to the member state or the provider they act for."""
 
     user = parent_fk(settings.AUTH_USER_MODEL, "memberships", _("user"))
-    member_state = optional_fk(
-        MemberState,
-        _("member state"),
-        on_delete=models.CASCADE,
-        related_name="memberships",
-    )
-    provider = optional_fk(
-        Provider, _("provider"), on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = choice_field(
-        _("role"), MembershipRole, max_length=20, default=MembershipRole.FOCAL_POINT
-    )
+    member_state, provider, role = organisation_fields("memberships")
     history = HistoricalRecords()
 
     class Meta:
