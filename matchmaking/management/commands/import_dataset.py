@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.core.management.base import CommandError
@@ -12,6 +10,8 @@ from django.core.management.base import CommandParser
 
 from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import import_dataset
+from matchmaking.management.importing import read_file
+from matchmaking.management.importing import refuse
 
 
 class Command(BaseCommand):
@@ -49,25 +49,12 @@ class Command(BaseCommand):
                 data=data, allow_moves=allow_move, allow_declassify=allow_declassify
             )
         except DatasetInvalid as invalid:
-            for problem in invalid.problems:
-                self.stderr.write(str(problem))
-            count = len(invalid.problems)
             source = "standard input" if file == "-" else file
-            raise CommandError(
-                f"{count} problem{'s' if count != 1 else ''} in {source}; "
-                "nothing was imported."
-            ) from None
+            refuse(self.stderr, invalid.problems, source)
         self.stdout.write(result.summary())
 
     def _read(self, file: str) -> object:
-        try:
-            if file == "-":
-                stream = getattr(sys.stdin, "buffer", sys.stdin)
-                raw = stream.read()
-            else:
-                raw = Path(file).read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        raw = read_file(file, stdin=True)
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:

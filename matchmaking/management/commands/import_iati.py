@@ -10,6 +10,8 @@ from django.core.management.base import CommandParser
 
 from matchmaking.funding.iati_import import IatiInvalid
 from matchmaking.funding.iati_import import import_activities
+from matchmaking.management.importing import read_file
+from matchmaking.management.importing import refuse
 from matchmaking.models import Provider
 from matchmaking.models import User
 
@@ -38,11 +40,7 @@ class Command(BaseCommand):
         user: str | None = None,
         **options: object,
     ) -> None:
-        path = Path(file)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        content = read_file(file)
         chosen = None
         if provider:
             chosen = Provider.objects.filter(ref=provider).first()
@@ -55,16 +53,13 @@ class Command(BaseCommand):
                 raise CommandError(f"no user '{user}'")
         try:
             drafts = import_activities(
-                content=content, source_name=path.name, user=importer, provider=chosen
+                content=content,
+                source_name=Path(file).name,
+                user=importer,
+                provider=chosen,
             )
         except IatiInvalid as invalid:
-            for problem in invalid.problems:
-                self.stderr.write(problem)
-            count = len(invalid.problems)
-            raise CommandError(
-                f"{count} problem{'s' if count != 1 else ''} in {file}; "
-                "nothing was imported."
-            ) from None
+            refuse(self.stderr, invalid.problems, file)
         for draft in drafts:
             note = (
                 f" (possible duplicate of {draft.duplicate_of})"
