@@ -1,5 +1,8 @@
 """Routes of the HTML pages (URL names are kebab-case), grouped by their prefix."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.urls import include
 from django.urls import path
@@ -45,6 +48,21 @@ def record_pages(kind: str) -> list:
             extra,
             name=f"{kind}-translation-delete",
         ),
+    ]
+
+
+def record_routes(kind: str, list_view: Callable[..., Any], pages: list) -> list:
+    """A need's or a programme's routes under ``<kind>s/``: ``<kind>-list``,
+    ``<kind>-create`` (the view both share) and the record's ``pages``."""
+    return [
+        path(f"{kind}s/", list_view, name=f"{kind}-list"),
+        path(
+            f"{kind}s/new/",
+            records.record_create,
+            {"kind": kind},
+            name=f"{kind}-create",
+        ),
+        path(f"{kind}s/<slug:ref>/", include(pages)),
     ]
 
 
@@ -188,18 +206,9 @@ urlpatterns = [
     path("", site.home, name="home"),
     path("notifications/", include(notification_pages)),
     # Public
-    path("programmes/", catalogue.programme_list, name="programme-list"),
-    path(
-        "programmes/new/",
-        records.record_create,
-        {"kind": "programme"},
-        name="programme-create",
-    ),
-    path("programmes/<slug:ref>/", include(programme_pages)),
+    *record_routes("programme", catalogue.programme_list, programme_pages),
     path("providers/<slug:ref>/", catalogue.provider_detail, name="provider-detail"),
-    path("needs/", needs.need_list, name="need-list"),
-    path("needs/new/", records.record_create, {"kind": "need"}, name="need-create"),
-    path("needs/<slug:ref>/", include(need_pages)),
+    *record_routes("need", needs.need_list, need_pages),
     path("matches/<int:pk>/", include(match_pages)),
     path("gaps/", include(gap_pages)),
     path("open-data/", opendata.open_data, name="open-data"),
