@@ -108,17 +108,17 @@ router.register(
     "iati/activities", mm_funding.IatiActivitiesViewSet, basename="iati-activities"
 )
 router.register("stats/gaps", stats.GapStatsViewSet, basename="gap-stats")
-router.register("stats/heatmap", stats.HeatmapStatsViewSet, basename="stats-heatmap")
-router.register("stats/coverage", stats.CoverageStatsViewSet, basename="stats-coverage")
-router.register(
-    "stats/unmet-needs", stats.UnmetNeedsStatsViewSet, basename="stats-unmet-needs"
-)
-router.register("stats/timeline", stats.TimelineStatsViewSet, basename="stats-timeline")
-router.register(
-    "stats/providers", stats.ProviderStatsViewSet, basename="stats-providers"
-)
-router.register("stats/map", stats.MapStatsViewSet, basename="stats-map")
-router.register("stats/funnel", stats.FunnelStatsViewSet, basename="stats-funnel")
+# One resource per statistic of the dashboard: stats/<name>, named stats-<name>.
+for name, viewset in (
+    ("heatmap", stats.HeatmapStatsViewSet),
+    ("coverage", stats.CoverageStatsViewSet),
+    ("unmet-needs", stats.UnmetNeedsStatsViewSet),
+    ("timeline", stats.TimelineStatsViewSet),
+    ("providers", stats.ProviderStatsViewSet),
+    ("map", stats.MapStatsViewSet),
+    ("funnel", stats.FunnelStatsViewSet),
+):
+    router.register(f"stats/{name}", viewset, basename=f"stats-{name}")
 router.register("events", rt_events.EventViewSet, basename="event")
 router.register("sessions", rt_sessions.SessionViewSet, basename="session")
 router.register("pitches", rt_pitches.PitchViewSet, basename="pitch")
