@@ -14,6 +14,7 @@ from matchmaking.accounts.policy import requires_two_factor
 from matchmaking.models import Country
 from matchmaking.reference import sync_reference_data
 from matchmaking.suggestions import reset_engine
+from tests import testdb
 from tests.factories import UserFactory
 
 # What gives a test the database (pytest-django): its marker or one of these.
@@ -33,6 +34,85 @@ def uses_database(item) -> bool:
     return item.get_closest_marker("django_db") is not None or not (
         _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
     )
+
+
+def pytest_configure(config):
+    """The xdist controller gives its workers a template key of their own
+    (tests/testdb.py) unless one is set (.ci/run sets one for all its runs):
+    one worker migrates, the others copy its database."""
+    if hasattr(config, "workerinput") or testdb.current_key() is not None:
+        return
+    if config.getoption("numprocesses", None) and not config.getoption("reuse_db"):
+        key = testdb.new_key()
+        os.environ[testdb.ENV] = key
+        config.stash[_own_template_key] = key
+
+
+def pytest_unconfigure(config):
+    key = config.stash.get(_own_template_key, None)
+    if key is None:
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        testdb.drop(key, connections)
+
+
+_own_template_key = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's, with the test databases copied from the run's
+    migrated template when there is one (tests/testdb.py)."""
+    from django.db import connections
+    from django.test.utils import setup_databases
+    from django.test.utils import teardown_databases
+    from pytest_django.fixtures import _disable_migrations
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        if keepdb or not django_db_use_migrations:
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+        else:
+            with testdb.from_template(connections, aliases):
+                db_cfg = setup_databases(
+                    verbosity=verbosity,
+                    interactive=False,
+                    aliases=aliases,
+                    serialized_aliases=serialized_aliases,
+                )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(db_cfg, verbosity=verbosity)
+            except Exception as exc:
+                request.node.warn(
+                    pytest.PytestWarning(
+                        f"Error when trying to teardown test databases: {exc!r}"
+                    )
+                )
 
 
 def pytest_collection_modifyitems(config, items):
