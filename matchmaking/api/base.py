@@ -422,6 +422,23 @@ READ_ERRORS = errors(401, 404, 429)
 WRITE_ERRORS = errors(400, 401, 403, 404, 429)
 
 
+def detail_post(url_path: str, permission_classes=None, *, url_name: str = ""):
+    """A POST action on one object, at ``url_path`` (named alike unless told),
+    which no filter narrows; with the ViewSet's permissions unless others are
+    given."""
+    options = (
+        {} if permission_classes is None else {"permission_classes": permission_classes}
+    )
+    return action(
+        detail=True,
+        methods=["post"],
+        url_path=url_path,
+        url_name=url_name or url_path,
+        filterset_class=None,
+        **options,
+    )
+
+
 def read_schemas(serializer: type[serializers.Serializer]) -> dict[str, Any]:
     """The documented answers of a resource's list and of one of its items, for
     ``@extend_schema_view(**read_schemas(Serializer), <its other actions>)``."""

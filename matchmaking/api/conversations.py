@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from matchmaking import selectors
 from matchmaking.api.base import PAGING_PARAMETERS
 from matchmaking.api.base import WRITE_ERRORS
+from matchmaking.api.base import detail_post
 from matchmaking.api.base import errors
 from matchmaking.api.base import paginated
 from matchmaking.conversations import selectors as conversations
@@ -175,13 +176,7 @@ class ConversationActions:
         responses={200: READ, **errors(401, 403, 404, 429)},
         description="Mark the conversation read up to its newest message.",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="messages/read",
-        url_name="messages-read",
-        filterset_class=None,
-    )
+    @detail_post("messages/read", url_name="messages-read")
     def messages_read(self, request, pk=None):
         match = self.get_object()
         last = services.mark_read(user=request.user, match=match)
@@ -201,13 +196,7 @@ class ConversationActions:
         description="A curator hides a message, with a reason (kept in the audit "
         "trail); the parties then read the reason instead of the text.",
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"messages/(?P<message_id>[0-9]{1,18})/hide",
-        url_name="messages-hide",
-        filterset_class=None,
-    )
+    @detail_post(r"messages/(?P<message_id>[0-9]{1,18})/hide", url_name="messages-hide")
     def messages_hide(self, request, pk=None, message_id=None):
         match = self.get_object()
         if not selectors.is_curator(request.user):

@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework import serializers
 from rest_framework import status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import uploads
@@ -83,18 +82,6 @@ DECK_ERRORS = {
         description="The deck (or the request) is larger than the call allows.",
     ),
 }
-
-
-def detail_post(url_path: str, permission_classes, *, url_name: str = ""):
-    """A POST action on one object, at ``url_path`` (named alike unless told)."""
-    return action(
-        detail=True,
-        methods=["post"],
-        url_path=url_path,
-        url_name=url_name or url_path,
-        permission_classes=permission_classes,
-        filterset_class=None,
-    )
 
 
 def refusal_example(name: str, message: str, field: str) -> OpenApiExample:

@@ -16,6 +16,7 @@ from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import REF_REGEX
 from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import detail_post
 from matchmaking.api.base import errors
 from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import CURATORS
@@ -23,7 +24,6 @@ from matchmaking.api.permissions import PUBLIC_READ
 from roundtable import selectors
 from roundtable import services
 from roundtable.api.base import EventFilter
-from roundtable.api.base import detail_post
 from roundtable.api.base import refusal_example
 from roundtable.models import Session
 from roundtable.serializers import AgendaSerializer

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import detail_post
 from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import AUTHENTICATED
 from matchmaking.api.permissions import PUBLIC_READ
@@ -22,7 +23,6 @@ from roundtable import selectors
 from roundtable import services
 from roundtable.api.base import ID_REGEX
 from roundtable.api.base import SessionFilter
-from roundtable.api.base import detail_post
 from roundtable.api.base import refusal_example
 from roundtable.models import BreakoutRegistration
 from roundtable.models import Session
