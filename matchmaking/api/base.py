@@ -346,6 +346,15 @@ class ApiViewMixin:
                 )
             raise
 
+    def reloaded(
+        self, obj, code: int = status.HTTP_200_OK, *, serializer_class=None
+    ) -> Response:
+        """Answer a write with the row as the ViewSet reads it (its selector's
+        visibility and annotations), in its ``serializer_class`` unless told."""
+        row = self.get_queryset().get(pk=obj.pk)
+        serializer = (serializer_class or self.serializer_class)(row)
+        return Response(serializer.data, status=code)
+
     def can_translate(self, obj) -> bool:
         """Whether the user may replace ``obj``'s translations (views that
         write translations say)."""
@@ -437,6 +446,28 @@ def detail_post(url_path: str, permission_classes=None, *, url_name: str = ""):
         filterset_class=None,
         **options,
     )
+
+
+def payload_action(name: str, doc: str, run, *, payload, answer, **route):
+    """A workflow step on one object as a documented POST action ``name``: the
+    body is checked with the ``payload`` serializer, ``run(request, obj, data)``
+    calls the service, and the answer is the object as the ViewSet reads it,
+    in ``answer``. ``route``: the ``@action`` options besides detail and method.
+    """
+
+    def handler(self, request, pk=None):
+        obj = self.get_object()
+        body = payload(data=request.data)
+        body.is_valid(raise_exception=True)
+        run(request, obj, body.validated_data)
+        return self.reloaded(obj, serializer_class=answer)
+
+    handler.__name__ = name
+    handler.__doc__ = doc
+    routed = action(detail=True, methods=["post"], **route)(handler)
+    return extend_schema(
+        request=payload, responses={200: answer, **WRITE_ERRORS}, description=doc
+    )(routed)
 
 
 def read_schemas(serializer: type[serializers.Serializer]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from rest_framework import mixins
 from rest_framework import serializers
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from matchmaking import joining
 from matchmaking import selectors
@@ -106,10 +105,6 @@ class JoinRequestViewSet(
     def get_queryset(self):
         return selectors.join_requests_visible_to(user=self.request.user)
 
-    def _reloaded(self, join_request):
-        obj = self.get_queryset().get(pk=join_request.pk)
-        return Response(JoinRequestSerializer(obj).data)
-
     @extend_schema(
         request=None,
         responses={200: JoinRequestSerializer, **DECIDE_ERRORS},
@@ -127,7 +122,7 @@ class JoinRequestViewSet(
             join_request=self.get_object(),
             url_for=request.build_absolute_uri,
         )
-        return self._reloaded(join_request)
+        return self.reloaded(join_request)
 
     @extend_schema(
         request=JoinRejectionSerializer,
@@ -151,4 +146,4 @@ class JoinRequestViewSet(
             join_request=self.get_object(),
             reason=payload.validated_data["reason"],
         )
-        return self._reloaded(join_request)
+        return self.reloaded(join_request)

@@ -19,9 +19,9 @@ from matchmaking import selectors
 from matchmaking import services
 from matchmaking.api.base import ID_REGEX
 from matchmaking.api.base import READ_ERRORS
-from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import errors
+from matchmaking.api.base import payload_action
 from matchmaking.api.base import read_schemas
 from matchmaking.api.conversations import ConversationActions
 from matchmaking.api.filters import MatchFilter
@@ -55,12 +55,8 @@ class MatchContactsSerializer(serializers.Serializer):
 def _match_action(name: str, request_serializer, doc: str):
     """A POST action moving a match along its workflow through the service."""
 
-    def handler(self, request, pk=None):
-        match = self.get_object()
-        payload = request_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        match = services.transition_match(
+    def run(request, match, data):
+        services.transition_match(
             user=request.user,
             match=match,
             action=name,
@@ -68,18 +64,16 @@ def _match_action(name: str, request_serializer, doc: str):
             feedback=data.get("feedback"),
             decline_code=data.get("code", ""),
         )
-        return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data)
 
-    handler.__name__ = name
-    handler.__doc__ = doc
-    routed = action(
-        detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name
-    )(handler)
-    return extend_schema(
-        request=request_serializer,
-        responses={200: MatchSerializer, **WRITE_ERRORS},
-        description=doc,
-    )(routed)
+    return payload_action(
+        name,
+        doc,
+        run,
+        payload=request_serializer,
+        answer=MatchSerializer,
+        url_path=name.replace("_", "-"),
+        url_name=name,
+    )
 
 
 @extend_schema_view(
@@ -135,10 +129,7 @@ class MatchViewSet(
             programme=programme.get(),
             note=data["note"],
         )
-        return Response(
-            MatchSerializer(self.get_queryset().get(pk=match.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return self.reloaded(match, status.HTTP_201_CREATED)
 
     express_interest = _match_action(
         "express_interest", NoteSerializer, "The state says it is interested."

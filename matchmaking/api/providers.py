@@ -11,7 +11,6 @@ from rest_framework import mixins
 from rest_framework import status
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from matchmaking import api_cache
 from matchmaking import selectors
@@ -86,10 +85,6 @@ class ProviderViewSet(
             return [permission() for permission in CURATORS]
         return super().get_permissions()
 
-    def _reloaded(self, provider, code=status.HTTP_200_OK):
-        obj = self.get_queryset().get(pk=provider.pk)
-        return Response(ProviderSerializer(obj).data, status=code)
-
     def create(self, request, *args, **kwargs):
         if not policy.may_register_provider(request.user):
             raise exceptions.PermissionDenied(_("You already act for an organisation."))
@@ -98,7 +93,7 @@ class ProviderViewSet(
         provider = services.register_provider(
             user=request.user, data=dict(payload.validated_data)
         )
-        return self._reloaded(provider, status.HTTP_201_CREATED)
+        return self.reloaded(provider, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         provider = self.get_object()
@@ -111,7 +106,7 @@ class ProviderViewSet(
         provider = services.update_provider(
             user=request.user, provider=provider, data=dict(payload.validated_data)
         )
-        return self._reloaded(provider)
+        return self.reloaded(provider)
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
@@ -127,7 +122,7 @@ class ProviderViewSet(
         provider = services.verify_provider(
             user=request.user, provider=self.get_object(), verified=True
         )
-        return self._reloaded(provider)
+        return self.reloaded(provider)
 
     @extend_schema(
         request=None,
@@ -140,4 +135,4 @@ class ProviderViewSet(
         provider = services.verify_provider(
             user=request.user, provider=self.get_object(), verified=False
         )
-        return self._reloaded(provider)
+        return self.reloaded(provider)

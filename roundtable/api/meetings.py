@@ -14,9 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import selectors as mm_selectors
-from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import errors
+from matchmaking.api.base import payload_action
 from matchmaking.api.base import read_schemas
 from matchmaking.api.permissions import AUTHENTICATED
 from roundtable import selectors
@@ -29,42 +29,42 @@ from roundtable.serializers import MeetingSerializer
 from roundtable.serializers import ReasonSerializer
 
 
-def _meeting_answer(name: str, doc: str, request_serializer):
-    def handler(self, request, pk=None):
-        meeting = self.get_object()
-        payload = request_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        if name == "accept":
-            slot = None
-            if "slot" in data:
-                slot = selectors.free_meeting_slots(event=meeting.pitch.event).filter(
-                    pk=data["slot"]
-                )
-                slot = slot.first()
-                if slot is None:
-                    raise exceptions.ValidationError(
-                        {"slot": [_("Choose a future meeting slot of this event.")]}
-                    )
-            services.accept_meeting(user=request.user, meeting=meeting, slot=slot)
-        elif name == "decline":
-            services.decline_meeting(
-                user=request.user, meeting=meeting, reason=data.get("reason", "")
+def _accept(request, meeting, data):
+    slot = None
+    if "slot" in data:
+        slot = selectors.free_meeting_slots(event=meeting.pitch.event).filter(
+            pk=data["slot"]
+        )
+        slot = slot.first()
+        if slot is None:
+            raise exceptions.ValidationError(
+                {"slot": [_("Choose a future meeting slot of this event.")]}
             )
-        else:
-            services.cancel_meeting(
-                user=request.user, meeting=meeting, reason=data.get("reason", "")
-            )
-        return Response(MeetingSerializer(self.get_queryset().get(pk=meeting.pk)).data)
+    services.accept_meeting(user=request.user, meeting=meeting, slot=slot)
 
-    handler.__name__ = name
-    handler.__doc__ = doc
-    routed = action(detail=True, methods=["post"], filterset_class=None)(handler)
-    return extend_schema(
-        request=request_serializer,
-        responses={200: MeetingSerializer, **WRITE_ERRORS},
-        description=doc,
-    )(routed)
+
+def _decline(request, meeting, data):
+    services.decline_meeting(
+        user=request.user, meeting=meeting, reason=data.get("reason", "")
+    )
+
+
+def _cancel(request, meeting, data):
+    services.cancel_meeting(
+        user=request.user, meeting=meeting, reason=data.get("reason", "")
+    )
+
+
+def _meeting_answer(name: str, doc: str, request_serializer, run):
+    """The presenter's or either side's answer to a meeting, through ``run``."""
+    return payload_action(
+        name,
+        doc,
+        run,
+        payload=request_serializer,
+        answer=MeetingSerializer,
+        filterset_class=None,
+    )
 
 
 @extend_schema_view(
@@ -126,10 +126,7 @@ class MeetingViewSet(
             need=data.get("need"),
             programme=data.get("programme"),
         )
-        return Response(
-            MeetingSerializer(self.get_queryset().get(pk=meeting.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return self.reloaded(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(
         responses={200: MeetingSerializer(many=True), **errors(401, 429)},
@@ -146,12 +143,14 @@ class MeetingViewSet(
         "accept",
         "The presenter accepts; the meeting takes the chosen (or first) free table.",
         MeetingAcceptSerializer,
+        _accept,
     )
     decline = _meeting_answer(
-        "decline", "The presenter declines the request.", ReasonSerializer
+        "decline", "The presenter declines the request.", ReasonSerializer, _decline
     )
     cancel = _meeting_answer(
         "cancel",
         "Either side calls off a requested or accepted meeting.",
         ReasonSerializer,
+        _cancel,
     )
