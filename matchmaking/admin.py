@@ -21,6 +21,10 @@ from matchmaking.models import AssistanceType
 from matchmaking.models import Audience
 from matchmaking.models import BudgetLine
 from matchmaking.models import ContentTranslation
+from matchmaking.models import CoordinationCell
+from matchmaking.models import CoordinationShare
+from matchmaking.models import CoordinationYear
+from matchmaking.models import CoordinationYearTotal
 from matchmaking.models import CostModel
 from matchmaking.models import Country
 from matchmaking.models import DeliveryMode
@@ -370,6 +374,44 @@ class ProgrammeFundingAdmin(admin.ModelAdmin):
     search_fields = ("programme__title",)
     raw_id_fields = ("programme",)
     readonly_fields = ("total_budget_usd",)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Figures the platform keeps itself: read, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CoordinationShare)
+class CoordinationShareAdmin(_ReadOnlyAdmin):
+    list_display = ("programme_id", "funder", "region", "theme", "split", "cents")
+    list_filter = ("region",)
+    search_fields = ("funder", "=programme_id")
+
+
+@admin.register(CoordinationCell)
+class CoordinationCellAdmin(_ReadOnlyAdmin):
+    list_display = ("funder", "region", "theme", "split", "programmes", "cents")
+    list_filter = ("region",)
+    search_fields = ("funder",)
+
+
+@admin.register(CoordinationYear)
+class CoordinationYearAdmin(_ReadOnlyAdmin):
+    list_display = ("programme_id", "year", "lines", "cents")
+    search_fields = ("=programme_id",)
+
+
+@admin.register(CoordinationYearTotal)
+class CoordinationYearTotalAdmin(_ReadOnlyAdmin):
+    list_display = ("year", "lines", "cents")
 
 
 @admin.register(ImportedActivity)

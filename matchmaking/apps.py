@@ -25,6 +25,11 @@ class MatchmakingConfig(AppConfig):
 
         watch_connections()
 
+        # The coordination view's cells follow every ORM write of their inputs.
+        from matchmaking.coordination_cells import connect_signals
+
+        connect_signals()
+
         # Built-in notification channels (centre, mail) and subjects (match,
         # need); other modules add theirs in their own ready().
         from matchmaking.notifications import register_builtins

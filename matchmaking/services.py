@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from matchmaking import audit
+from matchmaking import coordination_cells
 from matchmaking import notifications
 from matchmaking import selectors
 from matchmaking.accounts import policy
@@ -288,6 +289,7 @@ def can_edit_record(*, user: User, record: Need | Programme) -> bool:
 
 
 @transaction.atomic
+@coordination_cells.batched()
 def create_record(
     *,
     user: User,
@@ -310,6 +312,7 @@ def create_record(
 
 
 @transaction.atomic
+@coordination_cells.batched()
 def update_record(
     *, user: User, record: Need | Programme, data: dict[str, Any]
 ) -> Need | Programme:
@@ -321,6 +324,7 @@ def update_record(
 
 
 @transaction.atomic
+@coordination_cells.batched()
 def set_record_status(
     *, user: User, record: Need | Programme, status: str
 ) -> Need | Programme:

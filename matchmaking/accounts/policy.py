@@ -59,6 +59,12 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     "matchmaking.participatingorganisation": ALL,
     "matchmaking.budgetline": ALL,
     "matchmaking.importedactivity": VIEW_DELETE,
+    # The coordination view's figures, kept on write (coordination_cells.py): read
+    # only; rebuild_coordination_cells repairs them.
+    "matchmaking.coordinationshare": VIEW,
+    "matchmaking.coordinationcell": VIEW,
+    "matchmaking.coordinationyear": VIEW,
+    "matchmaking.coordinationyeartotal": VIEW,
     # Accounts: change narrowed to plain accounts and CURATOR_ACCOUNT_FIELDS.
     # No add (people join by invitation), no delete (deactivate instead).
     "matchmaking.user": frozenset({"view", "change"}),

@@ -34,6 +34,9 @@ from simple_history.utils import bulk_create_with_history
 from simple_history.utils import bulk_update_with_history
 
 from matchmaking import api_cache
+from matchmaking.coordination_cells import batched
+from matchmaking.coordination_cells import funded_by
+from matchmaking.coordination_cells import refresh_coordination_cells
 from matchmaking.dataset.checks import FORMAT
 from matchmaking.dataset.checks import NEED_M2M
 from matchmaking.dataset.checks import PROGRAMME_M2M
@@ -263,6 +266,7 @@ def _back_to_verification(rows: list[Row]) -> list[Row]:
 
 
 @transaction.atomic
+@batched()
 def import_dataset(
     *,
     data: object,
@@ -308,6 +312,16 @@ def import_dataset(
         user=user,
     )
     api_cache.changed()  # bulk writes send no signal
+    # Nor for the coordination view's cells: the programmes written and those
+    # funded by a provider written (its name is their funder's).
+    refresh_coordination_cells(
+        [
+            *_ids_by_ref(Programme, (row.ref for row in checker.programmes)).values(),
+            *funded_by(
+                _ids_by_ref(Provider, (row.ref for row in checker.providers)).values()
+            ),
+        ]
+    )
     result = ImportResult(
         created={section: counts[section][0] for section in SECTIONS},
         updated={section: counts[section][1] for section in SECTIONS},

@@ -17,6 +17,7 @@ from django.db import transaction
 from lxml import etree
 
 from matchmaking import api_cache
+from matchmaking.coordination_cells import batched
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding import iati
 from matchmaking.funding.services import FundingInput
@@ -371,6 +372,7 @@ def _duplicate_of(activity: _Activity) -> Programme | None:
 
 
 @transaction.atomic
+@batched()
 def import_activities(
     *,
     content: bytes,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from matchmaking.coordination_cells import refresh_coordination_cells
 from matchmaking.models import BudgetLine
 from matchmaking.models import ExchangeRate
 from matchmaking.models import ProgrammeFunding
@@ -91,7 +92,9 @@ def _refresh(
     totals: QuerySet[ProgrammeFunding],
 ) -> int:
     changed_lines = []
-    for line in lines.only("id", "amount", "currency", "period_start", "amount_usd"):
+    for line in lines.only(
+        "id", "programme_id", "amount", "currency", "period_start", "amount_usd"
+    ):
         usd = table.to_usd(line.amount, line.currency, line.period_start)
         if usd != line.amount_usd:
             line.amount_usd = usd
@@ -105,5 +108,10 @@ def _refresh(
             changed_totals.append(funding)
     ProgrammeFunding.objects.bulk_update(
         changed_totals, ["total_budget_usd"], batch_size=1000
+    )
+    # Bulk updates send no signal: the coordination view's cells follow here.
+    refresh_coordination_cells(
+        {line.programme_id for line in changed_lines}
+        | {funding.programme_id for funding in changed_totals}
     )
     return len(changed_lines) + len(changed_totals)

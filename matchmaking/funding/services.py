@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from matchmaking import services
+from matchmaking.coordination_cells import batched
+from matchmaking.coordination_cells import refresh_coordination_cells
 from matchmaking.enums import OrganisationRole
 from matchmaking.funding.rates import refresh_usd
 from matchmaking.models import BudgetLine
@@ -238,6 +240,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 
 @transaction.atomic
+@batched()
 def write_fundings(
     *, fundings: Mapping[int, FundingInput], refresh: bool = True
 ) -> None:
@@ -300,6 +303,8 @@ def write_fundings(
         )
     if refresh and ids:
         refresh_usd(programme_ids=ids)
+    # Bulk writes send no signal: the coordination view's cells follow here.
+    refresh_coordination_cells(ids)
 
 
 def save_funding(*, user: User, programme: Programme, funding: FundingInput) -> None:

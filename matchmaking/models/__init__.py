@@ -37,6 +37,10 @@ from matchmaking.models.derived import AllocationSlate
 from matchmaking.models.derived import NearMiss
 from matchmaking.models.derived import SuggestedChange
 from matchmaking.models.funding import BudgetLine
+from matchmaking.models.funding import CoordinationCell
+from matchmaking.models.funding import CoordinationShare
+from matchmaking.models.funding import CoordinationYear
+from matchmaking.models.funding import CoordinationYearTotal
 from matchmaking.models.funding import ExchangeRate
 from matchmaking.models.funding import ImportedActivity
 from matchmaking.models.funding import ParticipatingOrganisation
@@ -104,6 +108,10 @@ __all__ = [
     "Category",
     "ContentTranslation",
     "ConversationRead",
+    "CoordinationCell",
+    "CoordinationShare",
+    "CoordinationYear",
+    "CoordinationYearTotal",
     "CostModel",
     "Country",
     "DeliveryMode",

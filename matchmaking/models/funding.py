@@ -234,3 +234,89 @@ def period_overlaps(
     return (a_start is None or b_end is None or a_start <= b_end) and (
         b_start is None or a_end is None or b_start <= a_end
     )
+
+
+# --- the coordination view's figures, kept on write --------------------------
+# matchmaking.coordination_cells keeps these in the transactions that change what
+# they are computed from (and rebuilds them); the coordination view reads them.
+
+
+class CoordinationShare(models.Model):
+    """One cell of one published programme: a funder x top region x theme
+    (missing axes "not stated" / worldwide), the number of cells the programme
+    is split over and its whole money in cents. Not a foreign key: the rows of
+    a deleted programme are removed by the refresh that subtracts them."""
+
+    programme_id = models.BigIntegerField(_("programme"), db_index=True)
+    funder = models.CharField(_("funder"), max_length=200)
+    region = models.CharField(_("region"), max_length=3)
+    theme = models.CharField(_("theme"), max_length=60)
+    split = models.PositiveIntegerField(_("cells of the programme"))
+    cents = models.BigIntegerField(_("money (US cents)"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coordination share")
+        verbose_name_plural = _("coordination shares")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.funder} / {self.region} / {self.theme}"
+
+
+class CoordinationCell(models.Model):
+    """The published programmes sharing one cell with one split: how many and
+    their money in cents (the sum of their CoordinationShare rows)."""
+
+    funder = models.CharField(_("funder"), max_length=200)
+    region = models.CharField(_("region"), max_length=3)
+    theme = models.CharField(_("theme"), max_length=60)
+    split = models.PositiveIntegerField(_("cells of the programme"))
+    programmes = models.BigIntegerField(_("programmes"), default=0)
+    cents = models.BigIntegerField(_("money (US cents)"), default=0)
+
+    class Meta:
+        verbose_name = _("coordination cell")
+        verbose_name_plural = _("coordination cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funder", "region", "theme", "split"],
+                name="coordination_cell_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} / {self.region} / {self.theme} / {self.split}"
+
+
+class CoordinationYear(models.Model):
+    """One published programme's budget lines of one year (by their start):
+    how many and their US-dollar equivalents in cents."""
+
+    programme_id = models.BigIntegerField(_("programme"), db_index=True)
+    year = models.IntegerField(_("year"))
+    lines = models.IntegerField(_("budget lines"))
+    cents = models.BigIntegerField(_("money (US cents)"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coordination year")
+        verbose_name_plural = _("coordination years")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.year}"
+
+
+class CoordinationYearTotal(models.Model):
+    """All published programmes' budget lines of one year (the sum of their
+    CoordinationYear rows)."""
+
+    year = models.IntegerField(_("year"), unique=True)
+    lines = models.BigIntegerField(_("budget lines"), default=0)
+    cents = models.BigIntegerField(_("money (US cents)"), default=0)
+
+    class Meta:
+        verbose_name = _("coordination year total")
+        verbose_name_plural = _("coordination year totals")
+
+    def __str__(self) -> str:
+        return str(self.year)
