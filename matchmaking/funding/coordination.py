@@ -19,31 +19,34 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count
 from django.db.models import Model
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.db.models import Sum
 
+from matchmaking.coordination_cells import NOT_STATED
+from matchmaking.coordination_cells import WORLD
+from matchmaking.coordination_cells import top_regions
 from matchmaking.enums import NeedStatus
 from matchmaking.enums import OrganisationRole
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.enums import Visibility
-from matchmaking.models import BudgetLine
+from matchmaking.models import CoordinationCell
+from matchmaking.models import CoordinationShare
+from matchmaking.models import CoordinationYear
+from matchmaking.models import CoordinationYearTotal
 from matchmaking.models import Country
 from matchmaking.models import MemberState
 from matchmaking.models import Need
 from matchmaking.models import ParticipatingOrganisation
 from matchmaking.models import Programme
-from matchmaking.models import ProgrammeFunding
-from matchmaking.models import Provider
 from matchmaking.models import Region
 from matchmaking.models import Topic
 from matchmaking.models import period_overlaps
 from matchmaking.names import name_key
 from matchmaking.stats.scope import MIN_GROUP_SIZE
 
-WORLD = "001"
-NOT_STATED = ""
 OPEN_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_DISCUSSION, NeedStatus.IN_DELIVERY)
 
 
@@ -75,28 +78,6 @@ class Coordination:
         return dict(totals)
 
 
-def _top_regions() -> dict[str, str]:
-    """M49 region code -> its top-level region (the world stays the world)."""
-    parents = dict(Region.objects.values_list("code", "parent_id"))
-
-    def top(code: str) -> str:
-        seen = 0
-        while parents.get(code) and parents[code] != WORLD and seen < 5:
-            code = parents[code]
-            seen += 1
-        return code
-
-    return {code: top(code) for code in parents}
-
-
-def _top_region_sql(column: str, region_top: dict[str, str]) -> tuple[str, list[str]]:
-    """SQL for the top region of a column of region codes (the world where the
-    column is empty or names no region)."""
-    whens = "".join(" WHEN %s THEN %s" for _ in region_top)
-    params = [value for pair in sorted(region_top.items()) for value in pair]
-    return f"CASE {column}{whens} ELSE %s END", [*params, WORLD]
-
-
 def _table(model: type[Model], m2m: str | None = None) -> str:
     """The quoted table of a model, or of one of its many-to-many fields."""
     if m2m is not None:
@@ -104,88 +85,45 @@ def _table(model: type[Model], m2m: str | None = None) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _cells_query(
-    region_top: dict[str, str], since: date | None
-) -> tuple[str, list[object]]:
-    """Published programmes and their money in cents, grouped by funder, top
-    region, theme and the number of cells their programmes are split over.
-
-    A programme's cells are its distinct funders x top regions x themes (a
-    missing axis is one "not stated" / worldwide cell): one joined row each,
-    so a group's row count is how many programmes share those cells with that
-    split, and its money is theirs, unsplit. The CTEs read whole tables once
-    (hashed on PostgreSQL, indexed automatically on SQLite) and only the
-    published programmes' rows are joined. Money is summed in whole cents,
-    exact on SQLite too (which stores decimals as floating point)."""
-    # Only quoted table names and generated placeholders are formatted into
-    # this SQL (here and below); every value is a parameter.
-    published = f"SELECT id FROM {_table(Programme)} WHERE status = %s"  # noqa: S608  # nosec B608
-    params: list[object] = [ProgrammeStatus.PUBLISHED]
-    if since:
-        published += " AND (ends_on IS NULL OR ends_on >= %s)"
-        params.append(since)
-    params.append(OrganisationRole.FUNDING)
-    # Every listed region is in the table; a country without one is worldwide.
-    regions_sql, regions_params = _top_region_sql("er.region_id", region_top)
-    countries_sql, countries_params = _top_region_sql("c.region_id", region_top)
-    params += [*regions_params, *countries_params, NOT_STATED, WORLD, NOT_STATED]
-    sql = f"""
-    WITH pub AS ({published}),
-    fund AS (
-        SELECT DISTINCT po.programme_id AS pid,
-            COALESCE(NULLIF(pr.name, ''), po.name) AS funder
-        FROM {_table(ParticipatingOrganisation)} po
-        LEFT JOIN {_table(Provider)} pr ON pr.id = po.provider_id
-        WHERE po.role = %s
-    ),
-    fund_n AS (SELECT pid, COUNT(*) AS n FROM fund GROUP BY pid),
-    reg AS (
-        SELECT er.programme_id AS pid, {regions_sql} AS region
-        FROM {_table(Programme, "eligible_regions")} er
-        UNION
-        SELECT ec.programme_id AS pid, {countries_sql} AS region
-        FROM {_table(Programme, "eligible_countries")} ec
-        JOIN {_table(Country)} c ON c.iso3 = ec.country_id
-    ),
-    reg_n AS (SELECT pid, COUNT(*) AS n FROM reg GROUP BY pid),
-    thm AS (
-        SELECT DISTINCT pt.programme_id AS pid, t.theme_id AS theme
-        FROM {_table(Programme, "topics")} pt
-        JOIN {_table(Topic)} t ON t.slug = pt.topic_id
-    ),
-    thm_n AS (SELECT pid, COUNT(*) AS n FROM thm GROUP BY pid),
-    lines AS (
-        SELECT programme_id AS pid,
-            COALESCE(SUM(ROUND(amount_usd * 100)), 0) AS cents
-        FROM {_table(BudgetLine)}
-        GROUP BY programme_id
+def _cells_and_years(
+    since: date | None,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The published programmes grouped by funder, top region, theme and the
+    number of cells their programmes are split over (how many, their money in
+    cents), and their budget lines by year (how many, cents): the sums kept on
+    write (matchmaking.coordination_cells), or with ``since`` the kept cells and
+    years of the programmes not ended before it, grouped here."""
+    if since is None:
+        cells = CoordinationCell.objects.filter(programmes__gt=0).values_list(
+            "funder", "region", "theme", "split", "programmes", "cents"
+        )
+        years = CoordinationYearTotal.objects.filter(lines__gt=0).values_list(
+            "year", "cents"
+        )
+        return list(cells), list(years)
+    current = Q(ends_on__isnull=True) | Q(ends_on__gte=since)
+    cells = (
+        CoordinationShare.objects.filter(current)
+        .order_by()
+        .values("funder", "region", "theme", "split")
+        .annotate(n=Count("*"), money=Sum("cents"))
+        .values_list("funder", "region", "theme", "split", "n", "money")
     )
-    SELECT COALESCE(f.funder, %s), COALESCE(r.region, %s), COALESCE(t.theme, %s),
-        COALESCE(fn.n, 1) * COALESCE(rn.n, 1) * COALESCE(tn.n, 1),
-        COUNT(*),
-        SUM(COALESCE(l.cents, ROUND(pf.total_budget_usd * 100), 0))
-    FROM pub p
-    LEFT JOIN fund_n fn ON fn.pid = p.id
-    LEFT JOIN reg_n rn ON rn.pid = p.id
-    LEFT JOIN thm_n tn ON tn.pid = p.id
-    LEFT JOIN lines l ON l.pid = p.id
-    LEFT JOIN {_table(ProgrammeFunding)} pf ON pf.programme_id = p.id
-    LEFT JOIN fund f ON f.pid = p.id
-    LEFT JOIN reg r ON r.pid = p.id
-    LEFT JOIN thm t ON t.pid = p.id
-    GROUP BY 1, 2, 3, 4
-    """  # noqa: S608  # nosec B608 (table names from the models, values as parameters)
-    return sql, params
+    years = (
+        CoordinationYear.objects.filter(current)
+        .order_by()
+        .values("year")
+        .annotate(n=Sum("lines"), money=Sum("cents"))
+        .filter(n__gt=0)
+        .values_list("year", "money")
+    )
+    return list(cells), list(years)
 
 
 def coordination(*, since: date | None = None) -> Coordination:
     """The figures over every published programme (and open public needs):
-    grouped and summed in the database, so only the groups reach Python."""
-    region_top = _top_regions()
-    sql, params = _cells_query(region_top, since)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    read from the cells kept on write, so only the groups reach Python."""
+    rows, years = _cells_and_years(since)
     # Exact shares (fractions of a programme and of a cent), rounded once.
     cells: dict[tuple[str, str, str], list[Fraction]] = {}
     for funder, region, theme, split, count, cents in rows:
@@ -201,22 +139,10 @@ def coordination(*, since: date | None = None) -> Coordination:
         result.cells[key] = Cell(programmes=float(share), usd=_decimal(money))
     result.programme_count = int(programmes)
     result.total_usd = _decimal(usd)
-    ids = Programme.objects.filter(status=ProgrammeStatus.PUBLISHED)
-    if since:
-        ids = ids.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=since))
-    # Grouped by day, added up by year here: the database's year extraction
-    # is a Python function per row on SQLite (0.5 s at 30,000 lines).
-    by_year: dict[int, Decimal] = defaultdict(Decimal)
-    for day, amount in (
-        BudgetLine.objects.filter(programme_id__in=ids.values("pk"))
-        .order_by()
-        .values("period_start")
-        .annotate(usd=Sum("amount_usd"))
-        .values_list("period_start", "usd")
-    ):
-        by_year[day.year] += amount or Decimal(0)
-    result.by_year = dict(sorted(by_year.items()))
-    result.needs = _needs(region_top)
+    result.by_year = {
+        int(year): Decimal(int(cents)).scaleb(-2) for year, cents in sorted(years)
+    }
+    result.needs = _needs(top_regions())
     return result
 
 
@@ -226,28 +152,33 @@ def _decimal(value: Fraction) -> Decimal:
 
 def _needs(region_top: dict[str, str]) -> dict[tuple[str, str], int | None]:
     """Open public needs by top region and theme (a need counts once in each
-    of its themes; none: "not stated"); groups under the minimum hidden."""
-    region_sql, region_params = _top_region_sql("c.region_id", region_top)
+    of its themes; none: "not stated"); groups under the minimum hidden.
+
+    The database counts the needs by their country's region and theme; a
+    need has one country, so the counts of the regions under one top region
+    add up here (mapping each row to its top region in SQL, a CASE of some
+    300 branches, cost more than the grouping)."""
     statuses = ", ".join("%s" for _ in OPEN_NEED_STATUSES)
     sql = f"""
-    SELECT region, theme, COUNT(*) FROM (
-        SELECT DISTINCT n.id, {region_sql} AS region, COALESCE(tp.theme_id, %s) AS theme
-        FROM {_table(Need)} n
-        JOIN {_table(MemberState)} ms ON ms.id = n.member_state_id
-        JOIN {_table(Country)} c ON c.iso3 = ms.country_id
-        LEFT JOIN {_table(Need, "topics")} nt ON nt.need_id = n.id
-        LEFT JOIN {_table(Topic)} tp ON tp.slug = nt.topic_id
-        WHERE n.status IN ({statuses}) AND n.visibility = %s
-    ) need_themes
-    GROUP BY region, theme
+    SELECT c.region_id, COALESCE(tp.theme_id, %s), COUNT(DISTINCT n.id)
+    FROM {_table(Need)} n
+    JOIN {_table(MemberState)} ms ON ms.id = n.member_state_id
+    JOIN {_table(Country)} c ON c.iso3 = ms.country_id
+    LEFT JOIN {_table(Need, "topics")} nt ON nt.need_id = n.id
+    LEFT JOIN {_table(Topic)} tp ON tp.slug = nt.topic_id
+    WHERE n.status IN ({statuses}) AND n.visibility = %s
+    GROUP BY 1, 2
     """  # noqa: S608  # nosec B608 (table names from the models, values as parameters)
-    params = [*region_params, NOT_STATED, *OPEN_NEED_STATUSES, Visibility.PUBLIC]
+    params = [NOT_STATED, *OPEN_NEED_STATUSES, Visibility.PUBLIC]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        counts = cursor.fetchall()
+        rows = cursor.fetchall()
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for region, theme, count in rows:
+        counts[(region_top.get(region, WORLD), theme)] += int(count)
     return {
-        (region, theme): (int(count) if count >= MIN_GROUP_SIZE else None)
-        for region, theme, count in counts
+        key: (count if count >= MIN_GROUP_SIZE else None)
+        for key, count in sorted(counts.items())
     }
 
 
