@@ -28,6 +28,7 @@ from dataclasses import field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.db.models import F
 from django.db.models import Max
@@ -73,6 +74,9 @@ class _EngineState:
     programme_ids: dict[str, int]
     programme_watermark: dt.datetime | None
     capacity: dict[int, int]
+    # The programmes last loaded at or after the watermark, with the edit
+    # time read then: the next look skips those still at that time.
+    programme_versions: dict[int, dt.datetime] = field(default_factory=dict)
     needs: dict[str, tuple[engine.NeedProfile, engine.NeedFeatures]] = field(
         default_factory=dict
     )
@@ -103,30 +107,70 @@ def reset_engine(*, keep_analyses: bool = False) -> None:
 
 
 def _build_state() -> _EngineState:
+    # Read first: an edit committed during the load is seen at the next look,
+    # and the programmes at the watermark are loaded in the versions read here
+    # (or later ones, whose time differs: the next look loads them again).
+    watermark = _programmes_seen()["latest"]
+    versions = (
+        {}
+        if watermark is None
+        else dict(
+            Programme.objects.filter(updated_at__gte=watermark)
+            .order_by()
+            .values_list("id", "updated_at")
+        )
+    )
     loaded = load_programmes()
     index = engine.build_index(
         loaded.profiles, topic_themes=topic_themes(), profiles=_analyses or None
     )
-    watermark = Programme.objects.aggregate(m=Max("updated_at"))["m"]
     return _EngineState(
         index=index,
         programme_ids=loaded.ids,
         programme_watermark=watermark,
         capacity=capacity_used(),
+        programme_versions=versions,
     )
+
+
+def _programmes_seen() -> dict[str, Any]:
+    """How many programmes there are and their latest edit, in one statement.
+
+    Two subqueries, each read from an index alone (the count from the
+    smallest, the latest edit from the top of programme_updated_idx): one
+    aggregate of both read every wide programme row (28-74 ms at 10,000).
+    """
+    table = connection.ops.quote_name(Programme._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {table}), "  # noqa: S608  # nosec B608
+            f"(SELECT MAX(updated_at) FROM {table})"  # the model's table name
+        )
+        count, latest = cursor.fetchone()
+    if isinstance(latest, str):  # SQLite: text, as a subquery has no type
+        latest = connection.ops.convert_datetimefield_value(latest, None, connection)
+    return {"n": count, "latest": latest}
 
 
 def _catch_up_programmes(state: _EngineState) -> None:
     """Bring the index up to date with programme edits made anywhere."""
-    # Read first, in one scan: the watermark never passes what is loaded next.
-    seen = Programme.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    # Read first: the watermark never passes what is loaded next.
+    seen = _programmes_seen()
     changed: set[int] = set()
     if state.programme_watermark is not None:
-        changed |= set(
+        # By index (programme_updated_idx). The programmes at the watermark
+        # itself come back at every look (an edit in the same microsecond
+        # would share it): those already loaded at the time they still carry
+        # are skipped, not loaded again (about 50 ms of a need's refresh).
+        versions = dict(
             Programme.objects.filter(updated_at__gte=state.programme_watermark)
             .order_by()
-            .values_list("id", flat=True)
+            .values_list("id", "updated_at")
         )
+        changed |= {
+            pk for pk, at in versions.items() if state.programme_versions.get(pk) != at
+        }
+        state.programme_versions = versions
     else:
         changed |= set(Programme.objects.order_by().values_list("id", flat=True))
     capacity = capacity_used()
@@ -229,16 +273,15 @@ def refresh_need_suggestions(*, need_id: int) -> engine.NeedResult | None:
     (:func:`refresh_need_derived`).
     """
     as_of = timezone.now()
-    need = Need.objects.filter(pk=need_id).only("id", "status").first()
-    if need is None:
-        return None
-    if need.status not in ACTIVE_NEED_STATUSES:
-        clear_suggestions(need_id)
-        NearMiss.objects.filter(need_id=need_id).delete()
-        SuggestedChange.objects.filter(need_id=need_id).delete()
+    # Loaded if still active (one query less than asking its status first).
+    loaded = load_needs(active_needs().filter(pk=need_id))
+    if not loaded.ids:
+        if Need.objects.filter(pk=need_id).exists():
+            clear_suggestions(need_id)
+            NearMiss.objects.filter(need_id=need_id).delete()
+            SuggestedChange.objects.filter(need_id=need_id).delete()
         return None
     state = engine_state()
-    loaded = load_needs(Need.objects.filter(pk=need_id))
     batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
     (result,) = state.index.rank_batch(batch, today=timezone.localdate(), top=top_k())
     persist_results(

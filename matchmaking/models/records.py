@@ -183,6 +183,10 @@ class Programme(TaggedRecord):
                 ],
                 name="programme_offer_idx",
             ),
+            # The matching worker's catch-up before each refresh: the latest
+            # edit and the programmes edited since its last look (a scan of
+            # every wide programme row without it).
+            models.Index(fields=["updated_at"], name="programme_updated_idx"),
         ]
 
     def clean(self) -> None:

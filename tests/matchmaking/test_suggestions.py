@@ -379,3 +379,53 @@ def test_needs_for_a_programme_are_read_from_stored_suggestions(catalogue, clien
     page = client.get("/programmes/csirt-fr/matches/").content.decode()
     assert "/needs/mli-secret/" in page
     assert "/needs/sen-public/" in page
+
+
+def test_the_catch_up_loads_only_programmes_edited_since_it_last_loaded(
+    catalogue, monkeypatch
+):
+    suggestions.reset_engine()
+    state = suggestions.engine_state()
+    watermark = state.programme_watermark
+    # Another programme edited in the watermark's own instant is loaded.
+    Programme.objects.filter(ref="forensics-fr").update(
+        status="paused", updated_at=watermark
+    )
+    state = suggestions.engine_state()
+    position = state.index.position["forensics-fr"]
+    assert not state.index.programmes[position].is_published
+    assert state.programme_watermark == watermark
+    # Then nothing has changed: the programmes at the watermark, loaded at the
+    # time they still carry, are not loaded again.
+    loads = []
+    real = suggestions.load_programmes
+    monkeypatch.setattr(
+        suggestions, "load_programmes", lambda ids=None: loads.append(ids) or real(ids)
+    )
+    suggestions.engine_state()
+    assert loads == []
+    # An edit after it is.
+    Programme.objects.filter(ref="csirt-es").update(
+        status="paused", updated_at=watermark + dt.timedelta(microseconds=1)
+    )
+    state = suggestions.engine_state()
+    assert loads == [[catalogue["spanish"].pk]]
+    assert not state.index.programmes[state.index.position["csirt-es"]].is_published
+
+
+def test_one_needs_refresh_reads_little(
+    focal, senegal, catalogue, django_assert_max_num_queries
+):
+    suggestions.reset_engine()
+    need = post_need(focal, senegal)
+    suggestions.refresh_need_suggestions(need_id=need.pk)
+    Need.objects.filter(pk=need.pk).update(
+        description=F("description"), updated_at=timezone.now()
+    )
+    # The need with its country, its tags and its translations; the
+    # programmes' count and latest edit, those edited since (none: not one
+    # programme loaded again), places held; then in a transaction the merge
+    # (PostgreSQL: one statement; SQLite: the matches read, then written)
+    # and the need's status.
+    with django_assert_max_num_queries(11):
+        suggestions.refresh_need_suggestions(need_id=need.pk)
