@@ -17,7 +17,6 @@ from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import DocumentSchema
 from matchmaking.api.base import errors
 from matchmaking.api.permissions import PUBLIC_READ
-from matchmaking.funding import iati
 from matchmaking.funding import selectors as funding_selectors
 from matchmaking.funding import services as funding_services
 
@@ -155,6 +154,11 @@ class IatiActivitiesViewSet(ApiViewMixin, viewsets.ViewSet):
 
 def iati_response(request) -> StreamingHttpResponse:
     """The streamed activity file of the published programmes."""
+    # Imported here, not at the top: the IATI code and lxml (about 10 ms of
+    # CPU) would otherwise load in every web worker as it starts, through the
+    # URLconf, for the few requests that download the activities.
+    from matchmaking.funding import iati
+
     response = StreamingHttpResponse(
         iati.stream_public_activities(base_url=request.build_absolute_uri("/")),
         content_type="application/xml; charset=utf-8",

@@ -7,9 +7,6 @@ from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from matchmaking.funding.iati_import import MAX_FILE_BYTES
-from matchmaking.funding.iati_import import IatiInvalid
-from matchmaking.funding.iati_import import import_activities
 from matchmaking.models import ImportedActivity
 from matchmaking.models import Provider
 from matchmaking.views.common import _curator_only
@@ -18,6 +15,13 @@ from matchmaking.views.common import _curator_only
 @login_required
 def iati_import(request: HttpRequest) -> HttpResponse:
     """Upload an activity file; list the drafts made or the problems found."""
+    # Imported here, not at the top: the IATI code and lxml (about 10 ms of
+    # CPU) would otherwise load in every web worker as it starts, through
+    # the URLconf, for the few requests that import an activity file.
+    from matchmaking.funding.iati_import import MAX_FILE_BYTES
+    from matchmaking.funding.iati_import import IatiInvalid
+    from matchmaking.funding.iati_import import import_activities
+
     _curator_only(request)
     problems: list[str] = []
     drafts = None

@@ -17,9 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from matchmaking import selectors
-from matchmaking.dataset.exchange import export_dataset
 from matchmaking.enums import UnmetReason
-from matchmaking.funding import iati
 from matchmaking.models import TAG_FIELDS
 from matchmaking.models import Programme
 from matchmaking.stats.scope import MIN_GROUP_SIZE
@@ -28,6 +26,11 @@ from matchmaking.views.csv import csv_response
 
 def public_dataset() -> dict:
     """Public programmes and public needs as ``cbm-dataset/1`` (anonymous scope)."""
+    # Imported here, not at the top: the dataset exchange and its checks load
+    # for the few requests that download the dataset, not in every web worker
+    # as it starts (through the URLconf).
+    from matchmaking.dataset.exchange import export_dataset
+
     anonymous = AnonymousUser()
     return export_dataset(
         providers=selectors.providers_visible_to(user=anonymous).none(),
@@ -101,6 +104,11 @@ def open_data_download(request: HttpRequest, name: str) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="cbm-dataset.json"'
         return response
     if name == "iati-activities.xml":
+        # Imported here, not at the top: the IATI code and lxml (about 10 ms of
+        # CPU) would otherwise load in every web worker as it starts, through
+        # the URLconf, for the few requests that download the activities.
+        from matchmaking.funding import iati
+
         response = StreamingHttpResponse(
             iati.stream_public_activities(base_url=request.build_absolute_uri("/")),
             content_type="application/xml; charset=utf-8",
