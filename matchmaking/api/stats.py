@@ -138,6 +138,17 @@ class StatsViewSet(ApiViewMixin, viewsets.ViewSet):
             )
         return form
 
+    def document(self, results: list[Any], **head: Any) -> Response:
+        """The statistic's document as ``_statistic`` describes it by default:
+        the suppression threshold, ``head``, then the rows."""
+        return Response(
+            {
+                "suppressed_below": _suppressed_below(self.request.user),
+                **head,
+                "results": results,
+            }
+        )
+
 
 class GapQuerySerializer(serializers.Serializer):
     by = serializers.ChoiceField(choices=sorted(GAP_DIMENSIONS), default="theme")
@@ -261,12 +272,7 @@ class CoverageStatsViewSet(StatsViewSet):
     )
     def list(self, request):
         groups = coverage(viewer=request.user, filters=self.form().filters())
-        return Response(
-            {
-                "suppressed_below": _suppressed_below(request.user),
-                "results": [vars(group) for group in groups],
-            }
-        )
+        return self.document([vars(group) for group in groups])
 
 
 class UnmetNeedsStatsViewSet(StatsViewSet):
@@ -332,17 +338,14 @@ class TimelineStatsViewSet(StatsViewSet):
     )
     def list(self, request):
         months = timeline(viewer=request.user, filters=self.form().filters())
-        return Response(
-            {
-                "suppressed_below": _suppressed_below(request.user),
-                "results": [
-                    {
-                        "month": month.month.strftime("%Y-%m"),
-                        **{s: month.value(s) for s in TIMELINE_SERIES},
-                    }
-                    for month in months
-                ],
-            }
+        return self.document(
+            [
+                {
+                    "month": month.month.strftime("%Y-%m"),
+                    **{s: month.value(s) for s in TIMELINE_SERIES},
+                }
+                for month in months
+            ]
         )
 
 
@@ -401,12 +404,7 @@ class MapStatsViewSet(StatsViewSet):
     )
     def list(self, request):
         tiles = region_map(viewer=request.user, filters=self.form().filters())
-        return Response(
-            {
-                "suppressed_below": _suppressed_below(request.user),
-                "results": [vars(tile) for tile in tiles],
-            }
-        )
+        return self.document([vars(tile) for tile in tiles])
 
 
 class FunnelStatsViewSet(StatsViewSet):
@@ -448,18 +446,15 @@ class FunnelStatsViewSet(StatsViewSet):
     )
     def list(self, request):
         found = funnel(viewer=request.user, filters=self.form().filters())
-        return Response(
-            {
-                "suppressed_below": _suppressed_below(request.user),
-                "steps": list(FUNNEL_STEPS),
-                "results": [
-                    {
-                        "dimension": group.dimension,
-                        "key": group.key,
-                        "label": group.label,
-                        "steps": [vars(step) for step in group.steps],
-                    }
-                    for group in found.groups
-                ],
-            }
+        return self.document(
+            [
+                {
+                    "dimension": group.dimension,
+                    "key": group.key,
+                    "label": group.label,
+                    "steps": [vars(step) for step in group.steps],
+                }
+                for group in found.groups
+            ],
+            steps=list(FUNNEL_STEPS),
         )
