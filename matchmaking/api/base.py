@@ -448,6 +448,22 @@ def detail_post(url_path: str, permission_classes=None, *, url_name: str = ""):
     )
 
 
+def documented_action(handler, name: str, doc: str, *, request, answer, **options):
+    """``handler`` as the POST action ``name`` on one object, described by
+    ``doc``: its body ``request``, its answer ``answer`` or a write error.
+    ``options``: ``examples`` for the schema, the rest for ``@action``."""
+    handler.__name__ = name
+    handler.__doc__ = doc
+    examples = options.pop("examples", None)
+    routed = action(detail=True, methods=["post"], **options)(handler)
+    return extend_schema(
+        request=request,
+        responses={200: answer, **WRITE_ERRORS},
+        description=doc,
+        examples=examples,
+    )(routed)
+
+
 def payload_action(name: str, doc: str, run, *, payload, answer, **route):
     """A workflow step on one object as a documented POST action ``name``: the
     body is checked with the ``payload`` serializer, ``run(request, obj, data)``
@@ -462,12 +478,9 @@ def payload_action(name: str, doc: str, run, *, payload, answer, **route):
         run(request, obj, body.validated_data)
         return self.reloaded(obj, serializer_class=answer)
 
-    handler.__name__ = name
-    handler.__doc__ = doc
-    routed = action(detail=True, methods=["post"], **route)(handler)
-    return extend_schema(
-        request=payload, responses={200: answer, **WRITE_ERRORS}, description=doc
-    )(routed)
+    return documented_action(
+        handler, name, doc, request=payload, answer=answer, **route
+    )
 
 
 def read_schemas(serializer: type[serializers.Serializer]) -> dict[str, Any]:

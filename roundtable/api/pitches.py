@@ -21,6 +21,7 @@ from matchmaking import selectors as mm_selectors
 from matchmaking.api.base import READ_ERRORS
 from matchmaking.api.base import WRITE_ERRORS
 from matchmaking.api.base import ApiViewMixin
+from matchmaking.api.base import documented_action
 from matchmaking.api.base import errors
 from matchmaking.api.base import read_schemas
 from matchmaking.api.parsers import JSONParser
@@ -56,21 +57,17 @@ def _pitch_action(name: str, service, doc: str, *, curators: bool = False):
         pitch = service(user=request.user, pitch=pitch)
         return Response(self.serialized(pitch))
 
-    handler.__name__ = name
-    handler.__doc__ = doc
-    routed = action(
-        detail=True,
-        methods=["post"],
+    return documented_action(
+        handler,
+        name,
+        doc,
+        request=None,
+        answer=PitchSerializer,
+        examples=[ILLEGAL_MOVE],
         url_path=name.replace("_", "-"),
         url_name=name.replace("_", "-"),
         permission_classes=CURATORS if curators else AUTHENTICATED,
-    )(handler)
-    return extend_schema(
-        request=None,
-        responses={200: PitchSerializer, **WRITE_ERRORS},
-        examples=[ILLEGAL_MOVE],
-        description=doc,
-    )(routed)
+    )
 
 
 class PitchDraftSerializer(PitchWriteSerializer):
