@@ -120,6 +120,11 @@ MODEL_FAMILIES: dict[str, tuple[str, ...]] = {
             "participatingorganisation",
             "importedactivity",
             "exchangerate",
+            # The coordination view's cells, kept with the programmes' writes.
+            "coordinationshare",
+            "coordinationcell",
+            "coordinationyear",
+            "coordinationyeartotal",
         )
     },
     **{
