@@ -294,18 +294,12 @@ def _refresh(programme_ids: Iterable[int]) -> None:
             ]
             old_shares = list(
                 CoordinationShare.objects.filter(programme_id__in=chunk).values_list(
-                    "programme_id",
-                    "funder",
-                    "region",
-                    "theme",
-                    "split",
-                    "cents",
-                    "ends_on",
+                    *_SHARE_FIELDS
                 )
             )
             old_years = list(
                 CoordinationYear.objects.filter(programme_id__in=chunk).values_list(
-                    "programme_id", "year", "lines", "cents", "ends_on"
+                    *_YEAR_FIELDS
                 )
             )
             changed = _changed(old_shares, new_shares) | _changed(old_years, new_years)
