@@ -151,6 +151,33 @@ def test_the_page_shows_figures_to_the_public(client, db):
 
     assert page.status_code == 200
     assert "Nordic Fund" in page.content.decode()
+    # No budget lines yet: the table says so instead of standing empty.
+    assert "data-no-budget-lines" in page.content.decode()
+
+
+def test_the_budget_lines_table_lists_years_once_there_are_lines(client, db):
+    made = ProgrammeFactory(topics=["awareness"])
+    write_funding(
+        programme=made,
+        funding=parse_funding(
+            {
+                "participants": [{"role": "funding", "name": "Nordic Fund"}],
+                "budget_lines": [
+                    {
+                        "period_start": "2026-01-01",
+                        "period_end": "2026-12-31",
+                        "amount": "1000",
+                        "currency": "USD",
+                    }
+                ],
+            }
+        ),
+    )
+
+    page = client.get("/roundtable/coordination/").content.decode()
+
+    assert "data-no-budget-lines" not in page
+    assert "2026" in page
 
 
 # --- the figures against the code they replace ---------------------------
