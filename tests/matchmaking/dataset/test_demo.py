@@ -38,6 +38,7 @@ from roundtable.models import Pitch
 from roundtable.models import Session
 from roundtable.models import TimeSlot
 from tests.paths import ROOT
+from tests.shared_data import made_once_for_the_module
 
 NEW_YORK = ZoneInfo("America/New_York")
 M49_REGIONS = ["002", "009", "019", "142", "150"]
@@ -54,9 +55,16 @@ def load_demo() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module's tests (tests/shared_data.py)."""
+    with made_once_for_the_module(django_db_blocker):
+        yield load_demo()
+
+
 @pytest.fixture
-def demo(db, fast_hashing):
-    return load_demo()
+def demo(_demo_loaded, db, fast_hashing):
+    return _demo_loaded
 
 
 # --- demo.json ----------------------------------------------------------------

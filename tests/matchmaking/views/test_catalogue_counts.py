@@ -9,6 +9,7 @@ runs (SQLite and PostgreSQL).
 """
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,7 @@ from matchmaking.models import Topic
 from matchmaking.views import catalogue
 from tests.factories import ProgrammeFactory
 from tests.factories import ProviderFactory
+from tests.shared_data import made_once_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +74,19 @@ class Row:
     sids: bool
 
 
+@pytest.fixture(scope="module")
+def _rows_made(django_db_setup, django_db_blocker) -> Iterator[list[Row]]:
+    """Made once for the module's tests (tests/shared_data.py)."""
+    with made_once_for_the_module(django_db_blocker):
+        yield _make_rows()
+
+
 @pytest.fixture
-def rows() -> list[Row]:
+def rows(_rows_made, db) -> list[Row]:
+    return _rows_made
+
+
+def _make_rows() -> list[Row]:
     """30 programmes (some drafts, not listed) with tags drawn at random."""
     pick = random.Random(7)  # noqa: S311  # test data, not secrets
     theme_of = dict(Topic.objects.values_list("slug", "theme_id"))
