@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Mapping
+from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.relations import PKOnlyObject
 
 from matchmaking import explain
 from matchmaking import selectors
@@ -345,8 +352,133 @@ class FieldsBuiltOnce:
         return copy.deepcopy(built)
 
 
+# How a read walks a serializer's readable fields, worked out once per class
+# from one instance of it, so that reads never build fields: DRF built (and
+# FieldsBuiltOnce copied and bound) every field of the serializer on every
+# request to read them, a tenth of a page of programmes. The fields of that
+# one instance are shared by every later read (in any thread): only fields
+# whose reading depends on the value alone are, and a field that reads its
+# serializer (a method field) is called on the serializer at hand. A walk
+# gives what DRF's gives: plain paths are read with getattr, and anything
+# unusual on the way (a None before the last step, a mapping, a callable, a
+# missing row) is left to the field's own get_attribute, as DRF would.
+# Serializers with other fields (nested serializers, hyperlinks) keep DRF's
+# walk. No docstring: drf-spectacular would describe the serializers with it.
+_PATH, _FIELD, _METHOD, _KEY = 0, 1, 2, 3
+# Project fields whose reading depends on the value alone (DRF's own are
+# taken by module, but for those that read the request).
+_PLAIN_FIELDS: set[type] = set()
+
+
+def _shareable(field) -> bool:
+    if isinstance(
+        field,
+        serializers.BaseSerializer
+        | serializers.HyperlinkedRelatedField
+        | serializers.FileField,  # links read the request
+    ):
+        return False
+    for child in ("child", "child_relation"):  # lists and dicts of values
+        inner = getattr(field, child, None)
+        if inner is not None and not _shareable(inner):
+            return False
+    cls = type(field)
+    return cls in _PLAIN_FIELDS or cls.__module__.startswith("rest_framework.")
+
+
+def _key_column(serializer_class, field) -> str | None:
+    """The column holding a slug relation's value when the slug is the related
+    row's key (vocabularies): read there, the row itself need not be loaded."""
+    if type(field) not in (serializers.SlugRelatedField, SafeSlugRelatedField):
+        return None
+    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+    if model is None or len(field.source_attrs) != 1:
+        return None
+    try:
+        relation = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    if not (relation.many_to_one and not relation.auto_created):
+        return None
+    if relation.target_field.name != field.slug_field:
+        return None
+    return relation.attname
+
+
+@functools.cache
+def _is_mapping(cls: type) -> bool:
+    # What DRF's get_attribute asks of every value on a path, once per type.
+    return issubclass(cls, Mapping)
+
+
+class ReadPlan:
+    _read_plan: list[tuple] | None = None
+
+    @classmethod
+    def read_plan(cls) -> list[tuple] | None:
+        plan = cls.__dict__.get("_read_plan")
+        if plan is None:
+            plan = []
+            template: Any = cls()  # one instance, no context
+            for field in template._readable_fields:
+                name = field.field_name
+                if isinstance(field, serializers.SerializerMethodField):
+                    plan.append((_METHOD, name, field.method_name, ()))
+                elif not _shareable(field):
+                    plan = []  # DRF's walk, with fields built per read
+                    break
+                elif key := _key_column(cls, field):
+                    plan.append((_KEY, name, field, (key,)))
+                elif (
+                    type(field).get_attribute is serializers.Field.get_attribute
+                    and field.source_attrs
+                ):
+                    plan.append((_PATH, name, field, tuple(field.source_attrs)))
+                else:  # a relation read by its own get_attribute
+                    plan.append((_FIELD, name, field, ()))
+            cls._read_plan = plan
+        return plan or None
+
+    def to_representation(self, instance):
+        plan = self.read_plan()
+        if plan is None:
+            return super().to_representation(instance)
+        data = {}
+        for kind, name, field, attrs in plan:
+            if kind == _METHOD:
+                data[name] = getattr(self, field)(instance)
+                continue
+            if kind == _KEY:
+                data[name] = getattr(instance, attrs[0])
+                continue
+            value = instance
+            if kind == _PATH:
+                for attr in attrs:
+                    if value is None or _is_mapping(type(value)):
+                        kind = _FIELD
+                        break
+                    try:
+                        value = getattr(value, attr)
+                    except (ObjectDoesNotExist, AttributeError):
+                        kind = _FIELD  # its own handling (a default, a skip)
+                        break
+                    if callable(value):
+                        kind = _FIELD
+                        break
+            if kind == _FIELD:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            if value is None or (isinstance(value, PKOnlyObject) and value.pk is None):
+                data[name] = None
+            else:
+                data[name] = field.to_representation(value)
+        return data
+
+
 class TaggedSerializer(
-    FieldsBuiltOnce, TranslatedSerializerMixin, serializers.ModelSerializer
+    FieldsBuiltOnce, TranslatedSerializerMixin, ReadPlan, serializers.ModelSerializer
 ):
     """Tags are written as slugs and read back sorted."""
 
@@ -602,7 +734,7 @@ class ReasonsField(serializers.JSONField):
         ]
 
 
-class MatchSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class MatchSerializer(FieldsBuiltOnce, ReadPlan, serializers.ModelSerializer):
     need = serializers.CharField(source="need.ref", read_only=True)
     country = serializers.CharField(
         source="need.member_state.country_id", read_only=True
@@ -647,26 +779,8 @@ class MatchSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             "comments": obj.feedback_comments,
         }
 
-    @cached_property
-    def _readable_fields(self):
-        # Made once per serializer: a list's child walks them for every match.
-        return [field for field in self.fields.values() if not field.write_only]
 
-    def to_representation(self, instance):
-        # Every field is read-only and plain: walked directly, the values of the
-        # declared fields without DRF's per-field machinery (a list of matches
-        # costs a fraction of the generic walk; tests/matchmaking/api compare the two).
-        data = {}
-        for field in self._readable_fields:
-            value = instance
-            for attr in field.source_attrs:
-                value = getattr(value, attr)
-                if value is None:
-                    break
-            data[field.field_name] = (
-                None if value is None else field.to_representation(value)
-            )
-        return data
+_PLAIN_FIELDS.update({SafeSlugRelatedField, ComponentsField, ReasonsField})
 
 
 class ProposeMatchSerializer(serializers.Serializer):
