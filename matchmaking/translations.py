@@ -15,6 +15,7 @@ change marks the record as edited and queues its refresh.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db import transaction
 from django.db.models import Model
 from django.db.models import Prefetch
@@ -71,6 +73,55 @@ def prefetch_translations() -> Prefetch:
     programmes in the API). Read them with ``translations_of`` or
     ``shown_version``."""
     return Prefetch("translations", to_attr=PREFETCHED)
+
+
+# What attach_translations reads of a translation: what its readers use.
+_PAGE_FIELDS = tuple(
+    ContentTranslation._meta.get_field(name)
+    for name in ("id", "content_type", "object_id", "language", "title", "summary")
+)
+
+
+@functools.cache
+def _page_sql(vendor: str, array: bool) -> str:
+    quote = connection.ops.quote_name
+    columns = {field.name: quote(field.column) for field in _PAGE_FIELDS}
+    table = quote(ContentTranslation._meta.db_table)
+    ids = "= ANY(%s)" if array else "IN ({ids})"
+    # Quoted names from the model's metadata; the values are parameters.
+    return (
+        f"SELECT {', '.join(columns.values())} FROM {table}"  # noqa: S608  # nosec B608
+        f" WHERE {columns['content_type']} = %s AND {columns['object_id']} {ids}"
+        f" ORDER BY {columns['language']}, {columns['id']}"
+    )
+
+
+def attach_translations(records: Sequence[Model]) -> None:
+    """A page of records' translations in one query, left as
+    ``prefetch_translations`` leaves them (each record's list, in the model's
+    order) but without Django's prefetch machinery: its queryset and instances
+    cost about a millisecond for a page of programmes, the query a tenth."""
+    records = list(records)
+    if not records:
+        return
+    content_type = ContentType.objects.get_for_model(type(records[0]))
+    ids = [record.pk for record in records]
+    # PostgreSQL: the ids as one array parameter (as tagkeys does).
+    array = connection.vendor == "postgresql"
+    sql = _page_sql(connection.vendor, array)
+    if not array:
+        sql = sql.format(ids=", ".join(["%s"] * len(ids)))
+    found: dict[Any, list[ContentTranslation]] = {pk: [] for pk in ids}
+    names = [field.attname for field in _PAGE_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [content_type.pk, ids] if array else [content_type.pk, *ids]
+        )
+        for row in cursor.fetchall():
+            item = ContentTranslation.from_db(connection.alias, names, row)
+            found[item.object_id].append(item)
+    for record in records:
+        setattr(record, PREFETCHED, found[record.pk])
 
 
 def _stored(obj: Model) -> list[ContentTranslation]:

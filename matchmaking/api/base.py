@@ -565,7 +565,8 @@ class TaggedViewSet(
     other_side: tuple[str, tuple[str, ...]]
 
     def records(self) -> QuerySet:
-        """The needs or programmes the user may see."""
+        """The needs or programmes the user may see (without their translations:
+        ``get_queryset`` adds them, a list attaches them)."""
         raise NotImplementedError
 
     # The serializer field naming the state or provider a new record belongs to.
@@ -614,7 +615,9 @@ class TaggedViewSet(
     def get_queryset(self):
         if self.action == "matches":  # the nested list (and its schema) is of matches
             return selectors.matches_visible_to(user=self.request.user)
-        return self.records()
+        if self.action == "list":  # the page's translations: paginate_queryset
+            return self.records()
+        return self.records().prefetch_related(translations.prefetch_translations())
 
     def reload(self, obj):
         return self.get_queryset().get(pk=obj.pk)
@@ -675,8 +678,9 @@ class TaggedViewSet(
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None and self.action == "list":
-            # The tags of the whole page in one query (see tagkeys).
+            # The tags and the translations of the whole page, a query each.
             tagkeys.attach_tag_keys(page)
+            translations.attach_translations(page)
         return page
 
     def filter_queryset(self, queryset):

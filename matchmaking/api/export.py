@@ -29,6 +29,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import tagkeys
+from matchmaking import translations
 from matchmaking.api.base import MAX_PAGE_SIZE
 from matchmaking.api.base import ApiViewMixin
 from matchmaking.api.base import errors
@@ -163,12 +164,13 @@ class ExportViewSet(ApiViewMixin, viewsets.ViewSet):
                     return
                 if not matches:
                     tagkeys.attach_tag_keys(chunk)
+                    translations.attach_translations(chunk)
                 rows = serializer_class(chunk, many=True, context=context).data
                 for record, row in zip(chunk, rows, strict=True):
                     yield {"cursor": str(record.pk), **row}
                 last, done = chunk[-1].pk, len(chunk) < CHUNK
                 # A chunk's records hold reference cycles (prefetched
-                # translations point back at them): collect the young
+                # relations point back at them): collect the young
                 # generations now, or chunks pile up until a full collection.
                 del chunk, rows
                 gc.collect(1)

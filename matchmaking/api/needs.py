@@ -14,7 +14,6 @@ from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
-from matchmaking import translations
 from matchmaking.api.base import TaggedViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import tagged_schema
@@ -59,9 +58,13 @@ class NeedViewSet(TaggedViewSet):
     )
 
     def records(self):
-        return selectors.needs_visible_to(
-            user=self.request.user, with_tags=False
-        ).prefetch_related("shared_with", translations.prefetch_translations())
+        # The priority is shown by its slug, the key the need holds (ReadPlan).
+        return (
+            selectors.needs_visible_to(user=self.request.user, with_tags=False)
+            .select_related(None)
+            .select_related("member_state__country")
+            .prefetch_related("shared_with")
+        )
 
     def may_create(self, user) -> bool:
         return selectors.is_curator(user) or bool(selectors.member_state_ids(user=user))

@@ -14,7 +14,6 @@ from matchmaking import api_cache
 from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
-from matchmaking import translations
 from matchmaking.api.base import TaggedViewSet
 from matchmaking.api.base import errors
 from matchmaking.api.base import tagged_schema
@@ -67,9 +66,13 @@ class ProgrammeViewSet(TaggedViewSet):
     other_side = ("need__member_state", ("need__ref", "need__member_state__country_id"))
 
     def records(self):
-        return selectors.programmes_visible_to(
-            user=self.request.user, with_tags=False
-        ).prefetch_related(translations.prefetch_translations())
+        # The cost model is shown by its slug, the key the programme holds
+        # (ReadPlan): no join for it.
+        return (
+            selectors.programmes_visible_to(user=self.request.user, with_tags=False)
+            .select_related(None)
+            .select_related("provider")
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

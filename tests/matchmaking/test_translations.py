@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -293,3 +294,38 @@ def test_an_import_infers_the_language_of_each_text(django_capture_on_commit_cal
     assert Programme.objects.get(ref="p-zh").content_language_id == "zh"
     assert Need.objects.get(ref="n-es").content_language_id == "es"
     assert detect_language("") == "en"
+
+
+@pytest.mark.parametrize("model", [Need, Programme])
+def test_a_page_of_translations_is_attached_as_the_prefetch_leaves_it(
+    model, django_assert_num_queries
+):
+    factory = NeedFactory if model is Need else ProgrammeFactory
+    records = [factory(content_language_id="en") for _ in range(3)]
+    for record, languages in zip(records, (["fr", "es"], [], ["zh"]), strict=True):
+        for code in languages:
+            ContentTranslation.objects.create(
+                content_object=record, language_id=code, title=f"{code} title"
+            )
+    ids = [record.pk for record in records]
+    prefetched = list(
+        model.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .prefetch_related(translations.prefetch_translations())
+    )
+    page = list(model.objects.filter(pk__in=ids).order_by("pk"))
+    ContentType.objects.get_for_model(model)  # cached per process, as served
+    with django_assert_num_queries(1):
+        translations.attach_translations(page)
+
+    def rows(record):
+        return [
+            (t.pk, t.object_id, t.language_id, t.title, t.summary)
+            for t in getattr(record, translations.PREFETCHED)
+        ]
+
+    assert [rows(r) for r in page] == [rows(r) for r in prefetched]
+    assert [len(rows(r)) for r in page] == [2, 0, 1]
+    with translation.override("zh"):
+        shown = [translations.shown_version(r).title for r in page]
+    assert shown == [page[0].title, page[1].title, "zh title"]
