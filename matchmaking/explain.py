@@ -351,16 +351,20 @@ def explained(reasons: Any, *, language: str | None = None) -> list[Any]:
     if not isinstance(reasons, (list, tuple)):
         return []
     language = language or active_language()  # once, not once per reason
+    # The texts already rendered, looked up here first (a list of matches
+    # repeats a few reasons many times; reason_text renders the others).
+    memo = _memo_for(language, labels_for(language))
     out: list[Any] = []
     for stored in reasons:
-        if isinstance(stored, Mapping):
-            out.append(
-                {
-                    "code": stored.get("code", ""),
-                    "params": stored.get("params") or {},
-                    "text": reason_text(stored, language=language),
-                }
-            )
+        if type(stored) is dict or isinstance(stored, Mapping):
+            params = stored.get("params") or {}
+            text = None
+            if not (stored.get("text") and language == "en"):
+                text = memo.get((stored.get("code"), repr(params)))
+            if text is None:
+                text = reason_text(stored, language=language)
+                memo = _memo_for(language, labels_for(language))
+            out.append({"code": stored.get("code", ""), "params": params, "text": text})
         else:
             out.append(reason_text(stored, language=language))
     return out
