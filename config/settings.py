@@ -454,6 +454,10 @@ STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
 # API GET answers are kept this long at most (0: off); a change to the data
 # they read retires them at once (see matchmaking/api_cache.py).
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+# Reference data read on every catalogue page (facet options, the names a
+# search looks up) is kept this long at most (0: off); an edit shows at once
+# (see matchmaking/reference_cache.py).
+REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300)
 # The default cache (API throttles, statistics, API answers). Without
 # CACHE_URL: local memory in each process (at most CACHE_MAX_ENTRIES entries),
 # right for one process; with several app-server processes set CACHE_URL to a

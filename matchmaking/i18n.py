@@ -42,6 +42,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from matchmaking import reference_cache
 from matchmaking.models import UN_LANGUAGES
 from matchmaking.models import Country
 from matchmaking.models import Topic
@@ -332,44 +333,59 @@ def _names_match(words: list[str], names: tuple[str, ...]) -> bool:
     return all(word in haystack for word in words)
 
 
-def countries_matching(query: str) -> list[str]:
+def _country_names() -> list[tuple[str, ...]]:
+    fields = ("iso3", "iso2", *(f"name_{lang}" for lang in UN_LANGUAGES))
+    return list(Country.objects.order_by().values_list(*fields))
+
+
+def _topic_names() -> list[tuple[str, ...]]:
+    langs = ("name", "name_ar", "name_es", "name_fr", "name_ru", "name_zh")
+    fields = ("slug", *langs, *(f"theme__{name}" for name in langs))
+    return list(Topic.objects.order_by().values_list(*fields))
+
+
+def countries_matching(
+    query: str, generation: tuple[int, ...] | None = None
+) -> list[str]:
     """ISO alpha-3 codes of the countries whose code or name in any UN language
-    matches the query, accents, case and Arabic marks aside."""
+    matches the query, accents, case and Arabic marks aside. ``generation``:
+    the names kept for it are read (``reference_cache``)."""
     if not _searchable(query):
         return []
-    fields = ("iso3", "iso2", *(f"name_{lang}" for lang in UN_LANGUAGES))
     folded = fold(query)
     words = folded.split()
     return [
         row[0]
-        for row in Country.objects.order_by().values_list(*fields)
+        for row in reference_cache.kept("country-names", generation, _country_names)
         if _names_match(words, row[2:])
         or folded in {_folded_names(row[:1]), _folded_names(row[1:2])}
     ]
 
 
-def topics_matching(query: str) -> list[str]:
-    """Slugs of the topics whose own or theme's name matches in any language."""
+def topics_matching(query: str, generation: tuple[int, ...] | None = None) -> list[str]:
+    """Slugs of the topics whose own or theme's name matches in any language
+    (``generation``: as ``countries_matching``)."""
     if not _searchable(query):
         return []
-    langs = ("name", "name_ar", "name_es", "name_fr", "name_ru", "name_zh")
-    fields = ("slug", *langs, *(f"theme__{name}" for name in langs))
     words = fold(query).split()
     return [
         row[0]
-        for row in Topic.objects.order_by().values_list(*fields)
+        for row in reference_cache.kept("topic-names", generation, _topic_names)
         if _names_match(words, row[1:7]) or _names_match(words, row[7:])
     ]
 
 
-def reference_ids(query: str, model: Any) -> list[Any]:
+def reference_ids(
+    query: str, model: Any, generation: tuple[int, ...] | None = None
+) -> list[Any]:
     """Querysets of the ids of the programmes (``model``) tied to a country or
     topic the query names: eligible for the country, offered by a provider
     based there, or on the topic; each read through an index (the link
     tables', the provider's country), where one ``OR`` of joins would read
-    every programme and its links."""
-    countries = countries_matching(query)
-    topics = topics_matching(query)
+    every programme and its links. ``generation``: the names kept for it
+    are read (``reference_cache``)."""
+    countries = countries_matching(query, generation)
+    topics = topics_matching(query, generation)
     found = []
     if countries:
         eligible = model.eligible_countries.through.objects

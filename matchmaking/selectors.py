@@ -31,6 +31,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from matchmaking import i18n
 from matchmaking.enums import ACTIVE_NEED_STATUSES
 from matchmaking.enums import MembershipRole
 from matchmaking.enums import NeedStatus
@@ -502,6 +503,10 @@ CATALOGUE_FACETS: list[tuple[str, str, type[Model]]] = [
 ]
 
 
+# The facets whose options are shown by name in the reader's language.
+SORTED_BY_NAME = ("region", "language")
+
+
 def _open_to_all_q() -> Q:
     """Programmes without a region or country limit: eligible everywhere."""
     # NOT IN, not NOT EXISTS: the same rows (programme_id is never NULL), but
@@ -910,3 +915,21 @@ def catalogue_facet_options(*, name: str, model: Any) -> list[Any]:
     if name == "region":
         return list(model.objects.filter(level=RegionLevel.REGION))
     return list(model.objects.all())
+
+
+def catalogue_facet_choices(*, sort: bool) -> dict[str, list[tuple[str, str]]]:
+    """Every facet's options as (value, name in the active language): plain
+    values, so that they can be kept (``reference_cache``). ``sort``: regions
+    and languages in display order, by name the way readers of the language
+    sort them (collation keys are slow: worth it for options kept); else in
+    the tables' order, as the vocabularies always are."""
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for name, _path, model in CATALOGUE_FACETS:
+        found = [
+            (str(row.pk), i18n.display_name(row))
+            for row in catalogue_facet_options(name=name, model=model)
+        ]
+        if sort and name in SORTED_BY_NAME:
+            found = i18n.sorted_by_name(found, lambda choice: choice[1])
+        choices[name] = found
+    return choices

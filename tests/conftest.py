@@ -157,8 +157,10 @@ def curator(db):
 def _no_api_cache(settings):
     """Tests run in a transaction that never commits, and the API cache's
     generation moves on commit: off by default; tests/matchmaking/api/test_api_cache.py
-    turns it on with committing transactions."""
+    turns it on with committing transactions. The same for the reference data
+    kept per generation (matchmaking/reference_cache.py)."""
     settings.API_CACHE_SECONDS = 0
+    settings.REFERENCE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -15,10 +16,12 @@ from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from matchmaking import audit
 from matchmaking import i18n
+from matchmaking import reference_cache
 from matchmaking import search
 from matchmaking import selectors
 from matchmaking import services
@@ -27,7 +30,6 @@ from matchmaking import translations
 from matchmaking.enums import ProgrammeStatus
 from matchmaking.funding import coordination
 from matchmaking.funding import selectors as funding_selectors
-from matchmaking.models import Language
 from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.views.common import PAGE_SIZE
@@ -66,15 +68,36 @@ _FACET_LABELS = {
 ENDED_CAP = 100
 
 
-def _sorted_options(name: str, model: Any, rows: list[Any]) -> list[Any]:
-    """The options shown, in display order: by name in the reader's language
-    for regions and languages (sorted once filtered: collation keys are slow
-    and most of the 184 languages are not offered)."""
-    if name == "region":
-        return i18n.sorted_by_name(rows)
-    if model is Language:
-        return i18n.sorted_by_name(rows, i18n.display_name)
-    return rows
+def _facet_choices(
+    generation: tuple[int, ...] | None,
+) -> dict[str, list[tuple[str, str]]]:
+    """Every facet's options as (value, name), kept per generation and
+    language in display order (``reference_cache``); read now, regions and
+    languages unsorted (``_shown``), when not kept."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return reference_cache.kept(
+        f"catalogue-facets:{language}",
+        generation,
+        lambda: selectors.catalogue_facet_choices(sort=generation is not None),
+    )
+
+
+def _shown(
+    name: str,
+    choices: list[tuple[str, str]],
+    *,
+    kept_sorted: bool,
+    found: dict[str | None, int],
+    chosen: list[str],
+) -> list[tuple[str, str]]:
+    """The options offered (found, or chosen), in display order: by name in
+    the reader's language for regions and languages (unless kept so, sorted
+    once filtered: collation keys are slow and most of the 184 languages are
+    not offered)."""
+    shown = [c for c in choices if found.get(c[0], 0) or c[0] in chosen]
+    if not kept_sorted and name in selectors.SORTED_BY_NAME:
+        return i18n.sorted_by_name(shown, lambda choice: choice[1])
+    return shown
 
 
 def icontains_q(query: str) -> Q:
@@ -112,10 +135,12 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     # index (the provider's name on its own, small, table: a join would make
     # the database read the provider of every programme to test its name).
     providers = Provider.objects.filter(name__icontains=query).values("pk")
+    # Reference data (options, names) kept per generation: one query.
+    generation = reference_cache.generation()
     also = (
         [
             Programme.objects.filter(provider__in=providers).values("pk"),
-            *i18n.reference_ids(query, Programme),
+            *i18n.reference_ids(query, Programme, generation),
         ]
         if query
         else []
@@ -189,29 +214,33 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         return read.sizes.get(name, 0) > search.CAP
 
     facets = []
-    for name, _path, model in selectors.CATALOGUE_FACETS:
-        options_src = selectors.catalogue_facet_options(name=name, model=model)
+    choices = _facet_choices(generation)
+    for name, _path, _model in selectors.CATALOGUE_FACETS:
         found = counts.get(name, {})
         if name == "region":
             # Programmes open to every state count in every region.
             open_to_all = counts.get("open", {}).get(None, 0)
             found = {
-                str(r.pk): found.get(str(r.pk), 0) + open_to_all for r in options_src
+                value: found.get(value, 0) + open_to_all
+                for value, _label in choices[name]
             }
-        shown = [
-            ref
-            for ref in options_src
-            if found.get(str(ref.pk), 0) or str(ref.pk) in selected[name]
-        ]
+        chosen = selected[name]
+        at_least = cut(name)
         options = [
             {
-                "value": str(ref.pk),
-                "label": i18n.display_name(ref),
-                "count": found.get(str(ref.pk), 0),
-                "at_least": cut(name),
-                "selected": str(ref.pk) in selected[name],
+                "value": value,
+                "label": label,
+                "count": found.get(value, 0),
+                "at_least": at_least,
+                "selected": value in chosen,
             }
-            for ref in _sorted_options(name, model, shown)
+            for value, label in _shown(
+                name,
+                choices[name],
+                kept_sorted=generation is not None,
+                found=found,
+                chosen=chosen,
+            )
         ]
         facets.append(Facet(name, _FACET_LABELS[name](), options))
     elig_counts = {flag: counts.get(flag, {}).get(None, 0) for flag in ("ldc", "sids")}
