@@ -302,7 +302,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     # The page shows topics only: prefetch nothing else. Its count came above.
     more = bounded and counts["total"][None] > search.CAP
     paginator = Paginator(
-        listed.order_by(*order).prefetch_related("topics", "translations"),
+        listed.order_by(*order).prefetch_related(
+            "topics", translations.prefetch_translations()
+        ),
         PAGE_SIZE,
     )
     paginator.count = search.CAP if more else counts["total"][None]
@@ -312,7 +314,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         rows = list(
             visible.filter(pk__in=read.page_ids)
             .order_by("title", "id")
-            .prefetch_related("topics", "translations")
+            .prefetch_related("topics", translations.prefetch_translations())
         )
         # In the order the counts query read them (by relevance when ranked).
         position = {pk: i for i, pk in enumerate(read.page_ids)}
