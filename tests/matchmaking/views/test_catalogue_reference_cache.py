@@ -25,7 +25,10 @@ def _facets(response) -> list[tuple[str, list[tuple[str, str, int, bool]]]]:
     return [
         (
             facet.name,
-            [(o["value"], o["label"], o["count"], o["selected"]) for o in facet.options],
+            [
+                (o["value"], o["label"], o["count"], o["selected"])
+                for o in facet.options
+            ],
         )
         for facet in response.context["facets"]
     ]
