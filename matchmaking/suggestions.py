@@ -56,6 +56,9 @@ from matchmaking.models import SuggestedChange
 from matchmaking.reference import topic_themes
 from matchmaking.suggestion_store import clear_suggestions
 from matchmaking.suggestion_store import persist_results
+from matchmaking.text_analyses import keep_analyses
+from matchmaking.text_analyses import stored_analyses
+from matchmaking.text_analyses import text_key
 
 
 def top_k() -> int:
@@ -122,7 +125,9 @@ def _build_state() -> _EngineState:
     )
     loaded = load_programmes()
     index = engine.build_index(
-        loaded.profiles, topic_themes=topic_themes(), profiles=_analyses or None
+        loaded.profiles,
+        topic_themes=topic_themes(),
+        profiles=_known_analyses(loaded.profiles),
     )
     return _EngineState(
         index=index,
@@ -131,6 +136,20 @@ def _build_state() -> _EngineState:
         capacity=capacity_used(),
         programme_versions=versions,
     )
+
+
+def _known_analyses(
+    records: Sequence[engine.NeedProfile | engine.ProgrammeProfile],
+) -> dict[Any, Any] | None:
+    """The analyses of these records' texts this process or an earlier one made.
+
+    Those not in memory are read from the stored ones (a new process: about
+    a tenth of the time analysing them again would take).
+    """
+    missing = [key for r in records if (key := text_key(r)) not in _analyses]
+    if missing:
+        _analyses.update(stored_analyses(missing))
+    return _analyses or None
 
 
 def _programmes_seen() -> dict[str, Any]:
@@ -215,12 +234,16 @@ def _catch_up_needs(state: _EngineState) -> None:
     if ids:
         # The first look loads every active need: by their filter, not by
         # thousands of ids.
+        first = state.need_watermark is None
         loaded = load_needs(
-            active_needs()
-            if state.need_watermark is None
-            else Need.objects.filter(pk__in=ids)
+            active_needs() if first else Need.objects.filter(pk__in=ids)
         )
-        batch = state.index.encode_needs(loaded.profiles, profiles=_analyses or None)
+        # The first look reads the stored analyses; later ones are a few
+        # edited needs, analysed here (a refresh's round trip saved).
+        batch = state.index.encode_needs(
+            loaded.profiles,
+            profiles=_known_analyses(loaded.profiles) if first else _analyses or None,
+        )
         for profile, features in zip(batch.needs, batch.features, strict=True):
             state.needs[profile.key] = (profile, features)
         state.need_ids.update(loaded.ids)
@@ -392,6 +415,16 @@ def rematch_all(*, rebuild: bool = True) -> RematchReport:
     if rebuild:
         reset_engine(keep_analyses=True)
     state = engine_state(with_needs=True)
+    # For the next process: the analyses of every text ranked (those made
+    # here), and no longer those of texts edited or deleted since; nor in
+    # this process's memory.
+    used = {
+        *map(text_key, state.index.programmes),
+        *(text_key(need) for need, _ in state.needs.values()),
+    }
+    keep_analyses(state.index.profile_cache, used=used)
+    for key in _analyses.keys() - used:
+        del _analyses[key]
     loaded_at = time.perf_counter()
     refs = sorted(state.needs)
     batch = _batch(state, refs)

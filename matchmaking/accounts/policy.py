@@ -76,6 +76,9 @@ CURATOR_MODEL_PERMISSIONS: dict[str, frozenset[str]] = {
     # refresh, shown on the pages of the records they concern.
     "matchmaking.nearmiss": frozenset(),
     "matchmaking.suggestedchange": frozenset(),
+    # The engine's text analyses, kept by digest for the next task worker
+    # (suggestions.py): bookkeeping that no one reads or edits.
+    "matchmaking.textanalysis": frozenset(),
     # Allocation slates: asked for and read on the allocation page.
     "matchmaking.allocationslate": frozenset(),
     # What the platform writes itself, read to follow up a delivery or an

@@ -36,6 +36,7 @@ from matchmaking.models.conversations import MessageSide
 from matchmaking.models.derived import AllocationSlate
 from matchmaking.models.derived import NearMiss
 from matchmaking.models.derived import SuggestedChange
+from matchmaking.models.derived import TextAnalysis
 from matchmaking.models.funding import BudgetLine
 from matchmaking.models.funding import CoordinationCell
 from matchmaking.models.funding import CoordinationShare
@@ -154,6 +155,7 @@ __all__ = [
     "SuggestedChange",
     "TaggedRecord",
     "TaskWorker",
+    "TextAnalysis",
     "Theme",
     "Timestamped",
     "TokenScope",

@@ -97,3 +97,24 @@ class AllocationSlate(models.Model):
 
     def __str__(self) -> str:
         return f"slate {self.pk} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+
+class TextAnalysis(models.Model):
+    """The engine's analysis of one record's text, kept by a digest of the text.
+
+    The costliest part of encoding a record, and a function of its text and the
+    lexicon alone: a new task worker reads these instead of analysing every
+    record again (``suggestions.py``). Bookkeeping, not shown anywhere: no
+    verbose names to translate.
+    """
+
+    # sha256 of the lexicon's fingerprint and the (title, summary,
+    # description) analysed, in hex: an edited text or a new lexicon gets a
+    # new row, and a full rematch deletes the rows no record uses any more.
+    digest = models.CharField(max_length=64, primary_key=True)
+    # TextProfile.to_dict() as JSON text (decoded in Python: cheaper to read
+    # and write by the thousand than jsonb, and never queried inside).
+    profile = models.TextField()
+
+    def __str__(self) -> str:
+        return self.digest

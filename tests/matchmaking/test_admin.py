@@ -35,6 +35,7 @@ def test_every_project_model_is_in_the_admin():
     from matchmaking.models import SavedSearch
     from matchmaking.models import SignInThrottle
     from matchmaking.models import SuggestedChange
+    from matchmaking.models import TextAnalysis
 
     # Historical models (the audit trail) are read through each model's
     # "History" page, not registered on their own; the sign-in throttle's
@@ -44,9 +45,9 @@ def test_every_project_model_is_in_the_admin():
     # kept on their pages only; near misses and the advisor's changes are the
     # engine's, rewritten by every refresh and shown on the pages of the
     # records they concern, and the allocation slates are read on the
-    # allocation page.
+    # allocation page; the kept text analyses are the engine's bookkeeping.
     own = {Notification, NotificationPreference, SavedSearch, ConversationRead}
-    derived = {NearMiss, SuggestedChange, AllocationSlate}
+    derived = {NearMiss, SuggestedChange, AllocationSlate, TextAnalysis}
     project = {
         m
         for app in ("matchmaking", "roundtable")
