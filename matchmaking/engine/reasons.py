@@ -175,8 +175,13 @@ def _explain(
         [(-(wanted[c] * offered[c]), c) for c in wanted.keys() & offered.keys()]
     )
     if contributions:
-        top_concepts = tuple([c for _, c in contributions[:_MAX_CONCEPTS]])
-        reasons.append(Reason("shared_concepts", {"concepts": top_concepts}))
+        # Shared like the others: the same few concepts name many pairs, and
+        # the store encodes each distinct reason object once.
+        key = (6, *[c for _, c in contributions[:_MAX_CONCEPTS]])
+        named = cache.get(key)
+        if named is None:
+            named = cache[key] = Reason("shared_concepts", {"concepts": key[1:]})
+        reasons.append(named)
     for slot, code, argument, asked, offered_values in (
         (1, "assistance", "assistance_types", nf.assistance_types, pf.assistance_types),
         (2, "audience", "audiences", nf.audiences, pf.audiences),
