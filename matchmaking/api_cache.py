@@ -155,6 +155,7 @@ IGNORED = frozenset(
         "matchmaking.webhookdelivery",
         "matchmaking.savedsearch",
         "matchmaking.taskworker",  # the task workers' heartbeats
+        "matchmaking.textanalysis",  # the engine's kept text analyses
         "axes",
         "sessions",
         "admin",  # the admin's log of its own actions
