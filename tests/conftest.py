@@ -39,7 +39,10 @@ def uses_database(item) -> bool:
 def pytest_configure(config):
     """The xdist controller gives its workers a template key of their own
     (tests/testdb.py) unless one is set (.ci/run sets one for all its runs):
-    one worker migrates, the others copy its database."""
+    one worker migrates, the others copy its database. On PostgreSQL a
+    transactional test's flush deletes rows instead of truncating tables
+    (testdb.flush_by_delete)."""
+    testdb.flush_by_delete()
     if hasattr(config, "workerinput") or testdb.current_key() is not None:
         return
     if config.getoption("numprocesses", None) and not config.getoption("reuse_db"):

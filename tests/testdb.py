@@ -164,3 +164,33 @@ def drop(key: str, connections) -> None:
         quote = connection.ops.quote_name
         with connection.creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(postgres_name(key))}")
+
+
+def flush_by_delete() -> None:
+    """Transactional tests end with Django's flush of every table; on
+    PostgreSQL that is one ``TRUNCATE`` of some 100 tables, which makes new
+    files for each table and index: 0.65-0.86 s in psql, 3-4 s through the
+    flush at CI's load, against about 50 ms for a ``DELETE`` of each table
+    (they hold a test's few rows). Django's foreign keys are deferrable, so
+    the deletes go in any order inside the flush's transaction. A flush that
+    resets sequences (``reset_sequences``) still truncates."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return truncate(
+                self,
+                style,
+                tables,
+                reset_sequences=reset_sequences,
+                allow_cascade=allow_cascade,
+            )
+        return [
+            "SET CONSTRAINTS ALL DEFERRED",
+            # Table names from the models, quoted.
+            *(f"DELETE FROM {self.quote_name(table)}" for table in tables),  # noqa: S608
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
