@@ -48,15 +48,9 @@ def records():
     )
 
 
-def test_a_new_process_reads_the_analyses_a_rematch_stored(records, monkeypatch):
-    suggestions.reset_engine()
-    suggestions.rematch_all()
-    assert TextAnalysis.objects.count() == 3
-    first = suggested()
-    # A new process (nothing in memory) analyses no text again, and ranks
-    # the same.
-    suggestions.reset_engine()
-    analysed = []
+def count_analyses(monkeypatch) -> list[int]:
+    """How many texts each call of the lexicon analyses, from now on."""
+    analysed: list[int] = []
     real = Lexicon.profiles
     monkeypatch.setattr(
         Lexicon,
@@ -65,6 +59,18 @@ def test_a_new_process_reads_the_analyses_a_rematch_stored(records, monkeypatch)
             analysed.append(len(texts)) or real(self, texts, **kw)
         ),
     )
+    return analysed
+
+
+def test_a_new_process_reads_the_analyses_a_rematch_stored(records, monkeypatch):
+    suggestions.reset_engine()
+    suggestions.rematch_all()
+    assert TextAnalysis.objects.count() == 3
+    first = suggested()
+    # A new process (nothing in memory) analyses no text again, and ranks
+    # the same.
+    suggestions.reset_engine()
+    analysed = count_analyses(monkeypatch)
     suggestions.rematch_all()
     assert analysed == []
     assert suggested() == first
@@ -78,15 +84,7 @@ def test_an_edited_text_is_analysed_again_and_its_old_analysis_dropped(
     before = set(TextAnalysis.objects.values_list("digest", flat=True))
     Need.objects.filter(pk=records.pk).update(description="Forensic training only.")
     suggestions.reset_engine()
-    analysed = []
-    real = Lexicon.profiles
-    monkeypatch.setattr(
-        Lexicon,
-        "profiles",
-        lambda self, texts, **kw: (
-            analysed.append(len(texts)) or real(self, texts, **kw)
-        ),
-    )
+    analysed = count_analyses(monkeypatch)
     suggestions.rematch_all()
     after = set(TextAnalysis.objects.values_list("digest", flat=True))
     assert analysed == [1]
