@@ -1,10 +1,14 @@
 """The one router of API v1, with the OpenAPI schema and its docs."""
 
+import threading
+
+from django.core.signals import setting_changed
 from django.http import JsonResponse
 from django.urls import NoReverseMatch
 from django.urls import include
 from django.urls import path
 from django.urls import re_path
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -125,8 +129,48 @@ router.register("pitches", rt_pitches.PitchViewSet, basename="pitch")
 router.register("meetings", rt_meetings.MeetingViewSet, basename="meeting")
 router.register("commitments", rt_commitments.CommitmentViewSet, basename="commitment")
 
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per language and version in each
+    process instead of on every request (a second or more of CPU each).
+
+    It depends on the code alone: it is public (``SERVE_PUBLIC``: the same for
+    every caller) and names no server, so what one request generated is what
+    the next one would. Renderers only read it. Settings changed at run time
+    (tests) drop what was kept.
+    """
+
+    _kept: dict[tuple, dict] = {}
+    _lock = threading.Lock()
+
+    def _get_schema_response(self, request):
+        version = (
+            self.api_version or request.version or self._get_version_parameter(request)
+        )
+        key = (type(self), version, translation.get_language())
+        with self._lock:
+            schema = self._kept.get(key)
+            if schema is None:
+                generator = self.generator_class(
+                    urlconf=self.urlconf, api_version=version, patterns=self.patterns
+                )
+                schema = generator.get_schema(request=request, public=self.serve_public)
+                self._kept[key] = schema
+        filename = self._get_filename(request, version)
+        disposition = f'inline; filename="{filename}"'
+        return Response(data=schema, headers={"Content-Disposition": disposition})
+
+
+def _forget_schemas(**kwargs) -> None:
+    with SchemaView._lock:
+        SchemaView._kept.clear()
+
+
+setting_changed.connect(_forget_schemas, dispatch_uid="api:forget_schemas")
+
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(
