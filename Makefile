@@ -19,12 +19,18 @@ SCHEMA_TESTS := tests/matchmaking/api/test_schema.py
 TEST_MARKERS ?=
 SCHEMA_TESTS_RUN ?= 1
 
-.PHONY: install run test lint typecheck format migrate demo clean messages compile
+.PHONY: venv install run test lint typecheck format migrate demo clean messages compile
 
-$(VENV)/.installed: pyproject.toml
+# The virtual environment alone (with a current pip); .ci/run builds PyICU's
+# wheel with it while `make install` runs.
+$(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found: install it (pyenv install 3.13) or set PYTHON=/path/to/python3.13"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
