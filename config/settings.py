@@ -173,7 +173,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compiling: it costs about 0.4 s for a statement whose estimate
     # passes jit_above_cost (the searched catalogue's counts at 100,000
-    # programmes, README "Benchmarks"), more than it saves on any query here.
+    # programmes, docs/benchmarks.md), more than it saves on any query here.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -232,7 +232,7 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
 
 # Full-text search on PostgreSQL (per-language vectors, relevance ranking,
-# misspellings: README "Text search"), on by default; SQLite always uses the
+# misspellings: docs/search.md), on by default; SQLite always uses the
 # substring search. The vectors are kept up to date either way, so turning it
 # back on needs no backfill.
 SEARCH_FULL_TEXT = env_bool("CBM_SEARCH_FULL_TEXT", True)
@@ -273,7 +273,7 @@ TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 60)
 # waited longer than this: no worker is taking them.
 HEALTH_TASK_WAIT_SECONDS = env_int("HEALTH_TASK_WAIT_SECONDS", 300)
 
-# Notifications (README "Notifications"): the worker re-delivers an event left
+# Notifications (docs/notifications.md): the worker re-delivers an event left
 # undelivered this long (a crash, a failed channel); the engine announces a
 # new suggestion at or above this score and rank.
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env_int("NOTIFICATIONS_SWEEP_AFTER_SECONDS", 30)

@@ -131,7 +131,7 @@ class JoinStatus(models.TextChoices):
 
 
 class EventKind(models.TextChoices):
-    """Everything someone may hear about (README "Notifications")."""
+    """Everything someone may hear about (docs/notifications.md)."""
 
     SUGGESTION_NEW = "suggestion.new", _("New suggestion")
     MATCH_INTEREST = (

@@ -1,6 +1,6 @@
 """Reference data shipped with the project: UN M49 countries and the taxonomy.
 
-Pure readers over the files in ``matchmaking/data/`` (sources in README.md). The
+Pure readers over the files in ``matchmaking/data/`` (sources in docs/data.md). The
 data migrations, dataset validation and the database-free ranking command all
 read through here, so every part of the product agrees on the same codes.
 """

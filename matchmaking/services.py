@@ -121,7 +121,7 @@ class _Rules:
     owner_of: Callable[[Any], int]
     refused: str | Promise
     # Dates that name a deadline or an end: refused in the past when written
-    # (imports of historical records bypass this; see README "Data").
+    # (imports of historical records bypass this; see docs/data.md).
     future_dates: tuple[str, ...] = ()
 
     def may_edit(self, user: User, record: Need | Programme) -> bool:

@@ -12,7 +12,7 @@ claimed (the dead worker's id stays in ``worker_ids``, the next one is added).
 
 A task may therefore start twice (once in the dead worker, rolled back or cut
 short, then again): every task of this project is idempotent for that
-(README "Production").
+(docs/operations.md, "The task worker and its lease").
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The one place these rules live. The permission backend (what the admin opens
 for a curator at all), the admin (which rows and fields), the web views, the
-services and the API all ask here; README "Who may change what" is this module
-as a table.
+services and the API all ask here; "Who may change what" in docs/operations.md
+is this module as a table.
 
 Levels: a plain account (0), a curator or staff member (1), a superuser (2).
 Staff rights never reach account, credential or permission data at or above

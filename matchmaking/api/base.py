@@ -279,7 +279,7 @@ class ApiPagination(PageNumberPagination):
 PAGING = frozenset({"page", "page_size"})
 
 
-# README "Deprecation": a deprecated v1 endpoint or field keeps working for at
+# docs/api.md "Deprecation": a deprecated v1 endpoint or field keeps working for at
 # least this long after its Deprecation date, then may go (its Sunset date).
 MIN_DEPRECATION = dt.timedelta(days=180)
 

@@ -1,4 +1,4 @@
-"""The conversation of a match between its two sides (README "Conversations").
+"""The conversation of a match between its two sides (docs/notifications.md).
 
 ``services`` writes (post, hide, mark read), ``selectors`` reads (who may read
 and write, the messages, unread counts), ``subjects`` tells the outbox who

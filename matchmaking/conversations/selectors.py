@@ -2,7 +2,7 @@
 
 Reading goes with seeing the match (``selectors.matches_visible_to``: its two
 sides and curators); writing is for the people of the two sides, once the
-match is introduced (README "Conversations").
+match is introduced (docs/notifications.md, "Conversations").
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from matchmaking.models import User
 from matchmaking.selectors import AnyUser
 
 # The steps at which the two sides know each other and may write: from the
-# introduction on (README "Conversations"). Before it there is no
+# introduction on (docs/notifications.md). Before it there is no
 # conversation; after a decline what was said stays readable.
 OPEN_STATUSES = frozenset(
     {

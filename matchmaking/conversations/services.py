@@ -1,7 +1,7 @@
 """Writes of conversations: posting a message, a curator hiding one, reading.
 
 A new message records a ``message.new`` outbox event in the same transaction
-(README "Notifications"): the other side hears of it in the notification
+(docs/notifications.md): the other side hears of it in the notification
 centre, by mail in their language and through their webhooks.
 """
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
-# Text limits (README "Text limits"): every free-text field has one, checked by
+# Text limits (docs/data.md): every free-text field has one, checked by
 # the model (full_clean), the forms, the API (maxLength in its schema) and the
 # dataset import. Titles and names are CharFields of 200 or 300 characters.
 # The matching engine reads at most LONG_TEXT characters of a field

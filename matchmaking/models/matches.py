@@ -54,7 +54,7 @@ class Match(Timestamped):
     created_by = user_fk(_("created by"))
     # Every human step (interest, introduction, agreement ...) is recorded.
     # Engine suggestions are written in bulk (matchmaking/suggestions.py) and
-    # get no per-row history: see README "Audit trail". components and reasons
+    # get no per-row history: see docs/operations.md. components and reasons
     # are the engine's explanation, rewritten on every rematch.
     history = HistoricalRecords(excluded_fields=["components", "reasons"])
 

@@ -2,7 +2,7 @@
 
 Services call ``record(kind, obj, actor=...)`` inside their transaction; the
 task worker delivers each event to every registered channel
-(``register_channel``) once it commits. See /README "Notifications" and
+(``register_channel``) once it commits. See docs/notifications.md and
 ``registry`` for how another module (webhooks, roundtable) plugs in.
 """
 

@@ -106,7 +106,7 @@ _WORD_MARKS = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\
 _TANWEEN_ALEF = re.compile("\u0627\u064b|\u064b\u0627")
 # What the analysis reads, so that its cost is bounded whatever a text holds:
 # the first MAX_ANALYSED_CHARS characters of a text (the longest field a record
-# may have, see the text limits in the README), and the first MAX_TOKEN_CHARS
+# may have, see the text limits in docs/data.md), and the first MAX_TOKEN_CHARS
 # characters of a word (no real word is longer; stemming cost grows with it).
 MAX_ANALYSED_CHARS = 10_000
 MAX_TOKEN_CHARS = 64

@@ -519,7 +519,7 @@ WEB_FAMILIES: dict[str, str] = {
 
 # --- who may change what: accounts, tokens, organisations, verification ------------
 #
-# The rules of matchmaking/accounts/policy.py (README "Who may change what"),
+# The rules of matchmaking/accounts/policy.py (docs/operations.md),
 # one row per action, called through the admin, the pages and the API as each
 # role by tests/matchmaking/api/test_authz_matrix.py. The cast adds ``superuser``; the
 # curator is staff here (the admin is for staff). A cell is ``OK`` (done), a

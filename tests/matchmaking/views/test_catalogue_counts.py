@@ -178,7 +178,7 @@ def _expected(rows: list[Row], params: dict[str, list[str]]):
     (by relevance first when the search is ranked, then by title).
 
     The rows found are those holding the query as it is: the queries below
-    are whole words, which full text finds alike (README "Text search")."""
+    are whole words, which full text finds alike (docs/search.md)."""
     query = params.get("q", [""])[0]
     searched = [r for r in rows if query.lower() in r.text]
     relevance = _relevance(query)
