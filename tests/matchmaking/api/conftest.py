@@ -53,6 +53,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The cast, written to the database (in the caller's transaction)."""
     state_a = MemberStateFactory(country=Country.objects.get(iso3="SEN"))
     state_b = MemberStateFactory(country=Country.objects.get(iso3="KEN"))
     # P is verified, Q is not (so Q's users see "registered" needs as missing).

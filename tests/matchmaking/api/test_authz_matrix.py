@@ -1,7 +1,9 @@
 """T4: every API operation, called as every role, answers what the matrix says.
 
-One world per operation; each role's call runs in a savepoint rolled back
-afterwards, so one role's successful write never changes what the next sees.
+One world for all the operations, made once for the module
+(tests/shared_data.py); each operation runs in a savepoint of it, and each
+role's call in a savepoint of that, rolled back afterwards, so one role's
+successful write never changes what the next role or operation sees.
 The payload is minimal (empty): an allowed role may get a 400 naming the
 missing fields, which counts as allowed; a denial must be exactly the code of
 the matrix.
@@ -17,6 +19,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
+from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -51,8 +54,10 @@ from tests.factories import EventFactory
 from tests.factories import SessionFactory
 from tests.factories import UserFactory
 from tests.matchmaking.admin_forms import admin_form_data
+from tests.matchmaking.api.conftest import build_world
 from tests.matchmaking.api.conftest import client_for
 from tests.roundtable import pdfs
+from tests.shared_data import made_once_for_the_module
 
 from . import authz_matrix as matrix
 
@@ -60,10 +65,39 @@ pytestmark = pytest.mark.django_db
 DENIALS = {401, 403, 404, 405}
 
 
+@pytest.fixture(scope="module")
+def _world_and_targets(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world and the targets, made once for the module's tests."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with media, made_once_for_the_module(django_db_blocker):
+        world = build_world()
+        yield world, make_targets(world)
+
+
 @pytest.fixture
-def targets(world, settings, tmp_path):
+def shared(_world_and_targets, db):
+    """The module's world and targets, inside this test's savepoint; the users
+    read again, so nothing a request did to them in memory carries over."""
+    world, targets = _world_and_targets
+    for user in world.users.values():
+        user.refresh_from_db()
+    return world, targets
+
+
+@pytest.fixture
+def world(shared):
+    """This module's tests all share the module's world (tests/api/conftest.py's
+    cast, made once)."""
+    return shared[0]
+
+
+@pytest.fixture
+def targets(shared):
+    return shared[1]
+
+
+def make_targets(world) -> dict:
     """The objects the object routes are called on (see authz_matrix.py)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     now = timezone.now()
     event = EventFactory(slug="authz-event")
     CallForPitches.objects.create(
