@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import models
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,6 +28,7 @@ from tests.factories import NeedFactory
 from tests.factories import ProgrammeFactory
 from tests.factories import ProviderFactory
 from tests.factories import UserFactory
+from tests.shared_data import made_once_for_the_module
 
 
 @dataclass
@@ -54,6 +56,27 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with made_once_for_the_module(django_db_blocker):
+        yield build_world()
+
+
+@pytest.fixture
+def shared_world(_module_world, db) -> World:
+    """The cast made once for the module (tests/shared_data.py), for a module
+    whose tests do not need their own: a module opts in by defining ``world``
+    as this. Each test runs in a savepoint rolled back after it, and gets the
+    records read again, so nothing a test changed carries over, in the
+    database or in memory. Not for transactional tests."""
+    for value in vars(_module_world).values():
+        if isinstance(value, models.Model):
+            value.refresh_from_db()
+    for user in _module_world.users.values():
+        user.refresh_from_db()
+    return _module_world
 
 
 def build_world() -> World:

@@ -15,6 +15,12 @@ TRANSLATIONS = [
 ]
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def test_the_owner_writes_translations_and_readers_get_their_language(world):
     owner = client_for(world, "ms_a")
     response = owner.patch(

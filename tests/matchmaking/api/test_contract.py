@@ -14,6 +14,12 @@ from tests.matchmaking.api.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def test_an_unknown_parameter_is_a_400_naming_it_and_the_accepted_ones(world):
     response = client_for(world, "anon").get("/api/v1/programmes/?ldc=true&thme=x")
     assert response.status_code == 400

@@ -19,6 +19,12 @@ from tests.matchmaking.api.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def iso(value: dt.datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 

@@ -26,6 +26,12 @@ from tests.factories import MatchFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def test_a_match_reads_the_same_as_its_declared_fields(world):
     MatchFactory(
         need=world.need_b_registered,

@@ -13,6 +13,12 @@ from tests.matchmaking.api.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def refs(response) -> list[str]:
     assert response.status_code == 200, response.json()
     return sorted(row["ref"] for row in response.json()["results"])

@@ -84,6 +84,12 @@ COMMON_FORBIDDEN = [
 ]
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def forbidden(*names: str):
     """A non-empty dict of forbidden fields (from the list given) to hostile values."""
     keys = sorted({*COMMON_FORBIDDEN, *names})

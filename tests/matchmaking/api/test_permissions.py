@@ -41,6 +41,12 @@ VISIBLE_NEEDS = {
 ALL_NEEDS = VISIBLE_NEEDS["curator"]
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def snapshot(model, pk):
     """Every field of a row, to prove a denied request changed nothing."""
     obj = model.objects.get(pk=pk)

@@ -24,6 +24,12 @@ NEW = {
 }
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def provider_row(ref: str) -> tuple:
     p = Provider.objects.get(ref=ref)
     return (p.name, p.stakeholder_group_id, p.country_id, p.is_verified, p.website)

@@ -18,6 +18,12 @@ from tests.matchmaking.api.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def token_client(key: str, keyword: str = "Token") -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")

@@ -18,6 +18,12 @@ pytestmark = pytest.mark.django_db
 HOOK = {"url": "https://hooks.example.org/cbm", "event_types": ["saved_search.match"]}
 
 
+@pytest.fixture
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
+
+
 def test_create_shows_the_secret_once(world):
     client = client_for(world, "ms_a")
     created = client.post("/api/v1/webhooks/", HOOK, format="json")
