@@ -15,6 +15,7 @@ import json
 from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
+from typing import Any
 
 from matchmaking import engine
 from matchmaking.engine.text.analyser import default_lexicon
@@ -49,6 +50,11 @@ def stored_analyses(
     by_digest = {_digest(fingerprint, key): key for key in set(keys)}
     wanted = list(by_digest)
     found: dict[TextKey, TextProfile] = {}
+    # One object per distinct key and float across all the profiles read:
+    # json.loads makes every word stem and weight anew for each text, and a
+    # worker holds every text's analysis (at 30,000 x 30,000 a few hundred MB
+    # of repeated strings and floats).
+    shared: dict[Any, Any] = {}
     for start in range(0, len(wanted), _CHUNK):
         rows = TextAnalysis.objects.filter(
             pk__in=wanted[start : start + _CHUNK]
@@ -56,8 +62,26 @@ def stored_analyses(
         for digest, profile in rows:
             # to_dict()'s JSON: keys and values come back as they were
             # (floats and ints alike, in order), so the profile is the same.
-            found[by_digest[digest]] = TextProfile(**json.loads(profile))
+            fields = json.loads(profile)
+            found[by_digest[digest]] = TextProfile(
+                **{name: _shared(part, shared) for name, part in fields.items()}
+            )
     return found
+
+
+def _shared(values: dict[str, Any], shared: dict[Any, Any]) -> dict[str, Any]:
+    """``values`` with its keys and float values replaced by equal ones met before.
+
+    Floats are looked up by (float, value): 1.0 and 1 are equal keys, and an
+    int must stay an int; zeros are left as they are (0.0 equals -0.0).
+    """
+    same = shared.setdefault
+    return {
+        same(key, key): (
+            same((float, value), value) if type(value) is float and value else value
+        )
+        for key, value in values.items()
+    }
 
 
 def keep_analyses(

@@ -104,3 +104,32 @@ def test_stored_analyses_are_the_analyses_made():
     assert stored_analyses([key], fingerprint="another") == {}
     assert keep_analyses({}, used=[other]) == (0, 1)
     assert TextAnalysis.objects.count() == 0
+
+
+def test_stored_analyses_share_their_stems_and_weights_between_texts():
+    lexicon = default_lexicon()
+    keys = [
+        ("Incident response", "CSIRT training", "Incident response for CSIRT teams."),
+        ("Incident handling", "CSIRT exercises", "Incident response exercises."),
+    ]
+    made = {
+        key: lexicon.profile(
+            dict(zip(("title", "summary", "description"), key, strict=True))
+        )
+        for key in keys
+    }
+    keep_analyses(made, used=keys)
+    read = stored_analyses(keys)
+    # The same values and types, in the same order...
+    assert read == made
+    for key in keys:
+        for name in ("concepts", "topics", "audiences", "assistance_types", "words"):
+            got, want = getattr(read[key], name), getattr(made[key], name)
+            assert list(got.items()) == list(want.items())
+            assert [type(v) for v in got.values()] == [type(v) for v in want.values()]
+    # ... and one object for a stem both texts use.
+    first, second = (read[key].words for key in keys)
+    both = [stem for stem in second if stem in first]
+    assert both
+    in_first = {stem: stem for stem in first}
+    assert all(in_first[stem] is stem for stem in both)
