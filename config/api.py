@@ -154,7 +154,10 @@ class SchemaView(SpectacularAPIView):
                 generator = self.generator_class(
                     urlconf=self.urlconf, api_version=version, patterns=self.patterns
                 )
-                schema = generator.get_schema(request=request, public=self.serve_public)
+                # Without the request, as `manage.py spectacular` generates it:
+                # nothing of the first caller's can end up in what every
+                # later caller is served.
+                schema = generator.get_schema(request=None, public=self.serve_public)
                 self._kept[key] = schema
         filename = self._get_filename(request, version)
         disposition = f'inline; filename="{filename}"'
