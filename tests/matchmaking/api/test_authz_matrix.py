@@ -54,10 +54,8 @@ from tests.factories import EventFactory
 from tests.factories import SessionFactory
 from tests.factories import UserFactory
 from tests.matchmaking.admin_forms import admin_form_data
-from tests.matchmaking.api.conftest import build_world
 from tests.matchmaking.api.conftest import client_for
 from tests.roundtable import pdfs
-from tests.shared_data import made_once_for_the_module
 
 from . import authz_matrix as matrix
 
@@ -66,34 +64,23 @@ DENIALS = {401, 403, 404, 405}
 
 
 @pytest.fixture(scope="module")
-def _world_and_targets(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The world and the targets, made once for the module's tests."""
+def _targets(_module_world, django_db_blocker, tmp_path_factory):
+    """The targets, made once for the module inside the transaction of its
+    cast (conftest._module_world), with the slides' media folder."""
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    with media, made_once_for_the_module(django_db_blocker):
-        world = build_world()
-        yield world, make_targets(world)
+    with media, django_db_blocker.unblock():
+        yield make_targets(_module_world)
 
 
 @pytest.fixture
-def shared(_world_and_targets, db):
-    """The module's world and targets, inside this test's savepoint; the users
-    read again, so nothing a request did to them in memory carries over."""
-    world, targets = _world_and_targets
-    for user in world.users.values():
-        user.refresh_from_db()
-    return world, targets
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
 
 
 @pytest.fixture
-def world(shared):
-    """This module's tests all share the module's world (tests/api/conftest.py's
-    cast, made once)."""
-    return shared[0]
-
-
-@pytest.fixture
-def targets(shared):
-    return shared[1]
+def targets(_targets, world):
+    return _targets
 
 
 def make_targets(world) -> dict:

@@ -36,9 +36,7 @@ from matchmaking.funding.services import parse_funding
 from matchmaking.funding.services import write_funding
 from matchmaking.models import TokenScope
 from matchmaking.models import Topic
-from tests.matchmaking.api.conftest import build_world
 from tests.matchmaking.api.conftest import client_for
-from tests.shared_data import made_once_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -68,21 +66,10 @@ stateful = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    """The API tests' cast (tests/matchmaking/api/conftest.py), made once for
-    the module (tests/shared_data.py) instead of once per operation's test."""
-    with made_once_for_the_module(django_db_blocker):
-        yield build_world()
-
-
 @pytest.fixture
-def world(_world, db):
-    """The module's cast, inside this test's savepoint; its users read again,
-    so nothing a request did to them in memory carries over."""
-    for user in _world.users.values():
-        user.refresh_from_db()
-    return _world
+def world(shared_world):
+    """The API cast, made once for this module (conftest.shared_world)."""
+    return shared_world
 
 
 @pytest.fixture
