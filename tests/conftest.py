@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -164,6 +165,18 @@ def _no_api_cache(settings):
     kept per generation (matchmaking/reference_cache.py)."""
     settings.API_CACHE_SECONDS = 0
     settings.REFERENCE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request's middleware or
+    token authentication activates its language in the thread and nothing
+    turns it back, so a test that resolves or reverses a URL after another
+    test's French request would get the French prefix (seen: test_csrf's
+    ``resolve("/")`` failing with only ``fr/`` tried)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
