@@ -20,8 +20,8 @@ from django_filters.conf import settings as filter_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from matchmaking import catalogue
 from matchmaking import search
-from matchmaking import selectors
 from matchmaking import translations
 from matchmaking.enums import MatchOrigin
 from matchmaking.enums import MatchStatus
@@ -308,7 +308,7 @@ class ProgrammeFilter(TaggedFilter):
         )
 
     def filter_funder(self, queryset, name, value):
-        return queryset.filter(selectors.funded_by_name_q(value))
+        return queryset.filter(catalogue.funded_by_name_q(value))
 
     def filter_eligible_for(self, queryset, name, value):
         codes = list(value.region_codes)

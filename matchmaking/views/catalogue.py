@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from matchmaking import audit
+from matchmaking import catalogue
 from matchmaking import i18n
 from matchmaking import reference_cache
 from matchmaking import search
@@ -78,7 +79,7 @@ def _facet_choices(
     return reference_cache.kept(
         f"catalogue-facets:{language}",
         generation,
-        lambda: selectors.catalogue_facet_choices(sort=generation is not None),
+        lambda: catalogue.catalogue_facet_choices(sort=generation is not None),
     )
 
 
@@ -95,7 +96,7 @@ def _shown(
     once filtered: collation keys are slow and most of the 184 languages are
     not offered)."""
     shown = [c for c in choices if found.get(c[0], 0) or c[0] in chosen]
-    if not kept_sorted and name in selectors.SORTED_BY_NAME:
+    if not kept_sorted and name in catalogue.SORTED_BY_NAME:
         return i18n.sorted_by_name(shown, lambda choice: choice[1])
     return shown
 
@@ -159,7 +160,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             prepared,
             also=also,
             limit=cut,
-            columns=selectors.BOUND_COLUMNS,
+            columns=catalogue.BOUND_COLUMNS,
         )
 
     def bound_ended(queryset: QuerySet) -> tuple[str, list[Any]]:
@@ -170,11 +171,11 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     order = ("-" + search.RANK, "title", "id") if ranked else ("title", "id")
     selected = {
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
-        for name in [*[f[0] for f in selectors.CATALOGUE_FACETS], "eligibility"]
+        for name in [*[f[0] for f in catalogue.CATALOGUE_FACETS], "eligibility"]
     }
     # Part of a funding organisation's name, as the API's ``funder``.
     funder = request.GET.get("funder", "").strip()[:200].replace("\x00", "")
-    filters = selectors.catalogue_filters(selected=selected, funder=funder)
+    filters = catalogue.catalogue_filters(selected=selected, funder=funder)
 
     # With a search or a filter, the ids of the page asked for are read with
     # the counts, so the search and filters run once; a number past the last
@@ -195,7 +196,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     size = PAGE_SIZE
     if bounded and wanted is not None:
         size = max(0, min(PAGE_SIZE, search.CAP - (wanted - 1) * PAGE_SIZE))
-    read = selectors.catalogue_counts(
+    read = catalogue.catalogue_counts(
         searched=searched,
         filters=filters,
         shared=shared,
@@ -215,7 +216,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
     facets = []
     choices = _facet_choices(generation)
-    for name, _path, _model in selectors.CATALOGUE_FACETS:
+    for name, _path, _model in catalogue.CATALOGUE_FACETS:
         found = counts.get(name, {})
         if name == "region":
             # Programmes open to every state count in every region.

@@ -2,7 +2,7 @@
 
 The view reads every count and the result count in one SQL query, with the
 page's ids when a search or filter is asked for (the searched programmes as
-CTEs read once: see ``selectors.catalogue_counts``). Here the same numbers are
+CTEs read once: see ``catalogue.catalogue_counts``). Here the same numbers are
 worked out in Python over the programmes' rows, for combinations of filters with and
 without a text search and for every page, on whichever database the suite
 runs (SQLite and PostgreSQL).
