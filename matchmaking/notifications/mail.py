@@ -386,8 +386,13 @@ def send_pending(*, ids: Iterable[int] | None = None, limit: int = 500) -> int:
                 mail.next_attempt_at = now + _retry_delay(mail.attempts)
                 mail.claimed_until = None
                 if mail.attempts >= settings.NOTIFICATIONS_MAIL_MAX_ATTEMPTS:
+                    # An error for the operator, not an end: the mail stays
+                    # pending and is tried again, at most hourly.
                     logger.error(
-                        "mail %s gave up after %s attempts", mail.pk, mail.attempts
+                        "mail %s still not sent after %s attempts; next try at %s",
+                        mail.pk,
+                        mail.attempts,
+                        mail.next_attempt_at.isoformat(),
                     )
                 mail.save(
                     update_fields=[

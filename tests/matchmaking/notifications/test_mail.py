@@ -122,3 +122,26 @@ def test_the_hourly_cap_holds_the_rest_for_the_next_hour(world, settings):
     held = MailMessage.objects.filter(status="pending")
     assert held.count() == 2
     assert all(m.next_attempt_at > timezone.now() + timedelta(minutes=59) for m in held)
+
+
+def test_past_the_attempt_limit_a_failure_is_an_error_and_the_mail_still_waits(
+    world, monkeypatch, settings, caplog
+):
+    """NOTIFICATIONS_MAIL_MAX_ATTEMPTS raises the log level; it ends nothing."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refused(self, messages):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refused)
+    settings.NOTIFICATIONS_MAIL_MAX_ATTEMPTS = 2
+    _event(world)
+    MailMessage.objects.update(attempts=1)
+    with caplog.at_level("WARNING", logger="matchmaking.notifications.mail"):
+        assert send_pending() == 0
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 2
+    assert all("still not sent after 2 attempts; next try at" in e for e in errors)
+    waiting = MailMessage.objects.all()
+    assert {(m.status, m.attempts) for m in waiting} == {("pending", 2)}
+    assert all(m.next_attempt_at > timezone.now() for m in waiting)
