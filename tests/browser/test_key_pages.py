@@ -58,6 +58,9 @@ LAYOUT = """(MIN) => {
   const first = document.querySelector('#programme-results .result');
   return {
     sideways: root.scrollWidth - root.clientWidth,
+    // A list of records (table-stack) read without scrolling its region sideways.
+    list_sideways: Math.max(0, ...[...document.querySelectorAll('.table-stack')].map(
+      t => t.parentElement.scrollWidth - t.parentElement.clientWidth)),
     serif: serif,
     small_chart_text: small,
     header_height: header ? header.getBoundingClientRect().height : 0,
@@ -213,6 +216,8 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
     for width in ("desktop", "phone"):
         measured = {f["path"]: f["layout"][width] for f in figures}
         assert {p: m["sideways"] for p, m in measured.items() if m["sideways"]} == {}
+        lists = {p: m["list_sideways"] for p, m in measured.items()}
+        assert {p: w for p, w in lists.items() if w} == {}
         assert {p: m["serif"] for p, m in measured.items() if m["serif"]} == {}
         small = {p: m["small_chart_text"] for p, m in measured.items()}
         assert {p: t for p, t in small.items() if t} == {}
