@@ -63,6 +63,7 @@ def redis_url(tmp_path):
     process.wait(timeout=10)
 
 
+@pytest.mark.slow(40)
 def test_two_servers_and_workers_stay_consistent_when_half_of_them_dies(redis_url):
     state, _ = MemberState.objects.get_or_create(
         country=Country.objects.get(iso3=topology.COUNTRY)

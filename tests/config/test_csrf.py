@@ -103,6 +103,7 @@ def test_the_walk_covers_the_routes_that_matter():
 CSRF_EXEMPT = {"/notifications/unsubscribe/x/"}
 
 
+@pytest.mark.slow(55)
 def test_every_unsafe_session_request_without_a_token_is_refused(curator_client):
     refused, let_through = 0, []
     paths = sorted(all_paths() - CSRF_EXEMPT)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.config.conftest import PRODUCTION_ENV
 from tests.config.conftest import load_profile
 from tests.config.conftest import run_with_env
@@ -121,6 +123,7 @@ print(url in page.content.decode())
 """
 
 
+@pytest.mark.slow(37)
 def test_production_static_files_have_hashed_names_and_cache_forever(tmp_path):
     env = {**PRODUCTION_ENV, "DJANGO_STATIC_ROOT": str(tmp_path / "static")}
     collected = run_with_env(["manage.py", "collectstatic", "--noinput"], env)
@@ -142,6 +145,7 @@ CACHE_SCRIPT = (
 )
 
 
+@pytest.mark.slow(20)
 def test_several_app_server_processes_share_a_redis_cache_when_told():
     # Throttle counters and kept API answers must be shared by the processes
     # of a deployment: CACHE_URL names the Redis server.

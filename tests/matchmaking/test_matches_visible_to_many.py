@@ -49,6 +49,7 @@ WORLD = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow(17)
 @settings(
     max_examples=30,
     deadline=None,

@@ -72,6 +72,7 @@ def _records():
     return [*needs, *programmes]
 
 
+@pytest.mark.slow(100)
 def test_saving_every_demo_record_unchanged_by_form_and_api_changes_nothing(demo):
     """One test (the demo loads once): the web form, then the API."""
     records = _records()

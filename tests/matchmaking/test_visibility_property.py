@@ -229,6 +229,7 @@ def _check(refs: dict[str, NeedSpec], user, role: Role, headers: dict) -> None:
     assert selectors.platform_figures(user=user).open_needs == len(active)
 
 
+@pytest.mark.slow(200)
 @pytest.mark.django_db
 @settings(
     max_examples=EXAMPLES,

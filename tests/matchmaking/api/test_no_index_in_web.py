@@ -212,6 +212,7 @@ print(sorted(name for name in sys.modules if name.split(".")[0] in heavy
 """
 
 
+@pytest.mark.slow(15)
 def test_a_web_process_starts_without_the_engines_heavy_modules():
     found = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", STARTUP],

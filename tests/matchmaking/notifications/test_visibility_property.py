@@ -137,6 +137,7 @@ def _may_read(user, message) -> bool:
     )
 
 
+@pytest.mark.slow(17)
 @settings(
     max_examples=25,
     deadline=None,

@@ -171,6 +171,7 @@ def _expected(needs: list[Spec], countries, themes, public: bool):
     }
 
 
+@pytest.mark.slow(16)
 @pytest.mark.django_db
 @settings(
     max_examples=25,
