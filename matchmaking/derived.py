@@ -14,6 +14,7 @@ from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,17 @@ NEAR_MISSES_KEPT = 9
 _BULK = 2000
 
 _CHANGE_COLUMNS = ("programme_id", "need_id", "kind", "value")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every store here reads besides its batch of needs: the engine's
+    index, the database ids of needs and programmes by ref, and the day."""
+
+    index: engine.MatchingIndex
+    need_ids: Mapping[str, int]
+    programme_ids: Mapping[str, int]
+    today: date
 
 
 def _replace(
@@ -81,23 +93,19 @@ def _replace(
 
 @transaction.atomic
 def store_near_misses(
-    index: engine.MatchingIndex,
-    batch: engine.NeedBatch,
-    *,
-    need_ids: Mapping[str, int],
-    programme_ids: Mapping[str, int],
-    today: date,
-    everyone: bool = False,
+    inputs: Inputs, batch: engine.NeedBatch, *, everyone: bool = False
 ) -> int:
     """Recompute and store the near misses of the batch's needs; how many stored.
 
     ``everyone``: the batch is every active need (the other rows go too).
     """
     rows: list[tuple[Any, ...]] = []
-    found = engine.near_misses_many(index, batch, today=today, top=NEAR_MISSES_KEPT)
+    found = engine.near_misses_many(
+        inputs.index, batch, today=inputs.today, top=NEAR_MISSES_KEPT
+    )
     for key, misses in found.items():
         for rank, miss in enumerate(misses, start=1):
-            programme_id = programme_ids.get(miss.programme)
+            programme_id = inputs.programme_ids.get(miss.programme)
             if programme_id is None:
                 continue
             reason = reason_json(miss.reason)
@@ -105,7 +113,7 @@ def store_near_misses(
                 reason = json.dumps(reason, ensure_ascii=False)
             rows.append(
                 (
-                    need_ids[key],
+                    inputs.need_ids[key],
                     programme_id,
                     rank,
                     round(miss.score, 6),
@@ -117,20 +125,17 @@ def store_near_misses(
         NearMiss,
         ("need_id", "programme_id", "rank", "score", "rule", "reason"),
         rows,
-        need_ids=[need_ids[key] for key in batch.keys],
+        need_ids=[inputs.need_ids[key] for key in batch.keys],
         everyone=everyone,
     )
     return len(rows)
 
 
 def _advice_rows(
-    index: engine.MatchingIndex,
+    inputs: Inputs,
     batch: engine.NeedBatch,
     *,
     unmet: Collection[str],
-    need_ids: Mapping[str, int],
-    programme_ids: Mapping[str, int],
-    today: date,
     programmes: Collection[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The changes (to ``programmes``, or any) that would serve the batch's
@@ -144,18 +149,19 @@ def _advice_rows(
     if not chosen:
         return []
     profiles = [need for need, _ in chosen]
+    index = inputs.index
     advice = engine.advise(
         index,
         profiles,
         features=[features for _, features in chosen],
-        today=today,
+        today=inputs.today,
         weights=engine.fairness_weights(profiles),
         programmes=programmes,
     )
     needs = {need.key: need for need, _ in chosen}
     rows = []
     for item in advice:
-        programme_id = programme_ids.get(item.programme)
+        programme_id = inputs.programme_ids.get(item.programme)
         if programme_id is None:
             continue
         for key in item.needs:
@@ -169,19 +175,16 @@ def _advice_rows(
                 value = ""  # the day it is read
             else:
                 value = item.value
-            rows.append((programme_id, need_ids[key], item.kind, value))
+            rows.append((programme_id, inputs.need_ids[key], item.kind, value))
     return rows
 
 
 @transaction.atomic
 def store_advice_for_needs(
-    index: engine.MatchingIndex,
+    inputs: Inputs,
     batch: engine.NeedBatch,
     *,
     unmet: Collection[str],
-    need_ids: Mapping[str, int],
-    programme_ids: Mapping[str, int],
-    today: date,
     everyone: bool = False,
 ) -> int:
     """Recompute the changes that would serve the batch's unmet needs (all programmes).
@@ -189,19 +192,12 @@ def store_advice_for_needs(
     The batch's met needs lose their rows. Returns how many rows were stored.
     ``everyone``: the batch is every active need (the other rows go too).
     """
-    rows = _advice_rows(
-        index,
-        batch,
-        unmet=unmet,
-        need_ids=need_ids,
-        programme_ids=programme_ids,
-        today=today,
-    )
+    rows = _advice_rows(inputs, batch, unmet=unmet)
     _replace(
         SuggestedChange,
         _CHANGE_COLUMNS,
         rows,
-        need_ids=[need_ids[key] for key in batch.keys],
+        need_ids=[inputs.need_ids[key] for key in batch.keys],
         everyone=everyone,
     )
     return len(rows)
@@ -209,37 +205,23 @@ def store_advice_for_needs(
 
 @transaction.atomic
 def store_advice_for_programme(
-    index: engine.MatchingIndex,
-    batch: engine.NeedBatch,
-    *,
-    programme: str,
-    need_ids: Mapping[str, int],
-    programme_ids: Mapping[str, int],
-    today: date,
+    inputs: Inputs, batch: engine.NeedBatch, *, programme: str
 ) -> int:
     """Recompute the changes to one programme that would serve unmet needs.
 
     ``batch``: the active needs; only those stored as unmet count.
     """
-    programme_id = programme_ids.get(programme)
+    programme_id = inputs.programme_ids.get(programme)
     if programme_id is None:
         return 0
     unmet = set(
-        Need.objects.filter(pk__in=[need_ids[key] for key in batch.keys])
+        Need.objects.filter(pk__in=[inputs.need_ids[key] for key in batch.keys])
         .exclude(unmet_reason=UnmetReason.NONE)
         .values_list("ref", flat=True)
     )
     rows: list[tuple[Any, ...]] = []
-    if programme in index.position:
-        rows = _advice_rows(
-            index,
-            batch,
-            unmet=unmet,
-            need_ids=need_ids,
-            programme_ids=programme_ids,
-            today=today,
-            programmes={programme},
-        )
+    if programme in inputs.index.position:
+        rows = _advice_rows(inputs, batch, unmet=unmet, programmes={programme})
     SuggestedChange.objects.filter(programme_id=programme_id).delete()
     _replace(SuggestedChange, _CHANGE_COLUMNS, rows, need_ids=[], everyone=False)
     return len(rows)

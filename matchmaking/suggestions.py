@@ -495,27 +495,14 @@ def refresh_derived() -> DerivedReport:
     started = time.perf_counter()
     state = engine_state(with_needs=True)
     batch = _batch(state, sorted(state.needs))
-    today = timezone.localdate()
+    inputs = _derive_inputs(state, state.need_ids)
     loaded_at = time.perf_counter()
     NearMiss.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
     SuggestedChange.objects.exclude(need__status__in=ACTIVE_NEED_STATUSES).delete()
-    near = derived.store_near_misses(
-        state.index,
-        batch,
-        need_ids=state.need_ids,
-        programme_ids=state.programme_ids,
-        today=today,
-        everyone=True,
-    )
+    near = derived.store_near_misses(inputs, batch, everyone=True)
     near_at = time.perf_counter()
     changes = derived.store_advice_for_needs(
-        state.index,
-        batch,
-        unmet=_stored_unmet(),
-        need_ids=state.need_ids,
-        programme_ids=state.programme_ids,
-        today=today,
-        everyone=True,
+        inputs, batch, unmet=_stored_unmet(), everyone=True
     )
     pending = Q(derived_at__isnull=True) | Q(derived_at__lt=F("matched_at"))
     active_needs().filter(pending).update(derived_at=as_of)
@@ -528,6 +515,16 @@ def refresh_derived() -> DerivedReport:
         seconds_load=loaded_at - started,
         seconds_near_misses=near_at - loaded_at,
         seconds_advice=time.perf_counter() - near_at,
+    )
+
+
+def _derive_inputs(state: _EngineState, need_ids: dict[str, int]) -> derived.Inputs:
+    """What the near misses and advice of ``need_ids`` are computed from, today."""
+    return derived.Inputs(
+        index=state.index,
+        need_ids=need_ids,
+        programme_ids=state.programme_ids,
+        today=timezone.localdate(),
     )
 
 
@@ -550,22 +547,10 @@ def _derive(
 ) -> None:
     if not batch.keys:
         return
-    ids = need_ids
-    today = timezone.localdate()
-    derived.store_near_misses(
-        state.index,
-        batch,
-        need_ids=ids,
-        programme_ids=state.programme_ids,
-        today=today,
-    )
+    inputs = _derive_inputs(state, need_ids)
+    derived.store_near_misses(inputs, batch)
     derived.store_advice_for_needs(
-        state.index,
-        batch,
-        unmet=_stored_unmet(ids.values()),
-        need_ids=ids,
-        programme_ids=state.programme_ids,
-        today=today,
+        inputs, batch, unmet=_stored_unmet(need_ids.values())
     )
 
 
@@ -599,22 +584,9 @@ def refresh_programme_derived(
         everyone = _batch(state, sorted(state.needs))
         near = derived.needs_near_missed_by(state.index, everyone, programme=ref)
         near -= reranked  # their near misses are new already
-        today = timezone.localdate()
-        derived.store_near_misses(
-            state.index,
-            _batch(state, sorted(near)),
-            need_ids=state.need_ids,
-            programme_ids=state.programme_ids,
-            today=today,
-        )
-        derived.store_advice_for_programme(
-            state.index,
-            everyone,
-            programme=ref,
-            need_ids=state.need_ids,
-            programme_ids=state.programme_ids,
-            today=today,
-        )
+        inputs = _derive_inputs(state, state.need_ids)
+        derived.store_near_misses(inputs, _batch(state, sorted(near)))
+        derived.store_advice_for_programme(inputs, everyone, programme=ref)
     Need.objects.filter(pk__in=list(need_ids)).update(derived_at=as_of)
     Programme.objects.filter(pk=programme_id).update(derived_at=as_of)
     api_cache.changed()  # bulk writes send no signal
