@@ -288,6 +288,13 @@ def can_edit_record(*, user: User, record: Need | Programme) -> bool:
     return _rules_of(record).may_edit(user, record)
 
 
+def may_create_record(*, user: User, model: type[Need] | type[Programme]) -> bool:
+    """Curators and those acting for a member state (needs) or a provider
+    (programmes) create records."""
+    rules = _NEED if model is Need else _PROGRAMME
+    return selectors.is_curator(user) or bool(rules.owner_ids(user))
+
+
 @transaction.atomic
 @coordination_cells.batched()
 def create_record(

@@ -554,7 +554,8 @@ class TaggedViewSet(
     record_family: str
 
     # Each resource says: how its matches are ordered, which serializer takes
-    # a status change, and (methods) its records and who may create one. The
+    # a status change, and (methods) its records and why a user who may not
+    # create one is refused (services.may_create_record says who may). The
     # writes are the services' need-or-programme steps (services.*_record).
     matches_order: tuple
     status_serializer: type[serializers.Serializer]
@@ -572,10 +573,6 @@ class TaggedViewSet(
     # The serializer field naming the state or provider a new record belongs to.
     owner_field: str
 
-    def may_create(self, user) -> bool:
-        """Whether the user acts for an owner of such records (or curates)."""
-        raise NotImplementedError
-
     def create_refused(self) -> str:
         """Why a user who may not create such records is refused."""
         raise NotImplementedError
@@ -583,11 +580,24 @@ class TaggedViewSet(
     def can_edit(self, record) -> bool:
         return services.can_edit_record(user=self.request.user, record=record)
 
+    def editable_record(self, ref):
+        """The record ``ref`` for those who may edit it (its owners and
+        curators): 401 signed out, 404 if they may not see it, else 403."""
+        if not self.request.user.is_authenticated:
+            raise exceptions.NotAuthenticated
+        record = audit.get_visible_or_404(
+            self.request, self.records().prefetch_related(None), ref=ref
+        )
+        if not self.can_edit(record):
+            raise exceptions.PermissionDenied
+        return record
+
     def can_translate(self, obj) -> bool:
         return self.can_edit(obj)
 
     def create(self, request, *args, **kwargs):
-        if not self.may_create(request.user):
+        model = self.records().model
+        if not services.may_create_record(user=request.user, model=model):
             raise exceptions.PermissionDenied(self.create_refused())
         serializer, data = self._validated()
         owner = data.pop(self.owner_field)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import api_cache
-from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
 from matchmaking.api.base import TaggedViewSet
@@ -66,9 +64,6 @@ class NeedViewSet(TaggedViewSet):
             .prefetch_related("shared_with")
         )
 
-    def may_create(self, user) -> bool:
-        return selectors.is_curator(user) or bool(selectors.member_state_ids(user=user))
-
     def create_refused(self) -> str:
         return _("Only member-state users and curators post needs.")
 
@@ -81,12 +76,6 @@ class NeedViewSet(TaggedViewSet):
     )
     @action(detail=True, methods=["get"], url_path="near-misses")
     def near_misses(self, request, ref=None):
-        if not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated
-        need = audit.get_visible_or_404(
-            request, self.records().prefetch_related(None), ref=ref
-        )
-        if not self.can_edit(need):
-            raise exceptions.PermissionDenied
+        need = self.editable_record(ref)
         found = stored_results.near_misses_for_need(user=request.user, need=need)
         return Response({"results": NearMissSerializer(found, many=True).data})

@@ -5,13 +5,11 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from matchmaking import api_cache
-from matchmaking import audit
 from matchmaking import selectors
 from matchmaking import stored_results
 from matchmaking.api.base import TaggedViewSet
@@ -84,9 +82,6 @@ class ProgrammeViewSet(TaggedViewSet):
             queryset = queryset.filter(selectors.programme_current_q())
         return queryset
 
-    def may_create(self, user) -> bool:
-        return selectors.is_curator(user) or bool(selectors.provider_ids(user=user))
-
     def create_refused(self) -> str:
         return _("Only provider users and curators register programmes.")
 
@@ -102,13 +97,7 @@ class ProgrammeViewSet(TaggedViewSet):
     )
     @action(detail=True, methods=["get"], url_path="advice")
     def advice(self, request, ref=None):
-        if not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated
-        programme = audit.get_visible_or_404(
-            request, self.records().prefetch_related(None), ref=ref
-        )
-        if not self.can_edit(programme):
-            raise exceptions.PermissionDenied
+        programme = self.editable_record(ref)
         found = [
             {
                 "kind": item.kind,
