@@ -376,14 +376,8 @@ class ProgrammeFundingAdmin(admin.ModelAdmin):
     readonly_fields = ("total_budget_usd",)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Figures the platform keeps itself: read, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class _ReadOnlyAdmin(RecordOnlyAdmin):
+    """Figures the platform keeps itself: read, never edited (nor deleted) here."""
 
     def has_delete_permission(self, request, obj=None):
         return False

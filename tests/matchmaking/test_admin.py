@@ -117,3 +117,26 @@ def test_a_curator_cannot_make_anyone_a_superuser(client, curator):
     form = page.context["adminform"].form
     assert "is_superuser" not in form.fields
     assert "user_permissions" not in form.fields
+
+
+def test_the_coordination_figures_are_read_only_in_the_admin(curator):
+    from matchmaking.models import CoordinationCell
+    from matchmaking.models import CoordinationShare
+    from matchmaking.models import CoordinationYear
+    from matchmaking.models import CoordinationYearTotal
+
+    request = type("Request", (), {"user": curator})()
+    for model in (
+        CoordinationShare,
+        CoordinationCell,
+        CoordinationYear,
+        CoordinationYearTotal,
+    ):
+        model_admin = admin.site._registry[model]
+        allowed = (
+            model_admin.has_add_permission(request),
+            model_admin.has_change_permission(request),
+            model_admin.has_delete_permission(request),
+            model_admin.has_view_permission(request),
+        )
+        assert allowed == (False, False, False, True), model
