@@ -22,9 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 from operator import itemgetter
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db import transaction
 from django.db.models import Q
@@ -47,6 +49,7 @@ from matchmaking.dataset.checks import Row
 from matchmaking.dataset.checks import chunks
 from matchmaking.enums import NeedStatus
 from matchmaking.enums import ProgrammeStatus
+from matchmaking.funding.services import FundingInput
 from matchmaking.funding.services import funding_by_programme
 from matchmaking.funding.services import parse_funding
 from matchmaking.funding.services import write_fundings
@@ -333,18 +336,49 @@ def import_dataset(
 
 
 def _write_funding(funding: dict[str, Any]) -> None:
-    """Replace the funding of the programmes whose records give one, all at
-    once (the checker parsed each record already: nothing is refused here)."""
+    """Replace the funding of the programmes whose records give one that
+    differs from what they hold, all at once (the checker parsed each record
+    already: nothing is refused here). Funding given unchanged is left alone,
+    so importing the same file twice rewrites no row."""
     if not funding:
         return
-    providers = _ids_by_ref(Provider, _participant_providers(funding.values()))
     programmes = _ids_by_ref(Programme, funding)
-    write_fundings(
-        fundings={
-            programmes[ref]: parse_funding(data, providers=providers)
-            for ref, data in funding.items()
-        }
+    stored: dict[int, dict[str, Any]] = {}
+    for chunk in chunks(sorted(programmes.values())):
+        stored.update(funding_by_programme(chunk))
+    providers = _ids_by_ref(
+        Provider, _participant_providers([*funding.values(), *stored.values()])
     )
+    changed = {}
+    for ref, data in funding.items():
+        given = parse_funding(data, providers=providers)
+        pk = programmes[ref]
+        if _as_stored(given) != _stored_funding(stored.get(pk, {}), providers):
+            changed[pk] = given
+    if changed:
+        write_fundings(fundings=changed)
+
+
+def _as_stored(funding: FundingInput) -> FundingInput:
+    """Funding in the order it is read back: participants by role, budget
+    lines by start (each stable, as written)."""
+    return replace(
+        funding,
+        participants=tuple(sorted(funding.participants, key=attrgetter("role"))),
+        budget_lines=tuple(
+            sorted(funding.budget_lines, key=attrgetter("period_start"))
+        ),
+    )
+
+
+def _stored_funding(
+    data: dict[str, Any], providers: dict[str, int]
+) -> FundingInput | None:
+    """A programme's funding as held (None: unreadable, so rewritten)."""
+    try:
+        return _as_stored(parse_funding(data, providers=providers))
+    except ValidationError:
+        return None
 
 
 def _participant_providers(fundings: Iterable[Any]) -> set[str]:

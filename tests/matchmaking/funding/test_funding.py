@@ -19,6 +19,7 @@ from matchmaking.models import ExchangeRate
 from matchmaking.models import Need
 from matchmaking.models import ParticipatingOrganisation
 from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
 from matchmaking.models import Provider
 from tests.factories import MembershipFactory
 from tests.factories import ProgrammeFactory
@@ -392,6 +393,47 @@ def test_a_dataset_import_replaces_funding_or_writes_nothing(db):
             "ref", "funding__total_budget", "funding__currency"
         )
     ) == [("a", Decimal("5000.00"), "USD"), ("c", Decimal("5000.00"), "USD")]
+
+
+def _funding_rows():
+    """Every stored row of the programmes' funding, with its id and stamp."""
+    return (
+        sorted(ParticipatingOrganisation.objects.values_list("pk", "programme_id")),
+        sorted(BudgetLine.objects.values_list("pk", "programme_id")),
+        sorted(ProgrammeFunding.objects.values_list("pk", "updated_at")),
+    )
+
+
+def test_importing_the_same_funding_again_rewrites_nothing(db):
+    ProviderFactory(ref="prov", name="Prov")
+    ProviderFactory(ref="donor", name="Donor")
+    # Given in another order than it is read back (participants by role,
+    # lines by start): the same funding all the same.
+    funding = {
+        **FUNDING,
+        "participants": FUNDING["participants"][::-1],
+        "budget_lines": FUNDING["budget_lines"][::-1],
+    }
+    import_dataset(data=_funded_dataset(["a", "b"], funding=funding))
+    before = _funding_rows()
+
+    import_dataset(data=_funded_dataset(["a", "b"], funding=funding))
+
+    assert _funding_rows() == before
+    changed = _funded_dataset(["a", "b"], funding=funding)
+    changed["programmes"][1]["funding"] = {**funding, "total_budget": "260000"}
+    import_dataset(data=changed)
+    participants = _funding_rows()[0]
+    a, b = (Programme.objects.get(ref=ref).pk for ref in ("a", "b"))
+    assert [row for row in participants if row[1] == a] == [
+        row for row in before[0] if row[1] == a
+    ]
+    assert [row for row in participants if row[1] == b] != [
+        row for row in before[0] if row[1] == b
+    ]
+    assert ProgrammeFunding.objects.get(programme=b).total_budget == Decimal(
+        "260000.00"
+    )
 
 
 def test_the_catalogue_filters_programmes_by_funder(client, db):
