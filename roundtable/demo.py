@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from matchmaking.dataset.demo import ensure_row
-from matchmaking.models import ExchangeRate
 from matchmaking.models import Programme
 from matchmaking.models import Provider
 from matchmaking.models import Theme
@@ -408,20 +407,10 @@ COMMITMENTS = (
 )
 
 
-# The curators' rate table holds the currencies the demo's amounts are in, so
-# the euro commitment counts in the US-dollar figures of "Who funds what" like
-# the others (without a rate it would be left out of the totals).
-DEMO_RATES = (("EUR", Decimal("1.08"), dt.date(2026, 1, 1)),)
-
-
 def _add_commitments(event: Event, users: Mapping[str, User]) -> None:
-    """Commitments made at the event, some reported on, once."""
-    for currency, usd_per_unit, valid_from in DEMO_RATES:
-        ExchangeRate.objects.get_or_create(
-            currency=currency,
-            valid_from=valid_from,
-            defaults={"usd_per_unit": usd_per_unit},
-        )
+    """Commitments made at the event, some reported on, once. The euro one
+    counts in the US-dollar figures of "Who funds what" through the demo's
+    rates (matchmaking.dataset.demo.DEMO_RATES, loaded before)."""
     if Commitment.objects.filter(event=event).exists():
         return  # their state and reports belong to whoever plays the demo
     for plan in COMMITMENTS:

@@ -1,6 +1,7 @@
 """The matchmaking side of the demo: data and users of every role.
 
-``load_demo`` imports ``data/demo.json`` through the dataset service, then adds
+``load_demo`` adds the demo's exchange rates (the curators' dated table) and
+imports ``data/demo.json`` through the dataset service, then adds
 what that format does not carry: demo users and their memberships, verified
 providers, a confidential need shared with the demo provider and one match
 taken to "introduced" with a short conversation. The
@@ -18,6 +19,8 @@ import json
 from base64 import b32decode
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,7 @@ from matchmaking.dataset.exchange import ImportResult
 from matchmaking.dataset.exchange import import_dataset
 from matchmaking.enums import MatchStatus
 from matchmaking.enums import MembershipRole
+from matchmaking.funding.rates import add_exchange_rates
 from matchmaking.models import Match
 from matchmaking.models import Membership
 from matchmaking.models import MemberState
@@ -149,6 +153,37 @@ WORKED_MATCH = (
             "ministry's digital director will join.",
         ),
     ),
+)
+# The curators' dated rate table for the currencies of the demo's money (its
+# programmes' funding and the roundtable's commitments): demo values, not market
+# rates. A budget line converts at the rate of its period's start, a total
+# budget at the programme's start, so the programmes that ended in 2025 use the
+# 2025 rates. A curator's change to one of these survives the next load.
+DEMO_RATES: tuple[tuple[str, date, Decimal], ...] = tuple(
+    (currency, valid_from, Decimal(usd_per_unit))
+    for valid_from, rates in (
+        (
+            date(2025, 1, 1),
+            {
+                "AUD": "0.62",
+                "CHF": "1.10",
+                "EUR": "1.04",
+                "GBP": "1.25",
+                "JPY": "0.0064",
+            },
+        ),
+        (
+            date(2026, 1, 1),
+            {
+                "AUD": "0.66",
+                "CHF": "1.13",
+                "EUR": "1.08",
+                "GBP": "1.27",
+                "JPY": "0.0067",
+            },
+        ),
+    )
+    for currency, usd_per_unit in rates.items()
 )
 DEMO_PHONES = {"focal": "+220 437 0000", "provider": "+47 22 00 00 00"}
 CURATORS_GROUP = "Curators"
@@ -329,9 +364,11 @@ def _work_one_match(*, users: dict[str, User]) -> None:
 
 @transaction.atomic
 def load_demo(*, data: dict | None = None) -> DemoResult:
-    """Import the demo dataset, then its users, memberships, sharing and one
-    match worked through to a conversation."""
+    """The demo's exchange rates, the demo dataset, then its users,
+    memberships, sharing and one match worked through to a conversation."""
     data = read_demo_data() if data is None else data
+    # Rates first: the import converts the programmes' money as it writes it.
+    add_exchange_rates(rates=DEMO_RATES)
     imported = import_dataset(data=data)
     users = _ensure_users(data=data)
     _verify_providers(curator=users["curator"])

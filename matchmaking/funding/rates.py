@@ -115,3 +115,26 @@ def _refresh(
         | {funding.programme_id for funding in changed_totals}
     )
     return len(changed_lines) + len(changed_totals)
+
+
+@transaction.atomic
+def add_exchange_rates(*, rates: Iterable[tuple[str, date, Decimal]]) -> int:
+    """Add the rates (currency, valid from, US dollars per unit) the table
+    lacks, then recompute the US-dollar equivalents and the coordination
+    cells as a curator's edit in the admin does; a currency's rate of a day
+    already in the table is left as it is. Returns how many were added."""
+    held = set(ExchangeRate.objects.values_list("currency", "valid_from"))
+    added = []
+    for currency, valid_from, usd_per_unit in rates:
+        if (currency, valid_from) in held:
+            continue
+        rate = ExchangeRate(
+            currency=currency, valid_from=valid_from, usd_per_unit=usd_per_unit
+        )
+        rate.full_clean()
+        added.append(rate)
+        held.add((currency, valid_from))
+    ExchangeRate.objects.bulk_create(added)
+    if added:
+        refresh_usd()
+    return len(added)

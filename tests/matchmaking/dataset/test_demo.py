@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import itertools
 from base64 import b32decode
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,13 +18,19 @@ from matchmaking import selectors
 from matchmaking.accounts import policy
 from matchmaking.dataset.checks import validate_dataset
 from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY
+from matchmaking.dataset.demo import DEMO_RATES
 from matchmaking.dataset.demo import DEMO_USERS
 from matchmaking.dataset.demo import VERIFIED_PROVIDERS
 from matchmaking.dataset.demo import read_demo_data
+from matchmaking.models import BudgetLine
+from matchmaking.models import CoordinationCell
+from matchmaking.models import ExchangeRate
 from matchmaking.models import Membership
 from matchmaking.models import MemberState
 from matchmaking.models import Need
+from matchmaking.models import ParticipatingOrganisation
 from matchmaking.models import Programme
+from matchmaking.models import ProgrammeFunding
 from matchmaking.models import Provider
 from matchmaking.models import Theme
 from matchmaking.models import Topic
@@ -416,8 +423,28 @@ def _snapshot() -> dict:
         "counts": {m.__name__: m.objects.count() for m in models},
         "updated": {
             m.__name__: sorted(m.objects.values_list("pk", "updated_at"))
-            for m in (Provider, Programme, Need, Membership, MemberState, Event, Pitch)
+            for m in (
+                Provider,
+                Programme,
+                Need,
+                Membership,
+                MemberState,
+                Event,
+                Pitch,
+                ProgrammeFunding,
+                ExchangeRate,
+            )
         },
+        "funding": (
+            sorted(ParticipatingOrganisation.objects.values_list("pk", "programme_id")),
+            sorted(BudgetLine.objects.values_list("pk", "amount_usd")),
+            sorted(ProgrammeFunding.objects.values_list("pk", "total_budget_usd")),
+            sorted(
+                CoordinationCell.objects.values_list(
+                    "funder", "region", "theme", "split", "programmes", "cents"
+                )
+            ),
+        ),
         "passwords": sorted(User.objects.values_list("username", "password")),
         "slots": sorted(
             TimeSlot.objects.values_list("pk", "starts_at", "ends_at", "pitch_id")
@@ -458,6 +485,28 @@ def test_running_load_demo_twice_changes_nothing(demo):
         "programmes: 0 created, 0 updated, 66 unchanged; "
         "needs: 0 created, 0 updated, 46 unchanged"
     )
+
+
+def test_load_demo_adds_the_demo_exchange_rates_and_keeps_a_curators_change(demo):
+    assert sorted(
+        ExchangeRate.objects.values_list("currency", "valid_from", "usd_per_unit")
+    ) == sorted(DEMO_RATES)
+    assert {currency for currency, _day, _rate in DEMO_RATES} == {
+        "AUD",
+        "CHF",
+        "EUR",
+        "GBP",
+        "JPY",
+    }
+    euro = ExchangeRate.objects.get(currency="EUR", valid_from=dt.date(2026, 1, 1))
+    euro.usd_per_unit = Decimal("1.12")
+    euro.save()
+
+    load_demo()
+
+    euro.refresh_from_db()
+    assert euro.usd_per_unit == Decimal("1.12")
+    assert ExchangeRate.objects.count() == len(DEMO_RATES)
 
 
 def test_load_demo_leaves_what_demo_users_changed(demo):

@@ -2,6 +2,7 @@
 dataset format, the page and the API."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,11 +11,13 @@ from django.core.exceptions import ValidationError
 from matchmaking.dataset.checks import DatasetInvalid
 from matchmaking.dataset.exchange import export_dataset
 from matchmaking.dataset.exchange import import_dataset
+from matchmaking.funding.rates import add_exchange_rates
 from matchmaking.funding.rates import refresh_usd
 from matchmaking.funding.rates import usd_equivalent
 from matchmaking.funding.services import parse_funding
 from matchmaking.funding.services import write_funding
 from matchmaking.models import BudgetLine
+from matchmaking.models import CoordinationShare
 from matchmaking.models import ExchangeRate
 from matchmaking.models import Need
 from matchmaking.models import ParticipatingOrganisation
@@ -107,6 +110,45 @@ def test_usd_equivalents_use_the_rate_in_force_at_the_period_start(db):
     assert BudgetLine.objects.get(period_start="2027-01-01").amount_usd == Decimal(
         "150000.00"
     )
+
+
+def test_adding_exchange_rates_keeps_the_held_ones_and_converts_at_once(db):
+    ProviderFactory(ref="donor", name="Donor")
+    programme = ProgrammeFactory(starts_on=date(2026, 3, 1))
+    write_funding(programme=programme, funding=parse_funding(FUNDING))
+    ExchangeRate.objects.create(
+        currency="EUR", valid_from="2027-01-01", usd_per_unit=Decimal("1.20")
+    )
+    rates = [
+        ("EUR", date(2026, 1, 1), Decimal("1.10")),
+        ("EUR", date(2027, 1, 1), Decimal("1.00")),  # held: a curator's 1.20 stays
+        ("JPY", date(2026, 1, 1), Decimal("0.0067")),
+    ]
+
+    assert add_exchange_rates(rates=rates) == 2
+
+    assert sorted(
+        ExchangeRate.objects.values_list("currency", "valid_from", "usd_per_unit")
+    ) == [
+        ("EUR", date(2026, 1, 1), Decimal("1.1000000000")),
+        ("EUR", date(2027, 1, 1), Decimal("1.2000000000")),
+        ("JPY", date(2026, 1, 1), Decimal("0.0067000000")),
+    ]
+    assert list(
+        BudgetLine.objects.filter(programme=programme).values_list(
+            "amount_usd", flat=True
+        )
+    ) == [Decimal("110000.00"), Decimal("180000.00")]
+    assert ProgrammeFunding.objects.get(programme=programme).total_budget_usd == (
+        Decimal("275000.00")
+    )
+    # The coordination view's cells follow, as after a rate edit in the admin.
+    assert list(
+        CoordinationShare.objects.filter(programme_id=programme.pk).values_list(
+            "funder", "cents"
+        )
+    ) == [("Donor", 29_000_000)]
+    assert add_exchange_rates(rates=rates) == 0
 
 
 def test_funding_round_trips_through_the_dataset_format(db):
