@@ -1,6 +1,7 @@
 """Nothing is lost on save: every demo need and programme, opened and saved
 unchanged through its web form, and every API representation PUT back, keeps
-every field it holds (on SQLite and PostgreSQL alike)."""
+every field it holds and a programme its funding (on SQLite and PostgreSQL
+alike)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from matchmaking.funding.services import funding_by_programme
 from matchmaking.models import Need
 from matchmaking.models import Programme
 from matchmaking.models import User
@@ -38,6 +40,8 @@ def snapshot(record: Need | Programme) -> dict[str, Any]:
     data["translations"] = sorted(
         record.translations.values_list("language_id", "title", "summary")
     )
+    if isinstance(record, Programme):
+        data["funding"] = funding_by_programme([record.pk]).get(record.pk)
     return data
 
 
@@ -77,6 +81,8 @@ def test_saving_every_demo_record_unchanged_by_form_and_api_changes_nothing(demo
     """One test (the demo loads once): the web form, then the API."""
     records = _records()
     assert len(records) > 50
+    # Funding (roles, totals, budget lines) is part of what must survive.
+    assert sum(snapshot(r).get("funding") is not None for _k, r in records) == 33
     client = Client()
     client.force_login(demo)
     for kind, record in records:

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import itertools
+import re
 from base64 import b32decode
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -158,6 +159,82 @@ def test_demo_has_needs_no_programme_speaks_the_language_of():
     assert sorted(
         n["ref"] for n in data["needs"] if not set(n["languages"]) & spoken
     ) == ["hti-sensibilisation-kreyol", "wsm-village-online-safety"]
+
+
+def _funders(programme: dict) -> list[str]:
+    return [
+        p.get("provider") or p["name"]
+        for p in programme["funding"]["participants"]
+        if p["role"] == "funding"
+    ]
+
+
+def test_demo_funding_tells_a_coherent_story():
+    data = read_demo_data()
+    funded = {p["ref"]: p for p in data["programmes"] if "funding" in p}
+    assert len(funded) == 33  # of 66: the others state none
+    currencies = {p["funding"]["currency"] for p in funded.values()}
+    assert currencies == {"AUD", "CHF", "EUR", "GBP", "JPY", "USD"}
+    # Every currency but the dollar has a demo rate (else no USD figure).
+    assert {currency for currency, _day, _rate in DEMO_RATES} == currencies - {"USD"}
+    for ref, programme in funded.items():
+        funding = programme["funding"]
+        roles = {p["role"] for p in funding["participants"]}
+        assert {"funding", "implementing"} <= roles, ref
+        lines = funding.get("budget_lines", [])
+        if lines:
+            assert sum(Decimal(line["amount"]) for line in lines) == Decimal(
+                funding["total_budget"]
+            ), ref
+            assert programme["starts_on"] <= lines[0]["period_start"], ref
+            assert lines[-1]["period_end"] <= programme["ends_on"], ref
+            for line, after in itertools.pairwise(lines):
+                following = dt.date.fromisoformat(line["period_end"]) + dt.timedelta(1)
+                assert after["period_start"] == following.isoformat(), ref
+    assert sum("budget_lines" in p["funding"] for p in funded.values()) == 20
+    assert sum("cost_per_participant" in p["funding"] for p in funded.values()) == 12
+    # State agencies fund their own programmes.
+    government = {
+        p["ref"] for p in data["providers"] if p["stakeholder_group"] == "government"
+    }
+    for ref, programme in funded.items():
+        if programme["provider"] in government:
+            assert programme["provider"] in _funders(programme), ref
+    # The Facility funds small programmes of others for LDCs and SIDS.
+    assert sorted(
+        ref
+        for ref, p in funded.items()
+        if p["provider"] != "gccf" and "gccf" in _funders(p)
+    ) == [
+        "iacrp-caribbean-csirt",
+        "meridian-threat-feed-ldc",
+        "pidsf-cyber-safe-communities",
+        "safenet-village-champions",
+        "ussc-pacific-curriculum",
+    ]
+    assert sorted(ref for ref, p in funded.items() if len(_funders(p)) == 2) == [
+        "adtc-dpa-peer-learning",
+        "gccf-ldc-grants",
+        "gccf-sids-window",
+        "iacrp-caribbean-csirt",
+        "meridian-threat-feed-ldc",
+        "wican-girls-bootcamps",
+    ]
+    # Funders and partners outside the registry are named, and fictional too.
+    named = {
+        p["name"]
+        for programme in funded.values()
+        for p in programme["funding"]["participants"]
+        if "name" in p
+    }
+    assert named == {
+        "Harbourlight Foundation",
+        "Institut Lumière de formation judiciaire",
+        "Lakeside Peace Foundation",
+        "Mekong Digital Defence Institute",
+        "Nordic CERT Mentors Network",
+        "Northbridge Cyber Security Fund",
+    }
 
 
 # --- load_demo ------------------------------------------------------------------
@@ -474,6 +551,80 @@ def test_load_demo_holds_commitments_the_public_pages_show(demo, client):
     assert '<dd class="govuk-summary-list__value">3</dd>' in view
     load_demo()
     assert Commitment.objects.count() == 3
+
+
+def _table_rows(html: str, marker: str) -> list[list[str]]:
+    """The rows of the page's table marked ``marker``, as cell texts."""
+    table = html[html.index(marker) :]
+    table = table[: table.index("</table>")]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell)
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+        ]
+        for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table)
+    ]
+
+
+def test_the_demo_coordination_page_shows_who_funds_what_in_us_dollars(demo, client):
+    html = client.get("/roundtable/coordination/").content.decode()
+
+    # A co-funded programme counts half for each funder; euros, yen, Australian
+    # dollars, pounds and francs at the demo's rates.
+    assert _table_rows(html, "data-by-funder") == [
+        ["Organisation", "Programmes", "USD"],
+        ["Nordic Cyber Capacity Partnership", "3.5", "4,767,600"],
+        ["Pacific Cyber Cooperation Programme", "3.5", "3,796,800"],
+        ["Global Cyber Capacity Facility", "5.0", "3,145,000"],
+        ["Transnational Cybercrime Justice Programme", "3.0", "3,118,400"],
+        ["Agence française de coopération numérique et cyber", "2.5", "2,479,200"],
+        ["Japan Cyber Cooperation Agency", "2.0", "2,211,000"],
+        ["Kestrel Cloud", "1.5", "2,080,000"],
+        ["Inter-American Cyber Resilience Programme", "1.5", "1,370,000"],
+        ["Northbridge Cyber Security Fund", "1.0", "812,800"],
+        ["African Digital Trust Commission", "1.5", "710,000"],
+        ["Tallinn Centre for Digital Governance Security", "1.0", "583,200"],
+        ["Lakeside Peace Foundation", "2.0", "565,000"],
+        ["Centre marocain de coopération en cybersécurité", "1.0", "540,000"],
+        ["Centro Brasileiro de Capacitação Cibernética", "1.0", "522,000"],
+        ["Harbourlight Foundation", "2.5", "380,000"],
+        ["Meridian Security Labs", "0.5", "200,000"],
+        ["Not stated", "33.0", "0"],
+    ]
+    assert _table_rows(html, "data-by-year") == [
+        ["2022", "USD 208,000"],
+        ["2023", "USD 527,200"],
+        ["2024", "USD 692,600"],
+        ["2025", "USD 363,200"],
+        ["2026", "USD 7,186,600"],
+        ["2027", "USD 7,114,300"],
+        ["2028", "USD 4,661,300"],
+    ]
+    assert "data-no-budget-lines" not in html
+
+
+def test_the_catalogue_finds_a_demo_funders_programmes(demo, client):
+    def listed(funder: str, **more: str) -> list[str]:
+        html = client.get("/programmes/", {"funder": funder, **more}).content.decode()
+        return sorted(set(re.findall(r'href="/programmes/([a-z0-9-]+)/"', html)))
+
+    assert listed("Global Cyber Capacity") == [
+        "gccf-ldc-grants",
+        "gccf-sids-window",
+        "iacrp-caribbean-csirt",
+        "meridian-threat-feed-ldc",
+        "pidsf-cyber-safe-communities",
+        "safenet-village-champions",
+        "ussc-pacific-curriculum",
+    ]
+    # A funder that is not a registered provider, by part of its name; its
+    # programme that ended in 2024 when ended ones are asked for.
+    assert listed("harbourlight") == ["rldd-linea-ayuda", "wican-cybersisters"]
+    assert listed("harbourlight", ended="1") == [
+        "rldd-linea-ayuda",
+        "wican-cybersisters",
+        "wican-girls-bootcamps",
+    ]
 
 
 def test_running_load_demo_twice_changes_nothing(demo):

@@ -14,6 +14,7 @@ from matchmaking.dataset.exchange import import_dataset
 from matchmaking.funding import iati
 from matchmaking.funding.services import parse_funding
 from matchmaking.funding.services import write_funding
+from matchmaking.models import BudgetLine
 from matchmaking.models import ContentTranslation
 from matchmaking.models import ExchangeRate
 from matchmaking.models import Programme
@@ -68,6 +69,22 @@ def test_export_of_the_demo_is_valid(db, settings):
     assert sorted(a.findtext("iati-identifier") for a in root) == sorted(
         f"XI-CBM-{ref}" for ref in published.values_list("ref", flat=True)
     )
+    # The demo's funding: funders (role 1) of 33 programmes, budgets of 20.
+    funded = root.xpath("iati-activity[participating-org/@role='1']")
+    assert len(funded) == 33
+    assert len(root.xpath("iati-activity[budget]")) == 20
+    assert len(root.findall("iati-activity/budget")) == BudgetLine.objects.count() > 0
+    assert sorted(
+        (org.get("role"), org.findtext("narrative"))
+        for org in root.xpath(
+            "iati-activity[iati-identifier='XI-CBM-gccf-ldc-grants']/participating-org"
+        )
+    ) == [
+        ("1", "Global Cyber Capacity Facility"),
+        ("1", "Nordic Cyber Capacity Partnership"),
+        ("3", "Global Cyber Capacity Facility"),
+        ("4", "Global Cyber Capacity Facility"),
+    ]
 
 
 def test_export_of_1000_generated_programmes_is_valid(db):
