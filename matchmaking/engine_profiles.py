@@ -6,12 +6,12 @@ queries per relation whatever the number of records.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField
 from django.db.models import Count
 from django.db.models import IntegerField
 from django.db.models import QuerySet
@@ -27,48 +27,31 @@ from matchmaking.models import Match
 from matchmaking.models import Need
 from matchmaking.models import Programme
 
-
-def _translated_texts(
-    model: type[Need] | type[Programme],
-    ids: Iterable[int] | QuerySet[Any] | None = None,
-) -> dict[int, str]:
-    """object id -> the text of its translations (for the matching engine).
-
-    ``ids``: a list, or a query of the ids (read as a subquery); None: all.
-    """
-    rows = ContentTranslation.objects.filter(
-        content_type=ContentType.objects.get_for_model(model)
-    )
-    found: dict[int, list[str]] = {}
-    chunks: list[Any] = [None]
-    if isinstance(ids, QuerySet):
-        chunks = [ids]
-    elif ids is not None:
-        wanted = list(ids)
-        chunks = [wanted[i : i + 2000] for i in range(0, len(wanted), 2000)]
-    for chunk in chunks:
-        selected = rows if chunk is None else rows.filter(object_id__in=chunk)
-        for object_id, title, summary in selected.order_by(
-            "object_id", "language_id"
-        ).values_list("object_id", "title", "summary"):
-            found.setdefault(object_id, []).extend(t for t in (title, summary) if t)
-    return {pk: "\n".join(parts) for pk, parts in found.items()}
+# Ids named per statement when a list of them is given.
+_IDS = 2000
 
 
-def _m2m_sets(
+@dataclass(frozen=True)
+class _Related:
+    """A record's tag sets and its translations' text (see :func:`_related`)."""
+
+    # relation -> owner id -> set of related keys
+    tags: dict[str, dict[int, frozenset[str]]]
+    # owner id -> the text of its translations (for the matching engine)
+    translated: dict[int, str]
+
+
+def _related_rows(
     model: type[Programme] | type[Need],
     field_names: Sequence[str],
     ids: Sequence[int] | QuerySet[Any] | None,
-) -> dict[str, dict[int, frozenset[str]]]:
-    """relation -> owner id -> set of related keys, in one query for all of them.
+) -> QuerySet[Any]:
+    """The UNION ALL of :func:`_related`: (part, owner id, key, title, summary).
 
-    ``ids``: a list, or a query of the ids (read as a subquery); None: all.
-    One UNION ALL of the relations, each row tagged with its relation's
-    position: a single record's refresh paid a round trip per relation (five
-    tags, and a programme's regions and countries), 3-4 ms each on a busy
-    database server.
+    A tag's key is its slug; a translation's key is its language.
     """
     parts = []
+    none = Value(None, output_field=CharField())
     for position, name in enumerate(field_names):
         relation = model._meta.get_field(name)
         through = relation.remote_field.through
@@ -82,30 +65,85 @@ def _m2m_sets(
                 Value(position, output_field=IntegerField()),
                 f"{owner}_id",
                 f"{target}_id",
+                none,
+                none,
             )
         )
+    translations = ContentTranslation.objects.filter(
+        content_type=ContentType.objects.get_for_model(model)
+    )
+    if ids is not None:
+        translations = translations.filter(object_id__in=ids)
+    parts.append(
+        translations.order_by().values_list(
+            Value(len(field_names), output_field=IntegerField()),
+            "object_id",
+            "language_id",
+            "title",
+            "summary",
+        )
+    )
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _related(
+    model: type[Programme] | type[Need],
+    field_names: Sequence[str],
+    ids: Sequence[int] | QuerySet[Any] | None,
+) -> _Related:
+    """The records' tag sets and translations, in one query for all of them.
+
+    ``ids``: a list, or a query of the ids (read as a subquery); None: all.
+    One UNION ALL of the relations and the translations, each row tagged with
+    its part's position: a single record's refresh paid a round trip per
+    relation (five tags, and a programme's regions and countries) and one for
+    its translations, 3-4 ms each on a busy database server.
+    """
     found: list[dict[int, set[str]]] = [defaultdict(set) for _ in field_names]
-    if parts:
-        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        for position, owner_id, key in query:
-            found[position][owner_id].add(key)
-    return {
-        name: {k: frozenset(v) for k, v in sets.items()}
-        for name, sets in zip(field_names, found, strict=True)
-    }
+    texts: list[tuple[int, str, str, str]] = []
+    chunks: list[Any] = [ids]
+    if ids is not None and not isinstance(ids, QuerySet):
+        # Each part names the ids: a few thousand at most per statement.
+        wanted = list(ids)
+        chunks = [wanted[i : i + _IDS] for i in range(0, len(wanted), _IDS)]
+    for chunk in chunks:
+        for position, owner_id, key, title, summary in _related_rows(
+            model, field_names, chunk
+        ):
+            if position < len(field_names):
+                found[position][owner_id].add(key)
+            else:
+                texts.append((owner_id, key, title, summary))
+    # In the order the translations were read in (by record, then language).
+    texts.sort(key=lambda row: (row[0], row[1]))
+    translated: dict[int, list[str]] = {}
+    for owner_id, _language, title, summary in texts:
+        translated.setdefault(owner_id, []).extend(t for t in (title, summary) if t)
+    return _Related(
+        tags={
+            name: {k: frozenset(v) for k, v in sets.items()}
+            for name, sets in zip(field_names, found, strict=True)
+        },
+        translated={pk: "\n".join(parts) for pk, parts in translated.items()},
+    )
 
 
-def capacity_used(ids: Sequence[int] | None = None) -> dict[int, int]:
-    """programme id -> the matches holding one of its places."""
+def capacity_rows(ids: Sequence[int] | None = None) -> QuerySet[Match]:
+    """(programme id, matches holding one of its places) rows, as a query."""
     rows = Match.objects.filter(status__in=CAPACITY_MATCH_STATUSES)
     if ids is not None:
         rows = rows.filter(programme_id__in=ids)
-    return dict(
+    return (
         rows.order_by()  # a match's ordering would join its need
         .values("programme_id")
         .annotate(n=Count("id"))
         .values_list("programme_id", "n")
     )
+
+
+def capacity_used(ids: Sequence[int] | None = None) -> dict[int, int]:
+    """programme id -> the matches holding one of its places."""
+    return dict(capacity_rows(ids))
 
 
 @dataclass(frozen=True)
@@ -136,13 +174,14 @@ def load_programmes(
         "summary",
         "description",
     )
-    tags = _m2m_sets(
+    related = _related(
         Programme, (*TAG_FIELDS, "eligible_regions", "eligible_countries"), ids
     )
+    tags = related.tags
     regions = tags["eligible_regions"]
     countries = tags["eligible_countries"]
     used = capacity_used(ids)
-    translated = _translated_texts(Programme, ids)
+    translated = related.translated
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
     for row in rows.order_by("ref").values(*fields):
@@ -198,8 +237,8 @@ def load_needs(
             "description",
         )
     )
-    tags = _m2m_sets(Need, TAG_FIELDS, wanted)
-    translated = _translated_texts(Need, wanted)
+    related = _related(Need, TAG_FIELDS, wanted)
+    tags, translated = related.tags, related.translated
     empty: frozenset[str] = frozenset()
     profiles, keys = [], {}
     for row in values:

@@ -6,11 +6,13 @@ proposal is never overwritten or removed by the engine.
 
 On PostgreSQL the rankings are merged in one statement, their rows sent with
 it as arrays when they are few (one need's refresh) or copied (COPY) into a
-temporary table first: it deletes the ranked needs' engine suggestions that left
-their top, inserts the new ones and updates the kept ones, and its conflict
-rule leaves every match that is no longer an engine suggestion untouched, even
-one acted on while the engine was ranking. Other databases take the portable
-path (read the existing pairs, delete, bulk upsert).
+temporary table first: it deletes the ranked needs' engine suggestions that
+left their top, inserts the new ones, updates the kept ones and writes the
+needs' statuses (unmet reason, when matched), and its conflict rule leaves
+every match that is no longer an engine suggestion untouched, even one acted
+on while the engine was ranking. Other databases take the portable path (read
+the existing pairs, delete, bulk upsert, then the needs' statuses). The API
+cache's counters move with the store's last statement, before its commit.
 """
 
 from __future__ import annotations
@@ -112,7 +114,6 @@ def _rows(
             )
 
 
-@transaction.atomic
 def persist_results(
     results: Sequence[engine.NeedResult],
     *,
@@ -125,31 +126,57 @@ def persist_results(
     ``as_of``: when the data ranked was read (the needs' "last matched" time;
     default now). Returns how many suggestions were written.
     """
+    # Its own transaction (not one a caller holds open): the API cache's
+    # counters are moved by its last statement (see below).
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        written = _persist(
+            results, need_ids=need_ids, programme_ids=programme_ids, as_of=as_of
+        )
+        api_cache.changed()  # bulk writes send no signal
+        if outermost:
+            api_cache.bump_before_commit()
+    return written
+
+
+def _persist(
+    results: Sequence[engine.NeedResult],
+    *,
+    need_ids: Mapping[str, int],
+    programme_ids: Mapping[str, int],
+    as_of: dt.datetime | None,
+) -> int:
     now = timezone.now()
     pks = [need_ids[r.need] for r in results]
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for result in results:
+        by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
+    # Read before the needs' new statuses are written.
+    was_unmet = _already_unmet(by_reason)
     if connection.vendor == "postgresql":
+        # The needs' statuses are written by the merge's statement (a round
+        # trip of a need's refresh less).
         written, new = _merge_postgresql(
             results,
             need_ids=need_ids,
             programme_ids=programme_ids,
             ranked=pks,
             now=now,
+            statuses=by_reason,
+            matched_at=as_of or now,
         )
     else:
         rows = list(_rows(results, need_ids, programme_ids))
         written, new = _merge_portable(rows, need_ids=pks, now=now)
+        for reason, ids in by_reason.items():
+            for start in range(0, len(ids), _BULK):
+                # update() leaves updated_at alone: matching is not an edit
+                # of the need.
+                Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
+                    unmet_reason=reason, matched_at=as_of or now
+                )
     _announce_suggestions(new)
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for result in results:
-        by_reason[result.unmet or UnmetReason.NONE].append(need_ids[result.need])
-    _announce_unmet(by_reason)
-    for reason, ids in by_reason.items():
-        for start in range(0, len(ids), _BULK):
-            # update() leaves updated_at alone: matching is not an edit of the need.
-            Need.objects.filter(pk__in=ids[start : start + _BULK]).update(
-                unmet_reason=reason, matched_at=as_of or now
-            )
-    api_cache.changed()  # bulk writes send no signal
+    _announce_unmet(by_reason, already=was_unmet)
     return written
 
 
@@ -273,8 +300,14 @@ def _merge_postgresql(
     programme_ids: Mapping[str, int],
     ranked: Sequence[int],
     now: dt.datetime,
+    statuses: Mapping[str, Sequence[int]],
+    matched_at: dt.datetime,
 ) -> tuple[int, list[_New]]:
     """COPY the suggestions into a temporary table, then merge them in one statement.
+
+    The same statement writes the ranked needs' unmet reasons (``statuses``:
+    reason -> need ids) and when they were matched (leaving ``updated_at``
+    alone: matching is not an edit of the need).
 
     Only what changed is written: engine suggestions that left their need's
     top are deleted, those whose score, rank, components or reasons changed
@@ -285,6 +318,9 @@ def _merge_postgresql(
     announcing.
     """
     table = Match._meta.db_table
+    needs = Need._meta.db_table
+    marked_ids = [pk for pks in statuses.values() for pk in pks]
+    marked_reasons = [reason for reason, pks in statuses.items() for _ in pks]
     inline = sum(len(r.matches) for r in results) <= _INLINE_ROWS
     source, source_params = "", []
     with connection.cursor() as cursor:
@@ -330,7 +366,11 @@ def _merge_postgresql(
         # DO NOTHING). Matches somebody acted on are never touched. The table
         # name comes from the model, the values are parameters.
         cursor.execute(
-            f"WITH {source}removed AS ("  # noqa: S608  # nosec B608
+            f"WITH {source}marked AS ("  # noqa: S608  # nosec B608
+            f"UPDATE {needs} n SET unmet_reason = u.reason, matched_at = %s "
+            "FROM unnest(%s::bigint[], %s::text[]) AS u(id, reason) "
+            "WHERE n.id = u.id), "
+            "removed AS ("
             f"DELETE FROM {table} m WHERE m.need_id = ANY(%s) "
             "AND m.status = %s AND m.origin = %s AND NOT EXISTS ("
             "SELECT 1 FROM cbm_suggestion s WHERE s.need_id = m.need_id "
@@ -362,6 +402,9 @@ def _merge_postgresql(
             "ON i.score >= %s AND i.rank <= %s",
             [
                 *source_params,
+                matched_at,
+                marked_ids,
+                marked_reasons,
                 list(ranked),
                 MatchStatus.SUGGESTED,
                 MatchOrigin.ENGINE,
@@ -398,18 +441,24 @@ def _announce_suggestions(new: Sequence[_New]) -> None:
     )
 
 
-def _announce_unmet(by_reason: Mapping[str, list[int]]) -> None:
-    """Tell the secretariat about needs that have just become unmet."""
+def _already_unmet(by_reason: Mapping[str, list[int]]) -> set[int]:
+    """Those of the needs found unmet that were unmet already."""
     ids = [pk for reason, pks in by_reason.items() if reason for pk in pks]
-    if not ids:
-        return
-    already = set()
+    already: set[int] = set()
     for start in range(0, len(ids), _BULK):
         already |= set(
             Need.objects.filter(pk__in=ids[start : start + _BULK])
             .exclude(unmet_reason=UnmetReason.NONE)
             .values_list("id", flat=True)
         )
+    return already
+
+
+def _announce_unmet(by_reason: Mapping[str, list[int]], *, already: set[int]) -> None:
+    """Tell the secretariat about needs that have just become unmet."""
+    ids = [pk for reason, pks in by_reason.items() if reason for pk in pks]
+    if not ids:
+        return
     notifications.record_many(
         EventKind.NEED_UNMET, [Need(pk=pk) for pk in ids if pk not in already]
     )

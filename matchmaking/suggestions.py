@@ -40,7 +40,7 @@ from matchmaking import api_cache
 from matchmaking import derived
 from matchmaking import engine
 from matchmaking.engine_profiles import active_needs
-from matchmaking.engine_profiles import capacity_used
+from matchmaking.engine_profiles import capacity_rows
 from matchmaking.engine_profiles import load_needs
 from matchmaking.engine_profiles import load_programmes
 from matchmaking.enums import ACTIVE_NEED_STATUSES
@@ -113,7 +113,8 @@ def _build_state() -> _EngineState:
     # Read first: an edit committed during the load is seen at the next look,
     # and the programmes at the watermark are loaded in the versions read here
     # (or later ones, whose time differs: the next look loads them again).
-    watermark = _programmes_seen()["latest"]
+    seen = _programmes_seen()
+    watermark = seen.latest
     versions = (
         {}
         if watermark is None
@@ -133,7 +134,9 @@ def _build_state() -> _EngineState:
         index=index,
         programme_ids=loaded.ids,
         programme_watermark=watermark,
-        capacity=capacity_used(),
+        # Read before the programmes: a change made meanwhile is seen (and
+        # loaded) at the next look.
+        capacity=seen.capacity,
         programme_versions=versions,
     )
 
@@ -152,47 +155,94 @@ def _known_analyses(
     return _analyses or None
 
 
-def _programmes_seen() -> dict[str, Any]:
-    """How many programmes there are and their latest edit, in one statement.
+@dataclass(frozen=True)
+class _ProgrammesSeen:
+    """What a look at the programmes read (see :func:`_programmes_seen`)."""
 
-    Two subqueries, each read from an index alone (the count from the
-    smallest, the latest edit from the top of programme_updated_idx): one
-    aggregate of both read every wide programme row (28-74 ms at 10,000).
+    count: int
+    latest: dt.datetime | None
+    # id -> edit time of the programmes edited at or after the time asked for.
+    versions: dict[int, dt.datetime]
+    # programme id -> places held (the programmes holding none left out).
+    capacity: dict[int, int]
+
+
+# Typed: PostgreSQL resolves a UNION's column types part by part, and two
+# untyped NULLs make text, which the places' counts then do not match.
+_NO_COUNT = "CAST(NULL AS BIGINT)"
+
+
+def _programmes_seen(*, since: dt.datetime | None = None) -> _ProgrammesSeen:
+    """How many programmes there are, their latest edit, those edited at or
+    after ``since`` (none if None) and the places each holds, in one statement.
+
+    A need's refresh asked these in three round trips (3-10 ms each on a busy
+    database server). The count and the latest edit are two subqueries, each
+    read from an index alone (the count from the smallest, the latest edit
+    from the top of programme_updated_idx): one aggregate of both read every
+    wide programme row (28-74 ms at 10,000); the edits since are read by that
+    index too. Every part reads the same snapshot.
     """
     table = connection.ops.quote_name(Programme._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {table}), "  # noqa: S608  # nosec B608
-            f"(SELECT MAX(updated_at) FROM {table})"  # the model's table name
+    # The table name comes from the model, the values are parameters.
+    parts = [
+        f"SELECT 0, (SELECT COUNT(*) FROM {table}), {_NO_COUNT}, "  # noqa: S608  # nosec B608
+        f"(SELECT MAX(updated_at) FROM {table})"
+    ]
+    params: list[Any] = []
+    if since is not None:
+        parts.append(
+            f"SELECT 1, id, {_NO_COUNT}, updated_at FROM {table} "  # noqa: S608  # nosec B608
+            "WHERE updated_at >= %s"
         )
-        count, latest = cursor.fetchone()
-    if isinstance(latest, str):  # SQLite: text, as a subquery has no type
-        latest = connection.ops.convert_datetimefield_value(latest, None, connection)
-    return {"n": count, "latest": latest}
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    held, held_params = capacity_rows().query.sql_with_params()
+    # The ORM's own SQL for the places held (capacity_used's query).
+    parts.append(f"SELECT 2, held.*, NULL FROM ({held}) held")  # noqa: S608  # nosec B608
+    params.extend(held_params)
+    count, latest = 0, None
+    versions: dict[int, dt.datetime] = {}
+    capacity: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for part, key, value, at in cursor.fetchall():
+            if part == 0:
+                count, latest = key, _as_datetime(at)
+            elif part == 1:
+                versions[key] = _as_datetime(at)
+            else:
+                capacity[key] = value
+    return _ProgrammesSeen(
+        count=count, latest=latest, versions=versions, capacity=capacity
+    )
+
+
+def _as_datetime(value: Any) -> Any:
+    """A time read by raw SQL as the ORM reads it (SQLite gives text)."""
+    if isinstance(value, str):
+        return connection.ops.convert_datetimefield_value(value, None, connection)
+    return value
 
 
 def _catch_up_programmes(state: _EngineState) -> None:
     """Bring the index up to date with programme edits made anywhere."""
     # Read first: the watermark never passes what is loaded next.
-    seen = _programmes_seen()
+    seen = _programmes_seen(since=state.programme_watermark)
     changed: set[int] = set()
     if state.programme_watermark is not None:
         # By index (programme_updated_idx). The programmes at the watermark
         # itself come back at every look (an edit in the same microsecond
         # would share it): those already loaded at the time they still carry
         # are skipped, not loaded again (about 50 ms of a need's refresh).
-        versions = dict(
-            Programme.objects.filter(updated_at__gte=state.programme_watermark)
-            .order_by()
-            .values_list("id", "updated_at")
-        )
         changed |= {
-            pk for pk, at in versions.items() if state.programme_versions.get(pk) != at
+            pk
+            for pk, at in seen.versions.items()
+            if state.programme_versions.get(pk) != at
         }
-        state.programme_versions = versions
+        state.programme_versions = seen.versions
     else:
         changed |= set(Programme.objects.order_by().values_list("id", flat=True))
-    capacity = capacity_used()
+    capacity = seen.capacity
     if capacity != state.capacity:
         changed |= {
             pk
@@ -205,7 +255,7 @@ def _catch_up_programmes(state: _EngineState) -> None:
         for profile in loaded.profiles:
             state.index.upsert_programme(profile)
         state.programme_ids.update(loaded.ids)
-    if seen["n"] != len(state.programme_ids):
+    if seen.count != len(state.programme_ids):
         current = set(Programme.objects.values_list("ref", flat=True))
         for ref in set(state.programme_ids) - current:
             # Deleted: its row stays in the index, ineligible.
@@ -215,8 +265,8 @@ def _catch_up_programmes(state: _EngineState) -> None:
                 )
             )
             del state.programme_ids[ref]
-    if seen["latest"] is not None:
-        state.programme_watermark = seen["latest"]
+    if seen.latest is not None:
+        state.programme_watermark = seen.latest
 
 
 def _catch_up_needs(state: _EngineState) -> None:

@@ -307,6 +307,23 @@ def test_a_transaction_moves_the_generation_once_after_its_commit():
     assert api_cache.generation() == start + 2
 
 
+def test_generations_moved_before_the_commit_are_not_moved_again():
+    start = api_cache.generation()
+    needs, programmes = (api_cache.generation(f) for f in ("needs", "programmes"))
+    with transaction.atomic():
+        Need.objects.update(title="One")
+        api_cache.bump_before_commit()
+        Programme.objects.update(title="Two")  # after it: moved after the commit
+    assert api_cache.generation("needs") == needs + 1
+    assert api_cache.generation("programmes") == programmes + 1
+    assert api_cache.generation() == start
+    with transaction.atomic():
+        api_cache.changed()
+        api_cache.bump_before_commit()
+        transaction.set_rollback(True)
+    assert api_cache.generation() == start  # rolled back with the data
+
+
 def test_the_engines_bulk_writes_move_the_generation(world):
     from matchmaking.suggestions import refresh_need_suggestions
     from matchmaking.suggestions import rematch_all
