@@ -1,6 +1,6 @@
 """Reads with visibility built in: every list, detail, count and export uses them.
 
-The rule for needs (DATASET.md): ``public`` needs are seen by anyone,
+The rule for needs (docs/DATASET.md): ``public`` needs are seen by anyone,
 ``registered`` needs by signed-in users of a member state or a *verified*
 provider (anyone may register an unverified provider), and
 ``confidential`` needs by the owning state, curators and the providers the

@@ -22,7 +22,8 @@ from matchmaking.api.permissions import PUBLIC_READ
 
 
 # The export's shape, for the schema only (the document is built as plain
-# dicts by matchmaking/dataset/exchange.py; DATASET.md and docs/data.md describe it).
+# dicts by matchmaking/dataset/exchange.py; docs/DATASET.md and docs/data.md
+# describe it).
 def _slugs(text: str) -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), help_text=text)
 

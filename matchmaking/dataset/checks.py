@@ -1,4 +1,4 @@
-"""Validation of a ``cbm-dataset/1`` document (the format is in DATASET.md).
+"""Validation of a ``cbm-dataset/1`` document (the format is in docs/DATASET.md).
 
 Validation reads the reference data (countries, regions, languages,
 vocabularies) from the database and reports every problem of a file at once,

@@ -1,6 +1,6 @@
 """Import and export of providers, programmes and needs as ``cbm-dataset/1`` JSON.
 
-The format is described in DATASET.md. Records are matched by their ``ref``: an
+The format is described in docs/DATASET.md. Records are matched by their ``ref``: an
 import creates what is new, updates what differs and leaves the rest alone, so
 importing the same file twice changes nothing. The document is first checked
 (``matchmaking.dataset.checks``, every problem at once); an import writes

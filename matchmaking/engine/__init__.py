@@ -10,7 +10,7 @@ engine may fork worker processes (text analysis, scoring of need chunks; only
 from a single-threaded process, see ``workers`` arguments); results are the
 same, in the same order, as in one process.
 
-Hard rules first. A programme is eligible for a need when (DATASET.md):
+Hard rules first. A programme is eligible for a need when (docs/DATASET.md):
 geography (worldwide, the country listed, or one of its M49 region codes
 listed), ``ldc_only`` => LDC, ``sids_only`` => SIDS, a shared language, not ended
 (``ends_on`` before today), published, and capacity left. An ineligible

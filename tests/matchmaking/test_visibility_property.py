@@ -1,6 +1,7 @@
 """T15: need visibility, for any world and any requester, equals the written rule.
 
-The rule (docs/api.md "Visibility", DATASET.md, matchmaking/selectors.py docstring):
+The rule (docs/api.md "Visibility", docs/DATASET.md, the docstring of
+matchmaking/selectors.py):
 ``public`` needs are seen by anyone, ``registered`` needs by signed-in users who
 act for a member state or a *verified* provider, ``confidential`` needs by the owning
 state, curators and the providers the state shares them with; drafts are seen

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 NOT_FOUND = {"error": {"status": 404, "code": "not_found", "message": "Not found."}}
 
-# Which needs each role sees (DATASET.md visibility; drafts only for the owner).
+# Which needs each role sees (docs/DATASET.md visibility; drafts only for the owner).
 VISIBLE_NEEDS = {
     "anon": ["need-a"],
     "ms_a": ["need-a", "need-b-registered"],
