@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from playwright.sync_api import FileChooser
 from playwright.sync_api import Page
 
 # Describes the focused element and compares its focused and unfocused styles.
@@ -91,6 +92,19 @@ class KeyboardUser:
 
     page: Page
     stops: list[str] = field(default_factory=list)
+    # File choosers the page opened (``upload``). Listened for from the start:
+    # a listener added just before the key press (``expect_file_chooser``)
+    # turns on Chromium's interception of the dialog asynchronously, and on a
+    # loaded machine the press could come first and open no chooser at all
+    # (seen once in CI under load 8).
+    choosers: list[FileChooser] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # A function of its own: Playwright tags the handler it is given.
+        def opened(chooser: FileChooser) -> None:
+            self.choosers.append(chooser)
+
+        self.page.on("filechooser", opened)
 
     def focus(self) -> dict | None:
         return self.page.evaluate(FOCUS_PROBE)
@@ -221,9 +235,14 @@ class KeyboardUser:
     def upload(self, selector: str, payload: dict) -> None:
         """Tab to a file input; Space opens the chooser (the OS dialog)."""
         self.tab_to(selector)
-        with self.page.expect_file_chooser() as chooser:
-            self.page.keyboard.press("Space")
-        chooser.value.set_files(payload)
+        self.choosers.clear()
+        self.page.keyboard.press("Space")
+        for _ in range(100):
+            if self.choosers:
+                break
+            self.page.wait_for_timeout(100)
+        assert self.choosers, f"Space on {selector} opened no file chooser in 10 s"
+        self.choosers[0].set_files(payload)
 
     def submit(self, selector: str, *, key: str = "Enter") -> None:
         """Tab to a button and press it; wait for the next page."""
