@@ -13,11 +13,13 @@ server or WhiteNoise serves), and with Brotli too when the module is
 installed. Run with ``-s`` to see the table of figures.
 """
 
+import datetime as dt
 import gzip
 
 import pytest
 
 from matchmaking.enums import MatchStatus
+from matchmaking.models import Country
 from matchmaking.models import Topic
 from tests.factories.matchmaking import TEST_PASSWORD
 from tests.factories.matchmaking import NeedFactory
@@ -126,6 +128,7 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
     roundtable,  # noqa: F811
 ):
     from roundtable.enums import PitchState
+    from roundtable.models import Commitment
     from roundtable.models import Pitch
 
     pitch = Pitch.objects.create(
@@ -154,6 +157,20 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
             title=f"Strengthening national capacities in {topic.label} {n}",
             topics=[topic.pk],
         )
+
+    # A commitment for several countries, a list row as wide as the demo's.
+    commitment = Commitment.objects.create(
+        provider=world.provider_q,
+        title="Cybercrime laws aligned across borders in three LDCs",
+        amount=250_000,
+        currency="EUR",
+        due_on=dt.date(2028, 6, 30),
+        next_report_due=dt.date(2027, 12, 31),
+        for_ldcs=True,
+    )
+    commitment.countries.set(
+        Country.objects.filter(iso3__in=["BGD", "NPL", "SEN"]).order_by("iso3")
+    )
 
     pages = {
         None: [
