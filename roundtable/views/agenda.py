@@ -63,8 +63,13 @@ def _pitch_in_language(
     return {**pitch, "theme": labels.get(pitch["theme"], pitch["theme"])}
 
 
-def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
-    """Sessions and slots with real datetimes (and the breakout's seats)."""
+def _rows(
+    agenda: dict[str, Any], breakouts: dict[int, Session], *, curator: bool
+) -> list[dict]:
+    """Sessions and slots with real datetimes (and the breakout's seats).
+
+    Others than curators see the slots with a pitch and the breaks: a running
+    order of empty slots is no running order (its table is left out)."""
     labels = {theme.name: theme.label for theme in Theme.objects.all()}
     return [
         {
@@ -80,6 +85,7 @@ def _rows(agenda: dict[str, Any], breakouts: dict[int, Session]) -> list[dict]:
                     "end": _when(slot["ends_at"]),
                 }
                 for slot in session["slots"]
+                if curator or slot["pitch"] or slot["kind"] == SlotKind.BREAK
             ],
         }
         for session in agenda["sessions"]
@@ -109,7 +115,7 @@ def event_agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "roundtable/agenda.html",
         {
             "event": event,
-            "sessions": _rows(agenda, breakouts),
+            "sessions": _rows(agenda, breakouts, curator=curator),
             "version": version,
             "curator": curator,
             "call": selectors.call_for_pitches_of(event=event),
@@ -133,7 +139,11 @@ def event_agenda_print(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "roundtable/agenda_print.html",
-        {"event": event, "sessions": _rows(agenda, {}), "version": version},
+        {
+            "event": event,
+            "sessions": _rows(agenda, {}, curator=False),
+            "version": version,
+        },
     )
 
 

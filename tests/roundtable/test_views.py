@@ -13,12 +13,15 @@ from roundtable import selectors
 from roundtable import services
 from roundtable.enums import MeetingState
 from roundtable.enums import PitchState
+from roundtable.enums import SlotKind
 from roundtable.models import Meeting
 from roundtable.models import Pitch
+from tests.factories.roundtable import TimeSlotFactory
 from tests.roundtable import pdfs
 from tests.roundtable.conftest import close_call
 from tests.roundtable.conftest import make_pitch
 from tests.roundtable.conftest import suggested_match
+from tests.roundtable.events import at
 
 
 def test_the_journey_from_a_pitch_to_a_booked_meeting(client, cast):
@@ -237,3 +240,33 @@ def test_breakout_registration_and_report_pages(client, cast):
         True,
         False,
     ]
+
+
+def test_a_running_order_of_empty_slots_is_shown_to_curators_only(client, cast):
+    # The demo's matchmaking session before scheduling: pitch slots, no pitch.
+    for minute in (0, 3):
+        TimeSlotFactory(
+            session=cast.matchmaking,
+            kind=SlotKind.PITCH,
+            starts_at=at(cast.day, 11, minute),
+            ends_at=at(cast.day, 11, minute + 3),
+        )
+    agenda = reverse("event-agenda", args=["grt"])
+    printed = reverse("event-print", args=["grt"])
+    page = client.get(agenda).content.decode()
+    assert ("data-running-order" in page, "To be announced" in page) == (False, False)
+    assert "<table" not in client.get(printed).content.decode()
+    client.force_login(cast.curator)
+    page = client.get(agenda).content.decode()
+    assert page.count("To be announced") == 2
+    # A break is part of the running order for everyone.
+    TimeSlotFactory(
+        session=cast.matchmaking,
+        kind=SlotKind.BREAK,
+        starts_at=at(cast.day, 11, 6),
+        ends_at=at(cast.day, 11, 16),
+    )
+    client.logout()
+    page = client.get(agenda).content.decode()
+    assert ("data-running-order" in page, "To be announced" in page) == (True, False)
+    assert "Break</td>" in client.get(printed).content.decode()
