@@ -115,6 +115,11 @@ def event_agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "roundtable/agenda.html",
         {
             "event": event,
+            # The header's "Roundtable" opens the latest event: the others are
+            # reached from here.
+            "other_events": selectors.events_visible_to(user=request.user)
+            .exclude(pk=event.pk)
+            .order_by("starts_on"),
             "sessions": _rows(agenda, breakouts, curator=curator),
             "version": version,
             "curator": curator,

@@ -3,6 +3,8 @@ meeting, and what others get (404) on the way."""
 
 from __future__ import annotations
 
+import re
+
 import icalendar
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -16,6 +18,7 @@ from roundtable.enums import PitchState
 from roundtable.enums import SlotKind
 from roundtable.models import Meeting
 from roundtable.models import Pitch
+from tests.factories.roundtable import EventFactory
 from tests.factories.roundtable import TimeSlotFactory
 from tests.roundtable import pdfs
 from tests.roundtable.conftest import close_call
@@ -270,3 +273,15 @@ def test_a_running_order_of_empty_slots_is_shown_to_curators_only(client, cast):
     page = client.get(agenda).content.decode()
     assert ("data-running-order" in page, "To be announced" in page) == (True, False)
     assert "Break</td>" in client.get(printed).content.decode()
+
+
+def test_an_agenda_links_the_other_events_and_the_donors_pages(client, cast):
+    EventFactory(slug="africa", name="Regional Roundtable: Africa", starts_on=cast.day)
+    page = client.get(reverse("event-agenda", args=["grt"])).content.decode()
+    others = re.search(r"<p [^>]*data-other-events>(.*?)</p>", page).group(1)
+    assert re.findall(r'href="([^"]+)"', others) == ["/roundtable/events/africa/"]
+    links = re.findall(r'href="([^"]+)"', page)
+    assert {reverse("commitment-list"), reverse("coordination")} <= set(links)
+    other = client.get(reverse("event-agenda", args=["africa"])).content.decode()
+    others = re.search(r"<p [^>]*data-other-events>(.*?)</p>", other).group(1)
+    assert re.findall(r'href="([^"]+)"', others) == ["/roundtable/events/grt/"]

@@ -1,5 +1,7 @@
 """The home page says what the platform is and shows live figures."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -41,3 +43,8 @@ def test_home_does_not_count_a_state_whose_needs_are_all_hidden(client):
     )
     figures = client.get(reverse("home")).context["figures"]
     assert (figures.open_needs, figures.member_states) == (1, 1)
+
+
+def test_home_leads_a_newcomer_to_ask_to_join_and_a_donor_to_who_funds_what(client):
+    links = re.findall(r'href="([^"]+)"', client.get(reverse("home")).content.decode())
+    assert {reverse("join"), reverse("login"), reverse("coordination")} <= set(links)
