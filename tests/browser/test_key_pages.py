@@ -21,6 +21,8 @@ import gzip
 import pytest
 
 from matchmaking.enums import MatchStatus
+from matchmaking.funding.services import parse_funding
+from matchmaking.funding.services import write_funding
 from matchmaking.models import Country
 from matchmaking.models import Region
 from matchmaking.models import Topic
@@ -178,6 +180,20 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
         topics=["critical-infrastructure"],
     )
     funded.eligible_regions.set([americas])
+    # Eight-figure sums in the USD columns, as in the demo.
+    for n, topic in enumerate(topics[:5]):
+        write_funding(
+            programme=ProgrammeFactory(provider=world.provider_q, topics=[topic.pk]),
+            funding=parse_funding(
+                {
+                    "total_budget": 10_180_400 + n,
+                    "currency": "USD",
+                    "participants": [
+                        {"role": "funding", "name": f"Inter-American Cyber Fund {n}"}
+                    ],
+                }
+            ),
+        )
     NeedFactory(
         member_state=world.need_a.member_state,
         title="Protect the national electricity grid",
@@ -209,6 +225,8 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
             "/gaps/funnel/",
             "/roundtable/commitments/",
             "/roundtable/coordination/",
+            # French theme names have longer words than English ones.
+            "/fr/roundtable/coordination/",
             "/roundtable/events/grt/",
             f"/roundtable/pitches/{pitch.pk}/",
         ],
@@ -271,7 +289,9 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
     tall = {
         f["path"]: f["layout"]["desktop"]["header_height"]
         for f in figures
+        # In French the header's links take two lines (left as it is).
         if f["layout"]["desktop"]["header_height"] > ONE_LINE_HEADER_PX
+        and not f["path"].startswith("/fr/")
     }
     assert tall == {}
     catalogue = next(f for f in figures if f["path"] == "/programmes/")
