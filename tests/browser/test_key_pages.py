@@ -5,8 +5,9 @@ sideways scrolling of the page (a wide table or chart scrolls inside its own
 focusable frame; on a phone only the matrices of the gap dashboard and the
 funnel, and the curators' review queue, do: every other table fits its frame
 or stacks its rows), chart text at least 12 px, one sans-serif font stack. On
-the desktop the header fits one line; on the phone the catalogue's first
-result is on the first screen (its filters fold behind a "Filter" button).
+the desktop the header fits one line; the catalogue's topic tags of a line
+start at the same height; on the phone the catalogue's first result is on
+the first screen (its filters fold behind a "Filter" button).
 
 Asset budget: the CSS and JavaScript each key page loads, compressed, <= 150 KB.
 The browser's network log gives every stylesheet and script a page loads,
@@ -76,6 +77,14 @@ LAYOUT = """(MIN) => {
       .filter(f => f.scrollWidth > f.clientWidth)
       .map(f => [f.getAttribute('aria-labelledby') || f.getAttribute('aria-label'),
                  f.scrollWidth - f.clientWidth])),
+    // Topic tags of one line of a result that do not start at the same height.
+    tags_unaligned: [...document.querySelectorAll('#programme-results .result')]
+      .filter(r => {
+      const boxes = [...r.querySelectorAll('.govuk-tag--grey')]
+        .map(t => t.getBoundingClientRect());
+      return boxes.some(a => boxes.some(b =>
+        a.top < b.bottom && b.top < a.bottom && Math.abs(a.top - b.top) > 1));
+    }).length,
     serif: serif,
     small_chart_text: small,
     header_height: header ? header.getBoundingClientRect().height : 0,
@@ -162,7 +171,8 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
         ProgrammeFactory(
             provider=world.provider_q,
             title=f"Regional train-the-trainer programme on {topic.label} {n}",
-            topics=[topic.pk],
+            # The first has three topics, of names long and short.
+            topics=[topic.pk] if n else [t.pk for t in topics[:3]],
             languages=["en", "fr", "es", "ar"][: 1 + n % 4],
         )
         NeedFactory(
@@ -284,6 +294,8 @@ def test_key_pages_fit_a_phone_and_a_desktop_within_the_asset_budget(
         }
         assert {p: f for p, f in frames.items() if f} == {}
         assert {p: m["serif"] for p, m in measured.items() if m["serif"]} == {}
+        unaligned = {p: m["tags_unaligned"] for p, m in measured.items()}
+        assert {p: n for p, n in unaligned.items() if n} == {}
         small = {p: m["small_chart_text"] for p, m in measured.items()}
         assert {p: t for p, t in small.items() if t} == {}
     tall = {
