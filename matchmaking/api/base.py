@@ -374,7 +374,7 @@ class ApiViewMixin:
     def filtered_page(self, filterset_class, queryset, serializer_class, each=None):
         """Filter, paginate and serialize a nested list (``each``: called with
         every item of the page first)."""
-        if set(self.request.query_params) > PAGING:
+        if not set(self.request.query_params) <= PAGING:
             filterset = filterset_class(
                 self.request.query_params, queryset=queryset, request=self.request
             )

@@ -171,3 +171,19 @@ def test_programmes_filter_by_provider_ref(world):
     assert refs(client.get("/api/v1/programmes/?provider=prov-p")) == ["prog-p"]
     anon = client_for(world, "anon")
     assert refs(anon.get("/api/v1/programmes/?provider=prov-q")) == ["prog-q"]
+
+
+@pytest.mark.parametrize("resource", ["needs/need-a", "programmes/prog-p"])
+def test_a_nested_match_list_is_filtered_without_paging_parameters(world, resource):
+    client = client_for(world, "curator")
+    url = f"/api/v1/{resource}/matches/"
+    listed = client.get(url).json()["results"]
+    assert world.match_a_p.pk in [m["id"] for m in listed]
+    assert {m["status"] for m in listed} == {"suggested"}
+    # A filter alone (no page or page_size beside it) filters, and a bad value
+    # is a 400 naming it.
+    assert client.get(f"{url}?status=declined").json()["results"] == []
+    refused = client.get(f"{url}?status=exploded")
+    assert refused.status_code == 400
+    assert "status" in refused.json()["error"]["fields"]
+    assert client.get(f"{url}?status=declined&page=1").json()["results"] == []
