@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from typing import cast
 
@@ -233,6 +234,23 @@ class Signature:
     providers: frozenset[int]
 
 
+def signature_of(*, user: AnyUser) -> Signature:
+    """The user's ``Signature``: everything the visibility rules of needs,
+    programmes and matches read of a user (a curator's organisations change
+    nothing, so they are not read; others' through the request's memo)."""
+    if is_curator(user):
+        return Signature(
+            curator=True, active=True, states=frozenset(), providers=frozenset()
+        )
+    states, providers = memberships(user=user)
+    return Signature(
+        curator=False,
+        active=bool(user.is_authenticated and user.is_active),
+        states=frozenset(states),
+        providers=frozenset(providers),
+    )
+
+
 def visibility_signatures(*, users: Iterable[AnyUser]) -> dict[Any, Signature]:
     """Each user's ``Signature`` (by user id), in one query."""
     users = list(users)
@@ -358,9 +376,10 @@ def programmes_visible_to(
     return qs.prefetch_related(*(TAG_FIELDS + Programme.ELIGIBILITY_FIELDS))
 
 
-def programme_current_q() -> Q:
-    """Programmes that have not ended: no end date, or one today or later."""
-    return Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate())
+def programme_current_q(*, today: date | None = None) -> Q:
+    """Programmes that have not ended: no end date, or one today (default:
+    the local date now) or later."""
+    return Q(ends_on__isnull=True) | Q(ends_on__gte=today or timezone.localdate())
 
 
 def providers_visible_to(*, user: AnyUser) -> QuerySet[Provider]:

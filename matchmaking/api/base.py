@@ -55,6 +55,7 @@ from matchmaking.api.serializers import ErrorSerializer
 from matchmaking.api.serializers import MatchSerializer
 from matchmaking.api_cache import CachedReadMixin
 from matchmaking.models import Match
+from matchmaking.prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -647,26 +648,44 @@ class TaggedViewSet(
     )
     def matches(self, request, ref=None):
         # Described by each resource (tagged_schema).
-        visible = self.records()
+        model = type(self).serializer_class.Meta.model  # the action's: matches
         joined, columns = self.record_columns
-        record = audit.get_visible_or_404(
-            request,
-            visible.prefetch_related(None)
-            .select_related(None)
-            .select_related(*joined)
-            .only(*columns),
-            ref=ref,
-        )
-        relation = visible.model._meta.model_name  # "need" or "programme"
+
+        def record_named(ref: str) -> QuerySet:
+            return (
+                self.records()
+                .prefetch_related(None)
+                .select_related(None)
+                .select_related(*joined)
+                .only(*columns)
+                .filter(ref=ref)
+            )
+
+        # The record and its page of matches are read with SQL built once per
+        # shape (prepared.py): who reads them is in the key, the ids vary.
+        who = selectors.signature_of(user=request.user)
+        try:
+            record = Prepared((type(self), "record", who), record_named, ref).get()
+        except model.DoesNotExist:
+            audit.note_if_hidden(request, model, ref=ref)
+            raise Http404 from None
+        relation = model._meta.model_name  # "need" or "programme"
         other, other_columns = self.other_side
-        queryset = (
-            self.get_queryset()
-            .select_related(None)
-            .select_related(other)
-            .only(*MATCH_COLUMNS, *other_columns)
-            .filter(**{relation: record})
-            .order_by(*self.matches_order)
-        )
+
+        def matches_of(record_id: int) -> QuerySet:
+            return (
+                self.get_queryset()
+                .select_related(None)
+                .select_related(other)
+                .only(*MATCH_COLUMNS, *other_columns)
+                .filter(**{relation: record_id})
+                .order_by(*self.matches_order)
+            )
+
+        if not set(request.query_params) <= PAGING:  # filtered: built for them
+            queryset: QuerySet | Prepared = matches_of(record.pk)
+        else:
+            queryset = Prepared((type(self), "matches", who), matches_of, record.pk)
         return self.filtered_page(
             MatchFilter,
             queryset,
@@ -684,6 +703,27 @@ class TaggedViewSet(
             ),
             self.status_serializer,
         )
+
+    def list_shape(self) -> tuple:
+        """What an unfiltered list's queryset depends on besides its reader
+        (the key of its prepared read)."""
+        return ()
+
+    def list(self, request, *args, **kwargs):
+        if not set(request.query_params) <= PAGING:  # filtered: built for them
+            return super().list(request, *args, **kwargs)
+        # No filter given: the page (and its count) is read with SQL built once
+        # per shape (prepared.py); who reads it is in the key.
+        key = (
+            type(self),
+            "list",
+            selectors.signature_of(user=request.user),
+            *self.list_shape(),
+        )
+        page = self.paginate_queryset(
+            Prepared(key, lambda: self.filter_queryset(self.get_queryset()))
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -79,8 +83,16 @@ class ProgrammeViewSet(TaggedViewSet):
         if self.action == "list" and asked.strip().lower() not in (
             StrictBooleanField.TRUE
         ):
-            queryset = queryset.filter(selectors.programme_current_q())
+            queryset = queryset.filter(selectors.programme_current_q(today=self.today))
         return queryset
+
+    @cached_property
+    def today(self) -> date:
+        """The request's date: ended programmes are left out by it."""
+        return timezone.localdate()
+
+    def list_shape(self) -> tuple:
+        return (self.today,)
 
     def create_refused(self) -> str:
         return _("Only provider users and curators register programmes.")
