@@ -175,6 +175,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # passes jit_above_cost (the searched catalogue's counts at 100,000
     # programmes, docs/benchmarks.md), more than it saves on any query here.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # The API's hottest reads (matchmaking/prepared.py, the tag keys and the
+    # translations of a page) have the server prepare their statements once
+    # per connection: planning them took most of the database's time for
+    # them. Nothing else is prepared: Django's own queries bind client-side,
+    # and this threshold only lets a cursor ask for it. Off for a pooler that
+    # cannot keep prepared statements (PgBouncer in transaction mode).
+    if env_bool("DJANGO_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "matchmaking.User"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from matchmaking import prepared
 from matchmaking.models import TAG_FIELDS
 from matchmaking.models import Need
 from matchmaking.models import Programme
@@ -54,7 +55,7 @@ def attach_tag_keys(records: Sequence[TaggedRecord]) -> None:
             params.append(ids)
         else:
             params.extend(ids)
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for position, record_id, key in cursor.fetchall():
             keys[record_id][names[position]].add(str(key))

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaking import explain
+from matchmaking import prepared
 from matchmaking.models import SHORT_TEXT
 from matchmaking.models import ContentTranslation
 from matchmaking.models import Language
@@ -113,7 +114,7 @@ def attach_translations(records: Sequence[Model]) -> None:
         sql = sql.format(ids=", ".join(["%s"] * len(ids)))
     found: dict[Any, list[ContentTranslation]] = {pk: [] for pk in ids}
     names = [field.attname for field in _PAGE_FIELDS]
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(
             sql, [content_type.pk, ids] if array else [content_type.pk, *ids]
         )

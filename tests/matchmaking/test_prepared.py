@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import F
 
 from matchmaking import prepared
@@ -154,3 +155,30 @@ def test_a_signature_names_what_visibility_reads():
     assert selectors.signature_of(user=AnonymousUser()) == selectors.Signature(
         curator=False, active=False, states=frozenset(), providers=frozenset()
     )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements: PostgreSQL"
+)
+def test_on_postgresql_the_server_prepares_a_prepared_reads_statement():
+    need = NeedFactory()
+    MatchFactory(need=need)
+    page = Prepared(("test", "server"), _matches_of, need.pk)
+    assert [m.need_id for m in page[0:5]] == [need.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT "matchmaking_match"."id"%'],
+        )
+        assert len(cursor.fetchall()) == 1
+
+
+def test_without_a_prepare_threshold_the_connections_own_cursor_is_used(settings):
+    options = connection.settings_dict["OPTIONS"]
+    kept = options.pop("prepare_threshold", None)
+    try:
+        with prepared.cursor() as cursor:
+            assert not isinstance(cursor.cursor, prepared._PreparingCursor)
+    finally:
+        if kept is not None:
+            options["prepare_threshold"] = kept
