@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from matchmaking import audit
@@ -166,8 +167,10 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     def bound_ended(queryset: QuerySet) -> tuple[str, list[Any]]:
         return bound(queryset, ENDED_CAP + 1)
 
-    base = _searched(visible, query, also)
-    ranked = search.is_ranked(base)
+    # A bounded search reads its sets through ``bound`` and is ranked: the
+    # searched queryset is built only for the others.
+    base = None if bounded else _searched(visible, query, also)
+    ranked = base is None or search.is_ranked(base)
     order = ("-" + search.RANK, "title", "id") if ranked else ("title", "id")
     selected = {
         name: [v for v in request.GET.getlist(name) if v and "\x00" not in v][:50]
@@ -192,6 +195,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         searched = published if with_ended_count else visible
     else:
         searched = _searched(published, query, also) if with_ended_count else base
+        assert searched is not None  # noqa: S101  # built when not bounded
     # The page's slice, never past the CAP-th result when the search is cut.
     size = PAGE_SIZE
     if bounded and wanted is not None:
@@ -229,6 +233,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         at_least = cut(name)
         options = [
             {
+                "id": f"f-{name}-{slugify(value)}",
                 "value": value,
                 "label": label,
                 "count": found.get(value, 0),
@@ -251,6 +256,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             _FACET_LABELS["eligibility"](),
             [
                 {
+                    "id": "f-eligibility-ldc",
                     "value": "ldc",
                     "label": _("Least developed countries"),
                     "count": elig_counts["ldc"],
@@ -258,6 +264,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
                     "selected": "ldc" in selected["eligibility"],
                 },
                 {
+                    "id": "f-eligibility-sids",
                     "value": "sids",
                     "label": _("Small island developing States"),
                     "count": elig_counts["sids"],
@@ -281,6 +288,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             _("Status"),
             [
                 {
+                    "id": "f-ended-1",
                     "value": "1",
                     "label": _("Include ended programmes"),
                     "count": ended_count,
@@ -290,24 +298,10 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             ],
         )
     )
-    listed = base.filter(*filters.values())
-    if prepared is not None:
-        # A page the counts did not read (past the last): of the same set.
-        found = search.bounded_ids(
-            visible.filter(*filters.values()), prepared, also=also, limit=limit
-        )
-        ids = RawSQL(*found)  # noqa: S611  # nosec B611
-        listed = visible.filter(pk__in=ids).annotate(
-            **{search.RANK: search.rank(Programme, query)}
-        )
-    # The page shows topics only: prefetch nothing else. Its count came above.
     more = bounded and counts["total"][None] > search.CAP
-    paginator = Paginator(
-        listed.order_by(*order).prefetch_related(
-            "topics", translations.prefetch_translations()
-        ),
-        PAGE_SIZE,
-    )
+    # The page's rows: by the ids the counts read, or (a page they did not
+    # read) through a query of its own, built only then.
+    paginator = Paginator((), PAGE_SIZE)
     paginator.count = search.CAP if more else counts["total"][None]
     number = _page_number(paginator, request.GET.get("page"))
     if number is not None and number == wanted:
@@ -322,6 +316,22 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         rows.sort(key=lambda row: position[row.pk])
         page = _linked(request, Page(rows, number, paginator), "page")
     else:
+        if base is not None:
+            listed = base.filter(*filters.values())
+        else:
+            # A page the counts did not read (past the last): of the same set.
+            assert prepared is not None  # noqa: S101  # bounded
+            found = search.bounded_ids(
+                visible.filter(*filters.values()), prepared, also=also, limit=limit
+            )
+            ids = RawSQL(*found)  # noqa: S611  # nosec B611
+            listed = visible.filter(pk__in=ids).annotate(
+                **{search.RANK: search.rank(Programme, query)}
+            )
+        # The page shows topics only: prefetch nothing else. Its count came above.
+        paginator.object_list = listed.order_by(*order).prefetch_related(
+            "topics", translations.prefetch_translations()
+        )
         page = _linked(request, paginator.get_page(request.GET.get("page")), "page")
     return _render(
         request,

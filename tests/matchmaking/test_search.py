@@ -338,3 +338,67 @@ def test_a_query_with_arabic_vowel_signs_finds_the_word_written_without(demo):
     assert refs("التصيد") == ["orbis-forensic-lab"]
     assert refs("التصيّد") == ["orbis-forensic-lab"]
     assert refs("مكافحة التصيُّد") == ["orbis-forensic-lab"]
+
+
+def test_a_tsquery_loses_the_alternatives_another_already_finds():
+    assert (
+        search.simplest_tsquery(
+            "( 'national':* | 'nation' | 'national' | 'national' | 'national' ) & "
+            "( 'response':* | 'respons' | 'respons' )"
+        )
+        == "( 'national':* | 'nation' ) & ( 'response':* | 'respons' )"
+    )
+    assert search.simplest_tsquery(
+        "'training':* | 'train' | 'training' | 'training'"
+    ) == ("( 'training':* | 'train' )")
+    # A shorter prefix finds the longer one; a quote stays doubled.
+    assert search.simplest_tsquery("'secur':* | 'security':* | 'it''s'") == (
+        "( 'secur':* | 'it''s' )"
+    )
+    chinese = "'应急' & '急响' & '响应'"
+    assert search.simplest_tsquery(chinese) == chinese
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A word PostgreSQL cut in two (phrases, "&" inside an "|"): kept.
+        "'e-learning':* <-> 'e':* <-> 'learning':* | 'e-learn' & 'e' & 'learn'",
+        "( 'a':* | 'ab' ) & ( 'x' <-> 'y' | 'x' )",
+        "'back\\\\slash':* | 'back'",
+        "",
+    ],
+)
+def test_a_tsquery_of_another_shape_is_kept_as_it_is(text):
+    assert search.simplest_tsquery(text) == text
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="stored vectors exist on PostgreSQL only")
+@pytest.mark.parametrize(
+    "query",
+    ["cyber security", "forensic laboratory", "formation", "protección de datos"],
+)
+def test_the_simplest_tsquery_finds_and_ranks_as_the_whole_one(demo, query):
+    prepared = search.prepare(Programme, query)
+    assert prepared is not None
+    sql, params = search.tsquery(query)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ({sql})::text",  # tsquery(): parameters only
+            params,
+        )
+        whole = cursor.fetchone()[0]
+        assert len(prepared.tsquery) < len(whole)
+        cursor.execute(
+            "SELECT id, ts_rank_cd(search_vector, %s::tsquery) FROM"
+            " matchmaking_programme WHERE search_vector @@ %s::tsquery ORDER BY id",
+            [whole, whole],
+        )
+        expected = cursor.fetchall()
+        cursor.execute(
+            "SELECT id, ts_rank_cd(search_vector, %s::tsquery) FROM"
+            " matchmaking_programme WHERE search_vector @@ %s::tsquery ORDER BY id",
+            [prepared.tsquery, prepared.tsquery],
+        )
+        assert cursor.fetchall() == expected
+    assert expected

@@ -36,6 +36,7 @@ def test_catalogue_leaves_ended_programmes_out_unless_asked(client, programmes):
     ended = next(f for f in default.context["facets"] if f.name == "ended")
     assert ended.options == [
         {
+            "id": "f-ended-1",
             "value": "1",
             "label": "Include ended programmes",
             "count": 1,
