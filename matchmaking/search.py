@@ -393,9 +393,13 @@ def bounded_ids(
     at ``limit`` rows (the rows with the words; the titles and translated
     titles near a misspelt query, only when no row has the words; the ids of
     ``also``), so a word found in half the catalogue costs ``limit`` rows, not
-    half the table; fewer than ``limit`` ids are then every row found. Which
-    rows a cut branch keeps is the order the index reads them: ranking the
-    ones kept is the caller's."""
+    half the table; fewer than ``limit`` ids are then every row found. The
+    other branches leave out the rows with the words and are read only when
+    those are fewer than ``limit`` (``UNION ALL``): a cut set keeps the rows
+    with the words first, and a common word's search does not read the
+    programmes of a topic or country it names. Which rows a cut branch keeps
+    is the order the index reads them: ranking the ones kept is the
+    caller's."""
     model = queryset.model
     near = Func(
         Value(prepared.query),
@@ -407,19 +411,19 @@ def bounded_ids(
     translated = ContentTranslation.objects.filter(
         near, content_type=ContentType.objects.get_for_model(model)
     ).values("object_id")
+    words = _Matches(*prepared.tsquery_sql())
     typo = (
         (queryset.filter(near), queryset.filter(pk__in=translated))
         if prepared.typo
         else ()
     )
-    branches = [
-        queryset.filter(_Matches(*prepared.tsquery_sql())),
-        *typo,
-        *(queryset.filter(pk__in=ids) for ids in also),
-    ]
+    others = [*typo, *(queryset.filter(pk__in=ids) for ids in also)]
+    if not prepared.typo:
+        # A misspelt query's words are in no row: nothing to leave out.
+        others = [other.exclude(words) for other in others]
     parts: list[str] = []
     params: list[Any] = []
-    for branch in branches:
+    for branch in (queryset.filter(words), *others):
         sql, branch_params = (
             branch.select_related(None)
             .order_by()
@@ -429,7 +433,11 @@ def bounded_ids(
         parts.append(f"({sql})")
         params.extend(branch_params)
     # Compiled querysets: every value stays a parameter.
-    sql = " ".join(("SELECT found.* FROM (", " UNION ".join(parts), ") found"))
+    sql = parts[0]
+    if others:
+        rest = " UNION ".join(parts[1:])
+        sql = " ".join((sql, "UNION ALL (SELECT other.* FROM (", rest, ") other)"))
+    sql = " ".join(("SELECT found.* FROM (", sql, ") found"))
     return f"{sql} LIMIT %s", [*params, limit]
 
 

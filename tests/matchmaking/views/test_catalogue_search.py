@@ -198,6 +198,43 @@ def test_a_search_finding_more_than_the_cap_says_so_and_counts_at_least(
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="bounded counts: full text only")
+def test_a_cut_search_keeps_the_programmes_with_the_words_first(client, monkeypatch):
+    """The other ways of finding a programme (its provider's name here) are
+    read only when fewer than the cap have the words, and then count."""
+    monkeypatch.setattr(search, "CAP", 2)
+    for i, topic in enumerate(
+        ["csirt-establishment", "digital-forensics", "cloud-security"]
+    ):
+        ProgrammeFactory(
+            ref=f"firewall-{i}", title=f"Firewall course {i}", topics=[topic]
+        )
+    ProgrammeFactory(
+        ref="named",
+        title="Network defence clinic",
+        provider=ProviderFactory(name="Firewall Alliance"),
+        topics=["cybercrime-legislation"],
+    )
+    response = client.get(reverse("programme-list"), {"q": "firewall"})
+    assert response.context["more_than"] == 2
+    refs = [p.ref for p in response.context["page"]]
+    assert len(refs) == 2
+    assert "named" not in refs
+    topic = next(f for f in response.context["facets"] if f.name == "topic")
+    assert {o["value"] for o in topic.options} == {
+        "csirt-establishment",
+        "digital-forensics",
+        "cloud-security",
+    }
+    # Narrowed under the cap: the provider's programme is found and counted.
+    narrowed = client.get(
+        reverse("programme-list"),
+        {"q": "firewall", "topic": ["cloud-security", "cybercrime-legislation"]},
+    )
+    assert narrowed.context["more_than"] is None
+    assert sorted(p.ref for p in narrowed.context["page"]) == ["firewall-2", "named"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="bounded counts: full text only")
 def test_a_search_counts_the_ended_programmes_it_leaves_out_up_to_their_cap(
     client, monkeypatch
 ):
