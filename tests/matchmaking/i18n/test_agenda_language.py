@@ -35,7 +35,7 @@ def test_pitch_themes_follow_the_active_language():
     assert theme.name_fr != theme.name
     agenda = _agenda(theme.name)
     with translation.override("fr"):
-        rows = _rows(agenda, {})
+        rows = _rows(agenda, {}, curator=True)  # every slot, the empty one too
     pitch_slot, empty_slot = rows[0]["slots"]
     assert pitch_slot["pitch"]["theme"] == theme.name_fr
     assert empty_slot["pitch"] is None
@@ -45,5 +45,5 @@ def test_pitch_themes_follow_the_active_language():
 
 def test_an_unknown_theme_name_is_shown_as_stored():
     with translation.override("ru"):
-        rows = _rows(_agenda("Retired theme"), {})
+        rows = _rows(_agenda("Retired theme"), {}, curator=False)
     assert rows[0]["slots"][0]["pitch"]["theme"] == "Retired theme"
