@@ -154,6 +154,10 @@ WORKED_MATCH = (
         ),
     ),
 )
+# One expression of interest left for the demo provider to answer (the
+# README's first step for a provider, "Accept and introduce"): The Gambia's
+# confidential need, shared with Nordic CCP, and its assessment programme.
+AWAITING_INTRODUCTION = ("gmb-utility-control-systems", "nordic-cip-assessment")
 # The curators' dated rate table for the currencies of the demo's money (its
 # programmes' funding and the roundtable's commitments): demo values, not market
 # rates. A budget line converts at the rate of its period's start, a total
@@ -362,10 +366,42 @@ def _work_one_match(*, users: dict[str, User]) -> None:
         post_message(user=users[username], match=match, body=body)
 
 
+def _await_one_introduction(*, users: dict[str, User]) -> None:
+    """The focal point's interest in ``AWAITING_INTRODUCTION``, once: the
+    provider then has an expression of interest to accept.
+
+    As a focal point would express it, on the engine's suggestion (or, should
+    the engine not suggest the pair, on a curator's proposal)."""
+    need_ref, programme_ref = AWAITING_INTRODUCTION
+    need = Need.objects.get(ref=need_ref)
+    programme = Programme.objects.get(ref=programme_ref)
+    if (
+        Match.objects.filter(need=need, programme=programme)
+        .exclude(status=MatchStatus.SUGGESTED)
+        .exists()
+    ):
+        return  # expressed before (or answered by whoever plays with the demo)
+    refresh_need_suggestions(need_id=need.pk)
+    match = Match.objects.filter(
+        need=need, programme=programme, status=MatchStatus.SUGGESTED
+    ).first()
+    if match is None:
+        match = services.propose_match(
+            user=users["curator"],
+            need=need,
+            programme=programme,
+            note="The assessment covers both utilities' control systems.",
+        )
+    services.transition_match(
+        user=users["focal"], match=match, action="express_interest"
+    )
+
+
 @transaction.atomic
 def load_demo(*, data: dict | None = None) -> DemoResult:
     """The demo's exchange rates, the demo dataset, then its users,
-    memberships, sharing and one match worked through to a conversation."""
+    memberships, sharing, one match worked through to a conversation and one
+    expression of interest waiting for the provider."""
     data = read_demo_data() if data is None else data
     # Rates first: the import converts the programmes' money as it writes it.
     add_exchange_rates(rates=DEMO_RATES)
@@ -374,4 +410,5 @@ def load_demo(*, data: dict | None = None) -> DemoResult:
     _verify_providers(curator=users["curator"])
     _share_needs()
     _work_one_match(users=users)
+    _await_one_introduction(users=users)
     return DemoResult(imported=imported, users=users, logins=DEMO_USERS)

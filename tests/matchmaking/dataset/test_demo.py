@@ -18,14 +18,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from matchmaking import selectors
 from matchmaking.accounts import policy
 from matchmaking.dataset.checks import validate_dataset
+from matchmaking.dataset.demo import AWAITING_INTRODUCTION
 from matchmaking.dataset.demo import DEMO_CURATOR_TOTP_KEY
 from matchmaking.dataset.demo import DEMO_RATES
 from matchmaking.dataset.demo import DEMO_USERS
 from matchmaking.dataset.demo import VERIFIED_PROVIDERS
 from matchmaking.dataset.demo import read_demo_data
+from matchmaking.enums import MatchStatus
 from matchmaking.models import BudgetLine
 from matchmaking.models import CoordinationCell
 from matchmaking.models import ExchangeRate
+from matchmaking.models import Match
 from matchmaking.models import Membership
 from matchmaking.models import MemberState
 from matchmaking.models import Need
@@ -681,3 +684,26 @@ def test_load_demo_leaves_what_demo_users_changed(demo):
         ("A forensic laboratory in a box", "rejected"),
         ("A second try", "draft"),
     ]
+
+
+def test_the_demo_provider_has_an_expression_of_interest_to_accept(demo, client):
+    """The README's first step for a provider: The Gambia's focal point is
+    interested in one of Nordic CCP's programmes: the provider's page lists it
+    as awaiting an answer, and its match page offers "Accept and introduce"."""
+    need_ref, programme_ref = AWAITING_INTRODUCTION
+    match = Match.objects.get(need__ref=need_ref, programme__ref=programme_ref)
+    assert match.status == MatchStatus.INTEREST
+    assert match.events.filter(
+        to_status=MatchStatus.INTEREST, actor__username="focal"
+    ).exists()
+    client.force_login(User.objects.get(username="provider"))
+    waiting = re.search(
+        r'<ul class="govuk-list" id="waiting-list">(.*?)</ul>',
+        client.get("/my/programmes/").content.decode(),
+        re.S,
+    )
+    assert waiting is not None
+    assert re.findall(r'href="([^"]+)"', waiting.group(1)) == [f"/matches/{match.pk}/"]
+    page = client.get(f"/matches/{match.pk}/")
+    assert page.status_code == 200
+    assert "Accept and introduce" in page.content.decode()
