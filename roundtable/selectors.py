@@ -175,6 +175,17 @@ def events_visible_to(*, user: AnyUser) -> QuerySet[Event]:
     return Event.objects.all()
 
 
+def event_to_open(*, user: AnyUser) -> Event | None:
+    """The event the roundtable's home opens: the one under way or the next
+    to start (by the local date); when every event is over, the latest."""
+    events = events_visible_to(user=user)
+    coming = events.filter(ends_on__gte=timezone.localdate())
+    return (
+        coming.order_by("starts_on", "slug").first()
+        or events.order_by("-starts_on", "slug").first()
+    )
+
+
 def sessions_visible_to(*, user: AnyUser) -> QuerySet[Session]:
     """Sessions of the agenda are public."""
     return Session.objects.select_related("event")

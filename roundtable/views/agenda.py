@@ -93,10 +93,8 @@ def _rows(
 
 
 def roundtable_home(request: HttpRequest) -> HttpResponse:
-    """The most recent event's agenda."""
-    event = (
-        selectors.events_visible_to(user=request.user).order_by("-starts_on").first()
-    )
+    """The agenda of the event under way or the next one (else the latest)."""
+    event = selectors.event_to_open(user=request.user)
     if event is None:
         raise Http404
     return redirect("event-agenda", slug=event.slug)
@@ -115,8 +113,8 @@ def event_agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "roundtable/agenda.html",
         {
             "event": event,
-            # The header's "Roundtable" opens the latest event: the others are
-            # reached from here.
+            # The header's "Roundtable" opens one event (event_to_open): the
+            # others are reached from here.
             "other_events": selectors.events_visible_to(user=request.user)
             .exclude(pk=event.pk)
             .order_by("starts_on"),

@@ -3,6 +3,7 @@ meeting, and what others get (404) on the way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import icalendar
@@ -10,12 +11,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from roundtable import selectors
 from roundtable import services
 from roundtable.enums import MeetingState
 from roundtable.enums import PitchState
 from roundtable.enums import SlotKind
+from roundtable.models import Event
 from roundtable.models import Meeting
 from roundtable.models import Pitch
 from tests.factories.roundtable import EventFactory
@@ -285,3 +288,19 @@ def test_an_agenda_links_the_other_events_and_the_donors_pages(client, cast):
     other = client.get(reverse("event-agenda", args=["africa"])).content.decode()
     others = re.search(r"<p [^>]*data-other-events>(.*?)</p>", other).group(1)
     assert re.findall(r'href="([^"]+)"', others) == ["/roundtable/events/grt/"]
+
+
+def test_the_roundtable_link_opens_the_event_under_way_or_the_next(client, db):
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    EventFactory(slug="past", starts_on=today - 400 * day, ends_on=today - 399 * day)
+    EventFactory(slug="later", starts_on=today + 200 * day, ends_on=today + 201 * day)
+    EventFactory(slug="next", starts_on=today + 30 * day, ends_on=today + 31 * day)
+    assert client.get("/roundtable/")["Location"] == "/roundtable/events/next/"
+    # Under way: started yesterday, ends tomorrow.
+    EventFactory(slug="now", starts_on=today - day, ends_on=today + day)
+    assert client.get("/roundtable/")["Location"] == "/roundtable/events/now/"
+    # Every event over: the latest.
+    Event.objects.exclude(slug="past").delete()
+    EventFactory(slug="older", starts_on=today - 800 * day, ends_on=today - 799 * day)
+    assert client.get("/roundtable/")["Location"] == "/roundtable/events/past/"
