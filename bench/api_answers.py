@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from api_cpu import setup_django  # noqa: E402  # beside this script
 
 LANGUAGES = ("", "en", "fr")
 
@@ -228,24 +229,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.compare:
         return compare(*args.compare)
-    os.environ.setdefault(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cbm_bench"
-    )
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="False",
-        DJANGO_SECRET_KEY="bench-only-" + "x" * 50,
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SECURE_SSL_REDIRECT="False",
-        DJANGO_API_ANON_RATE="1000000/min",
-        DJANGO_API_USER_RATE="1000000/min",
-        DJANGO_LOG_LEVEL="ERROR",
-        DJANGO_TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
-        API_CACHE_SECONDS="0",
-    )
-    import django
-
-    django.setup()
+    setup_django("ERROR")
     from django.test import Client
 
     keys = people(Path(args.keys))

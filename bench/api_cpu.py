@@ -30,16 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MIX = {"matches": 0.7, "programmes": 0.3}
 
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=60, help="per endpoint")
-    parser.add_argument(
-        "--profile", choices=["matches", "programmes", "root"], help="profile one"
-    )
-    args = parser.parse_args()
+def setup_django(log_level: str = "WARNING") -> None:
+    """Django in this process as the API serves uncached (DEBUG off, no
+    throttling or read cache, tasks not run), on ``DATABASE_URL``. Also used by
+    ``api_answers.py``."""
     os.environ.setdefault(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cbm_bench"
     )
@@ -51,13 +46,26 @@ def main() -> int:
         DJANGO_SECURE_SSL_REDIRECT="False",
         DJANGO_API_ANON_RATE="1000000/min",
         DJANGO_API_USER_RATE="1000000/min",
-        DJANGO_LOG_LEVEL="WARNING",
+        DJANGO_LOG_LEVEL=log_level,
         DJANGO_TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
         API_CACHE_SECONDS="0",
     )
     import django
 
     django.setup()
+
+
+MIX = {"matches": 0.7, "programmes": 0.3}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=60, help="per endpoint")
+    parser.add_argument(
+        "--profile", choices=["matches", "programmes", "root"], help="profile one"
+    )
+    args = parser.parse_args()
+    setup_django()
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
