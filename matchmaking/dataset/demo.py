@@ -332,13 +332,11 @@ def _share_needs() -> None:
         need.shared_with.add(*Provider.objects.filter(ref__in=provider_refs))
 
 
-def _work_one_match(*, users: dict[str, User]) -> None:
-    """Take ``WORKED_MATCH`` to "introduced" with a short conversation, once.
-
-    Through the services, as people would: the audit trail, the contacts, the
-    notifications and the mails (queued) are what a real match leaves behind.
-    """
-    need_ref, programme_ref, messages = WORKED_MATCH
+def _pair_not_yet_worked(
+    need_ref: str, programme_ref: str
+) -> tuple[Need, Programme] | None:
+    """The need and programme, unless a match between them has moved past a
+    suggestion (a later load leaves what people did with it)."""
     need = Need.objects.get(ref=need_ref)
     programme = Programme.objects.get(ref=programme_ref)
     if (
@@ -346,7 +344,21 @@ def _work_one_match(*, users: dict[str, User]) -> None:
         .exclude(status=MatchStatus.SUGGESTED)
         .exists()
     ):
+        return None
+    return need, programme
+
+
+def _work_one_match(*, users: dict[str, User]) -> None:
+    """Take ``WORKED_MATCH`` to "introduced" with a short conversation, once.
+
+    Through the services, as people would: the audit trail, the contacts, the
+    notifications and the mails (queued) are what a real match leaves behind.
+    """
+    need_ref, programme_ref, messages = WORKED_MATCH
+    pair = _pair_not_yet_worked(need_ref, programme_ref)
+    if pair is None:
         return  # worked before (or by whoever plays with the demo)
+    need, programme = pair
     # Scored by the engine first (as the task worker would have by the time a
     # curator proposes it), so the match page shows its score and reasons.
     refresh_need_suggestions(need_id=need.pk)
@@ -372,15 +384,10 @@ def _await_one_introduction(*, users: dict[str, User]) -> None:
 
     As a focal point would express it, on the engine's suggestion (or, should
     the engine not suggest the pair, on a curator's proposal)."""
-    need_ref, programme_ref = AWAITING_INTRODUCTION
-    need = Need.objects.get(ref=need_ref)
-    programme = Programme.objects.get(ref=programme_ref)
-    if (
-        Match.objects.filter(need=need, programme=programme)
-        .exclude(status=MatchStatus.SUGGESTED)
-        .exists()
-    ):
+    pair = _pair_not_yet_worked(*AWAITING_INTRODUCTION)
+    if pair is None:
         return  # expressed before (or answered by whoever plays with the demo)
+    need, programme = pair
     refresh_need_suggestions(need_id=need.pk)
     match = Match.objects.filter(
         need=need, programme=programme, status=MatchStatus.SUGGESTED
