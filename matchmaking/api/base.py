@@ -648,7 +648,8 @@ class TaggedViewSet(
     )
     def matches(self, request, ref=None):
         # Described by each resource (tagged_schema).
-        model = type(self).serializer_class.Meta.model  # the action's: matches
+        # Need or Programme: the records' model, read without building records().
+        model = type(self).serializer_class.Meta.model
         joined, columns = self.record_columns
 
         def record_named(ref: str) -> QuerySet:
